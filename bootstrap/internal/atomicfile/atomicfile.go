@@ -1,0 +1,59 @@
+// Package atomicfile replaces files so that a reader, or a crash at any
+// moment, sees either the old content or the new one, never a mix: write a
+// temp file in the destination folder, fsync it, rename it over the target,
+// then fsync the folder so the rename itself survives a power loss.
+package atomicfile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// TempPattern is the os.CreateTemp pattern of every temp file this package
+// creates; sweepers use it to recognise leftovers of a killed run.
+func TempPattern(base string) string { return "." + base + ".kubeboot-*.tmp" }
+
+// WriteFile atomically replaces path with data and mode perm. On any error
+// the previous file, if any, is untouched and the temp file is removed.
+func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, TempPattern(base))
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(perm); err != nil && !isUnsupported(err) {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := Replace(tmp, path); err != nil {
+		return err
+	}
+	return SyncDir(dir)
+}
+
+// Replace renames src over dst, which must be in the same folder, and syncs
+// nothing; callers sync src before and the folder after.
+func Replace(src, dst string) error { return replace(src, dst) }
+
+// SyncDir makes a rename in dir durable. It is a no-op where folders cannot
+// be synced (Windows), since NTFS journals the rename itself.
+func SyncDir(dir string) error { return syncDir(dir) }
