@@ -3,9 +3,12 @@ module github.com/kubeboot/kubeboot
 go 1.26.0
 
 require (
-	github.com/hashicorp/go-version v1.9.0 // indirect
-	github.com/mitchellh/go-homedir v1.1.0 // indirect
+	github.com/hashicorp/go-version v1.9.0
+	github.com/mitchellh/go-homedir v1.1.0
+	golang.org/x/sys v0.50.0
+)
+
+require (
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
-	golang.org/x/sys v0.50.0 // indirect
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )

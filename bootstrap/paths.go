@@ -1,0 +1,181 @@
+package bootstrap
+
+import (
+	"os"
+	"path"
+	"runtime"
+	"strings"
+
+	"github.com/mitchellh/go-homedir"
+)
+
+// DefaultInstallDir returns where kubectl goes when the caller names no
+// folder: /usr/local/bin when this user can write there, else a per-user
+// folder (~/.local/bin; %LOCALAPPDATA%\Programs\kubeboot\bin on Windows), so
+// that no sudo or admin shell is ever needed.
+func DefaultInstallDir() (string, error) {
+	home, err := homedir.Dir()
+	if err != nil {
+		return "", err
+	}
+	return defaultInstallDir(runtime.GOOS, os.Getenv, home, dirWritable), nil
+}
+
+func defaultInstallDir(goos string, getenv func(string) string, home string, writable func(string) bool) string {
+	if goos == "windows" {
+		base := getenv("LOCALAPPDATA")
+		if base == "" {
+			base = joinFor(goos, home, "AppData", "Local")
+		}
+		return joinFor(goos, base, "Programs", "kubeboot", "bin")
+	}
+	if writable("/usr/local/bin") {
+		return "/usr/local/bin"
+	}
+	return joinFor(goos, home, ".local", "bin")
+}
+
+// dirWritable reports whether a file can be created in dir, by trying.
+func dirWritable(dir string) bool {
+	f, err := os.CreateTemp(dir, ".kubeboot-probe-*")
+	if err != nil {
+		return false
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return true
+}
+
+// PathReport says how the shell's PATH sees an installed kubectl.
+type PathReport struct {
+	// DirOnPath is true when the install folder is listed in PATH.
+	DirOnPath bool `json:"dir_on_path"`
+	// Shadowing lists kubectl executables in folders listed before the
+	// install folder: the shell runs the first of them instead.
+	Shadowing []string `json:"shadowing,omitempty"`
+}
+
+// CheckPath reports whether target, an installed kubectl, is the one this
+// process's PATH would run.
+func CheckPath(target string) PathReport {
+	return checkPath(runtime.GOOS, os.Getenv("PATH"), target, isRegularFile)
+}
+
+func checkPath(goos, pathEnv, target string, isFile func(string) bool) PathReport {
+	dir, _ := splitFor(goos, target)
+	var r PathReport
+	for _, d := range splitPathList(goos, pathEnv) {
+		if sameDir(goos, d, dir) {
+			r.DirOnPath = true
+			return r
+		}
+		for _, name := range executableNames(goos) {
+			if p := joinFor(goos, d, name); isFile(p) {
+				r.Shadowing = append(r.Shadowing, p)
+				break
+			}
+		}
+	}
+	return r
+}
+
+// KubectlsOnPath lists every kubectl the PATH reaches, the one that wins
+// first.
+func KubectlsOnPath() []string {
+	return kubectlsOnPath(runtime.GOOS, os.Getenv("PATH"), isRegularFile)
+}
+
+func kubectlsOnPath(goos, pathEnv string, isFile func(string) bool) []string {
+	var found []string
+	for _, d := range splitPathList(goos, pathEnv) {
+		for _, name := range executableNames(goos) {
+			if p := joinFor(goos, d, name); isFile(p) {
+				found = append(found, p)
+				break
+			}
+		}
+	}
+	return found
+}
+
+func isRegularFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// executableNames are the names under which a shell finds kubectl.
+func executableNames(goos string) []string {
+	if goos == "windows" {
+		return []string{"kubectl.exe", "kubectl.cmd", "kubectl.bat"}
+	}
+	return []string{"kubectl"}
+}
+
+// splitPathList splits PATH for goos, dropping empty and duplicate entries
+// (an empty entry means the current folder, never a place we install to).
+func splitPathList(goos, list string) []string {
+	sep := ":"
+	if goos == "windows" {
+		sep = ";"
+	}
+	var out []string
+	for _, d := range strings.Split(list, sep) {
+		d = strings.Trim(d, `"`)
+		if d == "" {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			dup = dup || sameDir(goos, o, d)
+		}
+		if !dup {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// The helpers below handle paths of any OS by hand, so that the Windows
+// rules can be tested on Linux, where path/filepath speaks only Unix.
+
+func joinFor(goos string, elem ...string) string {
+	if goos != "windows" {
+		return path.Join(elem...)
+	}
+	parts := make([]string, 0, len(elem))
+	for i, e := range elem {
+		e = strings.ReplaceAll(e, "/", `\`)
+		if i > 0 {
+			e = strings.TrimLeft(e, `\`)
+		}
+		if i < len(elem)-1 {
+			e = strings.TrimRight(e, `\`)
+		}
+		if e != "" {
+			parts = append(parts, e)
+		}
+	}
+	return strings.Join(parts, `\`)
+}
+
+func splitFor(goos, p string) (dir, file string) {
+	if goos != "windows" {
+		return path.Dir(p), path.Base(p)
+	}
+	p = strings.ReplaceAll(p, "/", `\`)
+	i := strings.LastIndex(p, `\`)
+	if i < 0 {
+		return ".", p
+	}
+	return p[:i], p[i+1:]
+}
+
+func sameDir(goos, a, b string) bool {
+	if goos != "windows" {
+		return path.Clean(a) == path.Clean(b)
+	}
+	norm := func(s string) string {
+		return strings.ToLower(strings.TrimRight(strings.ReplaceAll(s, "/", `\`), `\`))
+	}
+	return norm(a) == norm(b)
+}
