@@ -1,0 +1,5 @@
+//go:build !windows
+
+package kubeconfig
+
+func defaultDownloadsDir() (string, error) { return portableDownloadsDir() }
