@@ -61,12 +61,8 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	v, err := c.Resolve(ctx, req.Version)
-	if err != nil {
-		return nil, err
-	}
-	tag := Tag(v)
 	dir := req.Dir
+	var err error
 	if dir == "" {
 		if dir, err = DefaultInstallDir(); err != nil {
 			return nil, fmt.Errorf("find an install folder: %w", err)
@@ -75,8 +71,25 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 	if dir, err = filepath.Abs(dir); err != nil {
 		return nil, err
 	}
+	target := filepath.Join(dir, p.Executable())
+	// Hash the current kubectl while the network answers: an up-to-date
+	// rerun then costs little more than two small requests.
+	current := make(chan string, 1)
+	go func() {
+		sum := ""
+		if !req.Force {
+			sum, _ = fileSHA256(target)
+		}
+		current <- sum
+	}()
+
+	v, err := c.Resolve(ctx, req.Version)
+	if err != nil {
+		return nil, err
+	}
+	tag := Tag(v)
 	res := &InstallResult{
-		Path:     filepath.Join(dir, p.Executable()),
+		Path:     target,
 		Version:  tag,
 		URL:      c.KubectlURL(tag, p),
 		Platform: p,
@@ -92,11 +105,9 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 	res.SHA256 = want
 
 	c.sweepTemps(dir, p.Executable())
-	if !req.Force {
-		if got, err := fileSHA256(res.Path); err == nil && got == want {
-			c.opts.Logf("%s already holds kubectl %s (sha256 %s)", res.Path, tag, want)
-			return res, nil
-		}
+	if <-current == want {
+		c.opts.Logf("%s already holds kubectl %s (sha256 %s)", res.Path, tag, want)
+		return res, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create install folder: %w", err)

@@ -58,7 +58,9 @@ type PathReport struct {
 // CheckPath reports whether target, an installed kubectl, is the one this
 // process's PATH would run.
 func CheckPath(target string) PathReport {
-	return checkPath(runtime.GOOS, os.Getenv("PATH"), target, isRegularFile)
+	r := checkPath(runtime.GOOS, os.Getenv("PATH"), target, isRegularFile)
+	r.Shadowing = distinctFiles(r.Shadowing, target)
+	return r
 }
 
 func checkPath(goos, pathEnv, target string, isFile func(string) bool) PathReport {
@@ -82,7 +84,32 @@ func checkPath(goos, pathEnv, target string, isFile func(string) bool) PathRepor
 // KubectlsOnPath lists every kubectl the PATH reaches, the one that wins
 // first.
 func KubectlsOnPath() []string {
-	return kubectlsOnPath(runtime.GOOS, os.Getenv("PATH"), isRegularFile)
+	return distinctFiles(kubectlsOnPath(runtime.GOOS, os.Getenv("PATH"), isRegularFile), "")
+}
+
+// distinctFiles drops paths that reach the same file as an earlier one or as
+// except, such as /bin/kubectl when /bin links to /usr/bin.
+func distinctFiles(paths []string, except string) []string {
+	var seen []os.FileInfo
+	if fi, err := os.Stat(except); except != "" && err == nil {
+		seen = append(seen, fi)
+	}
+	var out []string
+outer:
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		for _, s := range seen {
+			if os.SameFile(s, fi) {
+				continue outer
+			}
+		}
+		seen = append(seen, fi)
+		out = append(out, p)
+	}
+	return out
 }
 
 func kubectlsOnPath(goos, pathEnv string, isFile func(string) bool) []string {

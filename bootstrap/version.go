@@ -145,6 +145,9 @@ func (c *Client) readMarker(ctx context.Context, name string) (*version.Version,
 	if errors.As(err, &tooLarge) {
 		return nil, &MarkerError{URL: u, Snippet: snippet(body), Reason: "larger than 1 KiB"}
 	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("the mirror has no release marker %s.txt, so no such release line exists: %w", name, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read release marker %s: %w", name, err)
 	}

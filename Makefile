@@ -1,0 +1,47 @@
+# kubeboot: `make demo` shows it work, `make test` runs every test.
+SHELL := bash
+GO    ?= go
+GOFILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
+
+.PHONY: demo test test-short vet fmt-check tools bench build clean
+
+## demo: install kubectl end to end from a local mirror into a temp folder
+demo:
+	scripts/demo.sh
+
+## test: formatting, vet (every OS), and all tests with -race, including
+## the ones that run a real kubectl (built once and cached by `make tools`)
+test: fmt-check vet
+	tools=$$(scripts/k8s-tools.sh) && \
+	KUBEBOOT_TEST_KUBECTL=$$tools/kubectl \
+	KUBEBOOT_TEST_APISERVER=$$tools/kube-apiserver \
+	KUBEBOOT_TEST_ETCD=$$tools/etcd \
+	$(GO) test -race -count=1 ./...
+
+## test-short: the tests that need no real Kubernetes binaries
+test-short: fmt-check vet
+	$(GO) test -short -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+	GOOS=windows GOARCH=amd64 $(GO) vet ./...
+	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## tools: build (once) the real kubectl, kube-apiserver and etcd the tests use
+tools:
+	scripts/k8s-tools.sh
+
+## bench: kubeboot vs the getting-started curl pipeline, same mirror, same run
+bench:
+	tools=$$(scripts/k8s-tools.sh) && $(GO) run ./internal/cmd/bench -kubectl $$tools/kubectl
+
+## build: the installer for this machine, stripped, in ./bin
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o bin/ ./installers/kubeboot
+
+clean:
+	rm -rf bin dist
+include $(wildcard mk/*.mk)

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// command is one `kubeboot NAME ...` subcommand.
+type command struct {
+	name    string
+	args    string // synopsis after the name, e.g. "kubectl [flags]"
+	summary string
+	example string
+	run     func(ctx context.Context, a *app, args []string) error
+}
+
+// errHelpShown ends a run that printed help on request: exit 0.
+var errHelpShown = errors.New("help shown")
+
+func commandList() []*command {
+	return []*command{
+		{
+			name:    "install",
+			args:    "kubectl [--version SPEC] [--dir DIR] [--mirror URL] [--force] [--json]",
+			summary: "download, verify and install kubectl",
+			example: "kubeboot install kubectl --version 1.36",
+			run:     runInstall,
+		},
+		{
+			name:    "version",
+			summary: "print kubeboot's version",
+			example: "kubeboot version",
+			run:     runVersion,
+		},
+	}
+}
+
+func (a *app) dispatch(ctx context.Context, args []string) error {
+	cmds := commandList()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if len(args) > 1 {
+			for _, c := range cmds {
+				if c.name == args[1] {
+					a.printCommandHelp(c)
+					return errHelpShown
+				}
+			}
+		}
+		a.printHelp(cmds)
+		if len(args) == 0 {
+			return usageErrorf("no command given")
+		}
+		return errHelpShown
+	}
+	names := make([]string, len(cmds))
+	for i, c := range cmds {
+		names[i] = c.name
+		if c.name == args[0] {
+			return c.run(ctx, a, args[1:])
+		}
+	}
+	if strings.HasPrefix(args[0], "-") {
+		return usageErrorf("flags go after the command, as in: kubeboot install kubectl %s", args[0])
+	}
+	return usageErrorf("unknown command %q%s", args[0], didYouMean(args[0], names))
+}
+
+func (a *app) printHelp(cmds []*command) {
+	fmt.Fprintf(a.stdout, "kubeboot %s: install kubectl and connect it to your cluster, safely.\n\nUsage:\n", version)
+	for _, c := range cmds {
+		fmt.Fprintf(a.stdout, "  kubeboot %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(a.stdout, "\nRun `kubeboot COMMAND --help` for a command's flags.")
+}
+
+func (a *app) printCommandHelp(c *command) {
+	fmt.Fprintf(a.stdout, "kubeboot %s: %s\n\nUsage:\n  kubeboot %s %s\n\nExample:\n  %s\n", c.name, c.summary, c.name, c.args, c.example)
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"crypto/x509"
+	"errors"
+	"io/fs"
+	"net"
+	"net/url"
+
+	"github.com/kubeboot/kubeboot/bootstrap"
+)
+
+// exitCode maps an error to the installer's documented exit codes.
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case errors.As(err, &ue), errors.Is(err, bootstrap.ErrInvalidVersionSpec):
+		return exitUsage
+	case errors.Is(err, bootstrap.ErrVerification):
+		return exitVerification
+	}
+	return exitFailure
+}
+
+// explain returns the one-line message for err and, where it helps, a
+// second line with what to do next.
+func explain(err error) (msg, hint string) {
+	msg = err.Error()
+	var (
+		dns     *net.DNSError
+		op      *net.OpError
+		uerr    *url.Error
+		unknCA  x509.UnknownAuthorityError
+		httpErr *bootstrap.HTTPError
+	)
+	switch {
+	case errors.Is(err, bootstrap.ErrChecksumMismatch):
+		hint = "nothing was installed: the download was corrupted or altered on the way; run again, and if it persists check your mirror or proxy"
+	case errors.Is(err, bootstrap.ErrBadMarker), errors.Is(err, bootstrap.ErrBadDigest):
+		hint = "the mirror did not answer like dl.k8s.io; check --mirror / KUBEBOOT_MIRROR, or a proxy that rewrites pages"
+	case errors.Is(err, bootstrap.ErrUnsupportedPlatform):
+		hint = "install kubectl with your system's package manager instead"
+	case errors.Is(err, bootstrap.ErrInsecureURL):
+		hint = "use an https:// mirror"
+	case errors.Is(err, bootstrap.ErrNoMatchingVersion), errors.Is(err, bootstrap.ErrInvalidVersionSpec):
+		hint = "examples: --version stable, --version 1.36, --version v1.36.4, --version \">=1.35, <1.37\""
+	case errors.Is(err, bootstrap.ErrStalled):
+		hint = "the server stopped sending data; check your network or proxy and run again"
+	case errors.Is(err, fs.ErrPermission):
+		hint = "choose a folder you can write to with --dir, for example --dir ~/.local/bin"
+	case errors.As(err, &unknCA):
+		hint = "the server's certificate is not trusted; behind a TLS-inspecting proxy, point SSL_CERT_FILE at its CA certificate"
+	case errors.As(err, &httpErr) && errors.Is(err, fs.ErrNotExist):
+		hint = "check the version: kubeboot install kubectl --version stable"
+	case errors.As(err, &dns):
+		msg = "cannot resolve " + dns.Name + ": " + dns.Err
+		hint = "check your network connection, DNS, or proxy settings (HTTPS_PROXY)"
+	case errors.As(err, &op) && errors.As(err, &uerr):
+		msg = "cannot reach " + hostOf(uerr.URL) + ": " + op.Err.Error()
+		hint = "check your network connection or proxy settings (HTTPS_PROXY)"
+	}
+	return msg, hint
+}
+
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return raw
+}

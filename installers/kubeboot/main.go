@@ -1,0 +1,74 @@
+// Command kubeboot replaces the getting-started page of shell one-liners:
+// it installs a verified kubectl, imports the cloud's kubeconfig safely and
+// checks that the credentials work. This file is wiring only: flags, the
+// terminal, and exit codes; the work is done by the bootstrap library.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/kubeboot/kubeboot/internal/term"
+)
+
+// Set at link time by the release build.
+var (
+	version = "dev"
+	commit  = "none"
+	date    = "unknown"
+)
+
+// Exit codes, part of the installer's contract.
+const (
+	exitOK           = 0
+	exitFailure      = 1
+	exitUsage        = 2
+	exitVerification = 3
+	exitUnauthorized = 4
+	exitConflict     = 5
+)
+
+// app is what every command needs from the outside world; tests and main
+// fill it differently.
+type app struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	// interactive is true when stderr is a terminal: progress may redraw.
+	interactive bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	a := &app{
+		stdout:      os.Stdout,
+		stderr:      os.Stderr,
+		getenv:      os.Getenv,
+		interactive: term.IsTerminal(os.Stderr.Fd()),
+	}
+	code := a.run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a command and turns its error into a message and an
+// exit code.
+func (a *app) run(ctx context.Context, args []string) int {
+	err := a.dispatch(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, errHelpShown) {
+		return exitOK
+	}
+	msg, hint := explain(err)
+	fmt.Fprintln(a.stderr, "kubeboot: "+msg)
+	if hint != "" {
+		fmt.Fprintln(a.stderr, "  "+hint)
+	}
+	return exitCode(err)
+}

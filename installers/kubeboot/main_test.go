@@ -1,0 +1,310 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kubeboot/kubeboot/internal/mirror"
+)
+
+// These tests drive the real kubeboot binary, as users and scripts do.
+
+var (
+	kubeboot string // path of the binary under test
+	standin  []byte // a real executable served as kubectl v1.37.2
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kubeboot-cli-")
+	if err != nil {
+		panic(err)
+	}
+	kubeboot = filepath.Join(dir, "kubeboot")
+	standinPath := filepath.Join(dir, "kubectl")
+	for _, b := range [][]string{
+		{"-o", kubeboot, "-ldflags", "-X main.version=v0.0.0-test", "."},
+		{"-o", standinPath, "-ldflags", "-X main.gitVersion=v1.37.2", "github.com/kubeboot/kubeboot/internal/cmd/kubectl-standin"},
+	} {
+		cmd := exec.Command("go", append([]string{"build", "-trimpath"}, b...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+			os.Exit(1)
+		}
+	}
+	if standin, err = os.ReadFile(standinPath); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// env is a clean environment for one run: its own HOME, a PATH without any
+// kubectl, and trust in the mirror's certificate.
+type env struct {
+	t    *testing.T
+	m    *mirror.Mirror
+	vars []string
+}
+
+func newEnv(t *testing.T) *env {
+	m := mirror.Start(mirror.Options{})
+	t.Cleanup(m.Close)
+	m.SetMarker("stable", "v1.37.2\n")
+	m.SetMarker("stable-1.37", "v1.37.2\n")
+	m.AddKubectl("v1.37.2", runtime.GOOS, runtime.GOARCH, standin)
+	cert := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(cert, m.CertPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	return &env{t: t, m: m, vars: []string{
+		"HOME=" + home, "PATH=/nonexistent", "SSL_CERT_FILE=" + cert, "KUBEBOOT_MIRROR=" + m.URL(),
+	}}
+}
+
+func (e *env) run(args ...string) result {
+	e.t.Helper()
+	cmd := exec.Command(kubeboot, args...)
+	cmd.Env = e.vars
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		e.t.Fatal(err)
+	}
+	return result{code, stdout.String(), stderr.String()}
+}
+
+func sum(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+
+func TestInstallPrintsPathAndVersion(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	r := e.run("install", "kubectl", "--dir", dir)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	path := filepath.Join(dir, "kubectl")
+	if !strings.Contains(r.stdout, path) || !strings.Contains(r.stdout, "v1.37.2") {
+		t.Errorf("stdout %q lacks the path or version", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "not on your PATH") || !strings.Contains(r.stderr, "export PATH=\""+dir) {
+		t.Errorf("stderr %q does not explain how to add the folder to PATH", r.stderr)
+	}
+	out, err := exec.Command(path, "version", "--client").Output()
+	if err != nil || !strings.Contains(string(out), "v1.37.2") {
+		t.Fatalf("installed kubectl: %q, %v", out, err)
+	}
+	r = e.run("install", "kubectl", "--dir", dir)
+	if r.code != 0 || !strings.Contains(r.stdout, "already up to date") {
+		t.Errorf("rerun: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestInstallJSON(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	var got struct {
+		Path    string `json:"path"`
+		Version string `json:"version"`
+		SHA256  string `json:"sha256"`
+		Changed bool   `json:"changed"`
+	}
+	for i, wantChanged := range []bool{true, false} {
+		r := e.run("install", "--json", "kubectl", "--dir", dir)
+		if r.code != 0 || r.stderr != "" {
+			t.Fatalf("run %d: exit %d, stderr %q", i, r.code, r.stderr)
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+			t.Fatalf("stdout is not one JSON object: %v\n%s", err, r.stdout)
+		}
+		want := filepath.Join(dir, "kubectl")
+		if got.Path != want || got.Version != "v1.37.2" || got.SHA256 != sum(standin) || got.Changed != wantChanged {
+			t.Errorf("run %d: %+v", i, got)
+		}
+	}
+}
+
+func TestExitCodesAndMessages(t *testing.T) {
+	tests := []struct {
+		name     string
+		setup    func(e *env)
+		args     []string
+		code     int
+		contains []string
+	}{
+		{"checksum mismatch", func(e *env) {
+			e.m.Put(mirror.KubectlPath("v1.37.2", runtime.GOOS, runtime.GOARCH), []byte("tampered"))
+		}, nil, 3, []string{"checksum mismatch", sum(standin), sum([]byte("tampered")), "nothing was installed"}},
+		{"bad marker", func(e *env) { e.m.SetMarker("stable", "<html>moved</html>") }, nil, 3,
+			[]string{"release marker", `"<html>moved</html>"`, "did not answer like dl.k8s.io"}},
+		{"bad digest file", func(e *env) {
+			e.m.Put(mirror.KubectlPath("v1.37.2", runtime.GOOS, runtime.GOARCH)+".sha256", []byte("nope"))
+		}, nil, 3, []string{"digest file"}},
+		{"unknown version", nil, []string{"--version", "v1.99.0"}, 1, []string{"not published", "404"}},
+		{"bad spec", nil, []string{"--version", "newest"}, 2, []string{"invalid version spec", "--version 1.36"}},
+		{"insecure mirror", nil, []string{"--mirror", "http://mirror.corp"}, 1, []string{"plain http", "use an https:// mirror"}},
+		{"unreachable mirror", nil, []string{"--mirror", "https://127.0.0.1:1"}, 1, []string{"cannot reach 127.0.0.1:1", "proxy"}},
+		{"misspelt flag", nil, []string{"--verison", "1.36"}, 2, []string{`did you mean "--version"`}},
+		{"missing object", nil, []string{}, 2, []string{"kubeboot install kubectl"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			if tt.setup != nil {
+				tt.setup(e)
+			}
+			dir := t.TempDir()
+			old := []byte("old kubectl")
+			os.WriteFile(filepath.Join(dir, "kubectl"), old, 0o755)
+			args := []string{"install"}
+			if tt.name != "missing object" {
+				args = append(args, "kubectl")
+			}
+			args = append(append(args, "--dir", dir), tt.args...)
+			r := e.run(args...)
+			if r.code != tt.code {
+				t.Errorf("exit %d, want %d; stderr %q", r.code, tt.code, r.stderr)
+			}
+			for _, s := range tt.contains {
+				if !strings.Contains(r.stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
+				}
+			}
+			if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n > 1 {
+				t.Errorf("error takes %d lines, want at most 2:\n%s", n+1, r.stderr)
+			}
+			if got, _ := os.ReadFile(filepath.Join(dir, "kubectl")); !bytes.Equal(got, old) {
+				t.Error("the old kubectl was changed by a failed run")
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 1 {
+				t.Errorf("folder holds %d entries, want the old kubectl only", len(entries))
+			}
+		})
+	}
+}
+
+func TestUsageAndVersion(t *testing.T) {
+	e := newEnv(t)
+	if r := e.run("instal"); r.code != 2 || !strings.Contains(r.stderr, `did you mean "install"`) {
+		t.Errorf("misspelt command: %+v", r)
+	}
+	if r := e.run("install", "--help"); r.code != 0 || !strings.Contains(r.stdout, "Example:") || !strings.Contains(r.stdout, "-mirror") {
+		t.Errorf("install --help: %+v", r)
+	}
+	if r := e.run("version"); r.code != 0 || !strings.Contains(r.stdout, "v0.0.0-test") {
+		t.Errorf("version: %+v", r)
+	}
+}
+
+// TestProxyFromEnvironment reaches the mirror only through an HTTPS_PROXY:
+// the mirror is addressed as example.com, a name this machine cannot
+// resolve, so a success proves the CONNECT went through the proxy.
+func TestProxyFromEnvironment(t *testing.T) {
+	e := newEnv(t)
+	mirrorAddr := strings.TrimPrefix(e.m.URL(), "https://")
+	var connects []string
+	proxy := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect {
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+			return
+		}
+		connects = append(connects, r.Host)
+		_, port, _ := net.SplitHostPort(r.Host)
+		up, err := net.Dial("tcp", "127.0.0.1:"+port)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		conn, buf, _ := w.(http.Hijacker).Hijack()
+		go func() { io.Copy(up, buf); up.Close() }()
+		io.Copy(conn, up)
+		conn.Close()
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go proxy.Serve(ln)
+	t.Cleanup(func() { proxy.Close() })
+
+	_, port, _ := net.SplitHostPort(mirrorAddr)
+	e.vars = append(e.vars, "HTTPS_PROXY=http://"+ln.Addr().String())
+	dir := t.TempDir()
+	r := e.run("install", "kubectl", "--dir", dir, "--mirror", "https://example.com:"+port)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if len(connects) == 0 || connects[0] != "example.com:"+port {
+		t.Errorf("proxy saw CONNECTs %v", connects)
+	}
+}
+
+// TestInterruptKeepsOldKubectl sends SIGINT mid-download: kubeboot must stop,
+// leave the old kubectl and no temp file behind.
+func TestInterruptKeepsOldKubectl(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("needs SIGINT")
+	}
+	e := newEnv(t)
+	e.m.QueueFaults(mirror.KubectlPath("v1.37.2", runtime.GOOS, runtime.GOARCH), mirror.Fault{StallAfter: 100_000, Stall: time.Minute})
+	dir := t.TempDir()
+	old := []byte("old kubectl")
+	os.WriteFile(filepath.Join(dir, "kubectl"), old, 0o755)
+	cmd := exec.Command(kubeboot, "install", "kubectl", "--dir", dir)
+	cmd.Env = e.vars
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until part of the body has arrived.
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		m, _ := filepath.Glob(filepath.Join(dir, ".kubectl.kubeboot-*.tmp"))
+		if len(m) == 1 {
+			if fi, err := os.Stat(m[0]); err == nil && fi.Size() > 0 {
+				break
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	msg, _ := io.ReadAll(bufio.NewReader(stderr))
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("exit after SIGINT: %v; stderr %q", err, msg)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("folder holds %d entries after the interrupt, want the old kubectl only", len(entries))
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "kubectl")); !bytes.Equal(got, old) {
+		t.Error("the old kubectl changed")
+	}
+}

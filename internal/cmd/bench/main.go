@@ -1,0 +1,233 @@
+// Command bench measures kubeboot against the getting-started page's
+// pipeline (curl stable.txt + curl kubectl, curl stable.txt + curl .sha256,
+// sha256sum --check, chmod, mv) on the same loopback HTTPS mirror, in the
+// same run, alternating the two so that machine noise hits both alike.
+//
+//	go run ./internal/cmd/bench -kubectl PATH [-runs 9]
+//
+// It reports the median wall-time ratio, kubeboot's peak RSS for a small and
+// a large kubectl (flat means constant memory), the no-op rerun time with
+// the number of binary bytes fetched, and the stripped installer size for
+// every release target.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/internal/mirror"
+)
+
+const sizeBudget = 7.5e6 // bytes, stripped installer, every target
+
+func main() {
+	kubectl := flag.String("kubectl", "", "a real kubectl to serve (about 60 MB)")
+	runs := flag.Int("runs", 9, "measured runs of each side")
+	flag.Parse()
+	if err := run(*kubectl, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(kubectlPath string, runs int) error {
+	if kubectlPath == "" {
+		return fmt.Errorf("-kubectl PATH is required (make bench passes the one scripts/k8s-tools.sh builds)")
+	}
+	payload, err := os.ReadFile(kubectlPath)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "kubeboot-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	bin := filepath.Join(work, "kubeboot")
+	if out, err := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "./installers/kubeboot").CombinedOutput(); err != nil {
+		return fmt.Errorf("build kubeboot: %v\n%s", err, out)
+	}
+
+	m := mirror.Start(mirror.Options{})
+	defer m.Close()
+	m.SetMarker("stable", "v1.37.2\n")
+	m.AddKubectl("v1.37.2", runtime.GOOS, runtime.GOARCH, payload)
+	small := payload[:len(payload)/8]
+	m.AddKubectl("v1.37.1", runtime.GOOS, runtime.GOARCH, small)
+	ca := filepath.Join(work, "ca.pem")
+	if err := os.WriteFile(ca, m.CertPEM(), 0o644); err != nil {
+		return err
+	}
+	env := append(os.Environ(), "SSL_CERT_FILE="+ca, "KUBEBOOT_MIRROR="+m.URL())
+
+	kbDir := filepath.Join(work, "kubeboot-bin")
+	pipeDir := filepath.Join(work, "pipeline")
+	for _, d := range []string{kbDir, pipeDir, filepath.Join(pipeDir, "bin")} {
+		os.MkdirAll(d, 0o755)
+	}
+	kubeboot := func(args ...string) (time.Duration, int64, error) {
+		return timed(exec.Command(bin, append([]string{"install", "kubectl", "--dir", kbDir, "--quiet"}, args...)...), env, "")
+	}
+	// The seed page's Linux steps, with --cacert for the loopback mirror.
+	base := m.URL()
+	plat := runtime.GOOS + "/" + runtime.GOARCH
+	script := strings.Join([]string{
+		`curl -fsSLO --cacert "$CA" "$BASE/release/$(curl -fsSL --cacert "$CA" $BASE/release/stable.txt)/bin/` + plat + `/kubectl"`,
+		`curl -fsSLO --cacert "$CA" "$BASE/release/$(curl -fsSL --cacert "$CA" $BASE/release/stable.txt)/bin/` + plat + `/kubectl.sha256"`,
+		`echo "$(cat kubectl.sha256)  kubectl" | sha256sum --check --quiet`,
+		`chmod +x kubectl`,
+		`mv kubectl bin/kubectl`,
+		`rm kubectl.sha256`,
+	}, " && ")
+	pipeline := func() (time.Duration, int64, error) {
+		cmd := exec.Command("sh", "-c", script)
+		return timed(cmd, append(os.Environ(), "CA="+ca, "BASE="+base), pipeDir)
+	}
+
+	// One warm-up of each (page cache, TLS session setup code paths).
+	if _, _, err := kubeboot("--force"); err != nil {
+		return err
+	}
+	if _, _, err := pipeline(); err != nil {
+		return err
+	}
+	var kb, pipe []time.Duration
+	var rssLarge int64
+	for i := 0; i < runs; i++ {
+		order := []bool{i%2 == 0, i%2 != 0}
+		for _, kubebootFirst := range order {
+			if kubebootFirst {
+				d, rss, err := kubeboot("--force")
+				if err != nil {
+					return err
+				}
+				kb, rssLarge = append(kb, d), max(rssLarge, rss)
+			} else {
+				d, _, err := pipeline()
+				if err != nil {
+					return err
+				}
+				pipe = append(pipe, d)
+			}
+		}
+	}
+	got, _ := os.ReadFile(filepath.Join(kbDir, "kubectl"))
+	if !bytes.Equal(got, payload) {
+		return fmt.Errorf("kubeboot installed %d bytes, not the %d served", len(got), len(payload))
+	}
+
+	// No-op reruns: the target is current, so no binary bytes may move.
+	before := binaryRequests(m)
+	var noop []time.Duration
+	for i := 0; i < runs; i++ {
+		d, _, err := kubeboot()
+		if err != nil {
+			return err
+		}
+		noop = append(noop, d)
+	}
+	noopFetches := binaryRequests(m) - before
+
+	// Peak RSS with a kubectl one eighth the size: flat means streaming.
+	var rssSmall int64
+	for i := 0; i < 3; i++ {
+		_, rss, err := kubeboot("--force", "--version", "v1.37.1")
+		if err != nil {
+			return err
+		}
+		rssSmall = max(rssSmall, rss)
+	}
+
+	fmt.Printf("kubeboot bench: %s, %.1f MB kubectl from a loopback HTTPS mirror, %d alternating runs each, %s\n\n",
+		plat, float64(len(payload))/1e6, runs, time.Now().UTC().Format(time.RFC3339))
+	fmt.Printf("install, median wall time   kubeboot %v   curl pipeline %v   ratio %.2fx\n",
+		median(kb).Round(time.Millisecond), median(pipe).Round(time.Millisecond), float64(median(kb))/float64(median(pipe)))
+	fmt.Printf("install, all runs (ms)      kubeboot %v\n                            pipeline %v\n", ms(kb), ms(pipe))
+	fmt.Printf("peak RSS                    %.1f MB for %.1f MB kubectl, %.1f MB for %.1f MB kubectl\n",
+		float64(rssLarge)/1e6, float64(len(payload))/1e6, float64(rssSmall)/1e6, float64(len(small))/1e6)
+	fmt.Printf("no-op rerun, median         %v (%d binary requests in %d reruns)\n\n", median(noop).Round(time.Millisecond/10), noopFetches, runs)
+
+	fmt.Println("stripped installer size (go build -trimpath -ldflags '-s -w', CGO_ENABLED=0)")
+	over := false
+	for _, p := range bootstrap.KubectlPlatforms {
+		out := filepath.Join(work, "kubeboot-"+p.OS+"-"+p.Arch)
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "./installers/kubeboot")
+		cmd.Env = append(os.Environ(), "GOOS="+p.OS, "GOARCH="+p.Arch, "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("build for %s: %v\n%s", p, err, b)
+		}
+		fi, err := os.Stat(out)
+		if err != nil {
+			return err
+		}
+		mark := ""
+		if float64(fi.Size()) > sizeBudget {
+			mark, over = "  OVER BUDGET", true
+		}
+		fmt.Printf("  %-14s %5.2f MB%s\n", p, float64(fi.Size())/1e6, mark)
+	}
+	if over {
+		return fmt.Errorf("an installer exceeds %.1f MB", sizeBudget/1e6)
+	}
+	return nil
+}
+
+// timed runs cmd and returns its wall time and peak RSS in bytes. The RSS
+// comes from /usr/bin/time, not from our own wait4: Linux keeps a process's
+// peak across exec, so a child forked from this large process would report
+// our memory, not its own.
+func timed(cmd *exec.Cmd, env []string, dir string) (time.Duration, int64, error) {
+	rssFile, err := os.CreateTemp("", "rss")
+	if err != nil {
+		return 0, 0, err
+	}
+	rssFile.Close()
+	defer os.Remove(rssFile.Name())
+	wrapped := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", rssFile.Name()}, cmd.Args...)...)
+	wrapped.Env, wrapped.Dir = env, dir
+	var stderr bytes.Buffer
+	wrapped.Stderr = &stderr
+	start := time.Now()
+	err = wrapped.Run()
+	d := time.Since(start)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
+	}
+	var kb int64
+	b, _ := os.ReadFile(rssFile.Name())
+	fmt.Sscan(string(b), &kb)
+	return d, kb * 1024, nil
+}
+
+func binaryRequests(m *mirror.Mirror) (n int) {
+	for _, r := range m.Requests() {
+		if strings.HasSuffix(r.Path, "/kubectl") {
+			n++
+		}
+	}
+	return n
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func ms(ds []time.Duration) []int64 {
+	out := make([]int64, len(ds))
+	for i, d := range ds {
+		out[i] = d.Milliseconds()
+	}
+	return out
+}

@@ -1,0 +1,49 @@
+// Command devmirror serves a dl.k8s.io-shaped mirror on loopback HTTPS for
+// the demo and the benchmark, so that neither needs the internet. It prints
+// the mirror's URL on stdout, writes its CA certificate (for SSL_CERT_FILE)
+// and serves until interrupted.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"github.com/kubeboot/kubeboot/internal/mirror"
+)
+
+func main() {
+	kubectl := flag.String("kubectl", "", "file to serve as kubectl for this OS/arch (required)")
+	version := flag.String("version", "v1.37.2", "version to publish it as (stable.txt and stable-1.N.txt point at it)")
+	certOut := flag.String("cert", "", "write the mirror's CA certificate here (PEM)")
+	flag.Parse()
+	if *kubectl == "" {
+		fmt.Fprintln(os.Stderr, "devmirror: -kubectl FILE is required")
+		os.Exit(2)
+	}
+	body, err := os.ReadFile(*kubectl)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "devmirror:", err)
+		os.Exit(1)
+	}
+	m := mirror.Start(mirror.Options{})
+	defer m.Close()
+	m.SetMarker("stable", *version+"\n")
+	var major, minor int
+	fmt.Sscanf(*version, "v%d.%d", &major, &minor)
+	m.SetMarker(fmt.Sprintf("stable-%d.%d", major, minor), *version+"\n")
+	m.AddKubectl(*version, runtime.GOOS, runtime.GOARCH, body)
+	if *certOut != "" {
+		if err := os.WriteFile(*certOut, m.CertPEM(), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "devmirror:", err)
+			os.Exit(1)
+		}
+	}
+	fmt.Println(m.URL())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+}
