@@ -76,7 +76,7 @@ func (a *app) newClient(mirrorURL string, verbose bool) (*bootstrap.Client, erro
 	}
 	opts := bootstrap.Options{BaseURL: mirrorURL, UserAgent: "kubeboot/" + version}
 	if verbose {
-		opts.Logf = func(format string, args ...any) { fmt.Fprintf(a.stderr, "  "+format+"\n", args...) }
+		opts.Logf = a.logf
 	}
 	return bootstrap.New(opts)
 }

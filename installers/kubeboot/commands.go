@@ -29,6 +29,13 @@ func commandList() []*command {
 			run:     runInstall,
 		},
 		{
+			name:    "kubeconfig",
+			args:    "import [FILE] [--kubeconfig PATH] [--context NAME] [--on-conflict fail|rename|replace] [--no-switch] [--dry-run] [--json]\n  kubeboot kubeconfig path [--kubeconfig PATH]\n  kubeboot kubeconfig token [--context NAME] [--kubeconfig PATH]",
+			summary: "import cw-kubeconfig safely, show kubeconfig paths, recover a token",
+			example: "kubeboot kubeconfig import ~/Downloads/cw-kubeconfig",
+			run:     runKubeconfig,
+		},
+		{
 			name:    "version",
 			summary: "print kubeboot's version",
 			example: "kubeboot version",

@@ -8,6 +8,7 @@ import (
 	"net/url"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 )
 
 // exitCode maps an error to the installer's documented exit codes.
@@ -18,6 +19,8 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.Is(err, bootstrap.ErrVerification):
 		return exitVerification
+	case errors.Is(err, kubeconfig.ErrConflict):
+		return exitConflict
 	}
 	return exitFailure
 }
@@ -34,6 +37,16 @@ func explain(err error) (msg, hint string) {
 		httpErr *bootstrap.HTTPError
 	)
 	switch {
+	case errors.Is(err, kubeconfig.ErrConflict):
+		hint = "nothing was written; rerun with --on-conflict rename to keep both, or --on-conflict replace to overwrite yours"
+	case errors.Is(err, kubeconfig.ErrNotFound):
+		// The message already says where we looked and how to get one.
+	case errors.Is(err, kubeconfig.ErrLockTimeout):
+		hint = "another kubeboot is writing the kubeconfig; wait for it and run again"
+	case errors.Is(err, kubeconfig.ErrInvalidConfig):
+		hint = "check that the file is a kubeconfig (YAML or JSON) or download it again; nothing was written"
+	case errors.Is(err, kubeconfig.ErrUnknownContext):
+		hint = "list contexts with: kubectl config get-contexts"
 	case errors.Is(err, bootstrap.ErrChecksumMismatch):
 		hint = "nothing was installed: the download was corrupted or altered on the way; run again, and if it persists check your mirror or proxy"
 	case errors.Is(err, bootstrap.ErrBadMarker), errors.Is(err, bootstrap.ErrBadDigest):

@@ -55,6 +55,11 @@ func main() {
 	os.Exit(code)
 }
 
+// logf prints a library note on stderr, for --verbose.
+func (a *app) logf(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "  "+format+"\n", args...)
+}
+
 // run dispatches to a command and turns its error into a message and an
 // exit code.
 func (a *app) run(ctx context.Context, args []string) int {

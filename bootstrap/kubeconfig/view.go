@@ -1,0 +1,38 @@
+package kubeconfig
+
+import (
+	"errors"
+	"io/fs"
+)
+
+// LoadView returns the merged view kubectl has of a KUBECONFIG list: files
+// in precedence order, the first file that defines a name wins, the first
+// non-empty current-context wins, and missing files are skipped. Relative
+// paths are made absolute from each entry's own file, so the view can be used
+// without knowing where an entry came from. The view's Path is empty: it is
+// for reading, never for writing back.
+func LoadView(files []string) (*Config, error) {
+	view := NewConfig("")
+	for _, f := range files {
+		c, err := Load(f)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		c = resolved(c)
+		if view.CurrentContext == "" {
+			view.CurrentContext = c.CurrentContext
+		}
+		for _, k := range Kinds {
+			for _, e := range c.Entries(k) {
+				if !view.has(k, e.Name) {
+					l := view.list(k)
+					*l = append(*l, e.clone())
+				}
+			}
+		}
+	}
+	return view, nil
+}
