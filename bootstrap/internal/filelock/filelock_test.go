@@ -47,10 +47,13 @@ func TestLockWaitsForReleaseAndHonoursContext(t *testing.T) {
 	if err := Lock(ctx, b); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Lock on a held file: got %v, want deadline exceeded", err)
 	}
+	released := make(chan struct{})
 	go func() {
+		defer close(released)
 		time.Sleep(30 * time.Millisecond)
 		Unlock(a)
 	}()
+	defer func() { <-released }()
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel2()
 	if err := Lock(ctx2, b); err != nil {
