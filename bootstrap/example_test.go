@@ -1,0 +1,81 @@
+package bootstrap_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/internal/mirror"
+)
+
+// startExampleMirror serves a tiny dl.k8s.io-shaped tree so the examples run
+// without internet. Real callers leave Options.BaseURL empty (dl.k8s.io).
+func startExampleMirror() *mirror.Mirror {
+	m := mirror.Start(mirror.Options{})
+	m.SetMarker("stable", "v1.37.2\n")
+	m.SetMarker("stable-1.36", "v1.36.4\n")
+	m.AddKubectl("v1.37.2", runtime.GOOS, runtime.GOARCH, []byte("kubectl v1.37.2 bytes"))
+	m.AddKubectl("v1.36.4", runtime.GOOS, runtime.GOARCH, []byte("kubectl v1.36.4 bytes"))
+	return m
+}
+
+// Install a pinned kubectl line into a tool's own folder, as a test harness
+// would; a second call finds it up to date and downloads nothing.
+func ExampleClient_Install() {
+	m := startExampleMirror()
+	defer m.Close()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+
+	c, err := bootstrap.New(bootstrap.Options{BaseURL: m.URL(), HTTPClient: m.Client()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for range 2 {
+		res, err := c.Install(context.Background(), bootstrap.InstallRequest{Version: "1.36", Dir: dir})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(filepath.Base(res.Path), res.Version, "changed:", res.Changed)
+	}
+	// Output:
+	// kubectl v1.36.4 changed: true
+	// kubectl v1.36.4 changed: false
+}
+
+// Resolve a constraint to the newest stable release that satisfies it.
+func ExampleClient_Resolve() {
+	m := startExampleMirror()
+	defer m.Close()
+	c, _ := bootstrap.New(bootstrap.Options{BaseURL: m.URL(), HTTPClient: m.Client()})
+	v, err := c.Resolve(context.Background(), ">=1.36, <1.37")
+	fmt.Println(bootstrap.Tag(v), err)
+	// Output: v1.36.4 <nil>
+}
+
+// A tampered download is never installed; the error says what was expected.
+func ExampleChecksumError() {
+	m := startExampleMirror()
+	defer m.Close()
+	m.Put(mirror.KubectlPath("v1.37.2", runtime.GOOS, runtime.GOARCH), []byte("tampered"))
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+
+	c, _ := bootstrap.New(bootstrap.Options{BaseURL: m.URL(), HTTPClient: m.Client()})
+	_, err := c.Install(context.Background(), bootstrap.InstallRequest{Dir: dir})
+	var ce *bootstrap.ChecksumError
+	if errors.As(err, &ce) {
+		fmt.Println("refused: got", ce.Got[:12], "want", ce.Want[:12])
+	}
+	entries, _ := os.ReadDir(dir)
+	fmt.Println("files installed:", len(entries))
+	// Output:
+	// refused: got d121be310300 want d576ee9663c6
+	// files installed: 0
+}

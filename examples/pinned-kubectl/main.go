@@ -1,0 +1,61 @@
+// Command pinned-kubectl shows how a Go tool (a test harness, an operator's
+// CLI) installs the kubectl it needs into its own cache folder, pinned to a
+// release line, without touching the user's PATH or asking for sudo.
+//
+//	go run ./examples/pinned-kubectl [-version '~> 1.36.0'] [-dir DIR] [-mirror URL]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+
+	"github.com/kubeboot/kubeboot/bootstrap"
+)
+
+func main() {
+	spec := flag.String("version", "~> 1.36.0", "kubectl version spec this tool is tested with")
+	dir := flag.String("dir", "", "cache folder (default: the user cache folder/my-tool/bin)")
+	mirrorURL := flag.String("mirror", "", "dl.k8s.io mirror (default https://dl.k8s.io)")
+	flag.Parse()
+
+	if *dir == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			fail(err)
+		}
+		*dir = filepath.Join(cache, "my-tool", "bin")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	client, err := bootstrap.New(bootstrap.Options{BaseURL: *mirrorURL})
+	if err != nil {
+		fail(err)
+	}
+	res, err := client.Install(ctx, bootstrap.InstallRequest{Version: *spec, Dir: *dir})
+	if errors.Is(err, bootstrap.ErrVerification) {
+		fail(fmt.Errorf("refusing an unverified kubectl: %w", err))
+	}
+	if err != nil {
+		fail(err)
+	}
+	fmt.Printf("using kubectl %s at %s (downloaded now: %v)\n", res.Version, res.Path, res.Changed)
+
+	// Call it by absolute path: never rely on whatever kubectl PATH finds.
+	out, err := exec.CommandContext(ctx, res.Path, "version", "--client").CombinedOutput()
+	if err != nil {
+		fail(err)
+	}
+	os.Stdout.Write(out)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "pinned-kubectl:", err)
+	os.Exit(1)
+}
