@@ -19,8 +19,18 @@ type command struct {
 // errHelpShown ends a run that printed help on request: exit 0.
 var errHelpShown = errors.New("help shown")
 
+// errCancelled ends a run the user declined at a prompt: exit 1, no message.
+var errCancelled = errors.New("cancelled")
+
 func commandList() []*command {
 	return []*command{
+		{
+			name:    "setup",
+			args:    "[FILE] [--yes] [--version SPEC] [--dir DIR] [--mirror URL] [--context NAME] [--on-conflict POLICY] [--kubeconfig PATH] [--json]",
+			summary: "the whole getting-started page: install kubectl, import the kubeconfig, select the context",
+			example: "kubeboot setup ~/Downloads/cw-kubeconfig --yes",
+			run:     runSetup,
+		},
 		{
 			name:    "install",
 			args:    "kubectl [--version SPEC] [--dir DIR] [--mirror URL] [--force] [--json]",

@@ -36,19 +36,24 @@ const (
 // app is what every command needs from the outside world; tests and main
 // fill it differently.
 type app struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	// interactive is true when stderr is a terminal: progress may redraw.
 	interactive bool
+	// stdinInteractive is true when stdin is a terminal: we may ask.
+	stdinInteractive bool
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	a := &app{
-		stdout:      os.Stdout,
-		stderr:      os.Stderr,
-		getenv:      os.Getenv,
-		interactive: term.IsTerminal(os.Stderr.Fd()),
+		stdin:            os.Stdin,
+		stdout:           os.Stdout,
+		stderr:           os.Stderr,
+		getenv:           os.Getenv,
+		interactive:      term.IsTerminal(os.Stderr.Fd()),
+		stdinInteractive: term.IsTerminal(os.Stdin.Fd()),
 	}
 	code := a.run(ctx, os.Args[1:])
 	stop()
@@ -69,6 +74,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 	}
 	if errors.Is(err, errHelpShown) {
 		return exitOK
+	}
+	if errors.Is(err, errCancelled) {
+		return exitFailure
 	}
 	msg, hint := explain(err)
 	fmt.Fprintln(a.stderr, "kubeboot: "+msg)

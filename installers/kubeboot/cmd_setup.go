@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
+)
+
+// setupPlan is what setup will do, worked out before anything changes so
+// the user can confirm it and so a conflict stops the run untouched.
+type setupPlan struct {
+	version    string // resolved kubectl version, "v1.37.2"
+	keep       string // an existing kubectl of that version on PATH, kept
+	dir        string // install folder when not kept
+	importPlan *kubeconfig.ImportResult
+}
+
+// setupResult is the --json output of setup.
+type setupResult struct {
+	Kubectl     *bootstrap.InstallResult `json:"kubectl,omitempty"`
+	KubectlKept string                   `json:"kubectl_kept,omitempty"`
+	Kubeconfig  *kubeconfig.ImportResult `json:"kubeconfig,omitempty"`
+	Steps       []setupStep              `json:"steps"`
+}
+
+type setupStep struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+func runSetup(ctx context.Context, a *app, args []string) error {
+	c := findCommand("setup")
+	fs := newFlags("setup")
+	yes := fs.Bool("yes", false, "do it without asking (required when there is no terminal to ask on)")
+	spec := fs.String("version", "stable", "kubectl version spec (see kubeboot install --help)")
+	dir := fs.String("dir", "", "install folder for kubectl (default /usr/local/bin when writable, else a per-user folder)")
+	mirrorURL := fs.String("mirror", "", "base URL of a dl.k8s.io mirror (default $KUBEBOOT_MIRROR or https://dl.k8s.io)")
+	ctxName := fs.String("context", "", "context to select (default: coreweave, else the file's current-context)")
+	onConflict := fs.String("on-conflict", "fail", "when a kubeconfig name is taken by a different entry: fail, rename or replace")
+	target := fs.String("kubeconfig", "", "kubeconfig to write (default: as kubectl decides)")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	verbose := fs.Bool("verbose", false, "print retries and decisions")
+	pos, err := a.parseFlags(c, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usageErrorf("kubeboot setup takes one FILE (the downloaded kubeconfig), got %d", len(pos))
+	}
+	policy, err := kubeconfig.ParseConflictPolicy(*onConflict)
+	if err != nil {
+		return usageErrorf("--on-conflict %q: use fail, rename or replace", *onConflict)
+	}
+	client, err := a.newClient(*mirrorURL, *verbose)
+	if err != nil {
+		return err
+	}
+	importOpts := kubeconfig.ImportOptions{Kubeconfig: *target, Context: *ctxName, Policy: policy}
+	if len(pos) == 1 {
+		importOpts.Source = pos[0]
+	}
+	if *verbose {
+		importOpts.Logf = a.logf
+	}
+	out := a.stdout
+	if *asJSON {
+		out = io.Discard
+	}
+
+	plan, err := a.planSetup(ctx, client, *spec, *dir, importOpts)
+	if err != nil {
+		return err
+	}
+	printPlan(out, plan)
+	if !*yes {
+		if err := a.confirm(out); err != nil {
+			return err
+		}
+	}
+
+	res := &setupResult{}
+	steps := []struct {
+		name string
+		run  func() (string, error)
+	}{
+		{"install kubectl", func() (string, error) {
+			if plan.keep != "" {
+				res.KubectlKept = plan.keep
+				return fmt.Sprintf("kubectl %s already at %s", plan.version, plan.keep), nil
+			}
+			req := bootstrap.InstallRequest{Version: plan.version, Dir: plan.dir}
+			var prog *progress
+			if !*asJSON {
+				prog = newProgress(a.stderr, a.interactive, "  downloading kubectl "+plan.version)
+				req.Progress = prog.update
+			}
+			r, err := client.Install(ctx, req)
+			prog.done()
+			if err != nil {
+				return "", err
+			}
+			res.Kubectl = r
+			if !r.Changed {
+				return fmt.Sprintf("kubectl %s already at %s", r.Version, r.Path), nil
+			}
+			return fmt.Sprintf("kubectl %s installed at %s (sha256 verified)", r.Version, r.Path), nil
+		}},
+		{"import kubeconfig", func() (string, error) {
+			r, err := kubeconfig.Import(ctx, importOpts)
+			if err != nil {
+				return "", err
+			}
+			res.Kubeconfig = r
+			detail := fmt.Sprintf("%s merged into %s", r.Source, r.File)
+			if !r.Written {
+				detail = fmt.Sprintf("%s already holds everything in %s", r.File, r.Source)
+			}
+			if r.Backup != "" {
+				detail += " (previous file saved as " + r.Backup + ")"
+			}
+			if r.Context != "" {
+				detail += "; current context " + r.Context
+			}
+			return detail, nil
+		}},
+	}
+	for i, s := range steps {
+		detail, err := s.run()
+		res.Steps = append(res.Steps, setupStep{Name: s.name, OK: err == nil, Detail: detailOrError(detail, err)})
+		if err != nil {
+			a.stepFailed(out, i, s.name, res.Steps[:i])
+			if *asJSON {
+				json.NewEncoder(a.stdout).Encode(res)
+			}
+			return fmt.Errorf("setup step %d (%s) failed: %w", i+1, s.name, err)
+		}
+		fmt.Fprintf(out, "%s %s\n", a.mark(true), detail)
+	}
+	if *asJSON {
+		return json.NewEncoder(a.stdout).Encode(res)
+	}
+	fmt.Fprintln(out, "\nDone. Try: kubectl get pods")
+	return nil
+}
+
+// planSetup resolves the kubectl version, finds whether a kubectl of that
+// version already wins on PATH, and dry-runs the kubeconfig import so that a
+// conflict or a missing file stops setup before anything changes.
+func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, spec, dir string, importOpts kubeconfig.ImportOptions) (*setupPlan, error) {
+	v, err := client.Resolve(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	p := &setupPlan{version: bootstrap.Tag(v), dir: dir}
+	if dir == "" {
+		if onPath := bootstrap.KubectlsOnPath(); len(onPath) > 0 {
+			if got, err := bootstrap.KubectlVersion(ctx, onPath[0]); err == nil && got == p.version {
+				p.keep = onPath[0]
+			}
+		}
+		if p.dir, err = bootstrap.DefaultInstallDir(); err != nil {
+			return nil, err
+		}
+	}
+	dry := importOpts
+	dry.DryRun = true
+	if p.importPlan, err = kubeconfig.Import(ctx, dry); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func printPlan(w io.Writer, p *setupPlan) {
+	fmt.Fprintln(w, "kubeboot setup will:")
+	if p.keep != "" {
+		fmt.Fprintf(w, "  1. keep kubectl %s at %s\n", p.version, p.keep)
+	} else {
+		fmt.Fprintf(w, "  1. install kubectl %s into %s (unless it is already there)\n", p.version, p.dir)
+	}
+	ip := p.importPlan
+	switch {
+	case ip.Written && ip.Backup != "":
+		fmt.Fprintf(w, "  2. merge %s into %s, saving the current file as %s first\n", ip.Source, ip.File, ip.Backup)
+	case ip.Written:
+		fmt.Fprintf(w, "  2. merge %s into %s (a new file)\n", ip.Source, ip.File)
+	default:
+		fmt.Fprintf(w, "  2. leave %s as it is: it already holds %s\n", ip.File, ip.Source)
+	}
+	if ip.Context != "" {
+		fmt.Fprintf(w, "  3. select the context %s\n", ip.Context)
+	}
+}
+
+// confirm asks on the terminal; without one, setup refuses to guess.
+func (a *app) confirm(w io.Writer) error {
+	if !a.stdinInteractive {
+		return usageErrorf("setup changes your machine and there is no terminal to ask on; rerun with --yes to confirm")
+	}
+	fmt.Fprint(w, "Continue? [y/N] ")
+	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return nil
+	}
+	fmt.Fprintln(w, "Nothing was changed.")
+	return errCancelled
+}
+
+func (a *app) stepFailed(w io.Writer, i int, name string, kept []setupStep) {
+	fmt.Fprintf(w, "%s %s failed\n", a.mark(false), name)
+	if len(kept) > 0 {
+		names := make([]string, len(kept))
+		for j, s := range kept {
+			names[j] = s.Name
+		}
+		fmt.Fprintf(w, "  the steps before it are kept (%s); fix the problem below and run setup again\n", strings.Join(names, ", "))
+	}
+}
+
+// mark is ✓ or ✗, in colour on a terminal unless NO_COLOR is set.
+func (a *app) mark(ok bool) string {
+	m, colour := "✓", "32"
+	if !ok {
+		m, colour = "✗", "31"
+	}
+	if a.interactive && a.getenv("NO_COLOR") == "" {
+		return "\033[" + colour + "m" + m + "\033[0m"
+	}
+	return m
+}
+
+func detailOrError(detail string, err error) string {
+	if err != nil {
+		msg, _ := explain(err)
+		return msg
+	}
+	return detail
+}
