@@ -46,6 +46,13 @@ func commandList() []*command {
 			run:     runKubeconfig,
 		},
 		{
+			name:    "self-update",
+			args:    "[--check] [--version vX.Y.Z] [--verbose]",
+			summary: "replace kubeboot with its latest verified release",
+			example: "kubeboot self-update --check",
+			run:     runSelfUpdate,
+		},
+		{
 			name:    "version",
 			summary: "print kubeboot's version",
 			example: "kubeboot version",

@@ -37,6 +37,8 @@ func explain(err error) (msg, hint string) {
 		httpErr *bootstrap.HTTPError
 	)
 	switch {
+	case selfUpdateHint(err) != "":
+		hint = selfUpdateHint(err)
 	case errors.Is(err, kubeconfig.ErrConflict):
 		hint = "nothing was written; rerun with --on-conflict rename to keep both, or --on-conflict replace to overwrite yours"
 	case errors.Is(err, kubeconfig.ErrNotFound):

@@ -1,0 +1,285 @@
+// Package selfupdate replaces the running kubeboot with a release published
+// on GitHub or GitHub Enterprise: it finds the release through the REST API,
+// downloads this platform's archive and checksums.txt, verifies the SHA-256,
+// extracts the binary and renames it over the executable.
+//
+// Like the rest of bootstrap it never prints, exits or panics. Verification
+// failures match bootstrap.ErrVerification (a wrong digest is a
+// *bootstrap.ChecksumError), so callers treat them like a bad kubectl.
+package selfupdate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+	goversion "github.com/hashicorp/go-version"
+
+	"github.com/kubeboot/kubeboot/bootstrap"
+)
+
+const (
+	// DefaultAPIURL is github.com's REST API root.
+	DefaultAPIURL = "https://api.github.com/"
+	// DefaultOwner and DefaultRepo name kubeboot's own repository.
+	DefaultOwner = "kubeboot"
+	DefaultRepo  = "kubeboot"
+	// ChecksumsName is the release asset listing every archive's SHA-256,
+	// in sha256sum format.
+	ChecksumsName = "checksums.txt"
+)
+
+// Options configure an Updater. The zero value updates kubeboot from
+// github.com for this platform.
+type Options struct {
+	// APIURL is the REST API root: DefaultAPIURL, or for GitHub Enterprise
+	// Server https://HOST/api/v3/. Plain http is accepted only for loopback.
+	APIURL string
+
+	// Owner and Repo name the repository. Default kubeboot/kubeboot.
+	Owner, Repo string
+
+	// Token authenticates API requests (higher rate limit, private
+	// repositories); callers usually pass $GITHUB_TOKEN. It is sent only
+	// with API requests, never to download hosts, and never logged.
+	Token string
+
+	// HTTPClient sends every request. Default: a client that honours
+	// HTTPS_PROXY/NO_PROXY with a 10-minute overall timeout.
+	HTTPClient *http.Client
+
+	// UserAgent is sent with every request. Default "kubeboot".
+	UserAgent string
+
+	// Binary is the executable's name inside the archives (".exe" is added
+	// on Windows) and the archives' name prefix. Default "kubeboot".
+	Binary string
+
+	// Platform selects the archive. Default bootstrap.HostPlatform().
+	Platform bootstrap.Platform
+
+	// Logf receives notes on what is fetched. Default: discard.
+	Logf func(format string, args ...any)
+}
+
+// Updater finds releases and applies them. It is safe for concurrent use.
+type Updater struct {
+	opts Options
+	api  *github.Client
+	dl   *http.Client // no token: downloads go to other hosts
+}
+
+// New validates opts, fills in defaults and returns an Updater.
+func New(opts Options) (*Updater, error) {
+	if opts.APIURL == "" {
+		opts.APIURL = DefaultAPIURL
+	}
+	api, err := checkURL(opts.APIURL)
+	if err != nil {
+		return nil, fmt.Errorf("GitHub API URL: %w", err)
+	}
+	if api.RawQuery != "" || api.Fragment != "" {
+		return nil, fmt.Errorf("GitHub API URL %q must not have a query or fragment", api.Redacted())
+	}
+	if !strings.HasSuffix(api.Path, "/") {
+		api.Path += "/"
+	}
+	if opts.Owner == "" {
+		opts.Owner = DefaultOwner
+	}
+	if opts.Repo == "" {
+		opts.Repo = DefaultRepo
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "kubeboot"
+	}
+	if opts.Binary == "" {
+		opts.Binary = "kubeboot"
+	}
+	if opts.Platform == (bootstrap.Platform{}) {
+		opts.Platform = bootstrap.HostPlatform()
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{
+			Transport: http.DefaultTransport.(*http.Transport).Clone(),
+			Timeout:   10 * time.Minute,
+		}
+	}
+	dl := *hc // a copy: never change the caller's client
+	dl.CheckRedirect = noDowngrade(hc.CheckRedirect)
+
+	gh := github.NewClient(&dl)
+	if opts.Token != "" {
+		gh = gh.WithAuthToken(opts.Token)
+	}
+	gh.BaseURL = api
+	gh.UserAgent = opts.UserAgent
+	return &Updater{opts: opts, api: gh, dl: &dl}, nil
+}
+
+// Asset is one file attached to a release.
+type Asset struct {
+	Name string
+	URL  string // browser_download_url
+	Size int64
+}
+
+// Release is a published release and the files this platform needs.
+type Release struct {
+	Tag       string // "v1.2.3"
+	Version   string // "1.2.3", as `kubeboot version` prints it
+	URL       string // the release's web page
+	Archive   Asset  // this platform's archive
+	Checksums Asset  // checksums.txt
+}
+
+// Find returns the latest release, or the one tagged version ("v1.2.3";
+// a missing "v" is added) when version is neither empty nor "latest".
+// Errors match ErrNoRelease when there is no such release, ErrNoAsset when
+// it has no archive for the platform, ErrRateLimited when GitHub refuses
+// for now.
+func (u *Updater) Find(ctx context.Context, version string) (*Release, error) {
+	var (
+		rel  *github.RepositoryRelease
+		err  error
+		want = "latest"
+	)
+	if version == "" || version == "latest" {
+		u.opts.Logf("looking up the latest release of %s/%s at %s", u.opts.Owner, u.opts.Repo, u.api.BaseURL.Redacted())
+		rel, _, err = u.api.Repositories.GetLatestRelease(ctx, u.opts.Owner, u.opts.Repo)
+	} else {
+		want = "v" + strings.TrimPrefix(version, "v")
+		u.opts.Logf("looking up release %s of %s/%s at %s", want, u.opts.Owner, u.opts.Repo, u.api.BaseURL.Redacted())
+		rel, _, err = u.api.Repositories.GetReleaseByTag(ctx, u.opts.Owner, u.opts.Repo, want)
+	}
+	if err != nil {
+		return nil, u.apiError(want, err)
+	}
+	return u.pick(rel)
+}
+
+// pick selects the platform's archive and checksums.txt among the assets.
+func (u *Updater) pick(rel *github.RepositoryRelease) (*Release, error) {
+	r := &Release{Tag: rel.GetTagName(), URL: rel.GetHTMLURL()}
+	r.Version = strings.TrimPrefix(r.Tag, "v")
+	names := ArchiveNames(u.opts.Binary, r.Version, u.opts.Platform)
+	byName := make(map[string]Asset, len(rel.Assets))
+	var have []string
+	for _, a := range rel.Assets {
+		byName[a.GetName()] = Asset{Name: a.GetName(), URL: a.GetBrowserDownloadURL(), Size: int64(a.GetSize())}
+		have = append(have, a.GetName())
+	}
+	for _, n := range names {
+		if a, ok := byName[n]; ok {
+			r.Archive = a
+			break
+		}
+	}
+	r.Checksums = byName[ChecksumsName]
+	var missing []string
+	if r.Archive.Name == "" {
+		missing = append(missing, names[0])
+	}
+	if r.Checksums.Name == "" {
+		missing = append(missing, ChecksumsName)
+	}
+	if missing != nil {
+		return nil, &AssetError{Tag: r.Tag, Platform: u.opts.Platform, Missing: missing, Have: have}
+	}
+	return r, nil
+}
+
+// ArchiveNames lists, in order of preference, the archive names goreleaser
+// gives this platform's build: the version-less name kubeboot publishes
+// (so releases/latest/download/NAME is stable), then goreleaser's default
+// with the version in it.
+func ArchiveNames(binary, version string, p bootstrap.Platform) []string {
+	ext := ".tar.gz"
+	if p.OS == "windows" {
+		ext = ".zip"
+	}
+	return []string{
+		binary + "_" + p.OS + "_" + p.Arch + ext,
+		binary + "_" + version + "_" + p.OS + "_" + p.Arch + ext,
+	}
+}
+
+// Newer reports whether rel is newer than the current version. A current
+// version that is not a semantic version (a "dev" build) is always older.
+func Newer(current string, rel *Release) bool {
+	cur, err := goversion.NewSemver(strings.TrimPrefix(current, "v"))
+	if err != nil {
+		return true
+	}
+	next, err := goversion.NewSemver(rel.Version)
+	if err != nil {
+		return false
+	}
+	return next.GreaterThan(cur)
+}
+
+// apiError turns go-github's errors into this package's.
+func (u *Updater) apiError(tag string, err error) error {
+	var (
+		resp  *github.ErrorResponse
+		rate  *github.RateLimitError
+		abuse *github.AbuseRateLimitError
+	)
+	switch {
+	case errors.As(err, &rate), errors.As(err, &abuse):
+		return fmt.Errorf("%w: %w", ErrRateLimited, err)
+	case errors.As(err, &resp) && resp.Response != nil && resp.Response.StatusCode == http.StatusNotFound:
+		return &ReleaseError{Repo: u.opts.Owner + "/" + u.opts.Repo, Tag: tag}
+	}
+	return fmt.Errorf("look up release %s of %s/%s: %w", tag, u.opts.Owner, u.opts.Repo, err)
+}
+
+// checkURL parses raw and refuses plain http except to loopback hosts.
+func checkURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an absolute URL", raw)
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	default:
+		return nil, fmt.Errorf("%w: %s (use https)", bootstrap.ErrInsecureURL, u.Redacted())
+	}
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// noDowngrade refuses redirects to plain http off loopback, then defers to
+// next (or the default limit of 10 redirects).
+func noDowngrade(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if _, err := checkURL(req.URL.String()); err != nil {
+			return err
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+}

@@ -1,0 +1,271 @@
+package selfupdate_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/selfupdate"
+	"github.com/kubeboot/kubeboot/internal/releasetest"
+)
+
+const token = "ghp_FAKEtoken0123456789abcdefABCDEF"
+
+var linux = bootstrap.Platform{OS: "linux", Arch: "amd64"}
+
+// release publishes tag with an archive of exe for each platform and a
+// matching checksums.txt, and returns the assets.
+func release(t *testing.T, g *releasetest.GitHub, tag string, latest bool, exe []byte, platforms ...bootstrap.Platform) map[string][]byte {
+	t.Helper()
+	assets := map[string][]byte{}
+	for _, p := range platforms {
+		assets[releasetest.ArchiveName(p.OS, p.Arch)] = releasetest.Archive(t, p.OS, exe)
+	}
+	assets[selfupdate.ChecksumsName] = releasetest.Checksums(assets)
+	g.AddRelease(tag, assets, latest)
+	return assets
+}
+
+func newUpdater(t *testing.T, g *releasetest.GitHub, p bootstrap.Platform, tok string) *selfupdate.Updater {
+	t.Helper()
+	u, err := selfupdate.New(selfupdate.Options{APIURL: g.APIURL(), Token: tok, Platform: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// oldExe writes the "installed" executable and returns its path.
+func oldExe(t *testing.T, name string) (string, []byte) {
+	t.Helper()
+	content := []byte("#!old kubeboot v1.0.0\n")
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, content, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path, content
+}
+
+func TestFindAndApplyLatest(t *testing.T) {
+	g := releasetest.NewGitHub(t)
+	release(t, g, "v1.0.0", false, []byte("v1.0.0 binary"), linux)
+	release(t, g, "v1.1.0", true, []byte("v1.1.0 binary"), linux, bootstrap.Platform{OS: "darwin", Arch: "arm64"})
+	u := newUpdater(t, g, linux, token)
+	ctx := context.Background()
+
+	rel, err := u.Find(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel.Tag != "v1.1.0" || rel.Version != "1.1.0" || rel.Archive.Name != "kubeboot_linux_amd64.tar.gz" {
+		t.Fatalf("latest = %+v", rel)
+	}
+	if !selfupdate.Newer("1.0.0", rel) || !selfupdate.Newer("dev", rel) || selfupdate.Newer("v1.1.0", rel) || selfupdate.Newer("1.2.0", rel) {
+		t.Error("Newer compares versions wrongly")
+	}
+	exe, _ := oldExe(t, "kubeboot")
+	res, err := u.Apply(ctx, rel, exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(exe)
+	if string(got) != "v1.1.0 binary" || res.Version != "1.1.0" || res.Path != exe {
+		t.Fatalf("after Apply: %q, %+v", got, res)
+	}
+	if fi, _ := os.Stat(exe); fi.Mode().Perm() != 0o755 {
+		t.Errorf("mode = %v, want 0755 kept", fi.Mode().Perm())
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(exe)); len(entries) != 1 {
+		t.Errorf("folder holds %d entries, want only the executable", len(entries))
+	}
+
+	// A pinned older version, and the token only ever sent to API paths.
+	rel, err = u.Find(ctx, "1.0.0")
+	if err != nil || rel.Tag != "v1.0.0" {
+		t.Fatalf("Find(1.0.0) = %+v, %v", rel, err)
+	}
+	for _, r := range g.Requests() {
+		api := strings.HasPrefix(r.Path, "/repos/")
+		if api && r.Authorization != "Bearer "+token {
+			t.Errorf("API request %s had Authorization %q", r.Path, r.Authorization)
+		}
+		if !api && r.Authorization != "" {
+			t.Errorf("download %s carried credentials", r.Path)
+		}
+	}
+}
+
+func TestApplyWindowsZip(t *testing.T) {
+	g := releasetest.NewGitHub(t)
+	win := bootstrap.Platform{OS: "windows", Arch: "arm64"}
+	release(t, g, "v2.0.0", true, []byte("MZ new"), win)
+	u := newUpdater(t, g, win, "")
+	rel, err := u.Find(context.Background(), "latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, _ := oldExe(t, "kubeboot.exe")
+	if _, err := u.Apply(context.Background(), rel, exe); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(exe); string(got) != "MZ new" {
+		t.Fatalf("exe holds %q", got)
+	}
+	for _, r := range g.Requests() {
+		if r.Authorization != "" {
+			t.Errorf("no token set, yet %s had Authorization", r.Path)
+		}
+	}
+}
+
+// The verification failures all leave the executable byte-identical and
+// the folder clean.
+func TestApplyRefusesUnverified(t *testing.T) {
+	cases := map[string]func(assets map[string][]byte){
+		"checksum mismatch": func(a map[string][]byte) {
+			arc := a["kubeboot_linux_amd64.tar.gz"]
+			arc[len(arc)/2] ^= 0xff
+		},
+		"missing checksum line": func(a map[string][]byte) {
+			a[selfupdate.ChecksumsName] = releasetest.Checksums(map[string][]byte{"kubeboot_darwin_arm64.tar.gz": []byte("x")})
+		},
+		"malformed checksum line": func(a map[string][]byte) {
+			a[selfupdate.ChecksumsName] = []byte("not-hex  kubeboot_linux_amd64.tar.gz\n")
+		},
+		"conflicting checksum lines": func(a map[string][]byte) {
+			a[selfupdate.ChecksumsName] = append(a[selfupdate.ChecksumsName],
+				[]byte(strings.Repeat("0", 64)+"  kubeboot_linux_amd64.tar.gz\n")...)
+		},
+	}
+	for name, corrupt := range cases {
+		t.Run(name, func(t *testing.T) {
+			g := releasetest.NewGitHub(t)
+			assets := release(t, g, "v1.1.0", true, []byte("new"), linux)
+			corrupt(assets)
+			u := newUpdater(t, g, linux, "")
+			rel, err := u.Find(context.Background(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			exe, before := oldExe(t, "kubeboot")
+			_, err = u.Apply(context.Background(), rel, exe)
+			if !errors.Is(err, bootstrap.ErrVerification) {
+				t.Fatalf("err = %v, want one matching bootstrap.ErrVerification", err)
+			}
+			var ce *bootstrap.ChecksumError
+			if name == "checksum mismatch" && (!errors.As(err, &ce) || !errors.Is(err, bootstrap.ErrChecksumMismatch)) {
+				t.Errorf("err = %#v, want a *bootstrap.ChecksumError", err)
+			}
+			if name != "checksum mismatch" && !errors.Is(err, selfupdate.ErrNoChecksum) {
+				t.Errorf("err = %v, want ErrNoChecksum", err)
+			}
+			after, _ := os.ReadFile(exe)
+			if !bytes.Equal(before, after) {
+				t.Fatal("the executable changed")
+			}
+			if entries, _ := os.ReadDir(filepath.Dir(exe)); len(entries) != 1 {
+				t.Errorf("folder holds %d entries, want only the executable", len(entries))
+			}
+		})
+	}
+}
+
+func TestFindErrors(t *testing.T) {
+	g := releasetest.NewGitHub(t)
+	ctx := context.Background()
+	u := newUpdater(t, g, linux, "")
+	if _, err := u.Find(ctx, ""); !errors.Is(err, selfupdate.ErrNoRelease) || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("no release at all: err = %v", err)
+	}
+	release(t, g, "v1.1.0", true, []byte("new"), linux)
+	if _, err := u.Find(ctx, "v9.9.9"); !errors.Is(err, selfupdate.ErrNoRelease) {
+		t.Errorf("unknown tag: err = %v", err)
+	}
+	s390x := bootstrap.Platform{OS: "linux", Arch: "s390x"}
+	_, err := newUpdater(t, g, s390x, "").Find(ctx, "")
+	var ae *selfupdate.AssetError
+	if !errors.Is(err, selfupdate.ErrNoAsset) || !errors.As(err, &ae) || ae.Platform != s390x {
+		t.Fatalf("no asset for the platform: err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "kubeboot_linux_s390x.tar.gz") || !strings.Contains(err.Error(), "kubeboot_linux_amd64.tar.gz") {
+		t.Errorf("message %q names neither the wanted nor the available assets", err)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-RateLimit-Limit", "60")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", "4102444800")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`{"message":"API rate limit exceeded"}`))
+	}))
+	defer srv.Close()
+	u, err := selfupdate.New(selfupdate.Options{APIURL: srv.URL, Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = u.Find(context.Background(), "")
+	if !errors.Is(err, selfupdate.ErrRateLimited) {
+		t.Fatalf("err = %v, want ErrRateLimited", err)
+	}
+	if strings.Contains(err.Error(), token) {
+		t.Fatal("the error message holds the token")
+	}
+}
+
+func TestNewRefusesPlainHTTP(t *testing.T) {
+	_, err := selfupdate.New(selfupdate.Options{APIURL: "http://ghe.example.com/api/v3/"})
+	if !errors.Is(err, bootstrap.ErrInsecureURL) {
+		t.Fatalf("err = %v, want ErrInsecureURL", err)
+	}
+}
+
+func TestDownloadRefusesInsecureAssetURL(t *testing.T) {
+	// A release whose asset URLs point at plain http off loopback.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"tag_name":"v1.1.0","assets":[
+			{"name":"kubeboot_linux_amd64.tar.gz","browser_download_url":"http://downloads.example.com/a.tar.gz"},
+			{"name":"checksums.txt","browser_download_url":"http://downloads.example.com/checksums.txt"}]}`))
+	}))
+	defer srv.Close()
+	u, err := selfupdate.New(selfupdate.Options{APIURL: srv.URL, Platform: linux})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := u.Find(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, _ := oldExe(t, "kubeboot")
+	if _, err := u.Apply(context.Background(), rel, exe); !errors.Is(err, bootstrap.ErrInsecureURL) {
+		t.Fatalf("err = %v, want ErrInsecureURL", err)
+	}
+}
+
+func TestApplyRejectsArchiveWithoutBinary(t *testing.T) {
+	g := releasetest.NewGitHub(t)
+	assets := map[string][]byte{"kubeboot_linux_amd64.tar.gz": []byte("not gzip")}
+	assets[selfupdate.ChecksumsName] = releasetest.Checksums(assets)
+	g.AddRelease("v1.1.0", assets, true)
+	u := newUpdater(t, g, linux, "")
+	rel, err := u.Find(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, before := oldExe(t, "kubeboot")
+	if _, err := u.Apply(context.Background(), rel, exe); !errors.Is(err, selfupdate.ErrBadArchive) {
+		t.Fatalf("err = %v, want ErrBadArchive", err)
+	}
+	if after, _ := os.ReadFile(exe); !bytes.Equal(before, after) {
+		t.Fatal("the executable changed")
+	}
+}
