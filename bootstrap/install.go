@@ -105,6 +105,7 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 	res.SHA256 = want
 
 	c.sweepTemps(dir, p.Executable())
+	c.sweepAside(dir, p.Executable())
 	if <-current == want {
 		c.opts.Logf("%s already holds kubectl %s (sha256 %s)", res.Path, tag, want)
 		return res, nil
