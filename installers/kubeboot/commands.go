@@ -53,6 +53,13 @@ func commandList() []*command {
 			run:     runSelfUpdate,
 		},
 		{
+			name:    "verify",
+			args:    "[--kubeconfig PATH] [--context NAME] [--namespace NS] [--json] [--verbose]",
+			summary: "check that the kubeconfig's credentials work: server version, identity, secrets access, kubectl skew",
+			example: "kubeboot verify --context coreweave",
+			run:     runVerify,
+		},
+		{
 			name:    "version",
 			summary: "print kubeboot's version",
 			example: "kubeboot version",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
+	"github.com/kubeboot/kubeboot/bootstrap/verify"
 )
 
 // exitCode maps an error to the installer's documented exit codes.
@@ -21,6 +22,8 @@ func exitCode(err error) int {
 		return exitVerification
 	case errors.Is(err, kubeconfig.ErrConflict):
 		return exitConflict
+	case errors.Is(err, verify.ErrUnauthorized):
+		return exitUnauthorized
 	}
 	return exitFailure
 }
@@ -28,6 +31,9 @@ func exitCode(err error) int {
 // explain returns the one-line message for err and, where it helps, a
 // second line with what to do next.
 func explain(err error) (msg, hint string) {
+	if problem, next, ok := verify.Advice(err); ok {
+		return problem, next // verify's errors say what to do themselves
+	}
 	msg = err.Error()
 	var (
 		dns     *net.DNSError
@@ -39,6 +45,8 @@ func explain(err error) (msg, hint string) {
 	switch {
 	case selfUpdateHint(err) != "":
 		hint = selfUpdateHint(err)
+	case packageManagerHint(err) != "":
+		hint = packageManagerHint(err)
 	case errors.Is(err, kubeconfig.ErrConflict):
 		hint = "nothing was written; rerun with --on-conflict rename to keep both, or --on-conflict replace to overwrite yours"
 	case errors.Is(err, kubeconfig.ErrNotFound):

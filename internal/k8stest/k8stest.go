@@ -11,9 +11,10 @@
 // The binaries come from KUBEBOOT_TEST_APISERVER, KUBEBOOT_TEST_ETCD and
 // KUBEBOOT_TEST_KUBECTL (scripts/k8s-tools.sh builds them); tests call Skip
 // first, which skips under -short or when they are unset. Start one Server
-// per test package (TestMain, or lazily from one test) and Stop it: Stop
-// kills the processes and removes every file. Should the test process die
-// without Stop, a watchdog shell kills the processes anyway.
+// per test package (TestMain, or lazily from one test) and Stop it, or
+// share one per test process with Shared. Stop kills the processes and
+// removes every file. Should the test process exit without Stop, however it
+// exits, a watchdog shell kills the processes and removes the files.
 package k8stest
 
 import (
@@ -37,6 +38,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,6 +130,26 @@ func Missing() string {
 		}
 	}
 	return ""
+}
+
+var shared struct {
+	once sync.Once
+	s    *Server
+	err  error
+}
+
+// Shared returns a server shared by every test of the process, started on
+// first use; it calls Skip first. It is never stopped explicitly: when the
+// test process exits, the watchdog kills its processes and removes its
+// files. Tests must not change its users or objects.
+func Shared(tb testing.TB) *Server {
+	tb.Helper()
+	Skip(tb)
+	shared.once.Do(func() { shared.s, shared.err = Start(context.Background()) })
+	if shared.err != nil {
+		tb.Fatal(shared.err)
+	}
+	return shared.s
 }
 
 // Kubectl returns the path of the real kubectl from KUBEBOOT_TEST_KUBECTL.
@@ -233,7 +255,7 @@ func (s *Server) start(name, bin string, args ...string) (*proc, error) {
 		return nil, err
 	}
 	defer r.Close()
-	cmd := command(bin, args...)
+	cmd := command(s.Dir, bin, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = r, logFile, logFile
 	cmd.Dir = s.Dir
 	if err := cmd.Start(); err != nil {
