@@ -3,17 +3,38 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
+	"github.com/kubeboot/kubeboot/bootstrap/winpath"
 )
 
 // installOutput is the --json result of `kubeboot install kubectl`.
 type installOutput struct {
+	Method pkgmgr.Method `json:"method"`
 	*bootstrap.InstallResult
 	bootstrap.PathReport
+	// UserPath is set when the install folder was added to the Windows
+	// user Path.
+	UserPath *winpath.Result `json:"user_path,omitempty"`
+}
+
+// managerOutput is the --json result of an install through a package
+// manager.
+type managerOutput struct {
+	Method  pkgmgr.Method    `json:"method"`
+	Path    string           `json:"path"`
+	Version string           `json:"version,omitempty"`
+	Command []string         `json:"command"`
+	Upgrade bool             `json:"upgrade"`
+	Owner   pkgmgr.Ownership `json:"owner"`
 }
 
 func runInstall(ctx context.Context, a *app, args []string) error {
@@ -26,12 +47,46 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	quiet := fs.Bool("quiet", false, "print nothing but errors")
 	verbose := fs.Bool("verbose", false, "print retries and decisions")
+	methodName := fs.String("method", "auto", "how to install: auto (upgrade through the package manager that owns the kubectl on PATH;\n"+
+		"brew install on a Mac with Homebrew and no kubectl; else direct), direct (verified download), brew, choco, scoop, winget")
 	pos, err := a.parseFlags(c, fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || pos[0] != "kubectl" {
 		return usageErrorf("say what to install: kubeboot install kubectl [flags]")
+	}
+	method, err := pkgmgr.ParseMethod(*methodName)
+	if err != nil {
+		return usageErrorf("kubeboot install: %v", err)
+	}
+	// A version, folder or mirror only the direct download can honour.
+	var pinned []string
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "version" || f.Name == "dir" || f.Name == "mirror" {
+			pinned = append(pinned, "--"+f.Name)
+		}
+	})
+	if method != pkgmgr.MethodAuto && method != pkgmgr.MethodDirect && len(pinned) > 0 {
+		return usageErrorf("--method %s installs the package manager's kubectl, which cannot honour %s; use --method direct", method, strings.Join(pinned, ", "))
+	}
+	if a.getenv("KUBEBOOT_MIRROR") != "" {
+		pinned = append(pinned, "KUBEBOOT_MIRROR")
+	}
+	if method == pkgmgr.MethodAuto && len(pinned) > 0 {
+		method = pkgmgr.MethodDirect
+	}
+	if method != pkgmgr.MethodDirect {
+		action, err := a.planInstall(ctx, method, false)
+		if err != nil {
+			return err
+		}
+		if action.Method != pkgmgr.MethodDirect {
+			return a.installWithManager(ctx, action, *asJSON, *quiet)
+		}
+		if *verbose {
+			a.logf("direct download: %s", action.Reason)
+		}
 	}
 
 	client, err := a.newClient(*mirrorURL, *verbose)
@@ -53,8 +108,15 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 	if res.Platform == bootstrap.HostPlatform() {
 		report = bootstrap.CheckPath(res.Path)
 	}
+	// On Windows, the per-user folder goes on the user Path, as installers
+	// there do; elsewhere the user's shell profile is theirs to edit.
+	var userPath *winpath.Result
+	var userPathErr error
+	if runtime.GOOS == "windows" && *dir == "" && !report.DirOnPath && res.Platform == bootstrap.HostPlatform() {
+		userPath, userPathErr = winpath.AddToUserPath(filepath.Dir(res.Path))
+	}
 	if *asJSON {
-		return json.NewEncoder(a.stdout).Encode(installOutput{res, report})
+		return json.NewEncoder(a.stdout).Encode(installOutput{pkgmgr.MethodDirect, res, report, userPath})
 	}
 	if *quiet {
 		return nil
@@ -64,7 +126,63 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 	} else {
 		fmt.Fprintf(a.stdout, "kubectl %s at %s is already up to date\n", res.Version, res.Path)
 	}
-	a.printPathAdvice(res.Path, report)
+	switch {
+	case userPath != nil && userPath.Added:
+		fmt.Fprintf(a.stderr, "added %s to your user Path; open a new terminal to use kubectl\n", userPath.Dir)
+	case userPath != nil:
+		fmt.Fprintf(a.stderr, "%s is on your user Path; open a new terminal to use kubectl\n", userPath.Dir)
+	default:
+		if userPathErr != nil {
+			fmt.Fprintf(a.stderr, "warning: could not add %s to your user Path: %v\n", filepath.Dir(res.Path), userPathErr)
+		}
+		a.printPathAdvice(res.Path, report)
+	}
+	return nil
+}
+
+// planInstall decides between the direct download and a package manager.
+func (a *app) planInstall(ctx context.Context, method pkgmgr.Method, pinned bool) (pkgmgr.Action, error) {
+	sys := pkgmgr.System{Getenv: a.getenv}
+	in := pkgmgr.PlanInput{GOOS: runtime.GOOS, Method: method, Pinned: pinned, Elevated: pkgmgr.Elevated()}
+	if on := bootstrap.KubectlsOnPath(); len(on) > 0 {
+		in.Kubectl = on[0]
+		in.Owner = pkgmgr.Owner(ctx, sys, in.Kubectl)
+	}
+	// Detecting runs each manager's --version: only when it can matter.
+	if method != pkgmgr.MethodAuto || (!pinned && (in.Owner.Managed() || (runtime.GOOS == "darwin" && in.Kubectl == ""))) {
+		in.Managers = pkgmgr.Detect(ctx, sys)
+	}
+	return pkgmgr.Plan(in)
+}
+
+// installWithManager runs a package manager, streaming its output to
+// stderr, and reports the kubectl it installed.
+func (a *app) installWithManager(ctx context.Context, action pkgmgr.Action, asJSON, quiet bool) error {
+	out := a.stderr
+	if quiet {
+		out = io.Discard
+	} else {
+		fmt.Fprintf(a.stderr, "using %s: %s\n$ %s\n", action.Manager.Manager, action.Reason, strings.Join(action.Command(), " "))
+	}
+	res, err := pkgmgr.Run(ctx, action, pkgmgr.RunOptions{System: pkgmgr.System{Getenv: a.getenv}, Output: out})
+	if err != nil {
+		return err
+	}
+	v, _ := bootstrap.KubectlVersion(ctx, res.Kubectl)
+	if asJSON {
+		return json.NewEncoder(a.stdout).Encode(managerOutput{action.Method, res.Kubectl, v, action.Command(), action.Upgrade, res.Owner})
+	}
+	if quiet {
+		return nil
+	}
+	verb := "installed"
+	if action.Upgrade {
+		verb = "upgraded"
+	}
+	if v != "" {
+		v += " "
+	}
+	fmt.Fprintf(a.stdout, "%s kubectl %sat %s with %s\n", verb, v, res.Kubectl, action.Manager.Manager)
 	return nil
 }
 
@@ -118,4 +236,22 @@ func runVersion(_ context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "kubeboot %s (commit %s, built %s, %s/%s)\n", version, commit, date, runtime.GOOS, runtime.GOARCH)
 	return nil
+}
+
+// packageManagerHint says what to do after an error of a package manager
+// install; "" for other errors.
+func packageManagerHint(err error) string {
+	switch {
+	case errors.Is(err, pkgmgr.ErrNeedsElevation):
+		return "open PowerShell with Run as administrator and run again, or use --method direct, which needs no admin rights"
+	case errors.Is(err, pkgmgr.ErrUnavailable):
+		return "choose another --method, or --method direct for kubeboot's own verified download"
+	case errors.Is(err, pkgmgr.ErrTimeout):
+		return "the package manager may be waiting on the network or a lock; run it yourself to see, or use --method direct"
+	case errors.Is(err, pkgmgr.ErrManagerFailed):
+		return "its output above says why; or use --method direct"
+	case errors.Is(err, pkgmgr.ErrUnexpectedKubectl):
+		return "another kubectl comes first on PATH: remove it, or reorder PATH"
+	}
+	return ""
 }
