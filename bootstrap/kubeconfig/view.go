@@ -2,7 +2,9 @@ package kubeconfig
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"strings"
 )
 
 // LoadView returns the merged view kubectl has of a KUBECONFIG list: files
@@ -10,9 +12,11 @@ import (
 // non-empty current-context wins, and missing files are skipped. Relative
 // paths are made absolute from each entry's own file, so the view can be used
 // without knowing where an entry came from. The view's Path is empty: it is
-// for reading, never for writing back.
+// for reading, never for writing back. When none of the files exists the
+// error matches fs.ErrNotExist.
 func LoadView(files []string) (*Config, error) {
 	view := NewConfig("")
+	found := 0
 	for _, f := range files {
 		c, err := Load(f)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -21,6 +25,7 @@ func LoadView(files []string) (*Config, error) {
 		if err != nil {
 			return nil, err
 		}
+		found++
 		c = resolved(c)
 		if view.CurrentContext == "" {
 			view.CurrentContext = c.CurrentContext
@@ -33,6 +38,9 @@ func LoadView(files []string) (*Config, error) {
 				}
 			}
 		}
+	}
+	if found == 0 {
+		return nil, fmt.Errorf("no kubeconfig file found (looked for %s): %w", strings.Join(files, ", "), fs.ErrNotExist)
 	}
 	return view, nil
 }

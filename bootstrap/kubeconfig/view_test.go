@@ -1,6 +1,8 @@
 package kubeconfig
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,5 +60,12 @@ contexts:
 	// tokenFile is relative to b's folder, not to the process or a's folder.
 	if tok, err := Token(v, "other"); err != nil || tok != "from-b-file" {
 		t.Errorf("Token(other) = %q, %v; want the content of sub/tok", tok, err)
+	}
+}
+
+func TestLoadViewWithoutFiles(t *testing.T) {
+	_, err := LoadView([]string{filepath.Join(t.TempDir(), "none")})
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "none") {
+		t.Fatalf("got %v, want a not-exist error naming the file", err)
 	}
 }
