@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"strings"
-	"time"
 
+	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 	"github.com/kubeboot/kubeboot/bootstrap/verify"
 )
@@ -45,7 +44,7 @@ func runVerify(ctx context.Context, a *app, args []string) error {
 		ExecStderr: a.stderr,
 	}
 	if *verbose {
-		opts.Logf = func(format string, args ...any) { fmt.Fprintf(a.stderr, "  "+format+"\n", args...) }
+		opts.Logf = a.logf
 	}
 	r, err := verify.Verify(ctx, opts)
 	if err != nil {
@@ -108,26 +107,13 @@ func (a *app) printReport(r *verify.Report, kubectlPath string) {
 	}
 }
 
-// findKubectl returns the kubectl on PATH and its client version, or ""
-// for either when there is none or it does not answer like kubectl.
+// findKubectl returns the kubectl that wins on PATH and its client
+// version, or "" for either when there is none or it does not answer.
 func findKubectl(ctx context.Context) (path, version string) {
-	path, err := exec.LookPath("kubectl")
-	if err != nil {
+	onPath := bootstrap.KubectlsOnPath()
+	if len(onPath) == 0 {
 		return "", ""
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, path, "version", "--client", "-o", "json").Output()
-	if err != nil {
-		return path, ""
-	}
-	var v struct {
-		ClientVersion struct {
-			GitVersion string `json:"gitVersion"`
-		} `json:"clientVersion"`
-	}
-	if json.Unmarshal(out, &v) != nil {
-		return path, ""
-	}
-	return path, v.ClientVersion.GitVersion
+	v, _ := bootstrap.KubectlVersion(ctx, onPath[0])
+	return onPath[0], v
 }
