@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
+	"github.com/kubeboot/kubeboot/bootstrap/verify"
 )
 
 // setupPlan is what setup will do, worked out before anything changes so
@@ -26,6 +27,7 @@ type setupResult struct {
 	Kubectl     *bootstrap.InstallResult `json:"kubectl,omitempty"`
 	KubectlKept string                   `json:"kubectl_kept,omitempty"`
 	Kubeconfig  *kubeconfig.ImportResult `json:"kubeconfig,omitempty"`
+	Access      *verify.Report           `json:"access,omitempty"`
 	Steps       []setupStep              `json:"steps"`
 }
 
@@ -130,6 +132,30 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 			}
 			return detail, nil
 		}},
+		{"verify access", func() (string, error) {
+			locs, err := kubeconfig.DefaultLocations(*target)
+			if err != nil {
+				return "", err
+			}
+			r, err := verify.Verify(ctx, verify.Options{
+				Kubeconfig: locs.Files, Context: res.Kubeconfig.Context,
+				KubectlVersion: plan.version, ExecStderr: a.stderr,
+			})
+			if err != nil {
+				return "", err
+			}
+			res.Access = r
+			who := r.User
+			if r.Identity != nil {
+				who = r.Identity.Username
+			}
+			if r.Secrets.Allowed {
+				return fmt.Sprintf("authenticated as %s on %s (Kubernetes %s); %d secrets in namespace %s",
+					who, r.Server, r.ServerVersion, r.Secrets.Count, r.Namespace), nil
+			}
+			return fmt.Sprintf("authenticated as %s on %s (Kubernetes %s); RBAC does not let it list secrets in namespace %s, which is expected for a token without namespaces",
+				who, r.Server, r.ServerVersion, r.Namespace), nil
+		}},
 	}
 	for i, s := range steps {
 		detail, err := s.run()
@@ -146,19 +172,62 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 	if *asJSON {
 		return json.NewEncoder(a.stdout).Encode(res)
 	}
-	fmt.Fprintln(out, "\nDone. Try: kubectl get pods")
+	a.printSetupSummary(out, res)
 	return nil
 }
 
-// planSetup resolves the kubectl version, finds whether a kubectl of that
-// version already wins on PATH, and dry-runs the kubeconfig import so that a
-// conflict or a missing file stops setup before anything changes.
+// printSetupSummary lists what setup left in place and the next command.
+func (a *app) printSetupSummary(w io.Writer, res *setupResult) {
+	fmt.Fprintln(w, "\nSummary")
+	kubectlPath := res.KubectlKept
+	if k := res.Kubectl; k != nil {
+		state := "installed"
+		if !k.Changed {
+			state = "already up to date"
+		}
+		kubectlPath = k.Path
+		fmt.Fprintf(w, "  kubectl     %s at %s (%s)\n", k.Version, k.Path, state)
+	} else {
+		fmt.Fprintf(w, "  kubectl     %s (kept)\n", res.KubectlKept)
+	}
+	if k := res.Kubeconfig; k != nil {
+		fmt.Fprintf(w, "  kubeconfig  %s\n", k.File)
+		if k.Backup != "" {
+			fmt.Fprintf(w, "  backup      %s\n", k.Backup)
+		}
+		fmt.Fprintf(w, "  context     %s\n", k.Context)
+	}
+	if r := res.Access; r != nil && r.Skew != nil && r.Skew.Level != verify.SkewOK && r.Skew.Message != "" {
+		fmt.Fprintf(w, "  note        %s\n", r.Skew.Message)
+	}
+	if res.Kubectl != nil {
+		a.printPathAdvice(kubectlPath, bootstrap.CheckPath(kubectlPath))
+	}
+	fmt.Fprintln(w, "\nNext: kubectl get pods")
+}
+
+// planSetup dry-runs the kubeconfig import (so that a conflict or a missing
+// file stops setup before anything changes), resolves the kubectl version
+// ("cluster" asks the server in the incoming file), and finds whether a
+// kubectl of that version already wins on PATH.
 func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, spec, dir string, importOpts kubeconfig.ImportOptions) (*setupPlan, error) {
+	dry := importOpts
+	dry.DryRun = true
+	imp, err := kubeconfig.Import(ctx, dry)
+	if err != nil {
+		return nil, err
+	}
+	if spec == "cluster" {
+		// The context as named in the incoming file, before any rename.
+		if spec, err = verify.ClusterVersionSpec(ctx, verify.Options{Kubeconfig: []string{imp.Source}, Context: importOpts.Context}); err != nil {
+			return nil, fmt.Errorf("ask the cluster its version (--version cluster): %w", err)
+		}
+	}
 	v, err := client.Resolve(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
-	p := &setupPlan{version: bootstrap.Tag(v), dir: dir}
+	p := &setupPlan{version: bootstrap.Tag(v), dir: dir, importPlan: imp}
 	if dir == "" {
 		if onPath := bootstrap.KubectlsOnPath(); len(onPath) > 0 {
 			if got, err := bootstrap.KubectlVersion(ctx, onPath[0]); err == nil && got == p.version {
@@ -168,11 +237,6 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, spec, dir
 		if p.dir, err = bootstrap.DefaultInstallDir(); err != nil {
 			return nil, err
 		}
-	}
-	dry := importOpts
-	dry.DryRun = true
-	if p.importPlan, err = kubeconfig.Import(ctx, dry); err != nil {
-		return nil, err
 	}
 	return p, nil
 }
@@ -196,6 +260,7 @@ func printPlan(w io.Writer, p *setupPlan) {
 	if ip.Context != "" {
 		fmt.Fprintf(w, "  3. select the context %s\n", ip.Context)
 	}
+	fmt.Fprintln(w, "  4. check that the credentials work against the cluster")
 }
 
 // confirm asks on the terminal; without one, setup refuses to guess.

@@ -3,24 +3,44 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/kubeboot/kubeboot/internal/k8stest"
 	"github.com/kubeboot/kubeboot/internal/mirror"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
+// TestSetupFromNothing runs the whole page against a real API server: from
+// an empty home folder to a working `kubectl get secret` with the kubectl
+// setup installed. The mirror serves the real kubectl, and its stable.txt
+// names an older release, so that --version cluster visibly asks the server.
 func TestSetupFromNothing(t *testing.T) {
+	k8stest.Skip(t)
+	s := k8stest.Shared(t)
+	real, err := os.ReadFile(k8stest.Kubectl())
+	if err != nil {
+		t.Fatal(err)
+	}
 	e := newEnv(t)
+	e.m.SetMarker("stable", "v1.36.4\n")
+	e.m.AddKubectl("v1.36.4", runtime.GOOS, runtime.GOARCH, standin)
+	e.m.SetMarker("stable-1.37", "v1.37.2\n")
+	e.m.AddKubectl("v1.37.2", runtime.GOOS, runtime.GOARCH, real)
 	home := e.home()
-	copyFile(t, corpus+"coreweave.yaml", filepath.Join(home, "Downloads", "cw-kubeconfig"))
+	os.MkdirAll(filepath.Join(home, "Downloads"), 0o700)
+	if err := s.WriteKubeconfig(filepath.Join(home, "Downloads", "cw-kubeconfig"), s.Admin, k8stest.TenantNamespace); err != nil {
+		t.Fatal(err)
+	}
 	bin := filepath.Join(home, "bin")
 
 	// Without a terminal and without --yes, setup refuses and changes nothing.
-	r := e.run("setup", "--dir", bin)
+	r := e.run("setup", "--dir", bin, "--version", "cluster")
 	if r.code != 2 || !strings.Contains(r.stderr, "--yes") {
 		t.Fatalf("no terminal, no --yes: %+v", r)
 	}
@@ -30,30 +50,75 @@ func TestSetupFromNothing(t *testing.T) {
 		}
 	}
 
-	r = e.run("setup", "--dir", bin, "--yes")
+	r = e.run("setup", "--dir", bin, "--version", "cluster", "--yes")
 	if r.code != 0 {
 		t.Fatalf("setup --yes: %+v", r)
 	}
-	for _, want := range []string{"✓ kubectl v1.37.2 installed at " + filepath.Join(bin, "kubectl"), "current context coreweave", "kubectl get pods"} {
+	for _, want := range []string{
+		"✓ kubectl v1.37.2 installed at " + filepath.Join(bin, "kubectl"),
+		"current context coreweave",
+		fmt.Sprintf("%d secrets in namespace %s", len(k8stest.Secrets[k8stest.TenantNamespace]), k8stest.TenantNamespace),
+		"Next: kubectl get pods",
+	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	if strings.Contains(r.stdout+r.stderr, fakeToken) {
+	if strings.Contains(r.stdout+r.stderr, s.Admin.Token) {
 		t.Error("the token reached setup's output")
 	}
-	if got, _ := os.ReadFile(filepath.Join(bin, "kubectl")); !bytes.Equal(got, standin) {
-		t.Error("kubectl not installed")
+
+	// The seed's last step, with the kubectl setup installed.
+	cmd := exec.Command(filepath.Join(bin, "kubectl"), "get", "secret", "-o", "name")
+	cmd.Env = []string{"HOME=" + home}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl get secret after setup: %v\n%s", err, out)
+	}
+	for _, name := range k8stest.Secrets[k8stest.TenantNamespace] {
+		if !strings.Contains(string(out), "secret/"+name) {
+			t.Errorf("kubectl get secret lacks %s:\n%s", name, out)
+		}
 	}
 
 	// Again, as JSON: nothing changes.
-	r = e.run("setup", "--dir", bin, "--yes", "--json")
+	r = e.run("setup", "--dir", bin, "--version", "cluster", "--yes", "--json")
 	var res setupResult
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || r.code != 0 {
 		t.Fatalf("setup --json: %v\n%+v", err, r)
 	}
-	if res.Kubectl == nil || res.Kubectl.Changed || res.Kubeconfig == nil || res.Kubeconfig.Written || len(res.Steps) != 2 {
+	if res.Kubectl == nil || res.Kubectl.Changed || res.Kubeconfig == nil || res.Kubeconfig.Written || res.Access == nil || len(res.Steps) != 3 {
 		t.Errorf("second setup = %+v", res)
+	}
+}
+
+// A "blank" token authenticates but may not list secrets: setup succeeds and
+// says so; a revoked token fails the last step with exit 4 and keeps the rest.
+func TestSetupVerifyOutcomes(t *testing.T) {
+	k8stest.Skip(t)
+	s := k8stest.Shared(t)
+	e := newEnv(t)
+	home := e.home()
+	bin := filepath.Join(home, "bin")
+	blank := filepath.Join(t.TempDir(), "cw-kubeconfig")
+	if err := s.WriteKubeconfig(blank, s.Blank, ""); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run("setup", blank, "--dir", bin, "--yes")
+	if r.code != 0 || !strings.Contains(r.stdout, "RBAC does not let it list secrets") {
+		t.Fatalf("blank token: %+v", r)
+	}
+
+	revoked := filepath.Join(t.TempDir(), "cw-kubeconfig")
+	if err := s.WriteKubeconfig(revoked, k8stest.User{Entry: "token-revoked", Token: "revoked-0123456789"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	r = e.run("setup", revoked, "--dir", bin, "--yes", "--on-conflict", "rename")
+	if r.code != 4 || !strings.Contains(r.stdout, "✗ verify access failed") || !strings.Contains(r.stdout, "kept (install kubectl, import kubeconfig)") {
+		t.Fatalf("revoked token: %+v", r)
+	}
+	if strings.Contains(r.stdout+r.stderr, "revoked-0123456789") {
+		t.Error("the token reached the output")
 	}
 }
 

@@ -27,7 +27,7 @@ func commandList() []*command {
 		{
 			name:    "setup",
 			args:    "[FILE] [--yes] [--version SPEC] [--dir DIR] [--mirror URL] [--context NAME] [--on-conflict POLICY] [--kubeconfig PATH] [--json]",
-			summary: "the whole getting-started page: install kubectl, import the kubeconfig, select the context",
+			summary: "the whole getting-started page: install kubectl, import the kubeconfig, select the context, verify",
 			example: "kubeboot setup ~/Downloads/cw-kubeconfig --yes",
 			run:     runSetup,
 		},
