@@ -32,6 +32,13 @@ func commandList() []*command {
 			run:     runSetup,
 		},
 		{
+			name:    "doctor",
+			args:    "[--kubeconfig PATH] [--json]",
+			summary: "check kubectl, PATH, kubeconfig files and access; change nothing",
+			example: "kubeboot doctor",
+			run:     runDoctor,
+		},
+		{
 			name:    "install",
 			args:    "kubectl [--version SPEC] [--dir DIR] [--mirror URL] [--force] [--json]",
 			summary: "download, verify and install kubectl",
