@@ -12,7 +12,9 @@ import (
 	"strings"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
+	"github.com/kubeboot/kubeboot/bootstrap/verify"
 	"github.com/kubeboot/kubeboot/bootstrap/winpath"
 )
 
@@ -40,7 +42,10 @@ type managerOutput struct {
 func runInstall(ctx context.Context, a *app, args []string) error {
 	c := findCommand("install")
 	fs := newFlags("install")
-	spec := fs.String("version", "stable", "kubectl version: stable, latest, 1.N, latest-1.N, vX.Y.Z, or a constraint like \">=1.35, <1.37\"")
+	spec := fs.String("version", "stable", "kubectl version: stable, latest, 1.N, latest-1.N, vX.Y.Z, a constraint like \">=1.35, <1.37\",\n"+
+		"or cluster (the newest patch of the API server's minor version)")
+	kubeconfigPath := fs.String("kubeconfig", "", "with --version cluster: the kubeconfig to ask (default: as kubectl decides)")
+	contextName := fs.String("context", "", "with --version cluster: the context to ask (default: the current one)")
 	dir := fs.String("dir", "", "install folder (default /usr/local/bin when writable, else a per-user folder)")
 	mirrorURL := fs.String("mirror", "", "base URL of a dl.k8s.io mirror (default $KUBEBOOT_MIRROR or https://dl.k8s.io)")
 	force := fs.Bool("force", false, "download and install even when the same kubectl is already there")
@@ -93,6 +98,11 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *spec == "cluster" {
+		if *spec, err = clusterVersionSpec(ctx, *kubeconfigPath, *contextName); err != nil {
+			return err
+		}
+	}
 	req := bootstrap.InstallRequest{Version: *spec, Dir: *dir, Force: *force}
 	var prog *progress
 	if !*asJSON && !*quiet {
@@ -138,6 +148,20 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 		a.printPathAdvice(res.Path, report)
 	}
 	return nil
+}
+
+// clusterVersionSpec asks the API server of a kubeconfig context its
+// version and returns "1.N", which resolves to that minor's newest patch.
+func clusterVersionSpec(ctx context.Context, kubeconfigPath, contextName string) (string, error) {
+	locs, err := kubeconfig.DefaultLocations(kubeconfigPath)
+	if err != nil {
+		return "", err
+	}
+	spec, err := verify.ClusterVersionSpec(ctx, verify.Options{Kubeconfig: locs.Files, Context: contextName})
+	if err != nil {
+		return "", fmt.Errorf("ask the cluster its version (--version cluster): %w", err)
+	}
+	return spec, nil
 }
 
 // planInstall decides between the direct download and a package manager.

@@ -219,8 +219,8 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, spec, dir
 	}
 	if spec == "cluster" {
 		// The context as named in the incoming file, before any rename.
-		if spec, err = verify.ClusterVersionSpec(ctx, verify.Options{Kubeconfig: []string{imp.Source}, Context: importOpts.Context}); err != nil {
-			return nil, fmt.Errorf("ask the cluster its version (--version cluster): %w", err)
+		if spec, err = clusterVersionSpec(ctx, imp.Source, importOpts.Context); err != nil {
+			return nil, err
 		}
 	}
 	v, err := client.Resolve(ctx, spec)

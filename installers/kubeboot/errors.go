@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"net/url"
+	"strings"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
@@ -32,7 +33,10 @@ func exitCode(err error) int {
 // second line with what to do next.
 func explain(err error) (msg, hint string) {
 	if problem, next, ok := verify.Advice(err); ok {
-		return problem, next // verify's errors say what to do themselves
+		// verify's errors say what to do themselves; keep what the caller
+		// added in front ("setup step 4 (verify access) failed: ...").
+		prefix := strings.TrimSuffix(err.Error(), message(problem, next))
+		return prefix + problem, next
 	}
 	msg = err.Error()
 	var (
@@ -83,6 +87,14 @@ func explain(err error) (msg, hint string) {
 		hint = "check your network connection or proxy settings (HTTPS_PROXY)"
 	}
 	return msg, hint
+}
+
+// message is how a verify error prints itself: "problem; hint".
+func message(problem, hint string) string {
+	if hint == "" {
+		return problem
+	}
+	return problem + "; " + hint
 }
 
 func hostOf(raw string) string {
