@@ -11,6 +11,7 @@ require (
 )
 
 require (
+	github.com/creack/pty v1.1.24 // indirect
 	github.com/google/go-querystring v1.1.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
 )

@@ -249,18 +249,19 @@ func printPlan(w io.Writer, p *setupPlan) {
 		fmt.Fprintf(w, "  1. install kubectl %s into %s (unless it is already there)\n", p.version, p.dir)
 	}
 	ip := p.importPlan
+	selectCtx := ""
+	if ip.Context != "" {
+		selectCtx = ", and select the context " + ip.Context
+	}
 	switch {
 	case ip.Written && ip.Backup != "":
-		fmt.Fprintf(w, "  2. merge %s into %s, saving the current file as %s first\n", ip.Source, ip.File, ip.Backup)
+		fmt.Fprintf(w, "  2. merge %s into %s, saving the current file as %s first%s\n", ip.Source, ip.File, ip.Backup, selectCtx)
 	case ip.Written:
-		fmt.Fprintf(w, "  2. merge %s into %s (a new file)\n", ip.Source, ip.File)
+		fmt.Fprintf(w, "  2. merge %s into %s (a new file)%s\n", ip.Source, ip.File, selectCtx)
 	default:
 		fmt.Fprintf(w, "  2. leave %s as it is: it already holds %s\n", ip.File, ip.Source)
 	}
-	if ip.Context != "" {
-		fmt.Fprintf(w, "  3. select the context %s\n", ip.Context)
-	}
-	fmt.Fprintln(w, "  4. check that the credentials work against the cluster")
+	fmt.Fprintln(w, "  3. check that the credentials work against the cluster")
 }
 
 // confirm asks on the terminal; without one, setup refuses to guess.
