@@ -3,6 +3,7 @@ module github.com/kubeboot/kubeboot
 go 1.26.0
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/google/go-github/v60 v60.0.0
 	github.com/hashicorp/go-version v1.9.0
 	github.com/mitchellh/go-homedir v1.1.0
@@ -11,7 +12,6 @@ require (
 )
 
 require (
-	github.com/creack/pty v1.1.24 // indirect
 	github.com/google/go-querystring v1.1.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
 )
