@@ -1,4 +1,5 @@
-# Sourced by the scripts/wine-*.sh scripts and scripts/go_windows_amd64_exec:
+# shellcheck shell=bash
+# Sourced by the scripts/wine-*.sh scripts:
 # where the Wine prefix lives and how Wine is called. Override the folder
 # with KUBEBOOT_WINE_DIR.
 KUBEBOOT_WINE_DIR=${KUBEBOOT_WINE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kubeboot/wine}
@@ -12,4 +13,4 @@ WINE64=${WINE64:-/usr/lib/wine/wine64}
 WINESERVER=${WINESERVER:-/usr/lib/wine/wineserver64}
 [ -x "$WINESERVER" ] || WINESERVER=/usr/lib/wine/wineserver
 # wine_run runs a Windows program with the Wine home.
-wine_run() { HOME="$WINE_HOME" DISPLAY= "$WINE64" "$@"; }
+wine_run() { HOME="$WINE_HOME" DISPLAY='' "$WINE64" "$@"; }

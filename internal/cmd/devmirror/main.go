@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/kubeboot/kubeboot/internal/mirror"
@@ -19,6 +20,8 @@ func main() {
 	kubectl := flag.String("kubectl", "", "file to serve as kubectl for this OS/arch (required)")
 	version := flag.String("version", "v1.37.2", "version to publish it as (stable.txt and stable-1.N.txt point at it)")
 	certOut := flag.String("cert", "", "write the mirror's CA certificate here (PEM)")
+	plainHTTP := flag.Bool("http", false, "serve plain http (kubeboot allows it on loopback): for clients that cannot be told to trust a CA file, such as Windows programs under Wine")
+	platform := flag.String("platform", runtime.GOOS+"/"+runtime.GOARCH, "OS/arch to publish the kubectl for")
 	flag.Parse()
 	if *kubectl == "" {
 		fmt.Fprintln(os.Stderr, "devmirror: -kubectl FILE is required")
@@ -29,13 +32,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "devmirror:", err)
 		os.Exit(1)
 	}
-	m := mirror.Start(mirror.Options{})
+	m := mirror.Start(mirror.Options{PlainHTTP: *plainHTTP})
 	defer m.Close()
 	m.SetMarker("stable", *version+"\n")
 	var major, minor int
 	fmt.Sscanf(*version, "v%d.%d", &major, &minor)
 	m.SetMarker(fmt.Sprintf("stable-%d.%d", major, minor), *version+"\n")
-	m.AddKubectl(*version, runtime.GOOS, runtime.GOARCH, body)
+	goos, goarch, _ := strings.Cut(*platform, "/")
+	m.AddKubectl(*version, goos, goarch, body)
 	if *certOut != "" {
 		if err := os.WriteFile(*certOut, m.CertPEM(), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "devmirror:", err)
