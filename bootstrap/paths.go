@@ -2,11 +2,12 @@ package bootstrap
 
 import (
 	"os"
-	"path"
 	"runtime"
 	"strings"
 
 	"github.com/mitchellh/go-homedir"
+
+	"github.com/kubeboot/kubeboot/bootstrap/internal/ospath"
 )
 
 // DefaultInstallDir returns where kubectl goes when the caller names no
@@ -25,14 +26,14 @@ func defaultInstallDir(goos string, getenv func(string) string, home string, wri
 	if goos == "windows" {
 		base := getenv("LOCALAPPDATA")
 		if base == "" {
-			base = joinFor(goos, home, "AppData", "Local")
+			base = ospath.Join(goos, home, "AppData", "Local")
 		}
-		return joinFor(goos, base, "Programs", "kubeboot", "bin")
+		return ospath.Join(goos, base, "Programs", "kubeboot", "bin")
 	}
 	if writable("/usr/local/bin") {
 		return "/usr/local/bin"
 	}
-	return joinFor(goos, home, ".local", "bin")
+	return ospath.Join(goos, home, ".local", "bin")
 }
 
 // dirWritable reports whether a file can be created in dir, by trying.
@@ -64,15 +65,15 @@ func CheckPath(target string) PathReport {
 }
 
 func checkPath(goos, pathEnv, target string, isFile func(string) bool) PathReport {
-	dir, _ := splitFor(goos, target)
+	dir := ospath.Dir(goos, target)
 	var r PathReport
 	for _, d := range splitPathList(goos, pathEnv) {
-		if sameDir(goos, d, dir) {
+		if ospath.SameDir(goos, d, dir) {
 			r.DirOnPath = true
 			return r
 		}
 		for _, name := range executableNames(goos) {
-			if p := joinFor(goos, d, name); isFile(p) {
+			if p := ospath.Join(goos, d, name); isFile(p) {
 				r.Shadowing = append(r.Shadowing, p)
 				break
 			}
@@ -116,7 +117,7 @@ func kubectlsOnPath(goos, pathEnv string, isFile func(string) bool) []string {
 	var found []string
 	for _, d := range splitPathList(goos, pathEnv) {
 		for _, name := range executableNames(goos) {
-			if p := joinFor(goos, d, name); isFile(p) {
+			if p := ospath.Join(goos, d, name); isFile(p) {
 				found = append(found, p)
 				break
 			}
@@ -153,56 +154,11 @@ func splitPathList(goos, list string) []string {
 		}
 		dup := false
 		for _, o := range out {
-			dup = dup || sameDir(goos, o, d)
+			dup = dup || ospath.SameDir(goos, o, d)
 		}
 		if !dup {
 			out = append(out, d)
 		}
 	}
 	return out
-}
-
-// The helpers below handle paths of any OS by hand, so that the Windows
-// rules can be tested on Linux, where path/filepath speaks only Unix.
-
-func joinFor(goos string, elem ...string) string {
-	if goos != "windows" {
-		return path.Join(elem...)
-	}
-	parts := make([]string, 0, len(elem))
-	for i, e := range elem {
-		e = strings.ReplaceAll(e, "/", `\`)
-		if i > 0 {
-			e = strings.TrimLeft(e, `\`)
-		}
-		if i < len(elem)-1 {
-			e = strings.TrimRight(e, `\`)
-		}
-		if e != "" {
-			parts = append(parts, e)
-		}
-	}
-	return strings.Join(parts, `\`)
-}
-
-func splitFor(goos, p string) (dir, file string) {
-	if goos != "windows" {
-		return path.Dir(p), path.Base(p)
-	}
-	p = strings.ReplaceAll(p, "/", `\`)
-	i := strings.LastIndex(p, `\`)
-	if i < 0 {
-		return ".", p
-	}
-	return p[:i], p[i+1:]
-}
-
-func sameDir(goos, a, b string) bool {
-	if goos != "windows" {
-		return path.Clean(a) == path.Clean(b)
-	}
-	norm := func(s string) string {
-		return strings.ToLower(strings.TrimRight(strings.ReplaceAll(s, "/", `\`), `\`))
-	}
-	return norm(a) == norm(b)
 }

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/kubeboot/kubeboot/bootstrap/internal/ospath"
 )
 
 // Found is a package manager present on the machine.
@@ -62,7 +64,7 @@ func locate(s System, m Manager) (Found, bool) {
 			f.Path, f.OnPath = p, true
 		} else {
 			for _, prefix := range brewPrefixes(s) {
-				if p := join(s.GOOS, prefix, "bin", "brew"); s.isFile(p) {
+				if p := ospath.Join(s.GOOS, prefix, "bin", "brew"); s.isFile(p) {
 					f.Path = p
 					break
 				}
@@ -79,11 +81,11 @@ func locate(s System, m Manager) (Found, bool) {
 		f.Prefix = chocoRoot(s)
 		if p, err := s.LookPath("choco"); err == nil {
 			f.Path, f.OnPath = p, true
-			if root := dirOf(s.GOOS, dirOf(s.GOOS, p)); strings.EqualFold(baseOf(s.GOOS, dirOf(s.GOOS, p)), "bin") && s.Getenv("ChocolateyInstall") == "" {
+			if root := ospath.Dir(s.GOOS, ospath.Dir(s.GOOS, p)); strings.EqualFold(ospath.Base(s.GOOS, ospath.Dir(s.GOOS, p)), "bin") && s.Getenv("ChocolateyInstall") == "" {
 				f.Prefix = root
 			}
 		} else {
-			for _, p := range []string{join(s.GOOS, f.Prefix, "bin", "choco.exe"), join(s.GOOS, f.Prefix, "choco.exe")} {
+			for _, p := range []string{ospath.Join(s.GOOS, f.Prefix, "bin", "choco.exe"), ospath.Join(s.GOOS, f.Prefix, "choco.exe")} {
 				if s.isFile(p) {
 					f.Path = p
 					break
@@ -97,13 +99,13 @@ func locate(s System, m Manager) (Found, bool) {
 		f.Prefix = scoopRoots(s)[0]
 		if p, err := s.LookPath("scoop"); err == nil {
 			f.Path, f.OnPath = p, true
-			if d := dirOf(s.GOOS, p); strings.EqualFold(baseOf(s.GOOS, d), "shims") && s.Getenv("SCOOP") == "" {
-				f.Prefix = dirOf(s.GOOS, d)
+			if d := ospath.Dir(s.GOOS, p); strings.EqualFold(ospath.Base(s.GOOS, d), "shims") && s.Getenv("SCOOP") == "" {
+				f.Prefix = ospath.Dir(s.GOOS, d)
 			}
 		} else {
 			for _, root := range scoopRoots(s) {
 				for _, name := range []string{"scoop.cmd", "scoop.ps1"} {
-					if p := join(s.GOOS, root, "shims", name); s.isFile(p) {
+					if p := ospath.Join(s.GOOS, root, "shims", name); s.isFile(p) {
 						f.Path, f.Prefix = p, root
 						break
 					}
@@ -120,7 +122,7 @@ func locate(s System, m Manager) (Found, bool) {
 		if p, err := s.LookPath("winget"); err == nil {
 			f.Path, f.OnPath = p, true
 		} else if la := localAppData(s); la != "" {
-			if p := join(s.GOOS, la, "Microsoft", "WindowsApps", "winget.exe"); s.isFile(p) {
+			if p := ospath.Join(s.GOOS, la, "Microsoft", "WindowsApps", "winget.exe"); s.isFile(p) {
 				f.Path = p
 			}
 		}
@@ -142,7 +144,7 @@ func brewPrefixes(s System) []string {
 	}
 	out = append(out, "/home/linuxbrew/.linuxbrew")
 	if s.Home != "" {
-		out = append(out, join(s.GOOS, s.Home, ".linuxbrew"))
+		out = append(out, ospath.Join(s.GOOS, s.Home, ".linuxbrew"))
 	}
 	return out
 }
@@ -150,9 +152,9 @@ func brewPrefixes(s System) []string {
 // brewPrefixOf returns the prefix of a brew executable: /opt/homebrew for
 // /opt/homebrew/bin/brew, /usr/local for /usr/local/Homebrew/bin/brew.
 func brewPrefixOf(s System, brew string) string {
-	prefix := dirOf(s.GOOS, dirOf(s.GOOS, brew))
-	if baseOf(s.GOOS, prefix) == "Homebrew" {
-		prefix = dirOf(s.GOOS, prefix)
+	prefix := ospath.Dir(s.GOOS, ospath.Dir(s.GOOS, brew))
+	if ospath.Base(s.GOOS, prefix) == "Homebrew" {
+		prefix = ospath.Dir(s.GOOS, prefix)
 	}
 	return prefix
 }
@@ -169,7 +171,7 @@ func localAppData(s System) string {
 		return p
 	}
 	if s.Home != "" {
-		return join(s.GOOS, s.Home, "AppData", "Local")
+		return ospath.Join(s.GOOS, s.Home, "AppData", "Local")
 	}
 	return ""
 }
@@ -178,7 +180,7 @@ func chocoRoot(s System) string {
 	if p := s.Getenv("ChocolateyInstall"); p != "" {
 		return p
 	}
-	return join(s.GOOS, programData(s), "chocolatey")
+	return ospath.Join(s.GOOS, programData(s), "chocolatey")
 }
 
 // scoopRoots returns the user's Scoop root, then the global one.
@@ -189,11 +191,11 @@ func scoopRoots(s System) []string {
 		if home == "" {
 			home = s.Home
 		}
-		user = join(s.GOOS, home, "scoop")
+		user = ospath.Join(s.GOOS, home, "scoop")
 	}
 	global := s.Getenv("SCOOP_GLOBAL")
 	if global == "" {
-		global = join(s.GOOS, programData(s), "scoop")
+		global = ospath.Join(s.GOOS, programData(s), "scoop")
 	}
 	return []string{user, global}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/kubeboot/kubeboot/bootstrap/internal/ospath"
 )
 
 // Ownership says which package manager, if any, installed a kubectl.
@@ -71,7 +73,7 @@ func Owner(ctx context.Context, s System, path string) Ownership {
 // PREFIX/opt/FORMULA/..., which every Homebrew prefix uses, wherever the
 // prefix is.
 func brewOwner(goos, p string, o *Ownership) bool {
-	el := elems(goos, p)
+	el := ospath.Elems(goos, p)
 	for i := 0; i+1 < len(el); i++ {
 		switch el[i] {
 		case "Cellar", "Caskroom":
@@ -105,28 +107,28 @@ func windowsOwner(s System, p string, o *Ownership) bool {
 	}
 	var places []place
 	choco := chocoRoot(s)
-	places = append(places, place{Chocolatey, join(goos, choco, "lib"), ""}, place{Chocolatey, join(goos, choco, "bin"), "kubernetes-cli"})
+	places = append(places, place{Chocolatey, ospath.Join(goos, choco, "lib"), ""}, place{Chocolatey, ospath.Join(goos, choco, "bin"), "kubernetes-cli"})
 	for _, root := range scoopRoots(s) {
-		places = append(places, place{Scoop, join(goos, root, "apps"), ""}, place{Scoop, join(goos, root, "shims"), "kubectl"})
+		places = append(places, place{Scoop, ospath.Join(goos, root, "apps"), ""}, place{Scoop, ospath.Join(goos, root, "shims"), "kubectl"})
 	}
 	var wingetRoots []string
 	if la := localAppData(s); la != "" {
-		wingetRoots = append(wingetRoots, join(goos, la, "Microsoft", "WinGet"))
+		wingetRoots = append(wingetRoots, ospath.Join(goos, la, "Microsoft", "WinGet"))
 	}
 	pf := s.Getenv("ProgramFiles")
 	if pf == "" {
 		pf = `C:\Program Files`
 	}
-	wingetRoots = append(wingetRoots, join(goos, pf, "WinGet"))
+	wingetRoots = append(wingetRoots, ospath.Join(goos, pf, "WinGet"))
 	for _, root := range wingetRoots {
-		places = append(places, place{Winget, join(goos, root, "Packages"), ""}, place{Winget, join(goos, root, "Links"), "Kubernetes.kubectl"})
+		places = append(places, place{Winget, ospath.Join(goos, root, "Packages"), ""}, place{Winget, ospath.Join(goos, root, "Links"), "Kubernetes.kubectl"})
 	}
 	for _, pl := range places {
-		rel, ok := within(goos, p, pl.dir)
+		rel, ok := ospath.Within(goos, p, pl.dir)
 		if !ok || len(rel) == 0 {
 			continue
 		}
-		o.Manager, o.Prefix, o.Package = pl.m, dirOf(goos, pl.dir), pl.fixedPkg
+		o.Manager, o.Prefix, o.Package = pl.m, ospath.Dir(goos, pl.dir), pl.fixedPkg
 		if o.Package == "" {
 			o.Package = rel[0]
 			if pl.m == Winget { // Packages\Kubernetes.kubectl_Microsoft.Winget.Source_8wekyb3d8bbwe
@@ -136,7 +138,7 @@ func windowsOwner(s System, p string, o *Ownership) bool {
 		return true
 	}
 	// Managers installed somewhere unusual still have their layout.
-	el := elems(goos, p)
+	el := ospath.Elems(goos, p)
 	for i := 0; i+2 < len(el); i++ {
 		var m Manager
 		switch sub := strings.ToLower(el[i+1]); strings.ToLower(el[i]) {
@@ -169,7 +171,7 @@ func windowsOwner(s System, p string, o *Ownership) bool {
 // linuxOwner recognises snaps, then asks dpkg and rpm about files in the
 // system folders they install into.
 func linuxOwner(ctx context.Context, s System, p string, o *Ownership) bool {
-	if rel, ok := within("linux", p, "/snap"); ok && len(rel) >= 2 {
+	if rel, ok := ospath.Within("linux", p, "/snap"); ok && len(rel) >= 2 {
 		o.Manager, o.Prefix, o.Package = Snap, "/snap", rel[0]
 		if rel[0] == "bin" {
 			o.Package = strings.SplitN(rel[1], ".", 2)[0]
@@ -200,12 +202,12 @@ func linuxOwner(ctx context.Context, s System, p string, o *Ownership) bool {
 // /usr/local, /opt or home folders, which packages leave to the admin.
 func systemPath(p string) bool {
 	for _, d := range []string{"/usr/local", "/home", "/root", "/opt", "/tmp"} {
-		if _, in := within("linux", p, d); in {
+		if _, in := ospath.Within("linux", p, d); in {
 			return false
 		}
 	}
 	for _, d := range []string{"/usr", "/bin", "/sbin", "/etc/alternatives"} {
-		if _, in := within("linux", p, d); in {
+		if _, in := ospath.Within("linux", p, d); in {
 			return true
 		}
 	}
