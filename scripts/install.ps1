@@ -1,0 +1,90 @@
+# Installs kubeboot on Windows (PowerShell 5.1 or later), then runs
+# `kubeboot setup` with this script's arguments:
+#
+#   irm https://github.com/kubeboot/kubeboot/releases/latest/download/install.ps1 | iex
+#
+# It downloads this machine's zip and checksums.txt, refuses to go on unless
+# the zip's SHA-256 matches its line in checksums.txt, and puts the single
+# kubeboot.exe in a per-user folder. Environment, as for install.sh:
+#   KUBEBOOT_VERSION      a release such as v1.2.3 (default: the latest)
+#   KUBEBOOT_RELEASE_URL  folder holding the zips and checksums.txt
+#   KUBEBOOT_INSTALL_DIR  default %LOCALAPPDATA%\Programs\kubeboot\bin
+#   KUBEBOOT_INSTALL_RUN  the kubeboot command run afterwards (default setup;
+#                         empty: run nothing)
+# Everything runs in a script block so that `irm | iex` leaves the caller's
+# session settings alone; errors stop the script, not the session.
+& {
+    $ErrorActionPreference = 'Stop'
+    function Fail([string]$msg) { throw "install.ps1: $msg" }
+
+    $repo = 'https://github.com/kubeboot/kubeboot/releases'
+    $base = $env:KUBEBOOT_RELEASE_URL
+    if (-not $base) {
+        if ($env:KUBEBOOT_VERSION) { $base = "$repo/download/$($env:KUBEBOOT_VERSION)" } else { $base = "$repo/latest/download" }
+    }
+    if ($base -notmatch '^(https://|http://(127\.0\.0\.1|localhost)[:/])') {
+        Fail "KUBEBOOT_RELEASE_URL must use https (plain http only to localhost): $base"
+    }
+    $dir = $env:KUBEBOOT_INSTALL_DIR
+    if (-not $dir) { $dir = Join-Path $env:LOCALAPPDATA 'Programs\kubeboot\bin' }
+    $run = 'setup'
+    if (Test-Path Env:KUBEBOOT_INSTALL_RUN) { $run = $env:KUBEBOOT_INSTALL_RUN }
+
+    # PROCESSOR_ARCHITEW6432 is set when a 32-bit PowerShell runs on 64-bit Windows.
+    $cpu = $env:PROCESSOR_ARCHITEW6432
+    if (-not $cpu) { $cpu = $env:PROCESSOR_ARCHITECTURE }
+    switch ($cpu) {
+        'AMD64' { $arch = 'amd64' }
+        'ARM64' { $arch = 'arm64' }
+        default { Fail "no kubeboot build for Windows on $cpu; see $repo" }
+    }
+    $archive = "kubeboot_windows_$arch.zip"
+
+    # PowerShell 5.1 defaults to TLS 1.0; GitHub needs 1.2.
+    [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
+    $ProgressPreference = 'SilentlyContinue' # the progress bar slows 5.1's downloads a lot
+
+    $tmp = Join-Path ([IO.Path]::GetTempPath()) ("kubeboot-" + [Guid]::NewGuid())
+    New-Item -ItemType Directory -Path $tmp | Out-Null
+    try {
+        Write-Host "downloading $base/$archive"
+        try {
+            Invoke-WebRequest -UseBasicParsing -Uri "$base/checksums.txt" -OutFile "$tmp\checksums.txt"
+            Invoke-WebRequest -UseBasicParsing -Uri "$base/$archive" -OutFile "$tmp\$archive"
+        } catch {
+            Fail "cannot download from ${base}: $($_.Exception.Message)"
+        }
+
+        $want = $null
+        foreach ($line in Get-Content "$tmp\checksums.txt") {
+            $f = -split $line
+            if ($f.Count -eq 2 -and ($f[1] -eq $archive -or $f[1] -eq "*$archive")) { $want = $f[0].ToLowerInvariant() }
+        }
+        if (-not $want) { Fail "checksums.txt has no sha256 line for $archive; nothing was installed" }
+        if ($want -notmatch '^[0-9a-f]{64}$') { Fail "checksums.txt has a malformed sha256 for $archive; nothing was installed" }
+        $got = (Get-FileHash -Algorithm SHA256 -Path "$tmp\$archive").Hash.ToLowerInvariant()
+        if ($got -ne $want) {
+            Fail "checksum mismatch for ${archive}: checksums.txt says $want, the download has $got; nothing was installed"
+        }
+
+        Expand-Archive -Path "$tmp\$archive" -DestinationPath "$tmp\x"
+        if (-not (Test-Path "$tmp\x\kubeboot.exe")) { Fail "$archive does not hold kubeboot.exe" }
+        New-Item -ItemType Directory -Force -Path $dir | Out-Null
+        $exe = Join-Path $dir 'kubeboot.exe'
+        # Move-Item over a running kubeboot.exe fails; rename it aside first.
+        if (Test-Path $exe) { Move-Item -Force $exe "$exe.old" }
+        Move-Item -Force "$tmp\x\kubeboot.exe" $exe
+        Remove-Item -Force "$exe.old" -ErrorAction SilentlyContinue
+        Write-Host "installed $exe (sha256 $got verified)"
+    } finally {
+        Remove-Item -Recurse -Force $tmp -ErrorAction SilentlyContinue
+    }
+
+    $userPath = [Environment]::GetEnvironmentVariable('Path', 'User')
+    if (-not (($userPath -split ';') -contains $dir)) {
+        Write-Host "note: $dir is not on your Path; kubeboot setup can add it, or add it in Settings > Environment Variables"
+    }
+    if ($run) {
+        & $exe $run @args # its exit code is left in $LASTEXITCODE
+    }
+} @args
