@@ -398,43 +398,10 @@ func backupName(file string, now func() time.Time) string {
 }
 
 // writePrivate atomically replaces path with data, readable by the owner
-// only: mode 0600 on Unix, a protected owner-only DACL on Windows, applied
-// before the rename so the content is never exposed.
-func writePrivate(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, atomicfile.TempPattern(base))
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return err
-	}
-	if err = restrictToOwner(tmp); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = atomicfile.Replace(tmp, path); err != nil {
-		return err
-	}
-	return atomicfile.SyncDir(dir)
+// only (0600; an owner-only DACL on Windows), restricted before the rename
+// so the content is never exposed.
+func writePrivate(path string, data []byte) error {
+	return atomicfile.Write(path, data, atomicfile.Options{Private: true})
 }
 
 // UndefinedError reports a context or user name that no loaded file

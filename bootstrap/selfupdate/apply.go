@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
@@ -203,36 +202,10 @@ func readAtMost(r io.Reader, bad func(string) error) ([]byte, error) {
 
 // writeBeside writes data to a synced temp file in exe's folder and then
 // swaps it in for exe. On error exe is untouched and the temp file gone.
-func writeBeside(exe string, data []byte, perm os.FileMode) (err error) {
-	dir, base := filepath.Split(exe)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, atomicfile.TempPattern(base))
+func writeBeside(exe string, data []byte, perm os.FileMode) error {
+	err := atomicfile.Write(exe, data, atomicfile.Options{Perm: perm | 0o100, Replace: replaceExecutable})
 	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := f.Chmod(perm | 0o100); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := replaceExecutable(tmp, exe); err != nil {
 		return fmt.Errorf("replace %s: %w", exe, err)
 	}
-	return atomicfile.SyncDir(dir)
+	return nil
 }

@@ -14,9 +14,29 @@ import (
 // creates; sweepers use it to recognise leftovers of a killed run.
 func TempPattern(base string) string { return "." + base + ".kubeboot-*.tmp" }
 
+// Options tune Write.
+type Options struct {
+	// Perm is the file's mode.
+	Perm os.FileMode
+	// Private gives the file owner-only access before it is renamed into
+	// place: mode 0600 on Unix, a protected owner-only DACL on Windows.
+	Private bool
+	// Replace renames the temp file over the target; default Replace. An
+	// executable that may be running passes its own (Windows moves a
+	// running .exe aside first).
+	Replace func(tmp, dst string) error
+}
+
 // WriteFile atomically replaces path with data and mode perm. On any error
 // the previous file, if any, is untouched and the temp file is removed.
-func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	return Write(path, data, Options{Perm: perm})
+}
+
+// Write atomically replaces path with data: a temp file beside it, written,
+// restricted, synced, then renamed over it, and the folder synced. On any
+// error the previous file, if any, is untouched and the temp file removed.
+func Write(path string, data []byte, opts Options) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -32,6 +52,13 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 			os.Remove(tmp)
 		}
 	}()
+	perm := opts.Perm
+	if opts.Private {
+		perm = 0o600
+		if err := restrictToOwner(tmp); err != nil {
+			return err
+		}
+	}
 	if err := f.Chmod(perm); err != nil && !isUnsupported(err) {
 		return err
 	}
@@ -44,7 +71,11 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := Replace(tmp, path); err != nil {
+	replace := opts.Replace
+	if replace == nil {
+		replace = Replace
+	}
+	if err := replace(tmp, path); err != nil {
 		return err
 	}
 	return SyncDir(dir)
