@@ -23,7 +23,7 @@ if [ -z "${RELEASE_CHECK_REUSE:-}" ] || [ ! -f dist/artifacts.json ]; then
 	scripts/release-snapshot.sh
 fi
 status=0
-go run ./internal/releasetest/releasecheck -dist dist -budget "${RELEASE_SIZE_BUDGET:-7.5e6}" || status=1
+go run ./internal/releasetest/releasecheck -dist dist -budget "${RELEASE_SIZE_BUDGET:?set by the Makefile (SIZE_BUDGET)}" || status=1
 
 shellcheck scripts/install.sh scripts/release-*.sh scripts/vuln.sh && echo "ok   shellcheck: install.sh and release scripts" || status=1
 

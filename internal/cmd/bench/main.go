@@ -27,19 +27,18 @@ import (
 	"github.com/kubeboot/kubeboot/internal/mirror"
 )
 
-const sizeBudget = 7.5e6 // bytes, stripped installer, every target
-
 func main() {
 	kubectl := flag.String("kubectl", "", "a real kubectl to serve (about 60 MB)")
 	runs := flag.Int("runs", 9, "measured runs of each side")
+	budget := flag.Float64("budget", 8.75e6, "largest allowed stripped installer, in bytes (make passes SIZE_BUDGET)")
 	flag.Parse()
-	if err := run(*kubectl, *runs); err != nil {
+	if err := run(*kubectl, *runs, *budget); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kubectlPath string, runs int) error {
+func run(kubectlPath string, runs int, sizeBudget float64) error {
 	if kubectlPath == "" {
 		return fmt.Errorf("-kubectl PATH is required (make bench passes the one scripts/k8s-tools.sh builds)")
 	}
