@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/internal/mirror"
@@ -42,7 +43,8 @@ func ExampleClient_Install() {
 			fmt.Println(err)
 			return
 		}
-		fmt.Println(filepath.Base(res.Path), res.Version, "changed:", res.Changed)
+		name := strings.TrimSuffix(filepath.Base(res.Path), ".exe") // kubectl.exe on Windows
+		fmt.Println(name, res.Version, "changed:", res.Changed)
 	}
 	// Output:
 	// kubectl v1.36.4 changed: true

@@ -31,7 +31,7 @@ func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:
 func TestInstallFreshRunsAndReportsVersion(t *testing.T) {
 	m := newMirror(t, mirror.Options{})
 	c := newClient(t, m, Options{})
-	dir := filepath.Join(t.TempDir(), "bin") // missing: created
+	dir := filepath.Join(testutil.TempDir(t), "bin") // missing: created
 	res, err := c.Install(context.Background(), InstallRequest{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func TestInstallFreshRunsAndReportsVersion(t *testing.T) {
 func TestInstallIsIdempotentAndForceReinstalls(t *testing.T) {
 	m := newMirror(t, mirror.Options{})
 	c := newClient(t, m, Options{})
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	if _, err := c.Install(context.Background(), InstallRequest{Dir: dir, Version: "1.36"}); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestInstallIsIdempotentAndForceReinstalls(t *testing.T) {
 
 // installOver puts an "old kubectl" in a folder and returns its bytes.
 func installOver(t *testing.T) (dir string, old []byte) {
-	dir = t.TempDir()
+	dir = testutil.TempDir(t)
 	old = []byte("#!/bin/sh\necho old kubectl\n")
 	if err := os.WriteFile(filepath.Join(dir, host.Executable()), old, 0o755); err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func TestDigestFormats(t *testing.T) {
 			m := newMirror(t, mirror.Options{})
 			m.Put(kubectlPath("v1.37.2")+".sha256", []byte(body))
 			c := newClient(t, m, Options{})
-			res, err := c.Install(context.Background(), InstallRequest{Dir: t.TempDir()})
+			res, err := c.Install(context.Background(), InstallRequest{Dir: testutil.TempDir(t)})
 			if err != nil || res.SHA256 != d {
 				t.Fatalf("got %+v, %v", res, err)
 			}
@@ -171,7 +171,7 @@ func TestResumesTruncatedBody(t *testing.T) {
 	p := kubectlPath("v1.37.2")
 	m.QueueFaults(p, mirror.Fault{CutAfter: 300_000}, mirror.Fault{CutAfter: 200_000})
 	c := newClient(t, m, Options{})
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	res, err := c.Install(context.Background(), InstallRequest{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +197,7 @@ func TestResumesAfterConnectionReset(t *testing.T) {
 	p := kubectlPath("v1.37.2")
 	m.QueueFaults(p, mirror.Fault{CutAfter: 400_000, Reset: true}, mirror.Fault{CutAfter: 400_000, Reset: true})
 	c := newClient(t, m, Options{})
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	if _, err := c.Install(context.Background(), InstallRequest{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestServerIgnoringRangeStartsOver(t *testing.T) {
 	p := kubectlPath("v1.37.2")
 	m.QueueFaults(p, mirror.Fault{CutAfter: 300_000}, mirror.Fault{IgnoreRange: true})
 	c := newClient(t, m, Options{})
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	if _, err := c.Install(context.Background(), InstallRequest{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestRetriesServerErrors(t *testing.T) {
 	m.QueueFaults(p+".sha256", mirror.Fault{Status: 502})
 	m.QueueFaults(p, mirror.Fault{Status: 500}, mirror.Fault{Status: 503})
 	c := newClient(t, m, Options{})
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	if _, err := c.Install(context.Background(), InstallRequest{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestGivesUpAfterRetries(t *testing.T) {
 func TestClientErrorsAreNotRetried(t *testing.T) {
 	m := newMirror(t, mirror.Options{})
 	c := newClient(t, m, Options{})
-	_, err := c.Install(context.Background(), InstallRequest{Dir: t.TempDir(), Version: "v1.29.0"})
+	_, err := c.Install(context.Background(), InstallRequest{Dir: testutil.TempDir(t), Version: "v1.29.0"})
 	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "not published") {
 		t.Fatalf("got %v, want a not-published error matching fs.ErrNotExist", err)
 	}
@@ -277,7 +277,7 @@ func TestStalledDownloadIsRetried(t *testing.T) {
 	p := kubectlPath("v1.37.2")
 	m.QueueFaults(p, mirror.Fault{StallAfter: 100_000, Stall: 10 * time.Second})
 	c := newClient(t, m, Options{StallTimeout: 300 * time.Millisecond})
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	start := time.Now()
 	if _, err := c.Install(context.Background(), InstallRequest{Dir: dir}); err != nil {
 		t.Fatal(err)
@@ -352,7 +352,7 @@ func TestMirrorURLRules(t *testing.T) {
 func TestPlainHTTPOnLoopbackWorks(t *testing.T) {
 	m := newMirror(t, mirror.Options{PlainHTTP: true})
 	c := newClient(t, m, Options{})
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	if _, err := c.Install(context.Background(), InstallRequest{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestPlainHTTPOnLoopbackWorks(t *testing.T) {
 func TestUnsupportedPlatform(t *testing.T) {
 	m := newMirror(t, mirror.Options{})
 	c := newClient(t, m, Options{})
-	_, err := c.Install(context.Background(), InstallRequest{Dir: t.TempDir(), Platform: Platform{"linux", "386"}})
+	_, err := c.Install(context.Background(), InstallRequest{Dir: testutil.TempDir(t), Platform: Platform{"linux", "386"}})
 	if !errors.Is(err, ErrUnsupportedPlatform) || !strings.Contains(err.Error(), "windows/arm64") {
 		t.Fatalf("got %v, want ErrUnsupportedPlatform naming the matrix", err)
 	}
@@ -376,7 +376,7 @@ func TestInstallsForOtherPlatforms(t *testing.T) {
 	win := []byte("MZ fake windows kubectl")
 	m.AddKubectl("v1.37.2", "windows", "arm64", win)
 	c := newClient(t, m, Options{})
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	res, err := c.Install(context.Background(), InstallRequest{Dir: dir, Platform: Platform{"windows", "arm64"}})
 	if err != nil {
 		t.Fatal(err)
@@ -409,7 +409,7 @@ func TestStaleTempFilesAreSwept(t *testing.T) {
 	m := newMirror(t, mirror.Options{})
 	c := newClient(t, m, Options{})
 	dir, _ := installOver(t)
-	stale := filepath.Join(dir, ".kubectl.kubeboot-123.tmp")
+	stale := filepath.Join(dir, "."+host.Executable()+".kubeboot-123.tmp")
 	if err := os.WriteFile(stale, []byte("half a kubectl"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +438,7 @@ func TestKillDuringDownload(t *testing.T) {
 	}
 	m := newMirror(t, mirror.Options{})
 	m.QueueFaults(kubectlPath("v1.37.2"), mirror.Fault{StallAfter: 200_000, Stall: time.Minute})
-	certFile := filepath.Join(t.TempDir(), "ca.pem")
+	certFile := filepath.Join(testutil.TempDir(t), "ca.pem")
 	os.WriteFile(certFile, m.CertPEM(), 0o600)
 	dir, old := installOver(t)
 
@@ -450,7 +450,7 @@ func TestKillDuringDownload(t *testing.T) {
 	}
 	var temp string
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && temp == ""; time.Sleep(20 * time.Millisecond) {
-		matches, _ := filepath.Glob(filepath.Join(dir, ".kubectl.kubeboot-*.tmp"))
+		matches, _ := filepath.Glob(filepath.Join(dir, "."+host.Executable()+".kubeboot-*.tmp"))
 		if len(matches) == 1 {
 			if fi, err := os.Stat(matches[0]); err == nil && fi.Size() >= 200_000 {
 				temp = matches[0]
@@ -481,8 +481,8 @@ func TestKillDuringDownload(t *testing.T) {
 func TestLiveTempFileIsNotSwept(t *testing.T) {
 	m := newMirror(t, mirror.Options{})
 	c := newClient(t, m, Options{})
-	dir := t.TempDir()
-	live := filepath.Join(dir, ".kubectl.kubeboot-live.tmp")
+	dir := testutil.TempDir(t)
+	live := filepath.Join(dir, "."+host.Executable()+".kubeboot-live.tmp")
 	f, err := os.Create(live)
 	if err != nil {
 		t.Fatal(err)

@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 func TestKubectlVersion(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, host.Executable())
 	if err := os.WriteFile(path, standins["v1.36.4"], 0o755); err != nil {
 		t.Fatal(err)
