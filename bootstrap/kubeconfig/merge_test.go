@@ -208,9 +208,15 @@ func TestMergeResolvesRelativePathsAcrossFolders(t *testing.T) {
 			t.Errorf("%s %s.%s = %q, want %q", c.kind, c.name, c.field, got, c.want)
 		}
 	}
+	// kubectl resolves an exec command only when it holds the OS's path
+	// separator: ./bin/credential-helper is a path on Unix, not on Windows
+	// (see TestMergeExecCommandLikeKubectl).
 	e, _ := out.Lookup(KindUser, "onprem-exec")
-	if !strings.Contains(string(e.Body), filepath.Join(dir, "bin/credential-helper")) {
+	if filepath.Separator == '/' && !strings.Contains(string(e.Body), jsonString(t, filepath.Join(dir, "bin/credential-helper"))) {
 		t.Errorf("exec command not resolved: %s", e.Body)
+	}
+	if filepath.Separator == '\\' && !strings.Contains(string(e.Body), `"command":"./bin/credential-helper"`) {
+		t.Errorf("exec command without a backslash rewritten on Windows: %s", e.Body)
 	}
 	// PATH-based exec commands and absolute paths are left alone.
 	eks, _, err := Merge(NewConfig("/x/config"), mustLoad(t, "testdata/corpus/eks.yaml"), ConflictFail)
@@ -230,10 +236,63 @@ func TestMergeResolvesRelativePathsAcrossFolders(t *testing.T) {
 	}
 	// Identical once resolved: no conflict between a relative and an
 	// absolute spelling of the same file.
-	abs := parseT(t, `clusters: [{name: onprem, cluster: {server: "https://onprem.example.com", certificate-authority: "`+filepath.Join(dir, "pki/ca.crt")+`"}}]`, "/t/config")
+	abs := parseT(t, `clusters: [{name: onprem, cluster: {server: "https://onprem.example.com", certificate-authority: `+jsonString(t, filepath.Join(dir, "pki/ca.crt"))+`}}]`, "/t/config")
 	if _, ch, err := Merge(abs, in, ConflictFail); err != nil || !reflect.DeepEqual(ch.Clusters.Unchanged, []string{"onprem"}) {
 		t.Errorf("relative vs absolute same file: %v, %+v", err, ch)
 	}
+}
+
+// TestMergeExecCommandLikeKubectl pins client-go's rule for exec commands
+// (GetAuthInfoFileReferences): a command is a file path, resolved from its
+// kubeconfig's folder, only when it contains filepath.Separator; otherwise
+// kubectl looks it up as is, so a merge must leave it alone.
+func TestMergeExecCommandLikeKubectl(t *testing.T) {
+	dir, _ := filepath.Abs(filepath.Join("testdata", "corpus"))
+	for _, c := range []struct {
+		command string
+		path    bool // kubectl on this OS takes it for a file path
+	}{
+		{"./bin/helper", filepath.Separator == '/'},
+		{"bin/helper", filepath.Separator == '/'},
+		{`.\bin\helper.exe`, filepath.Separator == '\\'},
+		{`bin\helper.exe`, filepath.Separator == '\\'},
+		{"helper", false},
+	} {
+		doc := `users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: ` + jsonString(t, c.command) + `}}}]`
+		in := parseT(t, doc, filepath.Join(dir, "config"))
+		out, _, err := Merge(NewConfig(filepath.Join(filepath.Dir(dir), "elsewhere", "config")), in, ConflictFail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := c.command
+		if c.path {
+			want = filepath.Join(dir, c.command)
+		}
+		e, _ := out.Lookup(KindUser, "u")
+		if !strings.Contains(string(e.Body), `"command":`+jsonString(t, want)) {
+			t.Errorf("command %q became %s, want %q", c.command, e.Body, want)
+		}
+		// The result is valid YAML that reads back the same command.
+		b, err := out.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back := parseT(t, string(b), "/x/config")
+		if e2, _ := back.Lookup(KindUser, "u"); !strings.Contains(string(e2.Body), `"command":`+jsonString(t, want)) {
+			t.Errorf("command %q did not survive Marshal: %s", want, b)
+		}
+	}
+}
+
+// jsonString quotes s as JSON, which is also a valid YAML double-quoted
+// string: Windows paths hold backslashes, which YAML would read as escapes.
+func jsonString(t testing.TB, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestMergeOthersCountAsTaken(t *testing.T) {
