@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 // The fault tests re-run this test binary as a child in a helper mode
@@ -113,13 +115,13 @@ func TestImportSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills child processes; skipped in -short")
 	}
-	src := t.TempDir()
+	src := testutil.TempDir(t)
 	a := copyInto(t, "testdata/corpus/coreweave.yaml", src, "a")
 	b := copyInto(t, "testdata/corpus/coreweave-other-org.yaml", src, "b")
 
 	// The states the file may be in: the original, then alternately the
 	// result of importing a and b. Compute them in a scratch folder.
-	scratch := filepath.Join(t.TempDir(), "config")
+	scratch := filepath.Join(testutil.TempDir(t), "config")
 	copyInto(t, "testdata/corpus/multi.yaml", filepath.Dir(scratch), "config")
 	valid := []string{string(readFile(t, scratch))}
 	for i := 0; i < 4; i++ {
@@ -133,7 +135,7 @@ func TestImportSurvivesKill(t *testing.T) {
 	interrupted := 0
 	defer func() { t.Logf("%d of 8 kills left a temp file behind (a write was in flight)", interrupted) }()
 	for round := 0; round < 8; round++ {
-		dir := t.TempDir()
+		dir := testutil.TempDir(t)
 		config := copyInto(t, "testdata/corpus/multi.yaml", dir, "config")
 		cmd := helperCmd(t, "import-loop", "HELPER_KUBECONFIG="+config, "HELPER_SRC_A="+a, "HELPER_SRC_B="+b)
 		out, _ := cmd.StdoutPipe()
@@ -185,7 +187,7 @@ func TestImportFullDisk(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("RLIMIT_FSIZE is a Unix limit")
 	}
-	src := copyInto(t, "testdata/corpus/extras.yaml", t.TempDir(), "cw-kubeconfig")
+	src := copyInto(t, "testdata/corpus/extras.yaml", testutil.TempDir(t), "cw-kubeconfig")
 	orig := readFile(t, "testdata/corpus/multi.yaml")
 	for _, tc := range []struct {
 		name  string
@@ -195,7 +197,7 @@ func TestImportFullDisk(t *testing.T) {
 		{"write fails after the backup", len(orig) + 16},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
+			dir := testutil.TempDir(t)
 			config := filepath.Join(dir, "config")
 			os.WriteFile(config, orig, 0o600)
 			cmd := helperCmd(t, "import-limited", "HELPER_KUBECONFIG="+config, "HELPER_SRC_A="+src, "HELPER_LIMIT="+strconv.Itoa(tc.limit))

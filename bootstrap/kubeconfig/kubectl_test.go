@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubeboot/kubeboot/internal/testutil"
 	"sigs.k8s.io/yaml"
 )
 
@@ -146,7 +147,7 @@ func copyFile(t *testing.T, src, dst string) {
 // files of different content, so that a path resolved against the wrong
 // folder embeds different data.
 func differentialSetup(t *testing.T) (root, kube, dl string) {
-	root = t.TempDir()
+	root = testutil.TempDir(t)
 	kube, dl = filepath.Join(root, "kube"), filepath.Join(root, "dl")
 	for _, d := range []string{kube, dl} {
 		os.MkdirAll(filepath.Join(d, "pki"), 0o700)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -202,7 +204,7 @@ XDG_DOWNLOAD_DIR="$HOME/Téléchargements"
 }
 
 func TestFindDownloaded(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	if _, err := findIn(dir); !errors.Is(err, ErrNotFound) || !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("findIn(empty) = %v, want ErrNotFound", err)
 	}
@@ -244,7 +246,7 @@ func TestFindDownloadedDefaultUsesXDG(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("XDG user-dirs apply to Linux")
 	}
-	home := t.TempDir()
+	home := testutil.TempDir(t)
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", "")
 	os.MkdirAll(filepath.Join(home, ".config"), 0o755)

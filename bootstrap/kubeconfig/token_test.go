@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 func TestToken(t *testing.T) {
@@ -22,7 +24,7 @@ func TestToken(t *testing.T) {
 		t.Errorf("unknown context: %v", err)
 	}
 
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	os.MkdirAll(filepath.Join(dir, "secrets"), 0o700)
 	os.WriteFile(filepath.Join(dir, "secrets", "bot.token"), []byte("FAKE-CW-TOKEN-from-file\n"), 0o600)
 	rel := mustLoad(t, copyInto(t, "testdata/corpus/relative-paths.yaml", dir, "config"))

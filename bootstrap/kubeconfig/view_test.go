@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 func TestLoadViewFirstFileWins(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	a := filepath.Join(dir, "a")
 	sub := filepath.Join(dir, "sub")
 	os.Mkdir(sub, 0o700)
@@ -64,7 +66,7 @@ contexts:
 }
 
 func TestLoadViewWithoutFiles(t *testing.T) {
-	_, err := LoadView([]string{filepath.Join(t.TempDir(), "none")})
+	_, err := LoadView([]string{filepath.Join(testutil.TempDir(t), "none")})
 	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "none") {
 		t.Fatalf("got %v, want a not-exist error naming the file", err)
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func TestWriteFileReplacesContentAndMode(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "config")
 	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
@@ -38,7 +38,7 @@ func TestWriteFileFailureKeepsOriginal(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("read-only folders do not stop renames on Windows")
 	}
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "config")
 	if err := os.WriteFile(path, []byte("precious"), 0o600); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 func openLockFile(t *testing.T, path string) *os.File {
@@ -20,7 +22,7 @@ func openLockFile(t *testing.T, path string) *os.File {
 }
 
 func TestTryLockExcludesSecondHandle(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "lock")
+	path := filepath.Join(testutil.TempDir(t), "lock")
 	a, b := openLockFile(t, path), openLockFile(t, path)
 	if err := TryLock(a); err != nil {
 		t.Fatalf("first lock: %v", err)
@@ -37,7 +39,7 @@ func TestTryLockExcludesSecondHandle(t *testing.T) {
 }
 
 func TestLockWaitsForReleaseAndHonoursContext(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "lock")
+	path := filepath.Join(testutil.TempDir(t), "lock")
 	a, b := openLockFile(t, path), openLockFile(t, path)
 	if err := TryLock(a); err != nil {
 		t.Fatal(err)
@@ -62,7 +64,7 @@ func TestLockWaitsForReleaseAndHonoursContext(t *testing.T) {
 }
 
 func TestClosingReleasesLock(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "lock")
+	path := filepath.Join(testutil.TempDir(t), "lock")
 	a, b := openLockFile(t, path), openLockFile(t, path)
 	if err := TryLock(a); err != nil {
 		t.Fatal(err)
