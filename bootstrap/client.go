@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -46,6 +48,13 @@ type Options struct {
 
 	// Logf receives notes on retries and decisions. Default: discard.
 	Logf func(format string, args ...any)
+
+	// CacheDir is where the client remembers the digests of the files it
+	// installed, with their size and timestamps, so that an up-to-date
+	// rerun need not rehash kubectl. Default: the user cache folder's
+	// kubeboot subfolder. NoDigestCache turns it off.
+	CacheDir      string
+	NoDigestCache bool
 }
 
 // Client resolves, downloads and installs kubectl. It is safe for
@@ -54,6 +63,7 @@ type Client struct {
 	opts    Options
 	baseURL string
 	fetch   *fetcher
+	digests *digestCache
 }
 
 // New validates opts, fills in defaults and returns a Client.
@@ -92,9 +102,21 @@ func New(opts Options) (*Client, error) {
 	}
 	secured := *hc // a copy: never change the caller's client
 	secured.CheckRedirect = secureRedirects(hc.CheckRedirect)
+	digests := &digestCache{}
+	if !opts.NoDigestCache {
+		if opts.CacheDir == "" {
+			if dir, err := os.UserCacheDir(); err == nil {
+				opts.CacheDir = filepath.Join(dir, "kubeboot")
+			}
+		}
+		if opts.CacheDir != "" {
+			digests.path = filepath.Join(opts.CacheDir, "installed-digests.json")
+		}
+	}
 	return &Client{
 		opts:    opts,
 		baseURL: base,
+		digests: digests,
 		fetch: &fetcher{
 			client:    &secured,
 			retries:   opts.Retries,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kubeboot/kubeboot/internal/mirror"
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 // newMirror starts a dl.k8s.io-shaped mirror with stable v1.37.2, the 1.36
@@ -45,6 +46,9 @@ func newClient(t *testing.T, m *mirror.Mirror, opts Options) *Client {
 	}
 	if opts.StallTimeout == 0 {
 		opts.StallTimeout = 2 * time.Second
+	}
+	if opts.CacheDir == "" {
+		opts.CacheDir = testutil.TempDir(t) // never the user's real cache
 	}
 	opts.Logf = t.Logf
 	c, err := New(opts)

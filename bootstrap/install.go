@@ -78,7 +78,12 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 	go func() {
 		sum := ""
 		if !req.Force {
-			sum, _ = fileSHA256(target)
+			var known bool
+			if sum, known = c.digests.lookup(target); !known {
+				if sum, _ = fileSHA256(target); sum != "" {
+					c.digests.store(target, sum)
+				}
+			}
 		}
 		current <- sum
 	}()
@@ -117,6 +122,7 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 	if err != nil {
 		return nil, err
 	}
+	c.digests.store(res.Path, want)
 	res.Changed, res.Bytes = true, n
 	return res, nil
 }

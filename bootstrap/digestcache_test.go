@@ -1,0 +1,83 @@
+package bootstrap
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/kubeboot/kubeboot/internal/mirror"
+	"github.com/kubeboot/kubeboot/internal/testutil"
+)
+
+func TestDigestCacheTrustsOnlyUnchangedFiles(t *testing.T) {
+	dir := testutil.TempDir(t)
+	c := &digestCache{path: filepath.Join(dir, "cache", "digests.json")}
+	file := filepath.Join(dir, "kubectl")
+	os.WriteFile(file, []byte("version one"), 0o755)
+	c.store(file, "digest-one")
+	if got, ok := c.lookup(file); !ok || got != "digest-one" {
+		t.Fatalf("lookup after store = %q, %v", got, ok)
+	}
+	// Same size, same modification time, other bytes: the change time (or
+	// inode) still gives it away.
+	fi, _ := os.Stat(file)
+	time.Sleep(10 * time.Millisecond)
+	os.WriteFile(file, []byte("version two"), 0o755)
+	os.Chtimes(file, fi.ModTime(), fi.ModTime())
+	if got, ok := c.lookup(file); ok {
+		t.Fatalf("a rewritten file was trusted: %q", got)
+	}
+	// A corrupt cache file is an empty cache.
+	os.WriteFile(c.path, []byte("{not json"), 0o600)
+	if _, ok := c.lookup(file); ok {
+		t.Fatal("a corrupt cache answered")
+	}
+	c.store(file, "digest-two")
+	if got, ok := c.lookup(file); !ok || got != "digest-two" {
+		t.Fatalf("store over a corrupt cache: %q, %v", got, ok)
+	}
+	// Disabled cache: never answers.
+	if _, ok := (&digestCache{}).lookup(file); ok {
+		t.Fatal("a disabled cache answered")
+	}
+}
+
+// A kubectl swapped behind kubeboot's back (same size, time put back) is
+// reinstalled, not reported as up to date from the cache.
+func TestInstallDoesNotTrustCacheForSwappedFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the change time is a Unix notion")
+	}
+	m := newMirror(t, mirror.Options{})
+	c := newClient(t, m, Options{})
+	dir := testutil.TempDir(t)
+	res, err := c.Install(context.Background(), InstallRequest{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := standins["v1.37.2"]
+	bad := append([]byte(nil), good...)
+	bad[100] ^= 1
+	fi, _ := os.Stat(res.Path)
+	time.Sleep(10 * time.Millisecond)
+	os.WriteFile(res.Path, bad, 0o755)
+	os.Chtimes(res.Path, fi.ModTime(), fi.ModTime())
+	again, err := c.Install(context.Background(), InstallRequest{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Changed {
+		t.Fatal("a swapped kubectl was reported up to date")
+	}
+	if got, _ := os.ReadFile(res.Path); string(got) != string(good) {
+		t.Fatal("the swapped kubectl was not replaced")
+	}
+	// And an untouched one is up to date without downloading.
+	before := kubectlRequests(m)
+	if r, err := c.Install(context.Background(), InstallRequest{Dir: dir}); err != nil || r.Changed || kubectlRequests(m) != before {
+		t.Fatalf("rerun: %+v, %v", r, err)
+	}
+}
