@@ -61,6 +61,11 @@ func (c *digestCache) store(file, sha string) {
 		return
 	}
 	m[file] = cacheEntry{id, sha}
+	for p := range m { // forget files that are gone, so the cache stays small
+		if _, err := os.Stat(p); err != nil {
+			delete(m, p)
+		}
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return

@@ -39,6 +39,15 @@ func TestDigestCacheTrustsOnlyUnchangedFiles(t *testing.T) {
 	if got, ok := c.lookup(file); !ok || got != "digest-two" {
 		t.Fatalf("store over a corrupt cache: %q, %v", got, ok)
 	}
+	// Entries of deleted files are dropped at the next store.
+	gone := filepath.Join(dir, "gone")
+	os.WriteFile(gone, []byte("x"), 0o755)
+	c.store(gone, "digest-gone")
+	os.Remove(gone)
+	c.store(file, "digest-three")
+	if n := len(c.load()); n != 1 {
+		t.Errorf("cache holds %d entries after a file vanished, want 1", n)
+	}
 	// Disabled cache: never answers.
 	if _, ok := (&digestCache{}).lookup(file); ok {
 		t.Fatal("a disabled cache answered")
