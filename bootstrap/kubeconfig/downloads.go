@@ -31,9 +31,14 @@ type NotFoundError struct {
 	// Similar lists files beside them whose name starts with cw-kubeconfig
 	// (a browser may have saved "cw-kubeconfig (1)" or "cw-kubeconfig.yaml").
 	Similar []string
+	// Explicit reports that the user named the file; it does not exist.
+	Explicit bool
 }
 
 func (e *NotFoundError) Error() string {
+	if e.Explicit {
+		return fmt.Sprintf("%s does not exist; check the path of the kubeconfig file you downloaded", strings.Join(e.Looked, ", "))
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "no %s file found (looked for %s)", DownloadedName, strings.Join(e.Looked, ", "))
 	if len(e.Similar) > 0 {
@@ -140,7 +145,7 @@ func FindDownloaded(explicit string) (string, error) {
 	if explicit != "" {
 		fi, err := os.Stat(explicit)
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", &NotFoundError{Looked: []string{explicit}}
+			return "", &NotFoundError{Looked: []string{explicit}, Explicit: true}
 		}
 		if err != nil {
 			return "", err

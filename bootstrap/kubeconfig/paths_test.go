@@ -258,3 +258,15 @@ func TestFindDownloadedDefaultUsesXDG(t *testing.T) {
 		t.Errorf("FindDownloaded(\"\") = %q, %v; want %q", got, err, want)
 	}
 }
+
+func TestFindDownloadedExplicitMissing(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "cw-kubeconfig")
+	_, err := FindDownloaded(missing)
+	var nf *NotFoundError
+	if !errors.As(err, &nf) || !nf.Explicit || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("got %v, want an explicit *NotFoundError", err)
+	}
+	if !strings.HasPrefix(err.Error(), missing+" does not exist") {
+		t.Errorf("message %q does not lead with the missing path", err)
+	}
+}
