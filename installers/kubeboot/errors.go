@@ -44,8 +44,15 @@ func explain(err error) (msg, hint string) {
 		op      *net.OpError
 		uerr    *url.Error
 		unknCA  x509.UnknownAuthorityError
+		badHost x509.HostnameError
+		badCert x509.CertificateInvalidError
 		httpErr *bootstrap.HTTPError
 	)
+	// Where the failing request went, for messages that name the host.
+	host := "the server"
+	if errors.As(err, &uerr) {
+		host = hostOf(uerr.URL)
+	}
 	switch {
 	case selfUpdateHint(err) != "":
 		hint = selfUpdateHint(err)
@@ -76,14 +83,21 @@ func explain(err error) (msg, hint string) {
 	case errors.Is(err, fs.ErrPermission):
 		hint = "choose a folder you can write to with --dir, for example --dir ~/.local/bin"
 	case errors.As(err, &unknCA):
-		hint = "the server's certificate is not trusted; behind a TLS-inspecting proxy, point SSL_CERT_FILE at its CA certificate"
+		msg = "cannot trust the certificate of " + host + ": it is signed by an unknown authority"
+		hint = "behind a TLS-inspecting proxy, point SSL_CERT_FILE at the proxy's CA certificate"
+	case errors.As(err, &badHost):
+		msg = "the certificate of " + host + " is for another host name (" + badHost.Error() + ")"
+		hint = "check the mirror URL, or a proxy that intercepts TLS"
+	case errors.As(err, &badCert) && badCert.Reason == x509.Expired:
+		msg = "the certificate of " + host + " is expired or not yet valid"
+		hint = "check this computer's clock and time zone"
 	case errors.As(err, &httpErr) && errors.Is(err, fs.ErrNotExist):
 		hint = "check the version: kubeboot install kubectl --version stable"
 	case errors.As(err, &dns):
 		msg = "cannot resolve " + dns.Name + ": " + dns.Err
 		hint = "check your network connection, DNS, or proxy settings (HTTPS_PROXY)"
-	case errors.As(err, &op) && errors.As(err, &uerr):
-		msg = "cannot reach " + hostOf(uerr.URL) + ": " + op.Err.Error()
+	case errors.As(err, &op) && uerr != nil:
+		msg = "cannot reach " + host + ": " + op.Err.Error()
 		hint = "check your network connection or proxy settings (HTTPS_PROXY)"
 	}
 	return msg, hint

@@ -169,6 +169,8 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{"bad spec", nil, []string{"--version", "newest"}, 2, []string{"invalid version spec", "--version 1.36"}},
 		{"insecure mirror", nil, []string{"--mirror", "http://mirror.corp"}, 1, []string{"plain http", "use an https:// mirror"}},
 		{"unreachable mirror", nil, []string{"--mirror", "https://127.0.0.1:1"}, 1, []string{"cannot reach 127.0.0.1:1", "proxy"}},
+		{"untrusted mirror", func(e *env) { e.vars = append(e.vars, "SSL_CERT_FILE=/dev/null") }, nil, 1,
+			[]string{"cannot trust the certificate of 127.0.0.1:", "unknown authority", "SSL_CERT_FILE"}},
 		{"misspelt flag", nil, []string{"--verison", "1.36"}, 2, []string{`did you mean "--version"`}},
 		{"missing object", nil, []string{}, 2, []string{"kubeboot install kubectl"}},
 	}
