@@ -21,6 +21,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 	"github.com/kubeboot/kubeboot/internal/k8stest"
+	"github.com/kubeboot/kubeboot/internal/testutil"
 	"sigs.k8s.io/yaml"
 )
 
@@ -138,11 +139,12 @@ func (k *kc) yaml() []byte {
 	return out
 }
 
-// write writes the kubeconfig into dir (a new temp folder when "").
+// write writes the kubeconfig into dir (a new temp folder when "", from
+// testutil.TempDir: t.TempDir's cleanup fails under Wine).
 func (k *kc) write(t *testing.T, dir string) string {
 	t.Helper()
 	if dir == "" {
-		dir = t.TempDir()
+		dir = testutil.TempDir(t)
 	}
 	p := filepath.Join(dir, "config")
 	if err := os.WriteFile(p, k.yaml(), 0o600); err != nil {
@@ -359,7 +361,7 @@ func TestClientCertificate(t *testing.T) {
 		checkAdminLike(t, r, err, "cert-user", AuthClientCert)
 	})
 	t.Run("relative files", func(t *testing.T) {
-		dir := t.TempDir()
+		dir := testutil.TempDir(t)
 		os.Mkdir(filepath.Join(dir, "pki"), 0o700)
 		os.WriteFile(filepath.Join(dir, "pki", "ca.crt"), s.CAPEM, 0o600)
 		os.WriteFile(filepath.Join(dir, "pki", "me.crt"), s.CertUser.ClientCertPEM, 0o600)
@@ -392,7 +394,7 @@ func checkAdminLike(t *testing.T, r *Report, err error, user, method string) {
 
 func TestTokenFile(t *testing.T) {
 	s := server(t)
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	os.WriteFile(filepath.Join(dir, "token"), []byte("  "+s.Admin.Token+"\n"), 0o600)
 	k := newKC(s, k8stest.User{})
 	k.user["tokenFile"] = "token"
@@ -607,7 +609,7 @@ func TestTLSFailures(t *testing.T) {
 }
 
 func TestLoadMerged(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	a := filepath.Join(dir, "a", "config")
 	b := filepath.Join(dir, "b", "config")
 	os.MkdirAll(filepath.Dir(a), 0o700)
@@ -633,6 +635,9 @@ users:
 - name: v
   user:
     exec: {command: plugin-on-path}
+- name: w
+  user:
+    exec: {command: 'bin\plugin.exe', apiVersion: client.authentication.k8s.io/v1}
 contexts:
 - name: one
   context: {cluster: only-b}
@@ -643,21 +648,35 @@ contexts:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.CurrentContext != "two" || len(cfg.Clusters) != 2 || len(cfg.Contexts) != 2 || len(cfg.Users) != 2 {
+	if cfg.CurrentContext != "two" || len(cfg.Clusters) != 2 || len(cfg.Contexts) != 2 || len(cfg.Users) != 3 {
 		t.Fatalf("merged: %+v", cfg)
 	}
 	body := func(k kubeconfig.Kind, name string) string {
 		e, _ := cfg.Lookup(k, name)
 		return string(e.Body)
 	}
-	if got := body(kubeconfig.KindCluster, "shared"); !strings.Contains(got, "a.example") || !strings.Contains(got, filepath.Join(dir, "a", "ca.crt")) {
+	// Bodies are JSON: a Windows path shows there with its backslashes escaped.
+	if got := body(kubeconfig.KindCluster, "shared"); !strings.Contains(got, "a.example") || !strings.Contains(got, jsonString(t, filepath.Join(dir, "a", "ca.crt"))) {
 		t.Errorf("first file must win, paths resolved: %s", got)
 	}
 	if got := body(kubeconfig.KindContext, "one"); !strings.Contains(got, `"shared"`) {
 		t.Errorf("context one: %s", got)
 	}
-	if got := body(kubeconfig.KindUser, "u"); !strings.Contains(got, filepath.Join(dir, "b", "tok")) || !strings.Contains(got, filepath.Join(dir, "b", "bin", "plugin")) {
-		t.Errorf("user u: %s", got)
+	// Like kubectl (client-go's GetAuthInfoFileReferences), an exec command
+	// is a path, resolved from its file's folder, only when it holds the
+	// OS's separator: ./bin/plugin on Unix, bin\plugin.exe on Windows; any
+	// other command is run as written.
+	execWant := map[string]string{"u": "./bin/plugin", "w": `bin\plugin.exe`}
+	if filepath.Separator == '/' {
+		execWant["u"] = filepath.Join(dir, "b", "bin", "plugin")
+	} else {
+		execWant["w"] = filepath.Join(dir, "b", "bin", "plugin.exe")
+	}
+	if got := body(kubeconfig.KindUser, "u"); !strings.Contains(got, jsonString(t, filepath.Join(dir, "b", "tok"))) || !strings.Contains(got, `"command":`+jsonString(t, execWant["u"])) {
+		t.Errorf("user u: %s, want command %q", got, execWant["u"])
+	}
+	if got := body(kubeconfig.KindUser, "w"); !strings.Contains(got, `"command":`+jsonString(t, execWant["w"])) {
+		t.Errorf("user w: %s, want command %q", got, execWant["w"])
 	}
 	if got := body(kubeconfig.KindUser, "v"); !strings.Contains(got, `"plugin-on-path"`) {
 		t.Errorf("a command without a separator is looked up on PATH: %s", got)
@@ -669,6 +688,16 @@ contexts:
 	if _, err := LoadMerged([]string{a, b}); !errors.Is(err, ErrBadConfig) || !errors.Is(err, kubeconfig.ErrInvalidConfig) {
 		t.Errorf("invalid file: %v", err)
 	}
+}
+
+// jsonString quotes s as JSON, as it appears in an entry's Body.
+func jsonString(t testing.TB, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestContextErrors(t *testing.T) {
