@@ -9,12 +9,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/selfupdate"
 	"github.com/kubeboot/kubeboot/internal/releasetest"
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 const token = "ghp_FAKEtoken0123456789abcdefABCDEF"
@@ -43,11 +45,13 @@ func newUpdater(t *testing.T, g *releasetest.GitHub, p bootstrap.Platform, tok s
 	return u
 }
 
-// oldExe writes the "installed" executable and returns its path.
+// oldExe writes the "installed" executable, mode 0755, in a folder of its
+// own (testutil.TempDir: t.TempDir's cleanup fails under Wine) and returns
+// its path.
 func oldExe(t *testing.T, name string) (string, []byte) {
 	t.Helper()
 	content := []byte("#!old kubeboot v1.0.0\n")
-	path := filepath.Join(t.TempDir(), name)
+	path := filepath.Join(testutil.TempDir(t), name)
 	if err := os.WriteFile(path, content, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +75,7 @@ func TestFindAndApplyLatest(t *testing.T) {
 	if !selfupdate.Newer("1.0.0", rel) || !selfupdate.Newer("dev", rel) || selfupdate.Newer("v1.1.0", rel) || selfupdate.Newer("1.2.0", rel) {
 		t.Error("Newer compares versions wrongly")
 	}
-	exe, _ := oldExe(t, "kubeboot")
+	exe, _ := oldExe(t, exeName("kubeboot"))
 	res, err := u.Apply(ctx, rel, exe)
 	if err != nil {
 		t.Fatal(err)
@@ -80,9 +84,7 @@ func TestFindAndApplyLatest(t *testing.T) {
 	if string(got) != "v1.1.0 binary" || res.Version != "1.1.0" || res.Path != exe {
 		t.Fatalf("after Apply: %q, %+v", got, res)
 	}
-	if fi, _ := os.Stat(exe); fi.Mode().Perm() != 0o755 {
-		t.Errorf("mode = %v, want 0755 kept", fi.Mode().Perm())
-	}
+	checkExecutable(t, exe)
 	if entries, _ := os.ReadDir(filepath.Dir(exe)); len(entries) != 1 {
 		t.Errorf("folder holds %d entries, want only the executable", len(entries))
 	}
@@ -103,6 +105,39 @@ func TestFindAndApplyLatest(t *testing.T) {
 	}
 }
 
+// exeName is name as an executable's file name on this OS.
+func exeName(name string) string {
+	if runtime.GOOS == "windows" {
+		return name + ".exe"
+	}
+	return name
+}
+
+// checkExecutable checks that the executable oldExe wrote is still one
+// after Apply, by the OS's rule. On Unix that is the execute bits: its
+// 0755 mode is kept. Windows has no execute bits (Go reports 0666, or 0444
+// with the read-only attribute): a .exe name makes a program, and the file
+// must stay writable so that the next update can replace it.
+func checkExecutable(t *testing.T, exe string) {
+	t.Helper()
+	fi, err := os.Stat(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" {
+		if fi.Mode().Perm() != 0o755 {
+			t.Errorf("mode = %v, want 0755 kept", fi.Mode().Perm())
+		}
+		return
+	}
+	if !strings.EqualFold(filepath.Ext(exe), ".exe") {
+		t.Errorf("%s: not a .exe name, so not executable on Windows", exe)
+	}
+	if fi.Mode().Perm() != 0o666 {
+		t.Errorf("mode = %v, want 0666 (writable, not read-only)", fi.Mode().Perm())
+	}
+}
+
 func TestApplyWindowsZip(t *testing.T) {
 	g := releasetest.NewGitHub(t)
 	win := bootstrap.Platform{OS: "windows", Arch: "arm64"}
@@ -119,6 +154,7 @@ func TestApplyWindowsZip(t *testing.T) {
 	if got, _ := os.ReadFile(exe); string(got) != "MZ new" {
 		t.Fatalf("exe holds %q", got)
 	}
+	checkExecutable(t, exe)
 	for _, r := range g.Requests() {
 		if r.Authorization != "" {
 			t.Errorf("no token set, yet %s had Authorization", r.Path)
