@@ -18,6 +18,13 @@ func TestDigestCacheTrustsOnlyUnchangedFiles(t *testing.T) {
 	file := filepath.Join(dir, "kubectl")
 	os.WriteFile(file, []byte("version one"), 0o755)
 	c.store(file, "digest-one")
+	if runtime.GOOS == "windows" {
+		// No trustworthy identity there: the cache must never answer.
+		if _, ok := c.lookup(file); ok {
+			t.Fatal("the digest cache answered on Windows")
+		}
+		return
+	}
 	if got, ok := c.lookup(file); !ok || got != "digest-one" {
 		t.Fatalf("lookup after store = %q, %v", got, ok)
 	}

@@ -260,7 +260,7 @@ func TestFindDownloadedDefaultUsesXDG(t *testing.T) {
 }
 
 func TestFindDownloadedExplicitMissing(t *testing.T) {
-	missing := filepath.Join(t.TempDir(), "cw-kubeconfig")
+	missing := filepath.Join(testutil.TempDir(t), "cw-kubeconfig")
 	_, err := FindDownloaded(missing)
 	var nf *NotFoundError
 	if !errors.As(err, &nf) || !nf.Explicit || !errors.Is(err, fs.ErrNotExist) {
