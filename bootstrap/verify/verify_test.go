@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -535,36 +534,15 @@ func TestInsecureSkipTLSVerify(t *testing.T) {
 // proxy-url: the server is addressed by a name this machine cannot resolve.
 func TestProxyURL(t *testing.T) {
 	s := server(t)
-	var mu sync.Mutex
-	var connects []string
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodConnect {
-			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
-			return
-		}
-		mu.Lock()
-		connects = append(connects, r.Host)
-		mu.Unlock()
-		up, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "https://"))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-		conn, buf, _ := w.(http.Hijacker).Hijack()
-		go func() { io.Copy(up, buf); up.Close() }()
-		io.Copy(conn, up)
-		conn.Close()
-	}))
-	defer proxy.Close()
+	proxy := testutil.StartConnectProxy(t, func(string) string { return strings.TrimPrefix(s.URL, "https://") })
 	k := newKC(s, s.Admin)
 	k.ns = k8stest.TenantNamespace
 	k.cluster["server"] = "https://" + k8stest.ServerName + ":443"
 	k.cluster["proxy-url"] = proxy.URL
 	r, err := run(t, s, k.write(t, ""), Options{})
 	checkAdminLike(t, r, err, "admin", AuthToken)
-	if r.Proxy != proxy.URL || len(connects) == 0 || connects[0] != k8stest.ServerName+":443" {
-		t.Errorf("proxy %q saw %v", r.Proxy, connects)
+	if asked := proxy.Asked(); r.Proxy != proxy.URL || len(asked) == 0 || asked[0] != k8stest.ServerName+":443" {
+		t.Errorf("proxy %q saw %v", r.Proxy, asked)
 	}
 }
 

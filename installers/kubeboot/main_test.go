@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kubeboot/kubeboot/internal/mirror"
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 // These tests drive the real kubeboot binary, as users and scripts do.
@@ -229,42 +229,19 @@ func TestUsageAndVersion(t *testing.T) {
 // resolve, so a success proves the CONNECT went through the proxy.
 func TestProxyFromEnvironment(t *testing.T) {
 	e := newEnv(t)
-	mirrorAddr := strings.TrimPrefix(e.m.URL(), "https://")
-	var connects []string
-	proxy := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodConnect {
-			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
-			return
-		}
-		connects = append(connects, r.Host)
-		_, port, _ := net.SplitHostPort(r.Host)
-		up, err := net.Dial("tcp", "127.0.0.1:"+port)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-		conn, buf, _ := w.(http.Hijacker).Hijack()
-		go func() { io.Copy(up, buf); up.Close() }()
-		io.Copy(conn, up)
-		conn.Close()
-	})}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go proxy.Serve(ln)
-	t.Cleanup(func() { proxy.Close() })
-
-	_, port, _ := net.SplitHostPort(mirrorAddr)
-	e.vars = append(e.vars, "HTTPS_PROXY=http://"+ln.Addr().String())
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(e.m.URL(), "https://"))
+	proxy := testutil.StartConnectProxy(t, func(hostport string) string {
+		_, p, _ := net.SplitHostPort(hostport)
+		return "127.0.0.1:" + p // the front and the CDN host share the name
+	})
+	e.vars = append(e.vars, "HTTPS_PROXY="+proxy.URL)
 	dir := t.TempDir()
 	r := e.run("install", "kubectl", "--dir", dir, "--mirror", "https://example.com:"+port)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if len(connects) == 0 || connects[0] != "example.com:"+port {
-		t.Errorf("proxy saw CONNECTs %v", connects)
+	if asked := proxy.Asked(); len(asked) == 0 || asked[0] != "example.com:"+port {
+		t.Errorf("proxy saw CONNECTs %v", asked)
 	}
 }
 
