@@ -27,15 +27,17 @@ import (
 // that no manager owns (a direct download) or no manager at all.
 type Manager string
 
+// The managers kubeboot knows. The first five can install kubectl; the
+// package databases are only asked who owns a file.
 const (
 	None       Manager = ""
-	Homebrew   Manager = "brew"
-	Chocolatey Manager = "choco"
-	Scoop      Manager = "scoop"
-	Winget     Manager = "winget"
-	Dpkg       Manager = "dpkg" // Debian packages: found by Owner only
-	RPM        Manager = "rpm"  // RPM packages: found by Owner only
-	Snap       Manager = "snap" // snaps: found by Owner only
+	Homebrew   Manager = "brew"   // Homebrew, on macOS and Linux
+	Chocolatey Manager = "choco"  // Chocolatey, Windows
+	Scoop      Manager = "scoop"  // Scoop, Windows, per user
+	Winget     Manager = "winget" // the Windows Package Manager
+	Dpkg       Manager = "dpkg"   // Debian packages: found by Owner only
+	RPM        Manager = "rpm"    // RPM packages: found by Owner only
+	Snap       Manager = "snap"   // snaps: found by Owner only
 )
 
 // String returns the manager's usual name ("none" for None).

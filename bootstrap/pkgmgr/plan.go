@@ -15,6 +15,8 @@ const (
 	MethodAuto Method = "auto"
 	// MethodDirect is kubeboot's own verified download.
 	MethodDirect Method = "direct"
+	// MethodBrew, MethodChoco, MethodScoop and MethodWinget install or
+	// upgrade through that manager, and fail when it is not available.
 	MethodBrew   Method = "brew"
 	MethodChoco  Method = "choco"
 	MethodScoop  Method = "scoop"

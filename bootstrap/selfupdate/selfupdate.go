@@ -27,9 +27,10 @@ import (
 const (
 	// DefaultAPIURL is github.com's REST API root.
 	DefaultAPIURL = "https://api.github.com/"
-	// DefaultOwner and DefaultRepo name kubeboot's own repository.
+	// DefaultOwner is the owner of kubeboot's own repository.
 	DefaultOwner = "kubeboot"
-	DefaultRepo  = "kubeboot"
+	// DefaultRepo is the name of kubeboot's own repository.
+	DefaultRepo = "kubeboot"
 	// ChecksumsName is the release asset listing every archive's SHA-256,
 	// in sha256sum format.
 	ChecksumsName = "checksums.txt"
