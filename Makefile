@@ -11,7 +11,7 @@ GOFILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 SIZE_BUDGET ?= 8.75e6
 export RELEASE_SIZE_BUDGET = $(SIZE_BUDGET)
 
-.PHONY: demo test test-short vet fmt-check tools bench build clean
+.PHONY: demo test test-short fuzz vet fmt-check tools bench build clean
 
 ## demo: install kubectl end to end from a local mirror into a temp folder
 demo:
@@ -29,6 +29,12 @@ test: fmt-check vet
 ## test-short: the tests that need no real Kubernetes binaries
 test-short: fmt-check vet
 	$(GO) test -short -count=1 ./...
+
+## fuzz: a short run of each fuzz target (FUZZTIME each; seeds run in make test)
+FUZZTIME ?= 15s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./bootstrap/kubeconfig
+	$(GO) test -run '^$$' -fuzz '^FuzzMerge$$' -fuzztime $(FUZZTIME) ./bootstrap/kubeconfig
 
 vet:
 	$(GO) vet ./...
