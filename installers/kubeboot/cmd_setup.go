@@ -4,20 +4,25 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
+	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
 	"github.com/kubeboot/kubeboot/bootstrap/verify"
 )
 
 // setupPlan is what setup will do, worked out before anything changes so
 // the user can confirm it and so a conflict stops the run untouched.
 type setupPlan struct {
-	version    string // resolved kubectl version, "v1.37.2"
-	keep       string // an existing kubectl of that version on PATH, kept
+	version string // resolved kubectl version, "v1.37.2"
+	keep    string // an existing kubectl of that version on PATH, kept
+	// manager, when set, upgrades the package-managed kubectl that wins on
+	// PATH instead of installing a second one that it would shadow.
+	manager    *pkgmgr.Action
 	dir        string // install folder when not kept
 	importPlan *kubeconfig.ImportResult
 }
@@ -26,9 +31,11 @@ type setupPlan struct {
 type setupResult struct {
 	Kubectl     *bootstrap.InstallResult `json:"kubectl,omitempty"`
 	KubectlKept string                   `json:"kubectl_kept,omitempty"`
-	Kubeconfig  *kubeconfig.ImportResult `json:"kubeconfig,omitempty"`
-	Access      *verify.Report           `json:"access,omitempty"`
-	Steps       []setupStep              `json:"steps"`
+	// KubectlManager is set when a package manager upgraded kubectl.
+	KubectlManager *managerOutput           `json:"kubectl_manager,omitempty"`
+	Kubeconfig     *kubeconfig.ImportResult `json:"kubeconfig,omitempty"`
+	Access         *verify.Report           `json:"access,omitempty"`
+	Steps          []setupStep              `json:"steps"`
 }
 
 type setupStep struct {
@@ -76,7 +83,11 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 		out = io.Discard
 	}
 
-	plan, err := a.planSetup(ctx, client, *spec, *dir, importOpts)
+	// As for install: a version, folder or mirror the user names is only
+	// honoured by the direct download, so it rules out a package manager.
+	pinned := *dir != "" || *mirrorURL != "" || a.getenv("KUBEBOOT_MIRROR") != ""
+	fs.Visit(func(f *flag.Flag) { pinned = pinned || f.Name == "version" })
+	plan, err := a.planSetup(ctx, client, *spec, *dir, pinned, importOpts)
 	if err != nil {
 		return err
 	}
@@ -96,6 +107,19 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 			if plan.keep != "" {
 				res.KubectlKept = plan.keep
 				return fmt.Sprintf("kubectl %s already at %s", plan.version, plan.keep), nil
+			}
+			if act := plan.manager; act != nil {
+				out := a.stderr
+				if *asJSON {
+					out = io.Discard
+				}
+				r, err := pkgmgr.Run(ctx, *act, pkgmgr.RunOptions{System: pkgmgr.System{Getenv: a.getenv}, Output: out})
+				if err != nil {
+					return "", err
+				}
+				v, _ := bootstrap.KubectlVersion(ctx, r.Kubectl)
+				res.KubectlManager = &managerOutput{act.Method, r.Kubectl, v, act.Command(), act.Upgrade, r.Owner}
+				return fmt.Sprintf("kubectl %s at %s, through %s", v, r.Kubectl, act.Manager.Manager), nil
 			}
 			req := bootstrap.InstallRequest{Version: plan.version, Dir: plan.dir}
 			var prog *progress
@@ -137,9 +161,13 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 			if err != nil {
 				return "", err
 			}
+			kubectlVersion := plan.version
+			if m := res.KubectlManager; m != nil {
+				kubectlVersion = m.Version
+			}
 			r, err := verify.Verify(ctx, verify.Options{
 				Kubeconfig: locs.Files, Context: res.Kubeconfig.Context,
-				KubectlVersion: plan.version, ExecStderr: a.stderr,
+				KubectlVersion: kubectlVersion, ExecStderr: a.stderr,
 			})
 			if err != nil {
 				return "", err
@@ -180,14 +208,17 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 func (a *app) printSetupSummary(w io.Writer, res *setupResult) {
 	fmt.Fprintln(w, "\nSummary")
 	kubectlPath := res.KubectlKept
-	if k := res.Kubectl; k != nil {
+	switch m, k := res.KubectlManager, res.Kubectl; {
+	case m != nil:
+		fmt.Fprintf(w, "  kubectl     %s at %s (%s)\n", m.Version, m.Path, m.Owner.Manager)
+	case k != nil:
 		state := "installed"
 		if !k.Changed {
 			state = "already up to date"
 		}
 		kubectlPath = k.Path
 		fmt.Fprintf(w, "  kubectl     %s at %s (%s)\n", k.Version, k.Path, state)
-	} else {
+	case res.KubectlKept != "":
 		fmt.Fprintf(w, "  kubectl     %s (kept)\n", res.KubectlKept)
 	}
 	if k := res.Kubeconfig; k != nil {
@@ -210,12 +241,23 @@ func (a *app) printSetupSummary(w io.Writer, res *setupResult) {
 // file stops setup before anything changes), resolves the kubectl version
 // ("cluster" asks the server in the incoming file), and finds whether a
 // kubectl of that version already wins on PATH.
-func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, spec, dir string, importOpts kubeconfig.ImportOptions) (*setupPlan, error) {
+func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, spec, dir string, pinned bool, importOpts kubeconfig.ImportOptions) (*setupPlan, error) {
 	dry := importOpts
 	dry.DryRun = true
 	imp, err := kubeconfig.Import(ctx, dry)
 	if err != nil {
 		return nil, err
+	}
+	if !pinned {
+		// A kubectl that a package manager owns is upgraded through it, as
+		// install --method auto does; the manager picks the version.
+		action, err := a.planInstall(ctx, pkgmgr.MethodAuto, false)
+		if err != nil {
+			return nil, err
+		}
+		if action.Method != pkgmgr.MethodDirect {
+			return &setupPlan{manager: &action, importPlan: imp}, nil
+		}
 	}
 	if spec == "cluster" {
 		// The context as named in the incoming file, before any rename.
@@ -243,9 +285,12 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, spec, dir
 
 func printPlan(w io.Writer, p *setupPlan) {
 	fmt.Fprintln(w, "kubeboot setup will:")
-	if p.keep != "" {
+	switch {
+	case p.keep != "":
 		fmt.Fprintf(w, "  1. keep kubectl %s at %s\n", p.version, p.keep)
-	} else {
+	case p.manager != nil:
+		fmt.Fprintf(w, "  1. %s (%s)\n", strings.Join(p.manager.Command(), " "), p.manager.Reason)
+	default:
 		fmt.Fprintf(w, "  1. install kubectl %s into %s (unless it is already there)\n", p.version, p.dir)
 	}
 	ip := p.importPlan

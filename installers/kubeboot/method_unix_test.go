@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kubeboot/kubeboot/internal/k8stest"
 )
 
 // fakeBrew makes a Homebrew-shaped prefix whose brew records its arguments
@@ -113,5 +115,37 @@ func TestInstallMethodDirectJSON(t *testing.T) {
 	var out map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &out); r.code != 0 || err != nil || out["method"] != "direct" || out["sha256"] != sum(standin) {
 		t.Fatalf("exit %d, %v: %s %s", r.code, err, r.stdout, r.stderr)
+	}
+}
+
+// setup on a machine whose kubectl Homebrew owns upgrades it through brew
+// rather than installing a second kubectl that brew's would shadow.
+func TestSetupUpgradesThroughOwningManager(t *testing.T) {
+	k8stest.Skip(t)
+	s := k8stest.Shared(t)
+	e := newEnv(t)
+	bin, argsFile := fakeBrew(t)
+	e.vars = append(e.vars, "PATH="+bin, "KUBEBOOT_MIRROR=")
+	if r := e.run("install", "kubectl", "--method", "brew"); r.code != 0 {
+		t.Fatalf("brew install: %+v", r)
+	}
+	file := filepath.Join(e.home(), "cw-kubeconfig")
+	if err := s.WriteKubeconfig(file, s.Admin, k8stest.TenantNamespace); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run("setup", file, "--yes")
+	if r.code != 0 {
+		t.Fatalf("setup: %+v", r)
+	}
+	for _, want := range []string{"brew upgrade kubectl (the kubectl on PATH", "✓ kubectl v1.37.2 at " + filepath.Join(bin, "kubectl") + ", through Homebrew", "(Homebrew)"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if b, _ := os.ReadFile(argsFile); !strings.HasSuffix(string(b), "upgrade kubectl\n") {
+		t.Errorf("brew ran with %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(e.home(), ".local", "bin", "kubectl")); !os.IsNotExist(err) {
+		t.Error("setup installed a second kubectl beside brew's")
 	}
 }
