@@ -67,6 +67,13 @@ func commandList() []*command {
 			run:     runVerify,
 		},
 		{
+			name:    "completion",
+			args:    "bash|zsh|fish|powershell",
+			summary: "print a shell completion script",
+			example: "source <(kubeboot completion bash)",
+			run:     runCompletion,
+		},
+		{
 			name:    "version",
 			summary: "print kubeboot's version",
 			example: "kubeboot version",

@@ -29,6 +29,10 @@ func newFlags(name string) *flag.FlagSet {
 // ("install kubectl --force" and "install --force kubectl" alike) and
 // returns the positional ones. -h/--help prints the command's help.
 func (a *app) parseFlags(c *command, fs *flag.FlagSet, args []string) ([]string, error) {
+	if a.flagSets != nil { // `kubeboot completion` is collecting flags
+		a.flagSets[c.name] = fs
+		return nil, errHelpShown
+	}
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {

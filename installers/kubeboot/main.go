@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -43,6 +44,9 @@ type app struct {
 	interactive bool
 	// stdinInteractive is true when stdin is a terminal: we may ask.
 	stdinInteractive bool
+	// flagSets, when not nil, makes parseFlags record each command's flags
+	// instead of parsing: `kubeboot completion` learns them that way.
+	flagSets map[string]*flag.FlagSet
 }
 
 func main() {
