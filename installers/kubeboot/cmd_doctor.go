@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -105,7 +106,7 @@ func doctorKubectl(ctx context.Context, add func(check)) string {
 		if err != nil {
 			c.OK = false
 			c.Detail = fmt.Sprintf("%s does not run: %v", p, err)
-			c.Fix = "remove it, or reinstall: kubeboot install kubectl --force --dir " + dirOf(p)
+			c.Fix = "remove it, or reinstall: kubeboot install kubectl --force --dir " + filepath.Dir(p)
 		}
 		add(c)
 	}
@@ -120,8 +121,7 @@ func doctorInstallDir(add func(check)) {
 		add(check{Name: "install dir", Detail: err.Error()})
 		return
 	}
-	exe := bootstrap.HostPlatform().Executable()
-	target := dir + string(os.PathSeparator) + exe
+	target := filepath.Join(dir, bootstrap.HostPlatform().Executable())
 	r := bootstrap.CheckPath(target)
 	_, statErr := os.Stat(target)
 	switch {
@@ -223,11 +223,4 @@ func doctorKubeconfig(ctx context.Context, explicit, kubectlVersion string, add 
 	if sk := r.Skew; sk != nil {
 		add(check{Name: "skew", OK: sk.Level != verify.SkewWarn, Detail: sk.Message, Fix: sk.Fix})
 	}
-}
-
-func dirOf(p string) string {
-	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
-		return p[:i]
-	}
-	return "."
 }
