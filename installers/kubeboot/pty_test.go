@@ -20,8 +20,20 @@ import (
 
 // screen collects what kubeboot writes to its terminal.
 type screen struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	closed chan struct{} // closed once the terminal has nothing more to read
+}
+
+// drained waits until everything the program wrote has been read: its exit
+// does not mean the reader has caught up.
+func (s *screen) drained(t *testing.T) {
+	t.Helper()
+	select {
+	case <-s.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the terminal was not drained")
+	}
 }
 
 func (s *screen) Write(p []byte) (int, error) {
@@ -58,8 +70,11 @@ func startInTerminal(t *testing.T, env []string, args ...string) (*os.File, *scr
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tty.Close() })
-	s := &screen{}
-	go io.Copy(s, tty)
+	s := &screen{closed: make(chan struct{})}
+	go func() {
+		defer close(s.closed)
+		io.Copy(s, tty) // ends with EIO once the program has exited
+	}()
 	return tty, s, cmd
 }
 
@@ -84,6 +99,7 @@ func TestSetupAsksOnATerminal(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("setup: %v\n%s", err, s.String())
 	}
+	s.drained(t)
 	out := s.String()
 	for _, want := range []string{
 		"kubeboot setup will:",
@@ -115,6 +131,7 @@ func TestSetupDeclinedOnATerminal(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 		t.Fatalf("declined setup: %v\n%s", err, s.String())
 	}
+	s.drained(t)
 	s.waitFor(t, "Nothing was changed.")
 	for _, p := range []string{bin, filepath.Join(home, ".kube")} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
