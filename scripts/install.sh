@@ -92,5 +92,10 @@ esac
 
 rm -rf "$tmp"
 if [ -n "$run" ]; then
+	# Under `curl ... | sh` our stdin is the script itself: give setup the
+	# terminal back so it can ask before changing anything.
+	if [ ! -t 0 ] && (: </dev/tty) 2>/dev/null; then
+		exec "$dir/kubeboot" "$run" "$@" </dev/tty
+	fi
 	exec "$dir/kubeboot" "$run" "$@"
 fi
