@@ -3,41 +3,17 @@
 package releasetest
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/creack/pty"
 
 	"github.com/kubeboot/kubeboot/internal/mirror"
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
-
-// lockedBuffer is what the terminal shows, read by one goroutine while the
-// test looks at it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // Under `curl ... | sh`, sh reads the script from a pipe, so kubeboot setup
 // would inherit the pipe as stdin and could not ask. install.sh hands it the
@@ -73,28 +49,12 @@ func TestInstallShPipedGivesSetupTheTerminal(t *testing.T) {
 		"KUBEBOOT_INSTALL_DIR=" + filepath.Join(home, "bin"),
 		"KUBEBOOT_MIRROR=" + m.URL(), "SSL_CERT_FILE=" + ca, "NO_COLOR=1",
 	}
-	tty, err := pty.Start(cmd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
-	var screen lockedBuffer
-	drained := make(chan struct{})
-	go func() { io.Copy(&screen, tty); close(drained) }()
-
-	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(screen.String(), "Continue? [y/N]"); time.Sleep(20 * time.Millisecond) {
-		if strings.Contains(screen.String(), "no terminal to ask on") || time.Now().After(deadline) {
-			t.Fatalf("setup never asked; the terminal shows:\n%s", screen.String())
-		}
-	}
-	tty.Write([]byte("n\r"))
-	cmd.Wait()
-	select {
-	case <-drained:
-	case <-time.After(10 * time.Second):
-	}
-	if !strings.Contains(screen.String(), "Nothing was changed.") {
-		t.Errorf("the answer did not reach setup:\n%s", screen.String())
+	term := testutil.StartTerminal(t, cmd)
+	term.WaitFor(t, "Continue? [y/N]", "no terminal to ask on")
+	term.Type("n\r")
+	term.Wait(t)
+	if !strings.Contains(term.Screen(), "Nothing was changed.") {
+		t.Errorf("the answer did not reach setup:\n%s", term.Screen())
 	}
 	if _, err := os.Stat(filepath.Join(home, ".kube")); !os.IsNotExist(err) {
 		t.Error("setup changed the kubeconfig although the user said no")
