@@ -115,7 +115,7 @@ func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
 	}
 	incoming, err := Load(src)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", src, err)
+		return nil, err // a *ParseError or *fs.PathError: both name the file
 	}
 	if err := incoming.Validate(); err != nil {
 		return nil, err
