@@ -14,12 +14,38 @@ import (
 // folder: /usr/local/bin when this user can write there, else a per-user
 // folder (~/.local/bin; %LOCALAPPDATA%\Programs\kubeboot\bin on Windows), so
 // that no sudo or admin shell is ever needed.
-func DefaultInstallDir() (string, error) {
-	home, err := homedir.Dir()
-	if err != nil {
-		return "", err
+func DefaultInstallDir() (string, error) { return Environment{}.DefaultInstallDir() }
+
+// Environment is the process environment the PATH and install-folder
+// functions read. The zero value is this process's: its variables and the
+// user's home folder. A program that keeps its own view of the environment
+// (a CLI under test, an embedding tool) fills it so that nothing is read
+// behind its back; the file system is always the real one.
+type Environment struct {
+	// Getenv reads a variable (PATH, LOCALAPPDATA); nil means os.Getenv.
+	Getenv func(string) string
+	// Home is the user's home folder; "" means the process's.
+	Home string
+}
+
+func (e Environment) getenv(key string) string {
+	if e.Getenv == nil {
+		return os.Getenv(key)
 	}
-	return defaultInstallDir(runtime.GOOS, os.Getenv, home, dirWritable), nil
+	return e.Getenv(key)
+}
+
+// DefaultInstallDir is the package's DefaultInstallDir in e.
+func (e Environment) DefaultInstallDir() (string, error) {
+	home := e.Home
+	if home == "" {
+		h, err := homedir.Dir()
+		if err != nil {
+			return "", err
+		}
+		home = h
+	}
+	return defaultInstallDir(runtime.GOOS, e.getenv, home, dirWritable), nil
 }
 
 func defaultInstallDir(goos string, getenv func(string) string, home string, writable func(string) bool) string {
@@ -50,7 +76,7 @@ func dirWritable(dir string) bool {
 // PathReport says how the shell's PATH sees an installed kubectl.
 type PathReport struct {
 	// DirOnPath is true when the install folder is listed in PATH.
-	DirOnPath bool `json:"dir_on_path"`
+	DirOnPath bool `json:"dirOnPath"`
 	// Shadowing lists kubectl executables in folders listed before the
 	// install folder: the shell runs the first of them instead.
 	Shadowing []string `json:"shadowing,omitempty"`
@@ -58,8 +84,11 @@ type PathReport struct {
 
 // CheckPath reports whether target, an installed kubectl, is the one this
 // process's PATH would run.
-func CheckPath(target string) PathReport {
-	r := checkPath(runtime.GOOS, os.Getenv("PATH"), target, isRegularFile)
+func CheckPath(target string) PathReport { return Environment{}.CheckPath(target) }
+
+// CheckPath is the package's CheckPath with e's PATH.
+func (e Environment) CheckPath(target string) PathReport {
+	r := checkPath(runtime.GOOS, e.getenv("PATH"), target, isRegularFile)
 	r.Shadowing = distinctFiles(r.Shadowing, target)
 	return r
 }
@@ -84,8 +113,11 @@ func checkPath(goos, pathEnv, target string, isFile func(string) bool) PathRepor
 
 // KubectlsOnPath lists every kubectl the PATH reaches, the one that wins
 // first.
-func KubectlsOnPath() []string {
-	return distinctFiles(kubectlsOnPath(runtime.GOOS, os.Getenv("PATH"), isRegularFile), "")
+func KubectlsOnPath() []string { return Environment{}.KubectlsOnPath() }
+
+// KubectlsOnPath is the package's KubectlsOnPath with e's PATH.
+func (e Environment) KubectlsOnPath() []string {
+	return distinctFiles(kubectlsOnPath(runtime.GOOS, e.getenv("PATH"), isRegularFile), "")
 }
 
 // distinctFiles drops paths that reach the same file as an earlier one or as

@@ -1,7 +1,10 @@
 package bootstrap
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
 )
 
@@ -109,6 +112,37 @@ func TestParseContentRange(t *testing.T) {
 		s, tot, ok := parseContentRange(tt.in)
 		if s != tt.start || tot != tt.total || ok != tt.ok {
 			t.Errorf("parseContentRange(%q) = %d, %d, %v", tt.in, s, tot, ok)
+		}
+	}
+}
+
+// Environment reads PATH and the home folder from the caller, never from
+// the process.
+func TestEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	kubectl := filepath.Join(dir, executableNames(runtime.GOOS)[0])
+	if err := os.WriteFile(kubectl, []byte("x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", "/nonexistent")
+	e := Environment{Getenv: func(k string) string {
+		if k == "PATH" {
+			return dir
+		}
+		return ""
+	}, Home: filepath.Join(dir, "home")}
+	if got := e.KubectlsOnPath(); !reflect.DeepEqual(got, []string{kubectl}) {
+		t.Errorf("KubectlsOnPath = %q, want %q", got, kubectl)
+	}
+	if r := e.CheckPath(kubectl); !r.DirOnPath {
+		t.Errorf("CheckPath = %+v, want the folder on PATH", r)
+	}
+	if got := KubectlsOnPath(); len(got) != 0 {
+		t.Errorf("the process's KubectlsOnPath = %q, want none on /nonexistent", got)
+	}
+	if runtime.GOOS != "windows" && !dirWritable("/usr/local/bin") {
+		if got, err := e.DefaultInstallDir(); err != nil || got != filepath.Join(dir, "home", ".local", "bin") {
+			t.Errorf("DefaultInstallDir = %q, %v", got, err)
 		}
 	}
 }

@@ -59,6 +59,9 @@ type ImportOptions struct {
 	// os.Getenv and kubectl's home folder.
 	Getenv func(string) string
 	Home   string
+	// DownloadsDir is where to look for cw-kubeconfig when Source is
+	// empty; "" means DefaultDownloadsDir().
+	DownloadsDir string
 }
 
 // ImportResult describes what Import did, or would do under DryRun. It holds
@@ -109,7 +112,13 @@ func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	src, err := FindDownloaded(opts.Source)
+	var src string
+	var err error
+	if opts.Source == "" && opts.DownloadsDir != "" {
+		src, err = findIn(opts.DownloadsDir)
+	} else {
+		src, err = FindDownloaded(opts.Source)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -114,7 +114,7 @@ func TestSetupVerifyOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = e.run("setup", revoked, "--dir", bin, "--yes", "--on-conflict", "rename")
-	if r.code != 4 || !strings.Contains(r.stdout, "✗ verify access failed") || !strings.Contains(r.stdout, "kept (install kubectl, import kubeconfig)") {
+	if r.code != 4 || !strings.Contains(r.stderr, "✗ verify access failed") || !strings.Contains(r.stderr, "kept (install kubectl, import kubeconfig)") {
 		t.Fatalf("revoked token: %+v", r)
 	}
 	if strings.Contains(r.stdout+r.stderr, "revoked-0123456789") {
@@ -152,12 +152,12 @@ func TestSetupReportsTheFailedStep(t *testing.T) {
 	copyFile(t, corpus+"eks.yaml", filepath.Join(kube, "config"))
 	testutil.MakeReadOnly(t, kube)
 	bin := filepath.Join(home, "bin")
-	r := e.run("setup", corpus+"coreweave.yaml", "--dir", bin, "--yes")
+	r := e.run("setup", corpus+"coreweave.yaml", "--dir", bin, "--yes", "--version", "stable")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1: %+v", r.code, r)
 	}
-	if !strings.Contains(r.stdout, "✗ import kubeconfig failed") || !strings.Contains(r.stdout, "steps before it are kept (install kubectl)") {
-		t.Errorf("stdout does not name the failed step:\n%s", r.stdout)
+	if !strings.Contains(r.stderr, "✗ import kubeconfig failed") || !strings.Contains(r.stderr, "steps before it are kept (install kubectl)") {
+		t.Errorf("stderr does not name the failed step:\n%s", r.stderr)
 	}
 	if !strings.Contains(r.stderr, "step 2 (import kubeconfig) failed") {
 		t.Errorf("stderr: %s", r.stderr)
@@ -171,8 +171,8 @@ func TestSetupChecksumFailureStopsFirstStep(t *testing.T) {
 	e := newEnv(t)
 	home := e.home()
 	e.m.Put(mirror.KubectlPath("v1.37.2", runtime.GOOS, runtime.GOARCH), []byte("tampered"))
-	r := e.run("setup", corpus+"coreweave.yaml", "--dir", filepath.Join(home, "bin"), "--yes")
-	if r.code != 3 || !strings.Contains(r.stdout, "✗ install kubectl failed") {
+	r := e.run("setup", corpus+"coreweave.yaml", "--dir", filepath.Join(home, "bin"), "--yes", "--version", "stable")
+	if r.code != 3 || !strings.Contains(r.stderr, "✗ install kubectl failed") {
 		t.Fatalf("%+v", r)
 	}
 	if _, err := os.Stat(filepath.Join(home, ".kube", "config")); !os.IsNotExist(err) {

@@ -65,7 +65,7 @@ func TestSetupDeclinedOnATerminal(t *testing.T) {
 	home := e.home()
 	copyFile(t, corpus+"coreweave.yaml", filepath.Join(home, "Downloads", "cw-kubeconfig"))
 	bin := filepath.Join(home, "bin")
-	term := startInTerminal(t, append(e.vars, "TERM=xterm", "NO_COLOR=1"), "setup", "--dir", bin)
+	term := startInTerminal(t, append(e.vars, "TERM=xterm", "NO_COLOR=1"), "setup", "--dir", bin, "--version", "stable")
 	term.WaitFor(t, "Continue? [y/N]")
 	term.Type("\r")
 	err := term.Wait(t)
