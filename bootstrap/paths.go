@@ -16,6 +16,11 @@ import (
 // that no sudo or admin shell is ever needed.
 func DefaultInstallDir() (string, error) { return Environment{}.DefaultInstallDir() }
 
+// UserInstallDir returns the per-user install folder: ~/.local/bin, or
+// %LOCALAPPDATA%\Programs\kubeboot\bin on Windows. Install falls back to
+// it when the default folder's kubectl belongs to a package manager.
+func UserInstallDir() (string, error) { return Environment{}.UserInstallDir() }
+
 // Environment is the process environment the PATH and install-folder
 // functions read. The zero value is this process's: its variables and the
 // user's home folder. A program that keeps its own view of the environment
@@ -35,29 +40,49 @@ func (e Environment) getenv(key string) string {
 	return e.Getenv(key)
 }
 
+func (e Environment) home() (string, error) {
+	if e.Home != "" {
+		return e.Home, nil
+	}
+	return homedir.Dir()
+}
+
 // DefaultInstallDir is the package's DefaultInstallDir in e.
 func (e Environment) DefaultInstallDir() (string, error) {
-	home := e.Home
-	if home == "" {
-		h, err := homedir.Dir()
-		if err != nil {
-			return "", err
-		}
-		home = h
+	preferred, _, err := e.installDirs()
+	return preferred, err
+}
+
+// UserInstallDir is the package's UserInstallDir in e.
+func (e Environment) UserInstallDir() (string, error) {
+	_, user, err := e.installDirs()
+	return user, err
+}
+
+// installDirs returns e's preferred default install folder and its
+// per-user one.
+func (e Environment) installDirs() (preferred, user string, err error) {
+	home, err := e.home()
+	if err != nil {
+		return "", "", err
 	}
-	return defaultInstallDir(runtime.GOOS, e.getenv, home, dirWritable), nil
+	return defaultInstallDir(runtime.GOOS, e.getenv, home, dirWritable), userInstallDir(runtime.GOOS, e.getenv, home), nil
 }
 
 func defaultInstallDir(goos string, getenv func(string) string, home string, writable func(string) bool) string {
+	if goos != "windows" && writable("/usr/local/bin") {
+		return "/usr/local/bin"
+	}
+	return userInstallDir(goos, getenv, home)
+}
+
+func userInstallDir(goos string, getenv func(string) string, home string) string {
 	if goos == "windows" {
 		base := getenv("LOCALAPPDATA")
 		if base == "" {
 			base = ospath.Join(goos, home, "AppData", "Local")
 		}
 		return ospath.Join(goos, base, "Programs", "kubeboot", "bin")
-	}
-	if writable("/usr/local/bin") {
-		return "/usr/local/bin"
 	}
 	return ospath.Join(goos, home, ".local", "bin")
 }

@@ -264,7 +264,8 @@ func (a *app) newClient(mirrorURL string, verbose bool) (*bootstrap.Client, erro
 		mirrorURL = a.host.Getenv("KUBEBOOT_MIRROR")
 	}
 	opts := bootstrap.Options{BaseURL: mirrorURL, UserAgent: "kubeboot/" + version, HTTPClient: a.host.HTTPClient,
-		CacheDir: a.host.CacheDir, NoDigestCache: a.host.CacheDir == ""}
+		CacheDir: a.host.CacheDir, NoDigestCache: a.host.CacheDir == "",
+		Environment: a.host.env()}
 	if verbose {
 		opts.Logf = a.logf
 	}
