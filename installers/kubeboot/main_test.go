@@ -29,6 +29,8 @@ import (
 var (
 	kubeboot string // path of the binary under test
 	standin  []byte // a real executable served as kubectl v1.37.2
+	// standin135 is the same, reporting v1.35.6.
+	standin135 []byte
 )
 
 func TestMain(m *testing.M) {
@@ -41,6 +43,7 @@ func TestMain(m *testing.M) {
 	for _, b := range [][]string{
 		{"-o", kubeboot, "-ldflags", "-X main.version=v0.0.0-test", "."},
 		{"-o", standinPath, "-ldflags", "-X main.gitVersion=v1.37.2", "github.com/kubeboot/kubeboot/internal/cmd/kubectl-standin"},
+		{"-o", standinPath + "-135", "-ldflags", "-X main.gitVersion=v1.35.6", "github.com/kubeboot/kubeboot/internal/cmd/kubectl-standin"},
 	} {
 		cmd := exec.Command("go", append([]string{"build", "-trimpath"}, b...)...)
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -49,6 +52,9 @@ func TestMain(m *testing.M) {
 		}
 	}
 	if standin, err = os.ReadFile(standinPath); err != nil {
+		panic(err)
+	}
+	if standin135, err = os.ReadFile(standinPath + "-135"); err != nil {
 		panic(err)
 	}
 	version = "v0.0.0-test" // as the binary is built, for the in-process runs
@@ -75,9 +81,10 @@ type env struct {
 	untrusted bool
 	// stdin is what the in-process host reads; terminal makes its streams
 	// terminals of width columns.
-	stdin    string
-	terminal bool
-	width    int
+	stdin       string
+	stdinReader io.Reader
+	terminal    bool
+	width       int
 	// interrupts, when not nil, is the in-process host's Ctrl-C.
 	interrupts chan os.Signal
 }
@@ -317,8 +324,9 @@ func TestProxyFromEnvironment(t *testing.T) {
 	}
 }
 
-// TestInterruptKeepsOldKubectl sends SIGINT mid-download: kubeboot must stop,
-// leave the old kubectl and no temp file behind.
+// TestInterruptKeepsOldKubectl sends SIGINT mid-download to the real
+// process: kubeboot must stop, say "interrupted" once, exit 130, and leave
+// the old kubectl and no temp file behind.
 func TestInterruptKeepsOldKubectl(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("needs SIGINT")
@@ -348,8 +356,11 @@ func TestInterruptKeepsOldKubectl(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGINT)
 	msg, _ := io.ReadAll(bufio.NewReader(stderr))
 	err := cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-		t.Errorf("exit after SIGINT: %v; stderr %q", err, msg)
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitInterrupted {
+		t.Errorf("exit after SIGINT: %v, want 130; stderr %q", err, msg)
+	}
+	if string(msg) != "kubeboot: interrupted\n" {
+		t.Errorf("stderr after SIGINT: %q, want one line", msg)
 	}
 	entries := testutil.Names(dir, bootstrap.InstallLockName)
 	if len(entries) != 1 {
