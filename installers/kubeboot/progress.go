@@ -51,7 +51,10 @@ func (p *progress) update(done, total int64) {
 	if p.interactive {
 		every = 100 * time.Millisecond
 	}
-	if now.Sub(p.last) < every && done != total {
+	// The first update draws at once, so that a download that stalls
+	// early still shows its line.
+	first := p.interactive && !p.drawn
+	if now.Sub(p.last) < every && done != total && !first {
 		return
 	}
 	p.last = now
