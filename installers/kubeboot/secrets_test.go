@@ -23,7 +23,7 @@ func TestMirrorPasswordNeverPrinted(t *testing.T) {
 		e.m.QueueFaults("/release/stable-1.36.txt", mirror.Fault{Stall: 10 * time.Second})
 	}
 	runs := [][]string{
-		{"install", "kubectl", "--mirror", withCreds},                        // works
+		{"install", "kubectl", "--mirror", withCreds},                         // works
 		{"install", "kubectl", "--mirror", withCreds, "--version", "v1.99.0"}, // 404
 		{"install", "kubectl", "--mirror", withCreds, "--version", "1.36"},    // stalls
 		{"install", "kubectl", "--mirror", dead},                              // refused
