@@ -324,18 +324,7 @@ func TestTokenGoesOnlyToTheAPIHost(t *testing.T) {
 		http.Redirect(w, r, g.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
 	defer api.Close()
-	u, err := selfupdate.New(selfupdate.Options{APIURL: api.URL + "/", Token: token, Platform: linux})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel, err := u.Find(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	exe, _ := oldExe(t, "kubeboot")
-	if _, err := u.Apply(context.Background(), rel, exe); err != nil {
-		t.Fatal(err)
-	}
+	findAndApply(t, selfupdate.Options{APIURL: api.URL + "/", Token: token, Platform: linux})
 	mu.Lock()
 	defer mu.Unlock()
 	if len(front) == 0 || front[0] != "Bearer "+token {
@@ -355,18 +344,7 @@ func TestApplyResumesABrokenArchiveDownload(t *testing.T) {
 	exeBytes := bytes.Repeat([]byte("kubeboot v1.1.0 "), 64<<10)
 	release(t, g, "v1.1.0", true, exeBytes, linux)
 	g.Cut("kubeboot_linux_amd64.tar.gz", 2000)
-	u, err := selfupdate.New(selfupdate.Options{APIURL: g.APIURL(), Platform: linux, RetryBackoff: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel, err := u.Find(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	exe, _ := oldExe(t, "kubeboot")
-	if _, err := u.Apply(context.Background(), rel, exe); err != nil {
-		t.Fatal(err)
-	}
+	exe := findAndApply(t, selfupdate.Options{APIURL: g.APIURL(), Platform: linux, RetryBackoff: time.Millisecond})
 	if got, _ := os.ReadFile(exe); !bytes.Equal(got, exeBytes) {
 		t.Fatal("the executable is not the release's")
 	}
@@ -379,4 +357,23 @@ func TestApplyResumesABrokenArchiveDownload(t *testing.T) {
 	if !resumed {
 		t.Errorf("no Range request resumed the archive: %+v", g.Requests())
 	}
+}
+
+// findAndApply updates a fresh "old" kubeboot to the latest release with
+// opts and returns its path.
+func findAndApply(t *testing.T, opts selfupdate.Options) string {
+	t.Helper()
+	u, err := selfupdate.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := u.Find(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, _ := oldExe(t, "kubeboot")
+	if _, err := u.Apply(context.Background(), rel, exe); err != nil {
+		t.Fatal(err)
+	}
+	return exe
 }

@@ -115,14 +115,13 @@ type Sink interface {
 	Reset() error
 }
 
-// Options configure a Client. Zero durations get defaults; Retries is
-// taken as it is.
+// Options configure a Client. Zero values get the defaults.
 type Options struct {
 	// HTTPClient sends every request; it is copied, never changed, and its
 	// redirect policy is wrapped by the URL policy. Default NewHTTPClient().
 	HTTPClient *http.Client
 	// Retries is how many failed attempts in a row, without progress, are
-	// retried.
+	// retried. Default 4; negative means never retry.
 	Retries int
 	// Backoff is the first delay between attempts; it doubles up to 30 s.
 	// Default 500 ms.
@@ -165,7 +164,10 @@ func New(opts Options) *Client {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultMaxBytes
 	}
-	if opts.Retries < 0 {
+	switch {
+	case opts.Retries == 0:
+		opts.Retries = 4
+	case opts.Retries < 0:
 		opts.Retries = 0
 	}
 	if opts.Logf == nil {
