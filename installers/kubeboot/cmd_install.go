@@ -26,8 +26,10 @@ type InstallOptions struct {
 	Mirror  string
 	Method  string
 	Force   bool
-	Quiet   bool
-	Verbose bool
+	// ForceOverwrite replaces a kubectl that a package manager owns.
+	ForceOverwrite bool
+	Quiet          bool
+	Verbose        bool
 	// pinned lists the flags that only the direct download honours.
 	pinned []string
 }
@@ -86,6 +88,7 @@ func NewCmdInstall(a *app) *cobra.Command {
 	f.Var(enumFlag(&o.Method, "auto", methodNames()...), "method", "how to install: auto (upgrade through the package manager that owns the kubectl on PATH;\n"+
 		"brew install on a Mac with Homebrew and no kubectl; else direct), direct (verified download), brew, choco, scoop, winget")
 	f.BoolVar(&o.Force, "force", false, "download and install even when the same kubectl is already there")
+	f.BoolVar(&o.ForceOverwrite, "force-overwrite", false, "replace a kubectl that a package manager owns (it then no longer upgrades it)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
 	f.BoolVar(&o.Verbose, "verbose", false, "print retries and decisions")
 	addOutputFlags(cmd, &o.output)
@@ -142,7 +145,7 @@ func installRun(ctx context.Context, o *InstallOptions) error {
 			return fmt.Errorf("ask the cluster its version (--version cluster): %w", err)
 		}
 	}
-	req := bootstrap.InstallRequest{Version: spec, Dir: o.Dir, Force: o.Force}
+	req := bootstrap.InstallRequest{Version: spec, Dir: o.Dir, Force: o.Force, ForceOverwrite: o.ForceOverwrite}
 	prog := a.newProgress("downloading kubectl", o.output.JSON() || o.Quiet)
 	req.Progress = prog.callback()
 	res, err := client.Install(ctx, req)
@@ -167,6 +170,13 @@ func installRun(ctx context.Context, o *InstallOptions) error {
 	}
 	if o.Quiet {
 		return nil
+	}
+	if res.FallbackFrom != "" {
+		fmt.Fprintf(h.Stderr, "note: kubectl %s is not on the mirror yet; using %s, the newest published patch\n", res.FallbackFrom, res.Version)
+	}
+	if res.LeftAlone != nil {
+		fmt.Fprintf(h.Stderr, "note: %s belongs to %s, so it was left alone; kubectl %s goes to %s\n",
+			res.LeftAlone.Path, res.LeftAlone.Manager, res.Version, filepath.Dir(res.Path))
 	}
 	if res.Changed {
 		fmt.Fprintf(h.Stdout, "installed kubectl %s at %s (sha256 %s verified)\n", res.Version, res.Path, res.SHA256)
