@@ -60,8 +60,8 @@ func TestSetupFromNothing(t *testing.T) {
 		fmt.Sprintf("%d secrets in namespace %s", len(k8stest.Secrets[k8stest.TenantNamespace]), k8stest.TenantNamespace),
 		"Next: kubectl get pods",
 	} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		if !strings.Contains(r.stdout+r.stderr, want) {
+			t.Errorf("the output lacks %q:\n%s%s", want, r.stdout, r.stderr)
 		}
 	}
 	if strings.Contains(r.stdout+r.stderr, s.Admin.Token) {
@@ -105,7 +105,7 @@ func TestSetupVerifyOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.run("setup", blank, "--dir", bin, "--yes")
-	if r.code != 0 || !strings.Contains(r.stdout, "RBAC does not let it list secrets") {
+	if r.code != 0 || !strings.Contains(r.stderr, "RBAC does not let it list secrets") {
 		t.Fatalf("blank token: %+v", r)
 	}
 

@@ -131,10 +131,9 @@ func (e *env) host(stdout, stderr io.Writer) *host {
 		Executable: func() (string, error) { return "", errors.New("no executable in-process") },
 		CacheDir:   filepath.Join(e.getenv("HOME"), ".cache", "kubeboot"),
 		Downloads:  filepath.Join(e.getenv("HOME"), "Downloads"),
-		HTTPClient: e.m.Client(),
 	}
-	if e.untrusted {
-		h.HTTPClient = nil
+	if e.m != nil && !e.untrusted {
+		h.HTTPClient = e.m.Client()
 	}
 	if e.interrupts != nil {
 		h.Interrupts = e.interrupts

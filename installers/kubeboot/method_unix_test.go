@@ -137,10 +137,13 @@ func TestSetupUpgradesThroughOwningManager(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("setup: %+v", r)
 	}
-	for _, want := range []string{"brew upgrade kubectl (the kubectl on PATH", "✓ kubectl v1.37.2 at " + filepath.Join(bin, "kubectl") + ", through Homebrew", "(Homebrew)"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+	for _, want := range []string{"brew upgrade kubectl (the kubectl on PATH", "✓ kubectl v1.37.2 at " + filepath.Join(bin, "kubectl") + ", through Homebrew"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
+	}
+	if !strings.Contains(r.stdout, "(Homebrew)") {
+		t.Errorf("the summary lacks (Homebrew):\n%s", r.stdout)
 	}
 	if b, _ := os.ReadFile(argsFile); !strings.HasSuffix(string(b), "upgrade kubectl\n") {
 		t.Errorf("brew ran with %q", b)
