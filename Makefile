@@ -11,7 +11,7 @@ GOFILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 SIZE_BUDGET ?= 8.75e6
 export RELEASE_SIZE_BUDGET = $(SIZE_BUDGET)
 
-.PHONY: demo test test-short fuzz vet fmt-check tools bench build clean
+.PHONY: demo test test-short fuzz vet fmt-check tools bench build readme clean
 
 ## demo: install kubectl end to end from a local mirror into a temp folder
 demo:
@@ -51,6 +51,10 @@ tools:
 ## bench: kubeboot vs the getting-started curl pipeline, same mirror, same run
 bench:
 	tools=$$(scripts/k8s-tools.sh) && $(GO) run ./internal/cmd/bench -kubectl $$tools/kubectl -budget $(SIZE_BUDGET)
+
+## readme: regenerate README.md's command reference from the commands
+readme:
+	$(GO) test -count=1 -run '^TestREADMEReference$$' ./installers/kubeboot -update-readme
 
 ## build: the installer for this machine, stripped, in ./bin
 build:

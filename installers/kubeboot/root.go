@@ -85,10 +85,15 @@ func NewCmdRoot(a *app) *cobra.Command {
 		Use:     "kubeboot",
 		Short:   "install kubectl and connect it to your cluster, safely",
 		Long:    "kubeboot " + version + ": install kubectl and connect it to your cluster, safely.",
-		Version: version,
 		Example: "  kubeboot setup ~/Downloads/cw-kubeconfig\n  kubeboot install kubectl --version 1.36\n  kubeboot doctor",
 		Args:    unknownSubcommand,
-		RunE:    func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if v, _ := cmd.Flags().GetBool("version"); v {
+				_, err := fmt.Fprintln(a.host.Stdout, versionLine(a.host))
+				return err
+			}
+			return cmd.Help()
+		},
 
 		SilenceErrors:     true,
 		SilenceUsage:      true,
@@ -97,8 +102,11 @@ func NewCmdRoot(a *app) *cobra.Command {
 	cmd.SetIn(a.host.Stdin)
 	cmd.SetOut(a.host.Stdout)
 	cmd.SetErr(a.host.Stderr)
-	cmd.SetVersionTemplate(versionLine(a.host) + "\n")
-	cmd.Flags().Bool("version", false, "print kubeboot's version") // no -v: kubectl's -v is verbosity
+	// --version by hand rather than cobra's Version field: cobra's version
+	// template would bring in text/template, whose reflection keeps every
+	// method of every type in the binary (about 2.5 MB). No -v: kubectl's
+	// -v is verbosity.
+	cmd.Flags().Bool("version", false, "print kubeboot's version")
 	pf := cmd.PersistentFlags()
 	pf.Var(pathFlag(a.host, &a.kubeconfig), "kubeconfig", "the kubeconfig file to read or write (default: as kubectl decides, from KUBECONFIG or ~/.kube/config)")
 	pf.StringVar(&a.context, "context", "", "the kubeconfig context to use (default: the current context)")
