@@ -92,3 +92,18 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	}
 	walk(root)
 }
+
+// The release, `make build`, `make bench` and the Wine end-to-end test
+// build the installer with the same tags.
+func TestBuildTagsAgree(t *testing.T) {
+	const tag = "nethttpomithttp2"
+	for _, f := range []string{"../../.goreleaser.yml", "../../Makefile", "../../internal/cmd/bench/main.go", "../../scripts/wine-e2e.sh"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), tag) {
+			t.Errorf("%s does not build with -tags %s", f, tag)
+		}
+	}
+}
