@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+
+	"github.com/kubeboot/kubeboot/bootstrap/internal/verifyerr"
 )
 
 var (
 	// ErrVerification is matched by every error that means "what the mirror
 	// served cannot be trusted": a checksum mismatch, a malformed release
 	// marker or a malformed digest file.
-	ErrVerification = errors.New("verification failed")
+	ErrVerification = verifyerr.ErrVerification
 
 	// ErrChecksumMismatch means a download's SHA-256 differs from the
 	// published digest. The error is a *ChecksumError.
