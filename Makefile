@@ -35,6 +35,9 @@ FUZZTIME ?= 15s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./bootstrap/kubeconfig
 	$(GO) test -run '^$$' -fuzz '^FuzzMerge$$' -fuzztime $(FUZZTIME) ./bootstrap/kubeconfig
+	$(GO) test -run '^$$' -fuzz '^FuzzVerifyDigest$$' -fuzztime $(FUZZTIME) ./bootstrap/sigstore
+	$(GO) test -run '^$$' -fuzz '^FuzzVerifyBundle$$' -fuzztime $(FUZZTIME) ./bootstrap/sigstore
+	$(GO) test -run '^$$' -fuzz '^FuzzParseTrustedRoot$$' -fuzztime $(FUZZTIME) ./bootstrap/sigstore
 
 vet:
 	$(GO) vet ./...

@@ -121,8 +121,8 @@ var rootMediaTypes = map[string]bool{
 // application/vnd.dev.sigstore.trustedroot+json;version=0.1 or 0.2) as
 // sigstore/root-signing publishes it. Certificate authorities list their
 // chain from the issuing certificate to the root; every certificate must
-// parse. A log whose key type this package cannot use (x509 cannot parse
-// it) is left out, which can only make verification stricter. Timestamp
+// parse. Log keys are PKIX (ECDSA, Ed25519, RSA) or PKCS #1 RSA; a log whose
+// key this package cannot parse is left out, which can only make verification stricter. Timestamp
 // authorities are ignored. The root must name at least one certificate
 // authority. Errors match ErrMalformed.
 func ParseTrustedRoot(b []byte) (*TrustedRoot, error) {
@@ -160,6 +160,9 @@ func ParseTrustedRoot(b []byte) (*TrustedRoot, error) {
 	}{{j.Ctlogs, r.ctlogs}, {j.Tlogs, r.tlogs}} {
 		for _, lj := range l.in {
 			key, err := x509.ParsePKIXPublicKey(lj.PublicKey.RawBytes)
+			if err != nil && lj.PublicKey.KeyDetails == "PKCS1_RSA_PKCS1V5" {
+				key, err = x509.ParsePKCS1PublicKey(lj.PublicKey.RawBytes)
+			}
 			if err != nil || len(lj.LogID.KeyID) == 0 {
 				continue
 			}
