@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// maxTlogEntries bounds the signature checks one bundle can cost (cosign
+// writes one entry).
+const maxTlogEntries = 8
+
 var bundleMediaTypes = map[string]bool{
 	"application/vnd.dev.sigstore.bundle+json;version=0.1": true,
 	"application/vnd.dev.sigstore.bundle+json;version=0.2": true,
@@ -151,6 +155,9 @@ func VerifyBundle(digest []byte, bundle []byte, p Policy, root *TrustedRoot) (*R
 	}
 	if len(vm.TlogEntries) == 0 {
 		return nil, fail(ErrTransparencyLog, "bundle holds no Rekor entry")
+	}
+	if len(vm.TlogEntries) > maxTlogEntries {
+		return nil, fail(ErrMalformed, "bundle holds %d Rekor entries, more than the %d this verifier reads", len(vm.TlogEntries), maxTlogEntries)
 	}
 	for _, e := range vm.TlogEntries {
 		if err = root.verifyEntry(&e, leaf, digest, ms.Signature, res); err == nil {

@@ -215,6 +215,29 @@ func TestGeneratedAttacks(t *testing.T) {
 		{"bundle: log index changed", bundle(sigtest.Leaf{}, sigtest.BundleOptions{}, func(m map[string]any) {
 			entry(m)["logIndex"] = "4243"
 		}), sigstore.ErrTransparencyLog, []string{"signed entry timestamp does not verify"}},
+		{"bundle: too many Rekor entries", bundle(sigtest.Leaf{}, sigtest.BundleOptions{}, func(m map[string]any) {
+			vm := m["verificationMaterial"].(map[string]any)
+			e := vm["tlogEntries"].([]any)[0]
+			vm["tlogEntries"] = []any{e, e, e, e, e, e, e, e, e}
+		}), sigstore.ErrMalformed, []string{"9 Rekor entries"}},
+		{"bundle: second entry is the good one", func(t *testing.T) error {
+			var a map[string]any
+			json.Unmarshal(ca.Bundle(t, sum[:], sigtest.Leaf{}, sigtest.BundleOptions{}), &a)
+			vm := a["verificationMaterial"].(map[string]any)
+			good := vm["tlogEntries"].([]any)[0]
+			vm["tlogEntries"] = []any{map[string]any{"logId": map[string]any{"keyId": "AAAA"}}, good}
+			j, _ := json.Marshal(a)
+			if _, err := sigstore.VerifyBundle(sum[:], j, krel, root); err != nil {
+				t.Fatalf("a bad entry before a good one: %v", err)
+			}
+			// Both bad: the error is the last entry's.
+			vm["tlogEntries"] = []any{good, map[string]any{"logId": map[string]any{"keyId": "AAAA"}}}
+			m := good.(map[string]any)
+			m["logIndex"] = "1"
+			j, _ = json.Marshal(a)
+			_, err := sigstore.VerifyBundle(sum[:], j, krel, root)
+			return err
+		}, sigstore.ErrTransparencyLog, []string{"which the trusted root does not list"}},
 		{"bundle: Rekor log unknown", bundle(sigtest.Leaf{}, sigtest.BundleOptions{}, func(m map[string]any) {
 			entry(m)["logId"] = map[string]any{"keyId": base64.StdEncoding.EncodeToString(make([]byte, 32))}
 		}), sigstore.ErrTransparencyLog, []string{"which the trusted root does not list"}},
