@@ -141,6 +141,20 @@ func TestGeneratedAttacks(t *testing.T) {
 		{"no issuer", detached(sigtest.Leaf{Issuer: "-"}), sigstore.ErrIssuer, []string{"names no OIDC issuer"}},
 		{"P-384 leaf key", detached(sigtest.Leaf{P384: true}), sigstore.ErrCertificate, []string{"ECDSA P-384, want ECDSA P-256"}},
 		{"no SCT while the root lists CT logs", detached(sigtest.Leaf{NoSCT: true}), sigstore.ErrSCT, []string{"no signed certificate timestamp"}},
+		{"SCT signed by another key under the log's ID", func(t *testing.T) error {
+			var a, b map[string]any
+			json.Unmarshal(ca.TrustedRootJSON(), &a)
+			json.Unmarshal(sigtest.NewCA(t, sigtest.Options{}).TrustedRootJSON(), &b)
+			a["ctlogs"].([]any)[0].(map[string]any)["publicKey"] = b["ctlogs"].([]any)[0].(map[string]any)["publicKey"]
+			j, _ := json.Marshal(a)
+			r, err := sigstore.ParseTrustedRoot(j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sig, cert := ca.SignDigest(t, sum[:], sigtest.Leaf{})
+			_, err = sigstore.VerifyDigest(sum[:], sig, cert, krel, r)
+			return err
+		}, sigstore.ErrSCT, []string{"SCT signature from CT log https://ctfe.sigtest.invalid does not verify"}},
 		{"leaf issued before the CA existed", detached(sigtest.Leaf{NotBefore: now.Add(-2 * 365 * 24 * time.Hour)}), sigstore.ErrCertificate,
 			[]string{"no CA of the trusted root was valid at the certificate's issuance"}},
 		{"another CA", func(t *testing.T) error {
