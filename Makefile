@@ -54,9 +54,11 @@ fmt-check:
 tools:
 	scripts/k8s-tools.sh
 
-## bench: kubeboot vs the getting-started curl pipeline, same mirror, same run
+## bench: kubeboot vs the getting-started curl pipeline, same mirror, same
+## run; BASELINE=REV also measures the kubeboot of a git revision alongside
+BASELINE ?=
 bench:
-	tools=$$(scripts/k8s-tools.sh) && $(GO) run ./internal/cmd/bench -kubectl $$tools/kubectl -budget $(SIZE_BUDGET)
+	tools=$$(scripts/k8s-tools.sh) && $(GO) run ./internal/cmd/bench -kubectl $$tools/kubectl -budget $(SIZE_BUDGET) $(if $(BASELINE),-baseline $(BASELINE))
 
 ## build: the installer for this machine, stripped, in ./bin
 build:

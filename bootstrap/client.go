@@ -92,18 +92,6 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case opts.Retries == 0:
-		opts.Retries = 4
-	case opts.Retries < 0:
-		opts.Retries = 0
-	}
-	if opts.RetryBackoff <= 0 {
-		opts.RetryBackoff = 500 * time.Millisecond
-	}
-	if opts.StallTimeout <= 0 {
-		opts.StallTimeout = 30 * time.Second
-	}
 	if opts.ConstraintMinors <= 0 {
 		opts.ConstraintMinors = DefaultConstraintMinors
 	}

@@ -114,12 +114,6 @@ func New(opts Options) (*Updater, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	switch {
-	case opts.Retries == 0:
-		opts.Retries = 4
-	case opts.Retries < 0:
-		opts.Retries = 0
-	}
 	dl := fetch.New(fetch.Options{
 		HTTPClient: opts.HTTPClient,
 		Retries:    opts.Retries,

@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/selfupdate"
@@ -304,4 +306,74 @@ func TestApplyRejectsArchiveWithoutBinary(t *testing.T) {
 	if after, _ := os.ReadFile(exe); !bytes.Equal(before, after) {
 		t.Fatal("the executable changed")
 	}
+}
+
+// go-github sets the token on every request it sends, redirects included:
+// a redirect from the API host to another host must not carry it.
+func TestTokenGoesOnlyToTheAPIHost(t *testing.T) {
+	g := releasetest.NewGitHub(t)
+	release(t, g, "v1.1.0", true, []byte("v1.1.0 binary"), linux)
+	var (
+		mu    sync.Mutex
+		front []string
+	)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		front = append(front, r.Header.Get("Authorization"))
+		mu.Unlock()
+		http.Redirect(w, r, g.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer api.Close()
+	findAndApply(t, selfupdate.Options{APIURL: api.URL + "/", Token: token, Platform: linux})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(front) == 0 || front[0] != "Bearer "+token {
+		t.Errorf("the API host saw Authorization %q, want the token", front)
+	}
+	for _, r := range g.Requests() {
+		if r.Authorization != "" {
+			t.Errorf("%s on the other host received Authorization %q", r.Path, r.Authorization)
+		}
+	}
+}
+
+// The archive download is resumed after a broken connection, as kubectl's
+// is, rather than failing the update.
+func TestApplyResumesABrokenArchiveDownload(t *testing.T) {
+	g := releasetest.NewGitHub(t)
+	exeBytes := bytes.Repeat([]byte("kubeboot v1.1.0 "), 64<<10)
+	release(t, g, "v1.1.0", true, exeBytes, linux)
+	g.Cut("kubeboot_linux_amd64.tar.gz", 2000)
+	exe := findAndApply(t, selfupdate.Options{APIURL: g.APIURL(), Platform: linux, RetryBackoff: time.Millisecond})
+	if got, _ := os.ReadFile(exe); !bytes.Equal(got, exeBytes) {
+		t.Fatal("the executable is not the release's")
+	}
+	resumed := false
+	for _, r := range g.Requests() {
+		if strings.HasSuffix(r.Path, ".tar.gz") && r.Range == "bytes=2000-" {
+			resumed = true
+		}
+	}
+	if !resumed {
+		t.Errorf("no Range request resumed the archive: %+v", g.Requests())
+	}
+}
+
+// findAndApply updates a fresh "old" kubeboot to the latest release with
+// opts and returns its path.
+func findAndApply(t *testing.T, opts selfupdate.Options) string {
+	t.Helper()
+	u, err := selfupdate.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := u.Find(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, _ := oldExe(t, "kubeboot")
+	if _, err := u.Apply(context.Background(), rel, exe); err != nil {
+		t.Fatal(err)
+	}
+	return exe
 }

@@ -49,6 +49,7 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 	dir := fs.String("dir", "", "install folder (default /usr/local/bin when writable, else a per-user folder)")
 	mirrorURL := fs.String("mirror", "", "base URL of a dl.k8s.io mirror (default $KUBEBOOT_MIRROR or https://dl.k8s.io)")
 	force := fs.Bool("force", false, "download and install even when the same kubectl is already there")
+	forceOverwrite := fs.Bool("force-overwrite", false, "replace a kubectl that a package manager owns (it then no longer upgrades it)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	quiet := fs.Bool("quiet", false, "print nothing but errors")
 	verbose := fs.Bool("verbose", false, "print retries and decisions")
@@ -103,7 +104,7 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	}
-	req := bootstrap.InstallRequest{Version: *spec, Dir: *dir, Force: *force}
+	req := bootstrap.InstallRequest{Version: *spec, Dir: *dir, Force: *force, ForceOverwrite: *forceOverwrite}
 	var prog *progress
 	if !*asJSON && !*quiet {
 		prog = newProgress(a.stderr, a.interactive, "downloading kubectl")
@@ -130,6 +131,13 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 	}
 	if *quiet {
 		return nil
+	}
+	if res.FallbackFrom != "" {
+		fmt.Fprintf(a.stderr, "note: kubectl %s is not on the mirror yet; using %s, the newest published patch\n", res.FallbackFrom, res.Version)
+	}
+	if res.LeftAlone != nil {
+		fmt.Fprintf(a.stderr, "note: %s belongs to %s, so it was left alone; kubectl %s goes to %s\n",
+			res.LeftAlone.Path, res.LeftAlone.Manager, res.Version, filepath.Dir(res.Path))
 	}
 	if res.Changed {
 		fmt.Fprintf(a.stdout, "installed kubectl %s at %s (sha256 %s verified)\n", res.Version, res.Path, res.SHA256)

@@ -18,9 +18,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // ArchiveName is the name .goreleaser.yml gives an archive (no version in
@@ -105,6 +107,7 @@ func BuildKubeboot(t testing.TB, dir, version string) string {
 type Request struct {
 	Path          string
 	Authorization string
+	Range         string
 }
 
 // GitHub is a loopback server shaped like api.github.com plus github.com
@@ -120,6 +123,7 @@ type GitHub struct {
 	releases map[string]map[string][]byte // tag → asset name → content
 	latest   string
 	requests []Request
+	cuts     map[string]int // asset name → bytes to send before closing, once
 }
 
 // NewGitHub starts a server with no release; it stops with the test.
@@ -144,6 +148,18 @@ func (g *GitHub) AddRelease(tag string, assets map[string][]byte, latest bool) {
 	}
 }
 
+// Cut makes the next download of the asset name send the full
+// Content-Length, then only n bytes, then close the connection: a broken
+// download that the client must resume.
+func (g *GitHub) Cut(name string, n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cuts == nil {
+		g.cuts = map[string]int{}
+	}
+	g.cuts[name] = n
+}
+
 // Requests returns every request seen so far.
 func (g *GitHub) Requests() []Request {
 	g.mu.Lock()
@@ -156,7 +172,7 @@ const repoPath = "/repos/kubeboot/kubeboot/releases/"
 func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.requests = append(g.requests, Request{Path: r.URL.Path, Authorization: r.Header.Get("Authorization")})
+	g.requests = append(g.requests, Request{Path: r.URL.Path, Authorization: r.Header.Get("Authorization"), Range: r.Header.Get("Range")})
 	p := r.URL.Path
 	switch {
 	case p == repoPath+"latest":
@@ -171,7 +187,17 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Write(body)
+		if n, cut := g.cuts[name]; cut && r.Header.Get("Range") == "" {
+			delete(g.cuts, name)
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.Write(body[:min(n, len(body))])
+			w.(http.Flusher).Flush()
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(body))
 	default:
 		notFound(w)
 	}
