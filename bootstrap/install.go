@@ -129,6 +129,7 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 	}
 	inst := &installation{c: c, req: req, p: p, dir: dir, user: user, current: current}
 	candidates := append([]*version.Version{v}, fallbacks(spec, v)...)
+	var first error // what the version the spec resolved to failed with
 	for i := 0; ; i++ {
 		res, err := inst.run(ctx, Tag(candidates[i]))
 		var up *unpublished
@@ -138,8 +139,13 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 			}
 			return res, err
 		}
+		if first == nil {
+			first = up.err
+		}
 		if i+1 == len(candidates) {
-			return nil, up.err
+			// No earlier patch is published either: report the version
+			// the spec named, not the last one tried.
+			return nil, first
 		}
 		c.opts.Logf("kubectl %s is not published at %s yet (%v); trying %s", Tag(candidates[i]), c.shown, up.err, Tag(candidates[i+1]))
 	}
