@@ -30,6 +30,7 @@ type InstallOptions struct {
 	ForceOverwrite bool
 	Quiet          bool
 	Verbose        bool
+	signature      *signatureFlags
 	// pinned lists the flags that only the direct download honours.
 	pinned []string
 }
@@ -88,6 +89,7 @@ func NewCmdInstall(a *app) *cobra.Command {
 	f.Var(enumFlag(&o.Method, "auto", methodNames()...), "method", "how to install: auto (upgrade through the package manager that owns the kubectl on PATH;\n"+
 		"brew install on a Mac with Homebrew and no kubectl; else direct), direct (verified download), brew, choco, scoop, winget")
 	f.BoolVar(&o.Force, "force", false, "download and install even when the same kubectl is already there")
+	o.signature = addSignatureFlags(cmd, a.host)
 	f.BoolVar(&o.ForceOverwrite, "force-overwrite", false, "replace a kubectl that a package manager owns (it then no longer upgrades it)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
 	f.BoolVar(&o.Verbose, "verbose", false, "print retries and decisions")
@@ -135,7 +137,7 @@ func installRun(ctx context.Context, o *InstallOptions) error {
 		}
 	}
 
-	client, err := a.newClient(o.Mirror, o.Verbose)
+	client, err := a.newClient(o.Mirror, o.Verbose, o.signature)
 	if err != nil {
 		return err
 	}
@@ -179,7 +181,7 @@ func installRun(ctx context.Context, o *InstallOptions) error {
 			res.LeftAlone.Path, res.LeftAlone.Manager, res.Version, filepath.Dir(res.Path))
 	}
 	if res.Changed {
-		fmt.Fprintf(h.Stdout, "installed kubectl %s at %s (sha256 %s verified)\n", res.Version, res.Path, res.SHA256)
+		fmt.Fprintf(h.Stdout, "installed kubectl %s at %s (sha256 %s verified%s)\n", res.Version, res.Path, res.SHA256, signatureNote(res.Signature))
 	} else {
 		fmt.Fprintf(h.Stdout, "kubectl %s at %s is already up to date\n", res.Version, res.Path)
 	}
@@ -267,13 +269,17 @@ func (a *app) installWithManager(ctx context.Context, action pkgmgr.Action, asJS
 	return nil
 }
 
-// newClient builds the library client from --mirror, KUBEBOOT_MIRROR and
-// --verbose.
-func (a *app) newClient(mirrorURL string, verbose bool) (*bootstrap.Client, error) {
+// newClient builds the library client from --mirror, KUBEBOOT_MIRROR,
+// --verbose and the signature flags.
+func (a *app) newClient(mirrorURL string, verbose bool, sig *signatureFlags) (*bootstrap.Client, error) {
 	if mirrorURL == "" {
 		mirrorURL = a.host.Getenv("KUBEBOOT_MIRROR")
 	}
-	opts := bootstrap.Options{BaseURL: mirrorURL, UserAgent: "kubeboot/" + version, HTTPClient: a.host.HTTPClient,
+	sigOpts, err := sig.options(a.host.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	opts := bootstrap.Options{BaseURL: mirrorURL, UserAgent: "kubeboot/" + version, HTTPClient: a.host.HTTPClient, Signature: sigOpts,
 		CacheDir: a.host.CacheDir, NoDigestCache: a.host.CacheDir == "",
 		Environment: a.host.env()}
 	if verbose {

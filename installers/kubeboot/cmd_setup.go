@@ -29,6 +29,7 @@ type SetupOptions struct {
 	Mirror     string
 	OnConflict string
 	Verbose    bool
+	signature  *signatureFlags
 	// versionSet is true when --version was given: it then always wins.
 	versionSet bool
 }
@@ -93,6 +94,7 @@ func NewCmdSetup(a *app) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVarP(&o.Yes, "yes", "y", false, "do it without asking (required when there is no terminal to ask on)")
 	f.StringVar(&o.Version, "version", "", "kubectl version spec (default: the cluster's minor version, else stable; see kubeboot install --help)")
+	o.signature = addSignatureFlags(cmd, a.host)
 	f.Var(pathFlag(a.host, &o.Dir), "dir", "install folder for kubectl (default /usr/local/bin when writable, else a per-user folder)")
 	f.StringVar(&o.Mirror, "mirror", "", "base URL of a dl.k8s.io mirror (default $KUBEBOOT_MIRROR or https://dl.k8s.io)")
 	f.Var(enumFlag(&o.OnConflict, "fail", conflictPolicies...), "on-conflict", "when a kubeconfig name is taken by a different entry: fail, rename or replace")
@@ -119,7 +121,7 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 	if err != nil {
 		return usageErrorf("--on-conflict %q: use fail, rename or replace", o.OnConflict)
 	}
-	client, err := a.newClient(o.Mirror, o.Verbose)
+	client, err := a.newClient(o.Mirror, o.Verbose, o.signature)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
+)
+
+// signatureFlags are the flags of every command that installs kubectl:
+// cosign's names for the expected signer.
+type signatureFlags struct {
+	mode, identity, issuer, trustedRoot *string
+}
+
+// signatureModes are the values of --verify-signature.
+var signatureModes = []string{"auto", "require", "off"}
+
+func addSignatureFlags(cmd *cobra.Command, h *host) *signatureFlags {
+	fs := cmd.Flags()
+	s := &signatureFlags{
+		mode: fs.String("verify-signature", "", "check kubectl's Sigstore signature: auto (required from v1.26, which dl.k8s.io signs), require, off\n"+
+			"(default $KUBEBOOT_VERIFY_SIGNATURE or auto)"),
+		identity:    fs.String("certificate-identity", "", "the signer to expect, for mirrors that re-sign (default the Kubernetes release identity "+sigstore.KubernetesRelease.Identity+")"),
+		issuer:      fs.String("certificate-oidc-issuer", "", "the OIDC issuer of that signer (default "+sigstore.KubernetesRelease.Issuer+")"),
+		trustedRoot: new(string),
+	}
+	fs.Var(pathFlag(h, s.trustedRoot), "trusted-root", "a Sigstore trusted_root.json to trust instead of the embedded public-good one\n"+
+		"(default $KUBEBOOT_SIGSTORE_TRUSTED_ROOT)")
+	_ = cmd.RegisterFlagCompletionFunc("verify-signature", fixedValues(signatureModes...))
+	return s
+}
+
+// options turns the flags, then the environment, into the library's.
+func (s *signatureFlags) options(getenv func(string) string) (bootstrap.SignatureOptions, error) {
+	var o bootstrap.SignatureOptions
+	mode := *s.mode
+	if mode == "" {
+		mode = getenv("KUBEBOOT_VERIFY_SIGNATURE")
+	}
+	m, err := bootstrap.ParseSignatureMode(mode)
+	if err != nil {
+		return o, usageErrorf("--verify-signature %q: use auto, require or off", mode)
+	}
+	o.Mode = m
+	if *s.identity != "" || *s.issuer != "" {
+		if *s.identity == "" || *s.issuer == "" {
+			return o, usageErrorf("--certificate-identity and --certificate-oidc-issuer go together")
+		}
+		o.Policy = sigstore.Policy{Identity: *s.identity, Issuer: *s.issuer}
+	}
+	file := *s.trustedRoot
+	if file == "" {
+		file = getenv("KUBEBOOT_SIGSTORE_TRUSTED_ROOT")
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return o, fmt.Errorf("read the Sigstore trust root: %w", err)
+		}
+		if o.TrustedRoot, err = sigstore.ParseTrustedRoot(b); err != nil {
+			return o, fmt.Errorf("trust root %s: %w", file, err)
+		}
+	}
+	return o, nil
+}
+
+// signatureNote is the part of the result line that tells the signature.
+func signatureNote(r *bootstrap.SignatureResult) string {
+	switch {
+	case r == nil:
+		return "; signature not checked (--verify-signature off)"
+	case r.Verified:
+		return "; signed by " + r.Identity
+	}
+	return "; " + r.Reason
+}
