@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"runtime"
 	"testing"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 func TestDefaultInstallDir(t *testing.T) {
@@ -97,7 +99,7 @@ func TestPlatformMatrix(t *testing.T) {
 // Environment reads PATH and the home folder from the caller, never from
 // the process.
 func TestEnvironment(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	kubectl := filepath.Join(dir, executableNames(runtime.GOOS)[0])
 	if err := os.WriteFile(kubectl, []byte("x"), 0o755); err != nil {
 		t.Fatal(err)
