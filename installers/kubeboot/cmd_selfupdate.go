@@ -30,6 +30,10 @@ type SelfUpdateOptions struct {
 	Check   bool
 	Version string
 	Verbose bool
+	// TrustedRoot is a Sigstore trusted_root.json for the release
+	// signature; "" means $KUBEBOOT_SIGSTORE_TRUSTED_ROOT, else the
+	// embedded public-good root.
+	TrustedRoot string
 }
 
 // NewCmdSelfUpdate is `kubeboot self-update`: it replaces this executable
@@ -52,6 +56,7 @@ func NewCmdSelfUpdate(a *app) *cobra.Command {
 	f.BoolVar(&o.Check, "check", false, "only report the installed and the latest version")
 	f.StringVar(&o.Version, "version", "", "install this release (vX.Y.Z) instead of the latest, even if older")
 	f.BoolVar(&o.Verbose, "verbose", false, "print what is fetched")
+	f.Var(pathFlag(a.host, &o.TrustedRoot), "trusted-root", "a Sigstore trusted_root.json to check the release signature with\n(default $KUBEBOOT_SIGSTORE_TRUSTED_ROOT, else the embedded public-good root)")
 	return cmd
 }
 
@@ -77,6 +82,10 @@ func selfUpdateRun(ctx context.Context, o *SelfUpdateOptions) error {
 	}
 	if o.Verbose {
 		opts.Logf = a.logf
+	}
+	var err error
+	if opts.TrustedRoot, err = trustedRootFrom(o.TrustedRoot, h.Getenv); err != nil {
+		return err
 	}
 	u, err := selfupdate.New(opts)
 	if err != nil {
@@ -110,7 +119,7 @@ func selfUpdateRun(ctx context.Context, o *SelfUpdateOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(h.Stdout, "updated kubeboot %s to %s at %s (sha256 %s verified)\n", current, res.Version, res.Path, res.SHA256)
+	fmt.Fprintf(h.Stdout, "updated kubeboot %s to %s at %s (sha256 %s and the release signature verified)\n", current, res.Version, res.Path, res.SHA256)
 	return nil
 }
 
@@ -126,6 +135,9 @@ func selfUpdateHint(err error) string {
 		return "this release has no build for your platform; use your package manager or pick another --version"
 	case errors.Is(err, selfupdate.ErrRateLimited):
 		return "GitHub limits anonymous API calls; set GITHUB_TOKEN to a token (it needs no scopes) and run again"
+	case errors.Is(err, selfupdate.ErrNotSigned):
+		return "nothing was replaced: kubeboot releases are signed by their release workflow, and this one's signature is missing or wrong; " +
+			"report it at https://github.com/kubeboot/kubeboot/issues"
 	case errors.Is(err, selfupdate.ErrNoChecksum):
 		return "nothing was replaced: the release's checksums.txt does not vouch for the archive; report it at https://github.com/kubeboot/kubeboot/issues"
 	}

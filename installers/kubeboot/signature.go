@@ -52,20 +52,29 @@ func (s *signatureFlags) options(getenv func(string) string) (bootstrap.Signatur
 		}
 		o.Policy = sigstore.Policy{Identity: *s.identity, Issuer: *s.issuer}
 	}
-	file := *s.trustedRoot
+	o.TrustedRoot, err = trustedRootFrom(*s.trustedRoot, getenv)
+	return o, err
+}
+
+// trustedRootFrom reads --trusted-root FILE, else
+// $KUBEBOOT_SIGSTORE_TRUSTED_ROOT; nil (the embedded root) when neither is
+// set.
+func trustedRootFrom(file string, getenv func(string) string) (*sigstore.TrustedRoot, error) {
 	if file == "" {
 		file = getenv("KUBEBOOT_SIGSTORE_TRUSTED_ROOT")
 	}
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return o, fmt.Errorf("read the Sigstore trust root: %w", err)
-		}
-		if o.TrustedRoot, err = sigstore.ParseTrustedRoot(b); err != nil {
-			return o, fmt.Errorf("trust root %s: %w", file, err)
-		}
+	if file == "" {
+		return nil, nil
 	}
-	return o, nil
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read the Sigstore trust root: %w", err)
+	}
+	root, err := sigstore.ParseTrustedRoot(b)
+	if err != nil {
+		return nil, fmt.Errorf("trust root %s: %w", file, err)
+	}
+	return root, nil
 }
 
 // signatureNote is the part of the result line that tells the signature.
