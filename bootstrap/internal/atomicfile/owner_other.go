@@ -1,0 +1,14 @@
+//go:build !unix
+
+package atomicfile
+
+import (
+	"io/fs"
+	"os"
+)
+
+// chownLike is a no-op where files have no Unix owner: on Windows the
+// owner-only DACL (Options.Private) decides access.
+func chownLike(*os.File, fs.FileInfo) error { return nil }
+
+func chownPathLike(string, fs.FileInfo) error { return nil }
