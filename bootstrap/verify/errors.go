@@ -1,9 +1,11 @@
 package verify
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Sentinels matched by the typed errors below with errors.Is.
@@ -22,6 +24,10 @@ var (
 	// ErrExecPlugin: the exec credential plugin failed. Matched by
 	// *ExecError.
 	ErrExecPlugin = errors.New("exec credential plugin failed")
+	// ErrTimeout: the whole check took longer than Options.TotalTimeout.
+	// Matched by *TimeoutError (which also matches
+	// context.DeadlineExceeded).
+	ErrTimeout = errors.New("verify timed out")
 )
 
 // advised is implemented by every error of this package: what happened,
@@ -175,9 +181,15 @@ func configErr(hint, format string, args ...any) *ConfigError {
 // but never holds the plugin's output, which may carry a credential. It
 // matches ErrExecPlugin.
 type ExecError struct {
-	Command     string
-	InstallHint string // from the kubeconfig, when the command is missing
-	ExitCode    int    // -1 when it did not exit by itself
+	// Command is the plugin's command as the kubeconfig names it (its base
+	// name when it is a path).
+	Command string
+	// NotFound reports that the command is not on PATH or does not exist;
+	// InstallHint is then the kubeconfig's own installHint, if any, which
+	// the hint shows as kubectl does.
+	NotFound    bool
+	InstallHint string
+	ExitCode    int // -1 when it did not exit by itself
 	TimedOut    bool
 	Err         error
 }
@@ -188,8 +200,10 @@ func (e *ExecError) problem() string {
 
 func (e *ExecError) hint() string {
 	switch {
-	case e.InstallHint != "":
+	case e.NotFound && e.InstallHint != "":
 		return strings.Join(strings.Fields(e.InstallHint), " ")
+	case e.NotFound:
+		return fmt.Sprintf("the kubeconfig's user runs the credential plugin %s, which is not installed here: install it (your provider's documentation names it) and make sure it is on PATH", e.Command)
 	case e.TimedOut:
 		return "the plugin did not finish in time; it may be waiting for a login in a browser or a prompt: run it once yourself, then retry"
 	}
@@ -224,3 +238,26 @@ func (e *HTTPError) hint() string {
 }
 
 func (e *HTTPError) Error() string { return message(e) }
+
+// TimeoutError reports that Verify did not finish within Options.TotalTimeout
+// (a slow server, or one that keeps paging). It matches ErrTimeout and
+// context.DeadlineExceeded.
+type TimeoutError struct {
+	Server  string
+	Timeout time.Duration
+}
+
+func (e *TimeoutError) problem() string {
+	return fmt.Sprintf("the API server %s did not answer every check within %v", e.Server, e.Timeout)
+}
+
+func (e *TimeoutError) hint() string {
+	return "the server or the network is slow: retry, or allow more time"
+}
+
+func (e *TimeoutError) Error() string { return message(e) }
+
+// Is matches ErrTimeout and context.DeadlineExceeded.
+func (e *TimeoutError) Is(target error) bool {
+	return target == ErrTimeout || target == context.DeadlineExceeded
+}

@@ -36,8 +36,9 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultTimeout     = 15 * time.Second
-	DefaultExecTimeout = 60 * time.Second
+	DefaultTimeout      = 15 * time.Second
+	DefaultExecTimeout  = 60 * time.Second
+	DefaultTotalTimeout = 30 * time.Second
 )
 
 // Options configure Verify. The zero value checks the current context of
@@ -62,6 +63,11 @@ type Options struct {
 	// Timeout bounds each request (default DefaultTimeout); ExecTimeout
 	// bounds an exec credential plugin (default DefaultExecTimeout).
 	Timeout, ExecTimeout time.Duration
+	// TotalTimeout bounds every request of one Verify together, from the
+	// first to the last (default DefaultTotalTimeout; negative: no bound).
+	// The exec plugin runs before and has ExecTimeout. Past it, Verify
+	// returns a *TimeoutError.
+	TotalTimeout time.Duration
 	// ExecStderr receives an exec plugin's stderr (its prompts and errors),
 	// as kubectl passes it through; nil discards it.
 	ExecStderr io.Writer
@@ -127,6 +133,10 @@ type SecretsAccess struct {
 // MaxSecretNames bounds the listing: pages of 500, at most this many names.
 const MaxSecretNames = 10000
 
+// maxSecretPages bounds the pages requested, whatever the server answers:
+// enough for MaxSecretNames in full pages, and a few short ones.
+const maxSecretPages = MaxSecretNames/500 + 5
+
 // verifier is one run against one context.
 type verifier struct {
 	o      Options
@@ -179,6 +189,14 @@ func Verify(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer v.client.CloseIdleConnections()
+	if total := v.o.TotalTimeout; total >= 0 {
+		if total == 0 {
+			total = DefaultTotalTimeout
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, total, &TimeoutError{Server: v.t.serverURL, Timeout: total})
+		defer cancel()
+	}
 	t := v.t
 	r := &Report{
 		Context: t.context, Cluster: t.cluster, User: t.user, AuthMethod: t.authMethod,
@@ -310,8 +328,8 @@ func (v *verifier) secrets(ctx context.Context, r *Report) (SecretsAccess, error
 func (v *verifier) listSecrets(ctx context.Context, acc *SecretsAccess) error {
 	path := "/api/v1/namespaces/" + url.PathEscape(v.t.namespace) + "/secrets"
 	accept := "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
-	cont := ""
-	for {
+	cont, seen := "", map[string]bool{}
+	for pages := 1; ; pages++ {
 		q := url.Values{"limit": {"500"}}
 		if cont != "" {
 			q.Set("continue", cont)
@@ -336,10 +354,13 @@ func (v *verifier) listSecrets(ctx context.Context, acc *SecretsAccess) error {
 		if cont == "" {
 			break
 		}
-		if len(acc.Names) >= MaxSecretNames {
+		// A server that pages without end: an empty page that says
+		// "continue", a token seen before, too many pages or names.
+		if len(page.Items) == 0 || seen[cont] || pages >= maxSecretPages || len(acc.Names) >= MaxSecretNames {
 			acc.Truncated = true
 			break
 		}
+		seen[cont] = true
 	}
 	sort.Strings(acc.Names)
 	acc.Count = len(acc.Names)
@@ -435,7 +456,7 @@ func (v *verifier) do(ctx context.Context, method, path string, in, out any, acc
 	resp, err := v.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return context.Cause(ctx)
 		}
 		return v.t.classify(err, v.o.Timeout)
 	}
@@ -443,7 +464,7 @@ func (v *verifier) do(ctx context.Context, method, path string, in, out any, acc
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return context.Cause(ctx)
 		}
 		return v.t.classify(err, v.o.Timeout)
 	}
