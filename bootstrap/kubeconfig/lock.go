@@ -71,7 +71,7 @@ func lockSidecar(ctx context.Context, file string, timeout time.Duration, logf f
 	// Created by root under a user's home, it must stay openable by them.
 	atomicfile.KeepOwner(name, filepath.Dir(file))
 	if err := filelock.TryLock(f); errors.Is(err, filelock.ErrWouldBlock) {
-		logf("waiting for another kubeboot to release %s", name)
+		logf("waiting for another import to release %s", name)
 		lctx, cancel := context.WithTimeout(ctx, timeout)
 		err = filelock.Lock(lctx, f)
 		cancel()

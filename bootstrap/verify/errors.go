@@ -152,12 +152,30 @@ func (e *UnauthorizedError) hint() string {
 func (e *UnauthorizedError) Error() string        { return message(e) }
 func (e *UnauthorizedError) Is(target error) bool { return target == ErrUnauthorized }
 
+// ConfigReason classifies the *ConfigError cases a caller may word in its
+// own terms (naming its flags or commands, which this package never does).
+type ConfigReason string
+
+// The reasons of a *ConfigError; most have ConfigOther.
+const (
+	ConfigOther ConfigReason = ""
+	// ConfigNoFile: none of the kubeconfig files exists.
+	ConfigNoFile ConfigReason = "no-file"
+	// ConfigUnreadable: a kubeconfig file does not parse or cannot be read.
+	ConfigUnreadable ConfigReason = "unreadable"
+	// ConfigNoCurrentContext: no context was asked for and the kubeconfig
+	// has no current-context.
+	ConfigNoCurrentContext ConfigReason = "no-current-context"
+)
+
 // ConfigError reports a kubeconfig that cannot be used: no file, an unknown
 // context, a missing certificate file, contradictory settings. It matches
-// ErrBadConfig and wraps the cause, if any.
+// ErrBadConfig and wraps the cause, if any. Hint names no command or flag
+// of any program but kubectl; Reason lets a CLI say it with its own.
 type ConfigError struct {
 	Problem string
 	Hint    string
+	Reason  ConfigReason
 	Err     error
 }
 

@@ -79,8 +79,10 @@ func resolve(cfg *kubeconfig.Config, contextName, namespace string) (*target, er
 	if t.context == "" {
 		t.context = cfg.CurrentContext
 		if t.context == "" {
-			return nil, configErr("select one with --context NAME, or kubectl config use-context NAME",
+			e := configErr("select one with kubectl config use-context NAME, or name the context to check",
 				"the kubeconfig has no current-context")
+			e.Reason = ConfigNoCurrentContext
+			return nil, e
 		}
 	}
 	ctxEntry, ok := cfg.Lookup(kubeconfig.KindContext, t.context)

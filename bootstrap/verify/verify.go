@@ -235,9 +235,9 @@ func ServerVersion(ctx context.Context, o Options) (string, error) {
 }
 
 // ClusterVersionSpec returns the version spec "1.N" of the API server of
-// the context Options select: the `cluster` spec of `kubeboot install
-// kubectl --version cluster`. bootstrap.Client.Resolve turns it into the
-// newest patch release of that minor (release/stable-1.N.txt).
+// the context Options select, for installing the kubectl that matches the
+// cluster: bootstrap.Client.Resolve turns it into the newest patch release
+// of that minor (release/stable-1.N.txt).
 func ClusterVersionSpec(ctx context.Context, o Options) (string, error) {
 	sv, err := ServerVersion(ctx, o)
 	if err != nil {
@@ -316,9 +316,9 @@ func (v *verifier) secrets(ctx context.Context, r *Report) (SecretsAccess, error
 	}
 	acc.Explanation = fmt.Sprintf("authentication works (%s), but RBAC does not allow listing secrets in namespace %q", who, ns)
 	if v.t.nsFrom == "default" {
-		acc.Explanation += `. This is expected for a namespace-less "blank" token, whose rights come from RBAC bindings only: ask your org admin to grant you a role, or pass --namespace with a namespace you were granted`
+		acc.Explanation += `. This is expected for a namespace-less "blank" token, whose rights come from RBAC bindings only: ask your org admin to grant you a role, or check a namespace you were granted`
 	} else {
-		acc.Explanation += ": ask your org admin to grant you a role there, or choose another namespace with --namespace"
+		acc.Explanation += ": ask your org admin to grant you a role there, or check another namespace"
 	}
 	return acc, nil
 }
