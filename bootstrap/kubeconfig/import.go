@@ -33,7 +33,8 @@ const DefaultKeepBackups = 5
 // the Downloads folder into the kubeconfig kubectl uses, failing on
 // conflicts and selecting the imported context.
 type ImportOptions struct {
-	// Source is the file to import; empty means FindDownloaded("").
+	// Source is the file to import; empty means the newest download,
+	// FindDownloads("").
 	Source string
 	// Kubeconfig is an explicit target file (kubectl's --kubeconfig); empty
 	// means Locate's answer from KUBECONFIG or the home folder.
@@ -73,6 +74,10 @@ type ImportOptions struct {
 type ImportResult struct {
 	// Source is the imported file.
 	Source string `json:"source"`
+	// OtherDownloads lists, when Source was found in the Downloads folder,
+	// the other (older) downloads of the same family that were not
+	// imported, newest first.
+	OtherDownloads []string `json:"otherDownloads,omitempty"`
 	// Target is the kubeconfig that receives the entries.
 	Target string `json:"target"`
 	// File is the file actually written: Target, or the file it links to.
@@ -81,7 +86,11 @@ type ImportResult struct {
 	// nothing changed. Under DryRun, the name it would get.
 	Backup string `json:"backup,omitempty"`
 	// Context is current-context after the import; PreviousContext before.
-	Context         string `json:"context,omitempty"`
+	Context string `json:"context,omitempty"`
+	// SourceContext is the selected context's name in Source, when it comes
+	// from there (Context may be its new name after a rename): what a
+	// caller passes to check the incoming credentials before writing.
+	SourceContext   string `json:"sourceContext,omitempty"`
 	PreviousContext string `json:"previousContext,omitempty"`
 	// Changes lists entries added, renamed, replaced and unchanged.
 	Changes *Changes `json:"changes"`
@@ -126,10 +135,11 @@ func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	src, err := FindDownloaded(opts.Source)
+	found, err := FindDownloads(opts.Source)
 	if err != nil {
 		return nil, err
 	}
+	src := found.Path
 	incoming, err := Load(src)
 	if err != nil {
 		return nil, err // a *ParseError or *fs.PathError: both name the file
@@ -150,7 +160,7 @@ func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &ImportResult{Source: src, Target: target, File: file, DryRun: opts.DryRun}
+	res := &ImportResult{Source: src, OtherDownloads: found.Others, Target: target, File: file, DryRun: opts.DryRun}
 
 	if opts.DryRun {
 		if _, err := plan(res, file, locs, target, incoming, opts, logf); err != nil {
@@ -288,10 +298,11 @@ func plan(res *ImportResult, file string, locs Locations, target string, incomin
 			}
 		}
 	}
-	sel, err := selectContext(merged, incoming, changes, opts.Context, others)
+	sel, fromSource, err := selectContext(merged, incoming, changes, opts.Context, others)
 	if err != nil {
 		return nil, err
 	}
+	res.SourceContext = fromSource
 	if !opts.NoSwitch && sel != "" {
 		merged.CurrentContext = sel
 	}
@@ -307,8 +318,9 @@ func plan(res *ImportResult, file string, locs Locations, target string, incomin
 	return old, nil
 }
 
-// selectContext picks the context to make current.
-func selectContext(merged, incoming *Config, changes *Changes, want string, others []*Config) (string, error) {
+// selectContext picks the context to make current, and its name in the
+// incoming file when it is one of the incoming contexts.
+func selectContext(merged, incoming *Config, changes *Changes, want string, others []*Config) (sel, fromIncoming string, err error) {
 	explicit := want != ""
 	if !explicit {
 		switch {
@@ -319,21 +331,21 @@ func selectContext(merged, incoming *Config, changes *Changes, want string, othe
 		case len(incoming.Contexts) == 1:
 			want = incoming.Contexts[0].Name
 		default:
-			return "", nil
+			return "", "", nil
 		}
 	}
 	if incoming.has(KindContext, want) {
-		return changes.NewName(KindContext, want), nil
+		return changes.NewName(KindContext, want), want, nil
 	}
 	if merged.has(KindContext, want) {
-		return want, nil
+		return want, "", nil
 	}
 	for _, o := range others {
 		if o.has(KindContext, want) {
-			return want, nil
+			return want, "", nil
 		}
 	}
-	return "", &UndefinedError{Kind: KindContext, Name: want}
+	return "", "", &UndefinedError{Kind: KindContext, Name: want}
 }
 
 func importLocations(opts ImportOptions) (Locations, error) {

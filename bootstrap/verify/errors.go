@@ -125,15 +125,24 @@ func (e *TLSError) Error() string        { return message(e) }
 func (e *TLSError) Unwrap() error        { return e.Err }
 func (e *TLSError) Is(target error) bool { return target == ErrTLS }
 
-// UnauthorizedError reports a 401 from Server: the credentials of User (the
-// kubeconfig user entry) were not accepted. It matches ErrUnauthorized.
+// UnauthorizedError reports a 401 from Server, or a 403 to
+// system:anonymous although credentials were sent: the credentials of User
+// (the kubeconfig user entry) were not accepted. It matches
+// ErrUnauthorized.
 type UnauthorizedError struct {
 	Server     string
 	User       string
 	AuthMethod string // "token", "client certificate", "exec plugin", ...
+	// Anonymous reports a 403 to system:anonymous rather than a 401: the
+	// server ignored the credentials (basic auth, which Kubernetes no
+	// longer accepts, or a server that treats unknown ones as anonymous).
+	Anonymous bool
 }
 
 func (e *UnauthorizedError) problem() string {
+	if e.Anonymous {
+		return fmt.Sprintf("the API server %s did not accept the %s of user %q and took the request as anonymous (403 Forbidden to system:anonymous)", e.Server, e.AuthMethod, e.User)
+	}
 	return fmt.Sprintf("the API server %s rejected the %s of user %q (401 Unauthorized)", e.Server, e.AuthMethod, e.User)
 }
 

@@ -481,6 +481,11 @@ func (v *verifier) do(ctx context.Context, method, path string, in, out any, acc
 		if json.Unmarshal(data, &st) == nil && st.Kind == "Status" {
 			he.Message = st.Message
 		}
+		// Credentials were sent, yet the server took us for nobody: it did
+		// not accept them, as a 401 says.
+		if resp.StatusCode == http.StatusForbidden && v.t.authMethod != AuthNone && strings.Contains(he.Message, `"system:anonymous"`) {
+			return &UnauthorizedError{Server: v.t.serverURL, User: v.t.user, AuthMethod: v.t.authMethod, Anonymous: true}
+		}
 		return he
 	}
 	if err := json.Unmarshal(data, out); err != nil {
