@@ -2,13 +2,14 @@ package bootstrap
 
 import (
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
+	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
 )
 
 // DefaultBaseURL is where Kubernetes publishes kubectl and its markers.
@@ -18,7 +19,9 @@ const DefaultBaseURL = "https://dl.k8s.io"
 type Options struct {
 	// BaseURL is the mirror: a tree shaped like dl.k8s.io, with release/
 	// markers and release/vX.Y.Z/bin/OS/ARCH/kubectl. Plain http is accepted
-	// only for loopback hosts. Default DefaultBaseURL.
+	// only for loopback hosts. Credentials in it (https://user:pass@host/)
+	// are sent as Basic auth to that host and never appear in errors, logs
+	// or results. Default DefaultBaseURL.
 	BaseURL string
 
 	// HTTPClient sends every request. Its redirect policy is wrapped so that
@@ -35,9 +38,19 @@ type Options struct {
 	// time. Default 500ms.
 	RetryBackoff time.Duration
 
-	// StallTimeout aborts an attempt that receives no bytes for this long.
+	// StallTimeout aborts an attempt that receives no bytes for this long,
+	// whether it reads a release marker, a digest or kubectl itself.
 	// Default 30s.
 	StallTimeout time.Duration
+
+	// MaxDownloadBytes stops a download longer than this (kubectl is under
+	// 100 MB; a server sending forever must not fill the disk). Default
+	// 512 MiB.
+	MaxDownloadBytes int64
+
+	// PackageManagers is the machine Install asks which package manager,
+	// if any, owns a kubectl it would replace. Default pkgmgr.Host().
+	PackageManagers pkgmgr.System
 
 	// ConstraintMinors bounds how many minor versions a constraint search
 	// reads. Default DefaultConstraintMinors.
@@ -61,9 +74,13 @@ type Options struct {
 // concurrent use.
 type Client struct {
 	opts    Options
-	baseURL string
-	fetch   *fetcher
+	baseURL string // with credentials, for requests
+	shown   string // redacted, for messages and results
+	fetch   *fetch.Client
 	digests *digestCache
+	// installDirs returns the preferred default install folder and the
+	// per-user one; tests replace it.
+	installDirs func() (preferred, user string, err error)
 }
 
 // New validates opts, fills in defaults and returns a Client.
@@ -96,12 +113,6 @@ func New(opts Options) (*Client, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	hc := opts.HTTPClient
-	if hc == nil {
-		hc = defaultHTTPClient()
-	}
-	secured := *hc // a copy: never change the caller's client
-	secured.CheckRedirect = secureRedirects(hc.CheckRedirect)
 	digests := &digestCache{}
 	if !opts.NoDigestCache {
 		if opts.CacheDir == "" {
@@ -114,52 +125,42 @@ func New(opts Options) (*Client, error) {
 		}
 	}
 	return &Client{
-		opts:    opts,
-		baseURL: base,
-		digests: digests,
-		fetch: &fetcher{
-			client:    &secured,
-			retries:   opts.Retries,
-			backoff:   opts.RetryBackoff,
-			stall:     opts.StallTimeout,
-			userAgent: opts.UserAgent,
-			logf:      opts.Logf,
-			sleep:     sleepCtx,
-		},
+		opts:        opts,
+		baseURL:     base,
+		shown:       fetch.Redact(base),
+		digests:     digests,
+		installDirs: installDirs,
+		fetch: fetch.New(fetch.Options{
+			HTTPClient: opts.HTTPClient,
+			Retries:    opts.Retries,
+			Backoff:    opts.RetryBackoff,
+			Stall:      opts.StallTimeout,
+			MaxBytes:   opts.MaxDownloadBytes,
+			UserAgent:  opts.UserAgent,
+			Logf:       opts.Logf,
+		}),
 	}, nil
 }
 
-// BaseURL returns the mirror the client reads, without a trailing slash.
-func (c *Client) BaseURL() string { return c.baseURL }
+// BaseURL returns the mirror the client reads, without a trailing slash
+// and with any credentials redacted.
+func (c *Client) BaseURL() string { return c.shown }
 
 // ParseMirror checks a mirror URL and returns it without a trailing slash.
-// Errors match ErrInsecureURL for plain http to a non-loopback host.
+// Errors match ErrInsecureURL for plain http to a non-loopback host; they
+// never repeat credentials the URL holds.
 func ParseMirror(raw string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("mirror URL %q is not an absolute URL such as https://dl.k8s.io", raw)
-	}
-	if err := checkURL(u); err != nil {
+	u, err := fetch.ParseURL("mirror URL", raw)
+	if err != nil {
 		return "", err
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("mirror URL %q must not have a query or fragment", u.Redacted())
+		return "", fmt.Errorf("mirror URL %q must not have a query or fragment", fetch.RedactURL(u))
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
-// defaultHTTPClient bounds every phase that can hang before the body; the
-// body itself is bounded by the stall timeout, not by a total deadline, so
-// a slow but moving download of a large file still completes.
-func defaultHTTPClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		TLSHandshakeTimeout:   15 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConns:          4,
-	}}
-}
+// NewHTTPClient returns the HTTP client the package uses by default: it
+// honours HTTPS_PROXY/NO_PROXY and bounds connecting, the TLS handshake and
+// waiting for headers, but not the body, which the stall timeout bounds.
+func NewHTTPClient() *http.Client { return fetch.NewHTTPClient() }

@@ -1,7 +1,11 @@
 package bootstrap
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -16,6 +20,10 @@ import (
 // to date without reading 60 MB. Any change to the file changes its
 // identity, so a stale entry is never trusted; a lost or corrupt cache only
 // costs a rehash.
+//
+// An identity is only ever stored with the digest of the very file it
+// describes: it is taken from the open handle that was hashed, before and
+// after hashing, and dropped when the two differ.
 type digestCache struct {
 	path string // "" when disabled
 	mu   sync.Mutex
@@ -26,12 +34,60 @@ type cacheEntry struct {
 	SHA256   string `json:"sha256"`
 }
 
+// testHookHashing, when set by a test, runs after hashFile has opened and
+// described the file and before it reads it.
+var testHookHashing func(path string)
+
+// currentDigest returns the SHA-256 of the file at path, from the cache
+// when its identity is unchanged, else by hashing it (and remembering the
+// result). It returns "" when there is no readable file.
+func (c *digestCache) currentDigest(path string) string {
+	if sum, ok := c.lookup(path); ok {
+		return sum
+	}
+	sum, id, err := hashFile(path)
+	if err != nil {
+		return ""
+	}
+	c.store(path, id, sum)
+	return sum
+}
+
+// hashFile returns the hex SHA-256 of the file at path and, when it did
+// not change while being read, its identity ("" otherwise).
+func hashFile(path string) (sum, identity string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", "", err
+	}
+	defer f.Close()
+	before, _ := f.Stat()
+	if testHookHashing != nil {
+		testHookHashing(path)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", "", fmt.Errorf("read %s: %w", path, err)
+	}
+	after, _ := f.Stat()
+	id1, ok1 := identityOf(before)
+	id2, ok2 := identityOf(after)
+	if !ok1 || !ok2 || id1 != id2 {
+		id1 = ""
+	}
+	return hex.EncodeToString(h.Sum(nil)), id1, nil
+}
+
 // lookup returns the cached digest of file if its identity is unchanged.
 func (c *digestCache) lookup(file string) (string, bool) {
 	if c == nil || c.path == "" {
 		return "", false
 	}
-	id, ok := statIdentity(file)
+	fi, err := os.Stat(file)
+	if err != nil {
+		return "", false
+	}
+	id, ok := identityOf(fi)
 	if !ok {
 		return "", false
 	}
@@ -44,14 +100,22 @@ func (c *digestCache) lookup(file string) (string, bool) {
 	return e.SHA256, true
 }
 
-// store records file's digest under its current identity. Failures are
-// ignored: the cache only saves time.
-func (c *digestCache) store(file, sha string) {
-	if c == nil || c.path == "" {
+// storeInstalled records the digest of the file just renamed to path from
+// the temp file described by tmp: only if path still is that file.
+func (c *digestCache) storeInstalled(path string, tmp os.FileInfo, sha string) {
+	fi, err := os.Stat(path)
+	if err != nil || tmp == nil || !sameFile(fi, tmp) {
 		return
 	}
-	id, ok := statIdentity(file)
-	if !ok {
+	if id, ok := identityOf(fi); ok {
+		c.store(path, id, sha)
+	}
+}
+
+// store records that the file at path with identity id has digest sha.
+// Failures are ignored: the cache only saves time.
+func (c *digestCache) store(file, id, sha string) {
+	if c == nil || c.path == "" || id == "" {
 		return
 	}
 	c.mu.Lock()

@@ -12,12 +12,67 @@ import (
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
+// storeNow records sha for the file at path under its identity now.
+func storeNow(c *digestCache, path, sha string) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return
+	}
+	if id, ok := identityOf(fi); ok {
+		c.store(path, id, sha)
+	}
+}
+
+// A kubectl replaced while it is being hashed must not leave the new file's
+// identity paired with the old file's digest: every later run would then
+// call the new file up to date.
+func TestDigestCacheNeverPairsANewFileWithAnOldDigest(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the digest cache is off on Windows")
+	}
+	dir := testutil.TempDir(t)
+	c := &digestCache{path: filepath.Join(dir, "cache", "digests.json")}
+	file := filepath.Join(dir, "kubectl")
+	oldBytes, newBytes := []byte("the kubectl being hashed"), []byte("the kubectl that replaced it")
+	os.WriteFile(file, oldBytes, 0o755)
+	testHookHashing = func(string) {
+		next := filepath.Join(dir, "next")
+		os.WriteFile(next, newBytes, 0o755)
+		if err := os.Rename(next, file); err != nil {
+			t.Error(err)
+		}
+	}
+	defer func() { testHookHashing = nil }()
+	if got := c.currentDigest(file); got != sha(oldBytes) {
+		t.Fatalf("digest = %s, want that of the file opened (%s)", got, sha(oldBytes))
+	}
+	testHookHashing = nil
+	if got, ok := c.lookup(file); ok && got != sha(newBytes) {
+		t.Fatalf("the cache says the replacing file has the old file's digest %s", got)
+	}
+	if got := c.currentDigest(file); got != sha(newBytes) {
+		t.Fatalf("digest of the new file = %s, want %s", got, sha(newBytes))
+	}
+
+	// Rewritten in place while hashed: nothing is cached at all.
+	testHookHashing = func(string) {
+		time.Sleep(10 * time.Millisecond)
+		os.WriteFile(file, []byte("rewritten in place!!!!!!!!!!"), 0o755)
+	}
+	os.WriteFile(file, oldBytes, 0o755)
+	c.currentDigest(file)
+	testHookHashing = nil
+	if got, ok := c.lookup(file); ok {
+		t.Fatalf("a file rewritten while hashed was cached as %s", got)
+	}
+}
+
 func TestDigestCacheTrustsOnlyUnchangedFiles(t *testing.T) {
 	dir := testutil.TempDir(t)
 	c := &digestCache{path: filepath.Join(dir, "cache", "digests.json")}
 	file := filepath.Join(dir, "kubectl")
 	os.WriteFile(file, []byte("version one"), 0o755)
-	c.store(file, "digest-one")
+	storeNow(c, file, "digest-one")
 	if runtime.GOOS == "windows" {
 		// No trustworthy identity there: the cache must never answer.
 		if _, ok := c.lookup(file); ok {
@@ -42,16 +97,16 @@ func TestDigestCacheTrustsOnlyUnchangedFiles(t *testing.T) {
 	if _, ok := c.lookup(file); ok {
 		t.Fatal("a corrupt cache answered")
 	}
-	c.store(file, "digest-two")
+	storeNow(c, file, "digest-two")
 	if got, ok := c.lookup(file); !ok || got != "digest-two" {
 		t.Fatalf("store over a corrupt cache: %q, %v", got, ok)
 	}
 	// Entries of deleted files are dropped at the next store.
 	gone := filepath.Join(dir, "gone")
 	os.WriteFile(gone, []byte("x"), 0o755)
-	c.store(gone, "digest-gone")
+	storeNow(c, gone, "digest-gone")
 	os.Remove(gone)
-	c.store(file, "digest-three")
+	storeNow(c, file, "digest-three")
 	if n := len(c.load()); n != 1 {
 		t.Errorf("cache holds %d entries after a file vanished, want 1", n)
 	}

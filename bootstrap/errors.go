@@ -3,8 +3,9 @@ package bootstrap
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"net/http"
+
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
+	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
 )
 
 var (
@@ -29,8 +30,9 @@ var (
 	ErrUnsupportedPlatform = errors.New("unsupported platform")
 
 	// ErrInsecureURL means a URL (the mirror, or a redirect) would use plain
-	// http to a host other than loopback.
-	ErrInsecureURL = errors.New("insecure URL")
+	// http to a host other than loopback, or a redirect would leave https
+	// for http.
+	ErrInsecureURL = fetch.ErrInsecureURL
 
 	// ErrInvalidVersionSpec means a version spec could not be understood.
 	ErrInvalidVersionSpec = errors.New("invalid version spec")
@@ -39,10 +41,41 @@ var (
 	// constraint.
 	ErrNoMatchingVersion = errors.New("no matching kubectl version")
 
-	// ErrStalled means a download received no bytes for longer than the
-	// stall timeout, on every attempt.
-	ErrStalled = errors.New("download stalled")
+	// ErrStalled means a request (a download, or a small read such as a
+	// release marker) received no bytes for longer than the stall timeout,
+	// on every attempt. The message names the host and the timeout.
+	ErrStalled = fetch.ErrStalled
+
+	// ErrDownloadTooLarge means a download was longer than the length its
+	// server announced, or than Options.MaxDownloadBytes; it was stopped
+	// and nothing was installed.
+	ErrDownloadTooLarge = fetch.ErrTooLarge
+
+	// ErrManagedTarget means the install target is a file a package manager
+	// owns (Homebrew's link into its Cellar, a Chocolatey shim, a Debian
+	// package's file...). Install never writes such a file unless
+	// InstallRequest.ForceOverwrite says so. Errors are a
+	// *ManagedTargetError.
+	ErrManagedTarget = errors.New("install target belongs to a package manager")
 )
+
+// ManagedTargetError reports an install into a folder whose kubectl a
+// package manager owns.
+type ManagedTargetError struct {
+	Path  string           // the kubectl that would have been replaced
+	Owner pkgmgr.Ownership // who owns it
+}
+
+func (e *ManagedTargetError) Error() string {
+	pkg := ""
+	if e.Owner.Package != "" {
+		pkg = " (package " + e.Owner.Package + ")"
+	}
+	return fmt.Sprintf("%s belongs to %s%s; replacing it would break that package manager's upgrades", e.Path, e.Owner.Manager, pkg)
+}
+
+// Is makes errors.Is match ErrManagedTarget.
+func (e *ManagedTargetError) Is(target error) bool { return target == ErrManagedTarget }
 
 // ChecksumError reports a download whose SHA-256 differs from the digest
 // published beside it. It matches ErrChecksumMismatch and ErrVerification.
@@ -94,22 +127,7 @@ func (e *DigestError) Is(target error) bool {
 }
 
 // HTTPError reports an HTTP response with an unexpected status. A 404
-// matches fs.ErrNotExist, so callers can tell "no such version" apart.
-type HTTPError struct {
-	URL        string
-	StatusCode int
-}
-
-func (e *HTTPError) Error() string {
-	return fmt.Sprintf("%s: server answered %d %s", e.URL, e.StatusCode, http.StatusText(e.StatusCode))
-}
-
-// Is makes a 404 match fs.ErrNotExist.
-func (e *HTTPError) Is(target error) bool {
-	return target == fs.ErrNotExist && (e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusGone)
-}
-
-// Temporary reports whether retrying may help (5xx, 429, 408).
-func (e *HTTPError) Temporary() bool {
-	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout
-}
+// matches fs.ErrNotExist, so callers can tell "no such version" apart. Its
+// URL never holds credentials. Temporary reports whether retrying may help
+// (5xx, 429, 408).
+type HTTPError = fetch.HTTPError

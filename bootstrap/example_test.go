@@ -75,9 +75,9 @@ func ExampleChecksumError() {
 	if errors.As(err, &ce) {
 		fmt.Println("refused: got", ce.Got[:12], "want", ce.Want[:12])
 	}
-	entries, _ := os.ReadDir(dir)
-	fmt.Println("files installed:", len(entries))
+	_, statErr := os.Stat(filepath.Join(dir, bootstrap.HostPlatform().Executable()))
+	fmt.Println("kubectl installed:", statErr == nil)
 	// Output:
 	// refused: got d121be310300 want d576ee9663c6
-	// files installed: 0
+	// kubectl installed: false
 }

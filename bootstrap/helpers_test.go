@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
 	"github.com/kubeboot/kubeboot/internal/mirror"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
@@ -77,7 +78,9 @@ func assertOnlyFile(t *testing.T, dir, name string, content []byte) {
 	}
 	var names []string
 	for _, e := range entries {
-		names = append(names, e.Name())
+		if e.Name() != exeinstall.LockName {
+			names = append(names, e.Name())
+		}
 	}
 	if len(names) != 1 || names[0] != name {
 		t.Fatalf("%s holds %v, want only %s", dir, names, name)

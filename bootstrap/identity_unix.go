@@ -8,12 +8,12 @@ import (
 	"syscall"
 )
 
-// statIdentity describes a file's content version without reading it:
+// identityOf describes a file's content version without reading it: device,
 // inode, size, and modification and change times in nanoseconds. The change
-// time cannot be set back by unprivileged programs.
-func statIdentity(path string) (string, bool) {
-	fi, err := os.Stat(path)
-	if err != nil || !fi.Mode().IsRegular() {
+// time cannot be set back by unprivileged programs. It takes a FileInfo so
+// that callers can describe an open handle (f.Stat) as well as a path.
+func identityOf(fi os.FileInfo) (string, bool) {
+	if fi == nil || !fi.Mode().IsRegular() {
 		return "", false
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
@@ -22,3 +22,6 @@ func statIdentity(path string) (string, bool) {
 	}
 	return fmt.Sprintf("%d:%d:%d:%d:%d", st.Dev, st.Ino, fi.Size(), fi.ModTime().UnixNano(), ctimeNanos(st)), true
 }
+
+// sameFile reports whether a and b have the same device and inode.
+func sameFile(a, b os.FileInfo) bool { return os.SameFile(a, b) }

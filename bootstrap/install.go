@@ -2,31 +2,40 @@ package bootstrap
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
-	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
-	"github.com/kubeboot/kubeboot/bootstrap/internal/filelock"
+	"github.com/hashicorp/go-version"
+
+	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
+	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
 )
+
+// InstallLockName is the lock file Install keeps in every folder it
+// installs into, so that concurrent installs take turns; it is empty and
+// safe to delete when no install runs.
+const InstallLockName = exeinstall.LockName
 
 // InstallRequest says which kubectl to install where.
 type InstallRequest struct {
 	// Version is a spec for ParseSpec. Default "stable".
 	Version string
-	// Dir is the folder to install into. Default DefaultInstallDir().
+	// Dir is the folder to install into. Default DefaultInstallDir(), or
+	// UserInstallDir() when the default folder's kubectl belongs to a
+	// package manager.
 	Dir string
 	// Platform is the OS/arch to download for. Default HostPlatform().
 	Platform Platform
 	// Force downloads and installs even when Dir already holds the
 	// published file.
 	Force bool
+	// ForceOverwrite replaces a kubectl that a package manager owns (see
+	// ErrManagedTarget). Without it such a file is never written.
+	ForceOverwrite bool
 	// Progress, if set, is called as bytes arrive with the bytes so far and
 	// the total size (-1 while unknown).
 	Progress func(done, total int64)
@@ -34,25 +43,49 @@ type InstallRequest struct {
 
 // InstallResult describes an installed kubectl.
 type InstallResult struct {
-	Path     string   `json:"path"`
-	Version  string   `json:"version"`
-	SHA256   string   `json:"sha256"`
-	Changed  bool     `json:"changed"` // false when it was already up to date
-	URL      string   `json:"url"`
-	Bytes    int64    `json:"bytes"` // bytes downloaded, 0 when unchanged
-	Platform Platform `json:"-"`
+	Path    string `json:"path"`
+	Version string `json:"version"`
+	SHA256  string `json:"sha256"`
+	Changed bool   `json:"changed"` // false when it was already up to date
+	URL     string `json:"url"`     // credentials redacted
+	Bytes   int64  `json:"bytes"`   // bytes downloaded, 0 when unchanged
+	// FallbackFrom is the version the spec resolved to when its binary or
+	// digest was not on the mirror yet (a release marker that runs ahead of
+	// the CDN), so that the newest earlier patch was installed instead.
+	FallbackFrom string `json:"fallbackFrom,omitempty"`
+	// LeftAlone is the package-managed kubectl in the default folder that
+	// Install did not replace, installing into UserInstallDir() instead.
+	LeftAlone *pkgmgr.Ownership `json:"leftAlone,omitempty"`
+	Platform  Platform          `json:"-"`
 }
 
-// KubectlURL returns where the mirror publishes kubectl v for p.
-func (c *Client) KubectlURL(v string, p Platform) string {
-	return fmt.Sprintf("%s/release/%s/bin/%s/%s/%s", c.baseURL, v, p.OS, p.Arch, p.Executable())
+// KubectlURL returns where the mirror publishes kubectl v for p, with any
+// credentials of the mirror URL redacted.
+func (c *Client) KubectlURL(v string, p Platform) string { return c.kubectlURL(c.shown, v, p) }
+
+func (c *Client) kubectlURL(base, v string, p Platform) string {
+	return fmt.Sprintf("%s/release/%s/bin/%s/%s/%s", base, v, p.OS, p.Arch, p.Executable())
 }
+
+// unpublished marks the mirror answering 404 for a version's digest or
+// binary, which a marker or constraint may fall back from.
+type unpublished struct{ err error }
+
+func (e *unpublished) Error() string { return e.err.Error() }
+func (e *unpublished) Unwrap() error { return e.err }
 
 // Install resolves req.Version, and unless req.Dir already holds exactly the
 // published file, downloads kubectl while hashing it into a temp file beside
-// the destination, verifies the SHA-256, and renames it into place. On any
-// failure the previous kubectl is left as it was and the temp file removed;
-// a temp file left by a killed run is removed by the next one.
+// the destination, verifies the SHA-256, and renames it into place, holding
+// the folder's install lock from the sweep of leftovers to the rename. On
+// any failure the previous kubectl is left as it was and the temp file
+// removed; a temp file left by a killed run is removed by the next one.
+//
+// When a marker or constraint resolves to a version the mirror does not
+// publish yet (404 for its digest or binary), the newest earlier patch of
+// that minor that is published is installed and FallbackFrom says so. A
+// kubectl owned by a package manager is never replaced: a defaulted folder
+// falls back to UserInstallDir(), a named one is an ErrManagedTarget.
 func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResult, error) {
 	p := req.Platform
 	if p == (Platform{}) {
@@ -61,10 +94,13 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	dir := req.Dir
-	var err error
+	spec, err := ParseSpec(req.Version)
+	if err != nil {
+		return nil, err
+	}
+	dir, user := req.Dir, ""
 	if dir == "" {
-		if dir, err = DefaultInstallDir(); err != nil {
+		if dir, user, err = c.installDirs(); err != nil {
 			return nil, fmt.Errorf("find an install folder: %w", err)
 		}
 	}
@@ -78,141 +114,170 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 	go func() {
 		sum := ""
 		if !req.Force {
-			var known bool
-			if sum, known = c.digests.lookup(target); !known {
-				if sum, _ = fileSHA256(target); sum != "" {
-					c.digests.store(target, sum)
-				}
-			}
+			sum = c.digests.currentDigest(target)
 		}
 		current <- sum
 	}()
 
-	v, err := c.Resolve(ctx, req.Version)
+	v, err := c.resolve(ctx, spec)
 	if err != nil {
+		<-current
 		return nil, err
 	}
-	tag := Tag(v)
+	inst := &installation{c: c, req: req, p: p, dir: dir, user: user, current: current}
+	candidates := append([]*version.Version{v}, fallbacks(spec, v)...)
+	for i := 0; ; i++ {
+		res, err := inst.run(ctx, Tag(candidates[i]))
+		var up *unpublished
+		if !errors.As(err, &up) {
+			if err == nil && i > 0 {
+				res.FallbackFrom = Tag(v)
+			}
+			return res, err
+		}
+		if i+1 == len(candidates) {
+			return nil, up.err
+		}
+		c.opts.Logf("kubectl %s is not published at %s yet (%v); trying %s", Tag(candidates[i]), c.shown, up.err, Tag(candidates[i+1]))
+	}
+}
+
+// installation is one Install call, tried for one version after another.
+type installation struct {
+	c       *Client
+	req     InstallRequest
+	p       Platform
+	dir     string // where it installs
+	user    string // the per-user folder when dir was defaulted, else ""
+	current chan string
+	sum     *string // the current target's digest, once known
+}
+
+func (in *installation) currentSum() string {
+	if in.sum == nil {
+		s := <-in.current
+		in.sum = &s
+	}
+	return *in.sum
+}
+
+func (in *installation) run(ctx context.Context, tag string) (*InstallResult, error) {
+	c, p := in.c, in.p
 	res := &InstallResult{
-		Path:     target,
+		Path:     filepath.Join(in.dir, p.Executable()),
 		Version:  tag,
 		URL:      c.KubectlURL(tag, p),
 		Platform: p,
 	}
-
-	want, err := c.fetchDigest(ctx, res.URL+".sha256", p.Executable())
+	src := c.kubectlURL(c.baseURL, tag, p)
+	want, err := c.fetchDigest(ctx, src+".sha256", p.Executable())
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("kubectl %s is not published for %s at %s: %w", tag, p, c.baseURL, err)
+		return nil, &unpublished{fmt.Errorf("kubectl %s is not published for %s at %s: %w", tag, p, c.shown, err)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the published checksum of kubectl %s: %w", tag, err)
 	}
 	res.SHA256 = want
 
-	c.sweepTemps(dir, p.Executable())
-	c.sweepAside(dir, p.Executable())
-	if <-current == want {
+	if in.currentSum() == want {
+		if f := exeinstall.TryLock(in.dir, c.opts.Logf); f != nil {
+			f.Sweep(p.Executable())
+			f.Unlock()
+		}
 		c.opts.Logf("%s already holds kubectl %s (sha256 %s)", res.Path, tag, want)
 		return res, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := in.avoidManaged(ctx, res); err != nil {
+		return nil, err
+	}
+	if res.LeftAlone != nil && in.currentSum() == want {
+		c.opts.Logf("%s already holds kubectl %s (sha256 %s)", res.Path, tag, want)
+		return res, nil
+	}
+
+	if err := os.MkdirAll(in.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create install folder: %w", err)
 	}
-	n, err := c.downloadInto(ctx, res.URL, res.Path, want, req.Progress)
+	folder, err := exeinstall.Lock(ctx, in.dir, c.opts.Logf)
 	if err != nil {
 		return nil, err
 	}
-	c.digests.store(res.Path, want)
+	defer folder.Unlock()
+	folder.Sweep(p.Executable())
+	// Another run may have installed it while this one waited.
+	if !in.req.Force && c.digests.currentDigest(res.Path) == want {
+		c.opts.Logf("%s already holds kubectl %s (sha256 %s)", res.Path, tag, want)
+		return res, nil
+	}
+	n, err := c.downloadInto(ctx, folder, src, res, in.req.Progress)
+	if err != nil {
+		return nil, err
+	}
 	res.Changed, res.Bytes = true, n
 	return res, nil
 }
 
-// downloadInto streams u into a locked temp file beside dst, then verifies
-// and renames it over dst.
-func (c *Client) downloadInto(ctx context.Context, u, dst, want string, progress func(done, total int64)) (n int64, err error) {
-	dir, base := filepath.Split(dst)
-	f, err := os.CreateTemp(dir, atomicfile.TempPattern(base))
-	if err != nil {
-		return 0, fmt.Errorf("cannot write to %s: %w", filepath.Clean(dir), err)
+// avoidManaged keeps Install off a kubectl a package manager owns: with a
+// defaulted folder it moves the install to the per-user folder (and
+// re-reads that folder's kubectl), with a named folder it refuses.
+func (in *installation) avoidManaged(ctx context.Context, res *InstallResult) error {
+	if in.req.ForceOverwrite || res.LeftAlone != nil {
+		return nil
 	}
-	// The lock tells a concurrent run's sweep that this file is alive; the
-	// OS drops it if we are killed, which makes the file fair game.
-	_ = filelock.TryLock(f)
-	tmp := &tempFile{f: f, h: sha256.New()}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+	if _, err := os.Lstat(res.Path); err != nil {
+		return nil
+	}
+	owner := pkgmgr.Owner(ctx, in.c.opts.PackageManagers, res.Path)
+	if !owner.Managed() {
+		return nil
+	}
+	if in.user == "" || in.user == in.dir {
+		return &ManagedTargetError{Path: res.Path, Owner: owner}
+	}
+	in.c.opts.Logf("%s belongs to %s; installing into %s instead", res.Path, owner.Manager, in.user)
+	in.dir = in.user
+	res.Path = filepath.Join(in.dir, in.p.Executable())
+	res.LeftAlone = &owner
+	s := ""
+	if !in.req.Force {
+		s = in.c.digests.currentDigest(res.Path)
+	}
+	in.sum = &s
+	// The per-user kubectl may be a manager's too (Scoop's shims are).
+	if _, err := os.Lstat(res.Path); err == nil {
+		if o := pkgmgr.Owner(ctx, in.c.opts.PackageManagers, res.Path); o.Managed() {
+			return &ManagedTargetError{Path: res.Path, Owner: o}
 		}
-	}()
+	}
+	return nil
+}
 
-	if n, err = c.fetch.download(ctx, u, tmp, progress); err != nil {
-		var we *writeError
-		if errors.As(err, &we) {
-			return n, fmt.Errorf("write %s: %w", f.Name(), we.err)
+// downloadInto streams src into a temp file in the locked folder, verifies
+// it against res.SHA256 and renames it over res.Path.
+func (c *Client) downloadInto(ctx context.Context, folder *exeinstall.Folder, src string, res *InstallResult, progress func(done, total int64)) (int64, error) {
+	tmp, err := folder.Create(filepath.Base(res.Path))
+	if err != nil {
+		return 0, err
+	}
+	defer tmp.Discard()
+	n, err := c.fetch.Download(ctx, src, tmp, progress)
+	if err != nil {
+		var se *fetch.SinkError
+		if errors.As(err, &se) {
+			return n, fmt.Errorf("write %s: %w", tmp.Name(), se.Err)
 		}
-		return n, fmt.Errorf("download %s: %w", u, err)
+		if errors.Is(err, fs.ErrNotExist) {
+			return n, &unpublished{fmt.Errorf("kubectl %s is not published for %s at %s: %w", res.Version, res.Platform, c.shown, err)}
+		}
+		return n, fmt.Errorf("download kubectl %s: %w", res.Version, err)
 	}
-	got := hex.EncodeToString(tmp.h.Sum(nil))
-	if got != want {
-		return n, &ChecksumError{URL: u, Want: want, Got: got}
+	if got := tmp.Sum(); got != res.SHA256 {
+		return n, &ChecksumError{URL: res.URL, Want: res.SHA256, Got: got}
 	}
-	if err := f.Sync(); err != nil {
-		return n, fmt.Errorf("sync %s: %w", f.Name(), err)
-	}
-	if err := f.Chmod(0o755); err != nil {
-		return n, fmt.Errorf("make %s executable: %w", f.Name(), err)
-	}
-	if err := f.Close(); err != nil {
+	info, _ := os.Stat(tmp.Name())
+	if err := tmp.Commit(0o755); err != nil {
 		return n, err
 	}
-	if err := replaceExecutable(f.Name(), dst); err != nil {
-		return n, fmt.Errorf("install %s: %w", dst, err)
-	}
-	if err := atomicfile.SyncDir(dir); err != nil {
-		c.opts.Logf("sync folder %s: %v", dir, err)
-	}
+	c.digests.storeInstalled(res.Path, info, res.SHA256)
 	return n, nil
-}
-
-// tempFile hashes everything written to the file, and can start over.
-type tempFile struct {
-	f *os.File
-	h hash.Hash
-}
-
-func (t *tempFile) Write(p []byte) (int, error) {
-	n, err := t.f.Write(p)
-	t.h.Write(p[:n])
-	return n, err
-}
-
-func (t *tempFile) Reset() error {
-	if _, err := t.f.Seek(0, 0); err != nil {
-		return err
-	}
-	t.h.Reset()
-	return t.f.Truncate(0)
-}
-
-// sweepTemps removes temp files that killed runs left in dir. A live run
-// holds a lock on its temp file; a brand-new file may not be locked yet, so
-// files younger than a few seconds are left alone.
-func (c *Client) sweepTemps(dir, base string) {
-	matches, _ := filepath.Glob(filepath.Join(dir, atomicfile.TempPattern(base)))
-	for _, m := range matches {
-		fi, err := os.Lstat(m)
-		if err != nil || !fi.Mode().IsRegular() || time.Since(fi.ModTime()) < 5*time.Second {
-			continue
-		}
-		f, err := os.OpenFile(m, os.O_RDWR, 0)
-		if err != nil {
-			continue
-		}
-		locked := filelock.TryLock(f) == nil
-		f.Close()
-		if locked && os.Remove(m) == nil {
-			c.opts.Logf("removed %s, left by an interrupted run", m)
-		}
-	}
 }

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubeboot/kubeboot/bootstrap/internal/filelock"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
 	"github.com/kubeboot/kubeboot/internal/mirror"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
@@ -405,20 +405,28 @@ func TestReadOnlyDestination(t *testing.T) {
 	assertOnlyFile(t, dir, host.Executable(), old)
 }
 
+// Leftover temp files are removed whatever their age, in folders whose
+// names a glob would misread.
 func TestStaleTempFilesAreSwept(t *testing.T) {
 	m := newMirror(t, mirror.Options{})
 	c := newClient(t, m, Options{})
-	dir, _ := installOver(t)
-	stale := filepath.Join(dir, "."+host.Executable()+".kubeboot-123.tmp")
-	if err := os.WriteFile(stale, []byte("half a kubectl"), 0o600); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"bin", "bin[1]", "my bin *?", "bïn 日本"} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(testutil.TempDir(t), name)
+			os.MkdirAll(dir, 0o755)
+			old := []byte("#!/bin/sh\necho old kubectl\n")
+			os.WriteFile(filepath.Join(dir, host.Executable()), old, 0o755)
+			// Just written: a run killed a moment ago left it.
+			stale := filepath.Join(dir, "."+host.Executable()+".kubeboot-123.tmp")
+			if err := os.WriteFile(stale, []byte("half a kubectl"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Install(context.Background(), InstallRequest{Dir: dir}); err != nil {
+				t.Fatal(err)
+			}
+			assertOnlyFile(t, dir, host.Executable(), standins["v1.37.2"])
+		})
 	}
-	old := time.Now().Add(-time.Minute)
-	os.Chtimes(stale, old, old)
-	if _, err := c.Install(context.Background(), InstallRequest{Dir: dir}); err != nil {
-		t.Fatal(err)
-	}
-	assertOnlyFile(t, dir, host.Executable(), standins["v1.37.2"])
 }
 
 // TestKillDuringDownload kills a real installing process with SIGKILL
@@ -466,9 +474,7 @@ func TestKillDuringDownload(t *testing.T) {
 	if string(got) != string(old) {
 		t.Fatal("the old kubectl changed when the install was killed")
 	}
-	// The next run, once the temp file is no longer fresh, removes it.
-	past := time.Now().Add(-time.Minute)
-	os.Chtimes(temp, past, past)
+	// The very next run removes it, however young it is.
 	c := newClient(t, m, Options{})
 	if _, err := c.Install(context.Background(), InstallRequest{Dir: dir}); err != nil {
 		t.Fatal(err)
@@ -476,27 +482,64 @@ func TestKillDuringDownload(t *testing.T) {
 	assertOnlyFile(t, dir, host.Executable(), standins["v1.37.2"])
 }
 
-// A temp file whose writer is alive (it holds the lock) is not swept, even
-// when it looks old.
-func TestLiveTempFileIsNotSwept(t *testing.T) {
+// A run that is between verifying its temp file and renaming it (a slow
+// fsync, say) holds the folder: a concurrent run waits, and never sweeps
+// the first one's verified temp file.
+func TestConcurrentRunNeverSweepsALiveRunsTempFile(t *testing.T) {
 	m := newMirror(t, mirror.Options{})
 	c := newClient(t, m, Options{})
 	dir := testutil.TempDir(t)
-	live := filepath.Join(dir, "."+host.Executable()+".kubeboot-live.tmp")
-	f, err := os.Create(live)
-	if err != nil {
-		t.Fatal(err)
+	second := make(chan error, 1)
+	var sawTemp bool
+	exeinstall.TestHookBeforeReplace = func(tmp string) {
+		exeinstall.TestHookBeforeReplace = nil // only the first run pauses
+		go func() {
+			_, err := c.Install(context.Background(), InstallRequest{Dir: dir, Version: "1.36", Force: true})
+			second <- err
+		}()
+		time.Sleep(6 * time.Second) // longer than any age rule
+		_, err := os.Stat(tmp)
+		sawTemp = err == nil
+		select {
+		case err := <-second:
+			t.Errorf("the second run finished (%v) while the first held the folder", err)
+		default:
+		}
 	}
-	defer f.Close()
-	if err := filelock.TryLock(f); err != nil {
-		t.Fatal(err)
+	defer func() { exeinstall.TestHookBeforeReplace = nil }()
+	res, err := c.Install(context.Background(), InstallRequest{Dir: dir, Version: "v1.37.2"})
+	if err != nil || !res.Changed {
+		t.Fatalf("first run: %+v, %v", res, err)
 	}
-	past := time.Now().Add(-time.Minute)
-	os.Chtimes(live, past, past)
-	if _, err := c.Install(context.Background(), InstallRequest{Dir: dir}); err != nil {
-		t.Fatal(err)
+	if !sawTemp {
+		t.Error("the first run's verified temp file vanished while it held the lock")
 	}
-	if _, err := os.Stat(live); err != nil {
-		t.Fatalf("a live run's temp file was removed: %v", err)
+	if err := <-second; err != nil {
+		t.Fatalf("second run: %v", err)
 	}
+	assertOnlyFile(t, dir, host.Executable(), standins["v1.36.4"])
+}
+
+// Eight first installs of one version into one empty folder at once: they
+// serialise on the folder's lock, one downloads, the others find it done.
+func TestConcurrentInstallsDownloadOnce(t *testing.T) {
+	m := newMirror(t, mirror.Options{})
+	dir := testutil.TempDir(t)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			c := newClient(t, m, Options{})
+			_, err := c.Install(context.Background(), InstallRequest{Dir: dir, Version: "v1.37.2"})
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := kubectlRequests(m); n != 1 {
+		t.Errorf("8 concurrent installs downloaded kubectl %d times, want 1", n)
+	}
+	assertOnlyFile(t, dir, host.Executable(), standins["v1.37.2"])
 }

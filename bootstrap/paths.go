@@ -15,23 +15,42 @@ import (
 // folder (~/.local/bin; %LOCALAPPDATA%\Programs\kubeboot\bin on Windows), so
 // that no sudo or admin shell is ever needed.
 func DefaultInstallDir() (string, error) {
+	preferred, _, err := installDirs()
+	return preferred, err
+}
+
+// UserInstallDir returns the per-user install folder: ~/.local/bin, or
+// %LOCALAPPDATA%\Programs\kubeboot\bin on Windows. Install falls back to
+// it when the default folder's kubectl belongs to a package manager.
+func UserInstallDir() (string, error) {
+	_, user, err := installDirs()
+	return user, err
+}
+
+// installDirs returns this host's preferred default install folder and its
+// per-user one.
+func installDirs() (preferred, user string, err error) {
 	home, err := homedir.Dir()
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return defaultInstallDir(runtime.GOOS, os.Getenv, home, dirWritable), nil
+	return defaultInstallDir(runtime.GOOS, os.Getenv, home, dirWritable), userInstallDir(runtime.GOOS, os.Getenv, home), nil
 }
 
 func defaultInstallDir(goos string, getenv func(string) string, home string, writable func(string) bool) string {
+	if goos != "windows" && writable("/usr/local/bin") {
+		return "/usr/local/bin"
+	}
+	return userInstallDir(goos, getenv, home)
+}
+
+func userInstallDir(goos string, getenv func(string) string, home string) string {
 	if goos == "windows" {
 		base := getenv("LOCALAPPDATA")
 		if base == "" {
 			base = ospath.Join(goos, home, "AppData", "Local")
 		}
 		return ospath.Join(goos, base, "Programs", "kubeboot", "bin")
-	}
-	if writable("/usr/local/bin") {
-		return "/usr/local/bin"
 	}
 	return ospath.Join(goos, home, ".local", "bin")
 }

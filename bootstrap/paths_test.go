@@ -90,25 +90,3 @@ func TestPlatformMatrix(t *testing.T) {
 		}
 	}
 }
-
-func TestParseContentRange(t *testing.T) {
-	tests := []struct {
-		in           string
-		start, total int64
-		ok           bool
-	}{
-		{"bytes 100-199/200", 100, 200, true},
-		{"bytes 0-0/1", 0, 1, true},
-		{"bytes 5-9/*", 5, -1, true},
-		{"bytes 100-199/150", 0, 0, false},
-		{"bytes 9-5/20", 0, 0, false},
-		{"items 1-2/3", 0, 0, false},
-		{"bytes */200", 0, 0, false},
-	}
-	for _, tt := range tests {
-		s, tot, ok := parseContentRange(tt.in)
-		if s != tt.start || tot != tt.total || ok != tt.ok {
-			t.Errorf("parseContentRange(%q) = %d, %d, %v", tt.in, s, tot, ok)
-		}
-	}
-}

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-version"
+
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
 )
 
 // maxMarkerBytes bounds how much of a release marker is read at all;
@@ -97,6 +99,10 @@ func (c *Client) Resolve(ctx context.Context, spec string) (*version.Version, er
 	if err != nil {
 		return nil, err
 	}
+	return c.resolve(ctx, s)
+}
+
+func (c *Client) resolve(ctx context.Context, s Spec) (*version.Version, error) {
 	switch s.Kind {
 	case SpecExact:
 		return s.Exact, nil
@@ -137,13 +143,41 @@ func (c *Client) resolveConstraint(ctx context.Context, s Spec) (*version.Versio
 		ErrNoMatchingVersion, major, minor, major, max(0, minor-c.opts.ConstraintMinors+1), s.raw, stable)
 }
 
+// MaxFallbackPatches bounds how many earlier patches Install tries when the
+// version a marker or constraint resolved to is not published yet.
+const MaxFallbackPatches = 3
+
+// fallbacks lists, newest first, the versions Install may use instead of v
+// when v's binary or digest is not on the mirror: for a marker or a
+// constraint, the earlier patches of v's minor (those the constraint
+// allows), at most MaxFallbackPatches; for an exact version, none.
+func fallbacks(s Spec, v *version.Version) []*version.Version {
+	if s.Kind == SpecExact {
+		return nil
+	}
+	seg := v.Segments()
+	var out []*version.Version
+	for p := seg[2] - 1; p >= 0 && len(out) < MaxFallbackPatches; p-- {
+		prev, err := version.NewVersion(fmt.Sprintf("%d.%d.%d", seg[0], seg[1], p))
+		if err != nil {
+			break
+		}
+		if s.Kind == SpecConstraint && !s.Constraint.Check(prev) {
+			continue
+		}
+		out = append(out, prev)
+	}
+	return out
+}
+
 // readMarker fetches release/<name>.txt and parses the single version in it.
 func (c *Client) readMarker(ctx context.Context, name string) (*version.Version, error) {
 	u := c.baseURL + "/release/" + name + ".txt"
-	body, err := c.fetch.getSmall(ctx, u, maxMarkerBytes)
-	var tooLarge *errTooLarge
+	shown := c.shown + "/release/" + name + ".txt"
+	body, err := c.fetch.Small(ctx, u, maxMarkerBytes)
+	var tooLarge *fetch.TooLargeError
 	if errors.As(err, &tooLarge) {
-		return nil, &MarkerError{URL: u, Snippet: snippet(body), Reason: "larger than 1 KiB"}
+		return nil, &MarkerError{URL: shown, Snippet: snippet(tooLarge.Prefix), Reason: "larger than 1 KiB"}
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("the mirror has no release marker %s.txt, so no such release line exists: %w", name, err)
@@ -156,7 +190,7 @@ func (c *Client) readMarker(ctx context.Context, name string) (*version.Version,
 		reason = checkMarkerLine(name, v)
 	}
 	if reason != "" {
-		return nil, &MarkerError{URL: u, Snippet: snippet(body), Reason: reason}
+		return nil, &MarkerError{URL: shown, Snippet: snippet(body), Reason: reason}
 	}
 	return v, nil
 }

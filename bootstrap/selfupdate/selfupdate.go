@@ -12,9 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	goversion "github.com/hashicorp/go-version"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
 )
 
 const (
@@ -48,12 +47,18 @@ type Options struct {
 
 	// Token authenticates API requests (higher rate limit, private
 	// repositories); callers usually pass $GITHUB_TOKEN. It is sent only
-	// with API requests, never to download hosts, and never logged.
+	// to the API host, checked on every request and every redirect hop,
+	// never to download hosts, and never logged.
 	Token string
 
-	// HTTPClient sends every request. Default: a client that honours
-	// HTTPS_PROXY/NO_PROXY with a 10-minute overall timeout.
+	// HTTPClient sends every request. Default: bootstrap.NewHTTPClient().
 	HTTPClient *http.Client
+
+	// Retries, RetryBackoff and StallTimeout govern downloads as in
+	// bootstrap.Options (defaults 4, 500ms, 30s).
+	Retries      int
+	RetryBackoff time.Duration
+	StallTimeout time.Duration
 
 	// UserAgent is sent with every request. Default "kubeboot".
 	UserAgent string
@@ -71,9 +76,9 @@ type Options struct {
 
 // Updater finds releases and applies them. It is safe for concurrent use.
 type Updater struct {
-	opts Options
-	api  *github.Client
-	dl   *http.Client // no token: downloads go to other hosts
+	opts  Options
+	api   *github.Client
+	fetch *fetch.Client // downloads: no token, other hosts
 }
 
 // New validates opts, fills in defaults and returns an Updater.
@@ -81,12 +86,12 @@ func New(opts Options) (*Updater, error) {
 	if opts.APIURL == "" {
 		opts.APIURL = DefaultAPIURL
 	}
-	api, err := checkURL(opts.APIURL)
+	api, err := fetch.ParseURL("GitHub API URL", opts.APIURL)
 	if err != nil {
-		return nil, fmt.Errorf("GitHub API URL: %w", err)
+		return nil, err
 	}
 	if api.RawQuery != "" || api.Fragment != "" {
-		return nil, fmt.Errorf("GitHub API URL %q must not have a query or fragment", api.Redacted())
+		return nil, fmt.Errorf("GitHub API URL %q must not have a query or fragment", fetch.RedactURL(api))
 	}
 	if !strings.HasSuffix(api.Path, "/") {
 		api.Path += "/"
@@ -109,23 +114,50 @@ func New(opts Options) (*Updater, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	hc := opts.HTTPClient
-	if hc == nil {
-		hc = &http.Client{
-			Transport: http.DefaultTransport.(*http.Transport).Clone(),
-			Timeout:   10 * time.Minute,
-		}
+	switch {
+	case opts.Retries == 0:
+		opts.Retries = 4
+	case opts.Retries < 0:
+		opts.Retries = 0
 	}
-	dl := *hc // a copy: never change the caller's client
-	dl.CheckRedirect = noDowngrade(hc.CheckRedirect)
-
-	gh := github.NewClient(&dl)
-	if opts.Token != "" {
-		gh = gh.WithAuthToken(opts.Token)
+	dl := fetch.New(fetch.Options{
+		HTTPClient: opts.HTTPClient,
+		Retries:    opts.Retries,
+		Backoff:    opts.RetryBackoff,
+		Stall:      opts.StallTimeout,
+		UserAgent:  opts.UserAgent,
+		Logf:       opts.Logf,
+	})
+	apiClient := *dl.HTTPClient() // the URL policy, plus the token for the API host only
+	base := apiClient.Transport
+	if base == nil {
+		base = http.DefaultTransport
 	}
+	apiClient.Transport = &tokenTransport{host: api.Host, token: opts.Token, base: base}
+	gh := github.NewClient(&apiClient)
 	gh.BaseURL = api
 	gh.UserAgent = opts.UserAgent
-	return &Updater{opts: opts, api: gh, dl: &dl}, nil
+	return &Updater{opts: opts, api: gh, fetch: dl}, nil
+}
+
+// tokenTransport sends the token to one host and to no other: go-github
+// would add it again on every redirect hop, which defeats net/http's own
+// stripping of credentials on a redirect to another host.
+type tokenTransport struct {
+	host, token string
+	base        http.RoundTripper
+}
+
+func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	mine := t.token != "" && strings.EqualFold(req.URL.Host, t.host)
+	if mine || req.Header.Get("Authorization") != "" {
+		req = req.Clone(req.Context())
+		req.Header.Del("Authorization")
+		if mine {
+			req.Header.Set("Authorization", "Bearer "+t.token)
+		}
+	}
+	return t.base.RoundTrip(req)
 }
 
 // Asset is one file attached to a release.
@@ -156,11 +188,11 @@ func (u *Updater) Find(ctx context.Context, version string) (*Release, error) {
 		want = "latest"
 	)
 	if version == "" || version == "latest" {
-		u.opts.Logf("looking up the latest release of %s/%s at %s", u.opts.Owner, u.opts.Repo, u.api.BaseURL.Redacted())
+		u.opts.Logf("looking up the latest release of %s/%s at %s", u.opts.Owner, u.opts.Repo, fetch.RedactURL(u.api.BaseURL))
 		rel, _, err = u.api.Repositories.GetLatestRelease(ctx, u.opts.Owner, u.opts.Repo)
 	} else {
 		want = "v" + strings.TrimPrefix(version, "v")
-		u.opts.Logf("looking up release %s of %s/%s at %s", want, u.opts.Owner, u.opts.Repo, u.api.BaseURL.Redacted())
+		u.opts.Logf("looking up release %s of %s/%s at %s", want, u.opts.Owner, u.opts.Repo, fetch.RedactURL(u.api.BaseURL))
 		rel, _, err = u.api.Repositories.GetReleaseByTag(ctx, u.opts.Owner, u.opts.Repo, want)
 	}
 	if err != nil {
@@ -243,44 +275,4 @@ func (u *Updater) apiError(tag string, err error) error {
 		return &ReleaseError{Repo: u.opts.Owner + "/" + u.opts.Repo, Tag: tag}
 	}
 	return fmt.Errorf("look up release %s of %s/%s: %w", tag, u.opts.Owner, u.opts.Repo, err)
-}
-
-// checkURL parses raw and refuses plain http except to loopback hosts.
-func checkURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("%q is not an absolute URL", raw)
-	}
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
-	default:
-		return nil, fmt.Errorf("%w: %s (use https)", bootstrap.ErrInsecureURL, u.Redacted())
-	}
-	return u, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// noDowngrade refuses redirects to plain http off loopback, then defers to
-// next (or the default limit of 10 redirects).
-func noDowngrade(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
-	return func(req *http.Request, via []*http.Request) error {
-		if _, err := checkURL(req.URL.String()); err != nil {
-			return err
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		return nil
-	}
 }

@@ -85,7 +85,7 @@ func TestFindAndApplyLatest(t *testing.T) {
 		t.Fatalf("after Apply: %q, %+v", got, res)
 	}
 	checkExecutable(t, exe)
-	if entries, _ := os.ReadDir(filepath.Dir(exe)); len(entries) != 1 {
+	if entries := testutil.Names(filepath.Dir(exe), bootstrap.InstallLockName); len(entries) != 1 {
 		t.Errorf("folder holds %d entries, want only the executable", len(entries))
 	}
 
@@ -207,7 +207,7 @@ func TestApplyRefusesUnverified(t *testing.T) {
 			if !bytes.Equal(before, after) {
 				t.Fatal("the executable changed")
 			}
-			if entries, _ := os.ReadDir(filepath.Dir(exe)); len(entries) != 1 {
+			if entries := testutil.Names(filepath.Dir(exe), bootstrap.InstallLockName); len(entries) != 1 {
 				t.Errorf("folder holds %d entries, want only the executable", len(entries))
 			}
 		})

@@ -10,7 +10,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/internal/releasetest"
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 const ghToken = "ghp_selfupdateTEST0123456789abcdefXYZ"
@@ -152,7 +154,7 @@ func TestSelfUpdateChecksumMismatchKeepsOldBinary(t *testing.T) {
 	if got, _ := os.ReadFile(e.exe); !bytes.Equal(got, e.old) {
 		t.Fatal("the executable changed after a checksum mismatch")
 	}
-	if entries, _ := os.ReadDir(filepath.Dir(e.exe)); len(entries) != 1 {
+	if entries := testutil.Names(filepath.Dir(e.exe), bootstrap.InstallLockName); len(entries) != 1 {
 		t.Errorf("%d files beside the executable, want none left behind", len(entries)-1)
 	}
 }

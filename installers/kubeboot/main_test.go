@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/internal/mirror"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
@@ -203,7 +204,7 @@ func TestExitCodesAndMessages(t *testing.T) {
 			if got, _ := os.ReadFile(filepath.Join(dir, "kubectl")); !bytes.Equal(got, old) {
 				t.Error("the old kubectl was changed by a failed run")
 			}
-			entries, _ := os.ReadDir(dir)
+			entries := testutil.Names(dir, bootstrap.InstallLockName)
 			if len(entries) != 1 {
 				t.Errorf("folder holds %d entries, want the old kubectl only", len(entries))
 			}
@@ -279,7 +280,7 @@ func TestInterruptKeepsOldKubectl(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 		t.Errorf("exit after SIGINT: %v; stderr %q", err, msg)
 	}
-	entries, _ := os.ReadDir(dir)
+	entries := testutil.Names(dir, bootstrap.InstallLockName)
 	if len(entries) != 1 {
 		t.Errorf("folder holds %d entries after the interrupt, want the old kubectl only", len(entries))
 	}

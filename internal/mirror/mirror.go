@@ -29,10 +29,15 @@ type Mirror struct {
 	requests []Request
 }
 
-// Request records one request the CDN host served.
+// Request records one request the CDN host served (or, for the front
+// host, redirected: Front is then true).
 type Request struct {
 	Path  string
 	Range string
+	// Authorization is the header the request carried: credentials in the
+	// mirror URL reach the front host only.
+	Authorization string
+	Front         bool
 }
 
 // Options configure a Mirror.
@@ -56,6 +61,9 @@ func Start(opts Options) *Mirror {
 		m.front = m.cdn
 	} else {
 		m.front = newServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			m.mu.Lock()
+			m.requests = append(m.requests, Request{Path: r.URL.Path, Range: r.Header.Get("Range"), Authorization: r.Header.Get("Authorization"), Front: true})
+			m.mu.Unlock()
 			http.Redirect(w, r, m.cdn.URL+r.URL.Path, http.StatusFound)
 		}))
 	}
@@ -129,6 +137,17 @@ func (m *Mirror) AddKubectl(version, goos, goarch string, binary []byte) string 
 
 // Requests returns what the CDN host served so far, in order.
 func (m *Mirror) Requests() []Request {
+	var out []Request
+	for _, r := range m.AllRequests() {
+		if !r.Front {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// AllRequests returns every request of both hosts so far, in order.
+func (m *Mirror) AllRequests() []Request {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]Request(nil), m.requests...)
@@ -143,6 +162,7 @@ type Fault struct {
 	Stall       time.Duration // how long to stay silent
 	IgnoreRange bool          // answer 200 with the whole body even to a Range request
 	Body        []byte        // serve these bytes instead of the file
+	Endless     bool          // send the file, then zeros, forever, with no Content-Length
 }
 
 // QueueFaults makes the next len(faults) requests for path misbehave, one
@@ -155,7 +175,7 @@ func (m *Mirror) QueueFaults(path string, faults ...Fault) {
 
 func (m *Mirror) serveFile(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
-	m.requests = append(m.requests, Request{Path: r.URL.Path, Range: r.Header.Get("Range")})
+	m.requests = append(m.requests, Request{Path: r.URL.Path, Range: r.Header.Get("Range"), Authorization: r.Header.Get("Authorization")})
 	body, ok := m.files[r.URL.Path]
 	var f *Fault
 	if q := m.faults[r.URL.Path]; len(q) > 0 {
@@ -164,6 +184,10 @@ func (m *Mirror) serveFile(w http.ResponseWriter, r *http.Request) {
 	}
 	m.mu.Unlock()
 
+	if f != nil && f.Endless {
+		serveEndless(w, r, body)
+		return
+	}
 	if f != nil && f.Status != 0 {
 		http.Error(w, http.StatusText(f.Status), f.Status)
 		return
@@ -222,6 +246,19 @@ func serveThenStall(w http.ResponseWriter, r *http.Request, body []byte, n int, 
 	case <-r.Context().Done():
 	}
 	hijackAndClose(w, false)
+}
+
+// serveEndless sends body and then zeros until the client goes away, with
+// no Content-Length: a server that sends forever.
+func serveEndless(w http.ResponseWriter, r *http.Request, body []byte) {
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+	zeros := make([]byte, 64<<10)
+	for r.Context().Err() == nil {
+		if _, err := w.Write(zeros); err != nil {
+			return
+		}
+	}
 }
 
 func writeHeader(w http.ResponseWriter, start, size int) {

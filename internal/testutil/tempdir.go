@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -54,4 +55,17 @@ func removeAll(dir string) error {
 		}
 	}
 	return first
+}
+
+// Names lists the names in dir, leaving out those in except (a lock file
+// the code under test keeps, say). A missing folder lists nothing.
+func Names(dir string, except ...string) []string {
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		if !slices.Contains(except, e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
+	return names
 }

@@ -1,0 +1,118 @@
+package fetch
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// ParseURL parses an absolute URL and applies the URL policy (CheckURL).
+// what names the URL in messages ("mirror URL", "GitHub API URL").
+func ParseURL(what, raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return nil, fmt.Errorf("%s %q is not an absolute URL such as https://dl.k8s.io", what, Redact(raw))
+	}
+	if err := CheckURL(u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// CheckRawURL parses raw and applies CheckURL.
+func CheckRawURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute URL", Redact(raw))
+	}
+	return CheckURL(u)
+}
+
+// CheckURL refuses plain http except to loopback hosts, where a local
+// mirror cannot be intercepted on the wire, and every other scheme.
+func CheckURL(u *url.URL) error {
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return nil
+	case "http":
+		if IsLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%w: %s uses plain http to a non-loopback host, so anyone on the network could swap the download; use https (plain http is accepted only for 127.0.0.1, ::1 and localhost)", ErrInsecureURL, RedactURL(u))
+	default:
+		return fmt.Errorf("%w: %s: the scheme must be https (or http to a loopback host)", ErrInsecureURL, RedactURL(u))
+	}
+}
+
+// IsLoopback reports whether host (without a port) is localhost or a
+// loopback address, case-insensitively.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// secureRedirects wraps a client's redirect policy: at most 10 hops, never
+// from https down to http (not even to loopback), and never to a URL
+// CheckURL refuses.
+func secureRedirects(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		from := via[len(via)-1].URL
+		for _, v := range via {
+			if strings.EqualFold(v.URL.Scheme, "https") && !strings.EqualFold(req.URL.Scheme, "https") {
+				return fmt.Errorf("%w: %s redirected to %s, from https down to http; refusing", ErrInsecureURL, RedactURL(from), RedactURL(req.URL))
+			}
+		}
+		if err := CheckURL(req.URL); err != nil {
+			return fmt.Errorf("redirect from %s: %w", RedactURL(from), err)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+}
+
+// Redact returns raw with any credentials replaced: user and password
+// alike, since a token is often passed as the user name
+// (https://TOKEN@host/). A string that does not parse is returned with
+// everything between "://" and the last "@" before the host replaced.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		scheme, rest, ok := strings.Cut(raw, "://")
+		if !ok {
+			return raw
+		}
+		hostEnd := strings.IndexAny(rest, "/?#")
+		if hostEnd < 0 {
+			hostEnd = len(rest)
+		}
+		if at := strings.LastIndex(rest[:hostEnd], "@"); at >= 0 {
+			return scheme + "://redacted@" + rest[at+1:]
+		}
+		return raw
+	}
+	if u.User == nil {
+		return raw
+	}
+	return RedactURL(u)
+}
+
+// RedactURL is Redact for a parsed URL; u is not changed.
+func RedactURL(u *url.URL) string {
+	if u.User == nil {
+		return u.String()
+	}
+	c := *u
+	c.User = url.User("redacted")
+	return c.String()
+}
