@@ -22,6 +22,8 @@ func TestCredentialPrecedenceMatchesKubectl(t *testing.T) {
 	dir := testutil.TempDir(t)
 	blankFile := filepath.Join(dir, "blank-token")
 	os.WriteFile(blankFile, []byte(s.Blank.Token+"\n"), 0o600)
+	emptyFile := filepath.Join(dir, "empty-token")
+	os.WriteFile(emptyFile, []byte("\n"), 0o600)
 	cert := base64.StdEncoding.EncodeToString(s.CertUser.ClientCertPEM)
 	key := base64.StdEncoding.EncodeToString(s.CertUser.ClientKeyPEM)
 	tests := []struct {
@@ -41,6 +43,9 @@ func TestCredentialPrecedenceMatchesKubectl(t *testing.T) {
 		{"tokenFile and password", map[string]any{"tokenFile": blankFile, "password": "FAKE-PASSWORD"}},
 		{"token and client certificate", map[string]any{"token": s.Blank.Token, "client-certificate-data": cert, "client-key-data": key}},
 		{"token and tokenFile", map[string]any{"token": s.Tenant.Token, "tokenFile": blankFile}},
+		{"token and a missing tokenFile", map[string]any{"token": s.Tenant.Token, "tokenFile": filepath.Join(dir, "missing")}},
+		{"token and an empty tokenFile", map[string]any{"token": s.Tenant.Token, "tokenFile": emptyFile}},
+		{"a missing tokenFile and exec", map[string]any{"tokenFile": filepath.Join(dir, "missing")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

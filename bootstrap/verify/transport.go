@@ -205,7 +205,9 @@ func (t *target) checkCluster() error {
 //   - an inline token together with a username or password is refused
 //     ("more than one authentication method"), and so is any bearer token
 //     (token or tokenFile) together with a username;
-//   - an inline token wins over tokenFile;
+//   - a readable, non-empty tokenFile wins over an inline token, which
+//     stands in when the file cannot be read (client-go's refreshing
+//     token source);
 //   - basic auth counts when the username is set (a password alone sends
 //     nothing);
 //   - a client certificate counts when both certificate and key are set,
@@ -251,19 +253,24 @@ func (t *target) credentials(ctx context.Context, o *Options) error {
 		}
 		t.authMethod, hasCert = AuthClientCert, true
 	}
+	var fileToken string
+	var fileErr error
+	if ub.TokenFile != "" {
+		data, err := os.ReadFile(ub.TokenFile)
+		fileToken, fileErr = strings.TrimSpace(string(data)), err
+	}
 	switch {
+	case fileToken != "":
+		// client-go reads tokenFile at each request and prefers it to an
+		// inline token, which only stands in when the file is unreadable.
+		t.token, t.authMethod = fileToken, AuthTokenFile
 	case ub.Token != "":
 		t.token, t.authMethod = strings.TrimSpace(ub.Token), AuthToken
+	case fileErr != nil:
+		return &ConfigError{Problem: fmt.Sprintf("cannot read the tokenFile of user %q", t.user), Err: fileErr,
+			Hint: "the file moved or was deleted: download the kubeconfig again"}
 	case ub.TokenFile != "":
-		data, err := os.ReadFile(ub.TokenFile)
-		if err != nil {
-			return &ConfigError{Problem: fmt.Sprintf("cannot read the tokenFile of user %q", t.user), Err: err,
-				Hint: "the file moved or was deleted: download the kubeconfig again"}
-		}
-		if t.token = strings.TrimSpace(string(data)); t.token == "" {
-			return configErr("ask your org admin for a new token", "the tokenFile of user %q (%s) is empty", t.user, ub.TokenFile)
-		}
-		t.authMethod = AuthTokenFile
+		return configErr("ask your org admin for a new token", "the tokenFile of user %q (%s) is empty", t.user, ub.TokenFile)
 	case ub.Username != "":
 		t.basic, t.authMethod = [2]string{ub.Username, ub.Password}, AuthBasic
 	}
