@@ -123,44 +123,38 @@ func lockKubectl(ctx context.Context, paths []string, deadline time.Time, timeou
 
 func createLock(ctx context.Context, name string, deadline time.Time, timeout time.Duration, logf func(string, ...any)) error {
 	content := []byte(lockMarker + strconv.Itoa(os.Getpid()) + "\n")
-	delay, waited := 2*time.Millisecond, false
-	for {
+	waited := false
+	lctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	err := filelock.Poll(lctx, func() (bool, error) {
 		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
 			_, werr := f.Write(content)
 			cerr := f.Close()
 			if werr != nil || cerr != nil {
 				os.Remove(name)
-				return fmt.Errorf("create lock %s: %w", name, errors.Join(werr, cerr))
+				return false, fmt.Errorf("create lock %s: %w", name, errors.Join(werr, cerr))
 			}
-			return nil
+			return true, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("create lock %s: %w", name, err)
+			return false, fmt.Errorf("create lock %s: %w", name, err)
 		}
 		if data, rerr := os.ReadFile(name); rerr == nil && strings.HasPrefix(string(data), lockMarker) {
 			// Ours, and no kubeboot holds the sidecar: a killed run left it.
 			if os.Remove(name) == nil {
 				logf("removed %s, left by an interrupted run", name)
 			}
-			continue
+			return false, nil
 		}
 		if !waited {
 			logf("waiting for kubectl to release %s", name)
 			waited = true
 		}
-		if !time.Now().Before(deadline) {
-			return &LockError{Lock: name, Holder: HolderKubectl, Timeout: timeout}
-		}
-		t := time.NewTimer(min(delay, time.Until(deadline)))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-		if delay < 50*time.Millisecond {
-			delay *= 2
-		}
+		return false, nil
+	})
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return &LockError{Lock: name, Holder: HolderKubectl, Timeout: timeout}
 	}
+	return err
 }
