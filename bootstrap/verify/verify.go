@@ -6,11 +6,19 @@
 // list secrets in the namespace (SelfSubjectAccessReview) and, if so, lists
 // their names as `kubectl get secret` would.
 //
-// Failures are typed, and each message says what it means and what to do:
-// *UnreachableError (ErrUnreachable), *TLSError (ErrTLS),
-// *UnauthorizedError (ErrUnauthorized, a 401), *ConfigError (ErrBadConfig),
-// *ExecError (ErrExecPlugin). A 403 on secrets for an authenticated user is
-// not an error: the Report says that authentication works and what RBAC
+// Credentials are chosen with client-go's precedence: the exec plugin runs
+// only when the user entry has no token, tokenFile, username or client
+// certificate, and the combinations kubectl refuses are refused.
+//
+// Failures are typed, and each message says what it means and what to do,
+// naming no command or flag of any CLI but kubectl (a CLI adds its own from
+// the types): *UnreachableError (ErrUnreachable), *TLSError (ErrTLS),
+// *UnauthorizedError (ErrUnauthorized: a 401, or a 403 to system:anonymous
+// although credentials were sent), *ConfigError (ErrBadConfig, with a
+// Reason), *ExecError (ErrExecPlugin), *TimeoutError (ErrTimeout: the whole
+// check is bounded by Options.TotalTimeout, and the secrets listing by
+// MaxSecretNames and a page cap). A 403 on secrets for an authenticated user
+// is not an error: the Report says that authentication works and what RBAC
 // allows.
 //
 // Secrets never leave the package: tokens, keys and plugin output appear in
