@@ -29,9 +29,12 @@ import (
 //   - any imported context lost while no successful kubectl run overlapped
 //     that import in time.
 //
-// An imported context deleted by a kubectl run that overlapped the import
-// (kubectl's read before our write, its lock after it) is counted and
-// logged, not failed: no lock can prevent it.
+// An imported context lost while a kubectl run overlapped the import is
+// counted and logged, not failed: kubectl's read before our write and its
+// lock after it deletes it, and no lock can prevent that. (Without
+// kubectl's lock, kubectl's in-place write also overwrites our rename in
+// that window: measured before the fix, 10 rounds lost 16 of 240 kubectl
+// contexts and 36 of 240 imported ones; with it, 0 and 0.)
 func TestImportConcurrentWithKubectl(t *testing.T) {
 	bin := kubectlBinary(t)
 	rounds, perRound := 4, 24
@@ -142,7 +145,7 @@ contexts: [{name: %[1]s, context: {cluster: c-%[1]s, user: u-%[1]s}}]
 		if _, err := os.Lstat(config + ".lock"); err == nil {
 			t.Errorf("round %d: %s.lock left behind", round, config)
 		}
-		t.Logf("round %d: kubectl wrote %d, lost %d; imports wrote %d, lost %d preventable + %d to kubectl's unlocked read",
+		t.Logf("round %d: kubectl wrote %d, lost %d; imports wrote %d, lost %d with no kubectl run overlapping + %d while one overlapped",
 			round, len(kOK), rk, len(iOK), ri, rx)
 		totKubectl += len(kOK)
 		totImport += len(iOK)
@@ -150,6 +153,6 @@ contexts: [{name: %[1]s, context: {cluster: c-%[1]s, user: u-%[1]s}}]
 		lostImport += ri
 		excused += rx
 	}
-	t.Logf("%d rounds: kubectl reported %d contexts written, %d lost; imports reported %d, %d lost that kubeboot could prevent, %d deleted by kubectl's own read-before-lock; kubectl found the lock busy %d times and retried",
+	t.Logf("%d rounds: kubectl reported %d contexts written, %d lost; imports reported %d, %d lost with no kubectl run overlapping, %d lost while one overlapped (kubectl's read before its lock can delete those; no lock prevents it); kubectl found the lock busy %d times and retried",
 		rounds, totKubectl, lostKubectl, totImport, lostImport, excused, kubectlBusy)
 }
