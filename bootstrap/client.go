@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 )
 
 // DefaultBaseURL is where Kubernetes publishes kubectl and its markers.
@@ -47,6 +48,11 @@ type Options struct {
 	// 100 MB; a server sending forever must not fill the disk). Default
 	// 512 MiB.
 	MaxDownloadBytes int64
+
+	// Signature governs the check of kubectl's Sigstore signature; the
+	// zero value verifies it against the Kubernetes release identity and
+	// the embedded public-good trust root, and requires it from v1.26.
+	Signature SignatureOptions
 
 	// PackageManagers is the machine Install asks which package manager,
 	// if any, owns a kubectl it would replace. Default pkgmgr.Host().
@@ -92,18 +98,6 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case opts.Retries == 0:
-		opts.Retries = 4
-	case opts.Retries < 0:
-		opts.Retries = 0
-	}
-	if opts.RetryBackoff <= 0 {
-		opts.RetryBackoff = 500 * time.Millisecond
-	}
-	if opts.StallTimeout <= 0 {
-		opts.StallTimeout = 30 * time.Second
-	}
 	if opts.ConstraintMinors <= 0 {
 		opts.ConstraintMinors = DefaultConstraintMinors
 	}
@@ -112,6 +106,12 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
+	}
+	if opts.Signature.Mode, err = ParseSignatureMode(string(opts.Signature.Mode)); err != nil {
+		return nil, err
+	}
+	if opts.Signature.TrustedRoot == nil && opts.Signature.Mode != SignatureOff {
+		opts.Signature.TrustedRoot = sigstore.PublicGood()
 	}
 	digests := &digestCache{}
 	if !opts.NoDigestCache {

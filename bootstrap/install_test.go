@@ -437,7 +437,8 @@ func TestKillDuringDownload(t *testing.T) {
 		t.Skip("SIGKILL is Unix")
 	}
 	if dir := os.Getenv("KUBEBOOT_TEST_KILL_CHILD_DIR"); dir != "" {
-		c, err := New(Options{BaseURL: os.Getenv("KUBEBOOT_TEST_KILL_CHILD_URL"), StallTimeout: time.Minute})
+		c, err := New(Options{BaseURL: os.Getenv("KUBEBOOT_TEST_KILL_CHILD_URL"), StallTimeout: time.Minute,
+			Signature: SignatureOptions{Mode: SignatureOff}})
 		if err != nil {
 			t.Fatal(err)
 		}

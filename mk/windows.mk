@@ -12,7 +12,8 @@ WINE_GO   := GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO)
 # testutil.TempDir, not t.TempDir, whose cleanup (os.RemoveAll) fails there.
 WINE_PKGS ?= ./bootstrap/winpath ./bootstrap/pkgmgr ./internal/testutil \
 	./bootstrap/internal/atomicfile ./bootstrap/internal/filelock ./bootstrap/kubeconfig \
-	./bootstrap/verify ./bootstrap/selfupdate ./bootstrap/internal/ospath
+	./bootstrap/verify ./bootstrap/selfupdate ./bootstrap/internal/ospath \
+	./bootstrap/internal/exeinstall ./bootstrap/internal/fetch
 # The bootstrap package's tests join once its TestMain can take prebuilt
 # kubectl stand-ins from $$KUBEBOOT_TEST_STANDINS (a test binary under Wine
 # cannot run `go build`).

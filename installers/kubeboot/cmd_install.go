@@ -49,6 +49,8 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 	dir := fs.String("dir", "", "install folder (default /usr/local/bin when writable, else a per-user folder)")
 	mirrorURL := fs.String("mirror", "", "base URL of a dl.k8s.io mirror (default $KUBEBOOT_MIRROR or https://dl.k8s.io)")
 	force := fs.Bool("force", false, "download and install even when the same kubectl is already there")
+	forceOverwrite := fs.Bool("force-overwrite", false, "replace a kubectl that a package manager owns (it then no longer upgrades it)")
+	sigFlags := addSignatureFlags(fs)
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	quiet := fs.Bool("quiet", false, "print nothing but errors")
 	verbose := fs.Bool("verbose", false, "print retries and decisions")
@@ -94,7 +96,7 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 		}
 	}
 
-	client, err := a.newClient(*mirrorURL, *verbose)
+	client, err := a.newClient(*mirrorURL, *verbose, sigFlags)
 	if err != nil {
 		return err
 	}
@@ -103,7 +105,7 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	}
-	req := bootstrap.InstallRequest{Version: *spec, Dir: *dir, Force: *force}
+	req := bootstrap.InstallRequest{Version: *spec, Dir: *dir, Force: *force, ForceOverwrite: *forceOverwrite}
 	var prog *progress
 	if !*asJSON && !*quiet {
 		prog = newProgress(a.stderr, a.interactive, "downloading kubectl")
@@ -131,8 +133,15 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 	if *quiet {
 		return nil
 	}
+	if res.FallbackFrom != "" {
+		fmt.Fprintf(a.stderr, "note: kubectl %s is not on the mirror yet; using %s, the newest published patch\n", res.FallbackFrom, res.Version)
+	}
+	if res.LeftAlone != nil {
+		fmt.Fprintf(a.stderr, "note: %s belongs to %s, so it was left alone; kubectl %s goes to %s\n",
+			res.LeftAlone.Path, res.LeftAlone.Manager, res.Version, filepath.Dir(res.Path))
+	}
 	if res.Changed {
-		fmt.Fprintf(a.stdout, "installed kubectl %s at %s (sha256 %s verified)\n", res.Version, res.Path, res.SHA256)
+		fmt.Fprintf(a.stdout, "installed kubectl %s at %s (sha256 %s verified%s)\n", res.Version, res.Path, res.SHA256, signatureNote(res.Signature))
 	} else {
 		fmt.Fprintf(a.stdout, "kubectl %s at %s is already up to date\n", res.Version, res.Path)
 	}
@@ -210,13 +219,17 @@ func (a *app) installWithManager(ctx context.Context, action pkgmgr.Action, asJS
 	return nil
 }
 
-// newClient builds the library client from --mirror, KUBEBOOT_MIRROR and
-// --verbose.
-func (a *app) newClient(mirrorURL string, verbose bool) (*bootstrap.Client, error) {
+// newClient builds the library client from --mirror, KUBEBOOT_MIRROR,
+// --verbose and the signature flags.
+func (a *app) newClient(mirrorURL string, verbose bool, sig *signatureFlags) (*bootstrap.Client, error) {
 	if mirrorURL == "" {
 		mirrorURL = a.getenv("KUBEBOOT_MIRROR")
 	}
-	opts := bootstrap.Options{BaseURL: mirrorURL, UserAgent: "kubeboot/" + version}
+	sigOpts, err := sig.options(a.getenv)
+	if err != nil {
+		return nil, err
+	}
+	opts := bootstrap.Options{BaseURL: mirrorURL, UserAgent: "kubeboot/" + version, Signature: sigOpts}
 	if verbose {
 		opts.Logf = a.logf
 	}

@@ -18,9 +18,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/kubeboot/kubeboot/internal/sigtest"
 )
 
 // ArchiveName is the name .goreleaser.yml gives an archive (no version in
@@ -87,6 +91,23 @@ func Checksums(files map[string][]byte) []byte {
 	return []byte(b.String())
 }
 
+// ReleaseSigner is the identity .github/workflows/release.yml signs a
+// release's checksums.txt with.
+func ReleaseSigner(tag string) sigtest.Leaf {
+	return sigtest.Leaf{
+		URI:    "https://github.com/kubeboot/kubeboot/.github/workflows/release.yml@refs/tags/" + tag,
+		Issuer: "https://token.actions.githubusercontent.com",
+	}
+}
+
+// Sign adds checksums.txt.sigstore.json to assets: a bundle by ca over
+// assets' checksums.txt, as the release workflow's cosign makes it.
+func Sign(t testing.TB, ca *sigtest.CA, tag string, assets map[string][]byte) {
+	t.Helper()
+	sum := sha256.Sum256(assets["checksums.txt"])
+	assets["checksums.txt.sigstore.json"] = ca.Bundle(t, sum[:], ReleaseSigner(tag), sigtest.BundleOptions{})
+}
+
 // BuildKubeboot builds the installer for this machine with the given
 // version linked in and returns the binary's path in dir.
 func BuildKubeboot(t testing.TB, dir, version string) string {
@@ -105,6 +126,7 @@ func BuildKubeboot(t testing.TB, dir, version string) string {
 type Request struct {
 	Path          string
 	Authorization string
+	Range         string
 }
 
 // GitHub is a loopback server shaped like api.github.com plus github.com
@@ -120,6 +142,7 @@ type GitHub struct {
 	releases map[string]map[string][]byte // tag → asset name → content
 	latest   string
 	requests []Request
+	cuts     map[string]int // asset name → bytes to send before closing, once
 }
 
 // NewGitHub starts a server with no release; it stops with the test.
@@ -144,6 +167,18 @@ func (g *GitHub) AddRelease(tag string, assets map[string][]byte, latest bool) {
 	}
 }
 
+// Cut makes the next download of the asset name send the full
+// Content-Length, then only n bytes, then close the connection: a broken
+// download that the client must resume.
+func (g *GitHub) Cut(name string, n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cuts == nil {
+		g.cuts = map[string]int{}
+	}
+	g.cuts[name] = n
+}
+
 // Requests returns every request seen so far.
 func (g *GitHub) Requests() []Request {
 	g.mu.Lock()
@@ -156,7 +191,7 @@ const repoPath = "/repos/kubeboot/kubeboot/releases/"
 func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.requests = append(g.requests, Request{Path: r.URL.Path, Authorization: r.Header.Get("Authorization")})
+	g.requests = append(g.requests, Request{Path: r.URL.Path, Authorization: r.Header.Get("Authorization"), Range: r.Header.Get("Range")})
 	p := r.URL.Path
 	switch {
 	case p == repoPath+"latest":
@@ -171,7 +206,17 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Write(body)
+		if n, cut := g.cuts[name]; cut && r.Header.Get("Range") == "" {
+			delete(g.cuts, name)
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.Write(body[:min(n, len(body))])
+			w.(http.Flusher).Flush()
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(body))
 	default:
 		notFound(w)
 	}

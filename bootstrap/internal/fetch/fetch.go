@@ -115,14 +115,13 @@ type Sink interface {
 	Reset() error
 }
 
-// Options configure a Client. Zero durations get defaults; Retries is
-// taken as it is.
+// Options configure a Client. Zero values get the defaults.
 type Options struct {
 	// HTTPClient sends every request; it is copied, never changed, and its
 	// redirect policy is wrapped by the URL policy. Default NewHTTPClient().
 	HTTPClient *http.Client
 	// Retries is how many failed attempts in a row, without progress, are
-	// retried.
+	// retried. Default 4; negative means never retry.
 	Retries int
 	// Backoff is the first delay between attempts; it doubles up to 30 s.
 	// Default 500 ms.
@@ -165,7 +164,10 @@ func New(opts Options) *Client {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultMaxBytes
 	}
-	if opts.Retries < 0 {
+	switch {
+	case opts.Retries == 0:
+		opts.Retries = 4
+	case opts.Retries < 0:
 		opts.Retries = 0
 	}
 	if opts.Logf == nil {
@@ -215,6 +217,7 @@ func (c *Client) Small(ctx context.Context, rawURL string, limit int64) ([]byte,
 			return false, w.explain(err)
 		}
 		defer resp.Body.Close()
+		w.answeredBy(resp)
 		if resp.StatusCode != http.StatusOK {
 			return false, &HTTPError{URL: Redact(rawURL), StatusCode: resp.StatusCode}
 		}
@@ -268,6 +271,7 @@ func (c *Client) downloadOnce(ctx context.Context, w *watchdog, rawURL string, d
 		return w.explain(err)
 	}
 	defer resp.Body.Close()
+	w.answeredBy(resp)
 
 	switch resp.StatusCode {
 	case http.StatusOK:
@@ -359,7 +363,7 @@ func (c *Client) do(ctx context.Context, rawURL string, hdr http.Header) (*http.
 type watchdog struct {
 	timer *time.Timer
 	stall time.Duration
-	host  string
+	host  atomic.Value // string
 	fired atomic.Bool
 }
 
@@ -379,10 +383,18 @@ func (k *kickReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// answeredBy notes the host that answered (the last hop of a redirect), so
+// that a stall names the host that went silent.
+func (w *watchdog) answeredBy(resp *http.Response) {
+	if resp.Request != nil && resp.Request.URL != nil {
+		w.host.Store(resp.Request.URL.Host)
+	}
+}
+
 // explain turns the cancellation the watchdog caused into ErrStalled.
 func (w *watchdog) explain(err error) error {
 	if w.fired.Load() {
-		return fmt.Errorf("%w: no data from %s for %s", ErrStalled, w.host, w.stall)
+		return fmt.Errorf("%w: no data from %s for %s", ErrStalled, w.host.Load(), w.stall)
 	}
 	return err
 }
@@ -400,7 +412,8 @@ func (c *Client) retry(ctx context.Context, rawURL string, attempt func(context.
 	delay := c.opts.Backoff
 	for {
 		actx, cancel := context.WithCancel(ctx)
-		w := &watchdog{stall: c.opts.Stall, host: host}
+		w := &watchdog{stall: c.opts.Stall}
+		w.host.Store(host)
 		w.timer = time.AfterFunc(c.opts.Stall, func() { w.fired.Store(true); cancel() })
 		progressed, err := attempt(actx, w)
 		w.timer.Stop()

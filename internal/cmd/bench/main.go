@@ -3,8 +3,12 @@
 // sha256sum --check, chmod, mv) on the same loopback HTTPS mirror, in the
 // same run, alternating the two so that machine noise hits both alike.
 //
-//	go run ./internal/cmd/bench -kubectl PATH [-runs 9]
+//	go run ./internal/cmd/bench -kubectl PATH [-runs 9] [-baseline REV]
 //
+// With -baseline, the kubeboot of another git revision (the last release,
+// main before a change) is built too and measured in the same runs,
+// alternating with this one, so that a change is judged by ratios rather
+// than by figures from another day.
 // It reports the median wall-time ratio, kubeboot's peak RSS for a small and
 // a large kubectl (flat means constant memory), the no-op rerun time with
 // the number of binary bytes fetched, and the stripped installer size for
@@ -31,14 +35,15 @@ func main() {
 	kubectl := flag.String("kubectl", "", "a real kubectl to serve (about 60 MB)")
 	runs := flag.Int("runs", 9, "measured runs of each side")
 	budget := flag.Float64("budget", 8.75e6, "largest allowed stripped installer, in bytes (make passes SIZE_BUDGET)")
+	baseline := flag.String("baseline", "", "a git revision whose kubeboot is measured alternately with this one")
 	flag.Parse()
-	if err := run(*kubectl, *runs, *budget); err != nil {
+	if err := run(*kubectl, *runs, *budget, *baseline); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kubectlPath string, runs int, sizeBudget float64) error {
+func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) error {
 	if kubectlPath == "" {
 		return fmt.Errorf("-kubectl PATH is required (make bench passes the one scripts/k8s-tools.sh builds)")
 	}
@@ -57,7 +62,14 @@ func run(kubectlPath string, runs int, sizeBudget float64) error {
 		return fmt.Errorf("build kubeboot: %v\n%s", err, out)
 	}
 
-	m := mirror.Start(mirror.Options{})
+	baseBin := ""
+	if baselineRev != "" {
+		if baseBin, err = buildRevision(work, baselineRev); err != nil {
+			return err
+		}
+	}
+
+	m := mirror.Start(mirror.Options{Sign: true}) // signed as dl.k8s.io is: the bench pays for verification
 	defer m.Close()
 	m.SetMarker("stable", "v1.37.2\n")
 	m.AddKubectl("v1.37.2", runtime.GOOS, runtime.GOARCH, payload)
@@ -67,15 +79,23 @@ func run(kubectlPath string, runs int, sizeBudget float64) error {
 	if err := os.WriteFile(ca, m.CertPEM(), 0o644); err != nil {
 		return err
 	}
-	env := append(os.Environ(), "SSL_CERT_FILE="+ca, "KUBEBOOT_MIRROR="+m.URL())
+	root := filepath.Join(work, "trusted_root.json")
+	if err := os.WriteFile(root, m.TrustedRootJSON(), 0o644); err != nil {
+		return err
+	}
+	env := append(os.Environ(), "SSL_CERT_FILE="+ca, "KUBEBOOT_MIRROR="+m.URL(), "KUBEBOOT_SIGSTORE_TRUSTED_ROOT="+root)
 
 	kbDir := filepath.Join(work, "kubeboot-bin")
+	baseDir := filepath.Join(work, "baseline-bin")
 	pipeDir := filepath.Join(work, "pipeline")
-	for _, d := range []string{kbDir, pipeDir, filepath.Join(pipeDir, "bin")} {
+	for _, d := range []string{kbDir, baseDir, pipeDir, filepath.Join(pipeDir, "bin")} {
 		os.MkdirAll(d, 0o755)
 	}
 	kubeboot := func(args ...string) (time.Duration, int64, error) {
 		return timed(exec.Command(bin, append([]string{"install", "kubectl", "--dir", kbDir, "--quiet"}, args...)...), env, "")
+	}
+	baseline := func(args ...string) (time.Duration, int64, error) {
+		return timed(exec.Command(baseBin, append([]string{"install", "kubectl", "--dir", baseDir, "--quiet"}, args...)...), env, "")
 	}
 	// The seed page's Linux steps, with --cacert for the loopback mirror.
 	base := m.URL()
@@ -100,23 +120,33 @@ func run(kubectlPath string, runs int, sizeBudget float64) error {
 	if _, _, err := pipeline(); err != nil {
 		return err
 	}
-	var kb, pipe []time.Duration
-	var rssLarge int64
+	var kb, pipe, baseRuns []time.Duration
+	var rssLarge, rssBase int64
 	for i := 0; i < runs; i++ {
-		order := []bool{i%2 == 0, i%2 != 0}
-		for _, kubebootFirst := range order {
-			if kubebootFirst {
+		order := []int{0, 1, 2}
+		if i%2 == 1 {
+			order = []int{2, 1, 0}
+		}
+		for _, side := range order {
+			switch {
+			case side == 0:
 				d, rss, err := kubeboot("--force")
 				if err != nil {
 					return err
 				}
 				kb, rssLarge = append(kb, d), max(rssLarge, rss)
-			} else {
+			case side == 1:
 				d, _, err := pipeline()
 				if err != nil {
 					return err
 				}
 				pipe = append(pipe, d)
+			case baseBin != "":
+				d, rss, err := baseline("--force")
+				if err != nil {
+					return err
+				}
+				baseRuns, rssBase = append(baseRuns, d), max(rssBase, rss)
 			}
 		}
 	}
@@ -126,14 +156,26 @@ func run(kubectlPath string, runs int, sizeBudget float64) error {
 	}
 
 	// No-op reruns: the target is current, so no binary bytes may move.
+	if baseBin != "" {
+		if _, _, err := baseline(); err != nil {
+			return err
+		}
+	}
 	before := binaryRequests(m)
-	var noop []time.Duration
+	var noop, noopBase []time.Duration
 	for i := 0; i < runs; i++ {
 		d, _, err := kubeboot()
 		if err != nil {
 			return err
 		}
 		noop = append(noop, d)
+		if baseBin != "" {
+			d, _, err := baseline()
+			if err != nil {
+				return err
+			}
+			noopBase = append(noopBase, d)
+		}
 	}
 	noopFetches := binaryRequests(m) - before
 
@@ -171,6 +213,11 @@ func run(kubectlPath string, runs int, sizeBudget float64) error {
 		float64(rssLarge)/1e6, float64(len(payload))/1e6, float64(rssSmall)/1e6, float64(len(small))/1e6)
 	fmt.Printf("no-op rerun, median         %v (%d binary requests in %d reruns); %v with an empty digest cache (rehash)\n\n",
 		median(noop).Round(time.Millisecond/10), noopFetches, runs, median(noopCold).Round(time.Millisecond/10))
+	if baseBin != "" {
+		fmt.Printf("baseline %-18s install median %v (this one %.2fx), peak RSS %.1f MB, no-op median %v (this one %.2fx)\n\n",
+			baselineRev, median(baseRuns).Round(time.Millisecond), float64(median(kb))/float64(median(baseRuns)), float64(rssBase)/1e6,
+			median(noopBase).Round(time.Millisecond/10), float64(median(noop))/float64(median(noopBase)))
+	}
 
 	fmt.Println("stripped installer size (go build -trimpath -ldflags '-s -w', CGO_ENABLED=0)")
 	over := false
@@ -195,6 +242,23 @@ func run(kubectlPath string, runs int, sizeBudget float64) error {
 		return fmt.Errorf("an installer exceeds %.1f MB", sizeBudget/1e6)
 	}
 	return nil
+}
+
+// buildRevision builds the installer of a git revision into work, from a
+// temporary worktree, and returns its path.
+func buildRevision(work, rev string) (string, error) {
+	tree := filepath.Join(work, "baseline-src")
+	if out, err := exec.Command("git", "worktree", "add", "--detach", tree, rev).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("check out %s: %v\n%s", rev, err, out)
+	}
+	defer exec.Command("git", "worktree", "remove", "--force", tree).Run()
+	bin := filepath.Join(work, "kubeboot-baseline")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "./installers/kubeboot")
+	cmd.Dir = tree
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build %s: %v\n%s", rev, err, out)
+	}
+	return bin, nil
 }
 
 // timed runs cmd and returns its wall time and peak RSS in bytes. The RSS
