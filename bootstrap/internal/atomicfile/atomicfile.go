@@ -70,9 +70,7 @@ func Write(path string, data []byte, opts Options) (err error) {
 	}
 	if opts.KeepOwnerFrom != "" {
 		if fi, err := os.Stat(opts.KeepOwnerFrom); err == nil {
-			if fi.Mode().IsRegular() {
-				perm = fi.Mode().Perm()
-			}
+			perm = keptMode(fi, perm)
 			if err := chownLike(f, fi); err != nil {
 				return err
 			}

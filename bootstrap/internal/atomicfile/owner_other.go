@@ -12,3 +12,7 @@ import (
 func chownLike(*os.File, fs.FileInfo) error { return nil }
 
 func chownPathLike(string, fs.FileInfo) error { return nil }
+
+// keptMode keeps perm: on Windows the mode is only the read-only attribute,
+// which would stop the next rename over the file.
+func keptMode(_ fs.FileInfo, perm os.FileMode) os.FileMode { return perm }

@@ -53,3 +53,12 @@ func owner(fi fs.FileInfo) (uid, gid int, ok bool) {
 	}
 	return int(st.Uid), int(st.Gid), true
 }
+
+// keptMode is the permission bits of fi when it is a regular file, else
+// perm.
+func keptMode(fi fs.FileInfo, perm os.FileMode) os.FileMode {
+	if fi.Mode().IsRegular() {
+		return fi.Mode().Perm()
+	}
+	return perm
+}
