@@ -246,6 +246,7 @@ func (a *app) doctorKubeconfig(ctx context.Context, kubectlVersion string, add f
 	}
 	add(check{Name: "access", OK: true, Detail: detail})
 	if sk := r.Skew; sk != nil {
+		skewFix(sk)
 		add(check{Name: "skew", OK: sk.Level != verify.SkewWarn, Detail: sk.Message, Fix: sk.Fix})
 	}
 }

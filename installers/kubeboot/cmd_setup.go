@@ -29,7 +29,11 @@ type SetupOptions struct {
 	Mirror     string
 	OnConflict string
 	Verbose    bool
-	signature  *signatureFlags
+	// NoVerify imports without checking first that the credentials work.
+	NoVerify bool
+	// RequestTimeout bounds the access check, as kubectl's flag.
+	RequestTimeout string
+	signature      *signatureFlags
 	// versionSet is true when --version was given: it then always wins.
 	versionSet bool
 }
@@ -47,6 +51,13 @@ type setupPlan struct {
 	manager    *pkgmgr.Action
 	dir        string // install folder when not kept
 	importPlan *kubeconfig.ImportResult
+	// access is the check of the incoming context against its cluster,
+	// from the incoming file alone, before anything is written; accessErr
+	// the reason it could not be shown to work (never a rejection, which
+	// stops setup). Both nil under --no-verify.
+	access    *verify.Report
+	accessErr error
+	noVerify  bool
 }
 
 // setupResult is the JSON output of setup.
@@ -99,6 +110,8 @@ func NewCmdSetup(a *app) *cobra.Command {
 	f.StringVar(&o.Mirror, "mirror", "", "base URL of a dl.k8s.io mirror (default $KUBEBOOT_MIRROR or https://dl.k8s.io)")
 	f.Var(enumFlag(&o.OnConflict, "fail", conflictPolicies...), "on-conflict", "when a kubeconfig name is taken by a different entry: fail, rename or replace")
 	f.BoolVar(&o.Verbose, "verbose", false, "print retries and decisions")
+	f.BoolVar(&o.NoVerify, "no-verify", false, "import without checking first that the credentials work")
+	f.StringVar(&o.RequestTimeout, "request-timeout", "30s", "time allowed for the access check (0: no limit), as kubectl's flag")
 	addOutputFlags(cmd, &o.output)
 	_ = cmd.RegisterFlagCompletionFunc("version", fixedValues(versionChannels...))
 	_ = cmd.RegisterFlagCompletionFunc("on-conflict", fixedValues(conflictPolicies...))
@@ -121,6 +134,10 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 	if err != nil {
 		return usageErrorf("--on-conflict %q: use fail, rename or replace", o.OnConflict)
 	}
+	total, err := parseRequestTimeout(o.RequestTimeout)
+	if err != nil {
+		return err
+	}
 	client, err := a.newClient(o.Mirror, o.Verbose, o.signature)
 	if err != nil {
 		return err
@@ -142,7 +159,7 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 	// As for install: a version, folder or mirror the user names is only
 	// honoured by the direct download, so it rules out a package manager.
 	pinned := o.versionSet || o.Dir != "" || o.Mirror != "" || h.Getenv("KUBEBOOT_MIRROR") != ""
-	plan, err := a.planSetup(ctx, client, o, pinned, importOpts)
+	plan, err := a.planSetup(ctx, client, o, pinned, importOpts, total)
 	if err != nil {
 		return err
 	}
@@ -207,21 +224,38 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 			return detail, nil
 		}},
 		{"verify access", func() (string, error) {
-			locs, err := h.kubeconfigLocations(a.kubeconfig)
-			if err != nil {
-				return "", err
+			switch {
+			case plan.noVerify:
+				return "access not checked (--no-verify)", nil
+			case plan.accessErr != nil && errors.Is(plan.accessErr, verify.ErrUnreachable):
+				msg, _ := explain(plan.accessErr)
+				return "access could not be checked, the cluster did not answer (offline?): " + msg + "; check later with: kubeboot verify", nil
+			}
+			r := plan.access
+			if r == nil || plan.accessErr != nil {
+				// The check before the import failed for another reason
+				// than the network: check the merged result, which says why.
+				locs, err := h.kubeconfigLocations(a.kubeconfig)
+				if err != nil {
+					return "", err
+				}
+				if r, err = verify.Verify(ctx, verify.Options{
+					Kubeconfig: locs.Files, Context: res.Kubeconfig.Context,
+					ExecStderr: h.Stderr, TotalTimeout: total,
+				}); err != nil {
+					return "", err
+				}
 			}
 			kubectlVersion := plan.version
 			if m := res.KubectlManager; m != nil {
 				kubectlVersion = m.Version
 			}
-			r, err := verify.Verify(ctx, verify.Options{
-				Kubeconfig: locs.Files, Context: res.Kubeconfig.Context,
-				KubectlVersion: kubectlVersion, ExecStderr: h.Stderr,
-			})
-			if err != nil {
-				return "", err
+			if kubectlVersion != "" {
+				sk := verify.Skew(kubectlVersion, r.ServerVersion)
+				skewFix(&sk)
+				r.Skew = &sk
 			}
+			r.Context = res.Kubeconfig.Context
 			res.Access = r
 			who := r.User
 			if r.Identity != nil {
@@ -296,12 +330,18 @@ func (a *app) printSetupSummary(w io.Writer, res *setupResult) {
 // kubectl is one doctor calls supported (verify.Skew: the same minor is
 // always within kubectl's ±1 policy); else, when the cluster cannot be
 // asked, stable.
-func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupOptions, pinned bool, importOpts kubeconfig.ImportOptions) (*setupPlan, error) {
+func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupOptions, pinned bool, importOpts kubeconfig.ImportOptions, total time.Duration) (*setupPlan, error) {
 	dry := importOpts
 	dry.DryRun = true
 	imp, err := kubeconfig.Import(ctx, dry)
 	if err != nil {
 		return nil, err
+	}
+	p := &setupPlan{dir: o.Dir, importPlan: imp, noVerify: o.NoVerify}
+	if !o.NoVerify {
+		if err := a.checkIncoming(ctx, p, total); err != nil {
+			return nil, err
+		}
 	}
 	if !pinned {
 		// A kubectl that a package manager owns is upgraded through it, as
@@ -311,13 +351,24 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupO
 			return nil, err
 		}
 		if action.Method != pkgmgr.MethodDirect {
-			return &setupPlan{manager: &action, importPlan: imp}, nil
+			p.manager = &action
+			return p, nil
 		}
 	}
 	spec, from := o.Version, ""
 	if spec == "" || spec == "cluster" {
-		// The context as named in the incoming file, before any rename.
-		cluster, err := a.clusterVersionSpec(ctx, imp.Source, a.context, clusterProbeTimeout)
+		// The server version the access check saw, else ask for it: the
+		// context as named in the incoming file, before any rename.
+		var cluster string
+		var err error
+		switch {
+		case p.access != nil && p.accessErr == nil:
+			cluster, err = verify.MinorSpec(p.access.ServerVersion)
+		case p.accessErr != nil:
+			err = p.accessErr
+		default:
+			cluster, err = a.clusterVersionSpec(ctx, imp.Source, a.context, clusterProbeTimeout)
+		}
 		switch {
 		case errors.Is(context.Cause(ctx), errInterrupted):
 			return nil, errInterrupted
@@ -337,7 +388,7 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupO
 	if err != nil {
 		return nil, err
 	}
-	p := &setupPlan{version: bootstrap.Tag(v), versionFrom: from, dir: o.Dir, importPlan: imp}
+	p.version, p.versionFrom = bootstrap.Tag(v), from
 	if o.Dir == "" {
 		env := a.host.env()
 		if onPath := env.KubectlsOnPath(); len(onPath) > 0 {
@@ -379,8 +430,59 @@ func printPlan(w io.Writer, p *setupPlan) {
 	default:
 		fmt.Fprintf(w, "  2. leave %s as it is: it already holds %s\n", ip.File, ip.Source)
 	}
-	fmt.Fprintln(w, "  3. check that the credentials work against the cluster")
+	switch {
+	case p.noVerify:
+		fmt.Fprintln(w, "  3. skip the access check (--no-verify)")
+	case p.access != nil && p.accessErr == nil:
+		who := p.access.User
+		if p.access.Identity != nil {
+			who = p.access.Identity.Username
+		}
+		fmt.Fprintf(w, "  3. report access: checked before any change, the credentials work (authenticated as %s on %s)\n", who, p.access.Server)
+	case errors.Is(p.accessErr, verify.ErrUnreachable):
+		fmt.Fprintln(w, "  3. access could not be checked (the cluster did not answer); the kubeconfig is imported anyway")
+	default:
+		fmt.Fprintln(w, "  3. check that the credentials work against the cluster")
+	}
+	for _, o := range ip.OtherDownloads {
+		fmt.Fprintf(w, "  (not imported, older: %s)\n", o)
+	}
 }
+
+// checkIncoming verifies the incoming context from the incoming file alone,
+// before anything is written. Rejected credentials stop setup: nothing is
+// installed or written. Any other failure (an unreachable cluster: the
+// user may be offline) is kept in the plan and the import goes on.
+func (a *app) checkIncoming(ctx context.Context, p *setupPlan, total time.Duration) error {
+	ip := p.importPlan
+	r, err := verify.Verify(ctx, verify.Options{
+		Kubeconfig: []string{ip.Source}, Context: ip.SourceContext,
+		ExecStderr: a.host.Stderr, TotalTimeout: total,
+	})
+	if errors.Is(context.Cause(ctx), errInterrupted) {
+		return errInterrupted
+	}
+	if errors.Is(err, verify.ErrUnauthorized) {
+		return &rejectedError{source: ip.Source, err: err}
+	}
+	p.access, p.accessErr = r, err
+	return nil
+}
+
+// rejectedError: the incoming kubeconfig's credentials were refused, so
+// setup wrote nothing. It matches verify.ErrUnauthorized (exit 4).
+type rejectedError struct {
+	source string
+	err    error
+}
+
+func (e *rejectedError) Error() string {
+	problem, _, _ := verify.Advice(e.err)
+	return problem + "; nothing was installed or written: the token in " + e.source +
+		" was revoked or mistyped. Download a new kubeconfig from the API Access page, " + kubeconfig.APIAccessURL + ", and run setup with it"
+}
+
+func (e *rejectedError) Unwrap() error { return e.err }
 
 func stepFailed(s stream, name string, kept []setupStep) {
 	fmt.Fprintf(s.w, "%s %s failed\n", s.mark(false), name)

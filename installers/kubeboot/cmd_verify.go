@@ -25,6 +25,8 @@ type VerifyOptions struct {
 	output    outputOptions
 	Namespace string
 	Verbose   bool
+	// RequestTimeout bounds all the checks together, as kubectl's flag.
+	RequestTimeout string
 }
 
 // NewCmdVerify is `kubeboot verify`.
@@ -42,12 +44,17 @@ func NewCmdVerify(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&o.Namespace, "namespace", "n", "", "namespace to check (default the context's, else \"default\")")
 	cmd.Flags().BoolVar(&o.Verbose, "verbose", false, "print each request")
+	cmd.Flags().StringVar(&o.RequestTimeout, "request-timeout", "30s", "time allowed for all the checks together (0: no limit), as kubectl's flag")
 	addOutputFlags(cmd, &o.output)
 	return cmd
 }
 
 func verifyRun(ctx context.Context, o *VerifyOptions) error {
 	a, h := o.app, o.app.host
+	total, err := parseRequestTimeout(o.RequestTimeout)
+	if err != nil {
+		return err
+	}
 	locs, err := h.kubeconfigLocations(a.kubeconfig)
 	if err != nil {
 		return err
@@ -55,7 +62,7 @@ func verifyRun(ctx context.Context, o *VerifyOptions) error {
 	kubectlPath, kubectlVersion := a.findKubectl(ctx)
 	opts := verify.Options{
 		Kubeconfig: locs.Files, Context: a.context, Namespace: o.Namespace,
-		ExecStderr: h.Stderr,
+		ExecStderr: h.Stderr, TotalTimeout: total,
 	}
 	if o.Verbose {
 		opts.Logf = a.logf
@@ -68,6 +75,7 @@ func verifyRun(ctx context.Context, o *VerifyOptions) error {
 	if kubectlPath != "" && kubectlVersion == "" {
 		skew.Message = "the kubectl on PATH did not report its version (kubectl version --client -o json)"
 	}
+	skewFix(&skew)
 	r.Skew = &skew
 	if o.output.JSON() {
 		return writeJSON(h.Stdout, verifyOutput{r, kubectlPath})
@@ -95,6 +103,7 @@ func (a *app) printReport(r *verify.Report, kubectlPath string) {
 	default:
 		fmt.Fprintf(w, "secrets    cannot list secrets in namespace %s\n", r.Namespace)
 		fmt.Fprintf(w, "           %s\n", s.Explanation)
+		fmt.Fprintf(w, "           (another namespace: --namespace NAME)\n")
 		if len(s.Can) == 0 {
 			fmt.Fprintf(w, "           RBAC grants this user nothing in namespace %s\n", r.Namespace)
 		} else {
