@@ -377,7 +377,7 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupO
 		case o.Version == "cluster":
 			return nil, fmt.Errorf("ask the cluster its version (--version cluster): %w", err)
 		default:
-			spec, from = "stable", "stable: the cluster did not answer /version"
+			spec, from = "stable", "stable: could not ask the cluster its version"
 			if o.Verbose {
 				msg, _ := explain(err)
 				a.logf("cannot ask the cluster its version: %s", msg)

@@ -132,7 +132,7 @@ func TestSetupVerifyOutcomes(t *testing.T) {
 
 	// --no-verify imports it anyway.
 	r = e.run("setup", revoked, "--dir", bin, "--yes", "--on-conflict", "rename", "--no-verify")
-	if r.code != 0 || !strings.Contains(r.stdout, "access not checked (--no-verify)") {
+	if r.code != 0 || !strings.Contains(r.stderr, "access not checked (--no-verify)") {
 		t.Fatalf("--no-verify: %+v", r)
 	}
 
@@ -149,7 +149,7 @@ func TestSetupVerifyOutcomes(t *testing.T) {
 	doc = strings.ReplaceAll(doc, "coreweave", "offline")
 	os.WriteFile(offline, []byte(doc), 0o600)
 	r = e.run("setup", offline, "--dir", bin, "--yes", "--context", "offline")
-	if r.code != 0 || !strings.Contains(r.stdout, "access could not be checked") || !strings.Contains(r.stdout, "current context offline") {
+	if r.code != 0 || !strings.Contains(r.stderr, "access could not be checked") || !strings.Contains(r.stderr, "current context offline") {
 		t.Fatalf("offline: %+v", r)
 	}
 }

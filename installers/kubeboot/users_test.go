@@ -457,7 +457,7 @@ func TestSetupDefaultVersion(t *testing.T) {
 	dead := writeKubeconfig(t, filepath.Join(t.TempDir(), "cw-kubeconfig"), "https://127.0.0.1:1", nil, "x")
 	other := t.TempDir()
 	r = e.run("setup", dead, "--dir", other, "-y", "--kubeconfig", filepath.Join(t.TempDir(), "config"))
-	if !strings.Contains(r.stderr, "install kubectl v1.37.2 into "+other) || !strings.Contains(r.stderr, "stable: the cluster did not answer") {
+	if !strings.Contains(r.stderr, "install kubectl v1.37.2 into "+other) || !strings.Contains(r.stderr, "stable: could not ask the cluster its version") {
 		t.Errorf("unreachable cluster: %+v", r)
 	}
 }
