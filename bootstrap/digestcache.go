@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fileid"
 )
 
 // digestCache remembers the SHA-256 of files this package installed, keyed
@@ -104,7 +105,7 @@ func (c *digestCache) lookup(file string) (string, bool) {
 // the temp file described by tmp: only if path still is that file.
 func (c *digestCache) storeInstalled(path string, tmp os.FileInfo, sha string) {
 	fi, err := os.Stat(path)
-	if err != nil || tmp == nil || !sameFile(fi, tmp) {
+	if err != nil || tmp == nil || !os.SameFile(fi, tmp) {
 		return
 	}
 	if id, ok := identityOf(fi); ok {
@@ -145,4 +146,19 @@ func (c *digestCache) load() map[string]cacheEntry {
 		_ = json.Unmarshal(b, &m)
 	}
 	return m
+}
+
+// identityOf is the cache key of a file's content version (fileid), only
+// where IDs are trusted: Windows lets any program set a file's times back,
+// so nothing short of rehashing proves a kubectl unchanged there, and the
+// cache stays unused.
+func identityOf(fi os.FileInfo) (string, bool) {
+	if !fileid.Trusted {
+		return "", false
+	}
+	id, ok := fileid.Of(fi)
+	if !ok {
+		return "", false
+	}
+	return id.String(), true
 }

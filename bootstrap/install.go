@@ -281,3 +281,37 @@ func (c *Client) downloadInto(ctx context.Context, folder *exeinstall.Folder, sr
 	c.digests.storeInstalled(res.Path, info, res.SHA256)
 	return n, nil
 }
+
+// InstallDirLock is a folder's install lock (InstallLockName), the one
+// Install holds from its sweep of leftovers to its rename. Code that
+// changes a folder Install writes to (the kubectl store removing a version)
+// holds it too, so that it never races an install.
+type InstallDirLock struct{ f *exeinstall.Folder }
+
+// LockInstallDir takes dir's install lock, waiting (and saying so through
+// logf, which may be nil) while another run holds it, until ctx is done.
+// dir must exist. Release it with Unlock.
+func LockInstallDir(ctx context.Context, dir string, logf func(string, ...any)) (*InstallDirLock, error) {
+	f, err := exeinstall.Lock(ctx, dir, logf)
+	if err != nil {
+		return nil, err
+	}
+	return &InstallDirLock{f}, nil
+}
+
+// Sweep removes what interrupted installs left in the folder for p's
+// kubectl (temp files, and on Windows moved-aside copies no longer running).
+func (l *InstallDirLock) Sweep(p Platform) { l.f.Sweep(p.Executable()) }
+
+// RemoveLockFile removes the lock file while the lock is held, for a
+// caller about to remove the folder. Runs waiting on the lock then start
+// over on the folder as they find it. On Windows it fails while another
+// run has the file open; the file then stays.
+func (l *InstallDirLock) RemoveLockFile() error { return l.f.Remove() }
+
+// Unlock releases the lock. It is safe on a nil lock.
+func (l *InstallDirLock) Unlock() {
+	if l != nil {
+		l.f.Unlock()
+	}
+}

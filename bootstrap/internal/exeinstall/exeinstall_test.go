@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -149,5 +150,49 @@ func TestCommitAndDiscard(t *testing.T) {
 	names, _ := os.ReadDir(dir)
 	if len(names) != 2 { // tool and the lock
 		t.Errorf("folder holds %v", names)
+	}
+}
+
+// A holder may remove the lock file (the store does, with the folder): a
+// run that waited on the removed file must not then think it holds the
+// folder while a newcomer holds the new lock file.
+func TestLockSurvivesRemovalOfTheLockFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows refuses to remove a file another handle has open")
+	}
+	dir := testutil.TempDir(t)
+	ctx := context.Background()
+	a, err := Lock(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan *Folder)
+	go func() {
+		b, err := Lock(ctx, dir, nil)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- b
+	}()
+	time.Sleep(50 * time.Millisecond) // b waits on a's file
+	if err := a.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	c := TryLock(dir, nil) // a newcomer creates and locks a new file
+	if c == nil {
+		t.Fatal("a newcomer could not lock the new lock file")
+	}
+	a.Unlock()
+	select {
+	case <-got:
+		t.Fatal("the waiter took the folder while the newcomer held it")
+	case <-time.After(200 * time.Millisecond):
+	}
+	c.Unlock()
+	select {
+	case b := <-got:
+		b.Unlock()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiter never got the folder")
 	}
 }
