@@ -151,6 +151,10 @@ func (s *Store) installOnce(ctx context.Context, tag, dir string) (*Entry, error
 		return nil, err
 	}
 	defer lock.Unlock()
+	// A run that waited for another's install finds its receipt written.
+	if e, ok := s.load(tag, s.p); ok && e.Intact && e.Receipt.SHA256 == res.SHA256 && !res.Changed {
+		return e, nil
+	}
 	sum, id, err := hashFile(res.Path)
 	if err != nil {
 		return nil, fmt.Errorf("read the installed kubectl: %w", err)
@@ -207,7 +211,8 @@ func hashFile(path string) (string, fileid.ID, error) {
 // offline reports whether err means the network failed (no answer, a
 // stall, a 5xx after the client's retries), so that a stored kubectl may
 // answer instead. A verification failure, a version the mirror does not
-// have, a bad spec, a local disk error or the caller's cancellation is not.
+// have, a bad spec, a local disk error or the caller's cancellation (ctx
+// done) is not.
 func offline(ctx context.Context, err error) bool {
 	if err == nil || ctx.Err() != nil {
 		return false
@@ -216,8 +221,7 @@ func offline(ctx context.Context, err error) bool {
 	switch {
 	case errors.Is(err, bootstrap.ErrVerification), errors.Is(err, fs.ErrNotExist),
 		errors.Is(err, bootstrap.ErrInvalidVersionSpec), errors.Is(err, bootstrap.ErrNoMatchingVersion),
-		errors.Is(err, bootstrap.ErrUnsupportedPlatform), errors.As(err, &se),
-		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		errors.Is(err, bootstrap.ErrUnsupportedPlatform), errors.As(err, &se):
 		return false
 	}
 	var pe *fs.PathError

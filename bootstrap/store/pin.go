@@ -347,7 +347,7 @@ type tomlStmt struct {
 
 // splitTOML cuts a TOML document into statements: a statement ends at a
 // newline outside strings and brackets, so multi-line arrays and
-// multi-line strings ("""...""", ”'...”') stay whole. Comments are
+// multi-line strings (triple-quoted, basic or literal) stay whole. Comments are
 // dropped. An unterminated string or bracket is an error at its line.
 func splitTOML(data string) ([]tomlStmt, error) {
 	var out []tomlStmt

@@ -463,3 +463,43 @@ func TestEnsureStoredExactIsFast(t *testing.T) {
 		t.Errorf("%s per call, more than %s", per, limit)
 	}
 }
+
+// Credentials in the mirror URL reach no receipt, log line or error, online
+// or offline.
+func TestMirrorCredentialsNeverShow(t *testing.T) {
+	const secret = "s3cr3t-pa55"
+	f := newFixture(t)
+	u := strings.Replace(f.m.URL(), "https://", "https://kube:"+secret+"@", 1)
+	c, err := bootstrap.New(bootstrap.Options{BaseURL: u, HTTPClient: f.m.Client(), NoDigestCache: true, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	s, _ := New(Options{Dir: f.dir, Client: c, Logf: func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }})
+	ctx := context.Background()
+	e, err := s.Ensure(ctx, "1.36")
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipt, _ := os.ReadFile(filepath.Join(filepath.Dir(e.Path), ReceiptName))
+	out = append(out, string(receipt), e.Receipt.URL)
+	f.m.Close()
+	if _, err := s.Ensure(ctx, "1.36"); err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range []string{"v1.35.0", "1.35", ">=1.38"} {
+		if _, err := s.Ensure(ctx, spec); err == nil {
+			t.Errorf("offline %s with nothing stored worked", spec)
+		} else {
+			out = append(out, err.Error())
+		}
+	}
+	if !strings.Contains(strings.Join(out, "\n"), "not in the store") {
+		t.Errorf("the failures were not seen: %q", out)
+	}
+	for _, o := range out {
+		if strings.Contains(o, secret) {
+			t.Errorf("the mirror password shows: %s", o)
+		}
+	}
+}
