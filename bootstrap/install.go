@@ -303,11 +303,12 @@ func LockInstallDir(ctx context.Context, dir string, logf func(string, ...any)) 
 // kubectl (temp files, and on Windows moved-aside copies no longer running).
 func (l *InstallDirLock) Sweep(p Platform) { l.f.Sweep(p.Executable()) }
 
-// RemoveLockFile removes the lock file while the lock is held, for a
-// caller about to remove the folder. Runs waiting on the lock then start
-// over on the folder as they find it. On Windows it fails while another
-// run has the file open; the file then stays.
-func (l *InstallDirLock) RemoveLockFile() error { return l.f.Remove() }
+// UnlockAndRemove releases the lock and removes the lock file, for a
+// caller about to remove the folder, and reports whether the file is gone.
+// Runs waiting on the lock then start over on the folder as they find it;
+// on Windows, where an open file cannot be deleted, the file stays while
+// another run has it open.
+func (l *InstallDirLock) UnlockAndRemove() bool { return l.f.UnlockAndRemove() }
 
 // Unlock releases the lock. It is safe on a nil lock.
 func (l *InstallDirLock) Unlock() {

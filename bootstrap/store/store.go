@@ -453,9 +453,7 @@ func (s *Store) remove(ctx context.Context, e *Entry) error {
 		return fmt.Errorf("remove kubectl %s: %w", e.Version, err)
 	}
 	lock.Sweep(e.Platform)
-	lockGone := lock.RemoveLockFile() == nil
-	lock.Unlock()
-	if lockGone {
+	if lock.UnlockAndRemove() {
 		os.Remove(dir)               // only if empty: files the store did not make stay
 		os.Remove(filepath.Dir(dir)) // the version folder, if no other platform is in it
 	}

@@ -459,7 +459,11 @@ func TestEnsureStoredExactIsFast(t *testing.T) {
 	}
 	per := time.Duration(res.NsPerOp())
 	t.Logf("Ensure of a stored exact version: %s per call, %.0f requests", per, res.Extra["requests"])
-	if limit := time.Millisecond; per > limit && !testing.Short() {
+	limit := time.Millisecond
+	if testutil.UnderWine() {
+		limit = 5 * time.Millisecond // every system call goes through Wine's server
+	}
+	if per > limit && !testing.Short() {
 		t.Errorf("%s per call, more than %s", per, limit)
 	}
 }

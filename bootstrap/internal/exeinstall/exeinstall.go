@@ -106,10 +106,17 @@ func (d *Folder) current() bool {
 	return err == nil && os.SameFile(held, now)
 }
 
-// Remove removes the lock file while d holds it, for a caller about to
-// remove the folder itself. Runs waiting on it start over (see Lock). It
-// fails on Windows while another run has the file open, which then stays.
-func (d *Folder) Remove() error { return os.Remove(filepath.Join(d.dir, LockName)) }
+// testHookLockRemoved, when set by a test, runs on Unix between the
+// removal of a held lock file and its release.
+var testHookLockRemoved func()
+
+// UnlockAndRemove releases the folder and removes its lock file, for a
+// caller about to remove the folder itself, and reports whether the file
+// is gone. On Unix the file is removed while still held, and runs waiting
+// on it start over (see Lock). Windows refuses to delete a file another
+// handle has open, so there it is removed after the release, which fails,
+// leaving the file, exactly when another run has it open.
+func (d *Folder) UnlockAndRemove() bool { return unlockAndRemove(d, filepath.Join(d.dir, LockName)) }
 
 func lock(dir string, logf func(string, ...any), try bool) (d *Folder, busy bool, err error) {
 	if logf == nil {

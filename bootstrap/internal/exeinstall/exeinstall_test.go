@@ -175,14 +175,16 @@ func TestLockSurvivesRemovalOfTheLockFile(t *testing.T) {
 		got <- b
 	}()
 	time.Sleep(50 * time.Millisecond) // b waits on a's file
-	if err := a.Remove(); err != nil {
-		t.Fatal(err)
+	// A newcomer arrives the moment a removed the file it held.
+	var c *Folder
+	testHookLockRemoved = func() { c = TryLock(dir, nil) }
+	defer func() { testHookLockRemoved = nil }()
+	if !a.UnlockAndRemove() {
+		t.Fatal("the lock file stays")
 	}
-	c := TryLock(dir, nil) // a newcomer creates and locks a new file
 	if c == nil {
 		t.Fatal("a newcomer could not lock the new lock file")
 	}
-	a.Unlock()
 	select {
 	case <-got:
 		t.Fatal("the waiter took the folder while the newcomer held it")
