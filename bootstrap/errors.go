@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/verifyerr"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
 )
 
@@ -12,7 +13,7 @@ var (
 	// ErrVerification is matched by every error that means "what the mirror
 	// served cannot be trusted": a checksum mismatch, a malformed release
 	// marker or a malformed digest file.
-	ErrVerification = errors.New("verification failed")
+	ErrVerification = verifyerr.ErrVerification
 
 	// ErrChecksumMismatch means a download's SHA-256 differs from the
 	// published digest. The error is a *ChecksumError.

@@ -53,6 +53,9 @@ type InstallResult struct {
 	// digest was not on the mirror yet (a release marker that runs ahead of
 	// the CDN), so that the newest earlier patch was installed instead.
 	FallbackFrom string `json:"fallbackFrom,omitempty"`
+	// Signature says whether kubectl's Sigstore signature was verified, and
+	// whose it is; nil when verification is off.
+	Signature *SignatureResult `json:"signature,omitempty"`
 	// LeftAlone is the package-managed kubectl in the default folder that
 	// Install did not replace, installing into UserInstallDir() instead.
 	LeftAlone *pkgmgr.Ownership `json:"leftAlone,omitempty"`
@@ -126,6 +129,7 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 	}
 	inst := &installation{c: c, req: req, p: p, dir: dir, user: user, current: current}
 	candidates := append([]*version.Version{v}, fallbacks(spec, v)...)
+	var first error // what the version the spec resolved to failed with
 	for i := 0; ; i++ {
 		res, err := inst.run(ctx, Tag(candidates[i]))
 		var up *unpublished
@@ -135,8 +139,13 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 			}
 			return res, err
 		}
+		if first == nil {
+			first = up.err
+		}
 		if i+1 == len(candidates) {
-			return nil, up.err
+			// No earlier patch is published either: report the version
+			// the spec named, not the last one tried.
+			return nil, first
 		}
 		c.opts.Logf("kubectl %s is not published at %s yet (%v); trying %s", Tag(candidates[i]), c.shown, up.err, Tag(candidates[i+1]))
 	}
@@ -170,6 +179,9 @@ func (in *installation) run(ctx context.Context, tag string) (*InstallResult, er
 		Platform: p,
 	}
 	src := c.kubectlURL(c.baseURL, tag, p)
+	sigCtx, cancelSig := context.WithCancel(ctx)
+	defer cancelSig()
+	sigFiles := c.startSignatureFetch(sigCtx, src)
 	want, err := c.fetchDigest(ctx, src+".sha256", p.Executable())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &unpublished{fmt.Errorf("kubectl %s is not published for %s at %s: %w", tag, p, c.shown, err)}
@@ -178,6 +190,17 @@ func (in *installation) run(ctx context.Context, tag string) (*InstallResult, er
 		return nil, fmt.Errorf("read the published checksum of kubectl %s: %w", tag, err)
 	}
 	res.SHA256 = want
+	// The published digest is trusted only once the signature vouches for
+	// it: a swapped kubectl with a matching .sha256 stops here, before a
+	// byte of it is downloaded.
+	if res.Signature, err = c.verifySignature(sigFiles, tag, res.URL, want); err != nil {
+		if errors.Is(err, ErrSignatureMissing) {
+			// A CDN edge that lags behind a release lacks the signature
+			// too: a marker may fall back, an exact version fails.
+			return nil, &unpublished{err}
+		}
+		return nil, err
+	}
 
 	if in.currentSum() == want {
 		if f := exeinstall.TryLock(in.dir, c.opts.Logf); f != nil {

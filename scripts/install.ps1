@@ -5,7 +5,12 @@
 #
 # It downloads this machine's zip and checksums.txt, refuses to go on unless
 # the zip's SHA-256 matches its line in checksums.txt, and puts the single
-# kubeboot.exe in a per-user folder. Environment, as for install.sh:
+# kubeboot.exe in a per-user folder. When cosign is installed it first
+# verifies checksums.txt.sigstore.json, the keyless signature of
+# checksums.txt made by the release workflow, and refuses on failure; the
+# tag is exact with KUBEBOOT_VERSION, any v* tag of that workflow otherwise.
+# Without cosign it says that only the checksum was checked. Environment, as
+# for install.sh:
 #   KUBEBOOT_VERSION      a release such as v1.2.3 (default: the latest)
 #   KUBEBOOT_RELEASE_URL  folder holding the zips and checksums.txt
 #   KUBEBOOT_INSTALL_DIR  default %LOCALAPPDATA%\Programs\kubeboot\bin
@@ -53,6 +58,38 @@
             Invoke-WebRequest -UseBasicParsing -Uri "$base/$archive" -OutFile "$tmp\$archive"
         } catch {
             Fail "cannot download from ${base}: $($_.Exception.Message)"
+        }
+
+        $cosign = Get-Command cosign -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+        if ($cosign) {
+            $bundle = "$tmp\checksums.txt.sigstore.json"
+            try {
+                Invoke-WebRequest -UseBasicParsing -Uri "$base/checksums.txt.sigstore.json" -OutFile $bundle
+            } catch {
+                Fail "cannot download $base/checksums.txt.sigstore.json (the signature of checksums.txt); nothing was installed"
+            }
+            $workflow = 'https://github.com/kubeboot/kubeboot/.github/workflows/release.yml'
+            if ($env:KUBEBOOT_VERSION) {
+                $idFlag = '--certificate-identity'
+                $id = "$workflow@refs/tags/$($env:KUBEBOOT_VERSION)"
+            } else {
+                $idFlag = '--certificate-identity-regexp'
+                $id = '^https://github\.com/kubeboot/kubeboot/\.github/workflows/release\.yml@refs/tags/v[0-9][0-9A-Za-z.+-]*$'
+            }
+            # cosign reports on stderr even on success; Windows PowerShell
+            # turns redirected native stderr into errors, which 'Stop' throws.
+            $ErrorActionPreference = 'Continue'
+            $out = & $cosign.Source verify-blob --bundle $bundle $idFlag $id `
+                --certificate-oidc-issuer 'https://token.actions.githubusercontent.com' "$tmp\checksums.txt" 2>&1
+            $rc = $LASTEXITCODE
+            $ErrorActionPreference = 'Stop'
+            if ($rc -ne 0) {
+                Write-Host ($out | Out-String)
+                Fail "the signature of checksums.txt does not verify (cosign verify-blob, identity $id); nothing was installed"
+            }
+            Write-Host "signature of checksums.txt verified with cosign (release workflow of kubeboot/kubeboot)"
+        } else {
+            Write-Host "note: cosign is not installed, so only the sha256 in checksums.txt was checked, not its signature"
         }
 
         $want = $null

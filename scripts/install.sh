@@ -6,7 +6,11 @@
 #
 # It downloads this machine's archive and checksums.txt, refuses to go on
 # unless the archive's SHA-256 matches its line in checksums.txt, and puts
-# the single kubeboot binary in a per-user folder. Environment:
+# the single kubeboot binary in a per-user folder. When cosign is installed
+# it first verifies checksums.txt.sigstore.json, the keyless signature of
+# checksums.txt made by the release workflow, and refuses on failure; the
+# tag is exact with KUBEBOOT_VERSION, any v* tag of that workflow otherwise.
+# Without cosign it says that only the checksum was checked. Environment:
 #   KUBEBOOT_VERSION      a release such as v1.2.3 (default: the latest)
 #   KUBEBOOT_RELEASE_URL  folder holding the archives and checksums.txt, for
 #                         mirrors and tests (default: GitHub releases)
@@ -69,6 +73,27 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 echo "downloading $base/$archive" >&2
 fetch "$base/checksums.txt" "$tmp/checksums.txt" || fail "cannot download $base/checksums.txt"
+if command -v cosign >/dev/null; then
+	bundle=$tmp/checksums.txt.sigstore.json
+	fetch "$base/checksums.txt.sigstore.json" "$bundle" ||
+		fail "cannot download $base/checksums.txt.sigstore.json (the signature of checksums.txt); nothing was installed"
+	workflow=https://github.com/kubeboot/kubeboot/.github/workflows/release.yml
+	if [ -n "${KUBEBOOT_VERSION:-}" ]; then
+		idflag=--certificate-identity
+		id=$workflow@refs/tags/$KUBEBOOT_VERSION
+	else
+		idflag=--certificate-identity-regexp
+		id='^https://github\.com/kubeboot/kubeboot/\.github/workflows/release\.yml@refs/tags/v[0-9][0-9A-Za-z.+-]*$'
+	fi
+	if ! cosign verify-blob --bundle "$bundle" "$idflag" "$id" \
+		--certificate-oidc-issuer https://token.actions.githubusercontent.com "$tmp/checksums.txt" >"$tmp/cosign.out" 2>&1; then
+		cat "$tmp/cosign.out" >&2
+		fail "the signature of checksums.txt does not verify (cosign verify-blob, identity $id); nothing was installed"
+	fi
+	echo "signature of checksums.txt verified with cosign (release workflow of kubeboot/kubeboot)" >&2
+else
+	echo "note: cosign is not installed, so only the sha256 in checksums.txt was checked, not its signature" >&2
+fi
 fetch "$base/$archive" "$tmp/$archive" || fail "cannot download $base/$archive"
 
 want=$(awk -v f="$archive" '$2 == f || $2 == "*" f { print $1 }' "$tmp/checksums.txt")

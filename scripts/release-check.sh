@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Checks a release end to end without publishing: goreleaser check, a
-# snapshot build into dist/, then internal/releasetest/releasecheck (size
-# budget table, checksums.txt, Homebrew cask with ruby -c, Scoop manifest,
+# Checks a release end to end without publishing: goreleaser check,
+# actionlint over .github/workflows, a snapshot build into dist/, then
+# internal/releasetest/releasecheck (size budget table, checksums.txt, Homebrew cask with ruby -c, Scoop manifest,
 # Chocolatey nuspec, .deb and .rpm installed into throwaway roots), the
 # install scripts with shellcheck and a PowerShell grammar, and the
 # install.sh tests. RELEASE_CHECK_REUSE=1 skips the build if dist/ exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 goreleaser=${GORELEASER:?set GORELEASER, or run make release-check}
+actionlint=${ACTIONLINT:?set ACTIONLINT, or run make release-check}
 
 missing=()
 for tool in ruby dpkg rpm shellcheck; do
@@ -19,6 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 "$goreleaser" check
+# actionlint runs shellcheck on the workflows' run: scripts too.
+"$actionlint" && echo "ok   actionlint: .github/workflows"
 if [ -z "${RELEASE_CHECK_REUSE:-}" ] || [ ! -f dist/artifacts.json ]; then
 	scripts/release-snapshot.sh
 fi

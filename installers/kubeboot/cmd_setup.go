@@ -50,6 +50,7 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 	yes := fs.Bool("yes", false, "do it without asking (required when there is no terminal to ask on)")
 	spec := fs.String("version", "stable", "kubectl version spec (see kubeboot install --help)")
 	dir := fs.String("dir", "", "install folder for kubectl (default /usr/local/bin when writable, else a per-user folder)")
+	sigFlags := addSignatureFlags(fs)
 	mirrorURL := fs.String("mirror", "", "base URL of a dl.k8s.io mirror (default $KUBEBOOT_MIRROR or https://dl.k8s.io)")
 	ctxName := fs.String("context", "", "context to select (default: coreweave, else the file's current-context)")
 	onConflict := fs.String("on-conflict", "fail", "when a kubeconfig name is taken by a different entry: fail, rename or replace")
@@ -67,7 +68,7 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return usageErrorf("--on-conflict %q: use fail, rename or replace", *onConflict)
 	}
-	client, err := a.newClient(*mirrorURL, *verbose)
+	client, err := a.newClient(*mirrorURL, *verbose, sigFlags)
 	if err != nil {
 		return err
 	}

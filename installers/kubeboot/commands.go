@@ -40,7 +40,7 @@ func commandList() []*command {
 		},
 		{
 			name:    "install",
-			args:    "kubectl [--version SPEC|cluster] [--dir DIR] [--mirror URL] [--method auto|direct|brew|choco|scoop|winget] [--force] [--force-overwrite] [--json]",
+			args:    "kubectl [--version SPEC|cluster] [--dir DIR] [--mirror URL] [--method auto|direct|brew|choco|scoop|winget] [--force] [--force-overwrite] [--verify-signature auto|require|off] [--json]",
 			summary: "download, verify and install kubectl",
 			example: "kubeboot install kubectl --version 1.36",
 			run:     runInstall,

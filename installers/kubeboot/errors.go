@@ -78,6 +78,12 @@ func explain(err error) (msg, hint string) {
 		hint = "use an https:// mirror"
 	case errors.Is(err, bootstrap.ErrNoMatchingVersion), errors.Is(err, bootstrap.ErrInvalidVersionSpec):
 		hint = "examples: --version stable, --version 1.36, --version v1.36.4, --version \">=1.35, <1.37\""
+	case errors.Is(err, bootstrap.ErrSignatureMissing):
+		hint = "use a mirror that publishes kubectl.sig and kubectl.cert beside kubectl, " +
+			"or check the checksum only with --verify-signature off"
+	case errors.As(err, new(*bootstrap.SignatureError)):
+		hint = "this kubectl is not what the expected signer signed: your mirror, proxy or network may have been tampered with; " +
+			"nothing was installed. A mirror that re-signs needs --certificate-identity and --certificate-oidc-issuer"
 	case errors.Is(err, bootstrap.ErrManagedTarget):
 		hint = "nothing was written; upgrade it with its package manager (--method auto or --method brew|choco|scoop|winget), " +
 			"choose another folder with --dir, or replace it anyway with --force-overwrite"

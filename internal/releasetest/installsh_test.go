@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -41,8 +42,9 @@ type scriptRun struct {
 	dir            string // the install folder
 }
 
-// runInstallSh serves files on loopback and runs install.sh with PATH.
-func runInstallSh(t *testing.T, files map[string][]byte, path string) scriptRun {
+// runInstallSh serves files on loopback and runs install.sh with PATH and
+// the extra environment variables env.
+func runInstallSh(t *testing.T, files map[string][]byte, path string, env ...string) scriptRun {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, ok := files[strings.TrimPrefix(r.URL.Path, "/releases/")]
@@ -66,6 +68,7 @@ func runInstallSh(t *testing.T, files map[string][]byte, path string) scriptRun 
 		"KUBEBOOT_INSTALL_DIR=" + dir,
 		"KUBEBOOT_INSTALL_RUN=version",
 	}
+	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
@@ -102,7 +105,7 @@ func release(t *testing.T) map[string][]byte {
 
 func TestInstallShInstallsAndRuns(t *testing.T) {
 	skipUnlessUnix(t)
-	r := runInstallSh(t, release(t), os.Getenv("PATH"))
+	r := runInstallSh(t, release(t), pathWithoutCosign(t))
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "kubeboot 9.9.9-test ") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
@@ -112,6 +115,10 @@ func TestInstallShInstallsAndRuns(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "verified") || !strings.Contains(r.stderr, "not on your PATH") {
 		t.Errorf("stderr does not report the verification and PATH: %s", r.stderr)
+	}
+	// Without cosign, one line says the signature was not checked.
+	if n := strings.Count(r.stderr, "cosign is not installed, so only the sha256 in checksums.txt was checked, not its signature\n"); n != 1 {
+		t.Errorf("stderr says %d times that only the checksum was checked, want once:\n%s", n, r.stderr)
 	}
 	if entries, _ := os.ReadDir(r.dir); len(entries) != 1 {
 		t.Errorf("install folder holds %d entries, want only kubeboot", len(entries))
@@ -150,7 +157,7 @@ func TestInstallShFailsClosed(t *testing.T) {
 			want:   "cannot download",
 		},
 		"no sha256 tool": {
-			path: pathWithout("sha256sum", "shasum"),
+			path: pathWithout("sha256sum", "shasum", "cosign"),
 			want: "needs sha256sum or shasum",
 		},
 	}
@@ -160,7 +167,7 @@ func TestInstallShFailsClosed(t *testing.T) {
 			if tc.change != nil {
 				tc.change(files)
 			}
-			path := os.Getenv("PATH")
+			path := pathWithoutCosign(t)
 			if tc.path != nil {
 				path = tc.path(t)
 			}
@@ -195,6 +202,121 @@ func pathWithout(names ...string) func(t *testing.T) string {
 			}
 		}
 		return dir
+	}
+}
+
+// pathWithoutCosign is PATH without any cosign the machine may have.
+func pathWithoutCosign(t *testing.T) string {
+	if _, err := exec.LookPath("cosign"); err != nil {
+		return os.Getenv("PATH")
+	}
+	return pathWithout("cosign")(t)
+}
+
+// fakeCosign puts a cosign first on PATH that records its arguments (one a
+// line) and a copy of the bundle it was given, prints msg to stderr and
+// exits with code.
+func fakeCosign(t *testing.T, code int, msg string) (path, argsFile, bundleFile string) {
+	dir := t.TempDir()
+	argsFile, bundleFile = filepath.Join(dir, "args"), filepath.Join(dir, "bundle")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$@\" >'" + argsFile + "'\n" +
+		"while [ $# -gt 0 ]; do if [ \"$1\" = --bundle ]; then cp \"$2\" '" + bundleFile + "'; fi; shift; done\n" +
+		"echo '" + msg + "' >&2\nexit " + strconv.Itoa(code) + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "cosign"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir + string(os.PathListSeparator) + pathWithoutCosign(t), argsFile, bundleFile
+}
+
+// signedRelease is release(t) with a checksums.txt.sigstore.json (its
+// content is opaque to install.sh: cosign judges it).
+func signedRelease(t *testing.T) map[string][]byte {
+	files := release(t)
+	files["checksums.txt.sigstore.json"] = []byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}`)
+	return files
+}
+
+func TestInstallShVerifiesSignatureWithCosign(t *testing.T) {
+	skipUnlessUnix(t)
+	const workflow = "https://github.com/kubeboot/kubeboot/.github/workflows/release.yml"
+	for name, tc := range map[string]struct {
+		env      []string
+		identity []string
+	}{
+		"pinned version: exact identity": {[]string{"KUBEBOOT_VERSION=v9.9.9"},
+			[]string{"--certificate-identity", workflow + "@refs/tags/v9.9.9"}},
+		"latest: the workflow on any v* tag": {nil,
+			[]string{"--certificate-identity-regexp", `^https://github\.com/kubeboot/kubeboot/\.github/workflows/release\.yml@refs/tags/v[0-9][0-9A-Za-z.+-]*$`}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			files := signedRelease(t)
+			path, argsFile, bundleFile := fakeCosign(t, 0, "Verified OK")
+			r := runInstallSh(t, files, path, tc.env...)
+			if r.code != 0 || !strings.HasPrefix(r.stdout, "kubeboot 9.9.9-test ") {
+				t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, "signature of checksums.txt verified with cosign") || strings.Contains(r.stderr, "not installed") {
+				t.Errorf("stderr does not report the signature check: %s", r.stderr)
+			}
+			args, err := os.ReadFile(argsFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Split(strings.TrimSuffix(string(args), "\n"), "\n")
+			want := append(append([]string{"verify-blob", "--bundle", "BUNDLE"}, tc.identity...),
+				"--certificate-oidc-issuer", "https://token.actions.githubusercontent.com", "CHECKSUMS")
+			if len(got) == len(want) {
+				if filepath.Base(got[2]) == "checksums.txt.sigstore.json" {
+					want[2] = got[2]
+				}
+				if filepath.Base(got[len(got)-1]) == "checksums.txt" {
+					want[len(want)-1] = got[len(got)-1]
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("cosign arguments:\n%q\nwant\n%q", got, want)
+			}
+			if b, err := os.ReadFile(bundleFile); err != nil || !bytes.Equal(b, files["checksums.txt.sigstore.json"]) {
+				t.Errorf("cosign was given another bundle than the release's: %q, %v", b, err)
+			}
+		})
+	}
+}
+
+// A signature cosign rejects, or no signature at all, installs nothing.
+func TestInstallShRefusesBadSignature(t *testing.T) {
+	skipUnlessUnix(t)
+	t.Run("cosign rejects", func(t *testing.T) {
+		path, _, _ := fakeCosign(t, 1, "Error: none of the expected identities matched what was in the certificate")
+		r := runInstallSh(t, signedRelease(t), path, "KUBEBOOT_VERSION=v9.9.9")
+		wantRefused(t, r, "the signature of checksums.txt does not verify", "none of the expected identities matched")
+	})
+	t.Run("no bundle published", func(t *testing.T) {
+		path, argsFile, _ := fakeCosign(t, 0, "Verified OK")
+		r := runInstallSh(t, release(t), path)
+		wantRefused(t, r, "cannot download", "checksums.txt.sigstore.json")
+		if _, err := os.Stat(argsFile); err == nil {
+			t.Error("cosign ran without a bundle")
+		}
+	})
+}
+
+func wantRefused(t *testing.T, r scriptRun, says ...string) {
+	t.Helper()
+	if r.code == 0 {
+		t.Fatalf("installed; want a refusal\nstderr: %s", r.stderr)
+	}
+	for _, s := range says {
+		if !strings.Contains(r.stderr, s) {
+			t.Errorf("stderr does not say %q:\n%s", s, r.stderr)
+		}
+	}
+	if _, err := os.Stat(r.dir); !os.IsNotExist(err) {
+		entries, _ := os.ReadDir(r.dir)
+		t.Fatalf("install folder exists with %d entries after a refusal", len(entries))
+	}
+	if r.stdout != "" {
+		t.Errorf("kubeboot ran after a refusal: %s", r.stdout)
 	}
 }
 
