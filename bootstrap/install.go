@@ -339,3 +339,10 @@ func (l *InstallDirLock) Unlock() {
 		l.f.Unlock()
 	}
 }
+
+// IsUnpublished reports whether an Install error means the mirror does not
+// publish that version's binary, digest or signature (yet): what Install
+// falls back from, for a marker or a constraint, to an earlier patch.
+func IsUnpublished(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrSignatureMissing)
+}

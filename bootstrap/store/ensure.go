@@ -68,17 +68,25 @@ func (s *Store) Ensure(ctx context.Context, spec string) (*Entry, error) {
 // ensureResolved returns the entry of v, which sp resolved to, installing
 // it when missing; when the mirror does not publish v yet (a marker ahead
 // of the CDN) it takes the newest earlier patch the spec allows, as
-// bootstrap.Client.Install does.
+// bootstrap.Client.Install does, and when none is published either it
+// reports v's failure.
 func (s *Store) ensureResolved(ctx context.Context, sp bootstrap.Spec, v *version.Version) (*Entry, error) {
 	candidates := append([]*version.Version{v}, sp.Fallbacks(v)...)
+	var first error
 	for i := 0; ; i++ {
 		tag := bootstrap.Tag(candidates[i])
 		if e := s.intact(tag); e != nil {
 			return e, nil
 		}
 		e, err := s.install(ctx, tag)
-		if err == nil || !errors.Is(err, fs.ErrNotExist) || i+1 == len(candidates) {
+		if err == nil || !bootstrap.IsUnpublished(err) {
 			return e, err
+		}
+		if first == nil {
+			first = err
+		}
+		if i+1 == len(candidates) {
+			return nil, first
 		}
 		s.logf("kubectl %s is not published at %s yet (%v); trying %s", tag, s.client.BaseURL(), err, bootstrap.Tag(candidates[i+1]))
 	}
@@ -162,7 +170,12 @@ func (s *Store) installOnce(ctx context.Context, tag, dir string) (*Entry, error
 	if sum != res.SHA256 {
 		return nil, fmt.Errorf("%s changed right after it was installed (sha256 %s, published %s)", res.Path, sum, res.SHA256)
 	}
+	var sig *SignatureReceipt
+	if res.Signature != nil && res.Signature.Verified {
+		sig = &SignatureReceipt{Identity: res.Signature.Identity, Issuer: res.Signature.Issuer}
+	}
 	r := &Receipt{
+		Signature: sig,
 		Version:   tag,
 		Platform:  s.p.String(),
 		SHA256:    res.SHA256,

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 	"github.com/kubeboot/kubeboot/bootstrap/store"
 	"github.com/kubeboot/kubeboot/internal/mirror"
 )
@@ -19,11 +20,15 @@ import (
 func ExampleStore_Ensure() {
 	// A dl.k8s.io-shaped mirror on loopback, so the example runs without
 	// internet. Real callers leave Client unset (dl.k8s.io).
-	m := mirror.Start(mirror.Options{})
+	// It signs kubectl with a test Sigstore CA; real callers leave
+	// Signature empty too (the public-good root, the Kubernetes signer).
+	m := mirror.Start(mirror.Options{Sign: true})
 	m.AddKubectl("v1.36.4", runtime.GOOS, runtime.GOARCH, []byte("kubectl v1.36.4 bytes"))
+	root, _ := sigstore.ParseTrustedRoot(m.TrustedRootJSON())
 	tmp, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(tmp)
-	client, _ := bootstrap.New(bootstrap.Options{BaseURL: m.URL(), HTTPClient: m.Client(), CacheDir: tmp})
+	client, _ := bootstrap.New(bootstrap.Options{BaseURL: m.URL(), HTTPClient: m.Client(), CacheDir: tmp,
+		Signature: bootstrap.SignatureOptions{TrustedRoot: root}})
 
 	// The project pins kubectl in its .tool-versions.
 	project := filepath.Join(tmp, "project")
@@ -47,7 +52,7 @@ func ExampleStore_Ensure() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(e.Version, "downloaded:", e.Downloaded)
+	fmt.Println(e.Version, "downloaded:", e.Downloaded, "signed by", e.Receipt.Signature.Identity)
 
 	m.Close() // offline from here on
 	e, err = s.Ensure(context.Background(), pin.Spec)
@@ -60,7 +65,7 @@ func ExampleStore_Ensure() {
 	fmt.Println("stored in", strings.Replace(filepath.ToSlash(rel), runtime.GOOS+"-"+runtime.GOARCH, "OS-ARCH", 1))
 	// Output:
 	// pinned: 1.36.4 by .tool-versions
-	// v1.36.4 downloaded: true
+	// v1.36.4 downloaded: true signed by krel-staging@k8s-releng-prod.iam.gserviceaccount.com
 	// v1.36.4 downloaded: false
 	// stored in v1.36.4/OS-ARCH
 }

@@ -13,9 +13,10 @@
 //
 //   - An entry is a version folder's platform folder holding kubectl and a
 //     receipt: the version, platform, SHA-256 (verified against the
-//     mirror's published digest when installed and rehashed before the
-//     receipt was written), the source URL with credentials redacted, the
-//     install time, and the file's identity (size, modification and change
+//     mirror's published digest, itself vouched for by the Sigstore
+//     signature Install verifies, and rehashed before the receipt was
+//     written), the signer's identity, the source URL with credentials
+//     redacted, the install time, and the file's identity (size, modification and change
 //     times, inode). A file whose identity differs from its receipt
 //     (changed, truncated, replaced, missing) is never used: Ensure
 //     installs it again.
@@ -253,8 +254,10 @@ func exactTag(ver string) (string, error) {
 	return bootstrap.Tag(sp.Exact), nil
 }
 
-// SignatureReceipt records who signed a kubectl, once signature
-// verification exists; until then receipts carry none.
+// SignatureReceipt records who signed a stored kubectl: the Sigstore
+// identity and issuer bootstrap.Client.Install verified. Receipts of
+// kubectls installed without a verified signature (SignatureOff, or a
+// release before bootstrap.FirstSignedVersion) carry none.
 type SignatureReceipt struct {
 	Identity string `json:"identity"`
 	Issuer   string `json:"issuer"`

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 	"github.com/kubeboot/kubeboot/internal/mirror"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
@@ -23,6 +24,7 @@ type fixture struct {
 	m    *mirror.Mirror
 	s    *Store
 	dir  string
+	root *sigstore.TrustedRoot
 	mu   sync.Mutex
 	logs []string
 }
@@ -30,7 +32,7 @@ type fixture struct {
 var host = bootstrap.HostPlatform()
 
 func newFixture(t testing.TB) *fixture {
-	m := mirror.Start(mirror.Options{})
+	m := mirror.Start(mirror.Options{Sign: true})
 	t.Cleanup(m.Close)
 	m.SetMarker("stable", "v1.37.2\n")
 	m.SetMarker("stable-1.37", "v1.37.2\n")
@@ -40,9 +42,11 @@ func newFixture(t testing.TB) *fixture {
 		m.AddKubectl(v, host.OS, host.Arch, []byte("kubectl "+v+" for "+host.String()))
 	}
 	f := &fixture{t: t, m: m, dir: filepath.Join(testutil.TempDir(t), "store dir [1]", "kübectl")}
+	f.root, _ = sigstore.ParseTrustedRoot(m.TrustedRootJSON())
 	c, err := bootstrap.New(bootstrap.Options{
 		BaseURL: m.URL(), HTTPClient: m.Client(), NoDigestCache: true,
 		Retries: 1, RetryBackoff: time.Millisecond, StallTimeout: time.Second,
+		Signature: bootstrap.SignatureOptions{TrustedRoot: f.root},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +152,7 @@ func TestEnsureStoredExactMakesNoRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{`"version": "v1.36.4"`, `"platform": "` + host.String() + `"`, `"sha256": "` + e.Receipt.SHA256 + `"`, `"url": "` + f.m.URL(), `"size": `, `"installed": `} {
+	for _, s := range []string{`"version": "v1.36.4"`, `"platform": "` + host.String() + `"`, `"sha256": "` + e.Receipt.SHA256 + `"`, `"url": "` + f.m.URL(), `"size": `, `"installed": `, `"identity": "krel-staging@k8s-releng-prod.iam.gserviceaccount.com"`} {
 		if !strings.Contains(string(b), s) {
 			t.Errorf("receipt lacks %s:\n%s", s, b)
 		}
@@ -254,6 +258,18 @@ func TestEnsureChannelOnline(t *testing.T) {
 	f.m.SetMarker("stable-1.37", "v1.37.3\n")
 	if e := f.ensure("1.37"); e.Version != "v1.37.2" {
 		t.Errorf("marker ahead of the CDN: %+v", e)
+	}
+	// A binary whose signature is not published yet: the same.
+	f.m.AddKubectl("v1.37.3", host.OS, host.Arch, []byte("kubectl v1.37.3, unsigned"))
+	f.m.Delete(mirror.KubectlPath("v1.37.3", host.OS, host.Arch) + ".sig")
+	if e := f.ensure("1.37"); e.Version != "v1.37.2" {
+		t.Errorf("signature not yet published: %+v", e)
+	}
+	// An exact version never falls back, and a missing signature is not
+	// the network failing.
+	_, err := f.s.Ensure(context.Background(), "v1.37.3")
+	if !errors.Is(err, bootstrap.ErrSignatureMissing) || errors.Is(err, ErrNotStored) {
+		t.Errorf("exact unsigned version: %v", err)
 	}
 }
 
@@ -474,7 +490,7 @@ func TestMirrorCredentialsNeverShow(t *testing.T) {
 	const secret = "s3cr3t-pa55"
 	f := newFixture(t)
 	u := strings.Replace(f.m.URL(), "https://", "https://kube:"+secret+"@", 1)
-	c, err := bootstrap.New(bootstrap.Options{BaseURL: u, HTTPClient: f.m.Client(), NoDigestCache: true, Retries: -1})
+	c, err := bootstrap.New(bootstrap.Options{BaseURL: u, HTTPClient: f.m.Client(), NoDigestCache: true, Retries: -1, Signature: bootstrap.SignatureOptions{TrustedRoot: f.root}})
 	if err != nil {
 		t.Fatal(err)
 	}
