@@ -2,11 +2,8 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -163,9 +160,12 @@ func (s *Store) installOnce(ctx context.Context, tag, dir string) (*Entry, error
 	if e, ok := s.load(tag, s.p); ok && e.Intact && e.Receipt.SHA256 == res.SHA256 && !res.Changed {
 		return e, nil
 	}
-	sum, id, err := hashFile(res.Path)
+	sum, id, unchanged, err := fileid.Hash(res.Path)
 	if err != nil {
 		return nil, fmt.Errorf("read the installed kubectl: %w", err)
+	}
+	if !unchanged {
+		return nil, fmt.Errorf("%s changed while it was read", res.Path)
 	}
 	if sum != res.SHA256 {
 		return nil, fmt.Errorf("%s changed right after it was installed (sha256 %s, published %s)", res.Path, sum, res.SHA256)
@@ -190,35 +190,6 @@ func (s *Store) installOnce(ctx context.Context, tag, dir string) (*Entry, error
 		s.logf("installed kubectl %s for %s into %s (sha256 %s)", tag, s.p, dir, res.SHA256)
 	}
 	return &Entry{Version: tag, Platform: s.p, Path: res.Path, Receipt: *r, Intact: true, Downloaded: res.Changed}, nil
-}
-
-// hashFile returns the SHA-256 of the file at path and its identity, taken
-// from the open handle before and after hashing; a file that changed
-// meanwhile is an error.
-func hashFile(path string) (string, fileid.ID, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fileid.ID{}, err
-	}
-	defer f.Close()
-	before, err := f.Stat()
-	if err != nil {
-		return "", fileid.ID{}, err
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fileid.ID{}, err
-	}
-	after, err := f.Stat()
-	if err != nil {
-		return "", fileid.ID{}, err
-	}
-	id1, ok1 := fileid.Of(before)
-	id2, ok2 := fileid.Of(after)
-	if !ok1 || !ok2 || id1 != id2 {
-		return "", fileid.ID{}, fmt.Errorf("%s changed while it was read", path)
-	}
-	return hex.EncodeToString(h.Sum(nil)), id1, nil
 }
 
 // offline reports whether err means the network failed (no answer, a

@@ -35,22 +35,25 @@ func TestToolVersionsPin(t *testing.T) {
 		{"similar names", "kubectl-krew 0.4\nkubectx 0.9\n", ""},
 	}
 	for _, tt := range tests {
-		dir := testutil.TempDir(t)
-		write(t, filepath.Join(dir, ".tool-versions"), tt.body)
-		p, err := FindPin(dir, noEnv)
-		if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
-			continue
-		}
-		if tt.spec == "" {
-			if p != nil {
-				t.Errorf("%s: pin %+v", tt.name, p)
-			}
-			continue
-		}
-		if p == nil || p.Spec != tt.spec || p.Source != filepath.Join(dir, ".tool-versions") || p.Line == 0 {
-			t.Errorf("%s: pin %+v, want %s", tt.name, p, tt.spec)
-		}
+		checkPin(t, tt.name, ".tool-versions", tt.body, tt.spec, -1)
+	}
+}
+
+// checkPin writes body as file in a new folder and checks that FindPin
+// there finds spec at line (-1: any line), or no pin when spec is "".
+func checkPin(t *testing.T, name, file, body, spec string, line int) {
+	t.Helper()
+	dir := testutil.TempDir(t)
+	write(t, filepath.Join(dir, file), body)
+	p, err := FindPin(dir, noEnv)
+	switch {
+	case err != nil:
+		t.Errorf("%s: %v", name, err)
+	case spec == "" && p != nil:
+		t.Errorf("%s: pin %+v, want none", name, p)
+	case spec == "":
+	case p == nil || p.Spec != spec || p.Source != filepath.Join(dir, file) || p.Line == 0 || (line >= 0 && p.Line != line):
+		t.Errorf("%s: pin %+v, want %s at line %d", name, p, spec, line)
 	}
 }
 
@@ -86,22 +89,7 @@ terraform = "1.6"
 		{"kubectl elsewhere", "[env]\nkubectl = \"1.30\"\n", "", 0},
 	}
 	for _, tt := range tests {
-		dir := testutil.TempDir(t)
-		write(t, filepath.Join(dir, "mise.toml"), tt.body)
-		p, err := FindPin(dir, noEnv)
-		if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
-			continue
-		}
-		if tt.spec == "" {
-			if p != nil {
-				t.Errorf("%s: pin %+v", tt.name, p)
-			}
-			continue
-		}
-		if p == nil || p.Spec != tt.spec || p.Line != tt.line {
-			t.Errorf("%s: pin %+v, want %s at line %d", tt.name, p, tt.spec, tt.line)
-		}
+		checkPin(t, tt.name, "mise.toml", tt.body, tt.spec, tt.line)
 	}
 }
 

@@ -12,7 +12,10 @@
 package fileid
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -39,4 +42,34 @@ func Of(fi os.FileInfo) (id ID, ok bool) {
 	id = ID{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
 	fill(&id, fi)
 	return id, true
+}
+
+// TestHookHashing, when set by a test, runs after Hash has opened and
+// described the file and before it reads it.
+var TestHookHashing func(path string)
+
+// Hash returns the hex SHA-256 of the file at path and its ID, taken from
+// the open handle that was hashed, before and after reading it: an ID is
+// only ever paired with the digest of the very content it describes.
+// unchanged is false when the two IDs differ (the file was written or
+// replaced while being read) or the file is not a regular one; id is then
+// not to be stored.
+func Hash(path string) (sum string, id ID, unchanged bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", ID{}, false, err
+	}
+	defer f.Close()
+	before, _ := f.Stat()
+	if TestHookHashing != nil {
+		TestHookHashing(path)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", ID{}, false, fmt.Errorf("read %s: %w", path, err)
+	}
+	after, _ := f.Stat()
+	id1, ok1 := Of(before)
+	id2, ok2 := Of(after)
+	return hex.EncodeToString(h.Sum(nil)), id1, ok1 && ok2 && id1 == id2, nil
 }
