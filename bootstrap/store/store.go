@@ -445,13 +445,14 @@ func (s *Store) remove(ctx context.Context, e *Entry) error {
 	if err != nil {
 		return fmt.Errorf("remove kubectl %s: %w", e.Version, err)
 	}
-	// The receipt goes first: from then on this is no entry, whatever
-	// happens next.
-	if err := os.Remove(filepath.Join(dir, ReceiptName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	// kubectl goes first: if it cannot (a running kubectl.exe on Windows),
+	// nothing changed; once it is gone the entry is not intact whatever
+	// happens next, and Ensure would install it again.
+	if err := os.Remove(e.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		lock.Unlock()
 		return fmt.Errorf("remove kubectl %s: %w", e.Version, err)
 	}
-	if err := os.Remove(e.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := os.Remove(filepath.Join(dir, ReceiptName)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		lock.Unlock()
 		return fmt.Errorf("remove kubectl %s: %w", e.Version, err)
 	}
@@ -466,7 +467,9 @@ func (s *Store) remove(ctx context.Context, e *Entry) error {
 
 // Prune keeps the newest keep versions of each platform and removes the
 // others, returning what it removed (newest first). keep 0 empties the
-// store.
+// store. An entry that cannot be removed (a kubectl.exe running on
+// Windows) stays, and the others are still removed; the error then joins
+// every such failure.
 func (s *Store) Prune(ctx context.Context, keep int) ([]Entry, error) {
 	if keep < 0 {
 		return nil, fmt.Errorf("prune: keep must be 0 or more, not %d", keep)
@@ -477,6 +480,7 @@ func (s *Store) Prune(ctx context.Context, keep int) ([]Entry, error) {
 	}
 	kept := map[bootstrap.Platform]int{}
 	var removed []Entry
+	var errs []error
 	for i := range all {
 		e := &all[i]
 		if kept[e.Platform] < keep {
@@ -484,9 +488,13 @@ func (s *Store) Prune(ctx context.Context, keep int) ([]Entry, error) {
 			continue
 		}
 		if err := s.remove(ctx, e); err != nil {
-			return removed, err
+			errs = append(errs, err)
+			if ctx.Err() != nil {
+				break
+			}
+			continue
 		}
 		removed = append(removed, *e)
 	}
-	return removed, nil
+	return removed, errors.Join(errs...)
 }

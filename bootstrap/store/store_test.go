@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -521,5 +525,63 @@ func TestMirrorCredentialsNeverShow(t *testing.T) {
 		if strings.Contains(o, secret) {
 			t.Errorf("the mirror password shows: %s", o)
 		}
+	}
+}
+
+// Separate processes sharing the store take turns too: four first uses at
+// once, each a process of its own, download once and all succeed.
+func TestConcurrentProcessesDownloadOnce(t *testing.T) {
+	if dir := os.Getenv("KUBEBOOT_TEST_STORE_CHILD_DIR"); dir != "" {
+		root, err := sigstore.ParseTrustedRoot([]byte(os.Getenv("KUBEBOOT_TEST_STORE_CHILD_ROOT")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM([]byte(os.Getenv("KUBEBOOT_TEST_STORE_CHILD_CA")))
+		hc := bootstrap.NewHTTPClient() // SSL_CERT_FILE is Unix only
+		hc.Transport.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: pool}
+		c, err := bootstrap.New(bootstrap.Options{BaseURL: os.Getenv("KUBEBOOT_TEST_STORE_CHILD_URL"), NoDigestCache: true,
+			HTTPClient: hc, Signature: bootstrap.SignatureOptions{TrustedRoot: root}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(Options{Dir: dir, Client: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := s.Ensure(context.Background(), "v1.37.2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("ENTRY %s %v\n", e.Path, e.Downloaded)
+		return
+	}
+	f := newFixture(t)
+	cmds := make([]*exec.Cmd, 4)
+	outs := make([]*strings.Builder, 4)
+	for i := range cmds {
+		cmds[i] = exec.Command(os.Args[0], "-test.run=^TestConcurrentProcessesDownloadOnce$", "-test.v")
+		cmds[i].Env = append(os.Environ(), "KUBEBOOT_TEST_STORE_CHILD_DIR="+f.dir, "KUBEBOOT_TEST_STORE_CHILD_URL="+f.m.URL(),
+			"KUBEBOOT_TEST_STORE_CHILD_ROOT="+string(f.m.TrustedRootJSON()), "KUBEBOOT_TEST_STORE_CHILD_CA="+string(f.m.CertPEM()))
+		outs[i] = &strings.Builder{}
+		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	downloaded := 0
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("process %d: %v\n%s", i, err, outs[i])
+		}
+		if strings.Contains(outs[i].String(), " true\n") {
+			downloaded++
+		}
+		if !strings.Contains(outs[i].String(), "ENTRY "+filepath.Join(f.dir, "v1.37.2")) {
+			t.Errorf("process %d said:\n%s", i, outs[i])
+		}
+	}
+	if n := f.binaryDownloads("v1.37.2"); n != 1 || downloaded != 1 {
+		t.Errorf("%d binary downloads, %d processes say they downloaded; want 1 and 1", n, downloaded)
 	}
 }
