@@ -585,3 +585,48 @@ func TestConcurrentProcessesDownloadOnce(t *testing.T) {
 		t.Errorf("%d binary downloads, %d processes say they downloaded; want 1 and 1", n, downloaded)
 	}
 }
+
+// The real 62 MB kubectl v1.37.2: eight first uses download it once, and
+// what the store hands out runs.
+func TestRealKubectl(t *testing.T) {
+	real := os.Getenv("KUBEBOOT_TEST_KUBECTL")
+	if real == "" || runtime.GOOS != host.OS {
+		t.Skip("KUBEBOOT_TEST_KUBECTL is not set (make test sets it)")
+	}
+	bin, err := os.ReadFile(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	f.m.AddKubectl("v1.37.2", host.OS, host.Arch, bin)
+	var wg sync.WaitGroup
+	entries := make([]*Entry, 8)
+	for i := range entries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e, err := f.s.Ensure(context.Background(), "v1.37.2")
+			if err != nil {
+				t.Error(err)
+			}
+			entries[i] = e
+		}()
+	}
+	wg.Wait()
+	if n := f.binaryDownloads("v1.37.2"); n != 1 {
+		t.Errorf("%d downloads of the real kubectl, want 1", n)
+	}
+	if entries[0] == nil {
+		t.FailNow()
+	}
+	out, err := exec.Command(entries[0].Path, "version", "--client").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "v1.37.2") {
+		t.Errorf("the stored kubectl: %v\n%s", err, out)
+	}
+	f.m.Close()
+	start := time.Now()
+	e := f.ensure("v1.37.2")
+	if d := time.Since(start); d > 50*time.Millisecond || e.Path != entries[0].Path {
+		t.Errorf("offline Ensure of the real kubectl took %s: %+v", d, e)
+	}
+}
