@@ -23,7 +23,10 @@ import (
 // network request. A channel or a constraint is resolved through the
 // mirror; when the mirror cannot be reached (see the package doc), the
 // newest intact entry the spec allows is returned with Offline set, and
-// Logf says so. Errors: ErrNotStored (with the network error) when nothing
+// Logf says so; that answer comes after the client's retries
+// (bootstrap.Options.Retries and RetryBackoff: about 7.5 s by default),
+// so a tool that prefers a quick offline answer gives its Client fewer.
+// Errors: ErrNotStored (with the network error) when nothing
 // stored can answer while the network fails; bootstrap's errors
 // (ErrVerification, ErrInvalidVersionSpec, fs.ErrNotExist for a version
 // the mirror does not publish...) otherwise.

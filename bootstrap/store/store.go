@@ -13,9 +13,9 @@
 //
 //   - An entry is a version folder's platform folder holding kubectl and a
 //     receipt: the version, platform, SHA-256 (verified against the
-//     mirror's published digest, itself vouched for by the Sigstore
-//     signature Install verifies, and rehashed before the receipt was
-//     written), the signer's identity, the source URL with credentials
+//     mirror's published digest, which the release's Sigstore signature
+//     vouches for when Install verifies one, and rehashed before the
+//     receipt was written), the signer's identity, the source URL with credentials
 //     redacted, the install time, and the file's identity (size, modification and change
 //     times, inode). A file whose identity differs from its receipt
 //     (changed, truncated, replaced, missing) is never used: Ensure
