@@ -15,9 +15,9 @@
 //     receipt: the version, platform, SHA-256 (verified against the
 //     mirror's published digest, which the release's Sigstore signature
 //     vouches for when Install verifies one, and rehashed before the
-//     receipt was written), the signer's identity, the source URL with credentials
-//     redacted, the install time, and the file's identity (size, modification and change
-//     times, inode). A file whose identity differs from its receipt
+//     receipt was written), the signer's identity, the source URL with
+//     credentials redacted, the install time, and the file's identity
+//     (size, modification and change times, inode). A file whose identity differs from its receipt
 //     (changed, truncated, replaced, missing) is never used: Ensure
 //     installs it again.
 //   - Ensure of an exact version whose entry is intact makes no network
@@ -51,6 +51,9 @@
 //     order: .mise.local.toml, mise.local.toml, .mise.toml, mise.toml, then
 //     .tool-versions (asdf and mise). A file that does not mention kubectl
 //     is passed over; a malformed one is an error naming the file and line.
+//     mise's global configuration (~/.config/mise/config.toml, MISE_*
+//     variables) is not read; pin files in the home folder count when it
+//     is one of the folders searched.
 //
 // In .tool-versions the line "kubectl 1.36.4" pins it (several versions on
 // one line: the first wins; # starts a comment). In mise files the
