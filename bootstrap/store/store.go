@@ -17,9 +17,9 @@
 //     vouches for when Install verifies one, and rehashed before the
 //     receipt was written), the signer's identity, the source URL with
 //     credentials redacted, the install time, and the file's identity
-//     (size, modification and change times, inode). A file whose identity differs from its receipt
-//     (changed, truncated, replaced, missing) is never used: Ensure
-//     installs it again.
+//     (size, modification and change times, inode). A file whose identity
+//     differs from its receipt (changed, truncated, replaced, missing) is
+//     never used: Ensure installs it again.
 //   - Ensure of an exact version whose entry is intact makes no network
 //     request: a stat and a small read. Installing goes through
 //     bootstrap.Client.Install into the version's folder, under that
