@@ -230,14 +230,26 @@ func TestOfflineChannelFallsBackToNewestStoredMatch(t *testing.T) {
 	}
 }
 
-// A 5xx after retries counts as the network failing; a checksum mismatch
-// never does.
+// A 5xx or a stall after retries counts as the network failing; a bad
+// marker or a checksum mismatch never does.
 func TestFallbackOnServerErrorsButNotOnVerification(t *testing.T) {
 	f := newFixture(t)
 	f.ensure("v1.36.3")
 	f.m.QueueFaults("/release/stable-1.36.txt", mirror.Fault{Status: 503}, mirror.Fault{Status: 503})
 	if e := f.ensure("1.36"); e.Version != "v1.36.3" || !e.Offline {
 		t.Errorf("5xx: %+v", e)
+	}
+	// A mirror that answers and then says nothing: the stall timeout (1 s
+	// here), once per attempt.
+	f.m.QueueFaults("/release/stable-1.36.txt", mirror.Fault{Stall: 10 * time.Second}, mirror.Fault{Stall: 10 * time.Second})
+	if e := f.ensure("1.36"); e.Version != "v1.36.3" || !e.Offline || !f.logged("no data from") {
+		t.Errorf("stalled: %+v", e)
+	}
+	// A marker that is not a version is a lying mirror, not a network
+	// failure: no answer from the store.
+	f.m.QueueFaults("/release/stable-1.36.txt", mirror.Fault{Body: []byte("<html>captive portal</html>")})
+	if _, err := f.s.Ensure(context.Background(), "1.36"); !errors.Is(err, bootstrap.ErrBadMarker) || errors.Is(err, ErrNotStored) {
+		t.Errorf("bad marker: %v", err)
 	}
 	// Online: 1.36 is v1.36.4, whose binary is now tampered with.
 	f.m.Put(mirror.KubectlPath("v1.36.4", host.OS, host.Arch), []byte("tampered"))
