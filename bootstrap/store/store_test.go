@@ -47,23 +47,32 @@ func newFixture(t testing.TB) *fixture {
 	}
 	f := &fixture{t: t, m: m, dir: filepath.Join(testutil.TempDir(t), "store dir [1]", "kübectl")}
 	f.root, _ = sigstore.ParseTrustedRoot(m.TrustedRootJSON())
+	// A generous stall timeout: the machine may be busy; tests of stalls
+	// make a store of their own with withStall.
+	f.s = f.withStall(30 * time.Second)
+	return f
+}
+
+// withStall returns a store over the fixture's folder and mirror whose
+// client gives up on a silent mirror after stall, retrying once.
+func (f *fixture) withStall(stall time.Duration) *Store {
 	c, err := bootstrap.New(bootstrap.Options{
-		BaseURL: m.URL(), HTTPClient: m.Client(), NoDigestCache: true,
-		Retries: 1, RetryBackoff: time.Millisecond, StallTimeout: time.Second,
+		BaseURL: f.m.URL(), HTTPClient: f.m.Client(), NoDigestCache: true,
+		Retries: 1, RetryBackoff: time.Millisecond, StallTimeout: stall,
 		Signature: bootstrap.SignatureOptions{TrustedRoot: f.root},
 	})
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
-	f.s, err = New(Options{Dir: f.dir, Client: c, Logf: func(format string, args ...any) {
+	s, err := New(Options{Dir: f.dir, Client: c, Logf: func(format string, args ...any) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.logs = append(f.logs, fmt.Sprintf(format, args...))
 	}})
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
-	return f
+	return s
 }
 
 func (f *fixture) ensure(spec string) *Entry {
@@ -242,8 +251,8 @@ func TestFallbackOnServerErrorsButNotOnVerification(t *testing.T) {
 	// A mirror that answers and then says nothing: the stall timeout (1 s
 	// here), once per attempt.
 	f.m.QueueFaults("/release/stable-1.36.txt", mirror.Fault{Stall: 10 * time.Second}, mirror.Fault{Stall: 10 * time.Second})
-	if e := f.ensure("1.36"); e.Version != "v1.36.3" || !e.Offline || !f.logged("no data from") {
-		t.Errorf("stalled: %+v", e)
+	if e, err := f.withStall(time.Second).Ensure(context.Background(), "1.36"); err != nil || e.Version != "v1.36.3" || !e.Offline || !f.logged("no data from") {
+		t.Errorf("stalled: %+v, %v", e, err)
 	}
 	// A marker that is not a version is a lying mirror, not a network
 	// failure: no answer from the store.
