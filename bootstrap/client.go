@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 )
 
 // DefaultBaseURL is where Kubernetes publishes kubectl and its markers.
@@ -47,6 +48,11 @@ type Options struct {
 	// 100 MB; a server sending forever must not fill the disk). Default
 	// 512 MiB.
 	MaxDownloadBytes int64
+
+	// Signature governs the check of kubectl's Sigstore signature; the
+	// zero value verifies it against the Kubernetes release identity and
+	// the embedded public-good trust root, and requires it from v1.26.
+	Signature SignatureOptions
 
 	// PackageManagers is the machine Install asks which package manager,
 	// if any, owns a kubectl it would replace. Default pkgmgr.Host().
@@ -100,6 +106,12 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
+	}
+	if opts.Signature.Mode, err = ParseSignatureMode(string(opts.Signature.Mode)); err != nil {
+		return nil, err
+	}
+	if opts.Signature.TrustedRoot == nil && opts.Signature.Mode != SignatureOff {
+		opts.Signature.TrustedRoot = sigstore.PublicGood()
 	}
 	digests := &digestCache{}
 	if !opts.NoDigestCache {

@@ -10,29 +10,43 @@ import (
 	"strings"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 	"github.com/kubeboot/kubeboot/internal/mirror"
+	"github.com/kubeboot/kubeboot/internal/sigtest"
 )
 
-// startExampleMirror serves a tiny dl.k8s.io-shaped tree so the examples run
-// without internet. Real callers leave Options.BaseURL empty (dl.k8s.io).
-func startExampleMirror() *mirror.Mirror {
+// startExampleMirror serves a tiny dl.k8s.io-shaped tree, signed by a test
+// Sigstore CA, so the examples run without internet, and returns the
+// options that reach it. Real callers leave BaseURL, HTTPClient and
+// Signature empty: dl.k8s.io, verified against the public-good Sigstore
+// root and the Kubernetes release identity.
+func startExampleMirror() (*mirror.Mirror, bootstrap.Options) {
 	m := mirror.Start(mirror.Options{})
+	ca := sigtest.NewCA(exampleTB{}, sigtest.Options{})
+	m.SetSigner(func(sum []byte) ([]byte, []byte) { return ca.SignDigest(exampleTB{}, sum, sigtest.Leaf{}) })
+	root, _ := sigstore.ParseTrustedRoot(ca.TrustedRootJSON())
 	m.SetMarker("stable", "v1.37.2\n")
 	m.SetMarker("stable-1.36", "v1.36.4\n")
 	m.AddKubectl("v1.37.2", runtime.GOOS, runtime.GOARCH, []byte("kubectl v1.37.2 bytes"))
 	m.AddKubectl("v1.36.4", runtime.GOOS, runtime.GOARCH, []byte("kubectl v1.36.4 bytes"))
-	return m
+	return m, bootstrap.Options{BaseURL: m.URL(), HTTPClient: m.Client(), Signature: bootstrap.SignatureOptions{TrustedRoot: root}}
 }
+
+// exampleTB lets the test CA run outside a test.
+type exampleTB struct{}
+
+func (exampleTB) Helper()           {}
+func (exampleTB) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
 
 // Install a pinned kubectl line into a tool's own folder, as a test harness
 // would; a second call finds it up to date and downloads nothing.
 func ExampleClient_Install() {
-	m := startExampleMirror()
+	m, opts := startExampleMirror()
 	defer m.Close()
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 
-	c, err := bootstrap.New(bootstrap.Options{BaseURL: m.URL(), HTTPClient: m.Client()})
+	c, err := bootstrap.New(opts)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -53,9 +67,9 @@ func ExampleClient_Install() {
 
 // Resolve a constraint to the newest stable release that satisfies it.
 func ExampleClient_Resolve() {
-	m := startExampleMirror()
+	m, opts := startExampleMirror()
 	defer m.Close()
-	c, _ := bootstrap.New(bootstrap.Options{BaseURL: m.URL(), HTTPClient: m.Client()})
+	c, _ := bootstrap.New(opts)
 	v, err := c.Resolve(context.Background(), ">=1.36, <1.37")
 	fmt.Println(bootstrap.Tag(v), err)
 	// Output: v1.36.4 <nil>
@@ -63,13 +77,13 @@ func ExampleClient_Resolve() {
 
 // A tampered download is never installed; the error says what was expected.
 func ExampleChecksumError() {
-	m := startExampleMirror()
+	m, opts := startExampleMirror()
 	defer m.Close()
 	m.Put(mirror.KubectlPath("v1.37.2", runtime.GOOS, runtime.GOARCH), []byte("tampered"))
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 
-	c, _ := bootstrap.New(bootstrap.Options{BaseURL: m.URL(), HTTPClient: m.Client()})
+	c, _ := bootstrap.New(opts)
 	_, err := c.Install(context.Background(), bootstrap.InstallRequest{Dir: dir})
 	var ce *bootstrap.ChecksumError
 	if errors.As(err, &ce) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
 	"github.com/kubeboot/kubeboot/internal/mirror"
+	"github.com/kubeboot/kubeboot/internal/sigtest"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
@@ -18,6 +19,7 @@ func newMirror(t *testing.T, opts mirror.Options) *mirror.Mirror {
 	t.Helper()
 	m := mirror.Start(opts)
 	t.Cleanup(m.Close)
+	m.SetSigner(func(sum []byte) ([]byte, []byte) { return testCA.SignDigest(t, sum, sigtest.Leaf{}) })
 	m.SetMarker("stable", "v1.37.2\n")
 	m.SetMarker("latest", "v1.38.0-alpha.1\n")
 	m.SetMarker("stable-1", "v1.37.2\n")
@@ -47,6 +49,9 @@ func newClient(t *testing.T, m *mirror.Mirror, opts Options) *Client {
 	}
 	if opts.StallTimeout == 0 {
 		opts.StallTimeout = 2 * time.Second
+	}
+	if opts.Signature.TrustedRoot == nil {
+		opts.Signature.TrustedRoot = testRoot
 	}
 	if opts.CacheDir == "" {
 		opts.CacheDir = testutil.TempDir(t) // never the user's real cache

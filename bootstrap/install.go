@@ -53,6 +53,9 @@ type InstallResult struct {
 	// digest was not on the mirror yet (a release marker that runs ahead of
 	// the CDN), so that the newest earlier patch was installed instead.
 	FallbackFrom string `json:"fallbackFrom,omitempty"`
+	// Signature says whether kubectl's Sigstore signature was verified, and
+	// whose it is; nil when verification is off.
+	Signature *SignatureResult `json:"signature,omitempty"`
 	// LeftAlone is the package-managed kubectl in the default folder that
 	// Install did not replace, installing into UserInstallDir() instead.
 	LeftAlone *pkgmgr.Ownership `json:"leftAlone,omitempty"`
@@ -126,6 +129,7 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 	}
 	inst := &installation{c: c, req: req, p: p, dir: dir, user: user, current: current}
 	candidates := append([]*version.Version{v}, fallbacks(spec, v)...)
+	var first error // what the version the spec resolved to failed with
 	for i := 0; ; i++ {
 		res, err := inst.run(ctx, Tag(candidates[i]))
 		var up *unpublished
@@ -135,8 +139,13 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 			}
 			return res, err
 		}
+		if first == nil {
+			first = up.err
+		}
 		if i+1 == len(candidates) {
-			return nil, up.err
+			// No earlier patch is published either: report the version
+			// the spec named, not the last one tried.
+			return nil, first
 		}
 		c.opts.Logf("kubectl %s is not published at %s yet (%v); trying %s", Tag(candidates[i]), c.shown, up.err, Tag(candidates[i+1]))
 	}
@@ -170,6 +179,9 @@ func (in *installation) run(ctx context.Context, tag string) (*InstallResult, er
 		Platform: p,
 	}
 	src := c.kubectlURL(c.baseURL, tag, p)
+	sigCtx, cancelSig := context.WithCancel(ctx)
+	defer cancelSig()
+	sigFiles := c.startSignatureFetch(sigCtx, src)
 	want, err := c.fetchDigest(ctx, src+".sha256", p.Executable())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &unpublished{fmt.Errorf("kubectl %s is not published for %s at %s: %w", tag, p, c.shown, err)}
@@ -178,6 +190,17 @@ func (in *installation) run(ctx context.Context, tag string) (*InstallResult, er
 		return nil, fmt.Errorf("read the published checksum of kubectl %s: %w", tag, err)
 	}
 	res.SHA256 = want
+	// The published digest is trusted only once the signature vouches for
+	// it: a swapped kubectl with a matching .sha256 stops here, before a
+	// byte of it is downloaded.
+	if res.Signature, err = c.verifySignature(sigFiles, tag, res.URL, want); err != nil {
+		if errors.Is(err, ErrSignatureMissing) {
+			// A CDN edge that lags behind a release lacks the signature
+			// too: a marker may fall back, an exact version fails.
+			return nil, &unpublished{err}
+		}
+		return nil, err
+	}
 
 	if in.currentSum() == want {
 		if f := exeinstall.TryLock(in.dir, c.opts.Logf); f != nil {
@@ -280,4 +303,46 @@ func (c *Client) downloadInto(ctx context.Context, folder *exeinstall.Folder, sr
 	}
 	c.digests.storeInstalled(res.Path, info, res.SHA256)
 	return n, nil
+}
+
+// InstallDirLock is a folder's install lock (InstallLockName), the one
+// Install holds from its sweep of leftovers to its rename. Code that
+// changes a folder Install writes to (the kubectl store removing a version)
+// holds it too, so that it never races an install.
+type InstallDirLock struct{ f *exeinstall.Folder }
+
+// LockInstallDir takes dir's install lock, waiting (and saying so through
+// logf, which may be nil) while another run holds it, until ctx is done.
+// dir must exist. Release it with Unlock.
+func LockInstallDir(ctx context.Context, dir string, logf func(string, ...any)) (*InstallDirLock, error) {
+	f, err := exeinstall.Lock(ctx, dir, logf)
+	if err != nil {
+		return nil, err
+	}
+	return &InstallDirLock{f}, nil
+}
+
+// Sweep removes what interrupted installs left in the folder for p's
+// kubectl (temp files, and on Windows moved-aside copies no longer running).
+func (l *InstallDirLock) Sweep(p Platform) { l.f.Sweep(p.Executable()) }
+
+// UnlockAndRemove releases the lock and removes the lock file, for a
+// caller about to remove the folder, and reports whether the file is gone.
+// Runs waiting on the lock then start over on the folder as they find it;
+// on Windows, where an open file cannot be deleted, the file stays while
+// another run has it open.
+func (l *InstallDirLock) UnlockAndRemove() bool { return l.f.UnlockAndRemove() }
+
+// Unlock releases the lock. It is safe on a nil lock.
+func (l *InstallDirLock) Unlock() {
+	if l != nil {
+		l.f.Unlock()
+	}
+}
+
+// IsUnpublished reports whether an Install error means the mirror does not
+// publish that version's binary, digest or signature (yet): what Install
+// falls back from, for a marker or a constraint, to an earlier patch.
+func IsUnpublished(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrSignatureMissing)
 }

@@ -64,6 +64,7 @@ func TestMirrorCredentialsNeverShow(t *testing.T) {
 	}
 	newC := func(base string) *Client {
 		c, err := New(Options{BaseURL: base, HTTPClient: m.Client(), RetryBackoff: time.Millisecond, Retries: 1,
+			Signature:    SignatureOptions{TrustedRoot: testRoot},
 			StallTimeout: 300 * time.Millisecond, CacheDir: testutil.TempDir(t),
 			Logf: func(f string, a ...any) { record(fmt.Sprintf(f, a...)) }})
 		if err != nil {

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
+	"github.com/kubeboot/kubeboot/internal/sigtest"
 )
 
 // standins maps a version to the bytes of a real executable that answers
@@ -20,8 +23,25 @@ func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
 }
 
+// testCA signs every kubectl the test mirrors serve; newClient trusts it.
+var (
+	testCA   *sigtest.CA
+	testRoot *sigstore.TrustedRoot
+)
+
+// fatalTB is sigtest.TB outside a test: setup failures end the run.
+type fatalTB struct{}
+
+func (fatalTB) Helper()           {}
+func (fatalTB) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
+
 func runTests(m *testing.M) int {
+	testCA = sigtest.NewCA(fatalTB{}, sigtest.Options{})
 	var err error
+	if testRoot, err = sigstore.ParseTrustedRoot(testCA.TrustedRootJSON()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	if dir := os.Getenv("KUBEBOOT_TEST_STANDINS"); dir != "" {
 		err = readStandins(dir)
 	} else {

@@ -39,16 +39,18 @@ func run(t *testing.T, env []string, bin string, args ...string) (string, int) {
 func TestPinnedKubectl(t *testing.T) {
 	standin := build(t, "github.com/kubeboot/kubeboot/internal/cmd/kubectl-standin")
 	body, _ := os.ReadFile(standin)
-	m := mirror.Start(mirror.Options{})
+	m := mirror.Start(mirror.Options{Sign: true})
 	defer m.Close()
 	m.SetMarker("stable", "v1.37.2")
 	m.SetMarker("stable-1.36", "v1.36.4")
 	m.AddKubectl("v1.36.4", runtime.GOOS, runtime.GOARCH, body)
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(ca, m.CertPEM(), 0o644)
+	root := filepath.Join(t.TempDir(), "trusted_root.json")
+	os.WriteFile(root, m.TrustedRootJSON(), 0o644)
 	dir := t.TempDir()
 	out, code := run(t, []string{"SSL_CERT_FILE=" + ca, "HOME=" + t.TempDir()},
-		build(t, "./pinned-kubectl"), "-mirror", m.URL(), "-dir", dir)
+		build(t, "./pinned-kubectl"), "-mirror", m.URL(), "-dir", dir, "-trusted-root", root)
 	if code != 0 || !strings.Contains(out, "using kubectl v1.36.4 at "+filepath.Join(dir, "kubectl")) {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}

@@ -50,10 +50,12 @@ else
 	echo "serving a small kubectl stand-in (run 'make tools' once to use the real kubectl and a real API server)"
 fi
 
-"$work/devmirror" -kubectl "$served" -version v1.37.2 -cert "$work/ca.pem" >"$work/url" &
+"$work/devmirror" -kubectl "$served" -version v1.37.2 -cert "$work/ca.pem" -trusted-root "$work/trusted_root.json" >"$work/url" &
 pids+=($!)
 wait_for "$work/url" "the mirror"
-export SSL_CERT_FILE="$work/ca.pem" KUBEBOOT_MIRROR
+# The mirror signs kubectl as dl.k8s.io does, with a test Sigstore CA that
+# only this trust root trusts (real installs use the embedded public one).
+export SSL_CERT_FILE="$work/ca.pem" KUBEBOOT_MIRROR KUBEBOOT_SIGSTORE_TRUSTED_ROOT="$work/trusted_root.json"
 KUBEBOOT_MIRROR=$(cat "$work/url")
 echo "mirror: $KUBEBOOT_MIRROR (stable.txt says v1.37.2)"
 

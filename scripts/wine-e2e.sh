@@ -28,7 +28,7 @@ go build -o "$work/devmirror" ./internal/cmd/devmirror
 
 # Windows programs read trust from the Windows certificate store, not
 # SSL_CERT_FILE: serve plain http, which kubeboot allows on loopback.
-"$work/devmirror" -http -platform windows/amd64 -kubectl "$work/kubectl.exe" -version v1.37.2 >"$work/url" &
+"$work/devmirror" -http -platform windows/amd64 -kubectl "$work/kubectl.exe" -version v1.37.2 -trusted-root "$work/trusted_root.json" >"$work/url" &
 mirror_pid=$!
 for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
 mirror=$(cat "$work/url")
@@ -43,7 +43,7 @@ wine_run reg add 'HKCU\Environment' /v Path /t REG_EXPAND_SZ /d '%USERPROFILE%\g
 machine_before=$(wine_run reg query 'HKLM\System\CurrentControlSet\Control\Session Manager\Environment' /v Path 2>/dev/null | tr -d '\r')
 
 has_old() { compgen -G "$unix_bin/kubectl.exe.old-*" >/dev/null; }
-kubeboot() { KUBEBOOT_MIRROR="$mirror" wine_run "$work/kubeboot.exe" "$@"; }
+kubeboot() { KUBEBOOT_MIRROR="$mirror" KUBEBOOT_SIGSTORE_TRUSTED_ROOT="Z:$work/trusted_root.json" wine_run "$work/kubeboot.exe" "$@"; }
 user_path() { wine_run reg query 'HKCU\Environment' /v Path 2>/dev/null | tr -d '\r' | grep -i ' Path '; }
 
 step "install kubectl into the per-user folder"

@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -12,10 +13,12 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 )
 
 const (
@@ -91,7 +94,8 @@ func (u *Updater) Apply(ctx context.Context, rel *Release, exe string) (*Result,
 	return &Result{Path: exe, Version: rel.Version, SHA256: got}, nil
 }
 
-// checksum returns the archive's digest from the release's checksums.txt.
+// checksum returns the archive's digest from the release's checksums.txt,
+// once its Sigstore bundle proves the release workflow signed it.
 func (u *Updater) checksum(ctx context.Context, rel *Release) (string, error) {
 	shown := fetch.Redact(rel.Checksums.URL)
 	u.opts.Logf("downloading %s", shown)
@@ -99,11 +103,34 @@ func (u *Updater) checksum(ctx context.Context, rel *Release) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("download %s: %w", ChecksumsName, err)
 	}
+	if err := u.checkSignature(ctx, rel, body); err != nil {
+		return "", err
+	}
 	d, ok := exeinstall.ParseChecksum(body, rel.Archive.Name)
 	if !ok {
 		return "", &ChecksumsError{URL: shown, Name: rel.Archive.Name}
 	}
 	return d, nil
+}
+
+// checkSignature verifies the bundle of checksums.txt (body) against the
+// release's expected signer.
+func (u *Updater) checkSignature(ctx context.Context, rel *Release, body []byte) error {
+	signer := u.opts.Signer(rel.Tag)
+	if rel.Bundle.Name == "" {
+		return &SignatureError{Tag: rel.Tag, Signer: signer}
+	}
+	bundle, err := u.fetch.Small(ctx, rel.Bundle.URL, sigstore.MaxBundleSize)
+	if err != nil {
+		return fmt.Errorf("download %s: %w", BundleName, err)
+	}
+	sum := sha256.Sum256(body)
+	res, err := sigstore.VerifyBundle(sum[:], bundle, signer, u.opts.TrustedRoot)
+	if err != nil {
+		return &SignatureError{Tag: rel.Tag, Signer: signer, Err: err}
+	}
+	u.opts.Logf("%s is signed by %s (logged %s)", ChecksumsName, res.Identity, res.IntegratedTime.UTC().Format(time.RFC3339))
+	return nil
 }
 
 // extract copies the regular file called name in the .tar.gz or .zip

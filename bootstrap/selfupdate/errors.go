@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 )
 
 var (
@@ -22,6 +23,11 @@ var (
 	// an unreadable one). Errors are a *ChecksumsError, which also matches
 	// bootstrap.ErrVerification: nothing unverified is ever installed.
 	ErrNoChecksum = errors.New("no checksum for the archive")
+
+	// ErrNotSigned means the release has no valid Sigstore signature of its
+	// checksums.txt by the expected workflow. Errors are a
+	// *SignatureError; they match bootstrap.ErrVerification.
+	ErrNotSigned = errors.New("release not signed")
 
 	// ErrBadArchive means the verified archive does not hold the binary.
 	ErrBadArchive = errors.New("archive does not hold the binary")
@@ -79,4 +85,27 @@ func (e *ChecksumsError) Error() string {
 // Is makes errors.Is match ErrNoChecksum and bootstrap.ErrVerification.
 func (e *ChecksumsError) Is(target error) bool {
 	return target == ErrNoChecksum || target == bootstrap.ErrVerification
+}
+
+// SignatureError reports a release whose checksums.txt is not signed by
+// the expected identity: no bundle, or one that does not verify (Err, a
+// *sigstore.Error, says why).
+type SignatureError struct {
+	Tag    string
+	Signer sigstore.Policy
+	Err    error // nil when the bundle is missing
+}
+
+func (e *SignatureError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("release %s has no %s, so its checksums cannot be traced to %s; refusing it", e.Tag, BundleName, e.Signer.Identity)
+	}
+	return fmt.Sprintf("release %s: the signature of %s does not hold: %v; refusing it", e.Tag, ChecksumsName, e.Err)
+}
+
+func (e *SignatureError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is match ErrNotSigned and bootstrap.ErrVerification.
+func (e *SignatureError) Is(target error) bool {
+	return target == ErrNotSigned || target == bootstrap.ErrVerification
 }

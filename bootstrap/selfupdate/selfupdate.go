@@ -21,6 +21,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 )
 
 const (
@@ -33,6 +34,10 @@ const (
 	// ChecksumsName is the release asset listing every archive's SHA-256,
 	// in sha256sum format.
 	ChecksumsName = "checksums.txt"
+	// BundleName is the Sigstore bundle of checksums.txt: the keyless
+	// signature the release workflow makes, which Apply checks before it
+	// trusts any digest in checksums.txt.
+	BundleName = ChecksumsName + ".sigstore.json"
 )
 
 // Options configure an Updater. The zero value updates kubeboot from
@@ -72,6 +77,16 @@ type Options struct {
 
 	// Logf receives notes on what is fetched. Default: discard.
 	Logf func(format string, args ...any)
+
+	// TrustedRoot is the Sigstore trust root for the release signature.
+	// Default sigstore.PublicGood().
+	TrustedRoot *sigstore.TrustedRoot
+
+	// Signer is who must have signed a release's checksums.txt. Default
+	// sigstore.GitHubRelease(Owner/Repo, tag): the repository's
+	// .github/workflows/release.yml on that tag, through GitHub Actions'
+	// OIDC issuer.
+	Signer func(tag string) sigstore.Policy
 }
 
 // Updater finds releases and applies them. It is safe for concurrent use.
@@ -113,6 +128,13 @@ func New(opts Options) (*Updater, error) {
 	}
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
+	}
+	if opts.TrustedRoot == nil {
+		opts.TrustedRoot = sigstore.PublicGood()
+	}
+	if opts.Signer == nil {
+		repo := opts.Owner + "/" + opts.Repo
+		opts.Signer = func(tag string) sigstore.Policy { return sigstore.GitHubRelease(repo, tag) }
 	}
 	dl := fetch.New(fetch.Options{
 		HTTPClient: opts.HTTPClient,
@@ -168,6 +190,7 @@ type Release struct {
 	URL       string // the release's web page
 	Archive   Asset  // this platform's archive
 	Checksums Asset  // checksums.txt
+	Bundle    Asset  // checksums.txt.sigstore.json; Name "" when the release has none
 }
 
 // Find returns the latest release, or the one tagged version ("v1.2.3";
@@ -213,6 +236,7 @@ func (u *Updater) pick(rel *github.RepositoryRelease) (*Release, error) {
 		}
 	}
 	r.Checksums = byName[ChecksumsName]
+	r.Bundle = byName[BundleName]
 	var missing []string
 	if r.Archive.Name == "" {
 		missing = append(missing, names[0])

@@ -3,6 +3,7 @@ package selfupdate_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -17,7 +18,9 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/selfupdate"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 	"github.com/kubeboot/kubeboot/internal/releasetest"
+	"github.com/kubeboot/kubeboot/internal/sigtest"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
@@ -34,13 +37,33 @@ func release(t *testing.T, g *releasetest.GitHub, tag string, latest bool, exe [
 		assets[releasetest.ArchiveName(p.OS, p.Arch)] = releasetest.Archive(t, p.OS, exe)
 	}
 	assets[selfupdate.ChecksumsName] = releasetest.Checksums(assets)
+	releasetest.Sign(t, releaseCA(t), tag, assets)
 	g.AddRelease(tag, assets, latest)
 	return assets
 }
 
+// releaseCA is the test's stand-in for Sigstore's public-good CA, which
+// signs releases in production; releaseRoot trusts it.
+var testReleaseCA *sigtest.CA
+
+func releaseCA(t *testing.T) *sigtest.CA {
+	if testReleaseCA == nil {
+		testReleaseCA = sigtest.NewCA(t, sigtest.Options{})
+	}
+	return testReleaseCA
+}
+
+func releaseRoot(t *testing.T) *sigstore.TrustedRoot {
+	r, err := sigstore.ParseTrustedRoot(releaseCA(t).TrustedRootJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func newUpdater(t *testing.T, g *releasetest.GitHub, p bootstrap.Platform, tok string) *selfupdate.Updater {
 	t.Helper()
-	u, err := selfupdate.New(selfupdate.Options{APIURL: g.APIURL(), Token: tok, Platform: p})
+	u, err := selfupdate.New(selfupdate.Options{APIURL: g.APIURL(), Token: tok, Platform: p, TrustedRoot: releaseRoot(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,27 +190,49 @@ func TestApplyWindowsZip(t *testing.T) {
 // The verification failures all leave the executable byte-identical and
 // the folder clean.
 func TestApplyRefusesUnverified(t *testing.T) {
-	cases := map[string]func(assets map[string][]byte){
-		"checksum mismatch": func(a map[string][]byte) {
+	resign := func(a map[string][]byte) { releasetest.Sign(t, releaseCA(t), "v1.1.0", a) }
+	other := sigtest.NewCA(t, sigtest.Options{})
+	cases := map[string]struct {
+		corrupt func(assets map[string][]byte)
+		kind    error
+	}{
+		"checksum mismatch": {func(a map[string][]byte) {
 			arc := a["kubeboot_linux_amd64.tar.gz"]
 			arc[len(arc)/2] ^= 0xff
-		},
-		"missing checksum line": func(a map[string][]byte) {
+		}, bootstrap.ErrChecksumMismatch},
+		"missing checksum line": {func(a map[string][]byte) {
 			a[selfupdate.ChecksumsName] = releasetest.Checksums(map[string][]byte{"kubeboot_darwin_arm64.tar.gz": []byte("x")})
-		},
-		"malformed checksum line": func(a map[string][]byte) {
+			resign(a)
+		}, selfupdate.ErrNoChecksum},
+		"malformed checksum line": {func(a map[string][]byte) {
 			a[selfupdate.ChecksumsName] = []byte("not-hex  kubeboot_linux_amd64.tar.gz\n")
-		},
-		"conflicting checksum lines": func(a map[string][]byte) {
+			resign(a)
+		}, selfupdate.ErrNoChecksum},
+		"conflicting checksum lines": {func(a map[string][]byte) {
 			a[selfupdate.ChecksumsName] = append(a[selfupdate.ChecksumsName],
 				[]byte(strings.Repeat("0", 64)+"  kubeboot_linux_amd64.tar.gz\n")...)
-		},
+			resign(a)
+		}, selfupdate.ErrNoChecksum},
+		"no signature": {func(a map[string][]byte) {
+			delete(a, selfupdate.BundleName)
+		}, selfupdate.ErrNotSigned},
+		"checksums changed after signing": {func(a map[string][]byte) {
+			a[selfupdate.ChecksumsName] = append(a[selfupdate.ChecksumsName], []byte(strings.Repeat("1", 64)+"  extra.tar.gz\n")...)
+		}, sigstore.ErrSignature},
+		"signed by another tag's workflow": {func(a map[string][]byte) {
+			sum := sha256.Sum256(a[selfupdate.ChecksumsName])
+			a[selfupdate.BundleName] = releaseCA(t).Bundle(t, sum[:], releasetest.ReleaseSigner("v9.9.9"), sigtest.BundleOptions{})
+		}, sigstore.ErrIdentity},
+		"signed by another CA": {func(a map[string][]byte) {
+			releasetest.Sign(t, other, "v1.1.0", a)
+		}, sigstore.ErrCertificate},
 	}
-	for name, corrupt := range cases {
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			g := releasetest.NewGitHub(t)
-			assets := release(t, g, "v1.1.0", true, []byte("new"), linux)
-			corrupt(assets)
+			assets := release(t, g, "v1.1.0", false, []byte("new"), linux)
+			tc.corrupt(assets)
+			g.AddRelease("v1.1.0", assets, true) // the assets as corrupted
 			u := newUpdater(t, g, linux, "")
 			rel, err := u.Find(context.Background(), "")
 			if err != nil {
@@ -198,12 +243,8 @@ func TestApplyRefusesUnverified(t *testing.T) {
 			if !errors.Is(err, bootstrap.ErrVerification) {
 				t.Fatalf("err = %v, want one matching bootstrap.ErrVerification", err)
 			}
-			var ce *bootstrap.ChecksumError
-			if name == "checksum mismatch" && (!errors.As(err, &ce) || !errors.Is(err, bootstrap.ErrChecksumMismatch)) {
-				t.Errorf("err = %#v, want a *bootstrap.ChecksumError", err)
-			}
-			if name != "checksum mismatch" && !errors.Is(err, selfupdate.ErrNoChecksum) {
-				t.Errorf("err = %v, want ErrNoChecksum", err)
+			if !errors.Is(err, tc.kind) {
+				t.Errorf("err = %v, want %v", err, tc.kind)
 			}
 			after, _ := os.ReadFile(exe)
 			if !bytes.Equal(before, after) {
@@ -293,6 +334,7 @@ func TestApplyRejectsArchiveWithoutBinary(t *testing.T) {
 	g := releasetest.NewGitHub(t)
 	assets := map[string][]byte{"kubeboot_linux_amd64.tar.gz": []byte("not gzip")}
 	assets[selfupdate.ChecksumsName] = releasetest.Checksums(assets)
+	releasetest.Sign(t, releaseCA(t), "v1.1.0", assets)
 	g.AddRelease("v1.1.0", assets, true)
 	u := newUpdater(t, g, linux, "")
 	rel, err := u.Find(context.Background(), "")
@@ -324,7 +366,7 @@ func TestTokenGoesOnlyToTheAPIHost(t *testing.T) {
 		http.Redirect(w, r, g.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
 	defer api.Close()
-	findAndApply(t, selfupdate.Options{APIURL: api.URL + "/", Token: token, Platform: linux})
+	findAndApply(t, selfupdate.Options{APIURL: api.URL + "/", Token: token, Platform: linux, TrustedRoot: releaseRoot(t)})
 	mu.Lock()
 	defer mu.Unlock()
 	if len(front) == 0 || front[0] != "Bearer "+token {
@@ -344,7 +386,7 @@ func TestApplyResumesABrokenArchiveDownload(t *testing.T) {
 	exeBytes := bytes.Repeat([]byte("kubeboot v1.1.0 "), 64<<10)
 	release(t, g, "v1.1.0", true, exeBytes, linux)
 	g.Cut("kubeboot_linux_amd64.tar.gz", 2000)
-	exe := findAndApply(t, selfupdate.Options{APIURL: g.APIURL(), Platform: linux, RetryBackoff: time.Millisecond})
+	exe := findAndApply(t, selfupdate.Options{APIURL: g.APIURL(), Platform: linux, RetryBackoff: time.Millisecond, TrustedRoot: releaseRoot(t)})
 	if got, _ := os.ReadFile(exe); !bytes.Equal(got, exeBytes) {
 		t.Fatal("the executable is not the release's")
 	}

@@ -2,7 +2,11 @@
 // CLI) installs the kubectl it needs into its own cache folder, pinned to a
 // release line, without touching the user's PATH or asking for sudo.
 //
-//	go run ./examples/pinned-kubectl [-version '~> 1.36.0'] [-dir DIR] [-mirror URL]
+//	go run ./examples/pinned-kubectl [-version '~> 1.36.0'] [-dir DIR] [-mirror URL] [-trusted-root FILE]
+//
+// The kubectl is verified against its published SHA-256 and its Sigstore
+// signature by the Kubernetes release team; -trusted-root replaces the
+// embedded public-good Sigstore root (a private Sigstore, a test mirror).
 package main
 
 import (
@@ -16,12 +20,14 @@ import (
 	"path/filepath"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 )
 
 func main() {
 	spec := flag.String("version", "~> 1.36.0", "kubectl version spec this tool is tested with")
 	dir := flag.String("dir", "", "cache folder (default: the user cache folder/my-tool/bin)")
 	mirrorURL := flag.String("mirror", "", "dl.k8s.io mirror (default https://dl.k8s.io)")
+	rootFile := flag.String("trusted-root", "", "Sigstore trusted_root.json (default: the public-good root)")
 	flag.Parse()
 
 	if *dir == "" {
@@ -34,7 +40,17 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	client, err := bootstrap.New(bootstrap.Options{BaseURL: *mirrorURL})
+	opts := bootstrap.Options{BaseURL: *mirrorURL}
+	if *rootFile != "" {
+		b, err := os.ReadFile(*rootFile)
+		if err == nil {
+			opts.Signature.TrustedRoot, err = sigstore.ParseTrustedRoot(b)
+		}
+		if err != nil {
+			fail(err)
+		}
+	}
+	client, err := bootstrap.New(opts)
 	if err != nil {
 		fail(err)
 	}
@@ -45,7 +61,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	fmt.Printf("using kubectl %s at %s (downloaded now: %v)\n", res.Version, res.Path, res.Changed)
+	fmt.Printf("using kubectl %s at %s (downloaded now: %v, signed by %s)\n", res.Version, res.Path, res.Changed, res.Signature.Identity)
 
 	// Call it by absolute path: never rely on whatever kubectl PATH finds.
 	out, err := exec.CommandContext(ctx, res.Path, "version", "--client").CombinedOutput()

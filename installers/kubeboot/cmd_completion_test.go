@@ -33,7 +33,7 @@ t kubeboot setup --y
 	if err != nil {
 		t.Fatalf("bash: %v\n%s", err, out)
 	}
-	want := "install\n--verbose --version\nimport path token\n--on-conflict\n--yes\n"
+	want := "install\n--verbose --verify-signature --version\nimport path token\n--on-conflict\n--yes\n"
 	if string(out) != want {
 		t.Errorf("completions:\n%s\nwant:\n%s", out, want)
 	}

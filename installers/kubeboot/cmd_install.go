@@ -50,6 +50,7 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 	mirrorURL := fs.String("mirror", "", "base URL of a dl.k8s.io mirror (default $KUBEBOOT_MIRROR or https://dl.k8s.io)")
 	force := fs.Bool("force", false, "download and install even when the same kubectl is already there")
 	forceOverwrite := fs.Bool("force-overwrite", false, "replace a kubectl that a package manager owns (it then no longer upgrades it)")
+	sigFlags := addSignatureFlags(fs)
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	quiet := fs.Bool("quiet", false, "print nothing but errors")
 	verbose := fs.Bool("verbose", false, "print retries and decisions")
@@ -95,7 +96,7 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 		}
 	}
 
-	client, err := a.newClient(*mirrorURL, *verbose)
+	client, err := a.newClient(*mirrorURL, *verbose, sigFlags)
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,7 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 			res.LeftAlone.Path, res.LeftAlone.Manager, res.Version, filepath.Dir(res.Path))
 	}
 	if res.Changed {
-		fmt.Fprintf(a.stdout, "installed kubectl %s at %s (sha256 %s verified)\n", res.Version, res.Path, res.SHA256)
+		fmt.Fprintf(a.stdout, "installed kubectl %s at %s (sha256 %s verified%s)\n", res.Version, res.Path, res.SHA256, signatureNote(res.Signature))
 	} else {
 		fmt.Fprintf(a.stdout, "kubectl %s at %s is already up to date\n", res.Version, res.Path)
 	}
@@ -218,13 +219,17 @@ func (a *app) installWithManager(ctx context.Context, action pkgmgr.Action, asJS
 	return nil
 }
 
-// newClient builds the library client from --mirror, KUBEBOOT_MIRROR and
-// --verbose.
-func (a *app) newClient(mirrorURL string, verbose bool) (*bootstrap.Client, error) {
+// newClient builds the library client from --mirror, KUBEBOOT_MIRROR,
+// --verbose and the signature flags.
+func (a *app) newClient(mirrorURL string, verbose bool, sig *signatureFlags) (*bootstrap.Client, error) {
 	if mirrorURL == "" {
 		mirrorURL = a.getenv("KUBEBOOT_MIRROR")
 	}
-	opts := bootstrap.Options{BaseURL: mirrorURL, UserAgent: "kubeboot/" + version}
+	sigOpts, err := sig.options(a.getenv)
+	if err != nil {
+		return nil, err
+	}
+	opts := bootstrap.Options{BaseURL: mirrorURL, UserAgent: "kubeboot/" + version, Signature: sigOpts}
 	if verbose {
 		opts.Logf = a.logf
 	}

@@ -34,6 +34,7 @@ func runSelfUpdate(ctx context.Context, a *app, args []string) error {
 	check := flags.Bool("check", false, "only report the installed and the latest version")
 	want := flags.String("version", "", "install this release (vX.Y.Z) instead of the latest, even if older")
 	verbose := flags.Bool("verbose", false, "print what is fetched")
+	rootFile := flags.String("trusted-root", "", "a Sigstore trusted_root.json to check the release signature with\n(default $KUBEBOOT_SIGSTORE_TRUSTED_ROOT, else the embedded public-good root)")
 	pos, err := a.parseFlags(c, flags, args)
 	if err != nil {
 		return err
@@ -59,6 +60,9 @@ func runSelfUpdate(ctx context.Context, a *app, args []string) error {
 	}
 	if *verbose {
 		opts.Logf = func(format string, args ...any) { fmt.Fprintf(a.stderr, "  "+format+"\n", args...) }
+	}
+	if opts.TrustedRoot, err = trustedRootFrom(*rootFile, a.getenv); err != nil {
+		return err
 	}
 	u, err := selfupdate.New(opts)
 	if err != nil {
@@ -95,7 +99,7 @@ func runSelfUpdate(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "updated kubeboot %s to %s at %s (sha256 %s verified)\n", current, res.Version, res.Path, res.SHA256)
+	fmt.Fprintf(a.stdout, "updated kubeboot %s to %s at %s (sha256 %s and the release signature verified)\n", current, res.Version, res.Path, res.SHA256)
 	return nil
 }
 
@@ -111,6 +115,9 @@ func selfUpdateHint(err error) string {
 		return "this release has no build for your platform; use your package manager or pick another --version"
 	case errors.Is(err, selfupdate.ErrRateLimited):
 		return "GitHub limits anonymous API calls; set GITHUB_TOKEN to a token (it needs no scopes) and run again"
+	case errors.Is(err, selfupdate.ErrNotSigned):
+		return "nothing was replaced: kubeboot releases are signed by their release workflow, and this one's signature is missing or wrong; " +
+			"report it at https://github.com/kubeboot/kubeboot/issues"
 	case errors.Is(err, selfupdate.ErrNoChecksum):
 		return "nothing was replaced: the release's checksums.txt does not vouch for the archive; report it at https://github.com/kubeboot/kubeboot/issues"
 	}

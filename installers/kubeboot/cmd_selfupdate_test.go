@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/internal/releasetest"
+	"github.com/kubeboot/kubeboot/internal/sigtest"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
@@ -46,10 +47,21 @@ func newKubeboot(t *testing.T) []byte {
 // selfUpdateEnv is an installed old kubeboot (v0.0.0-test) and a GitHub
 // server publishing v1.1.0.
 type selfUpdateEnv struct {
-	t   *testing.T
-	g   *releasetest.GitHub
-	exe string
-	old []byte
+	t    *testing.T
+	g    *releasetest.GitHub
+	exe  string
+	old  []byte
+	root string // trusted_root.json of the test CA that signs releases
+}
+
+// releaseCA stands in for Sigstore's public-good CA in these tests.
+var releaseCA *sigtest.CA
+
+func testReleaseCA(t *testing.T) *sigtest.CA {
+	if releaseCA == nil {
+		releaseCA = sigtest.NewCA(t, sigtest.Options{})
+	}
+	return releaseCA
 }
 
 func newSelfUpdateEnv(t *testing.T, assets map[string][]byte) *selfUpdateEnv {
@@ -64,7 +76,11 @@ func newSelfUpdateEnv(t *testing.T, assets map[string][]byte) *selfUpdateEnv {
 	if err := os.WriteFile(exe, old, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &selfUpdateEnv{t: t, g: g, exe: exe, old: old}
+	root := filepath.Join(t.TempDir(), "trusted_root.json")
+	if err := os.WriteFile(root, testReleaseCA(t).TrustedRootJSON(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &selfUpdateEnv{t: t, g: g, exe: exe, old: old, root: root}
 }
 
 // releaseAssets returns a correct release of exe for this machine.
@@ -73,6 +89,7 @@ func releaseAssets(t *testing.T, exe []byte) map[string][]byte {
 		releasetest.ArchiveName(runtime.GOOS, runtime.GOARCH): releasetest.Archive(t, runtime.GOOS, exe),
 	}
 	assets["checksums.txt"] = releasetest.Checksums(assets)
+	releasetest.Sign(t, testReleaseCA(t), "v1.1.0", assets)
 	return assets
 }
 
@@ -82,6 +99,7 @@ func (e *selfUpdateEnv) run(args ...string) result {
 	cmd.Env = []string{
 		"HOME=" + e.t.TempDir(), "PATH=/nonexistent",
 		"KUBEBOOT_GITHUB_API_URL=" + e.g.APIURL(), "GITHUB_TOKEN=" + ghToken,
+		"KUBEBOOT_SIGSTORE_TRUSTED_ROOT=" + e.root,
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -156,6 +174,28 @@ func TestSelfUpdateChecksumMismatchKeepsOldBinary(t *testing.T) {
 	}
 	if entries := testutil.Names(filepath.Dir(e.exe), bootstrap.InstallLockName); len(entries) != 1 {
 		t.Errorf("%d files beside the executable, want none left behind", len(entries)-1)
+	}
+}
+
+// A release whose checksums.txt is not signed by the release workflow is
+// refused with exit 3, and the executable stays as it was.
+func TestSelfUpdateRefusesUnsignedRelease(t *testing.T) {
+	for name, strip := range map[string]func(map[string][]byte){
+		"no bundle":        func(a map[string][]byte) { delete(a, "checksums.txt.sigstore.json") },
+		"another identity": func(a map[string][]byte) { releasetest.Sign(t, testReleaseCA(t), "v6.6.6", a) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			assets := releaseAssets(t, newKubeboot(t))
+			strip(assets)
+			e := newSelfUpdateEnv(t, assets)
+			r := e.run("self-update")
+			if r.code != exitVerification || !strings.Contains(r.stderr, "signature") && !strings.Contains(r.stderr, "sigstore.json") {
+				t.Fatalf("exit %d, want %d\n%s%s", r.code, exitVerification, r.stdout, r.stderr)
+			}
+			if got, _ := os.ReadFile(e.exe); !bytes.Equal(got, e.old) {
+				t.Fatal("the executable changed")
+			}
+		})
 	}
 }
 

@@ -69,7 +69,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	m := mirror.Start(mirror.Options{})
+	m := mirror.Start(mirror.Options{Sign: true})
 	t.Cleanup(m.Close)
 	m.SetMarker("stable", "v1.37.2\n")
 	m.SetMarker("stable-1.37", "v1.37.2\n")
@@ -78,9 +78,14 @@ func newEnv(t *testing.T) *env {
 	if err := os.WriteFile(cert, m.CertPEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	root := filepath.Join(t.TempDir(), "trusted_root.json")
+	if err := os.WriteFile(root, m.TrustedRootJSON(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	home := t.TempDir()
 	return &env{t: t, m: m, vars: []string{
 		"HOME=" + home, "PATH=/nonexistent", "SSL_CERT_FILE=" + cert, "KUBEBOOT_MIRROR=" + m.URL(),
+		"KUBEBOOT_SIGSTORE_TRUSTED_ROOT=" + root,
 	}}
 }
 

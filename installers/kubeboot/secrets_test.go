@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"net"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -46,5 +50,34 @@ func TestMirrorPasswordNeverPrinted(t *testing.T) {
 	r := e.run("install", "kubectl", "--dir", t.TempDir(), "--version", "v1.99.0", "--verbose")
 	if r.code == 0 || strings.Contains(r.stdout+r.stderr, secret) {
 		t.Errorf("exit %d; output:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// The compromised mirror: it serves another kubectl with a .sha256 that
+// matches it. The signature gives it away: exit 3, the old kubectl stays.
+func TestSwappedKubectlWithMatchingChecksumIsRefused(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	r := e.run("install", "kubectl", "--dir", dir, "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"signature":{"verified":true,"identity":"krel-staging@k8s-releng-prod.iam.gserviceaccount.com"`) {
+		t.Fatalf("exit %d, stdout %s, stderr %s", r.code, r.stdout, r.stderr)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, "kubectl"))
+	evil := []byte("#!/bin/sh\necho pwned\n")
+	p := mirror.KubectlPath("v1.37.2", runtime.GOOS, runtime.GOARCH)
+	e.m.Put(p, evil)
+	e.m.Put(p+".sha256", []byte(sum(evil)))
+	r = e.run("install", "kubectl", "--dir", dir, "--force")
+	if r.code != 3 || !strings.Contains(r.stderr, "signature") || !strings.Contains(r.stderr, "tampered") {
+		t.Fatalf("exit %d, want 3 naming the signature; stderr:\n%s", r.code, r.stderr)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "kubectl")); !bytes.Equal(before, after) {
+		t.Fatal("the installed kubectl changed")
+	}
+	// Without the signature files, v1.26+ is refused too, and the opt-out named.
+	e.m.Delete(p + ".sig")
+	r = e.run("install", "kubectl", "--dir", dir, "--force")
+	if r.code != 3 || !strings.Contains(r.stderr, "kubectl.sig") || !strings.Contains(r.stderr, "--verify-signature off") {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kubeboot/kubeboot/internal/sigtest"
 )
 
 // Mirror is a running pair of loopback HTTPS servers.
@@ -24,6 +26,8 @@ type Mirror struct {
 	front, cdn *httptest.Server
 
 	mu       sync.Mutex
+	ca       *sigtest.CA
+	signer   func(sum []byte) (sig, cert []byte)
 	files    map[string][]byte
 	faults   map[string][]Fault
 	requests []Request
@@ -47,11 +51,19 @@ type Options struct {
 	PlainHTTP bool
 	// NoRedirect serves files from the front host directly.
 	NoRedirect bool
+	// Sign makes the mirror sign every kubectl AddKubectl publishes with a
+	// test Sigstore CA of its own (kubectl.sig, kubectl.cert, as dl.k8s.io
+	// does); TrustedRootJSON returns the root that trusts it.
+	Sign bool
 }
 
 // Start starts a mirror. Close it when done.
 func Start(opts Options) *Mirror {
 	m := &Mirror{files: map[string][]byte{}, faults: map[string][]Fault{}}
+	if opts.Sign {
+		m.ca = sigtest.NewCA(panicTB{}, sigtest.Options{})
+		m.signer = func(sum []byte) ([]byte, []byte) { return m.ca.SignDigest(panicTB{}, sum, sigtest.Leaf{}) }
+	}
 	newServer := httptest.NewTLSServer
 	if opts.PlainHTTP {
 		newServer = httptest.NewServer
@@ -124,14 +136,47 @@ func KubectlPath(version, goos, goarch string) string {
 	return fmt.Sprintf("/release/%s/bin/%s/%s/%s", version, goos, goarch, exe)
 }
 
+// TrustedRootJSON returns a Sigstore trusted_root.json that trusts the
+// mirror's own signing CA (Options.Sign), or nil.
+func (m *Mirror) TrustedRootJSON() []byte {
+	if m.ca == nil {
+		return nil
+	}
+	return m.ca.TrustedRootJSON()
+}
+
+// panicTB lets the test CA run outside a test (the demo's mirror).
+type panicTB struct{}
+
+func (panicTB) Helper()           {}
+func (panicTB) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
+
+// SetSigner makes AddKubectl publish kubectl.sig and kubectl.cert too, as
+// dl.k8s.io does since v1.26: sign returns their bodies for a SHA-256
+// (sigtest.CA.SignDigest makes them).
+func (m *Mirror) SetSigner(sign func(sum []byte) (sig, cert []byte)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.signer = sign
+}
+
 // AddKubectl serves binary as kubectl version for os/arch, with its .sha256
-// holding the bare hex digest as dl.k8s.io does. It returns the digest.
+// holding the bare hex digest as dl.k8s.io does, and with a signer its .sig
+// and .cert. It returns the digest.
 func (m *Mirror) AddKubectl(version, goos, goarch string, binary []byte) string {
 	sum := sha256.Sum256(binary)
 	digest := hex.EncodeToString(sum[:])
 	p := KubectlPath(version, goos, goarch)
 	m.Put(p, binary)
 	m.Put(p+".sha256", []byte(digest))
+	m.mu.Lock()
+	sign := m.signer
+	m.mu.Unlock()
+	if sign != nil {
+		sig, cert := sign(sum[:])
+		m.Put(p+".sig", sig)
+		m.Put(p+".cert", cert)
+	}
 	return digest
 }
 

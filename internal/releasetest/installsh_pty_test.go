@@ -30,7 +30,7 @@ func TestInstallShPipedGivesSetupTheTerminal(t *testing.T) {
 		w.Write(body)
 	}))
 	defer srv.Close()
-	m := mirror.Start(mirror.Options{})
+	m := mirror.Start(mirror.Options{Sign: true})
 	defer m.Close()
 	m.SetMarker("stable", "v1.37.2")
 

@@ -23,6 +23,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kubeboot/kubeboot/internal/sigtest"
 )
 
 // ArchiveName is the name .goreleaser.yml gives an archive (no version in
@@ -87,6 +89,23 @@ func Checksums(files map[string][]byte) []byte {
 		fmt.Fprintf(&b, "%s  %s\n", hex.EncodeToString(s[:]), n)
 	}
 	return []byte(b.String())
+}
+
+// ReleaseSigner is the identity .github/workflows/release.yml signs a
+// release's checksums.txt with.
+func ReleaseSigner(tag string) sigtest.Leaf {
+	return sigtest.Leaf{
+		URI:    "https://github.com/kubeboot/kubeboot/.github/workflows/release.yml@refs/tags/" + tag,
+		Issuer: "https://token.actions.githubusercontent.com",
+	}
+}
+
+// Sign adds checksums.txt.sigstore.json to assets: a bundle by ca over
+// assets' checksums.txt, as the release workflow's cosign makes it.
+func Sign(t testing.TB, ca *sigtest.CA, tag string, assets map[string][]byte) {
+	t.Helper()
+	sum := sha256.Sum256(assets["checksums.txt"])
+	assets["checksums.txt.sigstore.json"] = ca.Bundle(t, sum[:], ReleaseSigner(tag), sigtest.BundleOptions{})
 }
 
 // BuildKubeboot builds the installer for this machine with the given

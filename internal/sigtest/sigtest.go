@@ -35,7 +35,6 @@ import (
 	"math/big"
 	"net/url"
 	"strconv"
-	"testing"
 	"time"
 )
 
@@ -99,7 +98,15 @@ type BundleOptions struct {
 	NoSET bool
 }
 
-func newKey(t testing.TB, c elliptic.Curve) *ecdsa.PrivateKey {
+// TB is what the CA needs of a test: testing.TB satisfies it, and so can a
+// program that is not a test (the demo's mirror, the benchmark), whose
+// Fatal ends it.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+func newKey(t TB, c elliptic.Curve) *ecdsa.PrivateKey {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(c, rand.Reader)
 	if err != nil {
@@ -108,7 +115,7 @@ func newKey(t testing.TB, c elliptic.Curve) *ecdsa.PrivateKey {
 	return k
 }
 
-func serial(t testing.TB) *big.Int {
+func serial(t TB) *big.Int {
 	t.Helper()
 	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
 	if err != nil {
@@ -117,7 +124,7 @@ func serial(t testing.TB) *big.Int {
 	return n
 }
 
-func create(t testing.TB, tmpl, parent *x509.Certificate, pub any, key *ecdsa.PrivateKey) *x509.Certificate {
+func create(t TB, tmpl, parent *x509.Certificate, pub any, key *ecdsa.PrivateKey) *x509.Certificate {
 	t.Helper()
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
 	if err != nil {
@@ -130,7 +137,7 @@ func create(t testing.TB, tmpl, parent *x509.Certificate, pub any, key *ecdsa.Pr
 	return c
 }
 
-func logID(t testing.TB, k *ecdsa.PrivateKey) []byte {
+func logID(t TB, k *ecdsa.PrivateKey) []byte {
 	t.Helper()
 	spki, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
 	if err != nil {
@@ -143,7 +150,7 @@ func logID(t testing.TB, k *ecdsa.PrivateKey) []byte {
 // NewCA makes a root (P-384, valid a year either side of now), an
 // intermediate it signs (P-384, code-signing usage like Fulcio's), a CT log
 // key and a Rekor key (P-256).
-func NewCA(t testing.TB, opts Options) *CA {
+func NewCA(t TB, opts Options) *CA {
 	t.Helper()
 	if opts.Name == "" {
 		opts.Name = "sigtest"
@@ -187,7 +194,7 @@ var (
 )
 
 // issue makes the leaf certificate and its key.
-func (ca *CA) issue(t testing.TB, l Leaf) (*x509.Certificate, *ecdsa.PrivateKey) {
+func (ca *CA) issue(t TB, l Leaf) (*x509.Certificate, *ecdsa.PrivateKey) {
 	t.Helper()
 	if l.Email == "" && l.URI == "" {
 		l.Email = "krel-staging@k8s-releng-prod.iam.gserviceaccount.com"
@@ -266,7 +273,7 @@ func (ca *CA) issue(t testing.TB, l Leaf) (*x509.Certificate, *ecdsa.PrivateKey)
 	return create(t, tmpl, ca.inter, &key.PublicKey, ca.interKey), key
 }
 
-func sign(t testing.TB, key *ecdsa.PrivateKey, sum []byte) []byte {
+func sign(t TB, key *ecdsa.PrivateKey, sum []byte) []byte {
 	t.Helper()
 	sig, err := ecdsa.SignASN1(rand.Reader, key, sum)
 	if err != nil {
@@ -282,7 +289,7 @@ func pemOf(c *x509.Certificate) []byte {
 // SignDigest signs sum (a SHA-256) with a new leaf and returns the .sig
 // body (base64 of the DER signature) and the .cert body (base64 of the PEM
 // leaf), with no newline, as dl.k8s.io serves kubectl.sig and kubectl.cert.
-func (ca *CA) SignDigest(t testing.TB, sum []byte, l Leaf) (sig, cert []byte) {
+func (ca *CA) SignDigest(t TB, sum []byte, l Leaf) (sig, cert []byte) {
 	t.Helper()
 	leaf, key := ca.issue(t, l)
 	sig = []byte(base64.StdEncoding.EncodeToString(sign(t, key, sum)))
@@ -294,7 +301,7 @@ func (ca *CA) SignDigest(t testing.TB, sum []byte, l Leaf) (sig, cert []byte) {
 // v0.1 with BundleOptions.V01) with a hashedrekord Rekor entry whose signed
 // entry timestamp the CA's Rekor key makes, like `cosign sign-blob
 // --bundle` writes.
-func (ca *CA) Bundle(t testing.TB, sum []byte, l Leaf, o BundleOptions) []byte {
+func (ca *CA) Bundle(t TB, sum []byte, l Leaf, o BundleOptions) []byte {
 	t.Helper()
 	leaf, key := ca.issue(t, l)
 	sig := sign(t, key, sum)
@@ -349,7 +356,7 @@ func (ca *CA) Bundle(t testing.TB, sum []byte, l Leaf, o BundleOptions) []byte {
 // (unless Options.NoCTLog) and its Rekor log.
 func (ca *CA) TrustedRootJSON() []byte { return ca.rootJSON }
 
-func (ca *CA) makeRootJSON(t testing.TB) []byte {
+func (ca *CA) makeRootJSON(t TB) []byte {
 	t.Helper()
 	key := func(k *ecdsa.PrivateKey, id []byte, url string) map[string]any {
 		spki, err := x509.MarshalPKIXPublicKey(&k.PublicKey)

@@ -69,7 +69,7 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 		}
 	}
 
-	m := mirror.Start(mirror.Options{})
+	m := mirror.Start(mirror.Options{Sign: true}) // signed as dl.k8s.io is: the bench pays for verification
 	defer m.Close()
 	m.SetMarker("stable", "v1.37.2\n")
 	m.AddKubectl("v1.37.2", runtime.GOOS, runtime.GOARCH, payload)
@@ -79,7 +79,11 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 	if err := os.WriteFile(ca, m.CertPEM(), 0o644); err != nil {
 		return err
 	}
-	env := append(os.Environ(), "SSL_CERT_FILE="+ca, "KUBEBOOT_MIRROR="+m.URL())
+	root := filepath.Join(work, "trusted_root.json")
+	if err := os.WriteFile(root, m.TrustedRootJSON(), 0o644); err != nil {
+		return err
+	}
+	env := append(os.Environ(), "SSL_CERT_FILE="+ca, "KUBEBOOT_MIRROR="+m.URL(), "KUBEBOOT_SIGSTORE_TRUSTED_ROOT="+root)
 
 	kbDir := filepath.Join(work, "kubeboot-bin")
 	baseDir := filepath.Join(work, "baseline-bin")

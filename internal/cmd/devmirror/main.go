@@ -1,7 +1,8 @@
 // Command devmirror serves a dl.k8s.io-shaped mirror on loopback HTTPS for
 // the demo and the benchmark, so that neither needs the internet. It prints
 // the mirror's URL on stdout, writes its CA certificate (for SSL_CERT_FILE)
-// and serves until interrupted.
+// and the Sigstore trust root its kubectl signatures verify against (for
+// KUBEBOOT_SIGSTORE_TRUSTED_ROOT), and serves until interrupted.
 package main
 
 import (
@@ -22,6 +23,7 @@ func main() {
 	certOut := flag.String("cert", "", "write the mirror's CA certificate here (PEM)")
 	plainHTTP := flag.Bool("http", false, "serve plain http (kubeboot allows it on loopback): for clients that cannot be told to trust a CA file, such as Windows programs under Wine")
 	platform := flag.String("platform", runtime.GOOS+"/"+runtime.GOARCH, "OS/arch to publish the kubectl for")
+	rootOut := flag.String("trusted-root", "", "write the Sigstore trusted_root.json that trusts the mirror's signatures here")
 	flag.Parse()
 	if *kubectl == "" {
 		fmt.Fprintln(os.Stderr, "devmirror: -kubectl FILE is required")
@@ -32,7 +34,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "devmirror:", err)
 		os.Exit(1)
 	}
-	m := mirror.Start(mirror.Options{PlainHTTP: *plainHTTP})
+	m := mirror.Start(mirror.Options{PlainHTTP: *plainHTTP, Sign: true})
 	defer m.Close()
 	m.SetMarker("stable", *version+"\n")
 	var major, minor int
@@ -40,8 +42,11 @@ func main() {
 	m.SetMarker(fmt.Sprintf("stable-%d.%d", major, minor), *version+"\n")
 	goos, goarch, _ := strings.Cut(*platform, "/")
 	m.AddKubectl(*version, goos, goarch, body)
-	if *certOut != "" {
-		if err := os.WriteFile(*certOut, m.CertPEM(), 0o644); err != nil {
+	for file, body := range map[string][]byte{*certOut: m.CertPEM(), *rootOut: m.TrustedRootJSON()} {
+		if file == "" {
+			continue
+		}
+		if err := os.WriteFile(file, body, 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "devmirror:", err)
 			os.Exit(1)
 		}

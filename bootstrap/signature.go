@@ -1,0 +1,188 @@
+package bootstrap
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/go-version"
+
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
+)
+
+// SignatureMode says when Install requires kubectl's Sigstore signature.
+type SignatureMode string
+
+const (
+	// SignatureAuto (the default) verifies the signature whenever the
+	// mirror publishes one, and requires it for v1.26.0 and later, which
+	// dl.k8s.io signs; before v1.26 only the checksum is checked.
+	SignatureAuto SignatureMode = "auto"
+	// SignatureRequire refuses any kubectl without a valid signature.
+	SignatureRequire SignatureMode = "require"
+	// SignatureOff checks the checksum only, and fetches no signature.
+	SignatureOff SignatureMode = "off"
+)
+
+// ParseSignatureMode parses auto, require or off ("" is auto).
+func ParseSignatureMode(s string) (SignatureMode, error) {
+	switch m := SignatureMode(strings.ToLower(strings.TrimSpace(s))); m {
+	case "":
+		return SignatureAuto, nil
+	case SignatureAuto, SignatureRequire, SignatureOff:
+		return m, nil
+	}
+	return "", fmt.Errorf("%w: signature mode %q: use auto, require or off", ErrInvalidOption, s)
+}
+
+// FirstSignedVersion is the first Kubernetes release whose binaries
+// dl.k8s.io publishes with a Sigstore signature.
+const FirstSignedVersion = "v1.26.0"
+
+// SignatureOptions govern the verification of kubectl's Sigstore
+// signature (kubectl.sig and kubectl.cert beside the binary).
+type SignatureOptions struct {
+	// Mode is SignatureAuto when empty.
+	Mode SignatureMode
+	// Policy is the signer expected; default sigstore.KubernetesRelease.
+	// Mirrors that re-sign with their own identity set it.
+	Policy sigstore.Policy
+	// TrustedRoot is the Sigstore trust root; default the embedded
+	// public-good one (sigstore.PublicGood).
+	TrustedRoot *sigstore.TrustedRoot
+}
+
+// SignatureResult says what Install found of the signature.
+type SignatureResult struct {
+	Verified bool   `json:"verified"`
+	Identity string `json:"identity,omitempty"`
+	Issuer   string `json:"issuer,omitempty"`
+	// Reason says why it was not verified (only when not required).
+	Reason string `json:"reason,omitempty"`
+}
+
+// ErrSignatureMissing means a signature was required and the mirror does
+// not publish kubectl.sig or kubectl.cert. Errors are a
+// *SignatureMissingError; they match ErrVerification.
+var ErrSignatureMissing = errors.New("signature missing")
+
+// ErrInvalidOption means an option value could not be understood.
+var ErrInvalidOption = errors.New("invalid option")
+
+// SignatureMissingError reports the signature files a mirror lacks.
+type SignatureMissingError struct {
+	Version string   // the kubectl version
+	Missing []string // URLs answered 404, credentials redacted
+}
+
+func (e *SignatureMissingError) Error() string {
+	return fmt.Sprintf("kubectl %s is signed by the Kubernetes release team since %s, but the mirror does not publish %s, so a swapped kubectl could not be told apart; nothing was installed",
+		e.Version, FirstSignedVersion, strings.Join(e.Missing, " and "))
+}
+
+// Is makes errors.Is match ErrSignatureMissing and ErrVerification.
+func (e *SignatureMissingError) Is(target error) bool {
+	return target == ErrSignatureMissing || target == ErrVerification
+}
+
+// SignatureError reports a signature that does not hold: a swapped binary,
+// another signer, an untrusted certificate. It wraps the *sigstore.Error
+// (errors.Is matches its sentinel, such as sigstore.ErrIdentity) and
+// matches ErrVerification.
+type SignatureError struct {
+	URL string // of kubectl.sig, credentials redacted
+	Err error
+}
+
+func (e *SignatureError) Error() string {
+	return fmt.Sprintf("the signature of %s does not hold: %v; nothing was installed", strings.TrimSuffix(e.URL, ".sig"), e.Err)
+}
+
+func (e *SignatureError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is match ErrVerification.
+func (e *SignatureError) Is(target error) bool { return target == ErrVerification }
+
+// signatureFiles fetches kubectl.sig and kubectl.cert at once.
+type signatureFiles struct {
+	wg        sync.WaitGroup
+	sig, cert []byte
+	sigErr    error
+	certErr   error
+}
+
+func (c *Client) startSignatureFetch(ctx context.Context, src string) *signatureFiles {
+	if c.opts.Signature.Mode == SignatureOff {
+		return nil
+	}
+	f := &signatureFiles{}
+	f.wg.Add(2)
+	go func() { defer f.wg.Done(); f.sig, f.sigErr = c.fetch.Small(ctx, src+".sig", sigstore.MaxSignatureSize) }()
+	go func() {
+		defer f.wg.Done()
+		f.cert, f.certErr = c.fetch.Small(ctx, src+".cert", sigstore.MaxCertificateSize)
+	}()
+	return f
+}
+
+// verifySignature checks the signature over the published digest want,
+// once the files have arrived. The result is nil when the mode is off.
+func (c *Client) verifySignature(f *signatureFiles, tag, shownSrc, want string) (*SignatureResult, error) {
+	if f == nil {
+		return nil, nil
+	}
+	f.wg.Wait()
+	var missing []string
+	for _, p := range []struct {
+		err error
+		ext string
+	}{{f.sigErr, ".sig"}, {f.certErr, ".cert"}} {
+		switch {
+		case p.err == nil:
+		case errors.Is(p.err, fs.ErrNotExist):
+			missing = append(missing, shownSrc+p.ext)
+		default:
+			return nil, fmt.Errorf("read the signature of kubectl %s: %w", tag, p.err)
+		}
+	}
+	if len(missing) > 0 {
+		if c.opts.Signature.Mode == SignatureRequire || signedRelease(tag) {
+			return nil, &SignatureMissingError{Version: tag, Missing: missing}
+		}
+		why := "kubectl " + tag + " predates signed releases (" + FirstSignedVersion + "): checksum only"
+		c.opts.Logf("%s", why)
+		return &SignatureResult{Reason: why}, nil
+	}
+	sum, err := hex.DecodeString(want)
+	if err != nil {
+		return nil, err
+	}
+	res, err := sigstore.VerifyDigest(sum, f.sig, f.cert, c.sigPolicy(), c.opts.Signature.TrustedRoot)
+	if err != nil {
+		return nil, &SignatureError{URL: shownSrc + ".sig", Err: err}
+	}
+	return &SignatureResult{Verified: true, Identity: res.Identity, Issuer: res.Issuer}, nil
+}
+
+func (c *Client) sigPolicy() sigstore.Policy {
+	p := c.opts.Signature.Policy
+	if p.Identity == "" && p.Issuer == "" {
+		return sigstore.KubernetesRelease
+	}
+	return p
+}
+
+// signedRelease reports whether dl.k8s.io signs kubectl tag: v1.26.0 and
+// later, including the 1.26 pre-releases that were signed.
+func signedRelease(tag string) bool {
+	v, err := version.NewVersion(tag)
+	if err != nil {
+		return true
+	}
+	first, _ := version.NewVersion(FirstSignedVersion)
+	return v.Core().GreaterThanOrEqual(first)
+}

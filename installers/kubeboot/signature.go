@@ -1,0 +1,81 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
+)
+
+// signatureFlags are the flags of every command that installs kubectl:
+// cosign's names for the expected signer.
+type signatureFlags struct {
+	mode, identity, issuer, trustedRoot *string
+}
+
+func addSignatureFlags(fs *flag.FlagSet) *signatureFlags {
+	return &signatureFlags{
+		mode: fs.String("verify-signature", "", "check kubectl's Sigstore signature: auto (required from v1.26, which dl.k8s.io signs), require, off\n"+
+			"(default $KUBEBOOT_VERIFY_SIGNATURE or auto)"),
+		identity: fs.String("certificate-identity", "", "the signer to expect, for mirrors that re-sign (default the Kubernetes release identity "+sigstore.KubernetesRelease.Identity+")"),
+		issuer:   fs.String("certificate-oidc-issuer", "", "the OIDC issuer of that signer (default "+sigstore.KubernetesRelease.Issuer+")"),
+		trustedRoot: fs.String("trusted-root", "", "a Sigstore trusted_root.json to trust instead of the embedded public-good one\n"+
+			"(default $KUBEBOOT_SIGSTORE_TRUSTED_ROOT)"),
+	}
+}
+
+// options turns the flags, then the environment, into the library's.
+func (s *signatureFlags) options(getenv func(string) string) (bootstrap.SignatureOptions, error) {
+	var o bootstrap.SignatureOptions
+	mode := *s.mode
+	if mode == "" {
+		mode = getenv("KUBEBOOT_VERIFY_SIGNATURE")
+	}
+	m, err := bootstrap.ParseSignatureMode(mode)
+	if err != nil {
+		return o, usageErrorf("--verify-signature %q: use auto, require or off", mode)
+	}
+	o.Mode = m
+	if *s.identity != "" || *s.issuer != "" {
+		if *s.identity == "" || *s.issuer == "" {
+			return o, usageErrorf("--certificate-identity and --certificate-oidc-issuer go together")
+		}
+		o.Policy = sigstore.Policy{Identity: *s.identity, Issuer: *s.issuer}
+	}
+	o.TrustedRoot, err = trustedRootFrom(*s.trustedRoot, getenv)
+	return o, err
+}
+
+// trustedRootFrom reads --trusted-root FILE, else
+// $KUBEBOOT_SIGSTORE_TRUSTED_ROOT; nil (the embedded root) when neither is
+// set.
+func trustedRootFrom(file string, getenv func(string) string) (*sigstore.TrustedRoot, error) {
+	if file == "" {
+		file = getenv("KUBEBOOT_SIGSTORE_TRUSTED_ROOT")
+	}
+	if file == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read the Sigstore trust root: %w", err)
+	}
+	root, err := sigstore.ParseTrustedRoot(b)
+	if err != nil {
+		return nil, fmt.Errorf("trust root %s: %w", file, err)
+	}
+	return root, nil
+}
+
+// signatureNote is the part of the result line that tells the signature.
+func signatureNote(r *bootstrap.SignatureResult) string {
+	switch {
+	case r == nil:
+		return "; signature not checked (--verify-signature off)"
+	case r.Verified:
+		return "; signed by " + r.Identity
+	}
+	return "; " + r.Reason
+}
