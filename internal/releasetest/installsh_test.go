@@ -117,7 +117,7 @@ func TestInstallShInstallsAndRuns(t *testing.T) {
 		t.Errorf("stderr does not report the verification and PATH: %s", r.stderr)
 	}
 	// Without cosign, one line says the signature was not checked.
-	if n := strings.Count(r.stderr, "cosign is not installed, so only the sha256 in checksums.txt was checked, not its signature\n"); n != 1 {
+	if n := strings.Count(r.stderr, "cosign is not installed, so only the sha256 in checksums.txt is checked, not its signature\n"); n != 1 {
 		t.Errorf("stderr says %d times that only the checksum was checked, want once:\n%s", n, r.stderr)
 	}
 	if entries, _ := os.ReadDir(r.dir); len(entries) != 1 {
