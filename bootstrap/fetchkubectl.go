@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -106,8 +107,7 @@ func (c *Client) FetchKubectl(ctx context.Context, tag string, p Platform, dir s
 	for _, f := range companions {
 		folder.Sweep(exe + f.ext)
 	}
-	res := &InstallResult{Path: filepath.Join(dir, exe), Version: tag, URL: pub.URL, SHA256: pub.SHA256, Platform: p}
-	n, err := c.downloadInto(ctx, folder, c.kubectlURL(c.baseURL, tag, p), res, nil, func() error {
+	writeCompanions := func() error {
 		for _, f := range companions {
 			path := filepath.Join(dir, exe+f.ext)
 			if f.body == nil {
@@ -122,7 +122,13 @@ func (c *Client) FetchKubectl(ctx context.Context, tag string, p Platform, dir s
 			}
 		}
 		return nil
-	})
+	}
+	// Another run may have put it there while this one waited.
+	if sum, _, err := hashFile(filepath.Join(dir, exe)); err == nil && sum == pub.SHA256 {
+		return pub, 0, writeCompanions()
+	}
+	res := &InstallResult{Path: filepath.Join(dir, exe), Version: tag, URL: pub.URL, SHA256: pub.SHA256, Platform: p}
+	n, err := c.downloadInto(ctx, folder, c.kubectlURL(c.baseURL, tag, p), res, nil, writeCompanions)
 	if errors.As(err, &up) {
 		err = up.err
 	}
@@ -130,4 +136,68 @@ func (c *Client) FetchKubectl(ctx context.Context, tag string, p Platform, dir s
 		return nil, n, err
 	}
 	return pub, n, nil
+}
+
+// maxCompanionBytes bounds a .sha256, .sig or .cert file read from disk.
+const maxCompanionBytes = 64 << 10
+
+// readCompanion reads a companion file; nil, nil when it does not exist.
+func readCompanion(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxCompanionBytes+1))
+	if err == nil && len(b) > maxCompanionBytes {
+		err = fmt.Errorf("%s is larger than %d bytes", path, maxCompanionBytes)
+	}
+	return b, err
+}
+
+// VerifyKubectlFile checks, offline, a kubectl in the layout FetchKubectl
+// writes: the binary at path (kubectl tag for p) against its .sha256
+// beside it, and its .sig and .cert under Options.Signature with Install's
+// rules (a signed release without them is an ErrSignatureMissing). The
+// signature is checked before the binary is hashed. An error matching
+// fs.ErrNotExist means the binary or its .sha256 is absent; one matching
+// ErrVerification means they are there and do not hold (a *ChecksumError,
+// *DigestError, *SignatureError or *SignatureMissingError). URL in the
+// result is path.
+func (c *Client) VerifyKubectlFile(tag string, p Platform, path string) (*PublishedKubectl, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, err
+	}
+	body, err := readCompanion(path + ".sha256")
+	if err != nil {
+		return nil, err
+	}
+	if body == nil {
+		return nil, fmt.Errorf("%s.sha256: %w", path, fs.ErrNotExist)
+	}
+	want, ok := exeinstall.ParseChecksum(body, p.Executable())
+	if !ok {
+		return nil, &DigestError{URL: path + ".sha256", Snippet: snippet(body)}
+	}
+	pub := &PublishedKubectl{Version: tag, Platform: p, URL: path, SHA256: want}
+	if pub.Sig, err = readCompanion(path + ".sig"); err != nil {
+		return nil, err
+	}
+	if pub.Cert, err = readCompanion(path + ".cert"); err != nil {
+		return nil, err
+	}
+	if pub.Signature, err = c.verifyLocalSignature(tag, path, want, pub.Sig, pub.Cert); err != nil {
+		return nil, err
+	}
+	got, _, err := hashFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if got != want {
+		return nil, &ChecksumError{URL: path, Want: want, Got: got}
+	}
+	return pub, nil
 }

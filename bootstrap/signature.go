@@ -139,14 +139,9 @@ func (c *Client) verifySignature(f *signatureFiles, tag, shownSrc, want string) 
 	return c.checkSignature(tag, shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
 }
 
-// VerifyKubectlSignature applies Install's signature rules (Options.Signature)
-// to files at hand: sig and cert are the bodies of kubectl.sig and
-// kubectl.cert, nil when absent; sha256 is the hex digest they must vouch
-// for; where names the binary in messages (a URL or a path). It is what a
-// mirror of its own re-checks offline. The result is nil when the mode is
-// off; errors match ErrVerification (ErrSignatureMissing when a required
-// file is absent).
-func (c *Client) VerifyKubectlSignature(tag, where, sha256 string, sig, cert []byte) (*SignatureResult, error) {
+// verifyLocalSignature applies the signature rules to files at hand: sig
+// and cert are nil when absent; where names the binary in messages.
+func (c *Client) verifyLocalSignature(tag, where, sha256 string, sig, cert []byte) (*SignatureResult, error) {
 	if c.opts.Signature.Mode == SignatureOff {
 		return nil, nil
 	}

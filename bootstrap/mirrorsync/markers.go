@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -193,13 +194,13 @@ func Verify(ctx context.Context, dir string, opts Options) (*Report, error) {
 				continue // an unfinished folder: the version is incomplete
 			}
 			f := File{Version: tag, Platform: p, OSArch: p.String(), Path: path}
-			sum, sig, err := checkLocal(c, tag, p, path)
+			pub, err := c.VerifyKubectlFile(tag, p, path)
 			if err != nil {
 				f.Status, f.Err, f.Error = Failed, err, err.Error()
 				errs = append(errs, fmt.Errorf("kubectl %s for %s: %w", tag, p, err))
 				bad[tag] = true
 			} else {
-				f.Status, f.SHA256, f.Signature = Present, sum, sig
+				f.Status, f.SHA256, f.Signature = Present, pub.SHA256, pub.Signature
 			}
 			rep.Files = append(rep.Files, f)
 		}
@@ -216,7 +217,7 @@ func Verify(ctx context.Context, dir string, opts Options) (*Report, error) {
 		found[name] = true
 		path := filepath.Join(rel, e.Name())
 		m := Marker{Name: name, Path: path}
-		b, err := readCompanion(path)
+		b, err := readMarker(path)
 		names := strings.TrimSpace(string(b))
 		m.Version = names
 		switch {
@@ -250,4 +251,15 @@ func Verify(ctx context.Context, dir string, opts Options) (*Report, error) {
 		return rep, &Error{Op: "verify", Errors: errs}
 	}
 	return rep, nil
+}
+
+// readMarker reads a marker file, at most 1 KiB of it (dl.k8s.io's are a
+// version string).
+func readMarker(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 1<<10))
 }

@@ -18,8 +18,10 @@
 //     atomically, the binary renamed last, under the folder's install lock.
 //     A file that fails is reported and never published; the rest of the
 //     tree completes.
-//   - A binary already present is re-hashed and its signature re-checked
-//     locally, offline, and not requested again.
+//   - A binary already present is re-checked locally and offline
+//     (bootstrap.Client.VerifyKubectlFile: its signature and its .sha256)
+//     and not requested again; two syncs into one tree take turns per
+//     folder and download each file once.
 //   - Every requested version/platform gets its folder bin/OS/ARCH before
 //     its download starts. Markers are written last, each atomically, and
 //     name only versions whose every platform folder holds a binary with
@@ -33,11 +35,8 @@ package mirrorsync
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -49,7 +48,6 @@ import (
 	"github.com/hashicorp/go-version"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
-	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
 )
 
 // Layout says where under Options.Dir the release tree goes.
@@ -344,8 +342,8 @@ func syncFile(ctx context.Context, c *bootstrap.Client, logf func(string, ...any
 		fail(err)
 		return
 	}
-	if sum, sig, err := checkLocal(c, f.Version, f.Platform, f.Path); err == nil {
-		f.Status, f.SHA256, f.Signature = Present, sum, sig
+	if pub, err := c.VerifyKubectlFile(f.Version, f.Platform, f.Path); err == nil {
+		f.Status, f.SHA256, f.Signature = Present, pub.SHA256, pub.Signature
 		return
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		logf("%s is not valid (%v); fetching it again", f.Path, err)
@@ -364,85 +362,4 @@ func syncFile(ctx context.Context, c *bootstrap.Client, logf func(string, ...any
 	}
 	f.Status, f.SHA256, f.Signature = Fetched, pub.SHA256, pub.Signature
 	logf("fetched kubectl %s for %s (%d bytes, sha256 %s)", f.Version, f.OSArch, n, pub.SHA256)
-}
-
-// maxCompanion bounds a .sha256, .sig or .cert file read from the tree.
-const maxCompanion = 64 << 10
-
-// readCompanion reads path, nil when it does not exist.
-func readCompanion(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxCompanion+1))
-	if err == nil && len(b) > maxCompanion {
-		err = fmt.Errorf("%s is larger than %d bytes", path, maxCompanion)
-	}
-	return b, err
-}
-
-// checkLocal verifies the binary at path against its .sha256 and its
-// signature, offline. An error matching fs.ErrNotExist means the binary or
-// its .sha256 is absent; other errors match bootstrap.ErrVerification when
-// the files are there but do not hold.
-func checkLocal(c *bootstrap.Client, tag string, p bootstrap.Platform, path string) (string, *bootstrap.SignatureResult, error) {
-	if _, err := os.Stat(path); err != nil {
-		return "", nil, err
-	}
-	body, err := readCompanion(path + ".sha256")
-	if err != nil {
-		return "", nil, err
-	}
-	if body == nil {
-		return "", nil, fmt.Errorf("%s.sha256: %w", path, fs.ErrNotExist)
-	}
-	want, ok := exeinstall.ParseChecksum(body, p.Executable())
-	if !ok {
-		return "", nil, &bootstrap.DigestError{URL: path + ".sha256", Snippet: fmt.Sprintf("%q", truncate(body))}
-	}
-	sig, err := readCompanion(path + ".sig")
-	if err != nil {
-		return "", nil, err
-	}
-	cert, err := readCompanion(path + ".cert")
-	if err != nil {
-		return "", nil, err
-	}
-	sres, err := c.VerifyKubectlSignature(tag, path, want, sig, cert)
-	if err != nil {
-		return "", nil, err
-	}
-	got, err := hashFile(path)
-	if err != nil {
-		return "", nil, err
-	}
-	if got != want {
-		return "", nil, &bootstrap.ChecksumError{URL: path, Want: want, Got: got}
-	}
-	return want, sres, nil
-}
-
-func truncate(b []byte) []byte {
-	if len(b) > 40 {
-		return b[:40]
-	}
-	return b
-}
-
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -428,5 +429,54 @@ func TestSyncBadOptions(t *testing.T) {
 	}
 	if _, err := mirrorsync.Sync(context.Background(), u.opts(t.TempDir(), "not a version")); !errors.Is(err, bootstrap.ErrInvalidVersionSpec) {
 		t.Errorf("bad spec: %v", err)
+	}
+}
+
+func TestConcurrentSyncsShareTheWork(t *testing.T) {
+	u := newUpstream(t, 256<<10)
+	dir := t.TempDir()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := mirrorsync.Sync(context.Background(), u.opts(dir, versions...))
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := u.binaryRequests(); n != 6 {
+		t.Errorf("%d binary requests for 6 files: concurrent syncs must not download a file twice", n)
+	}
+	if _, err := mirrorsync.Verify(context.Background(), dir, u.opts("")); err != nil {
+		t.Error(err)
+	}
+	if left := tempFiles(t, dir); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+func TestSyncNeverShowsMirrorCredentials(t *testing.T) {
+	u := newUpstream(t, 16<<10)
+	corrupt := mirror.KubectlPath("v1.37.2", "linux", "amd64")
+	u.Put(corrupt, []byte("corrupt"))
+	var logs strings.Builder
+	o := u.opts(t.TempDir(), versions...)
+	o.From = strings.Replace(u.URL(), "https://", "https://mirror-user:s3cret-pw@", 1)
+	o.Logf = func(f string, a ...any) { fmt.Fprintf(&logs, f+"\n", a...) }
+	rep, err := mirrorsync.Sync(context.Background(), o)
+	if !errors.Is(err, bootstrap.ErrVerification) {
+		t.Fatalf("err = %v", err)
+	}
+	js, _ := json.Marshal(rep)
+	for what, s := range map[string]string{"error": err.Error(), "report": string(js), "logs": logs.String()} {
+		if strings.Contains(s, "s3cret-pw") {
+			t.Errorf("the password is in the %s: %s", what, s)
+		}
+	}
+	if !strings.Contains(err.Error(), "mirror-user:xxxxx@") && !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Errorf("the error does not name the mirror: %v", err)
 	}
 }
