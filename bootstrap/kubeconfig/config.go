@@ -123,7 +123,7 @@ func Parse(data []byte, path string) (*Config, error) {
 	c.json = trimmed[0] == '{'
 	j, err := yaml.YAMLToJSON(data)
 	if err != nil {
-		return nil, yamlError(path, err)
+		return nil, yamlError(path, data, err)
 	}
 	perr := func(name string, nth int, format string, args ...any) error {
 		return &ParseError{Path: path, Line: lineOfName(data, name, nth), Err: fmt.Errorf(format, args...)}
@@ -235,8 +235,12 @@ func checkBody(kind Kind, body json.RawMessage) error {
 }
 
 // yamlError turns a sigs.k8s.io/yaml error into a *ParseError with its line,
-// dropping any quoted snippet of the input, which could be a secret.
-func yamlError(path string, err error) *ParseError {
+// dropping anything of the input it quotes, which could be a secret: text
+// in '…', "…" or `…` (values, anchor and alias names), Go-syntax values
+// ({…}, "key … already set"), and, as a last guard, any other word of the
+// message that occurs in data and is not a word of the parser's own
+// vocabulary.
+func yamlError(path string, data []byte, err error) *ParseError {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
 	line := 0
@@ -254,10 +258,71 @@ func yamlError(path string, err error) *ParseError {
 			line = 1
 		}
 	}
-	msg = regexp.MustCompile("`[^`]*`").ReplaceAllString(msg, "(value hidden)")
-	msg = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`).ReplaceAllString(msg, "(value hidden)")
-	msg = regexp.MustCompile(`yaml: line \d+: `).ReplaceAllString(msg, "")
+	msg = yamlLineRE.ReplaceAllString(msg, "")
+	msg = redactQuoted(msg)
+	msg = redactWords(msg, data)
 	return &ParseError{Path: path, Line: line, Err: fmt.Errorf("invalid YAML: %s", msg)}
+}
+
+var (
+	yamlLineRE = regexp.MustCompile(`yaml: line \d+: `)
+	quotedREs  = []*regexp.Regexp{
+		regexp.MustCompile("`[^`]*`"),
+		regexp.MustCompile(`"(?:[^"\\]|\\.)*"`),
+		regexp.MustCompile(`'[^']*'`),
+		regexp.MustCompile(`\{[^{}]*\}`),
+		regexp.MustCompile(`key .* already set`),
+	}
+	wordRE = regexp.MustCompile(`[^\s,;:()\[\]{}'"` + "`" + `]+`)
+)
+
+// redactQuoted hides every quoted or Go-syntax value in msg.
+func redactQuoted(msg string) string {
+	for i, re := range quotedREs {
+		repl := "(value hidden)"
+		if i == len(quotedREs)-1 {
+			repl = "key (value hidden) already set"
+		}
+		msg = re.ReplaceAllString(msg, repl)
+	}
+	return msg
+}
+
+// yamlWords is the vocabulary of the YAML and JSON parsers' messages: words
+// that may be shown even when the input holds them too.
+var yamlWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`yaml json line column invalid found character that cannot start any token
+		did not find expected key node content mapping values are allowed in this context unexpected end of stream
+		unknown anchor referenced value hidden contains itself already set map a tab violates indentation while
+		parsing scanning block flow sequence entry simple could alias tag handle directive document duplicate
+		incompatible undefined decode unmarshal into binary base64 data interface string int bool float null str
+		seq merge keys type error converting object array literal escape quoted scalar between adjacent plain
+		comment separated by whitespace version number major minor percent uri octet width indicator the an as
+		to in is of or and for with has was be it on at no %YAML %TAG !! <document start> - , ] } ? : | >`) {
+		yamlWords[strings.ToLower(w)] = true
+	}
+}
+
+// redactWords hides each word of msg that occurs in data and is not
+// parser vocabulary: whatever the parser quoted in a form redactQuoted does
+// not know stays hidden.
+func redactWords(msg string, data []byte) string {
+	return wordRE.ReplaceAllStringFunc(msg, func(w string) string {
+		bare := strings.Trim(w, ".!&*")
+		if bare == "" || yamlWords[strings.ToLower(bare)] || isNumber(bare) || !bytes.Contains(data, []byte(bare)) {
+			return w
+		}
+		return "(value hidden)"
+	})
+}
+
+// isNumber reports a short number (a line or column), never a PIN-like
+// value.
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil && len(s) <= 4
 }
 
 // lineOfName finds the line of the nth "name: <name>" in data, best effort.

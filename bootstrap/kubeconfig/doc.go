@@ -6,20 +6,23 @@
 //   - Locate and Locations.Target: which files kubectl reads (--kubeconfig,
 //     else the KUBECONFIG list, else ~/.kube/config) and which one receives
 //     new entries, as pure functions of (GOOS, environment, home).
-//   - DownloadsDir and FindDownloaded: where the CoreWeave cw-kubeconfig
-//     file was downloaded to.
 //   - Parse, Load and Config: a lossless model. Clusters, users and contexts
 //     are named lists whose bodies are kept as raw JSON, so fields this
 //     package does not know (exec plugins, auth providers, extensions,
 //     proxy-url, ...) survive a rewrite.
 //   - Merge: kubectl's merge semantics with a conflict policy (fail, rename,
 //     replace); identical entries are no-ops.
-//   - Import: lock, re-read, merge, select the context, back up, write
-//     atomically with owner-only permissions. A failure at any step leaves
-//     the previous file byte-identical.
+//   - DownloadsDir, FindDownloads and NewestDownload: where the CoreWeave
+//     cw-kubeconfig file was downloaded to, and which of a browser's
+//     repeated downloads ("cw-kubeconfig (1)") is the newest.
+//   - Import: lock (its own OS lock, then kubectl's <file>.lock), re-read,
+//     merge, select the context, back up (the newest DefaultKeepBackups
+//     kept), write atomically with owner-only permissions for a new file
+//     and the previous owner, group and mode for an existing one. A failure
+//     at any step leaves the previous file byte-identical.
 //   - Token and CurrentContext: read back the bearer token of a context.
 //
-// The package never prints, panics or exits; it reports through errors and
-// an optional Logf. Secrets (tokens, keys, passwords) never appear in errors,
+// The package never prints, panics or exits, and names no command or flag
+// of any CLI; it reports through typed errors and an optional Logf. Secrets (tokens, keys, passwords) never appear in errors,
 // logs or the JSON form of Changes and ImportResult.
 package kubeconfig

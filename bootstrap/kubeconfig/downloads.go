@@ -6,9 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mitchellh/go-homedir"
 )
@@ -138,45 +141,130 @@ func unescapeShell(s string) string {
 }
 
 // FindDownloaded returns the path of the downloaded kubeconfig: explicit
-// when set (it must exist), else cw-kubeconfig in the Downloads folder. When
-// there is none it returns a *NotFoundError saying where it looked and how
-// to get one.
+// when set (it must exist), else the newest of the cw-kubeconfig files in
+// the Downloads folder (see FindDownloads). When there is none it returns a
+// *NotFoundError saying where it looked and how to get one.
 func FindDownloaded(explicit string) (string, error) {
+	d, err := FindDownloads(explicit)
+	if err != nil {
+		return "", err
+	}
+	return d.Path, nil
+}
+
+// Download is the kubeconfig file FindDownloads chose.
+type Download struct {
+	// Path is the file to import.
+	Path string `json:"path"`
+	// Others are the other downloads of the same family (older, or as old),
+	// newest first; empty for an explicit file.
+	Others []string `json:"others,omitempty"`
+}
+
+// FindDownloads finds the downloaded kubeconfig: explicit when set (it
+// must exist), else, in the Downloads folder, the most recently modified
+// file of the cw-kubeconfig family, which is what browsers name repeated
+// downloads: "cw-kubeconfig", "cw-kubeconfig (1)" (Chrome, Edge, Firefox),
+// "cw-kubeconfig-1" or "cw-kubeconfig 2" (others). A user who downloads a
+// new kubeconfig after a token was revoked gets the new one.
+func FindDownloads(explicit string) (*Download, error) {
 	if explicit != "" {
 		fi, err := os.Stat(explicit)
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", &NotFoundError{Looked: []string{explicit}, Explicit: true}
+			return nil, &NotFoundError{Looked: []string{explicit}, Explicit: true}
 		}
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if fi.IsDir() {
-			return "", fmt.Errorf("%s is a folder, not a kubeconfig file", explicit)
+			return nil, fmt.Errorf("%s is a folder, not a kubeconfig file", explicit)
 		}
-		return explicit, nil
+		return &Download{Path: explicit}, nil
 	}
 	dir, err := defaultDownloadsDir()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	return findIn(dir)
 }
 
-func findIn(dir string) (string, error) {
-	p := filepath.Join(dir, DownloadedName)
-	if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-		return p, nil
+// downloadFamilyRE matches the names browsers give repeated downloads of
+// cw-kubeconfig; the group is the copy number.
+var downloadFamilyRE = regexp.MustCompile(`^` + regexp.QuoteMeta(DownloadedName) + `(?: \((\d+)\)|-(\d+)| (\d+))?$`)
+
+// DownloadCandidate is a file of the cw-kubeconfig family and its
+// modification time, for NewestDownload.
+type DownloadCandidate struct {
+	Name    string
+	ModTime time.Time
+}
+
+// NewestDownload orders the cw-kubeconfig family among names, newest first
+// by modification time (a tie goes to the higher copy number), and drops
+// every other name. It does no I/O.
+func NewestDownload(files []DownloadCandidate) []DownloadCandidate {
+	type ranked struct {
+		DownloadCandidate
+		copy int
 	}
+	var fam []ranked
+	for _, f := range files {
+		m := downloadFamilyRE.FindStringSubmatch(f.Name)
+		if m == nil {
+			continue
+		}
+		n := 0
+		for _, g := range m[1:] {
+			if g != "" {
+				n, _ = strconv.Atoi(g)
+			}
+		}
+		fam = append(fam, ranked{f, n})
+	}
+	sort.SliceStable(fam, func(i, j int) bool {
+		if !fam[i].ModTime.Equal(fam[j].ModTime) {
+			return fam[i].ModTime.After(fam[j].ModTime)
+		}
+		return fam[i].copy > fam[j].copy
+	})
+	out := make([]DownloadCandidate, len(fam))
+	for i, f := range fam {
+		out[i] = f.DownloadCandidate
+	}
+	return out
+}
+
+func findIn(dir string) (*Download, error) {
+	p := filepath.Join(dir, DownloadedName)
 	nf := &NotFoundError{Looked: []string{p}}
-	if entries, err := os.ReadDir(dir); err == nil {
-		for _, e := range entries {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nf
+	}
+	var cands []DownloadCandidate
+	for _, e := range entries {
+		if !downloadFamilyRE.MatchString(e.Name()) {
 			if !e.IsDir() && strings.HasPrefix(e.Name(), DownloadedName) {
 				nf.Similar = append(nf.Similar, filepath.Join(dir, e.Name()))
 			}
+			continue
 		}
-		sort.Strings(nf.Similar)
+		fi, err := os.Stat(filepath.Join(dir, e.Name())) // follows links
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		cands = append(cands, DownloadCandidate{Name: e.Name(), ModTime: fi.ModTime()})
 	}
-	return "", nf
+	newest := NewestDownload(cands)
+	if len(newest) == 0 {
+		sort.Strings(nf.Similar)
+		return nil, nf
+	}
+	d := &Download{Path: filepath.Join(dir, newest[0].Name)}
+	for _, o := range newest[1:] {
+		d.Others = append(d.Others, filepath.Join(dir, o.Name))
+	}
+	return d, nil
 }
 
 // homeDir is the user's home folder for this process.

@@ -1,19 +1,21 @@
 package kubeconfig
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
-	"github.com/kubeboot/kubeboot/bootstrap/internal/filelock"
 )
 
 // DefaultContextName is the context a CoreWeave kubeconfig defines and
@@ -23,15 +25,16 @@ const DefaultContextName = "coreweave"
 // DefaultLockTimeout is how long Import waits for another writer by default.
 const DefaultLockTimeout = 10 * time.Second
 
-// ErrLockTimeout reports that another process held the kubeconfig lock for
-// longer than ImportOptions.LockTimeout.
-var ErrLockTimeout = errors.New("timed out waiting for the kubeconfig lock")
+// DefaultKeepBackups is how many backups Import keeps per kubeconfig file
+// by default.
+const DefaultKeepBackups = 5
 
 // ImportOptions configures Import. The zero value imports cw-kubeconfig from
 // the Downloads folder into the kubeconfig kubectl uses, failing on
 // conflicts and selecting the imported context.
 type ImportOptions struct {
-	// Source is the file to import; empty means FindDownloaded("").
+	// Source is the file to import; empty means the newest download,
+	// FindDownloads("").
 	Source string
 	// Kubeconfig is an explicit target file (kubectl's --kubeconfig); empty
 	// means Locate's answer from KUBECONFIG or the home folder.
@@ -47,9 +50,14 @@ type ImportOptions struct {
 	// DryRun computes the result and writes nothing: no folder, lock,
 	// backup or file.
 	DryRun bool
-	// LockTimeout bounds the wait for another writer; 0 means
-	// DefaultLockTimeout.
+	// LockTimeout bounds the wait for another writer (kubeboot or
+	// kubectl); 0 means DefaultLockTimeout.
 	LockTimeout time.Duration
+	// KeepBackups is how many of Import's own backups of the file to keep,
+	// newest first, after a successful write: 0 means DefaultKeepBackups,
+	// a negative value keeps them all. Only files named
+	// <file>.kubeboot-backup-<UTC time>[-N] are ever removed.
+	KeepBackups int
 	// Now stamps the backup name; nil means time.Now.
 	Now func() time.Time
 	// Logf receives progress messages; nil discards them.
@@ -66,6 +74,10 @@ type ImportOptions struct {
 type ImportResult struct {
 	// Source is the imported file.
 	Source string `json:"source"`
+	// OtherDownloads lists, when Source was found in the Downloads folder,
+	// the other (older) downloads of the same family that were not
+	// imported, newest first.
+	OtherDownloads []string `json:"otherDownloads,omitempty"`
 	// Target is the kubeconfig that receives the entries.
 	Target string `json:"target"`
 	// File is the file actually written: Target, or the file it links to.
@@ -74,7 +86,11 @@ type ImportResult struct {
 	// nothing changed. Under DryRun, the name it would get.
 	Backup string `json:"backup,omitempty"`
 	// Context is current-context after the import; PreviousContext before.
-	Context         string `json:"context,omitempty"`
+	Context string `json:"context,omitempty"`
+	// SourceContext is the selected context's name in Source, when it comes
+	// from there (Context may be its new name after a rename): what a
+	// caller passes to check the incoming credentials before writing.
+	SourceContext   string `json:"sourceContext,omitempty"`
 	PreviousContext string `json:"previousContext,omitempty"`
 	// Changes lists entries added, renamed, replaced and unchanged.
 	Changes *Changes `json:"changes"`
@@ -90,29 +106,40 @@ type ImportResult struct {
 // Import merges the Source kubeconfig into the user's kubeconfig and selects
 // a context, safely:
 //
-//   - it takes a lock on a sidecar file (.<name>.kubeboot-lock beside the
-//     file; not <name>.lock, which kubectl creates and removes itself), so
-//     concurrent imports cannot lose each other's entries;
-//   - it reads the target after taking the lock, merges (see Merge),
-//     and when something changes copies the previous file to
+//   - it takes a sidecar OS lock (.<name>.kubeboot-lock beside the file,
+//     released even if the process is killed), so concurrent imports cannot
+//     lose each other's entries, and then kubectl's own lock (<path>.lock,
+//     created exclusively, as client-go does), waiting while kubectl holds
+//     it, so that kubectl's writes and ours cannot overwrite each other;
+//     kubectl's lock is removed right after the rename;
+//   - it reads the target under both locks (an empty read of a file being
+//     rewritten in place is read again), merges (see Merge), and when
+//     something changes copies the previous file to
 //     <name>.kubeboot-backup-<UTC time> beside it first;
 //   - it writes a temp file in the same folder, syncs it and renames it over
 //     the target, with mode 0600 (on Windows, a DACL for the current user
-//     only); a symlinked target stays a symlink and the file it points to is
-//     replaced; a missing folder is created with mode 0700.
+//     only); a file that existed keeps its owner, group and mode, and the
+//     backup gets them too, so a run under sudo leaves the user's files
+//     theirs; a new file and any folder created (mode 0700) get the owner
+//     of the folder they are created in; a symlinked target stays a symlink
+//     and the file it points to (resolved as the kernel does) is replaced;
+//   - after the write it keeps the newest KeepBackups backups of the file
+//     and removes older ones of its own.
 //
 // On any error the target is left byte-identical. A conflict under
 // ConflictFail returns a *ConflictError (ErrConflict); invalid files return
-// a *ParseError (ErrInvalidConfig); a busy lock returns ErrLockTimeout.
+// a *ParseError (ErrInvalidConfig); a lock held past LockTimeout returns a
+// *LockError (ErrLockTimeout).
 func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
 	logf := opts.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	src, err := FindDownloaded(opts.Source)
+	found, err := FindDownloads(opts.Source)
 	if err != nil {
 		return nil, err
 	}
+	src := found.Path
 	incoming, err := Load(src)
 	if err != nil {
 		return nil, err // a *ParseError or *fs.PathError: both name the file
@@ -133,7 +160,7 @@ func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &ImportResult{Source: src, Target: target, File: file, DryRun: opts.DryRun}
+	res := &ImportResult{Source: src, OtherDownloads: found.Others, Target: target, File: file, DryRun: opts.DryRun}
 
 	if opts.DryRun {
 		if _, err := plan(res, file, locs, target, incoming, opts, logf); err != nil {
@@ -143,18 +170,34 @@ func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
 	}
 
 	dir := filepath.Dir(file)
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("create %s: %w", dir, err)
-		}
-		logf("created %s", dir)
+	created, err := atomicfile.MkdirAll(dir, 0o700)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", dir, err)
 	}
-	unlock, err := lockFile(ctx, file, opts.LockTimeout, logf)
+	for _, d := range created {
+		logf("created %s", d)
+	}
+	timeout := opts.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	unlock, err := lockSidecar(ctx, file, timeout, logf)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	sweepTemps(file, logf)
+
+	// kubectl's own lock, on the path as kubectl names it and on the file
+	// it leads to, held from the read to the rename: kubectl neither
+	// writes in between nor overwrites what we wrote with what it read
+	// under its lock.
+	release, err := lockKubectl(ctx, []string{target, file}, deadline, timeout, logf)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 
 	old, err := plan(res, file, locs, target, incoming, opts, logf)
 	if err != nil {
@@ -169,26 +212,34 @@ func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
 		return nil, err
 	}
 	if old != nil {
-		if err := writePrivate(res.Backup, old); err != nil {
+		if err := writePrivate(res.Backup, old, file); err != nil {
 			return nil, fmt.Errorf("back up %s: %w", file, err)
 		}
 		logf("backed up %s to %s", file, res.Backup)
 	}
-	if err := writePrivate(file, data); err != nil {
+	owner := file
+	if old == nil {
+		owner = dir // a new file belongs to the folder's owner
+	}
+	if err := writePrivate(file, data, owner); err != nil {
 		if res.Backup != "" {
 			os.Remove(res.Backup)
 		}
 		res.Backup = ""
 		return nil, fmt.Errorf("write %s: %w", file, err)
 	}
+	release()
 	logf("wrote %s", file)
+	if res.Backup != "" {
+		pruneBackups(file, opts.KeepBackups, logf)
+	}
 	return res, nil
 }
 
 // plan reads the target, merges and selects, filling res. It returns the
 // previous bytes of the file (nil when it did not exist).
 func plan(res *ImportResult, file string, locs Locations, target string, incoming *Config, opts ImportOptions, logf func(string, ...any)) ([]byte, error) {
-	old, err := os.ReadFile(file)
+	old, err := readSettled(file, logf)
 	var cur *Config
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -247,10 +298,11 @@ func plan(res *ImportResult, file string, locs Locations, target string, incomin
 			}
 		}
 	}
-	sel, err := selectContext(merged, incoming, changes, opts.Context, others)
+	sel, fromSource, err := selectContext(merged, incoming, changes, opts.Context, others)
 	if err != nil {
 		return nil, err
 	}
+	res.SourceContext = fromSource
 	if !opts.NoSwitch && sel != "" {
 		merged.CurrentContext = sel
 	}
@@ -266,8 +318,9 @@ func plan(res *ImportResult, file string, locs Locations, target string, incomin
 	return old, nil
 }
 
-// selectContext picks the context to make current.
-func selectContext(merged, incoming *Config, changes *Changes, want string, others []*Config) (string, error) {
+// selectContext picks the context to make current, and its name in the
+// incoming file when it is one of the incoming contexts.
+func selectContext(merged, incoming *Config, changes *Changes, want string, others []*Config) (sel, fromIncoming string, err error) {
 	explicit := want != ""
 	if !explicit {
 		switch {
@@ -278,21 +331,21 @@ func selectContext(merged, incoming *Config, changes *Changes, want string, othe
 		case len(incoming.Contexts) == 1:
 			want = incoming.Contexts[0].Name
 		default:
-			return "", nil
+			return "", "", nil
 		}
 	}
 	if incoming.has(KindContext, want) {
-		return changes.NewName(KindContext, want), nil
+		return changes.NewName(KindContext, want), want, nil
 	}
 	if merged.has(KindContext, want) {
-		return want, nil
+		return want, "", nil
 	}
 	for _, o := range others {
 		if o.has(KindContext, want) {
-			return want, nil
+			return want, "", nil
 		}
 	}
-	return "", &UndefinedError{Kind: KindContext, Name: want}
+	return "", "", &UndefinedError{Kind: KindContext, Name: want}
 }
 
 func importLocations(opts ImportOptions) (Locations, error) {
@@ -316,7 +369,10 @@ func fileExists(p string) bool {
 }
 
 // resolveLink follows symlinks from p to the file they finally name, which
-// may not exist yet.
+// may not exist yet, as the kernel does: a relative link target is taken
+// from the real folder of the link (its folder with every symlink
+// resolved), never lexically, so "../x" in a symlinked folder leads where
+// kubectl's open() leads.
 func resolveLink(p string) (string, error) {
 	for i := 0; i < 40; i++ {
 		fi, err := os.Lstat(p)
@@ -328,47 +384,34 @@ func resolveLink(p string) (string, error) {
 			return "", err
 		}
 		if !filepath.IsAbs(to) {
-			to = filepath.Join(filepath.Dir(p), to)
+			dir := filepath.Dir(p)
+			if real, err := filepath.EvalSymlinks(dir); err == nil {
+				dir = real
+			}
+			to = filepath.Join(dir, to)
 		}
 		p = to
 	}
 	return "", fmt.Errorf("%s: too many levels of symbolic links", p)
 }
 
-// LockName returns the sidecar file Import locks for the kubeconfig at file.
-func LockName(file string) string {
-	return filepath.Join(filepath.Dir(file), "."+filepath.Base(file)+".kubeboot-lock")
-}
-
-func lockFile(ctx context.Context, file string, timeout time.Duration, logf func(string, ...any)) (func(), error) {
-	if timeout <= 0 {
-		timeout = DefaultLockTimeout
-	}
-	name := LockName(file)
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open lock %s: %w", name, err)
-	}
-	if err := filelock.TryLock(f); errors.Is(err, filelock.ErrWouldBlock) {
-		logf("waiting for another process to release %s", name)
-		lctx, cancel := context.WithTimeout(ctx, timeout)
-		err = filelock.Lock(lctx, f)
-		cancel()
-		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			err = fmt.Errorf("%w: %s still held after %v", ErrLockTimeout, name, timeout)
+// readSettled reads file. An empty read of a file that is not empty a
+// moment later was taken while a writer that rewrites in place (kubectl,
+// an editor) had truncated it: it is read again, so that a transient empty
+// file is never taken for an empty kubeconfig and written back. A file
+// that stays empty is empty.
+func readSettled(file string, logf func(string, ...any)) ([]byte, error) {
+	data, err := os.ReadFile(file)
+	for i := 0; err == nil && len(bytes.TrimSpace(data)) == 0 && i < 10; i++ {
+		time.Sleep(20 * time.Millisecond)
+		fi, serr := os.Stat(file)
+		if serr != nil || fi.Size() == int64(len(data)) {
+			continue
 		}
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-	} else if err != nil {
-		f.Close()
-		return nil, err
+		logf("%s changed while it was read; reading it again", file)
+		data, err = os.ReadFile(file)
 	}
-	return func() {
-		filelock.Unlock(f)
-		f.Close()
-	}, nil
+	return data, err
 }
 
 // sweepTemps removes temp files left by a killed writer. It runs under the
@@ -399,9 +442,64 @@ func backupName(file string, now func() time.Time) string {
 
 // writePrivate atomically replaces path with data, readable by the owner
 // only (0600; an owner-only DACL on Windows), restricted before the rename
-// so the content is never exposed.
-func writePrivate(path string, data []byte) error {
-	return atomicfile.Write(path, data, atomicfile.Options{Private: true})
+// so the content is never exposed. The new file gets the owner and group of
+// ownerFrom, and its mode when ownerFrom is a file (see
+// atomicfile.Options.KeepOwnerFrom).
+func writePrivate(path string, data []byte, ownerFrom string) error {
+	return atomicfile.Write(path, data, atomicfile.Options{Private: true, KeepOwnerFrom: ownerFrom})
+}
+
+// backupRE matches the names backupName gives, after the file's own name.
+var backupRE = regexp.MustCompile(`^\.kubeboot-backup-(\d{8}T\d{6}Z)(?:-(\d+))?$`)
+
+// pruneBackups removes all but the newest keep backups of file (see
+// ImportOptions.KeepBackups). Only regular files with backupName's names
+// are touched.
+func pruneBackups(file string, keep int, logf func(string, ...any)) {
+	if keep < 0 {
+		return
+	}
+	if keep == 0 {
+		keep = DefaultKeepBackups
+	}
+	dir, base := filepath.Split(file)
+	entries, err := os.ReadDir(filepath.Clean(dir))
+	if err != nil {
+		return
+	}
+	type backup struct {
+		name  string
+		stamp string
+		n     int
+	}
+	var found []backup
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), base)
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		m := backupRE.FindStringSubmatch(rest)
+		if m == nil {
+			continue
+		}
+		n := 1
+		if m[2] != "" {
+			n, _ = strconv.Atoi(m[2])
+		}
+		found = append(found, backup{e.Name(), m[1], n})
+	}
+	sort.Slice(found, func(i, j int) bool {
+		if found[i].stamp != found[j].stamp {
+			return found[i].stamp > found[j].stamp
+		}
+		return found[i].n > found[j].n
+	})
+	for _, b := range found[min(keep, len(found)):] {
+		p := filepath.Join(dir, b.name)
+		if os.Remove(p) == nil {
+			logf("removed old backup %s", p)
+		}
+	}
 }
 
 // UndefinedError reports a context or user name that no loaded file

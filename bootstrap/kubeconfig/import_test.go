@@ -407,6 +407,7 @@ current-context: ctx%d
 			defer wg.Done()
 			opts := e.opts(src)
 			opts.LockTimeout = time.Minute
+			opts.KeepBackups = -1
 			_, errs[i] = Import(context.Background(), opts)
 		}(i)
 	}

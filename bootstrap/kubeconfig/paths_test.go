@@ -208,7 +208,7 @@ func TestFindDownloaded(t *testing.T) {
 	if _, err := findIn(dir); !errors.Is(err, ErrNotFound) || !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("findIn(empty) = %v, want ErrNotFound", err)
 	}
-	os.WriteFile(filepath.Join(dir, "cw-kubeconfig (1)"), []byte("x"), 0o600)
+	os.WriteFile(filepath.Join(dir, "cw-kubeconfig.yaml"), []byte("x"), 0o600)
 	_, err := findIn(dir)
 	var nf *NotFoundError
 	if !errors.As(err, &nf) {
@@ -217,7 +217,7 @@ func TestFindDownloaded(t *testing.T) {
 	if want := filepath.Join(dir, "cw-kubeconfig"); !reflect.DeepEqual(nf.Looked, []string{want}) {
 		t.Errorf("Looked = %v, want [%s]", nf.Looked, want)
 	}
-	if len(nf.Similar) != 1 || !strings.HasSuffix(nf.Similar[0], "cw-kubeconfig (1)") {
+	if len(nf.Similar) != 1 || !strings.HasSuffix(nf.Similar[0], "cw-kubeconfig.yaml") {
 		t.Errorf("Similar = %v", nf.Similar)
 	}
 	msg := err.Error()
@@ -228,8 +228,8 @@ func TestFindDownloaded(t *testing.T) {
 	}
 	p := filepath.Join(dir, "cw-kubeconfig")
 	os.WriteFile(p, []byte("x"), 0o600)
-	if got, err := findIn(dir); err != nil || got != p {
-		t.Errorf("findIn = %q, %v; want %q", got, err, p)
+	if got, err := findIn(dir); err != nil || got.Path != p || len(got.Others) != 0 {
+		t.Errorf("findIn = %+v, %v; want %q", got, err, p)
 	}
 	if got, err := FindDownloaded(p); err != nil || got != p {
 		t.Errorf("FindDownloaded(explicit) = %q, %v", got, err)
@@ -268,5 +268,45 @@ func TestFindDownloadedExplicitMissing(t *testing.T) {
 	}
 	if !strings.HasPrefix(err.Error(), missing+" does not exist") {
 		t.Errorf("message %q does not lead with the missing path", err)
+	}
+}
+
+// A newer download that the browser named "cw-kubeconfig (1)" wins over
+// the old cw-kubeconfig; the others are named.
+func TestFindDownloadsChoosesTheNewest(t *testing.T) {
+	dir := testutil.TempDir(t)
+	base := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	files := map[string]time.Duration{
+		"cw-kubeconfig": 0, "cw-kubeconfig (1)": 2 * time.Hour, "cw-kubeconfig-3": time.Hour,
+		"cw-kubeconfig 2": 30 * time.Minute, "cw-kubeconfig.yaml": 5 * time.Hour, "cw-kubeconfig (1).crdownload": 6 * time.Hour,
+	}
+	for name, age := range files {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte("x"), 0o600)
+		os.Chtimes(p, base.Add(age), base.Add(age))
+	}
+	got, err := findIn(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Download{Path: filepath.Join(dir, "cw-kubeconfig (1)"), Others: []string{
+		filepath.Join(dir, "cw-kubeconfig-3"), filepath.Join(dir, "cw-kubeconfig 2"), filepath.Join(dir, "cw-kubeconfig"),
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("findIn = %+v\nwant %+v", got, want)
+	}
+
+	// Pure ordering: a tie goes to the higher copy number; strangers drop.
+	same := base
+	order := NewestDownload([]DownloadCandidate{
+		{"cw-kubeconfig", same}, {"cw-kubeconfig (2)", same}, {"cw-kubeconfig (10)", same}, {"notes", same.Add(time.Hour)},
+		{"cw-kubeconfig (x)", same.Add(time.Hour)}, {"cw-kubeconfig-", same.Add(time.Hour)},
+	})
+	var names []string
+	for _, c := range order {
+		names = append(names, c.Name)
+	}
+	if strings.Join(names, "|") != "cw-kubeconfig (10)|cw-kubeconfig (2)|cw-kubeconfig" {
+		t.Errorf("NewestDownload = %q", names)
 	}
 }

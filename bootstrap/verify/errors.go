@@ -1,9 +1,11 @@
 package verify
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Sentinels matched by the typed errors below with errors.Is.
@@ -22,6 +24,10 @@ var (
 	// ErrExecPlugin: the exec credential plugin failed. Matched by
 	// *ExecError.
 	ErrExecPlugin = errors.New("exec credential plugin failed")
+	// ErrTimeout: the whole check took longer than Options.TotalTimeout.
+	// Matched by *TimeoutError (which also matches
+	// context.DeadlineExceeded).
+	ErrTimeout = errors.New("verify timed out")
 )
 
 // advised is implemented by every error of this package: what happened,
@@ -119,15 +125,24 @@ func (e *TLSError) Error() string        { return message(e) }
 func (e *TLSError) Unwrap() error        { return e.Err }
 func (e *TLSError) Is(target error) bool { return target == ErrTLS }
 
-// UnauthorizedError reports a 401 from Server: the credentials of User (the
-// kubeconfig user entry) were not accepted. It matches ErrUnauthorized.
+// UnauthorizedError reports a 401 from Server, or a 403 to
+// system:anonymous although credentials were sent: the credentials of User
+// (the kubeconfig user entry) were not accepted. It matches
+// ErrUnauthorized.
 type UnauthorizedError struct {
 	Server     string
 	User       string
 	AuthMethod string // "token", "client certificate", "exec plugin", ...
+	// Anonymous reports a 403 to system:anonymous rather than a 401: the
+	// server ignored the credentials (basic auth, which Kubernetes no
+	// longer accepts, or a server that treats unknown ones as anonymous).
+	Anonymous bool
 }
 
 func (e *UnauthorizedError) problem() string {
+	if e.Anonymous {
+		return fmt.Sprintf("the API server %s did not accept the %s of user %q and took the request as anonymous (403 Forbidden to system:anonymous)", e.Server, e.AuthMethod, e.User)
+	}
 	return fmt.Sprintf("the API server %s rejected the %s of user %q (401 Unauthorized)", e.Server, e.AuthMethod, e.User)
 }
 
@@ -139,6 +154,8 @@ func (e *UnauthorizedError) hint() string {
 		return "the client certificate is expired, revoked or for another cluster: get a new kubeconfig from your provider"
 	case AuthNone:
 		return "the kubeconfig has no credentials for this user: get a complete kubeconfig from your provider"
+	case AuthBasic:
+		return "Kubernetes API servers no longer accept a username and password (basic auth was removed in 1.19): get a kubeconfig with a token or an exec plugin from your provider"
 	}
 	return "the credentials were revoked, mistyped or expired: get new ones from your provider (for an exec plugin, log in again)"
 }
@@ -146,12 +163,30 @@ func (e *UnauthorizedError) hint() string {
 func (e *UnauthorizedError) Error() string        { return message(e) }
 func (e *UnauthorizedError) Is(target error) bool { return target == ErrUnauthorized }
 
+// ConfigReason classifies the *ConfigError cases a caller may word in its
+// own terms (naming its flags or commands, which this package never does).
+type ConfigReason string
+
+// The reasons of a *ConfigError; most have ConfigOther.
+const (
+	ConfigOther ConfigReason = ""
+	// ConfigNoFile: none of the kubeconfig files exists.
+	ConfigNoFile ConfigReason = "no-file"
+	// ConfigUnreadable: a kubeconfig file does not parse or cannot be read.
+	ConfigUnreadable ConfigReason = "unreadable"
+	// ConfigNoCurrentContext: no context was asked for and the kubeconfig
+	// has no current-context.
+	ConfigNoCurrentContext ConfigReason = "no-current-context"
+)
+
 // ConfigError reports a kubeconfig that cannot be used: no file, an unknown
 // context, a missing certificate file, contradictory settings. It matches
-// ErrBadConfig and wraps the cause, if any.
+// ErrBadConfig and wraps the cause, if any. Hint names no command or flag
+// of any program but kubectl; Reason lets a CLI say it with its own.
 type ConfigError struct {
 	Problem string
 	Hint    string
+	Reason  ConfigReason
 	Err     error
 }
 
@@ -175,9 +210,15 @@ func configErr(hint, format string, args ...any) *ConfigError {
 // but never holds the plugin's output, which may carry a credential. It
 // matches ErrExecPlugin.
 type ExecError struct {
-	Command     string
-	InstallHint string // from the kubeconfig, when the command is missing
-	ExitCode    int    // -1 when it did not exit by itself
+	// Command is the plugin's command as the kubeconfig names it (its base
+	// name when it is a path).
+	Command string
+	// NotFound reports that the command is not on PATH or does not exist;
+	// InstallHint is then the kubeconfig's own installHint, if any, which
+	// the hint shows as kubectl does.
+	NotFound    bool
+	InstallHint string
+	ExitCode    int // -1 when it did not exit by itself
 	TimedOut    bool
 	Err         error
 }
@@ -188,8 +229,10 @@ func (e *ExecError) problem() string {
 
 func (e *ExecError) hint() string {
 	switch {
-	case e.InstallHint != "":
+	case e.NotFound && e.InstallHint != "":
 		return strings.Join(strings.Fields(e.InstallHint), " ")
+	case e.NotFound:
+		return fmt.Sprintf("the kubeconfig's user runs the credential plugin %s, which is not installed here: install it (your provider's documentation names it) and make sure it is on PATH", e.Command)
 	case e.TimedOut:
 		return "the plugin did not finish in time; it may be waiting for a login in a browser or a prompt: run it once yourself, then retry"
 	}
@@ -224,3 +267,26 @@ func (e *HTTPError) hint() string {
 }
 
 func (e *HTTPError) Error() string { return message(e) }
+
+// TimeoutError reports that Verify did not finish within Options.TotalTimeout
+// (a slow server, or one that keeps paging). It matches ErrTimeout and
+// context.DeadlineExceeded.
+type TimeoutError struct {
+	Server  string
+	Timeout time.Duration
+}
+
+func (e *TimeoutError) problem() string {
+	return fmt.Sprintf("the API server %s did not answer every check within %v", e.Server, e.Timeout)
+}
+
+func (e *TimeoutError) hint() string {
+	return "the server or the network is slow: retry, or allow more time"
+}
+
+func (e *TimeoutError) Error() string { return message(e) }
+
+// Is matches ErrTimeout and context.DeadlineExceeded.
+func (e *TimeoutError) Is(target error) bool {
+	return target == ErrTimeout || target == context.DeadlineExceeded
+}

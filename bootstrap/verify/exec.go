@@ -116,8 +116,8 @@ func runExec(ctx context.Context, ec *execConfig, t *target, o *Options) (*execC
 		e.TimedOut = true
 		return nil, e
 	case errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist):
-		e := fail(fmt.Errorf("%s not found: is it installed and on your PATH?", ec.Command))
-		e.InstallHint = ec.InstallHint
+		e := fail(fmt.Errorf("executable %s not found", ec.Command))
+		e.NotFound, e.InstallHint = true, ec.InstallHint
 		return nil, e
 	case err != nil:
 		e := fail(err) // "exit status N" or an OS error: never the output

@@ -14,16 +14,20 @@ import (
 // non-empty current-context. Relative paths in each file (certificate
 // files, tokenFile, an exec command with a separator) are made absolute
 // from that file's folder. Missing files are skipped, as kubectl skips them;
-// when no file exists the error is a *ConfigError. The result has no Path.
+// when no file exists the error is a *ConfigError with Reason ConfigNoFile,
+// and a file that does not parse gives Reason ConfigUnreadable. The result
+// has no Path.
 func LoadMerged(files []string) (*kubeconfig.Config, error) {
 	merged, err := kubeconfig.LoadView(files)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, configErr("import your provider's kubeconfig first (kubeboot setup), or name it with --kubeconfig",
+		e := configErr("import your provider's kubeconfig first, or name the file to use",
 			"no kubeconfig file found (looked for %s)", strings.Join(files, ", "))
+		e.Reason = ConfigNoFile
+		return nil, e
 	case err != nil:
-		return nil, &ConfigError{Problem: "cannot read the kubeconfig", Err: err,
-			Hint: "fix the file, or point --kubeconfig / KUBECONFIG at a valid one"}
+		return nil, &ConfigError{Problem: "cannot read the kubeconfig", Err: err, Reason: ConfigUnreadable,
+			Hint: "fix the file, or point KUBECONFIG at a valid one"}
 	}
 	return merged, nil
 }

@@ -14,16 +14,14 @@ const (
 	SkewUnknown = "unknown"
 )
 
-// FixSkew is the command that installs the kubectl matching the server.
-const FixSkew = "kubeboot install kubectl --version cluster"
-
 // SkewVerdict says whether a kubectl is supported with a server.
 type SkewVerdict struct {
 	Level   string `json:"level"` // SkewOK, SkewWarn or SkewUnknown
 	Kubectl string `json:"kubectl,omitempty"`
 	Server  string `json:"server,omitempty"`
-	// Message is one sentence for the user; Fix is a command, when one
-	// helps.
+	// Message is one sentence of fact for the user. Fix is left empty by
+	// Skew: a CLI fills it with its own command for installing the
+	// matching kubectl when Level is not SkewOK.
 	Message string `json:"message"`
 	Fix     string `json:"fix,omitempty"`
 }
@@ -35,7 +33,7 @@ type SkewVerdict struct {
 func Skew(kubectlVersion, serverVersion string) SkewVerdict {
 	v := SkewVerdict{Kubectl: kubectlVersion, Server: serverVersion}
 	if strings.TrimSpace(kubectlVersion) == "" {
-		v.Level, v.Fix = SkewUnknown, FixSkew
+		v.Level = SkewUnknown
 		v.Message = "no kubectl found on PATH"
 		return v
 	}
@@ -50,7 +48,7 @@ func Skew(kubectlVersion, serverVersion string) SkewVerdict {
 	diff := ks[1] - ss[1]
 	switch {
 	case ks[0] != ss[0]:
-		v.Level, v.Fix = SkewWarn, FixSkew
+		v.Level = SkewWarn
 		v.Message = fmt.Sprintf("kubectl %s and server %s differ in major version: unsupported", kubectlVersion, serverVersion)
 	case diff >= -1 && diff <= 1:
 		v.Level = SkewOK
@@ -61,7 +59,7 @@ func Skew(kubectlVersion, serverVersion string) SkewVerdict {
 			older = "newer"
 		}
 		n := max(diff, -diff)
-		v.Level, v.Fix = SkewWarn, FixSkew
+		v.Level = SkewWarn
 		v.Message = fmt.Sprintf("kubectl %s is %d minor versions %s than server %s; kubectl is supported within one minor version, so some commands may fail or misbehave",
 			kubectlVersion, n, older, serverVersion)
 	}

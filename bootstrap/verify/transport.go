@@ -79,8 +79,10 @@ func resolve(cfg *kubeconfig.Config, contextName, namespace string) (*target, er
 	if t.context == "" {
 		t.context = cfg.CurrentContext
 		if t.context == "" {
-			return nil, configErr("select one with --context NAME, or kubectl config use-context NAME",
+			e := configErr("select one with kubectl config use-context NAME, or name the context to check",
 				"the kubeconfig has no current-context")
+			e.Reason = ConfigNoCurrentContext
+			return nil, e
 		}
 	}
 	ctxEntry, ok := cfg.Lookup(kubeconfig.KindContext, t.context)
@@ -195,13 +197,36 @@ func (t *target) checkCluster() error {
 	return nil
 }
 
-// credentials reads the user's token, token file and client certificate,
-// or runs its exec plugin.
+// credentials reads the user's token, token file, basic auth and client
+// certificate, or runs its exec plugin, with client-go's precedence
+// (tools/clientcmd validation, transport.Config.Has*Auth and the exec
+// authenticator's UpdateTransportConfig):
+//
+//   - an inline token together with a username or password is refused
+//     ("more than one authentication method"), and so is any bearer token
+//     (token or tokenFile) together with a username;
+//   - a readable, non-empty tokenFile wins over an inline token, which
+//     stands in when the file cannot be read (client-go's refreshing
+//     token source);
+//   - basic auth counts when the username is set (a password alone sends
+//     nothing);
+//   - a client certificate counts when both certificate and key are set,
+//     and is used beside a token;
+//   - the exec plugin runs only when none of token, tokenFile, basic auth
+//     or a client certificate is present.
 func (t *target) credentials(ctx context.Context, o *Options) error {
 	ub := &t.userBody
 	if ub.AuthProvider != nil && ub.Exec == nil {
 		return configErr("kubectl dropped built-in auth providers in 1.26: install your provider's exec plugin (for GKE: gke-gcloud-auth-plugin) and download the kubeconfig again",
 			"user %q uses the %q auth-provider, which is not supported", t.user, ub.AuthProvider.Name)
+	}
+	if ub.Token != "" && (ub.Username != "" || ub.Password != "") {
+		return configErr("keep either the token or the username and password in the user entry, as kubectl requires",
+			"user %q has both a token and a username or password; kubectl refuses more than one authentication method", t.user)
+	}
+	if (ub.Token != "" || ub.TokenFile != "") && ub.Username != "" {
+		return configErr("keep either the tokenFile or the username and password in the user entry, as kubectl requires",
+			"user %q has both a bearer token and a username; kubectl refuses to send both", t.user)
 	}
 	certPEM, keyPEM := ub.ClientCertData, ub.ClientKeyData
 	if ub.ClientCert != "" && len(certPEM) == 0 {
@@ -221,29 +246,35 @@ func (t *target) credentials(ctx context.Context, o *Options) error {
 		}
 		keyPEM = data
 	}
+	hasCert := false
 	if len(certPEM) > 0 || len(keyPEM) > 0 {
 		if err := t.addCert(certPEM, keyPEM, "user "+quote(t.user)); err != nil {
 			return err
 		}
-		t.authMethod = AuthClientCert
+		t.authMethod, hasCert = AuthClientCert, true
+	}
+	var fileToken string
+	var fileErr error
+	if ub.TokenFile != "" {
+		data, err := os.ReadFile(ub.TokenFile)
+		fileToken, fileErr = strings.TrimSpace(string(data)), err
 	}
 	switch {
-	case strings.TrimSpace(ub.Token) != "":
+	case fileToken != "":
+		// client-go reads tokenFile at each request and prefers it to an
+		// inline token, which only stands in when the file is unreadable.
+		t.token, t.authMethod = fileToken, AuthTokenFile
+	case ub.Token != "":
 		t.token, t.authMethod = strings.TrimSpace(ub.Token), AuthToken
+	case fileErr != nil:
+		return &ConfigError{Problem: fmt.Sprintf("cannot read the tokenFile of user %q", t.user), Err: fileErr,
+			Hint: "the file moved or was deleted: download the kubeconfig again"}
 	case ub.TokenFile != "":
-		data, err := os.ReadFile(ub.TokenFile)
-		if err != nil {
-			return &ConfigError{Problem: fmt.Sprintf("cannot read the tokenFile of user %q", t.user), Err: err,
-				Hint: "the file moved or was deleted: download the kubeconfig again"}
-		}
-		if t.token = strings.TrimSpace(string(data)); t.token == "" {
-			return configErr("ask your org admin for a new token", "the tokenFile of user %q (%s) is empty", t.user, ub.TokenFile)
-		}
-		t.authMethod = AuthTokenFile
-	case ub.Username != "" || ub.Password != "":
+		return configErr("ask your org admin for a new token", "the tokenFile of user %q (%s) is empty", t.user, ub.TokenFile)
+	case ub.Username != "":
 		t.basic, t.authMethod = [2]string{ub.Username, ub.Password}, AuthBasic
 	}
-	if ub.Exec != nil && t.token == "" && t.authMethod != AuthClientCert {
+	if ub.Exec != nil && t.token == "" && t.basic[0] == "" && !hasCert {
 		t.authMethod = AuthExec
 		cred, err := runExec(ctx, ub.Exec, t, o)
 		if err != nil {

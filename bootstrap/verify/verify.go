@@ -6,11 +6,19 @@
 // list secrets in the namespace (SelfSubjectAccessReview) and, if so, lists
 // their names as `kubectl get secret` would.
 //
-// Failures are typed, and each message says what it means and what to do:
-// *UnreachableError (ErrUnreachable), *TLSError (ErrTLS),
-// *UnauthorizedError (ErrUnauthorized, a 401), *ConfigError (ErrBadConfig),
-// *ExecError (ErrExecPlugin). A 403 on secrets for an authenticated user is
-// not an error: the Report says that authentication works and what RBAC
+// Credentials are chosen with client-go's precedence: the exec plugin runs
+// only when the user entry has no token, tokenFile, username or client
+// certificate, and the combinations kubectl refuses are refused.
+//
+// Failures are typed, and each message says what it means and what to do,
+// naming no command or flag of any CLI but kubectl (a CLI adds its own from
+// the types): *UnreachableError (ErrUnreachable), *TLSError (ErrTLS),
+// *UnauthorizedError (ErrUnauthorized: a 401, or a 403 to system:anonymous
+// although credentials were sent), *ConfigError (ErrBadConfig, with a
+// Reason), *ExecError (ErrExecPlugin), *TimeoutError (ErrTimeout: the whole
+// check is bounded by Options.TotalTimeout, and the secrets listing by
+// MaxSecretNames and a page cap). A 403 on secrets for an authenticated user
+// is not an error: the Report says that authentication works and what RBAC
 // allows.
 //
 // Secrets never leave the package: tokens, keys and plugin output appear in
@@ -36,8 +44,9 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultTimeout     = 15 * time.Second
-	DefaultExecTimeout = 60 * time.Second
+	DefaultTimeout      = 15 * time.Second
+	DefaultExecTimeout  = 60 * time.Second
+	DefaultTotalTimeout = 30 * time.Second
 )
 
 // Options configure Verify. The zero value checks the current context of
@@ -62,6 +71,11 @@ type Options struct {
 	// Timeout bounds each request (default DefaultTimeout); ExecTimeout
 	// bounds an exec credential plugin (default DefaultExecTimeout).
 	Timeout, ExecTimeout time.Duration
+	// TotalTimeout bounds every request of one Verify together, from the
+	// first to the last (default DefaultTotalTimeout; negative: no bound).
+	// The exec plugin runs before and has ExecTimeout. Past it, Verify
+	// returns a *TimeoutError.
+	TotalTimeout time.Duration
 	// ExecStderr receives an exec plugin's stderr (its prompts and errors),
 	// as kubectl passes it through; nil discards it.
 	ExecStderr io.Writer
@@ -127,6 +141,10 @@ type SecretsAccess struct {
 // MaxSecretNames bounds the listing: pages of 500, at most this many names.
 const MaxSecretNames = 10000
 
+// maxSecretPages bounds the pages requested, whatever the server answers:
+// enough for MaxSecretNames in full pages, and a few short ones.
+const maxSecretPages = MaxSecretNames/500 + 5
+
 // verifier is one run against one context.
 type verifier struct {
 	o      Options
@@ -179,6 +197,14 @@ func Verify(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer v.client.CloseIdleConnections()
+	if total := v.o.TotalTimeout; total >= 0 {
+		if total == 0 {
+			total = DefaultTotalTimeout
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, total, &TimeoutError{Server: v.t.serverURL, Timeout: total})
+		defer cancel()
+	}
 	t := v.t
 	r := &Report{
 		Context: t.context, Cluster: t.cluster, User: t.user, AuthMethod: t.authMethod,
@@ -217,9 +243,9 @@ func ServerVersion(ctx context.Context, o Options) (string, error) {
 }
 
 // ClusterVersionSpec returns the version spec "1.N" of the API server of
-// the context Options select: the `cluster` spec of `kubeboot install
-// kubectl --version cluster`. bootstrap.Client.Resolve turns it into the
-// newest patch release of that minor (release/stable-1.N.txt).
+// the context Options select, for installing the kubectl that matches the
+// cluster: bootstrap.Client.Resolve turns it into the newest patch release
+// of that minor (release/stable-1.N.txt).
 func ClusterVersionSpec(ctx context.Context, o Options) (string, error) {
 	sv, err := ServerVersion(ctx, o)
 	if err != nil {
@@ -298,9 +324,9 @@ func (v *verifier) secrets(ctx context.Context, r *Report) (SecretsAccess, error
 	}
 	acc.Explanation = fmt.Sprintf("authentication works (%s), but RBAC does not allow listing secrets in namespace %q", who, ns)
 	if v.t.nsFrom == "default" {
-		acc.Explanation += `. This is expected for a namespace-less "blank" token, whose rights come from RBAC bindings only: ask your org admin to grant you a role, or pass --namespace with a namespace you were granted`
+		acc.Explanation += `. This is expected for a namespace-less "blank" token, whose rights come from RBAC bindings only: ask your org admin to grant you a role, or check a namespace you were granted`
 	} else {
-		acc.Explanation += ": ask your org admin to grant you a role there, or choose another namespace with --namespace"
+		acc.Explanation += ": ask your org admin to grant you a role there, or check another namespace"
 	}
 	return acc, nil
 }
@@ -310,8 +336,8 @@ func (v *verifier) secrets(ctx context.Context, r *Report) (SecretsAccess, error
 func (v *verifier) listSecrets(ctx context.Context, acc *SecretsAccess) error {
 	path := "/api/v1/namespaces/" + url.PathEscape(v.t.namespace) + "/secrets"
 	accept := "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
-	cont := ""
-	for {
+	cont, seen := "", map[string]bool{}
+	for pages := 1; ; pages++ {
 		q := url.Values{"limit": {"500"}}
 		if cont != "" {
 			q.Set("continue", cont)
@@ -336,10 +362,13 @@ func (v *verifier) listSecrets(ctx context.Context, acc *SecretsAccess) error {
 		if cont == "" {
 			break
 		}
-		if len(acc.Names) >= MaxSecretNames {
+		// A server that pages without end: an empty page that says
+		// "continue", a token seen before, too many pages or names.
+		if len(page.Items) == 0 || seen[cont] || pages >= maxSecretPages || len(acc.Names) >= MaxSecretNames {
 			acc.Truncated = true
 			break
 		}
+		seen[cont] = true
 	}
 	sort.Strings(acc.Names)
 	acc.Count = len(acc.Names)
@@ -435,7 +464,7 @@ func (v *verifier) do(ctx context.Context, method, path string, in, out any, acc
 	resp, err := v.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return context.Cause(ctx)
 		}
 		return v.t.classify(err, v.o.Timeout)
 	}
@@ -443,7 +472,7 @@ func (v *verifier) do(ctx context.Context, method, path string, in, out any, acc
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return context.Cause(ctx)
 		}
 		return v.t.classify(err, v.o.Timeout)
 	}
@@ -459,6 +488,11 @@ func (v *verifier) do(ctx context.Context, method, path string, in, out any, acc
 		he := &HTTPError{Method: method, Path: shown, StatusCode: resp.StatusCode}
 		if json.Unmarshal(data, &st) == nil && st.Kind == "Status" {
 			he.Message = st.Message
+		}
+		// Credentials were sent, yet the server took us for nobody: it did
+		// not accept them, as a 401 says.
+		if resp.StatusCode == http.StatusForbidden && v.t.authMethod != AuthNone && strings.Contains(he.Message, `"system:anonymous"`) {
+			return &UnauthorizedError{Server: v.t.serverURL, User: v.t.user, AuthMethod: v.t.authMethod, Anonymous: true}
 		}
 		return he
 	}

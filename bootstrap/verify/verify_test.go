@@ -485,8 +485,27 @@ func TestExecFailures(t *testing.T) {
 		k.user["exec"].(map[string]any)["command"] = "kubeboot-no-such-plugin"
 		_, err := run(t, nil, k.write(t, ""), Options{})
 		var ee *ExecError
-		if !errors.As(err, &ee) || !strings.Contains(err.Error(), "install the test plugin") {
+		if !errors.As(err, &ee) || !ee.NotFound || !strings.Contains(err.Error(), "install the test plugin") || !strings.Contains(err.Error(), "kubeboot-no-such-plugin") {
 			t.Fatalf("err = %v", err)
+		}
+		problem, hint, _ := Advice(err)
+		if hint != "install the test plugin" || !strings.Contains(problem, "kubeboot-no-such-plugin not found") {
+			t.Errorf("problem %q, hint %q: want the command named and the kubeconfig's installHint", problem, hint)
+		}
+	})
+	t.Run("missing command without installHint", func(t *testing.T) {
+		for _, cmd := range []string{"kubeboot-no-such-plugin", filepath.Join(testutil.TempDir(t), "bin", "no-such-plugin")} {
+			k := execKC(fake, ExecV1, "token")
+			ex := k.user["exec"].(map[string]any)
+			ex["command"] = cmd
+			delete(ex, "installHint")
+			_, err := run(t, nil, k.write(t, ""), Options{})
+			problem, hint, _ := Advice(err)
+			var ee *ExecError
+			if !errors.As(err, &ee) || !ee.NotFound || !strings.Contains(problem, filepath.Base(cmd)+" not found") ||
+				strings.Contains(hint, "run the plugin yourself") || !strings.Contains(hint, "not installed") {
+				t.Errorf("command %s: problem %q, hint %q", cmd, problem, hint)
+			}
 		}
 	})
 	t.Run("v1 without interactiveMode", func(t *testing.T) {
@@ -720,8 +739,8 @@ func TestSkew(t *testing.T) {
 		if v.Level != tt.level || v.Message == "" {
 			t.Errorf("Skew(%q, %q) = %+v, want %s", tt.kubectl, tt.server, v, tt.level)
 		}
-		if (v.Level == SkewWarn) != (v.Fix == FixSkew) && tt.kubectl != "" {
-			t.Errorf("Skew(%q, %q): fix %q", tt.kubectl, tt.server, v.Fix)
+		if v.Fix != "" {
+			t.Errorf("Skew(%q, %q): fix %q; the library names no command", tt.kubectl, tt.server, v.Fix)
 		}
 	}
 	if v := Skew("v1.35.0", "v1.37.2"); !strings.Contains(v.Message, "2 minor versions older") {

@@ -221,6 +221,7 @@ func doctorKubeconfig(ctx context.Context, explicit, kubectlVersion string, add 
 	}
 	add(check{Name: "access", OK: true, Detail: detail})
 	if sk := r.Skew; sk != nil {
+		skewFix(sk)
 		add(check{Name: "skew", OK: sk.Level != verify.SkewWarn, Detail: sk.Message, Fix: sk.Fix})
 	}
 }

@@ -98,3 +98,23 @@ func TestDoctorWithoutKubectlOrAccess(t *testing.T) {
 		t.Error("a token reached doctor's output")
 	}
 }
+
+// A kubeconfig that does not parse is reported without the values the
+// parser quotes (an alias named like the password, a single-quoted token).
+func TestDoctorHidesValuesOfAnInvalidKubeconfig(t *testing.T) {
+	e := newEnv(t)
+	config := filepath.Join(e.home(), ".kube", "config")
+	for _, doc := range []string{
+		"users:\n- name: a\n  user:\n    password: *hunter2-secret\n",
+		"users:\n- name: a\n  user:\n    token: 'hunter2-secret\n",
+	} {
+		os.MkdirAll(filepath.Dir(config), 0o700)
+		os.WriteFile(config, []byte(doc), 0o600)
+		for _, args := range [][]string{{"doctor"}, {"doctor", "--json"}, {"verify"}, {"kubeconfig", "token"}} {
+			r := e.run(args...)
+			if r.code == 0 || strings.Contains(r.stdout+r.stderr, "hunter2") {
+				t.Errorf("%v: exit %d, output quotes the secret:\n%s%s", args, r.code, r.stdout, r.stderr)
+			}
+		}
+	}
+}

@@ -89,6 +89,9 @@ func (a *app) printImport(res *kubeconfig.ImportResult) {
 	default:
 		fmt.Fprintf(w, "%s already holds everything in %s; nothing changed\n", res.File, res.Source)
 	}
+	if len(res.OtherDownloads) > 0 {
+		fmt.Fprintf(w, "  %s is the newest download; not imported: %s\n", res.Source, strings.Join(res.OtherDownloads, ", "))
+	}
 	for _, k := range kubeconfig.Kinds {
 		ch := res.Changes.Of(k)
 		for _, n := range ch.Added {

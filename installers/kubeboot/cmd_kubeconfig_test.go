@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 const corpus = "../../bootstrap/kubeconfig/testdata/corpus/"
@@ -140,5 +141,35 @@ func TestKubeconfigPath(t *testing.T) {
 	}
 	if r := e.run("kubeconfig", "path", "--kubeconfig", "/x/y"); r.stdout != "/x/y\n" {
 		t.Errorf("explicit: %q", r.stdout)
+	}
+}
+
+// A second download, which the browser saved as "cw-kubeconfig (1)", is
+// the one imported, and the output says which file and which it left.
+func TestKubeconfigImportTakesTheNewestDownload(t *testing.T) {
+	e := newEnv(t)
+	home := e.home()
+	old := filepath.Join(home, "Downloads", "cw-kubeconfig")
+	newer := filepath.Join(home, "Downloads", "cw-kubeconfig (1)")
+	copyFile(t, corpus+"coreweave.yaml", old)
+	if r := e.run("kubeconfig", "import"); r.code != 0 {
+		t.Fatalf("first import: %+v", r)
+	}
+	// The token was revoked; the new download holds a new one.
+	copyFile(t, corpus+"coreweave-other-org.yaml", newer)
+	past := time.Now().Add(-time.Hour)
+	os.Chtimes(old, past, past)
+	r := e.run("kubeconfig", "import", "--dry-run", "--on-conflict", "replace")
+	if r.code != 0 || !strings.Contains(r.stdout, "importing "+newer) || strings.Contains(r.stdout, "nothing would change") ||
+		!strings.Contains(r.stdout, "not imported: "+old) {
+		t.Fatalf("import of the newer download: %+v", r)
+	}
+	r = e.run("kubeconfig", "import", "--json", "--on-conflict", "replace")
+	var res struct {
+		Source         string
+		OtherDownloads []string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || res.Source != newer || len(res.OtherDownloads) != 1 || res.OtherDownloads[0] != old {
+		t.Fatalf("json: %v %+v\n%s", err, res, r.stdout)
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
@@ -25,6 +27,13 @@ type setupPlan struct {
 	manager    *pkgmgr.Action
 	dir        string // install folder when not kept
 	importPlan *kubeconfig.ImportResult
+	// access is the check of the incoming context against its cluster,
+	// from the incoming file alone, before anything is written; accessErr
+	// the reason it could not be shown to work (never a rejection, which
+	// stops setup). Both nil under --no-verify.
+	access    *verify.Report
+	accessErr error
+	noVerify  bool
 }
 
 // setupResult is the --json output of setup.
@@ -57,6 +66,8 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 	target := fs.String("kubeconfig", "", "kubeconfig to write (default: as kubectl decides)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	verbose := fs.Bool("verbose", false, "print retries and decisions")
+	noVerify := fs.Bool("no-verify", false, "import without checking first that the credentials work")
+	reqTimeout := fs.String("request-timeout", "30s", "time allowed for the access check (0: no limit), as kubectl's flag")
 	pos, err := a.parseFlags(c, fs, args)
 	if err != nil {
 		return err
@@ -67,6 +78,10 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 	policy, err := kubeconfig.ParseConflictPolicy(*onConflict)
 	if err != nil {
 		return usageErrorf("--on-conflict %q: use fail, rename or replace", *onConflict)
+	}
+	total, err := parseRequestTimeout(*reqTimeout)
+	if err != nil {
+		return err
 	}
 	client, err := a.newClient(*mirrorURL, *verbose, sigFlags)
 	if err != nil {
@@ -91,6 +106,12 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 	plan, err := a.planSetup(ctx, client, *spec, *dir, pinned, importOpts)
 	if err != nil {
 		return err
+	}
+	plan.noVerify = *noVerify
+	if !*noVerify {
+		if err := a.checkIncoming(ctx, plan, total); err != nil {
+			return err
+		}
 	}
 	printPlan(out, plan)
 	if !*yes {
@@ -158,21 +179,38 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 			return detail, nil
 		}},
 		{"verify access", func() (string, error) {
-			locs, err := kubeconfig.DefaultLocations(*target)
-			if err != nil {
-				return "", err
+			switch {
+			case plan.noVerify:
+				return "access not checked (--no-verify)", nil
+			case plan.accessErr != nil && errors.Is(plan.accessErr, verify.ErrUnreachable):
+				msg, _ := explain(plan.accessErr)
+				return "access could not be checked, the cluster did not answer (offline?): " + msg + "; check later with: kubeboot verify", nil
+			}
+			r := plan.access
+			if r == nil || plan.accessErr != nil {
+				// The check before the import failed for another reason
+				// than the network: check the merged result, which says why.
+				locs, err := kubeconfig.DefaultLocations(*target)
+				if err != nil {
+					return "", err
+				}
+				if r, err = verify.Verify(ctx, verify.Options{
+					Kubeconfig: locs.Files, Context: res.Kubeconfig.Context,
+					ExecStderr: a.stderr, TotalTimeout: total,
+				}); err != nil {
+					return "", err
+				}
 			}
 			kubectlVersion := plan.version
 			if m := res.KubectlManager; m != nil {
 				kubectlVersion = m.Version
 			}
-			r, err := verify.Verify(ctx, verify.Options{
-				Kubeconfig: locs.Files, Context: res.Kubeconfig.Context,
-				KubectlVersion: kubectlVersion, ExecStderr: a.stderr,
-			})
-			if err != nil {
-				return "", err
+			if kubectlVersion != "" {
+				sk := verify.Skew(kubectlVersion, r.ServerVersion)
+				skewFix(&sk)
+				r.Skew = &sk
 			}
+			r.Context = res.Kubeconfig.Context
 			res.Access = r
 			who := r.User
 			if r.Identity != nil {
@@ -284,6 +322,38 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, spec, dir
 	return p, nil
 }
 
+// checkIncoming verifies the incoming context from the incoming file alone,
+// before anything is written. Rejected credentials stop setup: nothing is
+// installed or written. Any other failure (an unreachable cluster: the
+// user may be offline) is kept in the plan and the import goes on.
+func (a *app) checkIncoming(ctx context.Context, p *setupPlan, total time.Duration) error {
+	ip := p.importPlan
+	r, err := verify.Verify(ctx, verify.Options{
+		Kubeconfig: []string{ip.Source}, Context: ip.SourceContext,
+		ExecStderr: a.stderr, TotalTimeout: total,
+	})
+	if errors.Is(err, verify.ErrUnauthorized) {
+		return &rejectedError{source: ip.Source, err: err}
+	}
+	p.access, p.accessErr = r, err
+	return nil
+}
+
+// rejectedError: the incoming kubeconfig's credentials were refused, so
+// setup wrote nothing. It matches verify.ErrUnauthorized (exit 4).
+type rejectedError struct {
+	source string
+	err    error
+}
+
+func (e *rejectedError) Error() string {
+	problem, _, _ := verify.Advice(e.err)
+	return problem + "; nothing was installed or written: the token in " + e.source +
+		" was revoked or mistyped. Download a new kubeconfig from the API Access page, " + kubeconfig.APIAccessURL + ", and run setup with it"
+}
+
+func (e *rejectedError) Unwrap() error { return e.err }
+
 func printPlan(w io.Writer, p *setupPlan) {
 	fmt.Fprintln(w, "kubeboot setup will:")
 	switch {
@@ -307,7 +377,23 @@ func printPlan(w io.Writer, p *setupPlan) {
 	default:
 		fmt.Fprintf(w, "  2. leave %s as it is: it already holds %s\n", ip.File, ip.Source)
 	}
-	fmt.Fprintln(w, "  3. check that the credentials work against the cluster")
+	switch {
+	case p.noVerify:
+		fmt.Fprintln(w, "  3. skip the access check (--no-verify)")
+	case p.access != nil && p.accessErr == nil:
+		who := p.access.User
+		if p.access.Identity != nil {
+			who = p.access.Identity.Username
+		}
+		fmt.Fprintf(w, "  3. report access: checked before any change, the credentials work (authenticated as %s on %s)\n", who, p.access.Server)
+	case errors.Is(p.accessErr, verify.ErrUnreachable):
+		fmt.Fprintln(w, "  3. access could not be checked (the cluster did not answer); the kubeconfig is imported anyway")
+	default:
+		fmt.Fprintln(w, "  3. check that the credentials work against the cluster")
+	}
+	for _, o := range ip.OtherDownloads {
+		fmt.Fprintf(w, "  (not imported, older: %s)\n", o)
+	}
 }
 
 // confirm asks on the terminal; without one, setup refuses to guess.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,12 +114,43 @@ func TestSetupVerifyOutcomes(t *testing.T) {
 	if err := s.WriteKubeconfig(revoked, k8stest.User{Entry: "token-revoked", Token: "revoked-0123456789"}, ""); err != nil {
 		t.Fatal(err)
 	}
+	// A revoked token is found before anything is written: the kubeconfig
+	// and its current context stay as they were.
+	config := filepath.Join(home, ".kube", "config")
+	before, _ := os.ReadFile(config)
 	r = e.run("setup", revoked, "--dir", bin, "--yes", "--on-conflict", "rename")
-	if r.code != 4 || !strings.Contains(r.stdout, "✗ verify access failed") || !strings.Contains(r.stdout, "kept (install kubectl, import kubeconfig)") {
+	if r.code != 4 || strings.Contains(r.stdout, "✓") || !strings.Contains(r.stderr, "401 Unauthorized") ||
+		!strings.Contains(r.stderr, "nothing was installed or written") || !strings.Contains(r.stderr, "API Access page") {
 		t.Fatalf("revoked token: %+v", r)
+	}
+	if after, _ := os.ReadFile(config); !bytes.Equal(after, before) {
+		t.Error("the kubeconfig changed although the incoming token was rejected")
 	}
 	if strings.Contains(r.stdout+r.stderr, "revoked-0123456789") {
 		t.Error("the token reached the output")
+	}
+
+	// --no-verify imports it anyway.
+	r = e.run("setup", revoked, "--dir", bin, "--yes", "--on-conflict", "rename", "--no-verify")
+	if r.code != 0 || !strings.Contains(r.stdout, "access not checked (--no-verify)") {
+		t.Fatalf("--no-verify: %+v", r)
+	}
+
+	// An unreachable cluster does not block the import: the user may be
+	// offline.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := l.Addr().String()
+	l.Close()
+	offline := filepath.Join(t.TempDir(), "cw-kubeconfig")
+	doc := strings.Replace(string(s.KubeconfigYAML(s.Admin, "")), s.URL, "https://"+down, 1)
+	doc = strings.ReplaceAll(doc, "coreweave", "offline")
+	os.WriteFile(offline, []byte(doc), 0o600)
+	r = e.run("setup", offline, "--dir", bin, "--yes", "--context", "offline")
+	if r.code != 0 || !strings.Contains(r.stdout, "access could not be checked") || !strings.Contains(r.stdout, "current context offline") {
+		t.Fatalf("offline: %+v", r)
 	}
 }
 

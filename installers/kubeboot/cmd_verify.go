@@ -27,12 +27,17 @@ func runVerify(ctx context.Context, a *app, args []string) error {
 	namespace := fs.String("namespace", "", "namespace to check (default the context's, else \"default\")")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	verbose := fs.Bool("verbose", false, "print each request")
+	reqTimeout := fs.String("request-timeout", "30s", "time allowed for all the checks together (0: no limit), as kubectl's flag")
 	pos, err := a.parseFlags(c, fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 {
 		return usageErrorf("kubeboot verify takes no arguments; name the file with --kubeconfig %s", pos[0])
+	}
+	total, err := parseRequestTimeout(*reqTimeout)
+	if err != nil {
+		return err
 	}
 	locs, err := kubeconfig.DefaultLocations(*kcPath)
 	if err != nil {
@@ -41,7 +46,7 @@ func runVerify(ctx context.Context, a *app, args []string) error {
 	kubectlPath, kubectlVersion := findKubectl(ctx)
 	opts := verify.Options{
 		Kubeconfig: locs.Files, Context: *contextName, Namespace: *namespace,
-		ExecStderr: a.stderr,
+		ExecStderr: a.stderr, TotalTimeout: total,
 	}
 	if *verbose {
 		opts.Logf = a.logf
@@ -54,6 +59,7 @@ func runVerify(ctx context.Context, a *app, args []string) error {
 	if kubectlPath != "" && kubectlVersion == "" {
 		skew.Message = "the kubectl on PATH did not report its version (kubectl version --client -o json)"
 	}
+	skewFix(&skew)
 	r.Skew = &skew
 	if *asJSON {
 		return json.NewEncoder(a.stdout).Encode(verifyOutput{r, kubectlPath})
@@ -81,6 +87,7 @@ func (a *app) printReport(r *verify.Report, kubectlPath string) {
 	default:
 		fmt.Fprintf(w, "secrets    cannot list secrets in namespace %s\n", r.Namespace)
 		fmt.Fprintf(w, "           %s\n", s.Explanation)
+		fmt.Fprintf(w, "           (another namespace: --namespace NAME)\n")
 		if len(s.Can) == 0 {
 			fmt.Fprintf(w, "           RBAC grants this user nothing in namespace %s\n", r.Namespace)
 		} else {

@@ -26,7 +26,7 @@ func commandList() []*command {
 	return []*command{
 		{
 			name:    "setup",
-			args:    "[FILE] [--yes] [--version SPEC] [--dir DIR] [--mirror URL] [--context NAME] [--on-conflict POLICY] [--kubeconfig PATH] [--json]",
+			args:    "[FILE] [--yes] [--version SPEC] [--dir DIR] [--mirror URL] [--context NAME] [--on-conflict POLICY] [--kubeconfig PATH] [--no-verify] [--request-timeout DURATION] [--json]",
 			summary: "the whole getting-started page: install kubectl, import the kubeconfig, select the context, verify",
 			example: "kubeboot setup ~/Downloads/cw-kubeconfig --yes",
 			run:     runSetup,
@@ -61,7 +61,7 @@ func commandList() []*command {
 		},
 		{
 			name:    "verify",
-			args:    "[--kubeconfig PATH] [--context NAME] [--namespace NS] [--json] [--verbose]",
+			args:    "[--kubeconfig PATH] [--context NAME] [--namespace NS] [--request-timeout DURATION] [--json] [--verbose]",
 			summary: "check that the kubeconfig's credentials work: server version, identity, secrets access, kubectl skew",
 			example: "kubeboot verify --context coreweave",
 			run:     runVerify,

@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
@@ -36,6 +38,9 @@ func explain(err error) (msg, hint string) {
 		// verify's errors say what to do themselves; keep what the caller
 		// added in front ("setup step 4 (verify access) failed: ...").
 		prefix := strings.TrimSuffix(err.Error(), message(problem, next))
+		if h := verifyHint(err); h != "" {
+			next = h
+		}
 		return prefix + problem, next
 	}
 	msg = err.Error()
@@ -64,6 +69,10 @@ func explain(err error) (msg, hint string) {
 		// The message already says where we looked and how to get one.
 	case errors.Is(err, kubeconfig.ErrLockTimeout):
 		hint = "another kubeboot is writing the kubeconfig; wait for it and run again"
+		var le *kubeconfig.LockError
+		if errors.As(err, &le) && le.Holder == kubeconfig.HolderKubectl {
+			hint = "kubectl is writing the kubeconfig; wait for it and run again (if no kubectl is running, a killed one left " + le.Lock + " behind: remove it)"
+		}
 	case errors.Is(err, kubeconfig.ErrInvalidConfig):
 		hint = "check that the file is a kubeconfig (YAML or JSON) or download it again; nothing was written"
 	case errors.Is(err, kubeconfig.ErrUnknownContext):
@@ -112,6 +121,55 @@ func explain(err error) (msg, hint string) {
 		hint = "check your network connection or proxy settings (HTTPS_PROXY)"
 	}
 	return msg, hint
+}
+
+// fixSkew is the command that installs the kubectl matching the server.
+const fixSkew = "kubeboot install kubectl --version cluster"
+
+// skewFix fills a skew verdict's Fix with this CLI's command.
+func skewFix(v *verify.SkewVerdict) {
+	if v != nil && v.Level != verify.SkewOK {
+		v.Fix = fixSkew
+	}
+}
+
+// verifyHint words, with this CLI's commands and flags, the verify errors
+// whose library hint cannot name them; "" keeps the library's.
+func verifyHint(err error) string {
+	var ce *verify.ConfigError
+	var ee *verify.ExecError
+	switch {
+	case errors.As(err, &ce) && ce.Reason == verify.ConfigNoFile:
+		return "import your provider's kubeconfig first (kubeboot setup), or name it with --kubeconfig"
+	case errors.As(err, &ce) && ce.Reason == verify.ConfigUnreadable:
+		return "fix the file, or point --kubeconfig / KUBECONFIG at a valid one"
+	case errors.As(err, &ce) && ce.Reason == verify.ConfigNoCurrentContext:
+		return "select one with --context NAME, or kubectl config use-context NAME"
+	case errors.Is(err, verify.ErrTimeout):
+		return "the server or the network is slow: retry, or allow more time with --request-timeout 2m"
+	case errors.As(err, &ee) && ee.NotFound && ee.InstallHint == "":
+		return "install " + ee.Command + " (your provider's documentation names it) and make sure it is on PATH"
+	}
+	return ""
+}
+
+// parseRequestTimeout reads a duration as kubectl's --request-timeout
+// does: a bare number is seconds, "0" means no limit.
+func parseRequestTimeout(s string) (time.Duration, error) {
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		if n == 0 {
+			return -1, nil
+		}
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, usageErrorf("--request-timeout %q: use a duration such as 30s or 2m, or 0 for no limit", s)
+	}
+	if d == 0 {
+		return -1, nil
+	}
+	return d, nil
 }
 
 // message is how a verify error prints itself: "problem; hint".

@@ -25,6 +25,15 @@ type Options struct {
 	// executable that may be running passes its own (Windows moves a
 	// running .exe aside first).
 	Replace func(tmp, dst string) error
+	// KeepOwnerFrom, when it names an existing file or folder, gives the
+	// new file that path's owner and group (Unix), set on the temp file
+	// before the rename, so that a run as root (sudo) never leaves a
+	// user's file owned by root. When it names a regular file, that file's
+	// permission bits also replace Perm and Private's 0600 (an in-place
+	// editor such as kubectl keeps them too). A change of owner that the
+	// system refuses (EPERM: not root) is skipped: the file then belongs to
+	// the caller, as any new file would. Ignored on Windows.
+	KeepOwnerFrom string
 }
 
 // WriteFile atomically replaces path with data and mode perm. On any error
@@ -59,6 +68,14 @@ func Write(path string, data []byte, opts Options) (err error) {
 			return err
 		}
 	}
+	if opts.KeepOwnerFrom != "" {
+		if fi, err := os.Stat(opts.KeepOwnerFrom); err == nil {
+			perm = keptMode(fi, perm)
+			if err := chownLike(f, fi); err != nil {
+				return err
+			}
+		}
+	}
 	if err := f.Chmod(perm); err != nil && !isUnsupported(err) {
 		return err
 	}
@@ -88,3 +105,50 @@ func Replace(src, dst string) error { return replace(src, dst) }
 // SyncDir makes a rename in dir durable. It is a no-op where folders cannot
 // be synced (Windows), since NTFS journals the rename itself.
 func SyncDir(dir string) error { return syncDir(dir) }
+
+// MkdirAll creates dir and any missing parents with mode perm, like
+// os.MkdirAll, and gives each folder it creates the owner and group of the
+// nearest folder that already existed (Unix; best effort, as for
+// KeepOwnerFrom): a folder that root creates under a user's home belongs to
+// that user. It returns the folders it created, outermost first.
+func MkdirAll(dir string, perm os.FileMode) ([]string, error) {
+	dir = filepath.Clean(dir)
+	var missing []string
+	parent := dir
+	for {
+		if _, err := os.Stat(parent); err == nil {
+			break
+		}
+		missing = append([]string{parent}, missing...)
+		up := filepath.Dir(parent)
+		if up == parent {
+			break
+		}
+		parent = up
+	}
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	if err := os.MkdirAll(dir, perm); err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(parent); err == nil {
+		for _, m := range missing {
+			if err := chownPathLike(m, fi); err != nil {
+				return missing, err
+			}
+		}
+	}
+	return missing, nil
+}
+
+// KeepOwner gives path the owner and group of from (Unix; best effort, as
+// for KeepOwnerFrom), for files created otherwise than by Write, such as a
+// lock file beside a user's file.
+func KeepOwner(path, from string) error {
+	fi, err := os.Stat(from)
+	if err != nil {
+		return err
+	}
+	return chownPathLike(path, fi)
+}

@@ -1,0 +1,160 @@
+package kubeconfig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/filelock"
+)
+
+// ErrLockTimeout reports that another process held the kubeconfig lock for
+// longer than ImportOptions.LockTimeout. Matched by *LockError.
+var ErrLockTimeout = errors.New("timed out waiting for the kubeconfig lock")
+
+// Lock holders, as LockError.Holder names them.
+const (
+	HolderKubeboot = "kubeboot" // another Import, through the sidecar lock
+	HolderKubectl  = "kubectl"  // kubectl, or anything using client-go
+)
+
+// LockError reports a lock still held after the timeout. It matches
+// ErrLockTimeout. When Holder is HolderKubectl, Lock is a <file>.lock that
+// kubectl creates for the moment of a write: one that stays is left by a
+// kubectl that was killed, and removing it is safe once no kubectl runs.
+type LockError struct {
+	Lock    string // the lock file
+	Holder  string // HolderKubeboot or HolderKubectl
+	Timeout time.Duration
+}
+
+func (e *LockError) Error() string {
+	return fmt.Sprintf("%s: %s still held after %v (by %s)", ErrLockTimeout, e.Lock, e.Timeout, e.Holder)
+}
+
+// Is makes errors.Is(err, ErrLockTimeout) true.
+func (e *LockError) Is(target error) bool { return target == ErrLockTimeout }
+
+// LockName returns the sidecar file Import locks for the kubeconfig at file
+// (an OS lock, released even when the holder is killed), which serialises
+// kubeboot's own writers.
+func LockName(file string) string {
+	return filepath.Join(filepath.Dir(file), "."+filepath.Base(file)+".kubeboot-lock")
+}
+
+// KubectlLockName returns <path>.lock, the file kubectl (client-go's
+// clientcmd) creates with O_CREATE|O_EXCL around every write of the
+// kubeconfig path and removes afterwards. kubectl fails at once while it
+// exists; Import waits for it.
+func KubectlLockName(path string) string { return path + ".lock" }
+
+// lockMarker starts the content of every <file>.lock Import creates;
+// kubectl's are empty. Under the sidecar lock, a lock file with the marker
+// was left by a killed Import and is removed.
+const lockMarker = "kubeboot-import pid "
+
+// lockSidecar takes the sidecar OS lock of file.
+func lockSidecar(ctx context.Context, file string, timeout time.Duration, logf func(string, ...any)) (func(), error) {
+	name := LockName(file)
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock %s: %w", name, err)
+	}
+	// Created by root under a user's home, it must stay openable by them.
+	atomicfile.KeepOwner(name, filepath.Dir(file))
+	if err := filelock.TryLock(f); errors.Is(err, filelock.ErrWouldBlock) {
+		logf("waiting for another import to release %s", name)
+		lctx, cancel := context.WithTimeout(ctx, timeout)
+		err = filelock.Lock(lctx, f)
+		cancel()
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			err = &LockError{Lock: name, Holder: HolderKubeboot, Timeout: timeout}
+		}
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+	} else if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		filelock.Unlock(f)
+		f.Close()
+	}, nil
+}
+
+// lockKubectl creates kubectl's <path>.lock for every path (sorted, as
+// client-go orders them), waiting while kubectl holds one, until deadline.
+// The caller holds the sidecar lock, so a lock file with lockMarker is
+// stale. The returned func removes the locks; calling it again does
+// nothing.
+func lockKubectl(ctx context.Context, paths []string, deadline time.Time, timeout time.Duration, logf func(string, ...any)) (func(), error) {
+	paths = append([]string(nil), paths...)
+	sort.Strings(paths)
+	var held []string
+	release := func() { // idempotent: a second call must not remove a lock kubectl took since
+		for i := len(held) - 1; i >= 0; i-- {
+			os.Remove(held[i])
+		}
+		held = nil
+	}
+	for i, p := range paths {
+		if i > 0 && p == paths[i-1] {
+			continue
+		}
+		name := KubectlLockName(p)
+		if err := createLock(ctx, name, deadline, timeout, logf); err != nil {
+			release()
+			return nil, err
+		}
+		held = append(held, name)
+	}
+	return release, nil
+}
+
+func createLock(ctx context.Context, name string, deadline time.Time, timeout time.Duration, logf func(string, ...any)) error {
+	content := []byte(lockMarker + strconv.Itoa(os.Getpid()) + "\n")
+	waited := false
+	lctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	err := filelock.Poll(lctx, func() (bool, error) {
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			_, werr := f.Write(content)
+			cerr := f.Close()
+			if werr != nil || cerr != nil {
+				os.Remove(name)
+				return false, fmt.Errorf("create lock %s: %w", name, errors.Join(werr, cerr))
+			}
+			return true, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return false, fmt.Errorf("create lock %s: %w", name, err)
+		}
+		if data, rerr := os.ReadFile(name); rerr == nil && strings.HasPrefix(string(data), lockMarker) {
+			// Ours, and no kubeboot holds the sidecar: a killed run left it.
+			if os.Remove(name) == nil {
+				logf("removed %s, left by an interrupted run", name)
+			}
+			return false, nil
+		}
+		if !waited {
+			logf("waiting for kubectl to release %s", name)
+			waited = true
+		}
+		return false, nil
+	})
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return &LockError{Lock: name, Holder: HolderKubectl, Timeout: timeout}
+	}
+	return err
+}
