@@ -57,6 +57,11 @@ cache_arch=$(printf '%s' "$RUNNER_ARCH" | tr '[:upper:]' '[:lower:]') # the tool
 spec=${INPUT_VERSION:-stable}
 mirror=${INPUT_MIRROR:-${KUBEBOOT_MIRROR:-https://dl.k8s.io}}
 mirror=${mirror%/}
+# A password in the mirror URL is masked in the job's log, and handed to
+# kubeboot through the environment, not its command line.
+if [[ $mirror =~ ^https?://[^/@]*:([^/@]+)@ ]]; then
+	echo "::add-mask::${BASH_REMATCH[1]}"
+fi
 sigmode=${INPUT_VERIFY_SIGNATURE:-auto}
 case $sigmode in auto | require | off) ;; *) fail "verify-signature must be auto, require or off, not '$sigmode'" ;; esac
 
@@ -124,7 +129,7 @@ mkdir -p "$dir"
 
 # 3. Install, verified.
 args=(install kubectl --method direct --dir "$dir" --version "${version:-$spec}" --verify-signature "$sigmode" --json)
-[ -z "${INPUT_MIRROR:-}" ] || args+=(--mirror "$mirror")
+[ -z "${INPUT_MIRROR:-}" ] || export KUBEBOOT_MIRROR=$mirror
 out=$RUNNER_TEMP/kubeboot-action-$$.json
 code=0
 "$kubeboot" "${args[@]}" >"$out" || code=$?

@@ -89,7 +89,8 @@ type Options struct {
 	Signature bootstrap.SignatureOptions
 	// HTTPClient sends every request; default bootstrap.NewHTTPClient().
 	HTTPClient *http.Client
-	// Logf receives notes on what is done; default: discard.
+	// Logf receives notes on what is done, one call at a time although
+	// downloads run in parallel; default: discard.
 	Logf func(format string, args ...any)
 }
 
@@ -224,6 +225,13 @@ func ParseLayout(s string) (Layout, error) {
 func (o *Options) client() (*bootstrap.Client, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
+	}
+	var mu sync.Mutex
+	logf := o.Logf
+	o.Logf = func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		logf(format, args...)
 	}
 	return bootstrap.New(bootstrap.Options{
 		BaseURL:       o.From,

@@ -186,14 +186,11 @@ func TestSyncBuildsVerifiedTreeAndRerunFetchesNothing(t *testing.T) {
 
 func (u *upstream) file(t *testing.T, path string) []byte {
 	t.Helper()
-	resp, err := u.Client().Get(u.CDNURL() + path)
-	if err != nil {
-		t.Fatal(err)
+	b, ok := u.File(path)
+	if !ok {
+		t.Fatalf("upstream has no %s", path)
 	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	b.ReadFrom(resp.Body)
-	return b.Bytes()
+	return b
 }
 
 func TestSyncRefusesCorruptAndSwappedBinariesAndCompletesTheRest(t *testing.T) {

@@ -71,7 +71,7 @@ type runner struct {
 func newRunner(t *testing.T, env ...string) *runner {
 	base := t.TempDir()
 	r := &runner{t: t, toolCache: filepath.Join(base, "tool cache [ü]")}
-	arch := map[string]string{"amd64": "X64", "arm64": "ARM64"}[runtime.GOARCH]
+	arch := runnerArch()
 	osName := map[string]string{"linux": "Linux", "darwin": "macOS"}[runtime.GOOS]
 	r.env = append([]string{
 		"RUNNER_OS=" + osName, "RUNNER_ARCH=" + arch, "RUNNER_TOOL_CACHE=" + r.toolCache,
@@ -79,6 +79,9 @@ func newRunner(t *testing.T, env ...string) *runner {
 	}, env...)
 	return r
 }
+
+// runnerArch is RUNNER_ARCH for this machine.
+func runnerArch() string { return map[string]string{"amd64": "X64", "arm64": "ARM64"}[runtime.GOARCH] }
 
 // job is what one run of the action left.
 type job struct {
@@ -147,7 +150,7 @@ func TestActionInstallsThenReusesToolCache(t *testing.T) {
 	skipUnlessUnix(t)
 	m, env := signingMirror(t)
 	r := newRunner(t, append(env, "KUBEBOOT_BIN="+kubebootBin(t))...)
-	arch := strings.ToLower(map[string]string{"amd64": "X64", "arm64": "ARM64"}[runtime.GOARCH])
+	arch := strings.ToLower(runnerArch())
 	for _, tc := range []struct{ spec, version string }{{"stable", "v1.37.2"}, {"1.36", "v1.36.4"}, {"v1.37.2", "v1.37.2"}} {
 		folder := filepath.Join(r.toolCache, "kubectl", strings.TrimPrefix(tc.version, "v"), arch)
 		kubectl := filepath.Join(folder, "kubectl")
@@ -201,14 +204,11 @@ func TestActionInstallsThenReusesToolCache(t *testing.T) {
 
 func fileAt(t *testing.T, m *mirror.Mirror, path string) []byte {
 	t.Helper()
-	resp, err := m.Client().Get(m.CDNURL() + path)
-	if err != nil {
-		t.Fatal(err)
+	b, ok := m.File(path)
+	if !ok {
+		t.Fatalf("the mirror has no %s", path)
 	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	b.ReadFrom(resp.Body)
-	return b.Bytes()
+	return b
 }
 
 func TestActionRefusesBadSignature(t *testing.T) {
@@ -232,7 +232,7 @@ func TestActionRefusesBadSignature(t *testing.T) {
 	if !strings.Contains(j.stdout, "::error title=kubeboot::") || !strings.Contains(j.stderr, "verification") {
 		t.Errorf("no annotation naming the verification failure:\nstdout %s\nstderr %s", j.stdout, j.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(r.toolCache, "kubectl", "1.37.2", strings.ToLower(map[string]string{"amd64": "X64", "arm64": "ARM64"}[runtime.GOARCH]), "kubectl")); err == nil {
+	if _, err := os.Stat(filepath.Join(r.toolCache, "kubectl", "1.37.2", strings.ToLower(runnerArch()), "kubectl")); err == nil {
 		t.Error("the swapped kubectl is in the tool cache")
 	}
 	if n := binaryRequests(m); n != 0 {
@@ -252,13 +252,12 @@ func TestActionDownloadsVerifiedKubeboot(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := releasetest.NewGitHub(t)
-	assets := map[string][]byte{releasetest.ArchiveName(runtime.GOOS, runtime.GOARCH): releasetest.Archive(t, runtime.GOOS, exe)}
-	assets["checksums.txt"] = releasetest.Checksums(assets)
+	assets := releasetest.Release(t, runtime.GOOS, runtime.GOARCH, exe)
 	g.AddRelease("v9.9.9", assets, true)
 	m, env := signingMirror(t)
-	noCosign := pathWithout(t, "cosign")
+	noCosign := releasetest.PathWithout(t, "cosign")
 	r := newRunner(t, append(env, "PATH="+noCosign, "KUBEBOOT_RELEASE_URL="+g.URL+"/kubeboot/kubeboot/releases/download/v9.9.9")...)
-	arch := strings.ToLower(map[string]string{"amd64": "X64", "arm64": "ARM64"}[runtime.GOARCH])
+	arch := strings.ToLower(runnerArch())
 
 	j := r.job("INPUT_VERSION=1.36", "INPUT_MIRROR="+m.URL(), "INPUT_KUBEBOOT_VERSION=v9.9.9")
 	if j.code != 0 {
@@ -311,8 +310,7 @@ func TestActionWithCosignChecksTheBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := releasetest.NewGitHub(t)
-	assets := map[string][]byte{releasetest.ArchiveName(runtime.GOOS, runtime.GOARCH): releasetest.Archive(t, runtime.GOOS, exe)}
-	assets["checksums.txt"] = releasetest.Checksums(assets)
+	assets := releasetest.Release(t, runtime.GOOS, runtime.GOARCH, exe)
 	releasetest.Sign(t, sigtestCA(t), "v9.9.9", assets)
 	g.AddRelease("v9.9.9", assets, true)
 	m, env := signingMirror(t)
@@ -323,7 +321,7 @@ func TestActionWithCosignChecksTheBundle(t *testing.T) {
 		dir := t.TempDir()
 		args := filepath.Join(dir, "args")
 		os.WriteFile(filepath.Join(dir, "cosign"), []byte("#!/bin/sh\nprintf '%s\\n' \"$@\" >'"+args+"'\nexit "+string(rune('0'+tc.code))+"\n"), 0o755)
-		r := newRunner(t, append(env, "PATH="+dir+string(os.PathListSeparator)+pathWithout(t, "cosign"), "KUBEBOOT_RELEASE_URL="+g.URL+"/kubeboot/kubeboot/releases/download/v9.9.9")...)
+		r := newRunner(t, append(env, "PATH="+dir+string(os.PathListSeparator)+releasetest.PathWithout(t, "cosign"), "KUBEBOOT_RELEASE_URL="+g.URL+"/kubeboot/kubeboot/releases/download/v9.9.9")...)
 		j := r.job("INPUT_VERSION=stable", "INPUT_MIRROR="+m.URL(), "INPUT_KUBEBOOT_VERSION=v9.9.9")
 		got, _ := os.ReadFile(args)
 		if !strings.Contains(string(got), "--certificate-identity\nhttps://github.com/kubeboot/kubeboot/.github/workflows/release.yml@refs/tags/v9.9.9\n") {
@@ -335,21 +333,35 @@ func TestActionWithCosignChecksTheBundle(t *testing.T) {
 	}
 }
 
-// pathWithout returns a PATH of links to every program on the real PATH
-// except the named ones.
-func pathWithout(t *testing.T, names ...string) string {
-	dir := t.TempDir()
-	skip := map[string]bool{}
-	for _, n := range names {
-		skip[n] = true
-	}
-	for _, p := range filepath.SplitList(os.Getenv("PATH")) {
-		entries, _ := os.ReadDir(p)
-		for _, e := range entries {
-			if !skip[e.Name()] {
-				os.Symlink(filepath.Join(p, e.Name()), filepath.Join(dir, e.Name()))
+// TestActionNeverShowsMirrorPassword: a password in the mirror input is
+// masked for the runner and appears in no other output, on success and on
+// a verification failure.
+func TestActionNeverShowsMirrorPassword(t *testing.T) {
+	skipUnlessUnix(t)
+	m, env := signingMirror(t)
+	r := newRunner(t, append(env, "KUBEBOOT_BIN="+kubebootBin(t))...)
+	withPassword := strings.Replace(m.URL(), "https://", "https://ci-user:pa55-w0rd@", 1)
+	check := func(j job) {
+		t.Helper()
+		mask := "::add-mask::pa55-w0rd\n"
+		if !strings.HasPrefix(j.stdout, mask) {
+			t.Errorf("the password is not masked first: %q", j.stdout)
+		}
+		for what, s := range map[string]string{"stdout": strings.TrimPrefix(j.stdout, mask), "stderr": j.stderr, "outputs": j.output, "path": j.path} {
+			if strings.Contains(s, "pa55-w0rd") {
+				t.Errorf("the password is in %s: %s", what, s)
 			}
 		}
 	}
-	return dir
+	j := r.job("INPUT_VERSION=stable", "INPUT_MIRROR="+withPassword)
+	if j.code != 0 {
+		t.Fatalf("exit %d\n%s", j.code, j.stderr)
+	}
+	check(j)
+	m.Put(mirror.KubectlPath("v1.36.4", runtime.GOOS, runtime.GOARCH), []byte("corrupt"))
+	j = r.job("INPUT_VERSION=1.36", "INPUT_MIRROR="+withPassword)
+	if j.code == 0 {
+		t.Fatal("a corrupt kubectl was accepted")
+	}
+	check(j)
 }
