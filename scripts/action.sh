@@ -53,6 +53,15 @@ X64 | ARM64) ;; # kubeboot installs for the machine it runs on
 *) fail "no kubectl for runner architecture $RUNNER_ARCH (X64 and ARM64 are supported)" ;;
 esac
 cache_arch=$(printf '%s' "$RUNNER_ARCH" | tr '[:upper:]' '[:lower:]') # the tool cache's names: x64, arm64
+# On Windows the shell works with /c/... paths (Git for Windows converts
+# such arguments for kubeboot.exe); what goes back to the runner is the
+# Windows path kubeboot reports.
+tool_cache=$RUNNER_TOOL_CACHE
+runner_temp=${RUNNER_TEMP:?}
+if [ "$os" = windows ] && command -v cygpath >/dev/null; then
+	tool_cache=$(cygpath -u "$RUNNER_TOOL_CACHE")
+	runner_temp=$(cygpath -u "$RUNNER_TEMP")
+fi
 
 spec=${INPUT_VERSION:-stable}
 mirror=${INPUT_MIRROR:-${KUBEBOOT_MIRROR:-https://dl.k8s.io}}
@@ -74,10 +83,10 @@ kubeboot_bin() {
 	fi
 	local kv=${INPUT_KUBEBOOT_VERSION:-} dest
 	if [[ $kv =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]]; then
-		dest=$RUNNER_TOOL_CACHE/kubeboot/${kv#v}/$cache_arch
+		dest=$tool_cache/kubeboot/${kv#v}/$cache_arch
 	else
 		kv=
-		dest=$RUNNER_TEMP/kubeboot-action/bin
+		dest=$runner_temp/kubeboot-action/bin
 	fi
 	if [ -n "$kv" ] && [ -x "$dest/kubeboot$exe" ] && [ -f "$dest.complete" ]; then
 		printf '%s\n' "$dest/kubeboot$exe"
@@ -85,7 +94,7 @@ kubeboot_bin() {
 	fi
 	mkdir -p "$dest"
 	if [ "$os" = windows ]; then
-		KUBEBOOT_VERSION=$kv KUBEBOOT_INSTALL_DIR=$dest KUBEBOOT_INSTALL_RUN='' \
+		KUBEBOOT_VERSION=$kv KUBEBOOT_INSTALL_DIR=$(cygpath -w "$dest") KUBEBOOT_INSTALL_RUN='' \
 			pwsh -NoProfile -NonInteractive -File "$here/install.ps1" >&2 ||
 			fail "could not install a verified kubeboot (install.ps1)"
 	else
@@ -121,16 +130,16 @@ if [ -n "$marker" ]; then
 fi
 
 if [ -n "$version" ]; then
-	dir=$RUNNER_TOOL_CACHE/kubectl/${version#v}/$cache_arch
+	dir=$tool_cache/kubectl/${version#v}/$cache_arch
 else
-	dir=$RUNNER_TOOL_CACHE/kubectl/.staging-$$/$cache_arch
+	dir=$tool_cache/kubectl/.staging-$$/$cache_arch
 fi
 mkdir -p "$dir"
 
 # 3. Install, verified.
 args=(install kubectl --method direct --dir "$dir" --version "${version:-$spec}" --verify-signature "$sigmode" --json)
 [ -z "${INPUT_MIRROR:-}" ] || export KUBEBOOT_MIRROR=$mirror
-out=$RUNNER_TEMP/kubeboot-action-$$.json
+out=$runner_temp/kubeboot-action-$$.json
 code=0
 "$kubeboot" "${args[@]}" >"$out" || code=$?
 if [ "$code" -ne 0 ]; then
@@ -140,16 +149,53 @@ if [ "$code" -ne 0 ]; then
 fi
 
 # The JSON's top-level path, version and sha256 (their names are stable;
-# nothing else of it is relied on). Go writes one line with escaped strings.
-field() {
-	sed -n 's/^{\(.*\)}$/\1/p' "$out" | grep -o "\"$1\":\"\\([^\"\\\\]\\|\\\\.\\)*\"" | head -n 1 |
-		sed -e "s/^\"$1\":\"//" -e 's/"$//' -e 's/\\\\/\\/g'
+# nothing else of it is relied on, and nested objects are skipped, whatever
+# their keys and order). members prints "KEY<TAB>VALUE" per top-level
+# member with a string or scalar value, strings unescaped.
+members() {
+	awk '
+	function unescape(v,   out, i, c, n) {
+		out = ""
+		for (i = 1; i <= length(v); i++) {
+			c = substr(v, i, 1)
+			if (c != "\\") { out = out c; continue }
+			n = substr(v, ++i, 1)
+			if (n == "u") {
+				h = tolower(substr(v, i + 1, 4)); i += 4
+				if (h == "0026") out = out "&"; else if (h == "003c") out = out "<"; else if (h == "003e") out = out ">"; else out = out "?"
+			} else if (n == "n") out = out "\n"; else if (n == "t") out = out "\t"; else out = out n
+		}
+		return out
+	}
+	{ s = s $0 "\n" }
+	END {
+		n = length(s); depth = 0; key = ""; want = 0
+		for (i = 1; i <= n; i++) {
+			c = substr(s, i, 1)
+			if (c == "\"") {
+				j = i + 1
+				while (j <= n && substr(s, j, 1) != "\"") j += (substr(s, j, 1) == "\\") ? 2 : 1
+				str = substr(s, i + 1, j - i - 1); i = j
+				if (depth != 1) continue
+				if (want) { print key "\t" unescape(str); want = 0; continue }
+				k = i + 1; while (substr(s, k, 1) ~ /[ \t\r\n]/) k++
+				if (substr(s, k, 1) == ":") { key = str; want = 1; i = k }
+			} else if (c == "{" || c == "[") { depth++; if (depth > 1) want = 0 }
+			else if (c == "}" || c == "]") depth--
+			else if (c == ",") want = 0
+			else if (depth == 1 && want && c !~ /[ \t\r\n]/) {
+				j = i; while (j <= n && substr(s, j, 1) !~ /[,} \t\r\n]/) j++
+				print key "\t" substr(s, i, j - i); want = 0; i = j - 1
+			}
+		}
+	}' "$1"
 }
+field() { members "$out" | awk -F '\t' -v k="$1" '$1 == k { print substr($0, length(k) + 2); exit }'; }
 path=$(field path)
 got_version=$(field version)
 sha256=$(field sha256)
 cached=
-! grep -q '"changed":false' "$out" || cached=" (already in the tool cache: nothing downloaded)"
+[ "$(field changed)" != false ] || cached=" (already in the tool cache: nothing downloaded)"
 rm -f "$out"
 if [ -z "$path" ] || [ -z "$got_version" ] || ! [[ $sha256 =~ ^[0-9a-f]{64}$ ]]; then
 	fail "kubeboot did not report the installed kubectl's path, version and sha256"
@@ -157,7 +203,7 @@ fi
 
 # A marker ahead of the CDN (kubeboot fell back to an earlier patch) or a
 # staged constraint: move the folder under the version installed.
-final=$RUNNER_TOOL_CACHE/kubectl/${got_version#v}/$cache_arch
+final=$tool_cache/kubectl/${got_version#v}/$cache_arch
 if [ "$dir" != "$final" ]; then
 	if [ -x "$final/kubectl$exe" ]; then
 		rm -rf "$dir"

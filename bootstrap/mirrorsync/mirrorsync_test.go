@@ -102,6 +102,17 @@ func tempFiles(t *testing.T, dir string) []string {
 	return out
 }
 
+// partlyWritten reports whether a temp file under dir holds some bytes:
+// a download is under way.
+func partlyWritten(t *testing.T, dir string) bool {
+	for _, p := range tempFiles(t, dir) {
+		if fi, err := os.Stat(p); err == nil && fi.Size() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func wantMarkers(t *testing.T, root string, want map[string]string) {
 	t.Helper()
 	entries, _ := os.ReadDir(filepath.Join(root, "release"))
@@ -283,14 +294,17 @@ func TestSyncInterruptedResumes(t *testing.T) {
 	}()
 	// Cancel once the slow download is under way, part of it written.
 	deadline := time.Now().Add(20 * time.Second)
-	for len(tempFiles(t, filepath.Join(dir, "release", "v1.37.2", "bin", "windows"))) == 0 {
+	for !partlyWritten(t, filepath.Join(dir, "release", "v1.37.2", "bin", "windows")) {
 		if time.Now().After(deadline) {
 			t.Fatal("the slow download never started")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	t0 := time.Now()
 	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
+	err := <-done
+	t.Logf("cancelled sync returned after %v", time.Since(t0))
+	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(slow))); err == nil {
@@ -305,10 +319,12 @@ func TestSyncInterruptedResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	t0 = time.Now()
 	rep, err := mirrorsync.Sync(context.Background(), u.opts(dir, versions...))
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("resumed sync took %v", time.Since(t0))
 	fetched := 0
 	for _, f := range rep.Files {
 		if f.Status == mirrorsync.Fetched {
