@@ -263,7 +263,7 @@ func TestActionDownloadsVerifiedKubeboot(t *testing.T) {
 	if j.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", j.code, j.stdout, j.stderr)
 	}
-	if !strings.Contains(j.stderr, "only the sha256 in checksums.txt was checked") {
+	if !strings.Contains(j.stderr, "only the sha256 in checksums.txt is checked") {
 		t.Errorf("install.sh did not say what it checked: %s", j.stderr)
 	}
 	cached := filepath.Join(r.toolCache, "kubeboot", "9.9.9", arch, "kubeboot")
