@@ -62,6 +62,7 @@ func doctorRun(ctx context.Context, o *DoctorOptions) error {
 	add := func(c check) { checks = append(checks, c) }
 	kubectlVersion := a.doctorKubectl(ctx, add)
 	a.doctorInstallDir(add)
+	a.doctorShim(ctx, add)
 	a.doctorKubeconfig(ctx, kubectlVersion, add)
 
 	bad := 0
@@ -103,6 +104,10 @@ func (a *app) doctorKubectl(ctx context.Context, add func(check)) string {
 	sys := a.host.system()
 	var winnerVersion string
 	for i, p := range onPath {
+		if isShim(p) { // running it could download a kubectl: the shim line says what it runs
+			add(check{Name: "kubectl", OK: true, Detail: p + " is kubeboot's kubectl shim (see the shim line)"})
+			continue
+		}
 		v, err := bootstrap.KubectlVersion(ctx, p)
 		owner := pkgmgr.Owner(ctx, sys, p)
 		who := "installed directly"

@@ -272,12 +272,21 @@ func (a *app) installWithManager(ctx context.Context, action pkgmgr.Action, asJS
 // newClient builds the library client from --mirror, KUBEBOOT_MIRROR,
 // --verbose and the signature flags.
 func (a *app) newClient(mirrorURL string, verbose bool, sig *signatureFlags) (*bootstrap.Client, error) {
+	opts, err := a.clientOptions(mirrorURL, verbose, sig)
+	if err != nil {
+		return nil, err
+	}
+	return bootstrap.New(opts)
+}
+
+// clientOptions are newClient's library options.
+func (a *app) clientOptions(mirrorURL string, verbose bool, sig *signatureFlags) (bootstrap.Options, error) {
 	if mirrorURL == "" {
 		mirrorURL = a.host.Getenv("KUBEBOOT_MIRROR")
 	}
 	sigOpts, err := sig.options(a.host.Getenv)
 	if err != nil {
-		return nil, err
+		return bootstrap.Options{}, err
 	}
 	opts := bootstrap.Options{BaseURL: mirrorURL, UserAgent: "kubeboot/" + version, HTTPClient: a.host.HTTPClient, Signature: sigOpts,
 		CacheDir: a.host.CacheDir, NoDigestCache: a.host.CacheDir == "",
@@ -285,7 +294,7 @@ func (a *app) newClient(mirrorURL string, verbose bool, sig *signatureFlags) (*b
 	if verbose {
 		opts.Logf = a.logf
 	}
-	return bootstrap.New(opts)
+	return opts, nil
 }
 
 // printPathAdvice tells the user when the shell will not run the kubectl

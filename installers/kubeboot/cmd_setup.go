@@ -24,6 +24,8 @@ type SetupOptions struct {
 	// Downloads.
 	File       string
 	Yes        bool
+	// Shim installs the kubectl shim after setup, unasked.
+	Shim bool
 	Version    string
 	Dir        string
 	Mirror     string
@@ -68,6 +70,9 @@ type setupResult struct {
 	KubectlManager *managerOutput           `json:"kubectlManager,omitempty"`
 	Kubeconfig     *kubeconfig.ImportResult `json:"kubeconfig,omitempty"`
 	Access         *verify.Report           `json:"access,omitempty"`
+	// Shim is set when setup installed the kubectl shim (--shim, or yes
+	// at its question).
+	Shim *shimOutput `json:"shim,omitempty"`
 	Steps          []setupStep              `json:"steps"`
 }
 
@@ -110,6 +115,7 @@ func NewCmdSetup(a *app) *cobra.Command {
 	f.StringVar(&o.Mirror, "mirror", "", "base URL of a dl.k8s.io mirror (default $KUBEBOOT_MIRROR or https://dl.k8s.io)")
 	f.Var(enumFlag(&o.OnConflict, "fail", conflictPolicies...), "on-conflict", "when a kubeconfig name is taken by a different entry: fail, rename or replace")
 	f.BoolVar(&o.Verbose, "verbose", false, "print retries and decisions")
+	f.BoolVar(&o.Shim, "shim", false, "also install the kubectl shim, so plain kubectl follows each cluster's version (see kubeboot kubectl shim)")
 	f.BoolVar(&o.NoVerify, "no-verify", false, "import without checking first that the credentials work")
 	f.StringVar(&o.RequestTimeout, "request-timeout", "30s", "time allowed for the access check (0: no limit), as kubectl's flag")
 	addOutputFlags(cmd, &o.output)
@@ -280,6 +286,9 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 			return &partialError{fmt.Errorf("setup step %d (%s) failed: %w", i+1, s.name, err), res}
 		}
 		fmt.Fprintf(talk.w, "%s %s\n", talk.mark(true), detail)
+	}
+	if err := a.offerShim(ctx, o, talk, res); err != nil {
+		return &partialError{err, res}
 	}
 	if asJSON {
 		return writeJSON(h.Stdout, res)

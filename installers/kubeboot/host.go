@@ -61,6 +61,12 @@ type host struct {
 	Downloads string
 	// CacheDir is kubeboot's cache folder (the digest cache); "" for none.
 	CacheDir string
+	// Getwd returns the working folder, where project pins are looked up.
+	Getwd func() (string, error)
+	// Exec runs kubectl at path with args, with the process's streams and
+	// environment, and returns its exit code; on Unix it replaces the
+	// process and returns only when that fails.
+	Exec func(path string, args []string) (int, error)
 	// HTTPClient, when not nil, sends the mirror's and GitHub's requests
 	// instead of the library's default client.
 	HTTPClient *http.Client
@@ -107,6 +113,8 @@ func osHost() *host {
 		},
 		Interrupts:     sig,
 		StopInterrupts: func() { signal.Stop(sig) },
+		Getwd:          os.Getwd,
+		Exec:           execKubectl,
 	}
 }
 

@@ -6,7 +6,10 @@
 // the bootstrap library.
 package main
 
-import "os"
+import (
+	"os"
+	"runtime"
+)
 
 // Set at link time by the release build.
 var (
@@ -16,5 +19,6 @@ var (
 )
 
 func main() {
-	os.Exit(execute(osHost(), os.Args[1:]))
+	// Started as kubectl (the shim), kubeboot is `kubeboot kubectl -- ARGS`.
+	os.Exit(execute(osHost(), shimArgs(runtime.GOOS, os.Args[0], os.Args[1:])))
 }

@@ -87,6 +87,16 @@ type env struct {
 	width       int
 	// interrupts, when not nil, is the in-process host's Ctrl-C.
 	interrupts chan os.Signal
+	// wd is the working folder of a run (project pins); default HOME.
+	wd string
+}
+
+// workdir is the working folder of a run.
+func (e *env) workdir() string {
+	if e.wd != "" {
+		return e.wd
+	}
+	return e.getenv("HOME")
 }
 
 func newEnv(t *testing.T) *env {
@@ -136,6 +146,19 @@ func (e *env) host(stdout, stderr io.Writer) *host {
 		Executable: func() (string, error) { return "", errors.New("no executable in-process") },
 		CacheDir:   filepath.Join(e.getenv("HOME"), ".cache", "kubeboot"),
 		Downloads:  filepath.Join(e.getenv("HOME"), "Downloads"),
+		Getwd:      func() (string, error) { return e.workdir(), nil },
+		// kubectl runs as a child here, the process being the test's.
+		Exec: func(path string, args []string) (int, error) {
+			cmd := exec.Command(path, args...)
+			cmd.Env, cmd.Dir = e.vars, e.workdir()
+			cmd.Stdin = strings.NewReader(e.stdin)
+			cmd.Stdout, cmd.Stderr = stdout, stderr
+			err := cmd.Run()
+			if ee, ok := err.(*exec.ExitError); ok {
+				return ee.ExitCode(), nil
+			}
+			return 0, err
+		},
 	}
 	if e.m != nil && !e.untrusted {
 		h.HTTPClient = e.m.Client()
@@ -169,7 +192,8 @@ func (e *env) run(args ...string) result {
 func (e *env) exec(args ...string) result {
 	e.t.Helper()
 	cmd := exec.Command(kubeboot, args...)
-	cmd.Env = e.vars
+	cmd.Env, cmd.Dir = e.vars, e.workdir()
+	cmd.Stdin = strings.NewReader(e.stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -27,6 +28,9 @@ const (
 // app is what every command shares: the host and the persistent flags.
 type app struct {
 	host *host
+	// passInterrupts is set while kubectl runs as a child (Windows): its
+	// Ctrl-C is kubectl's to act on, not kubeboot's.
+	passInterrupts atomic.Bool
 	// kubeconfig and context are the persistent --kubeconfig and
 	// --context, as kubectl's.
 	kubeconfig string
@@ -117,6 +121,7 @@ func NewCmdRoot(a *app) *cobra.Command {
 		NewCmdSetup(a),
 		NewCmdDoctor(a),
 		NewCmdInstall(a),
+		NewCmdKubectl(a),
 		NewCmdKubeconfig(a),
 		NewCmdSelfUpdate(a),
 		NewCmdVerify(a),
@@ -192,19 +197,26 @@ func commandName(cmd *cobra.Command) string {
 func execute(h *host, args []string) int {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
+	a := &app{host: h}
 	if h.Interrupts != nil {
 		go func() {
-			select {
-			case <-h.Interrupts:
-				cancel(errInterrupted)
-				if h.StopInterrupts != nil {
-					h.StopInterrupts() // a second Ctrl-C kills at once
+			for {
+				select {
+				case <-h.Interrupts:
+					if a.passInterrupts.Load() {
+						continue // kubectl's, in the same console
+					}
+					cancel(errInterrupted)
+					if h.StopInterrupts != nil {
+						h.StopInterrupts() // a second Ctrl-C kills at once
+					}
+					return
+				case <-ctx.Done():
+					return
 				}
-			case <-ctx.Done():
 			}
 		}()
 	}
-	a := &app{host: h}
 	root := NewCmdRoot(a)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)

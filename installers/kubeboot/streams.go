@@ -49,10 +49,21 @@ func (a *app) logf(format string, args ...any) {
 // stdin) and returns nil on yes. Without a terminal it refuses to guess;
 // Ctrl-C at the prompt ends the wait at once.
 func (a *app) confirm(ctx context.Context, question, refusal string) error {
-	h := a.host
-	if !h.StdinTerminal {
+	if !a.host.StdinTerminal {
 		return usageErrorf("%s", refusal)
 	}
+	yes, err := a.ask(ctx, question)
+	if err != nil || yes {
+		return err
+	}
+	fmt.Fprintln(a.host.Stderr, "Nothing was changed.")
+	return errCancelled
+}
+
+// ask asks a yes/no question on the terminal, default no, and reports
+// the answer; Ctrl-C ends the wait with the context's cause.
+func (a *app) ask(ctx context.Context, question string) (bool, error) {
+	h := a.host
 	fmt.Fprint(h.Stderr, question+" [y/N] ")
 	answer := make(chan string, 1)
 	go func() {
@@ -62,13 +73,12 @@ func (a *app) confirm(ctx context.Context, question, refusal string) error {
 	select {
 	case <-ctx.Done():
 		fmt.Fprintln(h.Stderr)
-		return context.Cause(ctx)
+		return false, context.Cause(ctx)
 	case line := <-answer:
 		switch strings.ToLower(strings.TrimSpace(line)) {
 		case "y", "yes":
-			return nil
+			return true, nil
 		}
 	}
-	fmt.Fprintln(h.Stderr, "Nothing was changed.")
-	return errCancelled
+	return false, nil
 }

@@ -1,0 +1,576 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	goversion "github.com/hashicorp/go-version"
+	"github.com/spf13/cobra"
+
+	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
+	"github.com/kubeboot/kubeboot/bootstrap/store"
+	"github.com/kubeboot/kubeboot/bootstrap/verify"
+)
+
+// `kubeboot kubectl [--version SPEC|cluster|auto] [-v] [--] ARGS...` runs
+// a kubectl from the store (bootstrap/store) with the user's arguments,
+// streams, environment and exit code. How the version is chosen (auto):
+//
+//  1. --version, when given and not "auto";
+//  2. the project pin: KUBEBOOT_KUBECTL_VERSION, else the nearest
+//     .mise*.toml / mise*.toml / .tool-versions from the working folder
+//     upwards (store.FindPin);
+//  3. the minor version of the API server of the context kubectl would
+//     use (--kubeconfig and --context in ARGS, else KUBECONFIG and the
+//     current context), newest patch; the answer is kept per server URL
+//     for clusterMinorTTL in the store's folder, so a warm run asks
+//     nothing;
+//  4. stable, when there is no cluster to ask or it does not answer
+//     within clusterAskTimeout.
+//
+// Nothing is printed on stdout before kubectl runs, and on stderr only
+// with -v/--verbose (which version and why) or on failure.
+
+// clusterMinorTTL is how long the server's minor version is trusted
+// without asking again.
+const clusterMinorTTL = time.Hour
+
+// clusterAskTimeout bounds the question to the API server under auto: a
+// cluster that does not answer costs at most this before stable is used.
+const clusterAskTimeout = 3 * time.Second
+
+// kubectlRetries and kubectlRetryBackoff are the store client's retries:
+// fewer than the library's default (4, from 500 ms, about 7.5 s), so that
+// a channel or constraint answered from the store while offline costs
+// about 0.3 s more than the failed connection itself.
+const (
+	kubectlRetries      = 1
+	kubectlRetryBackoff = 300 * time.Millisecond
+)
+
+// clusterCacheName is the file, in the store's folder, that keeps the API
+// servers' minor versions. The store ignores files it did not make.
+const clusterCacheName = ".cluster-versions.json"
+
+// kubectlArgs is the command line of `kubeboot kubectl`, split.
+type kubectlArgs struct {
+	version string // "" or "auto": auto
+	verbose bool
+	help    bool
+	// args are kubectl's.
+	args []string
+}
+
+// parseKubectlArgs takes kubeboot's own flags (--version, -v/--verbose,
+// -h/--help) from the front of in; the first other argument, or what
+// follows "--", starts kubectl's arguments, untouched.
+func parseKubectlArgs(in []string) (kubectlArgs, error) {
+	var k kubectlArgs
+	for i := 0; i < len(in); i++ {
+		s := in[i]
+		switch {
+		case s == "--":
+			k.args = in[i+1:]
+			return k, nil
+		case s == "--version":
+			if i+1 == len(in) {
+				return k, usageErrorf("kubectl: --version needs a value: a version spec, cluster or auto")
+			}
+			i++
+			k.version = in[i]
+		case strings.HasPrefix(s, "--version="):
+			k.version = strings.TrimPrefix(s, "--version=")
+		case s == "-v" || s == "--verbose":
+			k.verbose = true
+		case s == "-h" || s == "--help":
+			k.help = true
+		default:
+			k.args = in[i:]
+			return k, nil
+		}
+	}
+	return k, nil
+}
+
+// kubectlTarget reads --kubeconfig and --context from kubectl's arguments
+// as kubectl's flag parser does: "--name=value" or "--name value", the
+// last one winning, and nothing after "--" (the inner command's).
+func kubectlTarget(args []string) (kubeconfigPath, contextName string) {
+	for i := 0; i < len(args); i++ {
+		s := args[i]
+		if s == "--" {
+			break
+		}
+		for _, f := range []struct {
+			name string
+			p    *string
+		}{{"--kubeconfig", &kubeconfigPath}, {"--context", &contextName}} {
+			if v, ok := strings.CutPrefix(s, f.name+"="); ok {
+				*f.p = v
+			} else if s == f.name && i+1 < len(args) {
+				i++
+				*f.p = args[i]
+			}
+		}
+	}
+	return kubeconfigPath, contextName
+}
+
+// kubectlChoice is which kubectl spec runs, and why.
+type kubectlChoice struct {
+	Spec string `json:"spec"`
+	// Source is flag, env, pin, cluster or stable.
+	Source string `json:"source"`
+	Reason string `json:"reason"`
+}
+
+// clusterMinor is a server's minor version as last asked.
+type clusterMinor struct {
+	Spec  string    `json:"spec"` // "1.37"
+	Asked time.Time `json:"asked"`
+}
+
+// freshMinor returns the cached spec of server when it was asked less
+// than ttl before now (and not in the future, a clock set back).
+func freshMinor(cache map[string]clusterMinor, server string, now time.Time, ttl time.Duration) (clusterMinor, bool) {
+	m, ok := cache[server]
+	if !ok || m.Spec == "" {
+		return m, false
+	}
+	age := now.Sub(m.Asked)
+	return m, age >= 0 && age < ttl
+}
+
+// redactURL drops credentials from a server URL, for the cache key and
+// for messages.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	u.User = nil
+	return u.String()
+}
+
+// storeDir is the store's folder: <cache>/kubeboot/kubectl, as
+// store.DefaultDir, from the host.
+func (a *app) storeDir() (string, error) {
+	if a.host.CacheDir == "" {
+		return "", errors.New("cannot find the user cache folder for the kubectl store: set HOME (LocalAppData on Windows)")
+	}
+	return filepath.Join(a.host.CacheDir, "kubectl"), nil
+}
+
+// newStore opens the store with a client of few retries (see
+// kubectlRetries) and, when verbose, the store's notes on stderr.
+func (a *app) newStore(verbose bool) (*store.Store, error) {
+	dir, err := a.storeDir()
+	if err != nil {
+		return nil, err
+	}
+	opts, err := a.clientOptions("", verbose, noSignatureFlags())
+	if err != nil {
+		return nil, err
+	}
+	opts.Retries, opts.RetryBackoff = kubectlRetries, kubectlRetryBackoff
+	client, err := bootstrap.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	so := store.Options{Dir: dir, Client: client, Now: a.host.Now}
+	if verbose {
+		so.Logf = a.logf
+	}
+	return store.New(so)
+}
+
+// chooseKubectl decides which spec runs for want (--version; "" is auto)
+// and kubectl's arguments args. Only "cluster" fails when the cluster
+// cannot be asked; auto then says stable and why.
+func (a *app) chooseKubectl(ctx context.Context, want string, args []string, storeDir string) (kubectlChoice, error) {
+	h := a.host
+	switch want {
+	case "", "auto":
+	case "cluster":
+		c, err := a.clusterChoice(ctx, args, storeDir)
+		if err != nil {
+			return c, fmt.Errorf("ask the cluster its version (--version cluster): %w", err)
+		}
+		return c, nil
+	default:
+		if _, err := bootstrap.ParseSpec(want); err != nil {
+			return kubectlChoice{}, err
+		}
+		return kubectlChoice{Spec: want, Source: "flag", Reason: "--version " + want}, nil
+	}
+	wd, err := h.Getwd()
+	if err != nil {
+		return kubectlChoice{}, fmt.Errorf("find the working folder for the project pin: %w", err)
+	}
+	pin, err := store.FindPin(wd, h.Getenv)
+	if err != nil {
+		return kubectlChoice{}, fmt.Errorf("%w; fix the pin, or override it with %s", err, store.PinEnv)
+	}
+	if pin != nil {
+		if pin.Source == store.PinEnv {
+			return kubectlChoice{Spec: pin.Spec, Source: "env", Reason: "pinned by " + store.PinEnv}, nil
+		}
+		return kubectlChoice{Spec: pin.Spec, Source: "pin", Reason: fmt.Sprintf("pinned by %s:%d", pin.Source, pin.Line)}, nil
+	}
+	c, err := a.clusterChoice(ctx, args, storeDir)
+	if err != nil {
+		msg, _ := explain(err)
+		return kubectlChoice{Spec: "stable", Source: "stable", Reason: "no project pin, and the cluster's version is unknown: " + msg}, nil
+	}
+	return c, nil
+}
+
+// clusterChoice is the minor version of the API server kubectl would talk
+// to with args, from the cache when fresh.
+func (a *app) clusterChoice(ctx context.Context, args []string, storeDir string) (kubectlChoice, error) {
+	h := a.host
+	kc, contextName := kubectlTarget(args)
+	locs, err := h.kubeconfigLocations(h.expandHome(kc))
+	if err != nil {
+		return kubectlChoice{}, err
+	}
+	view, err := kubeconfig.LoadView(locs.Files)
+	if err != nil {
+		return kubectlChoice{}, err
+	}
+	contextName, server, err := contextServer(view, contextName)
+	if err != nil {
+		return kubectlChoice{}, err
+	}
+	key := redactURL(server)
+	cachePath := filepath.Join(storeDir, clusterCacheName)
+	cache := readClusterCache(cachePath)
+	now := h.Now()
+	if m, ok := freshMinor(cache, key, now, clusterMinorTTL); ok {
+		return kubectlChoice{Spec: m.Spec, Source: "cluster",
+			Reason: fmt.Sprintf("context %s: the API server %s runs %s (asked %s ago)", contextName, key, m.Spec, now.Sub(m.Asked).Round(time.Second))}, nil
+	}
+	spec, err := verify.ClusterVersionSpec(ctx, verify.Options{Kubeconfig: locs.Files, Context: contextName, Timeout: clusterAskTimeout, TotalTimeout: clusterAskTimeout})
+	if err != nil {
+		return kubectlChoice{}, err
+	}
+	cache[key] = clusterMinor{Spec: spec, Asked: now}
+	_ = writeClusterCache(cachePath, cache) // a cache: a failure only costs the next run a request
+	return kubectlChoice{Spec: spec, Source: "cluster", Reason: fmt.Sprintf("context %s: the API server %s runs %s", contextName, key, spec)}, nil
+}
+
+// contextServer returns the context kubectl would use (contextName, else
+// the current context) and its cluster's server URL.
+func contextServer(view *kubeconfig.Config, contextName string) (string, string, error) {
+	if contextName == "" {
+		contextName = view.CurrentContext
+	}
+	if contextName == "" {
+		return "", "", errors.New("the kubeconfig has no current context")
+	}
+	ctxEntry, ok := view.Lookup(kubeconfig.KindContext, contextName)
+	if !ok {
+		return contextName, "", fmt.Errorf("context %s is not in the kubeconfig", contextName)
+	}
+	var c struct {
+		Cluster string `json:"cluster"`
+	}
+	if err := json.Unmarshal(ctxEntry.Body, &c); err != nil || c.Cluster == "" {
+		return contextName, "", fmt.Errorf("context %s names no cluster", contextName)
+	}
+	cl, ok := view.Lookup(kubeconfig.KindCluster, c.Cluster)
+	var s struct {
+		Server string `json:"server"`
+	}
+	if !ok || json.Unmarshal(cl.Body, &s) != nil || s.Server == "" {
+		return contextName, "", fmt.Errorf("cluster %s of context %s has no server", c.Cluster, contextName)
+	}
+	return contextName, s.Server, nil
+}
+
+// readClusterCache reads the cache; a missing or damaged one is empty.
+func readClusterCache(path string) map[string]clusterMinor {
+	cache := map[string]clusterMinor{}
+	if b, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(b, &cache)
+	}
+	if cache == nil {
+		cache = map[string]clusterMinor{}
+	}
+	return cache
+}
+
+// writeClusterCache replaces the cache atomically: concurrent runs may
+// lose each other's entry, never corrupt the file.
+func writeClusterCache(path string, cache map[string]clusterMinor) error {
+	b, err := json.MarshalIndent(cache, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), clusterCacheName+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(append(b, '\n'))
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(f.Name(), path)
+	}
+	if werr != nil {
+		os.Remove(f.Name())
+	}
+	return werr
+}
+
+// NewCmdKubectl is `kubeboot kubectl`.
+func NewCmdKubectl(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "kubectl [--version SPEC|cluster|auto] [-v] [--] ARGS...",
+		Short: "run the right kubectl for this project and cluster, from kubeboot's store",
+		Long: "Run kubectl with ARGS, its version chosen here (auto, the default): the project pin\n" +
+			"(" + store.PinEnv + ", else .mise.toml, mise.toml or .tool-versions from this folder upwards),\n" +
+			"else the newest patch of the API server's minor version (the context of --kubeconfig/--context\n" +
+			"in ARGS, else the current one; remembered for an hour per server), else stable.\n" +
+			"Each version is downloaded and verified once into the store; then it runs without a network request.\n\n" +
+			"kubeboot's flags come first; the first other argument, or what follows --, is kubectl's.\n" +
+			"-v/--verbose says on stderr which version was chosen and why.",
+		Example: "  kubeboot kubectl get pods -n kube-system\n  kubeboot kubectl --version 1.36 -- version --client\n" +
+			"  kubeboot kubectl list\n  kubeboot kubectl shim install",
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			k, err := parseKubectlArgs(args)
+			if err != nil {
+				return err
+			}
+			if k.help {
+				return cmd.Help()
+			}
+			return kubectlRun(cmd.Context(), a, k)
+		},
+	}
+	cmd.AddCommand(newCmdKubectlList(a), newCmdKubectlPrune(a), newCmdKubectlShim(a))
+	return cmd
+}
+
+// kubectlRun chooses, ensures and runs kubectl.
+func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
+	h := a.host
+	st, err := a.newStore(k.verbose)
+	if err != nil {
+		return err
+	}
+	choice, err := a.chooseKubectl(ctx, k.version, k.args, st.Dir())
+	if err != nil {
+		return err
+	}
+	e, err := st.Ensure(ctx, choice.Spec)
+	if err != nil {
+		return err
+	}
+	if k.verbose {
+		fmt.Fprintf(h.Stderr, "kubeboot: kubectl %s (%s: %s)\n", e.Version, choice.Source, choice.Reason)
+	}
+	if self, err := h.Executable(); err == nil && sameFile(self, e.Path) {
+		return fmt.Errorf("%s is kubeboot itself, not a kubectl: remove it from the store (kubeboot kubectl prune --keep 0)", e.Path)
+	}
+	a.passInterrupts.Store(true) // Ctrl-C is kubectl's now (Windows: the same console)
+	code, err := h.Exec(e.Path, k.args)
+	a.passInterrupts.Store(false)
+	if err != nil {
+		return fmt.Errorf("run %s: %w", e.Path, err)
+	}
+	if code != 0 {
+		return &exitError{code: code, msg: fmt.Sprintf("kubectl exited with %d", code)}
+	}
+	return nil
+}
+
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
+}
+
+// storedMatch is the newest intact entry of the store's platform that
+// spec allows, without asking the network; nil when none.
+func storedMatch(entries []store.Entry, p bootstrap.Platform, spec string) *store.Entry {
+	sp, err := bootstrap.ParseSpec(spec)
+	if err != nil {
+		return nil
+	}
+	for i := range entries {
+		e := &entries[i]
+		if e.Platform != p || !e.Intact {
+			continue
+		}
+		if v, err := goversion.NewVersion(e.Version); err == nil && sp.Matches(v) {
+			return e
+		}
+	}
+	return nil
+}
+
+// kubectlListEntry is one stored kubectl in `kubeboot kubectl list -o json`.
+type kubectlListEntry struct {
+	Version   string    `json:"version"`
+	Platform  string    `json:"platform"`
+	Path      string    `json:"path"`
+	Intact    bool      `json:"intact"`
+	SHA256    string    `json:"sha256"`
+	Installed time.Time `json:"installed"`
+}
+
+// kubectlListOutput is the JSON result of `kubeboot kubectl list`.
+type kubectlListOutput struct {
+	Dir      string             `json:"dir"`
+	Versions []kubectlListEntry `json:"versions"`
+	// Here is what `kubeboot kubectl` would choose in this folder.
+	Here kubectlChoice `json:"here"`
+	// HereStored is the stored version that choice runs without asking
+	// the network: set for an exact version that is stored.
+	HereStored string `json:"hereStored,omitempty"`
+	// HereError is why no choice could be made (a bad pin).
+	HereError string `json:"hereError,omitempty"`
+}
+
+func toListEntries(es []store.Entry) []kubectlListEntry {
+	out := []kubectlListEntry{}
+	for _, e := range es {
+		out = append(out, kubectlListEntry{e.Version, e.Platform.String(), e.Path, e.Intact, e.Receipt.SHA256, e.Receipt.Installed})
+	}
+	return out
+}
+
+func newCmdKubectlList(a *app) *cobra.Command {
+	var out outputOptions
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "list the kubectls in the store, and which one kubectl would run here",
+		Example: "  kubeboot kubectl list\n  kubeboot kubectl list -o json",
+		Args:    noArgs(""),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			res, err := a.kubectlHere(cmd.Context(), verbose)
+			if err != nil {
+				return err
+			}
+			if out.JSON() {
+				return writeJSON(a.host.Stdout, res)
+			}
+			w := a.host.Stdout
+			if len(res.Versions) == 0 {
+				fmt.Fprintf(w, "no kubectl in the store %s yet\n", res.Dir)
+			}
+			for _, e := range res.Versions {
+				state := ""
+				if !e.Intact {
+					state = "  (changed since it was stored: installed again on next use)"
+				}
+				fmt.Fprintf(w, "%-10s %-14s %s%s\n", e.Version, e.Platform, e.Path, state)
+			}
+			fmt.Fprintln(w, hereLine(res))
+			return nil
+		},
+	}
+	addOutputFlags(cmd, &out)
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print the store's notes")
+	return cmd
+}
+
+// hereLine says in one line what `kubeboot kubectl` would run here.
+func hereLine(res *kubectlListOutput) string {
+	switch {
+	case res.HereError != "":
+		return "here: " + res.HereError
+	case res.HereStored != "":
+		return fmt.Sprintf("here: kubectl %s from the store (%s: %s)", res.HereStored, res.Here.Source, res.Here.Reason)
+	}
+	return fmt.Sprintf("here: kubectl %s, downloaded on first use (%s: %s)", res.Here.Spec, res.Here.Source, res.Here.Reason)
+}
+
+// kubectlHere lists the store and what auto chooses in this folder.
+func (a *app) kubectlHere(ctx context.Context, verbose bool) (*kubectlListOutput, error) {
+	st, err := a.newStore(verbose)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := st.List()
+	if err != nil {
+		return nil, err
+	}
+	res := &kubectlListOutput{Dir: st.Dir(), Versions: toListEntries(entries)}
+	choice, err := a.chooseKubectl(ctx, "", nil, st.Dir())
+	if err != nil {
+		res.HereError = err.Error()
+		return res, nil
+	}
+	res.Here = choice
+	// Only an exact version is answered from the store without asking;
+	// a channel asks the network for its newest release first.
+	if sp, err := bootstrap.ParseSpec(choice.Spec); err == nil && sp.Kind == bootstrap.SpecExact {
+		if e := storedMatch(entries, st.Platform(), choice.Spec); e != nil {
+			res.HereStored = e.Version
+		}
+	}
+	return res, nil
+}
+
+// kubectlPruneOutput is the JSON result of `kubeboot kubectl prune`.
+type kubectlPruneOutput struct {
+	Dir     string             `json:"dir"`
+	Keep    int                `json:"keep"`
+	Removed []kubectlListEntry `json:"removed"`
+}
+
+func newCmdKubectlPrune(a *app) *cobra.Command {
+	var out outputOptions
+	keep := 3
+	cmd := &cobra.Command{
+		Use:     "prune",
+		Short:   "remove all but the newest --keep kubectl versions from the store",
+		Example: "  kubeboot kubectl prune\n  kubeboot kubectl prune --keep 0",
+		Args:    noArgs(""),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if keep < 0 {
+				return usageErrorf("kubectl prune: --keep must be 0 or more, not %d", keep)
+			}
+			st, err := a.newStore(false)
+			if err != nil {
+				return err
+			}
+			removed, err := st.Prune(cmd.Context(), keep)
+			if err != nil {
+				return err
+			}
+			if out.JSON() {
+				return writeJSON(a.host.Stdout, kubectlPruneOutput{st.Dir(), keep, toListEntries(removed)})
+			}
+			for _, e := range removed {
+				fmt.Fprintf(a.host.Stdout, "removed kubectl %s (%s)\n", e.Version, e.Platform)
+			}
+			if len(removed) == 0 {
+				fmt.Fprintf(a.host.Stdout, "nothing to remove: the store %s holds at most %d versions per platform\n", st.Dir(), keep)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&keep, "keep", keep, "how many of the newest versions of each platform to keep")
+	addOutputFlags(cmd, &out)
+	return cmd
+}

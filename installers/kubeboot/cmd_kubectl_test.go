@@ -1,0 +1,363 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kubeboot/kubeboot/bootstrap/store"
+	"github.com/kubeboot/kubeboot/internal/k8stest"
+)
+
+func TestParseKubectlArgs(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want kubectlArgs
+		err  bool
+	}{
+		{nil, kubectlArgs{}, false},
+		{[]string{"get", "pods", "-n", "x"}, kubectlArgs{args: []string{"get", "pods", "-n", "x"}}, false},
+		{[]string{"--version", "1.36", "-v", "--", "version", "--client"}, kubectlArgs{version: "1.36", verbose: true, args: []string{"version", "--client"}}, false},
+		{[]string{"--version=cluster", "get", "--version", "x"}, kubectlArgs{version: "cluster", args: []string{"get", "--version", "x"}}, false},
+		// kubectl's own flags start kubectl's arguments, -v=6 included.
+		{[]string{"-n", "kube-system", "get", "pods"}, kubectlArgs{args: []string{"-n", "kube-system", "get", "pods"}}, false},
+		{[]string{"-v=6", "get"}, kubectlArgs{args: []string{"-v=6", "get"}}, false},
+		{[]string{"--context", "a", "-v"}, kubectlArgs{args: []string{"--context", "a", "-v"}}, false},
+		{[]string{"--", "--help"}, kubectlArgs{args: []string{"--help"}}, false},
+		{[]string{"--help"}, kubectlArgs{help: true}, false},
+		{[]string{"--version"}, kubectlArgs{}, true},
+	}
+	for _, tt := range tests {
+		got, err := parseKubectlArgs(tt.in)
+		if (err != nil) != tt.err {
+			t.Errorf("%q: error %v", tt.in, err)
+			continue
+		}
+		if tt.err {
+			continue
+		}
+		if len(got.args) == 0 {
+			got.args = nil
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%q: got %+v, want %+v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestKubectlTarget(t *testing.T) {
+	tests := []struct {
+		args             []string
+		kubeconfig, kctx string
+	}{
+		{[]string{"get", "pods"}, "", ""},
+		{[]string{"--context", "a", "get"}, "", "a"},
+		{[]string{"get", "--context=b", "--kubeconfig", "/k b/c"}, "/k b/c", "b"},
+		{[]string{"--context=a", "get", "--context", "c"}, "", "c"}, // the last wins, as pflag
+		// After --, they are the inner command's.
+		{[]string{"exec", "pod", "--", "sh", "--context", "x"}, "", ""},
+		{[]string{"--context"}, "", ""}, // no value: kubectl's own error
+	}
+	for _, tt := range tests {
+		k, c := kubectlTarget(tt.args)
+		if k != tt.kubeconfig || c != tt.kctx {
+			t.Errorf("%q: got %q %q, want %q %q", tt.args, k, c, tt.kubeconfig, tt.kctx)
+		}
+	}
+}
+
+func TestShimArgs(t *testing.T) {
+	tests := []struct {
+		goos, argv0 string
+		shim        bool
+	}{
+		{"linux", "kubectl", true},
+		{"linux", "/home/a b/.local/bin/kubectl", true},
+		{"linux", "/usr/local/bin/kubeboot", false},
+		{"linux", "kubectl.exe", false},
+		{"linux", "KUBECTL", false},
+		{"darwin", "/opt/homebrew/bin/kubectl", true},
+		{"windows", `C:\Users\Zoë [x]\AppData\Local\kubeboot\bin\kubectl.exe`, true},
+		{"windows", `C:\bin\KUBECTL.EXE`, true},
+		{"windows", "kubectl", true},
+		{"windows", `C:/bin/kubectl.exe`, true},
+		{"windows", `C:\bin\kubeboot.exe`, false},
+		{"windows", `C:\kubectl.exe\kubeboot.exe`, false},
+		{"windows", `kubectl-1.36.exe`, false},
+	}
+	for _, tt := range tests {
+		got := shimArgs(tt.goos, tt.argv0, []string{"get", "pods"})
+		want := []string{"get", "pods"}
+		if tt.shim {
+			want = []string{"kubectl", "--", "get", "pods"}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s %q: %q, want %q", tt.goos, tt.argv0, got, want)
+		}
+	}
+	if shimName("windows") != "kubectl.exe" || shimName("linux") != "kubectl" || shimName("darwin") != "kubectl" {
+		t.Error("shimName")
+	}
+}
+
+func TestFreshMinor(t *testing.T) {
+	now := time.Date(2026, 12, 4, 3, 0, 0, 0, time.UTC)
+	cache := map[string]clusterMinor{
+		"https://a": {Spec: "1.37", Asked: now.Add(-59 * time.Minute)},
+		"https://b": {Spec: "1.36", Asked: now.Add(-61 * time.Minute)},
+		"https://c": {Spec: "1.35", Asked: now.Add(time.Hour)}, // a clock set back
+		"https://d": {Asked: now},
+	}
+	for server, want := range map[string]bool{"https://a": true, "https://b": false, "https://c": false, "https://d": false, "https://e": false} {
+		if _, ok := freshMinor(cache, server, now, time.Hour); ok != want {
+			t.Errorf("%s: fresh %v, want %v", server, ok, want)
+		}
+	}
+	if got := redactURL("https://user:secret@h:6443/p"); got != "https://h:6443/p" {
+		t.Errorf("redactURL: %q", got)
+	}
+}
+
+// A pinned exact version is downloaded once; the next run asks the
+// mirror nothing, prints nothing of its own, and kubectl's output and
+// exit code pass through.
+func TestKubectlPinnedRunsFromStore(t *testing.T) {
+	e := newEnv(t)
+	e.vars = append(e.vars, store.PinEnv+"=1.37.2")
+	r := e.run("kubectl", "version", "--client")
+	if r.code != 0 || r.stdout != "Client Version: v1.37.2\n" || r.stderr != "" {
+		t.Fatalf("first run: %+v", r)
+	}
+	before := len(e.m.AllRequests())
+	r = e.run("kubectl", "--", "version", "--client")
+	if r.code != 0 || r.stdout != "Client Version: v1.37.2\n" || r.stderr != "" {
+		t.Fatalf("warm run: %+v", r)
+	}
+	e.m.Close() // offline: an exact stored version needs nothing
+	r = e.run("kubectl", "-v", "exit", "7")
+	if r.code != 7 || r.stdout != "" {
+		t.Errorf("exit code: %+v", r)
+	}
+	if !strings.Contains(r.stderr, "kubeboot: kubectl v1.37.2 (env: pinned by "+store.PinEnv+")") {
+		t.Errorf("-v does not say why: %q", r.stderr)
+	}
+	if n := len(e.m.AllRequests()) - before; n != 0 {
+		t.Errorf("warm runs made %d requests", n)
+	}
+}
+
+// A project's .tool-versions in a parent folder pins the version; kubectl
+// flags pass through untouched.
+func TestKubectlProjectPin(t *testing.T) {
+	e := newEnv(t)
+	e.m.AddKubectl("v1.35.6", runtime.GOOS, runtime.GOARCH, standin135)
+	project := filepath.Join(t.TempDir(), "my project [x]")
+	sub := filepath.Join(project, "deploy", "ünïcode")
+	os.MkdirAll(sub, 0o755)
+	os.WriteFile(filepath.Join(project, ".tool-versions"), []byte("golang 1.25\nkubectl 1.35.6\n"), 0o644)
+	e.wd = sub
+	r := e.run("kubectl", "-v", "version", "--client", "-n", "x")
+	if r.code != 0 || r.stdout != "Client Version: v1.35.6\n" {
+		t.Fatalf("%+v", r)
+	}
+	if !strings.Contains(r.stderr, "pinned by "+filepath.Join(project, ".tool-versions")+":2") {
+		t.Errorf("stderr %q does not name the pin", r.stderr)
+	}
+	r = e.run("kubectl", "args", "-n", "kube-system", "--context", "x", "-v=6", "--", "--help")
+	var got []string
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || !reflect.DeepEqual(got, []string{"args", "-n", "kube-system", "--context", "x", "-v=6", "--", "--help"}) {
+		t.Errorf("arguments: %q %v (%+v)", got, err, r)
+	}
+	// --version beats the pin; a bad pin is a clear error.
+	if r := e.run("kubectl", "--version", "v1.37.2", "version"); r.stdout != "Client Version: v1.37.2\n" {
+		t.Errorf("--version: %+v", r)
+	}
+	os.WriteFile(filepath.Join(sub, "mise.toml"), []byte("[tools]\nkubectl = \"system\"\n"), 0o644)
+	if r := e.run("kubectl", "version"); r.code != 1 || !strings.Contains(r.stderr, "mise.toml:2") || r.stdout != "" {
+		t.Errorf("bad pin: %+v", r)
+	}
+}
+
+// auto asks the real API server of the context kubectl would use (from
+// --context in ARGS, else the current one), remembers the answer, and
+// falls back to stable for a cluster that does not answer.
+func TestKubectlAutoFollowsCluster(t *testing.T) {
+	k8stest.Skip(t)
+	s := k8stest.Shared(t)
+	e := newEnv(t)
+	e.m.SetMarker("stable", "v1.35.6\n")
+	e.m.AddKubectl("v1.35.6", runtime.GOOS, runtime.GOARCH, standin135)
+	config := filepath.Join(t.TempDir(), "config")
+	doc := strings.Replace(string(s.KubeconfigYAML(s.Blank, "")), "contexts:\n", "contexts:\n- name: dead\n  context:\n    cluster: dead\n    user: "+s.Blank.Entry+"\n", 1)
+	doc = strings.Replace(doc, "clusters:\n", "clusters:\n- name: dead\n  cluster:\n    server: https://127.0.0.1:1\n", 1)
+	doc = strings.Replace(doc, "current-context: coreweave", "current-context: dead", 1)
+	if err := os.WriteFile(config, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.vars = append(e.vars, "KUBECONFIG="+config)
+	r := e.run("kubectl", "-v", "--context", "coreweave", "version", "--client")
+	if r.code != 0 || r.stdout != "Client Version: v1.37.2\n" || !strings.Contains(r.stderr, "(cluster: context coreweave: the API server "+s.URL+" runs 1.37)") {
+		t.Fatalf("--context coreweave: %+v", r)
+	}
+	// The current context's server does not answer: stable, and why.
+	r = e.run("kubectl", "-v", "version", "--client")
+	if r.code != 0 || r.stdout != "Client Version: v1.35.6\n" || !strings.Contains(r.stderr, "stable: no project pin, and the cluster's version is unknown") {
+		t.Fatalf("dead context: %+v", r)
+	}
+	// --kubeconfig in ARGS, the real server's own file, and the cached answer.
+	own := filepath.Join(t.TempDir(), "own")
+	s.WriteKubeconfig(own, s.Blank, "")
+	r = e.run("kubectl", "-v", "--kubeconfig="+own, "version", "--client")
+	if r.code != 0 || r.stdout != "Client Version: v1.37.2\n" || !strings.Contains(r.stderr, "ago)") {
+		t.Fatalf("--kubeconfig, cached: %+v", r)
+	}
+	b, _ := os.ReadFile(filepath.Join(e.getenv("HOME"), ".cache", "kubeboot", "kubectl", clusterCacheName))
+	if !strings.Contains(string(b), s.URL) || strings.Contains(string(b), s.Blank.Token) {
+		t.Errorf("cache file: %s", b)
+	}
+	// --version cluster with a dead cluster is an error, not stable.
+	if r := e.run("kubectl", "--version", "cluster", "version"); r.code != 1 || !strings.Contains(r.stderr, "--version cluster") {
+		t.Errorf("--version cluster, dead: %+v", r)
+	}
+}
+
+// A fresh cached minor answers without asking the server.
+func TestKubectlAutoCachedMinor(t *testing.T) {
+	e := newEnv(t)
+	config := filepath.Join(t.TempDir(), "config")
+	os.WriteFile(config, []byte("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user: {}\ncurrent-context: c\n"), 0o600)
+	e.vars = append(e.vars, "KUBECONFIG="+config)
+	dir := filepath.Join(e.getenv("HOME"), ".cache", "kubeboot", "kubectl")
+	if err := writeClusterCache(filepath.Join(dir, clusterCacheName), map[string]clusterMinor{"https://127.0.0.1:1": {Spec: "1.37", Asked: time.Now().Add(-time.Minute)}}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run("kubectl", "-v", "version")
+	if r.code != 0 || r.stdout != "Client Version: v1.37.2\n" || !strings.Contains(r.stderr, "runs 1.37 (asked 1m0s ago)") {
+		t.Fatalf("%+v", r)
+	}
+	// list says what runs here; prune removes the older versions.
+	e.m.AddKubectl("v1.35.6", runtime.GOOS, runtime.GOARCH, standin135)
+	if r := e.run("kubectl", "--version", "1.35.6", "version"); r.code != 0 {
+		t.Fatal(r)
+	}
+	var list kubectlListOutput
+	r = e.run("kubectl", "list", "-o", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list.Versions) != 2 || list.Versions[0].Version != "v1.37.2" || list.Here.Source != "cluster" || list.Here.Spec != "1.37" {
+		t.Fatalf("list: %v %+v", err, r)
+	}
+	r = e.run("kubectl", "list")
+	if !strings.Contains(r.stdout, "here: kubectl 1.37, downloaded on first use (cluster: context c") {
+		t.Errorf("list: %+v", r)
+	}
+	var pruned kubectlPruneOutput
+	r = e.run("kubectl", "prune", "--keep", "1", "-o", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &pruned); err != nil || len(pruned.Removed) != 1 || pruned.Removed[0].Version != "v1.35.6" {
+		t.Fatalf("prune: %v %+v", err, r)
+	}
+	if r := e.run("kubectl", "prune", "--keep", "-1"); r.code != 2 {
+		t.Errorf("prune --keep -1: %+v", r)
+	}
+}
+
+// The real process: stdin, exit codes and SIGINT to the process group
+// reach kubectl, which kubeboot became (exec).
+func TestKubectlProcessPassThrough(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("exec and process groups")
+	}
+	e := newEnv(t)
+	e.vars = append(e.vars, store.PinEnv+"=v1.37.2")
+	e.stdin = "line one\nline two\n"
+	if r := e.exec("kubectl", "cat"); r.code != 0 || r.stdout != e.stdin || r.stderr != "" {
+		t.Fatalf("stdin: %+v", r)
+	}
+	if r := e.exec("kubectl", "exit", "3"); r.code != 3 || r.stderr != "" {
+		t.Errorf("exit 3: %+v", r)
+	}
+	cmd := exec.Command(kubeboot, "kubectl", "wait-signal")
+	cmd.Env, cmd.Dir = e.vars, e.workdir()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	lines := bufio.NewScanner(out)
+	if !lines.Scan() || lines.Text() != "ready" {
+		t.Fatalf("no ready: %q", lines.Text())
+	}
+	if exe, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe"); exe != "" && filepath.Base(exe) == "kubeboot" {
+		t.Errorf("pid %d is still kubeboot (%s), not kubectl", pid, exe)
+	}
+	syscall.Kill(-pid, syscall.SIGINT)
+	lines.Scan()
+	err := cmd.Wait()
+	if lines.Text() != "interrupted" {
+		t.Errorf("kubectl did not see SIGINT: %q", lines.Text())
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 42 {
+		t.Errorf("exit after SIGINT: %v, want kubectl's 42", err)
+	}
+}
+
+// The shim: kubectl by name from a PATH that has it first runs kubeboot
+// kubectl; install refuses and uninstall leaves alone a kubectl that is
+// not the shim.
+func TestKubectlShimOnPath(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symlink shim")
+	}
+	e := newEnv(t)
+	bin := filepath.Join(t.TempDir(), "my bin")
+	e.vars = append(e.vars, store.PinEnv+"=1.37.2", "PATH="+bin+":/usr/bin:/bin")
+	r := e.exec("kubectl", "shim", "install", "--dir", bin)
+	if r.code != 0 || !strings.Contains(r.stdout, "installed the kubectl shim "+filepath.Join(bin, "kubectl")) || r.stderr != "" {
+		t.Fatalf("install: %+v", r)
+	}
+	if r := e.exec("kubectl", "shim", "install", "--dir", bin); r.code != 0 || !strings.Contains(r.stdout, "already in place") {
+		t.Errorf("reinstall: %+v", r)
+	}
+	sh := exec.Command("sh", "-c", "kubectl version --client && kubectl exit 5")
+	sh.Env, sh.Dir = e.vars, e.workdir()
+	outb, err := sh.Output()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 || string(outb) != "Client Version: v1.37.2\n" {
+		t.Fatalf("kubectl by name: %q %v", outb, err)
+	}
+	r = e.exec("doctor")
+	if !strings.Contains(r.stdout, filepath.Join(bin, "kubectl")+" is first on PATH: kubectl here runs kubectl v1.37.2 from the store (env: pinned by") {
+		t.Errorf("doctor: %s", r.stdout)
+	}
+	if r := e.exec("kubectl", "shim", "uninstall", "--dir", bin); r.code != 0 || !strings.Contains(r.stdout, "removed") {
+		t.Errorf("uninstall: %+v", r)
+	}
+	if _, err := os.Lstat(filepath.Join(bin, "kubectl")); !os.IsNotExist(err) {
+		t.Errorf("shim still there: %v", err)
+	}
+	// Not ours: left alone both ways.
+	other := filepath.Join(bin, "kubectl")
+	os.WriteFile(other, standin, 0o755)
+	if r := e.exec("kubectl", "shim", "install", "--dir", bin); r.code != 1 || !strings.Contains(r.stderr, "not kubeboot's shim") {
+		t.Errorf("install over a kubectl: %+v", r)
+	}
+	if r := e.exec("kubectl", "shim", "uninstall", "--dir", bin); r.code != 1 || !strings.Contains(r.stderr, "left alone") {
+		t.Errorf("uninstall of a kubectl: %+v", r)
+	}
+	if got, _ := os.ReadFile(other); string(got) != string(standin) {
+		t.Error("the other kubectl changed")
+	}
+	// The shim not first on PATH: install says so.
+	bin2 := t.TempDir()
+	r = e.exec("kubectl", "shim", "install", "--dir", bin2)
+	if r.code != 0 || !strings.Contains(r.stderr, "is not on your PATH") {
+		t.Errorf("install off PATH: %+v", r)
+	}
+}
