@@ -361,3 +361,51 @@ func TestKubectlShimOnPath(t *testing.T) {
 		t.Errorf("install off PATH: %+v", r)
 	}
 }
+
+// setup mentions the shim to a user with several contexts, asks on a
+// terminal (default no), and installs it only with --shim.
+func TestSetupOffersShim(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symlink shim")
+	}
+	e := newEnv(t)
+	home := e.home()
+	copyFile(t, corpus+"eks.yaml", filepath.Join(home, ".kube", "config"))
+	bin := filepath.Join(home, "bin")
+	shim := filepath.Join(home, ".local", "bin", "kubectl")
+	r := e.run("setup", corpus+"coreweave.yaml", "--dir", bin, "--yes", "--version", "stable", "--no-verify")
+	if r.code != 0 || !strings.Contains(r.stderr, "tip: with 2 contexts, `kubeboot kubectl shim install`") {
+		t.Fatalf("--yes: %+v", r)
+	}
+	if _, err := os.Lstat(shim); !os.IsNotExist(err) {
+		t.Fatalf("--yes installed the shim unasked: %v", err)
+	}
+	e.terminal, e.stdin = true, "y\n" // yes to setup; the shim question then reads no answer: no
+	r = e.run("setup", corpus+"coreweave.yaml", "--dir", bin, "--version", "stable", "--no-verify")
+	if r.code != 0 || !strings.Contains(r.stderr, "You have 2 contexts. Install the kubectl shim") {
+		t.Fatalf("terminal: %+v", r)
+	}
+	if _, err := os.Lstat(shim); !os.IsNotExist(err) {
+		t.Fatalf("the shim was installed without a yes: %v", err)
+	}
+	e.terminal, e.stdin = false, ""
+	incoming, _ := filepath.Abs(corpus + "coreweave.yaml")
+	r = e.exec("setup", incoming, "--dir", bin, "--yes", "--shim", "--version", "stable", "--no-verify", "-o", "json")
+	var res struct{ Shim *shimOutput }
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || r.code != 0 || res.Shim == nil || res.Shim.Path != shim {
+		t.Fatalf("--shim: %v %+v", err, r)
+	}
+	if !isShim(shim) {
+		t.Error("no shim after --shim")
+	}
+}
+
+// doctor without a shim says so and what kubeboot kubectl would run.
+func TestDoctorKubectlHere(t *testing.T) {
+	e := newEnv(t)
+	e.vars = append(e.vars, store.PinEnv+"=1.36")
+	r := e.run("doctor")
+	if !strings.Contains(r.stdout, "shim        no kubectl shim (optional: kubeboot kubectl shim install); kubeboot kubectl here: kubectl 1.36, downloaded on first use (env: pinned by "+store.PinEnv+")") {
+		t.Errorf("doctor: %s", r.stdout)
+	}
+}

@@ -22,10 +22,10 @@ type SetupOptions struct {
 	output outputOptions
 	// File is the downloaded kubeconfig; "" means cw-kubeconfig in
 	// Downloads.
-	File       string
-	Yes        bool
+	File string
+	Yes  bool
 	// Shim installs the kubectl shim after setup, unasked.
-	Shim bool
+	Shim       bool
 	Version    string
 	Dir        string
 	Mirror     string
@@ -72,8 +72,8 @@ type setupResult struct {
 	Access         *verify.Report           `json:"access,omitempty"`
 	// Shim is set when setup installed the kubectl shim (--shim, or yes
 	// at its question).
-	Shim *shimOutput `json:"shim,omitempty"`
-	Steps          []setupStep              `json:"steps"`
+	Shim  *shimOutput `json:"shim,omitempty"`
+	Steps []setupStep `json:"steps"`
 }
 
 type setupStep struct {

@@ -192,7 +192,7 @@ func (e *env) run(args ...string) result {
 func (e *env) exec(args ...string) result {
 	e.t.Helper()
 	cmd := exec.Command(kubeboot, args...)
-	cmd.Env, cmd.Dir = e.vars, e.workdir()
+	cmd.Env, cmd.Dir = e.vars, e.wd
 	cmd.Stdin = strings.NewReader(e.stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
