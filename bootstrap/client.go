@@ -10,7 +10,6 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
-	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 )
 
 // DefaultBaseURL is where Kubernetes publishes kubectl and its markers.
@@ -113,9 +112,6 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.Signature.Mode, err = ParseSignatureMode(string(opts.Signature.Mode)); err != nil {
 		return nil, err
-	}
-	if opts.Signature.TrustedRoot == nil && opts.Signature.Mode != SignatureOff {
-		opts.Signature.TrustedRoot = sigstore.PublicGood()
 	}
 	digests := &digestCache{}
 	if !opts.NoDigestCache {

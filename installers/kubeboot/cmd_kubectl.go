@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -363,6 +364,29 @@ func NewCmdKubectl(a *app) *cobra.Command {
 	}
 	cmd.AddCommand(newCmdKubectlList(a), newCmdKubectlPrune(a), newCmdKubectlShim(a))
 	return cmd
+}
+
+// kubectlSubcommands are the commands under `kubeboot kubectl`; another
+// first argument is kubectl's.
+var kubectlSubcommands = []string{"list", "prune", "shim", "help"}
+
+// directKubectl recognises `kubeboot kubectl ...` that runs kubectl (not
+// list, prune, shim or help), so that execute runs it without building
+// the command tree: every run of the shim comes this way. Anything else,
+// malformed flags included, goes through cobra.
+func directKubectl(args []string) (kubectlArgs, bool) {
+	if len(args) == 0 || args[0] != "kubectl" {
+		return kubectlArgs{}, false
+	}
+	k, err := parseKubectlArgs(args[1:])
+	if err != nil || k.help {
+		return k, false
+	}
+	dashes := slices.Contains(args[1:len(args)-len(k.args)], "--")
+	if len(k.args) > 0 && !dashes && slices.Contains(kubectlSubcommands, k.args[0]) {
+		return k, false
+	}
+	return k, true
 }
 
 // kubectlRun chooses, ensures and runs kubectl.

@@ -409,3 +409,26 @@ func TestDoctorKubectlHere(t *testing.T) {
 		t.Errorf("doctor: %s", r.stdout)
 	}
 }
+
+func TestDirectKubectl(t *testing.T) {
+	tests := []struct {
+		args   []string
+		direct bool
+	}{
+		{[]string{"kubectl", "--", "get"}, true},
+		{[]string{"kubectl"}, true},
+		{[]string{"kubectl", "-v", "get", "pods"}, true},
+		{[]string{"kubectl", "--", "list"}, true}, // kubectl's, after --
+		{[]string{"kubectl", "list"}, false},
+		{[]string{"kubectl", "shim", "install"}, false},
+		{[]string{"kubectl", "--help"}, false},
+		{[]string{"kubectl", "--version"}, false},
+		{[]string{"install", "kubectl"}, false},
+		{[]string{"--context", "x", "kubectl", "get"}, false},
+	}
+	for _, tt := range tests {
+		if _, got := directKubectl(tt.args); got != tt.direct {
+			t.Errorf("%q: direct %v", tt.args, got)
+		}
+	}
+}

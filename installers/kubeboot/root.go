@@ -217,9 +217,15 @@ func execute(h *host, args []string) int {
 			}
 		}()
 	}
-	root := NewCmdRoot(a)
-	root.SetArgs(args)
-	cmd, err := root.ExecuteContextC(ctx)
+	var cmd *cobra.Command
+	var err error
+	if k, ok := directKubectl(args); ok {
+		err = kubectlRun(ctx, a, k) // the shim's path: no command tree to build
+	} else {
+		root := NewCmdRoot(a)
+		root.SetArgs(args)
+		cmd, err = root.ExecuteContextC(ctx)
+	}
 	if err == nil {
 		return exitOK
 	}

@@ -12,7 +12,9 @@
 // It reports the median wall-time ratio, kubeboot's peak RSS for a small and
 // a large kubectl (flat means constant memory), the no-op rerun time with
 // the number of binary bytes fetched, and the stripped installer size for
-// every release target.
+// every release target; and the kubectl store's figures (kubectl.go):
+// Ensure of a stored version, `kubeboot kubectl` against the stored kubectl
+// run directly, and 8 concurrent first uses of one version.
 package main
 
 import (
@@ -35,12 +37,16 @@ import (
 // (.goreleaser.yml); make passes BUILD_TAGS.
 var buildTags = "nethttpomithttp2"
 
+// kubectlOnly skips everything but kubectlFigures.
+var kubectlOnly bool
+
 func main() {
 	flag.StringVar(&buildTags, "tags", buildTags, "build tags of the installer (make passes BUILD_TAGS)")
 	kubectl := flag.String("kubectl", "", "a real kubectl to serve (about 60 MB)")
 	runs := flag.Int("runs", 9, "measured runs of each side")
 	budget := flag.Float64("budget", 8.75e6, "largest allowed stripped installer, in bytes (make passes SIZE_BUDGET)")
 	baseline := flag.String("baseline", "", "a git revision whose kubeboot is measured alternately with this one")
+	flag.BoolVar(&kubectlOnly, "kubectl-only", false, "measure only the kubectl store's figures (quick)")
 	flag.Parse()
 	if err := run(*kubectl, *runs, *budget, *baseline); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -95,6 +101,14 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 	pipeDir := filepath.Join(work, "pipeline")
 	for _, d := range []string{kbDir, baseDir, pipeDir, filepath.Join(pipeDir, "bin")} {
 		os.MkdirAll(d, 0o755)
+	}
+	if kubectlOnly {
+		lines, err := kubectlFigures(bin, env, m, work, runs)
+		fmt.Printf("kubeboot bench (kubectl store only): %s/%s, %.1f MB kubectl, %s\n\n", runtime.GOOS, runtime.GOARCH, float64(len(payload))/1e6, time.Now().UTC().Format(time.RFC3339))
+		for _, l := range lines {
+			fmt.Println(l)
+		}
+		return err
 	}
 	kubeboot := func(args ...string) (time.Duration, int64, error) {
 		return timed(exec.Command(bin, append([]string{"install", "kubectl", "--dir", kbDir, "--quiet"}, args...)...), env, "")
@@ -209,6 +223,8 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 		rssSmall = max(rssSmall, rss)
 	}
 
+	kubectlLines, kubectlErr := kubectlFigures(bin, env, m, work, runs)
+
 	fmt.Printf("kubeboot bench: %s, %.1f MB kubectl from a loopback HTTPS mirror, %d alternating runs each, %s\n\n",
 		plat, float64(len(payload))/1e6, runs, time.Now().UTC().Format(time.RFC3339))
 	fmt.Printf("install, median wall time   kubeboot %v   curl pipeline %v   ratio %.2fx\n",
@@ -218,6 +234,13 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 		float64(rssLarge)/1e6, float64(len(payload))/1e6, float64(rssSmall)/1e6, float64(len(small))/1e6)
 	fmt.Printf("no-op rerun, median         %v (%d binary requests in %d reruns); %v with an empty digest cache (rehash)\n\n",
 		median(noop).Round(time.Millisecond/10), noopFetches, runs, median(noopCold).Round(time.Millisecond/10))
+	for _, l := range kubectlLines {
+		fmt.Println(l)
+	}
+	fmt.Println()
+	if kubectlErr != nil {
+		return kubectlErr
+	}
 	if baseBin != "" {
 		fmt.Printf("baseline %-18s install median %v (this one %.2fx), peak RSS %.1f MB, no-op median %v (this one %.2fx)\n\n",
 			baselineRev, median(baseRuns).Round(time.Millisecond), float64(median(kb))/float64(median(baseRuns)), float64(rssBase)/1e6,
