@@ -2,8 +2,8 @@
 # End to end on Windows, under Wine: kubeboot.exe installs kubectl.exe from
 # a loopback mirror into the per-user folder, and this checks the file, the
 # user Path in HKCU\Environment (type kept, added once), the replacement of
-# a kubectl.exe that is running, and `kubeboot kubeconfig path` when that
-# command exists. Run scripts/wine-setup.sh first (make test-windows does).
+# a kubectl.exe that is running, `kubeboot kubeconfig path` when that
+# command exists, and `kubeboot kubectl` (the store, exit codes, the shim). Run scripts/wine-setup.sh first (make test-windows does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/wine-env.sh
@@ -99,4 +99,25 @@ if kubeboot help 2>/dev/null | tr -d '\r' | grep -Eq '^ *(kubeboot )?kubeconfig 
 else
 	step "skipped: this kubeboot has no kubeconfig command"
 fi
+step "kubeboot kubectl: the store, exit codes and the shim"
+# kubeboot kubectl runs kubectl.exe as a child and passes its exit code on.
+out=$(KUBEBOOT_KUBECTL_VERSION=v1.37.2 kubeboot kubectl -- version --client 2>&1 | tr -d '\r') || fail "kubeboot kubectl: $out"
+[ "$out" = "Client Version: v1.37.2" ] || fail "kubeboot kubectl -- version --client said: $out"
+store_exe="$WINEPREFIX/drive_c/users/$user/AppData/Local/kubeboot/kubectl/v1.37.2/windows-amd64/kubectl.exe"
+[ -f "$store_exe" ] || fail "no kubectl.exe in the store under AppData\\Local\\kubeboot\\kubectl"
+[ -f "$(dirname "$store_exe")/receipt.json" ] || fail "no receipt beside $store_exe"
+set +e
+KUBEBOOT_KUBECTL_VERSION=v1.37.2 kubeboot kubectl -- exit 7 >/dev/null 2>&1
+code=$?
+set -e
+[ "$code" = 7 ] || fail "kubeboot kubectl -- exit 7 exited $code"
+out=$(KUBEBOOT_KUBECTL_VERSION=v1.37.2 kubeboot kubectl list 2>&1 | tr -d '\r') || fail "kubectl list: $out"
+echo "$out" | grep -q '^v1.37.2 *windows/amd64' || fail "kubectl list said: $out"
+shim_dir="$work/shim dir"
+out=$(kubeboot kubectl shim install --dir "Z:$shim_dir" 2>&1 | tr -d '\r') || fail "shim install: $out"
+[ -f "$shim_dir/kubectl.exe" ] || fail "no kubectl.exe shim in $shim_dir: $out"
+out=$(KUBEBOOT_MIRROR="$mirror" KUBEBOOT_KUBECTL_VERSION=v1.37.2 wine_run "$shim_dir/kubectl.exe" version --client 2>&1 | tr -d '\r') || fail "the shim: $out"
+[ "$out" = "Client Version: v1.37.2" ] || fail "the shim kubectl.exe version --client said: $out"
+out=$(kubeboot kubectl shim uninstall --dir "Z:$shim_dir" 2>&1 | tr -d '\r') || fail "shim uninstall: $out"
+[ ! -e "$shim_dir/kubectl.exe" ] || fail "shim uninstall left $shim_dir/kubectl.exe"
 step "ok"

@@ -14,8 +14,8 @@ import (
 )
 
 // The shim is kubeboot under the name kubectl, in a folder first on PATH:
-// a symlink to the kubeboot executable on Unix, a hard link to (or a copy
-// of) kubeboot.exe named kubectl.exe on Windows. Started as kubectl,
+// a symlink to the kubeboot executable on Unix, a copy of kubeboot.exe
+// named kubectl.exe on Windows. Started as kubectl,
 // kubeboot runs `kubeboot kubectl -- ARGS` (shimArgs). The kubectl it then
 // runs is always a stored one, named by its absolute path, so the shim
 // never runs itself.
@@ -214,13 +214,13 @@ func (a *app) installShim(dir string) (*shimOutput, error) {
 }
 
 // placeShim makes tmp run exe: a symlink on Unix; on Windows, where a
-// symlink needs developer mode, a hard link, else a copy.
+// symlink needs developer mode, a copy. Not a hard link: Windows refuses to
+// delete any link of a running executable, so kubeboot.exe could then not
+// uninstall (or replace) its own shim, and a self-update would leave the
+// link on the old file anyway.
 func placeShim(goos, exe, tmp string) error {
 	if goos != "windows" {
 		return os.Symlink(exe, tmp)
-	}
-	if err := os.Link(exe, tmp); err == nil {
-		return nil
 	}
 	src, err := os.Open(exe)
 	if err != nil {
