@@ -61,6 +61,22 @@ func (c *Client) published(ctx context.Context, tag string, p Platform) (*Publis
 	return pub, nil
 }
 
+// Published reads what the mirror publishes for kubectl tag (an exact
+// version) on p: the digest of its .sha256 and the result of its
+// signature check over that digest (Options.Signature, Install's rules),
+// without downloading the binary. Compare SHA256 with a kubectl's own
+// digest to tell whether that kubectl is the one published and signed.
+// Errors are Install's: fs.ErrNotExist when the mirror lacks the version,
+// ErrVerification when what it serves cannot be trusted.
+func (c *Client) Published(ctx context.Context, tag string, p Platform) (*PublishedKubectl, error) {
+	pub, err := c.published(ctx, tag, p)
+	var up *unpublished
+	if errors.As(err, &up) {
+		return nil, up.err
+	}
+	return pub, err
+}
+
 // FetchKubectl copies kubectl tag (an exact version, "v1.37.2") for p
 // from the mirror into dir, in the mirror's own layout: dir/kubectl[.exe]
 // and beside it kubectl[.exe].sha256 (the bare hex digest, as dl.k8s.io

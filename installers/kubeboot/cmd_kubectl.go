@@ -177,7 +177,7 @@ func (a *app) newStore(verbose bool) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts, err := a.clientOptions("", verbose, noSignatureFlags())
+	opts, err := a.clientOptions("", verbose, nil) // no signature flags: the environment decides
 	if err != nil {
 		return nil, err
 	}

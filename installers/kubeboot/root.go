@@ -123,8 +123,10 @@ func NewCmdRoot(a *app) *cobra.Command {
 		NewCmdInstall(a),
 		NewCmdKubectl(a),
 		NewCmdKubeconfig(a),
+		NewCmdMirror(a),
 		NewCmdSelfUpdate(a),
 		NewCmdVerify(a),
+		NewCmdVerifyBlob(a),
 		NewCmdVersion(a),
 	)
 	// cobra's completion command, with a shell it does not know treated as

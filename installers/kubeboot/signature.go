@@ -34,14 +34,12 @@ func addSignatureFlags(cmd *cobra.Command, h *host) *signatureFlags {
 	return s
 }
 
-// noSignatureFlags are the signature flags of a command that has none:
-// the environment alone decides.
-func noSignatureFlags() *signatureFlags {
-	return &signatureFlags{new(string), new(string), new(string), new(string)}
-}
-
 // options turns the flags, then the environment, into the library's.
+// A nil s, for commands without the flags, reads the environment alone.
 func (s *signatureFlags) options(getenv func(string) string) (bootstrap.SignatureOptions, error) {
+	if s == nil {
+		s = &signatureFlags{new(string), new(string), new(string), new(string)}
+	}
 	var o bootstrap.SignatureOptions
 	mode := *s.mode
 	if mode == "" {

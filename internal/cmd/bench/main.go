@@ -40,8 +40,13 @@ var buildTags = "nethttpomithttp2"
 // kubectlOnly skips everything but kubectlFigures.
 var kubectlOnly bool
 
+// buildGCFlags are the installer's compiler flags (make passes
+// BUILD_GCFLAGS): no inlining, which keeps it small.
+var buildGCFlags = "all=-l"
+
 func main() {
 	flag.StringVar(&buildTags, "tags", buildTags, "build tags of the installer (make passes BUILD_TAGS)")
+	flag.StringVar(&buildGCFlags, "gcflags", buildGCFlags, "compiler flags of the installer (make passes BUILD_GCFLAGS)")
 	kubectl := flag.String("kubectl", "", "a real kubectl to serve (about 60 MB)")
 	runs := flag.Int("runs", 9, "measured runs of each side")
 	budget := flag.Float64("budget", 8.75e6, "largest allowed stripped installer, in bytes (make passes SIZE_BUDGET)")
@@ -69,7 +74,7 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 	defer os.RemoveAll(work)
 
 	bin := filepath.Join(work, "kubeboot")
-	if out, err := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-ldflags", "-s -w", "-o", bin, "./installers/kubeboot").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-gcflags", buildGCFlags, "-ldflags", "-s -w", "-o", bin, "./installers/kubeboot").CombinedOutput(); err != nil {
 		return fmt.Errorf("build kubeboot: %v\n%s", err, out)
 	}
 
@@ -247,11 +252,11 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 			median(noopBase).Round(time.Millisecond/10), float64(median(noop))/float64(median(noopBase)))
 	}
 
-	fmt.Println("stripped installer size (go build -trimpath -tags " + buildTags + " -ldflags '-s -w', CGO_ENABLED=0)")
+	fmt.Println("stripped installer size (go build -trimpath -tags " + buildTags + " -gcflags " + buildGCFlags + " -ldflags '-s -w', CGO_ENABLED=0)")
 	over := false
 	for _, p := range bootstrap.KubectlPlatforms {
 		out := filepath.Join(work, "kubeboot-"+p.OS+"-"+p.Arch)
-		cmd := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-ldflags", "-s -w", "-o", out, "./installers/kubeboot")
+		cmd := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-gcflags", buildGCFlags, "-ldflags", "-s -w", "-o", out, "./installers/kubeboot")
 		cmd.Env = append(os.Environ(), "GOOS="+p.OS, "GOARCH="+p.Arch, "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("build for %s: %v\n%s", p, err, b)
