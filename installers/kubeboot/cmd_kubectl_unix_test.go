@@ -51,4 +51,3 @@ func TestKubectlProcessPassThrough(t *testing.T) {
 		t.Errorf("exit after SIGINT: %v, want kubectl's 42", err)
 	}
 }
-
