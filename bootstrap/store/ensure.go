@@ -106,6 +106,18 @@ func (s *Store) intact(tag string) *Entry {
 	return e
 }
 
+// Newest returns the newest intact entry of the store's platform that
+// spec allows (any form bootstrap.ParseSpec takes), without asking the
+// network and without installing: what Ensure answers offline. It is nil
+// when none is stored; errors are bootstrap.ErrInvalidVersionSpec.
+func (s *Store) Newest(spec string) (*Entry, error) {
+	sp, err := bootstrap.ParseSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	return s.newestMatch(sp), nil
+}
+
 // newestMatch returns the newest intact entry of the store's platform
 // that sp allows, or nil.
 func (s *Store) newestMatch(sp bootstrap.Spec) *Entry {

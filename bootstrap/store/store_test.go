@@ -237,6 +237,23 @@ func TestOfflineChannelFallsBackToNewestStoredMatch(t *testing.T) {
 	if !errors.Is(err, ErrNotStored) || !strings.Contains(err.Error(), `matching "1.35"`) {
 		t.Errorf("offline 1.35 with none stored: %v", err)
 	}
+	// Newest answers the same without trying the network at all.
+	before := len(f.m.AllRequests())
+	for spec, want := range map[string]string{"stable": "v1.37.1", "v1.36.3": "v1.36.3", "1.35": "", "v1.36.9": ""} {
+		e, err := f.s.Newest(spec)
+		if got := ""; err != nil || (e == nil) != (want == "") || (e != nil && e.Version != want) {
+			if e != nil {
+				got = e.Version
+			}
+			t.Errorf("Newest(%q): %q, %v, want %q", spec, got, err, want)
+		}
+	}
+	if _, err := f.s.Newest("newest"); !errors.Is(err, bootstrap.ErrInvalidVersionSpec) {
+		t.Errorf("Newest of a bad spec: %v", err)
+	}
+	if n := len(f.m.AllRequests()) - before; n != 0 {
+		t.Errorf("Newest made %d requests", n)
+	}
 }
 
 // A 5xx or a stall after retries counts as the network failing; a bad

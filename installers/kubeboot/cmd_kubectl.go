@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	goversion "github.com/hashicorp/go-version"
 	"github.com/spf13/cobra"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
@@ -431,25 +430,6 @@ func sameFile(a, b string) bool {
 	return err == nil && os.SameFile(fa, fb)
 }
 
-// storedMatch is the newest intact entry of the store's platform that
-// spec allows, without asking the network; nil when none.
-func storedMatch(entries []store.Entry, p bootstrap.Platform, spec string) *store.Entry {
-	sp, err := bootstrap.ParseSpec(spec)
-	if err != nil {
-		return nil
-	}
-	for i := range entries {
-		e := &entries[i]
-		if e.Platform != p || !e.Intact {
-			continue
-		}
-		if v, err := goversion.NewVersion(e.Version); err == nil && sp.Matches(v) {
-			return e
-		}
-	}
-	return nil
-}
-
 // kubectlListEntry is one stored kubectl in `kubeboot kubectl list -o json`.
 type kubectlListEntry struct {
 	Version   string    `json:"version"`
@@ -548,7 +528,7 @@ func (a *app) kubectlHere(ctx context.Context, verbose bool) (*kubectlListOutput
 	// Only an exact version is answered from the store without asking;
 	// a channel asks the network for its newest release first.
 	if sp, err := bootstrap.ParseSpec(choice.Spec); err == nil && sp.Kind == bootstrap.SpecExact {
-		if e := storedMatch(entries, st.Platform(), choice.Spec); e != nil {
+		if e, _ := st.Newest(choice.Spec); e != nil {
 			res.HereStored = e.Version
 		}
 	}
