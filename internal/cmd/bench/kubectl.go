@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -19,7 +20,9 @@ import (
 //   - Ensure of a stored exact version, in this process: time per call and
 //     the requests the mirror saw meanwhile (must be 0);
 //   - `kubeboot kubectl -- version --client` on a warm store against
-//     running the stored kubectl directly, alternating, median of runs;
+//     running the stored kubectl directly and through the smallest Go
+//     program that execs it (the floor of any wrapper), rotating, median
+//     of runs;
 //   - 8 concurrent first uses of one version by 8 processes sharing an
 //     empty store: how many kubectl downloads the mirror served (must be
 //     1) and how many runs succeeded (must be 8).
@@ -58,32 +61,59 @@ func kubectlFigures(bin string, env []string, m *mirror.Mirror, work string, run
 	perCall := time.Since(start) / calls
 	ensureRequests := len(m.AllRequests()) - before
 
-	// The CLI against the stored kubectl itself.
-	var viaKubeboot, direct []time.Duration
-	for i := 0; i < runs*3; i++ {
-		for _, side := range []int{i % 2, 1 - i%2} {
-			var cmd *exec.Cmd
-			if side == 0 {
-				cmd = exec.Command(bin, "kubectl", "--", "version", "--client")
-			} else {
-				cmd = exec.Command(stored, "version", "--client")
+	// The floor of any Go wrapper: a program that only execs kubectl.
+	floorSrc := filepath.Join(work, "execfloor")
+	if err := os.MkdirAll(floorSrc, 0o755); err != nil {
+		return nil, err
+	}
+	const floorMain = "package main\n\nimport (\n\t\"os\"\n\t\"syscall\"\n)\n\nfunc main() { syscall.Exec(os.Args[1], os.Args[1:], os.Environ()) }\n"
+	if err := os.WriteFile(filepath.Join(floorSrc, "main.go"), []byte(floorMain), 0o644); err != nil {
+		return nil, err
+	}
+	floor := filepath.Join(work, "execfloor-bin")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", floor, "main.go")
+	build.Dir, build.Env = floorSrc, append(os.Environ(), "GO111MODULE=off", "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build the exec floor: %v\n%s", err, out)
+	}
+
+	// Warm runs as users make them: without the bench mirror's own trust
+	// root (parsed at start-up when named; a warm run verifies nothing).
+	withRoot := env
+	if os.Getenv("BENCH_KEEP_ROOT") == "" {
+		var kept []string
+		for _, kv := range env {
+			if !strings.HasPrefix(kv, "KUBEBOOT_SIGSTORE_TRUSTED_ROOT=") {
+				kept = append(kept, kv)
 			}
+		}
+		env = kept
+	}
+
+	// The CLI against the stored kubectl itself and the floor, rotating.
+	sides := [][]string{
+		{bin, "kubectl", "--", "version", "--client"},
+		{stored, "version", "--client"},
+		{floor, stored, "version", "--client"},
+	}
+	times := make([][]time.Duration, len(sides))
+	for i := 0; i < runs*3; i++ {
+		for j := range sides {
+			k := (i + j) % len(sides)
+			cmd := exec.Command(sides[k][0], sides[k][1:]...)
 			cmd.Env = env
 			t0 := time.Now()
 			if out, err := cmd.CombinedOutput(); err != nil {
 				return nil, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
 			}
-			if side == 0 {
-				viaKubeboot = append(viaKubeboot, time.Since(t0))
-			} else {
-				direct = append(direct, time.Since(t0))
-			}
+			times[k] = append(times[k], time.Since(t0))
 		}
 	}
+	viaKubeboot, direct, viaFloor := times[0], times[1], times[2]
 
 	// 8 processes, one empty store, one version.
 	shared := filepath.Join(work, "kubectl-cache-shared")
-	concEnv := append(append([]string(nil), env...), "XDG_CACHE_HOME="+shared)
+	concEnv := append(append([]string(nil), withRoot...), "XDG_CACHE_HOME="+shared)
 	downloadsBefore := versionDownloads(m, "v1.37.2")
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -108,12 +138,14 @@ func kubectlFigures(bin string, env []string, m *mirror.Mirror, work string, run
 	wg.Wait()
 	downloads := versionDownloads(m, "v1.37.2") - downloadsBefore
 
-	mk, md := median(viaKubeboot), median(direct)
+	mk, md, mf := median(viaKubeboot), median(direct), median(viaFloor)
 	lines := []string{
 		fmt.Sprintf("store Ensure, stored exact    %d ns per call in-process (%d calls), %d requests at the mirror",
 			perCall.Nanoseconds(), calls, ensureRequests),
 		fmt.Sprintf("kubeboot kubectl, warm        median %v   stored kubectl directly %v   overhead %v (ratio %.2fx, %d runs each)",
 			mk.Round(time.Microsecond*100), md.Round(time.Microsecond*100), (mk - md).Round(time.Microsecond*100), float64(mk)/float64(md), len(direct)),
+		fmt.Sprintf("  the floor: a Go program that only execs kubectl, median %v, overhead %v; kubeboot's own part %v",
+			mf.Round(time.Microsecond*100), (mf - md).Round(time.Microsecond*100), (mk - mf).Round(time.Microsecond*100)),
 		fmt.Sprintf("8 concurrent first uses       %d of 8 succeeded, %d kubectl download(s) in the mirror's log", ok, downloads),
 	}
 	if firstErr != nil {
