@@ -62,7 +62,8 @@ func KubectlLockName(path string) string { return path + ".lock" }
 const lockMarker = "kubeboot-import pid "
 
 // lockSidecar takes the sidecar OS lock of file.
-func lockSidecar(ctx context.Context, file string, timeout time.Duration, logf func(string, ...any)) (func(), error) {
+// It waits until deadline; timeout is the wait LockError reports.
+func lockSidecar(ctx context.Context, file string, deadline time.Time, timeout time.Duration, logf func(string, ...any)) (func(), error) {
 	name := LockName(file)
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -72,7 +73,7 @@ func lockSidecar(ctx context.Context, file string, timeout time.Duration, logf f
 	atomicfile.KeepOwner(name, filepath.Dir(file))
 	if err := filelock.TryLock(f); errors.Is(err, filelock.ErrWouldBlock) {
 		logf("waiting for another import to release %s", name)
-		lctx, cancel := context.WithTimeout(ctx, timeout)
+		lctx, cancel := context.WithDeadline(ctx, deadline)
 		err = filelock.Lock(lctx, f)
 		cancel()
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
