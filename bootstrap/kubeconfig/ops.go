@@ -457,7 +457,8 @@ type DeleteOptions struct {
 	// that no remaining context refers to.
 	Cascade bool
 	// Force allows deleting the current context; current-context is then
-	// cleared in every file that names it.
+	// cleared in the first file that sets it (as kubectl config unset
+	// current-context), so a later file's may show.
 	Force bool
 }
 
@@ -509,9 +510,10 @@ func Delete(ctx context.Context, names []string, do DeleteOptions, opts EditOpti
 }
 
 // deleteEntries removes the contexts (from the files that hold them), then
-// those of clusters and users no remaining context refers to, and clears a
-// current-context naming a deleted context. Names already gone are
-// skipped.
+// those of clusters and users no remaining context refers to. When the
+// current context goes, current-context is cleared in the first file that
+// sets it, as kubectl config unset current-context does. Names already
+// gone are skipped.
 func deleteEntries(files []*File, contexts, clusters, users []string) *DeleteResult {
 	res := &DeleteResult{}
 	v := newView(files)
@@ -523,9 +525,14 @@ func deleteEntries(files []*File, contexts, clusters, users []string) *DeleteRes
 			gone[n] = true
 		}
 	}
-	for _, f := range files {
-		if gone[f.Config.CurrentContext] {
-			f.Config.CurrentContext = ""
+	if gone[v.current] {
+		// As kubectl config unset current-context: the first file that
+		// sets it; a later file's current-context is left as it is.
+		for _, f := range files {
+			if f.Config.CurrentContext != "" {
+				f.Config.CurrentContext = ""
+				break
+			}
 		}
 	}
 	v = newView(files)
