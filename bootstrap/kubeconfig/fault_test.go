@@ -31,6 +31,10 @@ func TestMain(m *testing.M) {
 		helperImportLoop()
 	case "import-limited":
 		helperImportLimited()
+	case "use-loop":
+		helperUseLoop()
+	case "delete-limited":
+		helperDeleteLimited()
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode")
 		os.Exit(3)

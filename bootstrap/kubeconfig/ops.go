@@ -363,7 +363,7 @@ type RenameOptions struct {
 // RenameResult describes a Rename: every entry renamed, and the contexts
 // whose references followed.
 type RenameResult struct {
-	Renamed []Ref `json:"renamed"` // old names
+	Renamed []Ref  `json:"renamed"` // old names
 	To      string `json:"to"`
 	// References lists the contexts whose cluster or user reference was
 	// rewritten.

@@ -17,7 +17,7 @@ import (
 
 // opCase is one operation, done by kubeboot and by kubectl.
 type opCase struct {
-	name    string
+	name     string
 	kubeboot func(ctx context.Context, opts EditOptions) (any, error)
 	// kubectl returns the kubectl command lines doing the same, given
 	// kubeboot's result.
@@ -43,7 +43,9 @@ func nsCase(ns, ctxName string) opCase {
 
 func renameCase(old, new string) opCase {
 	return opCase{"rename " + old,
-		func(ctx context.Context, o EditOptions) (any, error) { return Rename(ctx, old, new, RenameOptions{}, o) },
+		func(ctx context.Context, o EditOptions) (any, error) {
+			return Rename(ctx, old, new, RenameOptions{}, o)
+		},
 		func(any) [][]string { return [][]string{{"config", "rename-context", old, new}} }}
 }
 
@@ -228,4 +230,3 @@ func stripped(t *testing.T, layout []string, strip map[int]bool) []*File {
 	}
 	return out
 }
-
