@@ -519,7 +519,8 @@ func deleteEntries(files []*File, contexts, clusters, users []string) *DeleteRes
 	v := newView(files)
 	gone := map[string]bool{}
 	for _, n := range contexts {
-		if _, f, ok := v.entry(KindContext, n); ok && !gone[n] {
+		if l, ok := v.at[KindContext][n]; ok && !gone[n] {
+			f := l.file
 			removeEntry(f.Config, KindContext, n)
 			res.Contexts = append(res.Contexts, n)
 			gone[n] = true
@@ -542,14 +543,16 @@ func deleteEntries(files []*File, contexts, clusters, users []string) *DeleteRes
 		c, u := contextRefs(e.Body)
 		refd[KindCluster][c], refd[KindUser][u] = true, true
 	}
-	for k, list := range map[Kind][]string{KindCluster: clusters, KindUser: users} {
+	lists := map[Kind][]string{KindCluster: clusters, KindUser: users}
+	for _, k := range []Kind{KindCluster, KindUser} {
+		list := lists[k]
 		done := map[string]bool{}
 		for _, n := range list {
 			if n == "" || refd[k][n] || done[n] {
 				continue
 			}
-			if _, f, ok := v.entry(k, n); ok {
-				removeEntry(f.Config, k, n)
+			if l, ok := v.at[k][n]; ok {
+				removeEntry(l.file.Config, k, n) // by name: indices move as entries go
 				done[n] = true
 				if k == KindCluster {
 					res.Clusters = append(res.Clusters, n)

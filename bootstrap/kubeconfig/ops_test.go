@@ -460,3 +460,15 @@ func TestRenameReadOnlyFolder(t *testing.T) {
 		t.Error("original changed")
 	}
 }
+
+func TestDeleteSeveral(t *testing.T) {
+	e := newOpsEnv(t, "multi.yaml")
+	r, err := Delete(context.Background(), []string{"prod-alice", "staging-ci"}, DeleteOptions{Cascade: true}, e.opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustLoad(t, e.files[0])
+	if fmt.Sprint(entryNames(c, KindContext)) != "[staging-alice]" || fmt.Sprint(r.Clusters, r.Users) != "[prod] [ci]" {
+		t.Errorf("left contexts %v; removed clusters %v users %v", entryNames(c, KindContext), r.Clusters, r.Users)
+	}
+}
