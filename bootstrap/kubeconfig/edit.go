@@ -314,6 +314,9 @@ func (f *File) changed() bool {
 	if !f.Exists && f.create {
 		return true
 	}
+	if f.Config.CurrentContext != f.origCfg.CurrentContext {
+		return true // cheap, and all Use changes: no need to compare the rest
+	}
 	return !Equal(f.Config, f.origCfg)
 }
 

@@ -36,7 +36,20 @@ func main() {
 	runs := flag.Int("runs", 9, "measured runs of each side")
 	budget := flag.Float64("budget", 8.75e6, "largest allowed stripped installer, in bytes (make passes SIZE_BUDGET)")
 	baseline := flag.String("baseline", "", "a git revision whose kubeboot is measured alternately with this one")
+	kubeconfigOnly := flag.Bool("kubeconfig-only", false, "only the kubeconfig list/use rows")
 	flag.Parse()
+	if *kubeconfigOnly {
+		work, err := os.MkdirTemp("", "kubeboot-bench-")
+		if err == nil {
+			defer os.RemoveAll(work)
+			err = benchKubeconfig(work, *kubectl, *runs)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*kubectl, *runs, *budget, *baseline); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -217,6 +230,10 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 		fmt.Printf("baseline %-18s install median %v (this one %.2fx), peak RSS %.1f MB, no-op median %v (this one %.2fx)\n\n",
 			baselineRev, median(baseRuns).Round(time.Millisecond), float64(median(kb))/float64(median(baseRuns)), float64(rssBase)/1e6,
 			median(noopBase).Round(time.Millisecond/10), float64(median(noop))/float64(median(noopBase)))
+	}
+
+	if err := benchKubeconfig(work, kubectlPath, runs); err != nil {
+		return err
 	}
 
 	fmt.Println("stripped installer size (go build -trimpath -ldflags '-s -w', CGO_ENABLED=0)")
