@@ -9,9 +9,11 @@ GOFILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 # x/sys) weigh 7.45 MB on linux/amd64, so 7.5 MB left no room for
 # kubeboot's own code; see the README's figures.
 SIZE_BUDGET ?= 8.75e6
+# Build tags of every installer build (see .goreleaser.yml): no HTTP/2.
+BUILD_TAGS := nethttpomithttp2
 export RELEASE_SIZE_BUDGET = $(SIZE_BUDGET)
 
-.PHONY: demo test test-short fuzz vet fmt-check tools bench build clean
+.PHONY: demo test test-short fuzz vet fmt-check tools bench build readme clean
 
 ## demo: install kubectl end to end from a local mirror into a temp folder
 demo:
@@ -58,11 +60,15 @@ tools:
 ## run; BASELINE=REV also measures the kubeboot of a git revision alongside
 BASELINE ?=
 bench:
-	tools=$$(scripts/k8s-tools.sh) && $(GO) run ./internal/cmd/bench -kubectl $$tools/kubectl -budget $(SIZE_BUDGET) $(if $(BASELINE),-baseline $(BASELINE))
+	tools=$$(scripts/k8s-tools.sh) && $(GO) run ./internal/cmd/bench -kubectl $$tools/kubectl -budget $(SIZE_BUDGET) -tags $(BUILD_TAGS) $(if $(BASELINE),-baseline $(BASELINE))
+
+## readme: regenerate README.md's command reference from the commands
+readme:
+	$(GO) test -count=1 -run '^TestREADMEReference$$' ./installers/kubeboot -update-readme
 
 ## build: the installer for this machine, stripped, in ./bin
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o bin/ ./installers/kubeboot
+	CGO_ENABLED=0 $(GO) build -trimpath -tags $(BUILD_TAGS) -ldflags '-s -w' -o bin/ ./installers/kubeboot
 
 clean:
 	rm -rf bin dist

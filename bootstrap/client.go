@@ -74,6 +74,10 @@ type Options struct {
 	// kubeboot subfolder. NoDigestCache turns it off.
 	CacheDir      string
 	NoDigestCache bool
+
+	// Environment is where the default install folder is worked out from
+	// (LOCALAPPDATA, the home folder). The zero value is this process's.
+	Environment Environment
 }
 
 // Client resolves, downloads and installs kubectl. It is safe for
@@ -129,7 +133,7 @@ func New(opts Options) (*Client, error) {
 		baseURL:     base,
 		shown:       fetch.Redact(base),
 		digests:     digests,
-		installDirs: installDirs,
+		installDirs: opts.Environment.installDirs,
 		fetch: fetch.New(fetch.Options{
 			HTTPClient: opts.HTTPClient,
 			Retries:    opts.Retries,

@@ -1,16 +1,13 @@
 package bootstrap
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fileid"
 )
 
 // digestCache remembers the SHA-256 of files this package installed, keyed
@@ -34,10 +31,6 @@ type cacheEntry struct {
 	SHA256   string `json:"sha256"`
 }
 
-// testHookHashing, when set by a test, runs after hashFile has opened and
-// described the file and before it reads it.
-var testHookHashing func(path string)
-
 // currentDigest returns the SHA-256 of the file at path, from the cache
 // when its identity is unchanged, else by hashing it (and remembering the
 // result). It returns "" when there is no readable file.
@@ -56,26 +49,11 @@ func (c *digestCache) currentDigest(path string) string {
 // hashFile returns the hex SHA-256 of the file at path and, when it did
 // not change while being read, its identity ("" otherwise).
 func hashFile(path string) (sum, identity string, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", "", err
+	sum, id, unchanged, err := fileid.Hash(path)
+	if err != nil || !unchanged || !fileid.Trusted {
+		return sum, "", err
 	}
-	defer f.Close()
-	before, _ := f.Stat()
-	if testHookHashing != nil {
-		testHookHashing(path)
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", "", fmt.Errorf("read %s: %w", path, err)
-	}
-	after, _ := f.Stat()
-	id1, ok1 := identityOf(before)
-	id2, ok2 := identityOf(after)
-	if !ok1 || !ok2 || id1 != id2 {
-		id1 = ""
-	}
-	return hex.EncodeToString(h.Sum(nil)), id1, nil
+	return sum, id.String(), nil
 }
 
 // lookup returns the cached digest of file if its identity is unchanged.
@@ -104,7 +82,7 @@ func (c *digestCache) lookup(file string) (string, bool) {
 // the temp file described by tmp: only if path still is that file.
 func (c *digestCache) storeInstalled(path string, tmp os.FileInfo, sha string) {
 	fi, err := os.Stat(path)
-	if err != nil || tmp == nil || !sameFile(fi, tmp) {
+	if err != nil || tmp == nil || !os.SameFile(fi, tmp) {
 		return
 	}
 	if id, ok := identityOf(fi); ok {
@@ -145,4 +123,19 @@ func (c *digestCache) load() map[string]cacheEntry {
 		_ = json.Unmarshal(b, &m)
 	}
 	return m
+}
+
+// identityOf is the cache key of a file's content version (fileid), only
+// where IDs are trusted: Windows lets any program set a file's times back,
+// so nothing short of rehashing proves a kubectl unchanged there, and the
+// cache stays unused.
+func identityOf(fi os.FileInfo) (string, bool) {
+	if !fileid.Trusted {
+		return "", false
+	}
+	id, ok := fileid.Of(fi)
+	if !ok {
+		return "", false
+	}
+	return id.String(), true
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fileid"
 	"github.com/kubeboot/kubeboot/internal/mirror"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
@@ -35,18 +36,18 @@ func TestDigestCacheNeverPairsANewFileWithAnOldDigest(t *testing.T) {
 	file := filepath.Join(dir, "kubectl")
 	oldBytes, newBytes := []byte("the kubectl being hashed"), []byte("the kubectl that replaced it")
 	os.WriteFile(file, oldBytes, 0o755)
-	testHookHashing = func(string) {
+	fileid.TestHookHashing = func(string) {
 		next := filepath.Join(dir, "next")
 		os.WriteFile(next, newBytes, 0o755)
 		if err := os.Rename(next, file); err != nil {
 			t.Error(err)
 		}
 	}
-	defer func() { testHookHashing = nil }()
+	defer func() { fileid.TestHookHashing = nil }()
 	if got := c.currentDigest(file); got != sha(oldBytes) {
 		t.Fatalf("digest = %s, want that of the file opened (%s)", got, sha(oldBytes))
 	}
-	testHookHashing = nil
+	fileid.TestHookHashing = nil
 	if got, ok := c.lookup(file); ok && got != sha(newBytes) {
 		t.Fatalf("the cache says the replacing file has the old file's digest %s", got)
 	}
@@ -55,13 +56,13 @@ func TestDigestCacheNeverPairsANewFileWithAnOldDigest(t *testing.T) {
 	}
 
 	// Rewritten in place while hashed: nothing is cached at all.
-	testHookHashing = func(string) {
+	fileid.TestHookHashing = func(string) {
 		time.Sleep(10 * time.Millisecond)
 		os.WriteFile(file, []byte("rewritten in place!!!!!!!!!!"), 0o755)
 	}
 	os.WriteFile(file, oldBytes, 0o755)
 	c.currentDigest(file)
-	testHookHashing = nil
+	fileid.TestHookHashing = nil
 	if got, ok := c.lookup(file); ok {
 		t.Fatalf("a file rewritten while hashed was cached as %s", got)
 	}

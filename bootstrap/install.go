@@ -304,3 +304,45 @@ func (c *Client) downloadInto(ctx context.Context, folder *exeinstall.Folder, sr
 	c.digests.storeInstalled(res.Path, info, res.SHA256)
 	return n, nil
 }
+
+// InstallDirLock is a folder's install lock (InstallLockName), the one
+// Install holds from its sweep of leftovers to its rename. Code that
+// changes a folder Install writes to (the kubectl store removing a version)
+// holds it too, so that it never races an install.
+type InstallDirLock struct{ f *exeinstall.Folder }
+
+// LockInstallDir takes dir's install lock, waiting (and saying so through
+// logf, which may be nil) while another run holds it, until ctx is done.
+// dir must exist. Release it with Unlock.
+func LockInstallDir(ctx context.Context, dir string, logf func(string, ...any)) (*InstallDirLock, error) {
+	f, err := exeinstall.Lock(ctx, dir, logf)
+	if err != nil {
+		return nil, err
+	}
+	return &InstallDirLock{f}, nil
+}
+
+// Sweep removes what interrupted installs left in the folder for p's
+// kubectl (temp files, and on Windows moved-aside copies no longer running).
+func (l *InstallDirLock) Sweep(p Platform) { l.f.Sweep(p.Executable()) }
+
+// UnlockAndRemove releases the lock and removes the lock file, for a
+// caller about to remove the folder, and reports whether the file is gone.
+// Runs waiting on the lock then start over on the folder as they find it;
+// on Windows, where an open file cannot be deleted, the file stays while
+// another run has it open.
+func (l *InstallDirLock) UnlockAndRemove() bool { return l.f.UnlockAndRemove() }
+
+// Unlock releases the lock. It is safe on a nil lock.
+func (l *InstallDirLock) Unlock() {
+	if l != nil {
+		l.f.Unlock()
+	}
+}
+
+// IsUnpublished reports whether an Install error means the mirror does not
+// publish that version's binary, digest or signature (yet): what Install
+// falls back from, for a marker or a constraint, to an earlier patch.
+func IsUnpublished(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrSignatureMissing)
+}

@@ -14,27 +14,59 @@ import (
 // folder: /usr/local/bin when this user can write there, else a per-user
 // folder (~/.local/bin; %LOCALAPPDATA%\Programs\kubeboot\bin on Windows), so
 // that no sudo or admin shell is ever needed.
-func DefaultInstallDir() (string, error) {
-	preferred, _, err := installDirs()
-	return preferred, err
-}
+func DefaultInstallDir() (string, error) { return Environment{}.DefaultInstallDir() }
 
 // UserInstallDir returns the per-user install folder: ~/.local/bin, or
 // %LOCALAPPDATA%\Programs\kubeboot\bin on Windows. Install falls back to
 // it when the default folder's kubectl belongs to a package manager.
-func UserInstallDir() (string, error) {
-	_, user, err := installDirs()
+func UserInstallDir() (string, error) { return Environment{}.UserInstallDir() }
+
+// Environment is the process environment the PATH and install-folder
+// functions read. The zero value is this process's: its variables and the
+// user's home folder. A program that keeps its own view of the environment
+// (a CLI under test, an embedding tool) fills it so that nothing is read
+// behind its back; the file system is always the real one.
+type Environment struct {
+	// Getenv reads a variable (PATH, LOCALAPPDATA); nil means os.Getenv.
+	Getenv func(string) string
+	// Home is the user's home folder; "" means the process's.
+	Home string
+}
+
+func (e Environment) getenv(key string) string {
+	if e.Getenv == nil {
+		return os.Getenv(key)
+	}
+	return e.Getenv(key)
+}
+
+func (e Environment) home() (string, error) {
+	if e.Home != "" {
+		return e.Home, nil
+	}
+	return homedir.Dir()
+}
+
+// DefaultInstallDir is the package's DefaultInstallDir in e.
+func (e Environment) DefaultInstallDir() (string, error) {
+	preferred, _, err := e.installDirs()
+	return preferred, err
+}
+
+// UserInstallDir is the package's UserInstallDir in e.
+func (e Environment) UserInstallDir() (string, error) {
+	_, user, err := e.installDirs()
 	return user, err
 }
 
-// installDirs returns this host's preferred default install folder and its
+// installDirs returns e's preferred default install folder and its
 // per-user one.
-func installDirs() (preferred, user string, err error) {
-	home, err := homedir.Dir()
+func (e Environment) installDirs() (preferred, user string, err error) {
+	home, err := e.home()
 	if err != nil {
 		return "", "", err
 	}
-	return defaultInstallDir(runtime.GOOS, os.Getenv, home, dirWritable), userInstallDir(runtime.GOOS, os.Getenv, home), nil
+	return defaultInstallDir(runtime.GOOS, e.getenv, home, dirWritable), userInstallDir(runtime.GOOS, e.getenv, home), nil
 }
 
 func defaultInstallDir(goos string, getenv func(string) string, home string, writable func(string) bool) string {
@@ -69,7 +101,7 @@ func dirWritable(dir string) bool {
 // PathReport says how the shell's PATH sees an installed kubectl.
 type PathReport struct {
 	// DirOnPath is true when the install folder is listed in PATH.
-	DirOnPath bool `json:"dir_on_path"`
+	DirOnPath bool `json:"dirOnPath"`
 	// Shadowing lists kubectl executables in folders listed before the
 	// install folder: the shell runs the first of them instead.
 	Shadowing []string `json:"shadowing,omitempty"`
@@ -77,8 +109,11 @@ type PathReport struct {
 
 // CheckPath reports whether target, an installed kubectl, is the one this
 // process's PATH would run.
-func CheckPath(target string) PathReport {
-	r := checkPath(runtime.GOOS, os.Getenv("PATH"), target, isRegularFile)
+func CheckPath(target string) PathReport { return Environment{}.CheckPath(target) }
+
+// CheckPath is the package's CheckPath with e's PATH.
+func (e Environment) CheckPath(target string) PathReport {
+	r := checkPath(runtime.GOOS, e.getenv("PATH"), target, isRegularFile)
 	r.Shadowing = distinctFiles(r.Shadowing, target)
 	return r
 }
@@ -103,8 +138,11 @@ func checkPath(goos, pathEnv, target string, isFile func(string) bool) PathRepor
 
 // KubectlsOnPath lists every kubectl the PATH reaches, the one that wins
 // first.
-func KubectlsOnPath() []string {
-	return distinctFiles(kubectlsOnPath(runtime.GOOS, os.Getenv("PATH"), isRegularFile), "")
+func KubectlsOnPath() []string { return Environment{}.KubectlsOnPath() }
+
+// KubectlsOnPath is the package's KubectlsOnPath with e's PATH.
+func (e Environment) KubectlsOnPath() []string {
+	return distinctFiles(kubectlsOnPath(runtime.GOOS, e.getenv("PATH"), isRegularFile), "")
 }
 
 // distinctFiles drops paths that reach the same file as an earlier one or as

@@ -1,8 +1,13 @@
 package bootstrap
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 func TestDefaultInstallDir(t *testing.T) {
@@ -87,6 +92,37 @@ func TestPlatformMatrix(t *testing.T) {
 	for _, p := range []Platform{{"linux", "arm"}, {"linux", "386"}, {"freebsd", "amd64"}, {"windows", "386"}, {"darwin", "ppc64le"}} {
 		if err := p.Validate(); err == nil {
 			t.Errorf("%s accepted", p)
+		}
+	}
+}
+
+// Environment reads PATH and the home folder from the caller, never from
+// the process.
+func TestEnvironment(t *testing.T) {
+	dir := testutil.TempDir(t)
+	kubectl := filepath.Join(dir, executableNames(runtime.GOOS)[0])
+	if err := os.WriteFile(kubectl, []byte("x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", "/nonexistent")
+	e := Environment{Getenv: func(k string) string {
+		if k == "PATH" {
+			return dir
+		}
+		return ""
+	}, Home: filepath.Join(dir, "home")}
+	if got := e.KubectlsOnPath(); !reflect.DeepEqual(got, []string{kubectl}) {
+		t.Errorf("KubectlsOnPath = %q, want %q", got, kubectl)
+	}
+	if r := e.CheckPath(kubectl); !r.DirOnPath {
+		t.Errorf("CheckPath = %+v, want the folder on PATH", r)
+	}
+	if got := KubectlsOnPath(); len(got) != 0 {
+		t.Errorf("the process's KubectlsOnPath = %q, want none on /nonexistent", got)
+	}
+	if runtime.GOOS != "windows" && !dirWritable("/usr/local/bin") {
+		if got, err := e.DefaultInstallDir(); err != nil || got != filepath.Join(dir, "home", ".local", "bin") {
+			t.Errorf("DefaultInstallDir = %q, %v", got, err)
 		}
 	}
 }

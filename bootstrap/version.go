@@ -241,3 +241,42 @@ func snippet(body []byte) string {
 
 // Tag formats v as Kubernetes tags it: "v1.37.2".
 func Tag(v *version.Version) string { return "v" + v.String() }
+
+// Matches reports whether v is a version the spec could resolve to, without
+// asking the mirror: the exact version itself; for stable markers (stable,
+// 1.N, stable-1.N, stable-1) a release of that line, never a pre-release;
+// for latest markers any version of that line; for a constraint a stable
+// version satisfying it. It lets a caller with no network pick among
+// versions it already has.
+func (s Spec) Matches(v *version.Version) bool {
+	if v == nil {
+		return false
+	}
+	switch s.Kind {
+	case SpecExact:
+		return v.Equal(s.Exact)
+	case SpecConstraint:
+		return v.Prerelease() == "" && s.Constraint.Check(v)
+	case SpecMarker:
+		m := markerSpec.FindStringSubmatch(s.Marker)
+		if m == nil {
+			return false
+		}
+		if m[1] == "stable" && v.Prerelease() != "" {
+			return false
+		}
+		seg := v.Segments()
+		if m[2] != "" && strconv.Itoa(seg[0]) != m[2] {
+			return false
+		}
+		return m[3] == "" || strconv.Itoa(seg[1]) == m[3]
+	}
+	return false
+}
+
+// Fallbacks lists, newest first, the versions to try instead of v, which
+// the spec resolved to, when the mirror does not publish v's binary or
+// digest yet (a release marker ahead of the CDN): the earlier patches of
+// v's minor that the spec allows, at most MaxFallbackPatches, and none for
+// an exact version. Install uses the same list.
+func (s Spec) Fallbacks(v *version.Version) []*version.Version { return fallbacks(s, v) }

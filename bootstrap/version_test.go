@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-version"
+
 	"github.com/kubeboot/kubeboot/internal/mirror"
 )
 
@@ -165,5 +167,42 @@ func TestMissingMarkerIsNotExist(t *testing.T) {
 	var he *HTTPError
 	if !errors.As(err, &he) || he.StatusCode != 404 || !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("got %v, want an *HTTPError with status 404 matching fs.ErrNotExist", err)
+	}
+}
+
+// Matches picks, without the network, the stored versions a spec allows.
+func TestSpecMatches(t *testing.T) {
+	tests := []struct {
+		spec string
+		yes  []string
+		no   []string
+	}{
+		{"stable", []string{"1.37.2", "1.36.4", "2.0.0"}, []string{"1.38.0-rc.1"}},
+		{"latest", []string{"1.38.0-rc.1", "1.37.2"}, nil},
+		{"1.36", []string{"1.36.0", "1.36.4"}, []string{"1.37.2", "1.35.9", "1.36.5-alpha.0"}},
+		{"stable-1.36", []string{"1.36.4"}, []string{"1.37.0"}},
+		{"latest-1.36", []string{"1.36.5-alpha.0", "1.36.4"}, []string{"1.37.0"}},
+		{"stable-1", []string{"1.30.1"}, []string{"2.0.0"}},
+		{"v1.36.4", []string{"1.36.4"}, []string{"1.36.3"}},
+		{">=1.35, <1.37", []string{"1.35.0", "1.36.4"}, []string{"1.37.0", "1.34.9", "1.36.5-rc.0"}},
+	}
+	for _, tt := range tests {
+		s, err := ParseSpec(tt.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range tt.yes {
+			if !s.Matches(version.Must(version.NewVersion(v))) {
+				t.Errorf("%q does not match %s", tt.spec, v)
+			}
+		}
+		for _, v := range tt.no {
+			if s.Matches(version.Must(version.NewVersion(v))) {
+				t.Errorf("%q matches %s", tt.spec, v)
+			}
+		}
+	}
+	if s, _ := ParseSpec("stable"); s.Matches(nil) {
+		t.Error("matches nil")
 	}
 }

@@ -13,7 +13,8 @@ WINE_GO   := GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO)
 WINE_PKGS ?= ./bootstrap/winpath ./bootstrap/pkgmgr ./internal/testutil \
 	./bootstrap/internal/atomicfile ./bootstrap/internal/filelock ./bootstrap/kubeconfig \
 	./bootstrap/verify ./bootstrap/selfupdate ./bootstrap/internal/ospath \
-	./bootstrap/internal/exeinstall ./bootstrap/internal/fetch
+	./bootstrap/internal/exeinstall ./bootstrap/internal/fetch \
+	./bootstrap/internal/fileid ./bootstrap/store
 # The bootstrap package's tests join once its TestMain can take prebuilt
 # kubectl stand-ins from $$KUBEBOOT_TEST_STANDINS (a test binary under Wine
 # cannot run `go build`).

@@ -73,6 +73,9 @@ type ImportOptions struct {
 	// os.Getenv and kubectl's home folder.
 	Getenv func(string) string
 	Home   string
+	// DownloadsDir is where to look for cw-kubeconfig when Source is
+	// empty; "" means DefaultDownloadsDir().
+	DownloadsDir string
 }
 
 // ImportResult describes what Import did, or would do under DryRun. It holds
@@ -120,7 +123,13 @@ type ImportResult struct {
 // a *ParseError (ErrInvalidConfig); a lock held past LockTimeout returns a
 // *LockError (ErrLockTimeout).
 func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
-	found, err := FindDownloads(opts.Source)
+	var found *Download
+	var err error
+	if opts.Source == "" && opts.DownloadsDir != "" {
+		found, err = findIn(opts.DownloadsDir)
+	} else {
+		found, err = FindDownloads(opts.Source)
+	}
 	if err != nil {
 		return nil, err
 	}

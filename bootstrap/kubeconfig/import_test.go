@@ -447,3 +447,25 @@ func TestImportResultJSONHasNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+// DownloadsDir replaces the Downloads folder of this process, so that a
+// caller with its own view of the home folder finds the file there; a
+// missing file names that folder.
+func TestImportDownloadsDir(t *testing.T) {
+	e := newImportEnv(t)
+	elsewhere := filepath.Join(e.home, "My Downloads [old]")
+	os.MkdirAll(elsewhere, 0o755)
+	opts := e.opts("")
+	opts.DownloadsDir = elsewhere
+	opts.DryRun = true
+	_, err := Import(context.Background(), opts)
+	var nf *NotFoundError
+	if !errors.As(err, &nf) || len(nf.Looked) != 1 || nf.Looked[0] != filepath.Join(elsewhere, DownloadedName) {
+		t.Fatalf("no file: %v", err)
+	}
+	want := copyInto(t, filepath.Join("testdata", "corpus", "coreweave.yaml"), elsewhere, DownloadedName)
+	res, err := Import(context.Background(), opts)
+	if err != nil || res.Source != want {
+		t.Fatalf("Import = %+v, %v; want source %s", res, err, want)
+	}
+}

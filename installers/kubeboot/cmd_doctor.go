@@ -2,14 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
@@ -25,29 +25,44 @@ type check struct {
 	Fix    string `json:"fix,omitempty"`
 }
 
-// errNeedsFixing makes doctor exit 1 after printing its findings.
-var errNeedsFixing = errors.New("something needs fixing")
+// DoctorOptions are the flags of `kubeboot doctor`.
+type DoctorOptions struct {
+	app    *app
+	output outputOptions
+}
 
-// runDoctor checks the machine the way the getting-started page would leave
+// doctorOutput is the JSON result of `kubeboot doctor`.
+type doctorOutput struct {
+	OK     bool    `json:"ok"`
+	Checks []check `json:"checks"`
+}
+
+// NewCmdDoctor is `kubeboot doctor`.
+func NewCmdDoctor(a *app) *cobra.Command {
+	o := &DoctorOptions{app: a}
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "check kubectl, PATH, kubeconfig files and access; change nothing",
+		Long: "Check every kubectl on PATH, kubeboot's install folder, each kubeconfig file kubectl reads,\n" +
+			"the current context (or --context), its credentials against the cluster, and kubectl's version skew.\n" +
+			"It changes nothing, and exits 1 when something needs fixing.",
+		Example: "  kubeboot doctor\n  kubeboot doctor -o json",
+		Args:    noArgs(""),
+		RunE:    func(cmd *cobra.Command, _ []string) error { return doctorRun(cmd.Context(), o) },
+	}
+	addOutputFlags(cmd, &o.output)
+	return cmd
+}
+
+// doctorRun checks the machine the way the getting-started page would leave
 // it, and changes nothing.
-func runDoctor(ctx context.Context, a *app, args []string) error {
-	c := findCommand("doctor")
-	fs := newFlags("doctor")
-	explicit := fs.String("kubeconfig", "", "kubeconfig to check (default: as kubectl decides)")
-	asJSON := fs.Bool("json", false, "print the findings as one JSON object")
-	pos, err := a.parseFlags(c, fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usageErrorf("kubeboot doctor takes no arguments")
-	}
-
+func doctorRun(ctx context.Context, o *DoctorOptions) error {
+	a := o.app
 	var checks []check
 	add := func(c check) { checks = append(checks, c) }
-	kubectlVersion := doctorKubectl(ctx, add)
-	doctorInstallDir(add)
-	doctorKubeconfig(ctx, *explicit, kubectlVersion, add)
+	kubectlVersion := a.doctorKubectl(ctx, add)
+	a.doctorInstallDir(add)
+	a.doctorKubeconfig(ctx, kubectlVersion, add)
 
 	bad := 0
 	for _, c := range checks {
@@ -55,36 +70,37 @@ func runDoctor(ctx context.Context, a *app, args []string) error {
 			bad++
 		}
 	}
-	if *asJSON {
-		if err := json.NewEncoder(a.stdout).Encode(map[string]any{"ok": bad == 0, "checks": checks}); err != nil {
+	out := a.stdout()
+	if o.output.JSON() {
+		if err := writeJSON(out.w, doctorOutput{bad == 0, checks}); err != nil {
 			return err
 		}
 	} else {
 		for _, c := range checks {
-			fmt.Fprintf(a.stdout, "%s %-11s %s\n", a.mark(c.OK), c.Name, c.Detail)
+			fmt.Fprintf(out.w, "%s %-11s %s\n", out.mark(c.OK), c.Name, c.Detail)
 			if c.Fix != "" {
-				fmt.Fprintf(a.stdout, "  %-11s fix: %s\n", "", c.Fix)
+				fmt.Fprintf(out.w, "  %-11s fix: %s\n", "", c.Fix)
 			}
 		}
 	}
 	if bad > 0 {
-		return errNeedsFixing
+		return &exitError{exitFailure, "something needs fixing"}
 	}
-	if !*asJSON {
-		fmt.Fprintln(a.stdout, "all good")
+	if !o.output.JSON() {
+		fmt.Fprintln(out.w, "all good")
 	}
 	return nil
 }
 
 // doctorKubectl reports every kubectl on PATH, which one wins, its version
 // and who owns it; it returns the winner's version.
-func doctorKubectl(ctx context.Context, add func(check)) string {
-	onPath := bootstrap.KubectlsOnPath()
+func (a *app) doctorKubectl(ctx context.Context, add func(check)) string {
+	onPath := a.host.env().KubectlsOnPath()
 	if len(onPath) == 0 {
 		add(check{Name: "kubectl", Detail: "no kubectl on PATH", Fix: "kubeboot install kubectl"})
 		return ""
 	}
-	sys := pkgmgr.Host()
+	sys := a.host.system()
 	var winnerVersion string
 	for i, p := range onPath {
 		v, err := bootstrap.KubectlVersion(ctx, p)
@@ -115,27 +131,28 @@ func doctorKubectl(ctx context.Context, add func(check)) string {
 
 // doctorInstallDir says whether kubeboot's default install folder is on
 // PATH; it only needs fixing when kubectl lives there.
-func doctorInstallDir(add func(check)) {
-	dir, err := bootstrap.DefaultInstallDir()
+func (a *app) doctorInstallDir(add func(check)) {
+	env := a.host.env()
+	dir, err := env.DefaultInstallDir()
 	if err != nil {
 		add(check{Name: "install dir", Detail: err.Error()})
 		return
 	}
 	target := filepath.Join(dir, bootstrap.HostPlatform().Executable())
-	r := bootstrap.CheckPath(target)
+	r := env.CheckPath(target)
 	_, statErr := os.Stat(target)
 	switch {
 	case r.DirOnPath:
 		add(check{Name: "install dir", OK: true, Detail: dir + " is on PATH"})
 	case statErr == nil:
-		add(check{Name: "install dir", Detail: dir + " holds kubectl but is not on PATH", Fix: pathFix(dir)})
+		add(check{Name: "install dir", Detail: dir + " holds kubectl but is not on PATH", Fix: pathFix(a.host.GOOS, dir)})
 	default:
 		add(check{Name: "install dir", OK: true, Detail: dir + " is not on PATH (nothing installed there)"})
 	}
 }
 
-func pathFix(dir string) string {
-	if runtime.GOOS == "windows" {
+func pathFix(goos, dir string) string {
+	if goos == "windows" {
 		return "add " + dir + " to your user Path, then open a new terminal"
 	}
 	return `add to your shell profile: export PATH="` + dir + `:$PATH"`
@@ -143,8 +160,8 @@ func pathFix(dir string) string {
 
 // doctorKubeconfig checks each kubeconfig file kubectl reads, the current
 // context, and that its credentials work against the cluster.
-func doctorKubeconfig(ctx context.Context, explicit, kubectlVersion string, add func(check)) {
-	locs, err := kubeconfig.DefaultLocations(explicit)
+func (a *app) doctorKubeconfig(ctx context.Context, kubectlVersion string, add func(check)) {
+	locs, err := a.host.kubeconfigLocations(a.kubeconfig)
 	if err != nil {
 		add(check{Name: "kubeconfig", Detail: err.Error()})
 		return
@@ -169,7 +186,7 @@ func doctorKubeconfig(ctx context.Context, explicit, kubectlVersion string, add 
 		}
 		c := check{Name: "kubeconfig", OK: true, Detail: f + " parses"}
 		var problems []string
-		if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		if a.host.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
 			problems = append(problems, fmt.Sprintf("others may read it (mode %04o)", fi.Mode().Perm()))
 			c.Fix = "chmod 600 " + f
 		}
@@ -193,17 +210,25 @@ func doctorKubeconfig(ctx context.Context, explicit, kubectlVersion string, add 
 		return // reported per file above
 	}
 	current, defined := view.Current()
+	if a.context != "" {
+		_, defined = view.Lookup(kubeconfig.KindContext, a.context)
+		current = a.context
+	}
 	switch {
 	case current == "":
 		add(check{Name: "context", Detail: "no current context", Fix: "kubectl config use-context coreweave"})
 		return
 	case !defined:
-		add(check{Name: "context", Detail: "current context " + current + " is not defined in any file", Fix: "kubectl config use-context NAME"})
+		add(check{Name: "context", Detail: "context " + current + " is not defined in any file", Fix: "kubectl config use-context NAME"})
 		return
 	}
-	add(check{Name: "context", OK: true, Detail: "current context " + current})
+	label := "current context "
+	if a.context != "" {
+		label = "context "
+	}
+	add(check{Name: "context", OK: true, Detail: label + current})
 
-	r, err := verify.Verify(ctx, verify.Options{Config: view, KubectlVersion: kubectlVersion})
+	r, err := verify.Verify(ctx, verify.Options{Config: view, Context: a.context, KubectlVersion: kubectlVersion})
 	if err != nil {
 		msg, hint := explain(err)
 		add(check{Name: "access", Detail: msg, Fix: hint})

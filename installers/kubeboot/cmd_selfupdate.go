@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
 	goversion "github.com/hashicorp/go-version"
+	"github.com/spf13/cobra"
 
 	"github.com/kubeboot/kubeboot/bootstrap/selfupdate"
 )
@@ -24,71 +24,91 @@ type notWritableError struct {
 func (e *notWritableError) Error() string { return "cannot replace " + e.path + ": " + e.err.Error() }
 func (e *notWritableError) Unwrap() error { return e.err }
 
-// runSelfUpdate replaces this executable with the latest (or --version)
-// release from GitHub. GITHUB_TOKEN, when set, authenticates the API
-// calls; KUBEBOOT_GITHUB_API_URL points at GitHub Enterprise (or a test
-// server) and KUBEBOOT_GITHUB_REPO at another owner/name.
-func runSelfUpdate(ctx context.Context, a *app, args []string) error {
-	c := findCommand("self-update")
-	flags := newFlags("self-update")
-	check := flags.Bool("check", false, "only report the installed and the latest version")
-	want := flags.String("version", "", "install this release (vX.Y.Z) instead of the latest, even if older")
-	verbose := flags.Bool("verbose", false, "print what is fetched")
-	rootFile := flags.String("trusted-root", "", "a Sigstore trusted_root.json to check the release signature with\n(default $KUBEBOOT_SIGSTORE_TRUSTED_ROOT, else the embedded public-good root)")
-	pos, err := a.parseFlags(c, flags, args)
-	if err != nil {
-		return err
+// SelfUpdateOptions are the flags of `kubeboot self-update`.
+type SelfUpdateOptions struct {
+	app     *app
+	Check   bool
+	Version string
+	Verbose bool
+	// TrustedRoot is a Sigstore trusted_root.json for the release
+	// signature; "" means $KUBEBOOT_SIGSTORE_TRUSTED_ROOT, else the
+	// embedded public-good root.
+	TrustedRoot string
+}
+
+// NewCmdSelfUpdate is `kubeboot self-update`: it replaces this executable
+// with the latest (or --version) release from GitHub. GITHUB_TOKEN, when
+// set, authenticates the API calls; KUBEBOOT_GITHUB_API_URL points at
+// GitHub Enterprise (or a test server) and KUBEBOOT_GITHUB_REPO at another
+// owner/name.
+func NewCmdSelfUpdate(a *app) *cobra.Command {
+	o := &SelfUpdateOptions{app: a}
+	cmd := &cobra.Command{
+		Use:   "self-update",
+		Short: "replace kubeboot with its latest verified release",
+		Long: "Download the latest kubeboot release (or --version) from GitHub, check it against the release's\n" +
+			"checksums.txt, and replace this executable. GITHUB_TOKEN, when set, authenticates the API calls.",
+		Example: "  kubeboot self-update --check\n  kubeboot self-update\n  kubeboot self-update --version v1.2.3",
+		Args:    noArgs(", only flags"),
+		RunE:    func(cmd *cobra.Command, _ []string) error { return selfUpdateRun(cmd.Context(), o) },
 	}
-	if len(pos) != 0 {
-		return usageErrorf("kubeboot self-update takes no arguments, only flags")
-	}
-	if *want != "" {
-		if _, err := goversion.NewSemver(strings.TrimPrefix(*want, "v")); err != nil || strings.Count(*want, ".") < 2 {
-			return usageErrorf("--version wants a release such as v1.2.3, not %q", *want)
+	f := cmd.Flags()
+	f.BoolVar(&o.Check, "check", false, "only report the installed and the latest version")
+	f.StringVar(&o.Version, "version", "", "install this release (vX.Y.Z) instead of the latest, even if older")
+	f.BoolVar(&o.Verbose, "verbose", false, "print what is fetched")
+	f.Var(pathFlag(a.host, &o.TrustedRoot), "trusted-root", "a Sigstore trusted_root.json to check the release signature with\n(default $KUBEBOOT_SIGSTORE_TRUSTED_ROOT, else the embedded public-good root)")
+	return cmd
+}
+
+func selfUpdateRun(ctx context.Context, o *SelfUpdateOptions) error {
+	a, h := o.app, o.app.host
+	want := o.Version
+	if want != "" {
+		if _, err := goversion.NewSemver(strings.TrimPrefix(want, "v")); err != nil || strings.Count(want, ".") < 2 {
+			return usageErrorf("--version wants a release such as v1.2.3, not %q", want)
 		}
 	}
 	opts := selfupdate.Options{
-		APIURL:    a.getenv("KUBEBOOT_GITHUB_API_URL"),
-		Token:     a.getenv("GITHUB_TOKEN"),
-		UserAgent: "kubeboot/" + version,
+		APIURL:     h.Getenv("KUBEBOOT_GITHUB_API_URL"),
+		Token:      h.Getenv("GITHUB_TOKEN"),
+		UserAgent:  "kubeboot/" + version,
+		HTTPClient: h.HTTPClient,
 	}
-	if repo := a.getenv("KUBEBOOT_GITHUB_REPO"); repo != "" {
+	if repo := h.Getenv("KUBEBOOT_GITHUB_REPO"); repo != "" {
 		var ok bool
 		if opts.Owner, opts.Repo, ok = strings.Cut(repo, "/"); !ok || opts.Owner == "" || opts.Repo == "" {
 			return usageErrorf("KUBEBOOT_GITHUB_REPO wants owner/name, not %q", repo)
 		}
 	}
-	if *verbose {
-		opts.Logf = func(format string, args ...any) { fmt.Fprintf(a.stderr, "  "+format+"\n", args...) }
+	if o.Verbose {
+		opts.Logf = a.logf
 	}
-	if opts.TrustedRoot, err = trustedRootFrom(*rootFile, a.getenv); err != nil {
+	var err error
+	if opts.TrustedRoot, err = trustedRootFrom(o.TrustedRoot, h.Getenv); err != nil {
 		return err
 	}
 	u, err := selfupdate.New(opts)
 	if err != nil {
 		return err
 	}
-	rel, err := u.Find(ctx, *want)
+	rel, err := u.Find(ctx, want)
 	if err != nil {
 		return err
 	}
 	current := strings.TrimPrefix(version, "v")
-	if *check {
+	if o.Check {
 		if selfupdate.Newer(version, rel) {
-			fmt.Fprintf(a.stdout, "kubeboot %s is installed; %s is available: run `kubeboot self-update`\n", current, rel.Tag)
+			fmt.Fprintf(h.Stdout, "kubeboot %s is installed; %s is available: run `kubeboot self-update`\n", current, rel.Tag)
 		} else {
-			fmt.Fprintf(a.stdout, "kubeboot %s is installed; the latest release is %s: up to date\n", current, rel.Tag)
+			fmt.Fprintf(h.Stdout, "kubeboot %s is installed; the latest release is %s: up to date\n", current, rel.Tag)
 		}
 		return nil
 	}
-	if rel.Version == current || (*want == "" && !selfupdate.Newer(version, rel)) {
-		fmt.Fprintf(a.stdout, "kubeboot %s is already installed (latest release %s)\n", current, rel.Tag)
+	if rel.Version == current || (want == "" && !selfupdate.Newer(version, rel)) {
+		fmt.Fprintf(h.Stdout, "kubeboot %s is already installed (latest release %s)\n", current, rel.Tag)
 		return nil
 	}
-	exe, err := os.Executable()
-	if err == nil {
-		exe, err = filepath.EvalSymlinks(exe)
-	}
+	exe, err := h.Executable()
 	if err != nil {
 		return fmt.Errorf("find this executable: %w", err)
 	}
@@ -99,7 +119,7 @@ func runSelfUpdate(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "updated kubeboot %s to %s at %s (sha256 %s and the release signature verified)\n", current, res.Version, res.Path, res.SHA256)
+	fmt.Fprintf(h.Stdout, "updated kubeboot %s to %s at %s (sha256 %s and the release signature verified)\n", current, res.Version, res.Path, res.SHA256)
 	return nil
 }
 

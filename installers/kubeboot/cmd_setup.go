@@ -1,15 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
@@ -17,11 +16,36 @@ import (
 	"github.com/kubeboot/kubeboot/bootstrap/verify"
 )
 
+// SetupOptions are the flags of `kubeboot setup`.
+type SetupOptions struct {
+	app    *app
+	output outputOptions
+	// File is the downloaded kubeconfig; "" means cw-kubeconfig in
+	// Downloads.
+	File       string
+	Yes        bool
+	Version    string
+	Dir        string
+	Mirror     string
+	OnConflict string
+	Verbose    bool
+	// NoVerify imports without checking first that the credentials work.
+	NoVerify bool
+	// RequestTimeout bounds the access check, as kubectl's flag.
+	RequestTimeout string
+	signature      *signatureFlags
+	// versionSet is true when --version was given: it then always wins.
+	versionSet bool
+}
+
 // setupPlan is what setup will do, worked out before anything changes so
 // the user can confirm it and so a conflict stops the run untouched.
 type setupPlan struct {
 	version string // resolved kubectl version, "v1.37.2"
-	keep    string // an existing kubectl of that version on PATH, kept
+	// versionFrom says where the version came from when --version was not
+	// given: the cluster's /version, or stable because it did not answer.
+	versionFrom string
+	keep        string // an existing kubectl of that version on PATH, kept
 	// manager, when set, upgrades the package-managed kubectl that wins on
 	// PATH instead of installing a second one that it would shadow.
 	manager    *pkgmgr.Action
@@ -36,12 +60,12 @@ type setupPlan struct {
 	noVerify  bool
 }
 
-// setupResult is the --json output of setup.
+// setupResult is the JSON output of setup.
 type setupResult struct {
 	Kubectl     *bootstrap.InstallResult `json:"kubectl,omitempty"`
-	KubectlKept string                   `json:"kubectl_kept,omitempty"`
+	KubectlKept string                   `json:"kubectlKept,omitempty"`
 	// KubectlManager is set when a package manager upgraded kubectl.
-	KubectlManager *managerOutput           `json:"kubectl_manager,omitempty"`
+	KubectlManager *managerOutput           `json:"kubectlManager,omitempty"`
 	Kubeconfig     *kubeconfig.ImportResult `json:"kubeconfig,omitempty"`
 	Access         *verify.Report           `json:"access,omitempty"`
 	Steps          []setupStep              `json:"steps"`
@@ -53,71 +77,100 @@ type setupStep struct {
 	Detail string `json:"detail"`
 }
 
-func runSetup(ctx context.Context, a *app, args []string) error {
-	c := findCommand("setup")
-	fs := newFlags("setup")
-	yes := fs.Bool("yes", false, "do it without asking (required when there is no terminal to ask on)")
-	spec := fs.String("version", "stable", "kubectl version spec (see kubeboot install --help)")
-	dir := fs.String("dir", "", "install folder for kubectl (default /usr/local/bin when writable, else a per-user folder)")
-	sigFlags := addSignatureFlags(fs)
-	mirrorURL := fs.String("mirror", "", "base URL of a dl.k8s.io mirror (default $KUBEBOOT_MIRROR or https://dl.k8s.io)")
-	ctxName := fs.String("context", "", "context to select (default: coreweave, else the file's current-context)")
-	onConflict := fs.String("on-conflict", "fail", "when a kubeconfig name is taken by a different entry: fail, rename or replace")
-	target := fs.String("kubeconfig", "", "kubeconfig to write (default: as kubectl decides)")
-	asJSON := fs.Bool("json", false, "print the result as one JSON object")
-	verbose := fs.Bool("verbose", false, "print retries and decisions")
-	noVerify := fs.Bool("no-verify", false, "import without checking first that the credentials work")
-	reqTimeout := fs.String("request-timeout", "30s", "time allowed for the access check (0: no limit), as kubectl's flag")
-	pos, err := a.parseFlags(c, fs, args)
+// NewCmdSetup is `kubeboot setup`.
+func NewCmdSetup(a *app) *cobra.Command {
+	o := &SetupOptions{app: a}
+	cmd := &cobra.Command{
+		Use:   "setup [FILE]",
+		Short: "the whole getting-started page: install kubectl, import the kubeconfig, select the context, verify",
+		Long: "Install kubectl, merge the downloaded kubeconfig (FILE, default cw-kubeconfig in your Downloads folder)\n" +
+			"into yours, select its context and check that the credentials work. It shows the plan and asks first.\n\n" +
+			"Without --version, kubectl is the newest patch of the cluster's own minor version when the cluster\n" +
+			"answers, else stable.",
+		Example: "  kubeboot setup\n  kubeboot setup ~/Downloads/cw-kubeconfig -y\n  kubeboot setup --version 1.36 --dir ~/bin",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageErrorf("kubeboot setup takes one FILE (the downloaded kubeconfig), got %d", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.File = args[0]
+			}
+			o.versionSet = cmd.Flags().Changed("version")
+			return setupRun(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.Yes, "yes", "y", false, "do it without asking (required when there is no terminal to ask on)")
+	f.StringVar(&o.Version, "version", "", "kubectl version spec (default: the cluster's minor version, else stable; see kubeboot install --help)")
+	o.signature = addSignatureFlags(cmd, a.host)
+	f.Var(pathFlag(a.host, &o.Dir), "dir", "install folder for kubectl (default /usr/local/bin when writable, else a per-user folder)")
+	f.StringVar(&o.Mirror, "mirror", "", "base URL of a dl.k8s.io mirror (default $KUBEBOOT_MIRROR or https://dl.k8s.io)")
+	f.Var(enumFlag(&o.OnConflict, "fail", conflictPolicies...), "on-conflict", "when a kubeconfig name is taken by a different entry: fail, rename or replace")
+	f.BoolVar(&o.Verbose, "verbose", false, "print retries and decisions")
+	f.BoolVar(&o.NoVerify, "no-verify", false, "import without checking first that the credentials work")
+	f.StringVar(&o.RequestTimeout, "request-timeout", "30s", "time allowed for the access check (0: no limit), as kubectl's flag")
+	addOutputFlags(cmd, &o.output)
+	_ = cmd.RegisterFlagCompletionFunc("version", fixedValues(versionChannels...))
+	_ = cmd.RegisterFlagCompletionFunc("on-conflict", fixedValues(conflictPolicies...))
+	_ = cmd.MarkFlagDirname("dir")
+	return cmd
+}
+
+// clusterProbeTimeout bounds setup's question to the cluster for its
+// version, when --version is not given: an unreachable cluster falls back
+// to stable quickly.
+const clusterProbeTimeout = 10 * time.Second
+
+// conflictPolicies are the values of --on-conflict.
+var conflictPolicies = []string{"fail", "rename", "replace"}
+
+func setupRun(ctx context.Context, o *SetupOptions) error {
+	a, h := o.app, o.app.host
+	asJSON := o.output.JSON()
+	policy, err := kubeconfig.ParseConflictPolicy(o.OnConflict)
+	if err != nil {
+		return usageErrorf("--on-conflict %q: use fail, rename or replace", o.OnConflict)
+	}
+	total, err := parseRequestTimeout(o.RequestTimeout)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 1 {
-		return usageErrorf("kubeboot setup takes one FILE (the downloaded kubeconfig), got %d", len(pos))
-	}
-	policy, err := kubeconfig.ParseConflictPolicy(*onConflict)
-	if err != nil {
-		return usageErrorf("--on-conflict %q: use fail, rename or replace", *onConflict)
-	}
-	total, err := parseRequestTimeout(*reqTimeout)
+	client, err := a.newClient(o.Mirror, o.Verbose, o.signature)
 	if err != nil {
 		return err
 	}
-	client, err := a.newClient(*mirrorURL, *verbose, sigFlags)
-	if err != nil {
-		return err
+	importOpts := kubeconfig.ImportOptions{
+		Source: o.File, Kubeconfig: a.kubeconfig, Context: a.context, Policy: policy,
+		Getenv: h.Getenv, Home: h.Home, Now: h.Now, DownloadsDir: h.Downloads,
 	}
-	importOpts := kubeconfig.ImportOptions{Kubeconfig: *target, Context: *ctxName, Policy: policy}
-	if len(pos) == 1 {
-		importOpts.Source = pos[0]
-	}
-	if *verbose {
+	if o.Verbose {
 		importOpts.Logf = a.logf
 	}
-	out := a.stdout
-	if *asJSON {
-		out = io.Discard
+	// The conversation goes to stderr; with -o json only the plan and the
+	// question, when there is one.
+	talk := a.stderr()
+	if asJSON && o.Yes {
+		talk.w = io.Discard
 	}
 
 	// As for install: a version, folder or mirror the user names is only
 	// honoured by the direct download, so it rules out a package manager.
-	pinned := *dir != "" || *mirrorURL != "" || a.getenv("KUBEBOOT_MIRROR") != ""
-	fs.Visit(func(f *flag.Flag) { pinned = pinned || f.Name == "version" })
-	plan, err := a.planSetup(ctx, client, *spec, *dir, pinned, importOpts)
+	pinned := o.versionSet || o.Dir != "" || o.Mirror != "" || h.Getenv("KUBEBOOT_MIRROR") != ""
+	plan, err := a.planSetup(ctx, client, o, pinned, importOpts, total)
 	if err != nil {
 		return err
 	}
-	plan.noVerify = *noVerify
-	if !*noVerify {
-		if err := a.checkIncoming(ctx, plan, total); err != nil {
+	printPlan(talk.w, plan)
+	if !o.Yes {
+		if err := a.confirm(ctx, "Continue?", "setup changes your machine and there is no terminal to ask on; rerun with --yes to confirm"); err != nil {
 			return err
 		}
 	}
-	printPlan(out, plan)
-	if !*yes {
-		if err := a.confirm(out); err != nil {
-			return err
-		}
+	if asJSON {
+		talk.w = io.Discard
 	}
 
 	res := &setupResult{}
@@ -131,24 +184,16 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 				return fmt.Sprintf("kubectl %s already at %s", plan.version, plan.keep), nil
 			}
 			if act := plan.manager; act != nil {
-				out := a.stderr
-				if *asJSON {
-					out = io.Discard
-				}
-				r, err := pkgmgr.Run(ctx, *act, pkgmgr.RunOptions{System: pkgmgr.System{Getenv: a.getenv}, Output: out})
+				m, err := a.runManager(ctx, *act, talk.w)
 				if err != nil {
 					return "", err
 				}
-				v, _ := bootstrap.KubectlVersion(ctx, r.Kubectl)
-				res.KubectlManager = &managerOutput{act.Method, r.Kubectl, v, act.Command(), act.Upgrade, r.Owner}
-				return fmt.Sprintf("kubectl %s at %s, through %s", v, r.Kubectl, act.Manager.Manager), nil
+				res.KubectlManager = m
+				return fmt.Sprintf("kubectl %s at %s, through %s", m.Version, m.Path, act.Manager.Manager), nil
 			}
 			req := bootstrap.InstallRequest{Version: plan.version, Dir: plan.dir}
-			var prog *progress
-			if !*asJSON {
-				prog = newProgress(a.stderr, a.interactive, "  downloading kubectl "+plan.version)
-				req.Progress = prog.update
-			}
+			prog := a.newProgress("  downloading kubectl "+plan.version, asJSON)
+			req.Progress = prog.callback()
 			r, err := client.Install(ctx, req)
 			prog.done()
 			if err != nil {
@@ -190,13 +235,13 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 			if r == nil || plan.accessErr != nil {
 				// The check before the import failed for another reason
 				// than the network: check the merged result, which says why.
-				locs, err := kubeconfig.DefaultLocations(*target)
+				locs, err := h.kubeconfigLocations(a.kubeconfig)
 				if err != nil {
 					return "", err
 				}
 				if r, err = verify.Verify(ctx, verify.Options{
 					Kubeconfig: locs.Files, Context: res.Kubeconfig.Context,
-					ExecStderr: a.stderr, TotalTimeout: total,
+					ExecStderr: h.Stderr, TotalTimeout: total,
 				}); err != nil {
 					return "", err
 				}
@@ -226,26 +271,26 @@ func runSetup(ctx context.Context, a *app, args []string) error {
 	}
 	for i, s := range steps {
 		detail, err := s.run()
+		if err != nil && errors.Is(context.Cause(ctx), errInterrupted) {
+			return errInterrupted // one line, "interrupted", and nothing about the step
+		}
 		res.Steps = append(res.Steps, setupStep{Name: s.name, OK: err == nil, Detail: detailOrError(detail, err)})
 		if err != nil {
-			a.stepFailed(out, i, s.name, res.Steps[:i])
-			if *asJSON {
-				json.NewEncoder(a.stdout).Encode(res)
-			}
-			return fmt.Errorf("setup step %d (%s) failed: %w", i+1, s.name, err)
+			stepFailed(talk, s.name, res.Steps[:i])
+			return &partialError{fmt.Errorf("setup step %d (%s) failed: %w", i+1, s.name, err), res}
 		}
-		fmt.Fprintf(out, "%s %s\n", a.mark(true), detail)
+		fmt.Fprintf(talk.w, "%s %s\n", talk.mark(true), detail)
 	}
-	if *asJSON {
-		return json.NewEncoder(a.stdout).Encode(res)
+	if asJSON {
+		return writeJSON(h.Stdout, res)
 	}
-	a.printSetupSummary(out, res)
+	a.printSetupSummary(h.Stdout, res)
 	return nil
 }
 
 // printSetupSummary lists what setup left in place and the next command.
 func (a *app) printSetupSummary(w io.Writer, res *setupResult) {
-	fmt.Fprintln(w, "\nSummary")
+	fmt.Fprintln(w, "Summary")
 	kubectlPath := res.KubectlKept
 	switch m, k := res.KubectlManager, res.Kubectl; {
 	case m != nil:
@@ -271,21 +316,32 @@ func (a *app) printSetupSummary(w io.Writer, res *setupResult) {
 		fmt.Fprintf(w, "  note        %s\n", r.Skew.Message)
 	}
 	if res.Kubectl != nil {
-		a.printPathAdvice(kubectlPath, bootstrap.CheckPath(kubectlPath))
+		a.printPathAdvice(kubectlPath, a.host.env().CheckPath(kubectlPath))
 	}
 	fmt.Fprintln(w, "\nNext: kubectl get pods")
 }
 
 // planSetup dry-runs the kubeconfig import (so that a conflict or a missing
-// file stops setup before anything changes), resolves the kubectl version
-// ("cluster" asks the server in the incoming file), and finds whether a
-// kubectl of that version already wins on PATH.
-func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, spec, dir string, pinned bool, importOpts kubeconfig.ImportOptions) (*setupPlan, error) {
+// file stops setup before anything changes), resolves the kubectl version,
+// and finds whether a kubectl of that version already wins on PATH.
+//
+// The version: an explicit --version always wins; else the newest patch of
+// the minor version the cluster in the incoming file reports, so that the
+// kubectl is one doctor calls supported (verify.Skew: the same minor is
+// always within kubectl's ±1 policy); else, when the cluster cannot be
+// asked, stable.
+func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupOptions, pinned bool, importOpts kubeconfig.ImportOptions, total time.Duration) (*setupPlan, error) {
 	dry := importOpts
 	dry.DryRun = true
 	imp, err := kubeconfig.Import(ctx, dry)
 	if err != nil {
 		return nil, err
+	}
+	p := &setupPlan{dir: o.Dir, importPlan: imp, noVerify: o.NoVerify}
+	if !o.NoVerify {
+		if err := a.checkIncoming(ctx, p, total); err != nil {
+			return nil, err
+		}
 	}
 	if !pinned {
 		// A kubectl that a package manager owns is upgraded through it, as
@@ -295,74 +351,71 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, spec, dir
 			return nil, err
 		}
 		if action.Method != pkgmgr.MethodDirect {
-			return &setupPlan{manager: &action, importPlan: imp}, nil
+			p.manager = &action
+			return p, nil
 		}
 	}
-	if spec == "cluster" {
-		// The context as named in the incoming file, before any rename.
-		if spec, err = clusterVersionSpec(ctx, imp.Source, importOpts.Context); err != nil {
-			return nil, err
+	spec, from := o.Version, ""
+	if spec == "" || spec == "cluster" {
+		// The server version the access check saw, else ask for it: the
+		// context as named in the incoming file, before any rename.
+		var cluster string
+		var err error
+		switch {
+		case p.access != nil && p.accessErr == nil:
+			cluster, err = verify.MinorSpec(p.access.ServerVersion)
+		case p.accessErr != nil:
+			err = p.accessErr
+		default:
+			cluster, err = a.clusterVersionSpec(ctx, imp.Source, a.context, clusterProbeTimeout)
+		}
+		switch {
+		case errors.Is(context.Cause(ctx), errInterrupted):
+			return nil, errInterrupted
+		case err == nil:
+			spec, from = cluster, "the cluster's minor version"
+		case o.Version == "cluster":
+			return nil, fmt.Errorf("ask the cluster its version (--version cluster): %w", err)
+		default:
+			spec, from = "stable", "stable: could not ask the cluster its version"
+			if o.Verbose {
+				msg, _ := explain(err)
+				a.logf("cannot ask the cluster its version: %s", msg)
+			}
 		}
 	}
 	v, err := client.Resolve(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
-	p := &setupPlan{version: bootstrap.Tag(v), dir: dir, importPlan: imp}
-	if dir == "" {
-		if onPath := bootstrap.KubectlsOnPath(); len(onPath) > 0 {
+	p.version, p.versionFrom = bootstrap.Tag(v), from
+	if o.Dir == "" {
+		env := a.host.env()
+		if onPath := env.KubectlsOnPath(); len(onPath) > 0 {
 			if got, err := bootstrap.KubectlVersion(ctx, onPath[0]); err == nil && got == p.version {
 				p.keep = onPath[0]
 			}
 		}
-		if p.dir, err = bootstrap.DefaultInstallDir(); err != nil {
+		if p.dir, err = env.DefaultInstallDir(); err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
 }
 
-// checkIncoming verifies the incoming context from the incoming file alone,
-// before anything is written. Rejected credentials stop setup: nothing is
-// installed or written. Any other failure (an unreachable cluster: the
-// user may be offline) is kept in the plan and the import goes on.
-func (a *app) checkIncoming(ctx context.Context, p *setupPlan, total time.Duration) error {
-	ip := p.importPlan
-	r, err := verify.Verify(ctx, verify.Options{
-		Kubeconfig: []string{ip.Source}, Context: ip.SourceContext,
-		ExecStderr: a.stderr, TotalTimeout: total,
-	})
-	if errors.Is(err, verify.ErrUnauthorized) {
-		return &rejectedError{source: ip.Source, err: err}
-	}
-	p.access, p.accessErr = r, err
-	return nil
-}
-
-// rejectedError: the incoming kubeconfig's credentials were refused, so
-// setup wrote nothing. It matches verify.ErrUnauthorized (exit 4).
-type rejectedError struct {
-	source string
-	err    error
-}
-
-func (e *rejectedError) Error() string {
-	problem, _, _ := verify.Advice(e.err)
-	return problem + "; nothing was installed or written: the token in " + e.source +
-		" was revoked or mistyped. Download a new kubeconfig from the API Access page, " + kubeconfig.APIAccessURL + ", and run setup with it"
-}
-
-func (e *rejectedError) Unwrap() error { return e.err }
-
 func printPlan(w io.Writer, p *setupPlan) {
 	fmt.Fprintln(w, "kubeboot setup will:")
+	from := ""
+	if p.versionFrom != "" {
+		from = " (" + p.versionFrom + ")"
+	}
 	switch {
 	case p.keep != "":
-		fmt.Fprintf(w, "  1. keep kubectl %s at %s\n", p.version, p.keep)
+		fmt.Fprintf(w, "  1. keep kubectl %s at %s%s\n", p.version, p.keep, from)
 	case p.manager != nil:
 		fmt.Fprintf(w, "  1. %s (%s)\n", strings.Join(p.manager.Command(), " "), p.manager.Reason)
 	default:
-		fmt.Fprintf(w, "  1. install kubectl %s into %s (unless it is already there)\n", p.version, p.dir)
+		fmt.Fprintf(w, "  1. install kubectl %s into %s (unless it is already there)%s\n", p.version, p.dir, from)
 	}
 	ip := p.importPlan
 	selectCtx := ""
@@ -396,42 +449,50 @@ func printPlan(w io.Writer, p *setupPlan) {
 	}
 }
 
-// confirm asks on the terminal; without one, setup refuses to guess.
-func (a *app) confirm(w io.Writer) error {
-	if !a.stdinInteractive {
-		return usageErrorf("setup changes your machine and there is no terminal to ask on; rerun with --yes to confirm")
+// checkIncoming verifies the incoming context from the incoming file alone,
+// before anything is written. Rejected credentials stop setup: nothing is
+// installed or written. Any other failure (an unreachable cluster: the
+// user may be offline) is kept in the plan and the import goes on.
+func (a *app) checkIncoming(ctx context.Context, p *setupPlan, total time.Duration) error {
+	ip := p.importPlan
+	r, err := verify.Verify(ctx, verify.Options{
+		Kubeconfig: []string{ip.Source}, Context: ip.SourceContext,
+		ExecStderr: a.host.Stderr, TotalTimeout: total,
+	})
+	if errors.Is(context.Cause(ctx), errInterrupted) {
+		return errInterrupted
 	}
-	fmt.Fprint(w, "Continue? [y/N] ")
-	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return nil
+	if errors.Is(err, verify.ErrUnauthorized) {
+		return &rejectedError{source: ip.Source, err: err}
 	}
-	fmt.Fprintln(w, "Nothing was changed.")
-	return errCancelled
+	p.access, p.accessErr = r, err
+	return nil
 }
 
-func (a *app) stepFailed(w io.Writer, i int, name string, kept []setupStep) {
-	fmt.Fprintf(w, "%s %s failed\n", a.mark(false), name)
+// rejectedError: the incoming kubeconfig's credentials were refused, so
+// setup wrote nothing. It matches verify.ErrUnauthorized (exit 4).
+type rejectedError struct {
+	source string
+	err    error
+}
+
+func (e *rejectedError) Error() string {
+	problem, _, _ := verify.Advice(e.err)
+	return problem + "; nothing was installed or written: the token in " + e.source +
+		" was revoked or mistyped. Download a new kubeconfig from the API Access page, " + kubeconfig.APIAccessURL + ", and run setup with it"
+}
+
+func (e *rejectedError) Unwrap() error { return e.err }
+
+func stepFailed(s stream, name string, kept []setupStep) {
+	fmt.Fprintf(s.w, "%s %s failed\n", s.mark(false), name)
 	if len(kept) > 0 {
 		names := make([]string, len(kept))
 		for j, s := range kept {
 			names[j] = s.Name
 		}
-		fmt.Fprintf(w, "  the steps before it are kept (%s); fix the problem below and run setup again\n", strings.Join(names, ", "))
+		fmt.Fprintf(s.w, "  the steps before it are kept (%s); fix the problem below and run setup again\n", strings.Join(names, ", "))
 	}
-}
-
-// mark is ✓ or ✗, in colour on a terminal unless NO_COLOR is set.
-func (a *app) mark(ok bool) string {
-	m, colour := "✓", "32"
-	if !ok {
-		m, colour = "✗", "31"
-	}
-	if a.interactive && a.getenv("NO_COLOR") == "" {
-		return "\033[" + colour + "m" + m + "\033[0m"
-	}
-	return m
 }
 
 func detailOrError(detail string, err error) string {

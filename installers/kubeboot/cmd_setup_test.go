@@ -61,8 +61,8 @@ func TestSetupFromNothing(t *testing.T) {
 		fmt.Sprintf("%d secrets in namespace %s", len(k8stest.Secrets[k8stest.TenantNamespace]), k8stest.TenantNamespace),
 		"Next: kubectl get pods",
 	} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		if !strings.Contains(r.stdout+r.stderr, want) {
+			t.Errorf("the output lacks %q:\n%s%s", want, r.stdout, r.stderr)
 		}
 	}
 	if strings.Contains(r.stdout+r.stderr, s.Admin.Token) {
@@ -106,7 +106,7 @@ func TestSetupVerifyOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.run("setup", blank, "--dir", bin, "--yes")
-	if r.code != 0 || !strings.Contains(r.stdout, "RBAC does not let it list secrets") {
+	if r.code != 0 || !strings.Contains(r.stderr, "RBAC does not let it list secrets") {
 		t.Fatalf("blank token: %+v", r)
 	}
 
@@ -119,7 +119,7 @@ func TestSetupVerifyOutcomes(t *testing.T) {
 	config := filepath.Join(home, ".kube", "config")
 	before, _ := os.ReadFile(config)
 	r = e.run("setup", revoked, "--dir", bin, "--yes", "--on-conflict", "rename")
-	if r.code != 4 || strings.Contains(r.stdout, "✓") || !strings.Contains(r.stderr, "401 Unauthorized") ||
+	if r.code != 4 || strings.Contains(r.stdout+r.stderr, "✓") || !strings.Contains(r.stderr, "401 Unauthorized") ||
 		!strings.Contains(r.stderr, "nothing was installed or written") || !strings.Contains(r.stderr, "API Access page") {
 		t.Fatalf("revoked token: %+v", r)
 	}
@@ -132,7 +132,7 @@ func TestSetupVerifyOutcomes(t *testing.T) {
 
 	// --no-verify imports it anyway.
 	r = e.run("setup", revoked, "--dir", bin, "--yes", "--on-conflict", "rename", "--no-verify")
-	if r.code != 0 || !strings.Contains(r.stdout, "access not checked (--no-verify)") {
+	if r.code != 0 || !strings.Contains(r.stderr, "access not checked (--no-verify)") {
 		t.Fatalf("--no-verify: %+v", r)
 	}
 
@@ -149,7 +149,7 @@ func TestSetupVerifyOutcomes(t *testing.T) {
 	doc = strings.ReplaceAll(doc, "coreweave", "offline")
 	os.WriteFile(offline, []byte(doc), 0o600)
 	r = e.run("setup", offline, "--dir", bin, "--yes", "--context", "offline")
-	if r.code != 0 || !strings.Contains(r.stdout, "access could not be checked") || !strings.Contains(r.stdout, "current context offline") {
+	if r.code != 0 || !strings.Contains(r.stderr, "access could not be checked") || !strings.Contains(r.stderr, "current context offline") {
 		t.Fatalf("offline: %+v", r)
 	}
 }
@@ -184,12 +184,12 @@ func TestSetupReportsTheFailedStep(t *testing.T) {
 	copyFile(t, corpus+"eks.yaml", filepath.Join(kube, "config"))
 	testutil.MakeReadOnly(t, kube)
 	bin := filepath.Join(home, "bin")
-	r := e.run("setup", corpus+"coreweave.yaml", "--dir", bin, "--yes")
+	r := e.run("setup", corpus+"coreweave.yaml", "--dir", bin, "--yes", "--version", "stable")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1: %+v", r.code, r)
 	}
-	if !strings.Contains(r.stdout, "✗ import kubeconfig failed") || !strings.Contains(r.stdout, "steps before it are kept (install kubectl)") {
-		t.Errorf("stdout does not name the failed step:\n%s", r.stdout)
+	if !strings.Contains(r.stderr, "✗ import kubeconfig failed") || !strings.Contains(r.stderr, "steps before it are kept (install kubectl)") {
+		t.Errorf("stderr does not name the failed step:\n%s", r.stderr)
 	}
 	if !strings.Contains(r.stderr, "step 2 (import kubeconfig) failed") {
 		t.Errorf("stderr: %s", r.stderr)
@@ -203,8 +203,8 @@ func TestSetupChecksumFailureStopsFirstStep(t *testing.T) {
 	e := newEnv(t)
 	home := e.home()
 	e.m.Put(mirror.KubectlPath("v1.37.2", runtime.GOOS, runtime.GOARCH), []byte("tampered"))
-	r := e.run("setup", corpus+"coreweave.yaml", "--dir", filepath.Join(home, "bin"), "--yes")
-	if r.code != 3 || !strings.Contains(r.stdout, "✗ install kubectl failed") {
+	r := e.run("setup", corpus+"coreweave.yaml", "--dir", filepath.Join(home, "bin"), "--yes", "--version", "stable")
+	if r.code != 3 || !strings.Contains(r.stderr, "✗ install kubectl failed") {
 		t.Fatalf("%+v", r)
 	}
 	if _, err := os.Stat(filepath.Join(home, ".kube", "config")); !os.IsNotExist(err) {

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/kubeboot/kubeboot/bootstrap"
-	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 	"github.com/kubeboot/kubeboot/bootstrap/verify"
 )
 
@@ -19,36 +19,52 @@ type verifyOutput struct {
 	KubectlPath string `json:"kubectlPath"`
 }
 
-func runVerify(ctx context.Context, a *app, args []string) error {
-	c := findCommand("verify")
-	fs := newFlags("verify")
-	kcPath := fs.String("kubeconfig", "", "kubeconfig file (default $KUBECONFIG, else ~/.kube/config)")
-	contextName := fs.String("context", "", "context to check (default the current context)")
-	namespace := fs.String("namespace", "", "namespace to check (default the context's, else \"default\")")
-	asJSON := fs.Bool("json", false, "print the result as one JSON object")
-	verbose := fs.Bool("verbose", false, "print each request")
-	reqTimeout := fs.String("request-timeout", "30s", "time allowed for all the checks together (0: no limit), as kubectl's flag")
-	pos, err := a.parseFlags(c, fs, args)
+// VerifyOptions are the flags of `kubeboot verify`.
+type VerifyOptions struct {
+	app       *app
+	output    outputOptions
+	Namespace string
+	Verbose   bool
+	// RequestTimeout bounds all the checks together, as kubectl's flag.
+	RequestTimeout string
+}
+
+// NewCmdVerify is `kubeboot verify`.
+func NewCmdVerify(a *app) *cobra.Command {
+	o := &VerifyOptions{app: a}
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "check that the kubeconfig's credentials work: server version, identity, secrets access, kubectl skew",
+		Long: "Ask the cluster of a kubeconfig context (default: the current one) its version and who the\n" +
+			"credentials authenticate as, whether they may list secrets, and whether the kubectl on PATH is\n" +
+			"within kubectl's version skew policy of the server. It changes nothing.",
+		Example: "  kubeboot verify\n  kubeboot verify --context coreweave -o json",
+		Args:    noArgs("; name the file with --kubeconfig"),
+		RunE:    func(cmd *cobra.Command, _ []string) error { return verifyRun(cmd.Context(), o) },
+	}
+	cmd.Flags().StringVarP(&o.Namespace, "namespace", "n", "", "namespace to check (default the context's, else \"default\")")
+	cmd.Flags().BoolVar(&o.Verbose, "verbose", false, "print each request")
+	cmd.Flags().StringVar(&o.RequestTimeout, "request-timeout", "30s", "time allowed for all the checks together (0: no limit), as kubectl's flag")
+	addOutputFlags(cmd, &o.output)
+	return cmd
+}
+
+func verifyRun(ctx context.Context, o *VerifyOptions) error {
+	a, h := o.app, o.app.host
+	total, err := parseRequestTimeout(o.RequestTimeout)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 {
-		return usageErrorf("kubeboot verify takes no arguments; name the file with --kubeconfig %s", pos[0])
-	}
-	total, err := parseRequestTimeout(*reqTimeout)
+	locs, err := h.kubeconfigLocations(a.kubeconfig)
 	if err != nil {
 		return err
 	}
-	locs, err := kubeconfig.DefaultLocations(*kcPath)
-	if err != nil {
-		return err
-	}
-	kubectlPath, kubectlVersion := findKubectl(ctx)
+	kubectlPath, kubectlVersion := a.findKubectl(ctx)
 	opts := verify.Options{
-		Kubeconfig: locs.Files, Context: *contextName, Namespace: *namespace,
-		ExecStderr: a.stderr, TotalTimeout: total,
+		Kubeconfig: locs.Files, Context: a.context, Namespace: o.Namespace,
+		ExecStderr: h.Stderr, TotalTimeout: total,
 	}
-	if *verbose {
+	if o.Verbose {
 		opts.Logf = a.logf
 	}
 	r, err := verify.Verify(ctx, opts)
@@ -61,15 +77,15 @@ func runVerify(ctx context.Context, a *app, args []string) error {
 	}
 	skewFix(&skew)
 	r.Skew = &skew
-	if *asJSON {
-		return json.NewEncoder(a.stdout).Encode(verifyOutput{r, kubectlPath})
+	if o.output.JSON() {
+		return writeJSON(h.Stdout, verifyOutput{r, kubectlPath})
 	}
 	a.printReport(r, kubectlPath)
 	return nil
 }
 
 func (a *app) printReport(r *verify.Report, kubectlPath string) {
-	w := a.stdout
+	w := a.host.Stdout
 	fmt.Fprintf(w, "server     %s (Kubernetes %s)\n", r.Server, r.ServerVersion)
 	if r.Proxy != "" {
 		fmt.Fprintf(w, "proxy      %s\n", r.Proxy)
@@ -110,14 +126,14 @@ func (a *app) printReport(r *verify.Report, kubectlPath string) {
 		fmt.Fprintln(w, "ok: the credentials work; RBAC limits what they may do")
 	}
 	for _, warn := range r.Warnings {
-		fmt.Fprintln(a.stderr, "warning: "+warn)
+		fmt.Fprintln(a.host.Stderr, "warning: "+warn)
 	}
 }
 
 // findKubectl returns the kubectl that wins on PATH and its client
 // version, or "" for either when there is none or it does not answer.
-func findKubectl(ctx context.Context) (path, version string) {
-	onPath := bootstrap.KubectlsOnPath()
+func (a *app) findKubectl(ctx context.Context) (path, version string) {
+	onPath := a.host.env().KubectlsOnPath()
 	if len(onPath) == 0 {
 		return "", ""
 	}

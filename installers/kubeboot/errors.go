@@ -19,6 +19,8 @@ import (
 func exitCode(err error) int {
 	var ue *usageError
 	switch {
+	case errors.Is(err, errInterrupted):
+		return exitInterrupted
 	case errors.As(err, &ue), errors.Is(err, bootstrap.ErrInvalidVersionSpec):
 		return exitUsage
 	case errors.Is(err, bootstrap.ErrVerification):

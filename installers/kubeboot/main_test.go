@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -28,6 +29,8 @@ import (
 var (
 	kubeboot string // path of the binary under test
 	standin  []byte // a real executable served as kubectl v1.37.2
+	// standin135 is the same, reporting v1.35.6.
+	standin135 []byte
 )
 
 func TestMain(m *testing.M) {
@@ -40,6 +43,7 @@ func TestMain(m *testing.M) {
 	for _, b := range [][]string{
 		{"-o", kubeboot, "-ldflags", "-X main.version=v0.0.0-test", "."},
 		{"-o", standinPath, "-ldflags", "-X main.gitVersion=v1.37.2", "github.com/kubeboot/kubeboot/internal/cmd/kubectl-standin"},
+		{"-o", standinPath + "-135", "-ldflags", "-X main.gitVersion=v1.35.6", "github.com/kubeboot/kubeboot/internal/cmd/kubectl-standin"},
 	} {
 		cmd := exec.Command("go", append([]string{"build", "-trimpath"}, b...)...)
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -50,6 +54,10 @@ func TestMain(m *testing.M) {
 	if standin, err = os.ReadFile(standinPath); err != nil {
 		panic(err)
 	}
+	if standin135, err = os.ReadFile(standinPath + "-135"); err != nil {
+		panic(err)
+	}
+	version = "v0.0.0-test" // as the binary is built, for the in-process runs
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -61,11 +69,24 @@ type result struct {
 }
 
 // env is a clean environment for one run: its own HOME, a PATH without any
-// kubectl, and trust in the mirror's certificate.
+// kubectl, and trust in the mirror's certificate. run runs kubeboot
+// in-process on a fake host made of env; exec runs the built binary, for
+// the few tests that need a real process (signals, proxies, terminals).
 type env struct {
 	t    *testing.T
 	m    *mirror.Mirror
 	vars []string
+	// untrusted leaves the mirror's certificate out of the in-process
+	// host's HTTP client, as SSL_CERT_FILE=/dev/null does for exec.
+	untrusted bool
+	// stdin is what the in-process host reads; terminal makes its streams
+	// terminals of width columns.
+	stdin       string
+	stdinReader io.Reader
+	terminal    bool
+	width       int
+	// interrupts, when not nil, is the in-process host's Ctrl-C.
+	interrupts chan os.Signal
 }
 
 func newEnv(t *testing.T) *env {
@@ -89,7 +110,63 @@ func newEnv(t *testing.T) *env {
 	}}
 }
 
+// getenv reads e.vars as a process would: the last setting wins.
+func (e *env) getenv(key string) string {
+	v := ""
+	for _, kv := range e.vars {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+			v = val
+		}
+	}
+	return v
+}
+
+// host is the fake host of one in-process run.
+func (e *env) host(stdout, stderr io.Writer) *host {
+	h := &host{
+		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
+		Getenv:   e.getenv,
+		Home:     e.getenv("HOME"),
+		LookPath: func(name string) (string, error) { return lookPathIn(e.getenv("PATH"), name) },
+		Stdin:    strings.NewReader(e.stdin),
+		Stdout:   stdout, Stderr: stderr,
+		StdinTerminal: e.terminal, StdoutTerminal: e.terminal, StderrTerminal: e.terminal,
+		Width:      func() int { return e.width },
+		Now:        time.Now,
+		Executable: func() (string, error) { return "", errors.New("no executable in-process") },
+		CacheDir:   filepath.Join(e.getenv("HOME"), ".cache", "kubeboot"),
+		Downloads:  filepath.Join(e.getenv("HOME"), "Downloads"),
+	}
+	if e.m != nil && !e.untrusted {
+		h.HTTPClient = e.m.Client()
+	}
+	if e.interrupts != nil {
+		h.Interrupts = e.interrupts
+	}
+	return h
+}
+
+// lookPathIn is exec.LookPath on the PATH list pathEnv.
+func lookPathIn(pathEnv, name string) (string, error) {
+	for _, dir := range filepath.SplitList(pathEnv) {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", &exec.Error{Name: name, Err: exec.ErrNotFound}
+}
+
+// run runs kubeboot in-process.
 func (e *env) run(args ...string) result {
+	e.t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := execute(e.host(&stdout, &stderr), args)
+	return result{code, stdout.String(), stderr.String()}
+}
+
+// exec runs the kubeboot binary.
+func (e *env) exec(args ...string) result {
 	e.t.Helper()
 	cmd := exec.Command(kubeboot, args...)
 	cmd.Env = e.vars
@@ -175,7 +252,7 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{"bad spec", nil, []string{"--version", "newest"}, 2, []string{"invalid version spec", "--version 1.36"}},
 		{"insecure mirror", nil, []string{"--mirror", "http://mirror.corp"}, 1, []string{"plain http", "use an https:// mirror"}},
 		{"unreachable mirror", nil, []string{"--mirror", "https://127.0.0.1:1"}, 1, []string{"cannot reach 127.0.0.1:1", "proxy"}},
-		{"untrusted mirror", func(e *env) { e.vars = append(e.vars, "SSL_CERT_FILE=/dev/null") }, nil, 1,
+		{"untrusted mirror", func(e *env) { e.untrusted = true }, nil, 1,
 			[]string{"cannot trust the certificate of 127.0.0.1:", "unknown authority", "SSL_CERT_FILE"}},
 		{"misspelt flag", nil, []string{"--verison", "1.36"}, 2, []string{`did you mean "--version"`}},
 		{"missing object", nil, []string{}, 2, []string{"kubeboot install kubectl"}},
@@ -222,7 +299,7 @@ func TestUsageAndVersion(t *testing.T) {
 	if r := e.run("instal"); r.code != 2 || !strings.Contains(r.stderr, `did you mean "install"`) {
 		t.Errorf("misspelt command: %+v", r)
 	}
-	if r := e.run("install", "--help"); r.code != 0 || !strings.Contains(r.stdout, "Example:") || !strings.Contains(r.stdout, "-mirror") {
+	if r := e.run("install", "--help"); r.code != 0 || !strings.Contains(r.stdout, "Examples:") || !strings.Contains(r.stdout, "--mirror") {
 		t.Errorf("install --help: %+v", r)
 	}
 	if r := e.run("version"); r.code != 0 || !strings.Contains(r.stdout, "v0.0.0-test") {
@@ -242,7 +319,7 @@ func TestProxyFromEnvironment(t *testing.T) {
 	})
 	e.vars = append(e.vars, "HTTPS_PROXY="+proxy.URL)
 	dir := t.TempDir()
-	r := e.run("install", "kubectl", "--dir", dir, "--mirror", "https://example.com:"+port)
+	r := e.exec("install", "kubectl", "--dir", dir, "--mirror", "https://example.com:"+port)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -251,8 +328,9 @@ func TestProxyFromEnvironment(t *testing.T) {
 	}
 }
 
-// TestInterruptKeepsOldKubectl sends SIGINT mid-download: kubeboot must stop,
-// leave the old kubectl and no temp file behind.
+// TestInterruptKeepsOldKubectl sends SIGINT mid-download to the real
+// process: kubeboot must stop, say "interrupted" once, exit 130, and leave
+// the old kubectl and no temp file behind.
 func TestInterruptKeepsOldKubectl(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("needs SIGINT")
@@ -282,8 +360,11 @@ func TestInterruptKeepsOldKubectl(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGINT)
 	msg, _ := io.ReadAll(bufio.NewReader(stderr))
 	err := cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-		t.Errorf("exit after SIGINT: %v; stderr %q", err, msg)
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitInterrupted {
+		t.Errorf("exit after SIGINT: %v, want 130; stderr %q", err, msg)
+	}
+	if string(msg) != "kubeboot: interrupted\n" {
+		t.Errorf("stderr after SIGINT: %q, want one line", msg)
 	}
 	entries := testutil.Names(dir, bootstrap.InstallLockName)
 	if len(entries) != 1 {

@@ -84,7 +84,7 @@ func TestInstallMethodBrew(t *testing.T) {
 	// A pinned version means the direct download, even here.
 	dir := t.TempDir()
 	r = e.run("install", "kubectl", "--version", "1.37", "--dir", dir, "--mirror", e.m.URL(), "--json")
-	if r.code != 0 || !strings.Contains(r.stdout, `"method":"direct"`) {
+	if r.code != 0 || !strings.Contains(r.stdout, `"method": "direct"`) {
 		t.Errorf("pinned install: exit %d, %s %s", r.code, r.stdout, r.stderr)
 	}
 }
@@ -96,7 +96,7 @@ func TestInstallMethodErrors(t *testing.T) {
 		code     int
 		inStderr string
 	}{
-		{[]string{"--method", "apt"}, exitUsage, "unknown install method"},
+		{[]string{"--method", "apt"}, exitUsage, `invalid argument "apt" for "--method" flag: use one of: auto, direct, brew, choco, scoop, winget`},
 		{[]string{"--method", "brew", "--version", "1.36"}, exitUsage, "use --method direct"},
 		{[]string{"--method", "choco"}, exitFailure, "Chocolatey is for Windows only"},
 		{[]string{"--method", "scoop"}, exitFailure, "--method direct"},
@@ -137,10 +137,13 @@ func TestSetupUpgradesThroughOwningManager(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("setup: %+v", r)
 	}
-	for _, want := range []string{"brew upgrade kubectl (the kubectl on PATH", "✓ kubectl v1.37.2 at " + filepath.Join(bin, "kubectl") + ", through Homebrew", "(Homebrew)"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+	for _, want := range []string{"brew upgrade kubectl (the kubectl on PATH", "✓ kubectl v1.37.2 at " + filepath.Join(bin, "kubectl") + ", through Homebrew"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
+	}
+	if !strings.Contains(r.stdout, "(Homebrew)") {
+		t.Errorf("the summary lacks (Homebrew):\n%s", r.stdout)
 	}
 	if b, _ := os.ReadFile(argsFile); !strings.HasSuffix(string(b), "upgrade kubectl\n") {
 		t.Errorf("brew ran with %q", b)

@@ -11,17 +11,26 @@ func TestProgressLine(t *testing.T) {
 	tests := []struct {
 		done, total int64
 		elapsed     time.Duration
-		bar         bool
+		width       int
 		want        string
 	}{
-		{31e6, 62e6, 2 * time.Second, true, "kubectl  [============            ]  31.0/62.0 MB (50%)  15.5 MB/s  ETA 2s"},
-		{31e6, 62e6, 2 * time.Second, false, "kubectl  31.0/62.0 MB (50%)  15.5 MB/s  ETA 2s"},
-		{5e6, -1, time.Second, false, "kubectl  5.0 MB  5.0 MB/s"},
-		{0, 62e6, 0, true, "kubectl  [                        ]  0.0/62.0 MB (0%)"},
+		{31e6, 62e6, 2 * time.Second, 159, "kubectl  [============            ]  31.0/62.0 MB (50%)  15.5 MB/s  ETA 2s"},
+		{31e6, 62e6, 2 * time.Second, 0, "kubectl  31.0/62.0 MB (50%)  15.5 MB/s  ETA 2s"},
+		{5e6, -1, time.Second, 0, "kubectl  5.0 MB  5.0 MB/s"},
+		{0, 62e6, 0, 159, "kubectl  [                        ]  0.0/62.0 MB (0%)"},
+		// Narrow screens: the bar shrinks, then the rate goes, then the
+		// line is cut; it never takes more than width columns.
+		{31e6, 62e6, 2 * time.Second, 60, "kubectl  [=====     ]  31.0/62.0 MB (50%)  15.5 MB/s  ETA 2s"},
+		{31e6, 62e6, 2 * time.Second, 40, "kubectl  [====     ]  31.0/62.0 MB (50%)"},
+		{31e6, 62e6, 2 * time.Second, 20, "kubectl  31.0/62.0 M"},
 	}
 	for _, tt := range tests {
-		if got := progressLine("kubectl", tt.done, tt.total, tt.elapsed, tt.bar); got != tt.want {
-			t.Errorf("progressLine(%d, %d, %s, %v)\n got %q\nwant %q", tt.done, tt.total, tt.elapsed, tt.bar, got, tt.want)
+		got := progressLine("kubectl", tt.done, tt.total, tt.elapsed, tt.width)
+		if got != tt.want {
+			t.Errorf("progressLine(%d, %d, %s, %d)\n got %q\nwant %q", tt.done, tt.total, tt.elapsed, tt.width, got, tt.want)
+		}
+		if tt.width > 0 && len([]rune(got)) > tt.width {
+			t.Errorf("width %d: %d columns", tt.width, len([]rune(got)))
 		}
 	}
 }
@@ -31,9 +40,8 @@ func TestProgressLine(t *testing.T) {
 func TestProgressThrottlesPlainLines(t *testing.T) {
 	var buf bytes.Buffer
 	clock := time.Unix(0, 0)
-	p := newProgress(&buf, false, "kubectl")
-	p.now = func() time.Time { return clock }
-	p.start, p.last = clock, clock
+	a := &app{host: &host{Stderr: &buf, Now: func() time.Time { return clock }}}
+	p := a.newProgress("kubectl", false)
 	for i := int64(1); i <= 100; i++ {
 		clock = clock.Add(200 * time.Millisecond) // 20 s in all
 		p.update(i*1e6, 100e6)

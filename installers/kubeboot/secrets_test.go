@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net"
 	"os"
 	"path/filepath"
@@ -59,7 +60,13 @@ func TestSwappedKubectlWithMatchingChecksumIsRefused(t *testing.T) {
 	e := newEnv(t)
 	dir := t.TempDir()
 	r := e.run("install", "kubectl", "--dir", dir, "--json")
-	if r.code != 0 || !strings.Contains(r.stdout, `"signature":{"verified":true,"identity":"krel-staging@k8s-releng-prod.iam.gserviceaccount.com"`) {
+	var res struct {
+		Signature struct {
+			Verified bool   `json:"verified"`
+			Identity string `json:"identity"`
+		} `json:"signature"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); r.code != 0 || err != nil || !res.Signature.Verified || res.Signature.Identity != "krel-staging@k8s-releng-prod.iam.gserviceaccount.com" {
 		t.Fatalf("exit %d, stdout %s, stderr %s", r.code, r.stdout, r.stderr)
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, "kubectl"))

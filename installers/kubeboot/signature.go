@@ -1,9 +1,10 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
+
+	"github.com/spf13/cobra"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
@@ -15,15 +16,22 @@ type signatureFlags struct {
 	mode, identity, issuer, trustedRoot *string
 }
 
-func addSignatureFlags(fs *flag.FlagSet) *signatureFlags {
-	return &signatureFlags{
+// signatureModes are the values of --verify-signature.
+var signatureModes = []string{"auto", "require", "off"}
+
+func addSignatureFlags(cmd *cobra.Command, h *host) *signatureFlags {
+	fs := cmd.Flags()
+	s := &signatureFlags{
 		mode: fs.String("verify-signature", "", "check kubectl's Sigstore signature: auto (required from v1.26, which dl.k8s.io signs), require, off\n"+
 			"(default $KUBEBOOT_VERIFY_SIGNATURE or auto)"),
-		identity: fs.String("certificate-identity", "", "the signer to expect, for mirrors that re-sign (default the Kubernetes release identity "+sigstore.KubernetesRelease.Identity+")"),
-		issuer:   fs.String("certificate-oidc-issuer", "", "the OIDC issuer of that signer (default "+sigstore.KubernetesRelease.Issuer+")"),
-		trustedRoot: fs.String("trusted-root", "", "a Sigstore trusted_root.json to trust instead of the embedded public-good one\n"+
-			"(default $KUBEBOOT_SIGSTORE_TRUSTED_ROOT)"),
+		identity:    fs.String("certificate-identity", "", "the signer to expect, for mirrors that re-sign (default the Kubernetes release identity "+sigstore.KubernetesRelease.Identity+")"),
+		issuer:      fs.String("certificate-oidc-issuer", "", "the OIDC issuer of that signer (default "+sigstore.KubernetesRelease.Issuer+")"),
+		trustedRoot: new(string),
 	}
+	fs.Var(pathFlag(h, s.trustedRoot), "trusted-root", "a Sigstore trusted_root.json to trust instead of the embedded public-good one\n"+
+		"(default $KUBEBOOT_SIGSTORE_TRUSTED_ROOT)")
+	_ = cmd.RegisterFlagCompletionFunc("verify-signature", fixedValues(signatureModes...))
+	return s
 }
 
 // options turns the flags, then the environment, into the library's.

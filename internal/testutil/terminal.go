@@ -29,7 +29,14 @@ type Terminal struct {
 // StartTerminal starts cmd in a 40x160 pseudo-terminal.
 func StartTerminal(t testing.TB, cmd *exec.Cmd) *Terminal {
 	t.Helper()
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 160})
+	return StartTerminalSize(t, cmd, 40, 160)
+}
+
+// StartTerminalSize starts cmd in a pseudo-terminal of rows x cols, such
+// as the classic 24x80.
+func StartTerminalSize(t testing.TB, cmd *exec.Cmd, rows, cols uint16) *Terminal {
+	t.Helper()
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: rows, Cols: cols})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,17 +52,32 @@ type Folder struct {
 
 // Lock takes dir's install lock, waiting (and saying so through logf)
 // while another run holds it, until ctx is done. dir must exist.
+//
+// A run holding the lock may remove the lock file (the kubectl store does,
+// removing a version's folder): a run that was waiting on the removed file
+// finds, once it gets it, that the path no longer names the file it
+// locked, and starts over on the path's current file.
 func Lock(ctx context.Context, dir string, logf func(string, ...any)) (*Folder, error) {
-	d, busy, err := lock(dir, logf, false)
-	if err != nil || !busy {
-		return d, err
+	for said := false; ; {
+		d, busy, err := lock(dir, logf, false)
+		if err != nil {
+			return nil, err
+		}
+		if busy {
+			if !said {
+				d.logf("waiting for another kubeboot that is installing into %s", dir)
+				said = true
+			}
+			if err := filelock.Lock(ctx, d.lock); err != nil {
+				d.lock.Close()
+				return nil, fmt.Errorf("wait for the install lock %s: %w", filepath.Join(dir, LockName), err)
+			}
+		}
+		if d.current() {
+			return d, nil
+		}
+		d.Unlock()
 	}
-	logf("waiting for another kubeboot that is installing into %s", dir)
-	if err := filelock.Lock(ctx, d.lock); err != nil {
-		d.lock.Close()
-		return nil, fmt.Errorf("wait for the install lock %s: %w", filepath.Join(dir, LockName), err)
-	}
-	return d, nil
 }
 
 // TryLock takes dir's install lock if it is free; it returns nil, nil when
@@ -72,8 +87,36 @@ func TryLock(dir string, logf func(string, ...any)) *Folder {
 	if err != nil || busy {
 		return nil
 	}
+	if !d.current() {
+		d.Unlock()
+		return nil
+	}
 	return d
 }
+
+// current reports whether the lock file's path still names the file d
+// locked: a holder that removed it leaves waiters holding a lock nobody
+// else will ever take.
+func (d *Folder) current() bool {
+	held, err := d.lock.Stat()
+	if err != nil {
+		return false
+	}
+	now, err := os.Stat(filepath.Join(d.dir, LockName))
+	return err == nil && os.SameFile(held, now)
+}
+
+// testHookLockRemoved, when set by a test, runs on Unix between the
+// removal of a held lock file and its release.
+var testHookLockRemoved func()
+
+// UnlockAndRemove releases the folder and removes its lock file, for a
+// caller about to remove the folder itself, and reports whether the file
+// is gone. On Unix the file is removed while still held, and runs waiting
+// on it start over (see Lock). Windows refuses to delete a file another
+// handle has open, so there it is removed after the release, which fails,
+// leaving the file, exactly when another run has it open.
+func (d *Folder) UnlockAndRemove() bool { return unlockAndRemove(d, filepath.Join(d.dir, LockName)) }
 
 func lock(dir string, logf func(string, ...any), try bool) (d *Folder, busy bool, err error) {
 	if logf == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -84,7 +85,11 @@ func TestPlanAside(t *testing.T) {
 // and a sweep under it takes every leftover, however fresh, in a folder
 // whose name a glob would misread.
 func TestLockAndSweep(t *testing.T) {
-	dir := filepath.Join(testutil.TempDir(t), "bin [1] *?")
+	name := "bin [1] *?"
+	if runtime.GOOS == "windows" {
+		name = "bin [1]" // * and ? are not allowed in Windows names
+	}
+	dir := filepath.Join(testutil.TempDir(t), name)
 	os.MkdirAll(dir, 0o755)
 	a, err := Lock(context.Background(), dir, t.Logf)
 	if err != nil {
@@ -149,5 +154,51 @@ func TestCommitAndDiscard(t *testing.T) {
 	names, _ := os.ReadDir(dir)
 	if len(names) != 2 { // tool and the lock
 		t.Errorf("folder holds %v", names)
+	}
+}
+
+// A holder may remove the lock file (the store does, with the folder): a
+// run that waited on the removed file must not then think it holds the
+// folder while a newcomer holds the new lock file.
+func TestLockSurvivesRemovalOfTheLockFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows refuses to remove a file another handle has open")
+	}
+	dir := testutil.TempDir(t)
+	ctx := context.Background()
+	a, err := Lock(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan *Folder)
+	go func() {
+		b, err := Lock(ctx, dir, nil)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- b
+	}()
+	time.Sleep(50 * time.Millisecond) // b waits on a's file
+	// A newcomer arrives the moment a removed the file it held.
+	var c *Folder
+	testHookLockRemoved = func() { c = TryLock(dir, nil) }
+	defer func() { testHookLockRemoved = nil }()
+	if !a.UnlockAndRemove() {
+		t.Fatal("the lock file stays")
+	}
+	if c == nil {
+		t.Fatal("a newcomer could not lock the new lock file")
+	}
+	select {
+	case <-got:
+		t.Fatal("the waiter took the folder while the newcomer held it")
+	case <-time.After(200 * time.Millisecond):
+	}
+	c.Unlock()
+	select {
+	case b := <-got:
+		b.Unlock()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiter never got the folder")
 	}
 }

@@ -80,3 +80,11 @@ func sweepAside(dir, base string, names []string, logf func(string, ...any)) {
 		}
 	}
 }
+
+// unlockAndRemove releases d, then removes the lock file, which Windows
+// refuses while any other run has it open (they all open it without
+// FILE_SHARE_DELETE): so it is only ever removed when no run waits on it.
+func unlockAndRemove(d *Folder, lockFile string) bool {
+	d.Unlock()
+	return os.Remove(lockFile) == nil
+}

@@ -31,7 +31,12 @@ import (
 	"github.com/kubeboot/kubeboot/internal/mirror"
 )
 
+// buildTags are the installer's build tags, as the release uses them
+// (.goreleaser.yml); make passes BUILD_TAGS.
+var buildTags = "nethttpomithttp2"
+
 func main() {
+	flag.StringVar(&buildTags, "tags", buildTags, "build tags of the installer (make passes BUILD_TAGS)")
 	kubectl := flag.String("kubectl", "", "a real kubectl to serve (about 60 MB)")
 	runs := flag.Int("runs", 9, "measured runs of each side")
 	budget := flag.Float64("budget", 8.75e6, "largest allowed stripped installer, in bytes (make passes SIZE_BUDGET)")
@@ -71,7 +76,7 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 	defer os.RemoveAll(work)
 
 	bin := filepath.Join(work, "kubeboot")
-	if out, err := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "./installers/kubeboot").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-ldflags", "-s -w", "-o", bin, "./installers/kubeboot").CombinedOutput(); err != nil {
 		return fmt.Errorf("build kubeboot: %v\n%s", err, out)
 	}
 
@@ -236,11 +241,11 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 		return err
 	}
 
-	fmt.Println("stripped installer size (go build -trimpath -ldflags '-s -w', CGO_ENABLED=0)")
+	fmt.Println("stripped installer size (go build -trimpath -tags " + buildTags + " -ldflags '-s -w', CGO_ENABLED=0)")
 	over := false
 	for _, p := range bootstrap.KubectlPlatforms {
 		out := filepath.Join(work, "kubeboot-"+p.OS+"-"+p.Arch)
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "./installers/kubeboot")
+		cmd := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-ldflags", "-s -w", "-o", out, "./installers/kubeboot")
 		cmd.Env = append(os.Environ(), "GOOS="+p.OS, "GOARCH="+p.Arch, "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("build for %s: %v\n%s", p, err, b)

@@ -1,4 +1,4 @@
-package bootstrap
+package fileid
 
 import "syscall"
 

@@ -1,6 +1,6 @@
 //go:build darwin || freebsd || netbsd || openbsd || dragonfly
 
-package bootstrap
+package fileid
 
 import "syscall"
 

@@ -1,0 +1,219 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/go-version"
+
+	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fileid"
+)
+
+// Ensure returns a stored, intact kubectl for spec (any form
+// bootstrap.ParseSpec takes: "v1.36.4", "1.36", "stable", ">=1.35, <1.37"),
+// installing it first when needed.
+//
+// An exact version with an intact entry is answered from disk with no
+// network request. A channel or a constraint is resolved through the
+// mirror; when the mirror cannot be reached (see the package doc), the
+// newest intact entry the spec allows is returned with Offline set, and
+// Logf says so; that answer comes after the client's retries
+// (bootstrap.Options.Retries and RetryBackoff: about 7.5 s by default),
+// so a tool that prefers a quick offline answer gives its Client fewer.
+// Errors: ErrNotStored (with the network error) when nothing
+// stored can answer while the network fails; bootstrap's errors
+// (ErrVerification, ErrInvalidVersionSpec, fs.ErrNotExist for a version
+// the mirror does not publish...) otherwise.
+func (s *Store) Ensure(ctx context.Context, spec string) (*Entry, error) {
+	sp, err := bootstrap.ParseSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	if sp.Kind == bootstrap.SpecExact {
+		tag := bootstrap.Tag(sp.Exact)
+		if e := s.intact(tag); e != nil {
+			return e, nil
+		}
+		e, err := s.install(ctx, tag)
+		if err != nil && offline(ctx, err) {
+			return nil, &NotStoredError{Spec: tag, Platform: s.p, Dir: s.dir, Err: err}
+		}
+		return e, err
+	}
+	v, err := s.client.Resolve(ctx, spec)
+	if err == nil {
+		var e *Entry
+		if e, err = s.ensureResolved(ctx, sp, v); err == nil {
+			return e, nil
+		}
+	}
+	if !offline(ctx, err) {
+		return nil, err
+	}
+	e := s.newestMatch(sp)
+	if e == nil {
+		return nil, &NotStoredError{Spec: spec, Platform: s.p, Dir: s.dir, Err: err}
+	}
+	s.logf("the mirror cannot be reached (%v); using kubectl %s from the store, the newest stored version %q allows", err, e.Version, spec)
+	e.Offline = true
+	return e, nil
+}
+
+// ensureResolved returns the entry of v, which sp resolved to, installing
+// it when missing; when the mirror does not publish v yet (a marker ahead
+// of the CDN) it takes the newest earlier patch the spec allows, as
+// bootstrap.Client.Install does, and when none is published either it
+// reports v's failure.
+func (s *Store) ensureResolved(ctx context.Context, sp bootstrap.Spec, v *version.Version) (*Entry, error) {
+	candidates := append([]*version.Version{v}, sp.Fallbacks(v)...)
+	var first error
+	for i := 0; ; i++ {
+		tag := bootstrap.Tag(candidates[i])
+		if e := s.intact(tag); e != nil {
+			return e, nil
+		}
+		e, err := s.install(ctx, tag)
+		if err == nil || !bootstrap.IsUnpublished(err) {
+			return e, err
+		}
+		if first == nil {
+			first = err
+		}
+		if i+1 == len(candidates) {
+			return nil, first
+		}
+		s.logf("kubectl %s is not published at %s yet (%v); trying %s", tag, s.client.BaseURL(), err, bootstrap.Tag(candidates[i+1]))
+	}
+}
+
+// intact returns the entry of tag for the store's platform if it matches
+// its receipt: a stat and a small read.
+func (s *Store) intact(tag string) *Entry {
+	e, ok := s.load(tag, s.p)
+	if !ok {
+		return nil
+	}
+	if !e.Intact {
+		s.logf("%s no longer matches its receipt (changed, truncated or missing); installing kubectl %s again", e.Path, tag)
+		return nil
+	}
+	return e
+}
+
+// newestMatch returns the newest intact entry of the store's platform
+// that sp allows, or nil.
+func (s *Store) newestMatch(sp bootstrap.Spec) *Entry {
+	all, _ := s.List()
+	for i := range all {
+		e := &all[i]
+		if e.Platform != s.p || !e.Intact {
+			continue
+		}
+		if v, err := version.NewVersion(e.Version); err == nil && sp.Matches(v) {
+			return e
+		}
+	}
+	return nil
+}
+
+// install puts kubectl tag into its folder through Client.Install and
+// writes the receipt, under the folder's lock, for the file it then
+// rehashes. A folder removed meanwhile (Prune) is started over once.
+func (s *Store) install(ctx context.Context, tag string) (*Entry, error) {
+	dir := s.entryDir(tag, s.p)
+	for attempt := 0; ; attempt++ {
+		e, err := s.installOnce(ctx, tag, dir)
+		if err == nil || attempt == 1 || ctx.Err() != nil {
+			return e, err
+		}
+		if _, serr := os.Stat(filepath.Join(dir, bootstrap.InstallLockName)); serr == nil {
+			return nil, err // the folder is there: a real failure
+		}
+		s.logf("the store folder %s was removed during the install; starting over", dir)
+	}
+}
+
+func (s *Store) installOnce(ctx context.Context, tag, dir string) (*Entry, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create the store folder: %w", err)
+	}
+	res, err := s.client.Install(ctx, bootstrap.InstallRequest{
+		Version:  tag,
+		Dir:      dir,
+		Platform: s.p,
+		// The store's folder is the store's own: no package manager's file
+		// can be there, and asking them costs time.
+		ForceOverwrite: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	lock, err := bootstrap.LockInstallDir(ctx, dir, s.logf)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	// A run that waited for another's install finds its receipt written.
+	if e, ok := s.load(tag, s.p); ok && e.Intact && e.Receipt.SHA256 == res.SHA256 && !res.Changed {
+		return e, nil
+	}
+	sum, id, unchanged, err := fileid.Hash(res.Path)
+	if err != nil {
+		return nil, fmt.Errorf("read the installed kubectl: %w", err)
+	}
+	if !unchanged {
+		return nil, fmt.Errorf("%s changed while it was read", res.Path)
+	}
+	if sum != res.SHA256 {
+		return nil, fmt.Errorf("%s changed right after it was installed (sha256 %s, published %s)", res.Path, sum, res.SHA256)
+	}
+	var sig *SignatureReceipt
+	if res.Signature != nil && res.Signature.Verified {
+		sig = &SignatureReceipt{Identity: res.Signature.Identity, Issuer: res.Signature.Issuer}
+	}
+	r := &Receipt{
+		Signature: sig,
+		Version:   tag,
+		Platform:  s.p.String(),
+		SHA256:    res.SHA256,
+		URL:       res.URL,
+		Installed: s.now().UTC(),
+		File:      toFileIdentity(id),
+	}
+	if err := writeReceipt(dir, r); err != nil {
+		return nil, fmt.Errorf("write the receipt of kubectl %s: %w", tag, err)
+	}
+	if res.Changed {
+		s.logf("installed kubectl %s for %s into %s (sha256 %s)", tag, s.p, dir, res.SHA256)
+	}
+	return &Entry{Version: tag, Platform: s.p, Path: res.Path, Receipt: *r, Intact: true, Downloaded: res.Changed}, nil
+}
+
+// offline reports whether err means the network failed (no answer, a
+// stall, a 5xx after the client's retries), so that a stored kubectl may
+// answer instead. A verification failure, a version the mirror does not
+// have, a bad spec, a local disk error or the caller's cancellation (ctx
+// done) is not.
+func offline(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	var se *fetch.SinkError
+	switch {
+	case errors.Is(err, bootstrap.ErrVerification), errors.Is(err, fs.ErrNotExist),
+		errors.Is(err, bootstrap.ErrInvalidVersionSpec), errors.Is(err, bootstrap.ErrNoMatchingVersion),
+		errors.Is(err, bootstrap.ErrUnsupportedPlatform), errors.As(err, &se):
+		return false
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return false // the local disk
+	}
+	return fetch.Retryable(err)
+}
