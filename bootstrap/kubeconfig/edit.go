@@ -239,6 +239,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		defer unlock()
 		sweepTemps(real, logf)
 		sweepTemps(PreviousContextFile(real), logf)
+		sweepTemps(KubectlLockName(real), logf)
 	}
 	// kubectl's own lock, on each path as kubectl names it and on the file
 	// it leads to, held from the read to the rename: kubectl neither

@@ -127,7 +127,24 @@ func createLock(ctx context.Context, name string, deadline time.Time, timeout ti
 	waited := false
 	lctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
+	// The lock appears with its marker already in it (a hard link of a
+	// written temp file), so a run killed at any instant never leaves an
+	// empty lock, which would look like kubectl's and stop every writer.
+	// Where links are not supported, it is created exclusively and
+	// written.
+	tmp := filepath.Join(filepath.Dir(name), "."+filepath.Base(name)+".kubeboot-"+strconv.Itoa(os.Getpid())+".tmp")
+	linked := os.WriteFile(tmp, content, 0o600) == nil
+	defer os.Remove(tmp)
 	err := filelock.Poll(lctx, func() (bool, error) {
+		if linked {
+			err := os.Link(tmp, name)
+			if err == nil {
+				return true, nil
+			}
+			if !errors.Is(err, fs.ErrExist) {
+				linked = false
+			}
+		}
 		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
 			_, werr := f.Write(content)

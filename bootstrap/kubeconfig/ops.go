@@ -480,17 +480,15 @@ func Delete(ctx context.Context, names []string, do DeleteOptions, opts EditOpti
 	if len(names) == 0 {
 		return nil, errors.New("no context to delete")
 	}
-	res := &DeleteResult{}
-	er, err := edit(ctx, opts, func(files []*File) error {
-		v := newView(files)
+	return deleteThrough(ctx, opts, func(v *listView) ([]string, []string, error) {
 		var clusters, users []string
 		for _, n := range names {
 			e, _, ok := v.entry(KindContext, n)
 			if !ok {
-				return v.undefined(KindContext, n)
+				return nil, nil, v.undefined(KindContext, n)
 			}
 			if n == v.current && !do.Force {
-				return &CurrentContextError{Name: n}
+				return nil, nil, &CurrentContextError{Name: n}
 			}
 			c, u := contextRefs(e.Body)
 			clusters, users = append(clusters, c), append(users, u)
@@ -498,7 +496,21 @@ func Delete(ctx context.Context, names []string, do DeleteOptions, opts EditOpti
 		if !do.Cascade {
 			clusters, users = nil, nil
 		}
-		d := deleteEntries(files, names, clusters, users)
+		return clusters, users, nil
+	}, names)
+}
+
+// deleteThrough deletes contexts, and the clusters and users choose
+// returns (when unreferenced then), through Edit; choose runs under the
+// locks and may refuse.
+func deleteThrough(ctx context.Context, opts EditOptions, choose func(v *listView) (clusters, users []string, err error), contexts []string) (*DeleteResult, error) {
+	res := &DeleteResult{}
+	er, err := edit(ctx, opts, func(files []*File) error {
+		clusters, users, err := choose(newView(files))
+		if err != nil {
+			return err
+		}
+		d := deleteEntries(files, contexts, clusters, users)
 		res.Contexts, res.Clusters, res.Users = d.Contexts, d.Clusters, d.Users
 		return nil
 	}, editHooks{})

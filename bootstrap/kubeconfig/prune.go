@@ -199,27 +199,18 @@ func PlanPrune(ctx context.Context, opts EditOptions, co CheckOptions, check Che
 // remaining context refers to at that moment. Entries gone since the plan
 // are skipped; the current context is refused with a *CurrentContextError.
 func Prune(ctx context.Context, plan *PrunePlan, opts EditOptions) (*DeleteResult, error) {
-	res := &DeleteResult{}
 	var names []string
 	for _, c := range plan.Contexts {
 		names = append(names, c.Name)
 	}
-	er, err := edit(ctx, opts, func(files []*File) error {
-		v := newView(files)
+	return deleteThrough(ctx, opts, func(v *listView) ([]string, []string, error) {
 		for _, n := range names {
 			if n == v.current {
-				return &CurrentContextError{Name: n}
+				return nil, nil, &CurrentContextError{Name: n}
 			}
 		}
-		d := deleteEntries(files, names, plan.Clusters, plan.Users)
-		res.Contexts, res.Clusters, res.Users = d.Contexts, d.Clusters, d.Users
-		return nil
-	}, editHooks{})
-	if err != nil {
-		return nil, err
-	}
-	res.Edit = er
-	return res, nil
+		return plan.Clusters, plan.Users, nil
+	}, names)
 }
 
 // loadFiles reads the existing files of locs, without locks; a missing
