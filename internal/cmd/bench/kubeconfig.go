@@ -34,10 +34,11 @@ func writeBigKubeconfig(path string, n int) error {
 	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
-// benchKubeconfig times List and Use in-process on a 1,000-context
+// benchKubeconfig times List and Use in-process, and the kubeboot
+// kubeconfig list and use commands of the binary bin, on a 1,000-context
 // kubeconfig against kubectl config get-contexts and use-context on the
 // same file, alternating, and prints the rows.
-func benchKubeconfig(work, kubectlPath string, runs int) error {
+func benchKubeconfig(work, bin, kubectlPath string, runs int) error {
 	dir := filepath.Join(work, "kube")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -49,7 +50,7 @@ func benchKubeconfig(work, kubectlPath string, runs int) error {
 	fi, _ := os.Stat(path)
 	opts := kubeconfig.EditOptions{Kubeconfig: path, Home: work, KeepBackups: 1}
 	env := []string{"HOME=" + work, "KUBECONFIG=" + path}
-	var list, use, kList, kUse []time.Duration
+	var list, use, kList, kUse, cList, cUse []time.Duration
 	for i := 0; i < runs; i++ {
 		start := time.Now()
 		infos, err := kubeconfig.List(opts)
@@ -77,6 +78,15 @@ func benchKubeconfig(work, kubectlPath string, runs int) error {
 			return err
 		}
 		kUse = append(kUse, d)
+
+		if d, _, err = timed(exec.Command(bin, "kubeconfig", "list"), env, ""); err != nil {
+			return err
+		}
+		cList = append(cList, d)
+		if d, _, err = timed(exec.Command(bin, "kubeconfig", "use", fmt.Sprintf("ctx-%d", (i+7)%benchContexts)), env, ""); err != nil {
+			return err
+		}
+		cUse = append(cUse, d)
 	}
 	fmt.Printf("kubeconfig of %d contexts (%.1f MB), median of %d alternating runs\n", benchContexts, float64(fi.Size())/1e6, runs)
 	row := func(what string, ours, theirs []time.Duration, cmd string) {
@@ -85,6 +95,8 @@ func benchKubeconfig(work, kubectlPath string, runs int) error {
 	}
 	row("kubeconfig.List (library)", list, kList, "kubectl config get-contexts")
 	row("kubeconfig.Use (library)", use, kUse, "kubectl config use-context")
+	row("kubeboot kubeconfig list", cList, kList, "kubectl config get-contexts")
+	row("kubeboot kubeconfig use", cUse, kUse, "kubectl config use-context")
 	fmt.Println()
 	return nil
 }

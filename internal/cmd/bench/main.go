@@ -47,7 +47,12 @@ func main() {
 		work, err := os.MkdirTemp("", "kubeboot-bench-")
 		if err == nil {
 			defer os.RemoveAll(work)
-			err = benchKubeconfig(work, *kubectl, *runs)
+			bin := filepath.Join(work, "kubeboot")
+			if out, berr := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-ldflags", "-s -w", "-o", bin, "./installers/kubeboot").CombinedOutput(); berr != nil {
+				err = fmt.Errorf("build kubeboot: %v\n%s", berr, out)
+			} else {
+				err = benchKubeconfig(work, bin, *kubectl, *runs)
+			}
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -237,7 +242,7 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 			median(noopBase).Round(time.Millisecond/10), float64(median(noop))/float64(median(noopBase)))
 	}
 
-	if err := benchKubeconfig(work, kubectlPath, runs); err != nil {
+	if err := benchKubeconfig(work, bin, kubectlPath, runs); err != nil {
 		return err
 	}
 
