@@ -11,6 +11,10 @@ GOFILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 SIZE_BUDGET ?= 8.75e6
 # Build tags of every installer build (see .goreleaser.yml): no HTTP/2.
 BUILD_TAGS := nethttpomithttp2
+# Compiler flags of every installer build: no inlining. It makes the
+# installer 0.65-0.7 MB smaller on every target; the work that matters
+# (hashing, TLS) is assembly, and `make bench` measures the cost.
+BUILD_GCFLAGS := all=-l
 export RELEASE_SIZE_BUDGET = $(SIZE_BUDGET)
 
 .PHONY: demo test test-short fuzz vet fmt-check tools bench build readme clean
@@ -60,7 +64,7 @@ tools:
 ## run; BASELINE=REV also measures the kubeboot of a git revision alongside
 BASELINE ?=
 bench:
-	tools=$$(scripts/k8s-tools.sh) && $(GO) run ./internal/cmd/bench -kubectl $$tools/kubectl -budget $(SIZE_BUDGET) -tags $(BUILD_TAGS) $(if $(BASELINE),-baseline $(BASELINE))
+	tools=$$(scripts/k8s-tools.sh) && $(GO) run ./internal/cmd/bench -kubectl $$tools/kubectl -budget $(SIZE_BUDGET) -tags $(BUILD_TAGS) -gcflags $(BUILD_GCFLAGS) $(if $(BASELINE),-baseline $(BASELINE))
 
 ## readme: regenerate README.md's command reference from the commands
 readme:
@@ -68,7 +72,7 @@ readme:
 
 ## build: the installer for this machine, stripped, in ./bin
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -tags $(BUILD_TAGS) -ldflags '-s -w' -o bin/ ./installers/kubeboot
+	CGO_ENABLED=0 $(GO) build -trimpath -tags $(BUILD_TAGS) -gcflags $(BUILD_GCFLAGS) -ldflags '-s -w' -o bin/ ./installers/kubeboot
 
 clean:
 	rm -rf bin dist

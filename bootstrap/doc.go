@@ -24,6 +24,10 @@
 // fs.ErrNotExist for a 404. The package never prints, exits or panics; pass
 // Options.Logf to hear what it does.
 //
+// FetchKubectl and VerifyKubectlFile apply Install's checks to a mirror's
+// own copy of a kubectl (the binary with its .sha256, .sig and .cert), for
+// bootstrap/mirrorsync.
+//
 // Sub-packages handle the rest of the onboarding: kubeconfig imports and
 // merges kubeconfig files safely.
 package bootstrap

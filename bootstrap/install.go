@@ -179,28 +179,12 @@ func (in *installation) run(ctx context.Context, tag string) (*InstallResult, er
 		Platform: p,
 	}
 	src := c.kubectlURL(c.baseURL, tag, p)
-	sigCtx, cancelSig := context.WithCancel(ctx)
-	defer cancelSig()
-	sigFiles := c.startSignatureFetch(sigCtx, src)
-	want, err := c.fetchDigest(ctx, src+".sha256", p.Executable())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &unpublished{fmt.Errorf("kubectl %s is not published for %s at %s: %w", tag, p, c.shown, err)}
-	}
+	pub, err := c.published(ctx, tag, p)
 	if err != nil {
-		return nil, fmt.Errorf("read the published checksum of kubectl %s: %w", tag, err)
-	}
-	res.SHA256 = want
-	// The published digest is trusted only once the signature vouches for
-	// it: a swapped kubectl with a matching .sha256 stops here, before a
-	// byte of it is downloaded.
-	if res.Signature, err = c.verifySignature(sigFiles, tag, res.URL, want); err != nil {
-		if errors.Is(err, ErrSignatureMissing) {
-			// A CDN edge that lags behind a release lacks the signature
-			// too: a marker may fall back, an exact version fails.
-			return nil, &unpublished{err}
-		}
 		return nil, err
 	}
+	want := pub.SHA256
+	res.SHA256, res.Signature = want, pub.Signature
 
 	if in.currentSum() == want {
 		if f := exeinstall.TryLock(in.dir, c.opts.Logf); f != nil {
@@ -232,7 +216,7 @@ func (in *installation) run(ctx context.Context, tag string) (*InstallResult, er
 		c.opts.Logf("%s already holds kubectl %s (sha256 %s)", res.Path, tag, want)
 		return res, nil
 	}
-	n, err := c.downloadInto(ctx, folder, src, res, in.req.Progress)
+	n, err := c.downloadInto(ctx, folder, src, res, in.req.Progress, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -276,8 +260,9 @@ func (in *installation) avoidManaged(ctx context.Context, res *InstallResult) er
 }
 
 // downloadInto streams src into a temp file in the locked folder, verifies
-// it against res.SHA256 and renames it over res.Path.
-func (c *Client) downloadInto(ctx context.Context, folder *exeinstall.Folder, src string, res *InstallResult, progress func(done, total int64)) (int64, error) {
+// it against res.SHA256, runs beforeCommit (when set) and renames it over
+// res.Path.
+func (c *Client) downloadInto(ctx context.Context, folder *exeinstall.Folder, src string, res *InstallResult, progress func(done, total int64), beforeCommit func() error) (int64, error) {
 	tmp, err := folder.Create(filepath.Base(res.Path))
 	if err != nil {
 		return 0, err
@@ -296,6 +281,11 @@ func (c *Client) downloadInto(ctx context.Context, folder *exeinstall.Folder, sr
 	}
 	if got := tmp.Sum(); got != res.SHA256 {
 		return n, &ChecksumError{URL: res.URL, Want: res.SHA256, Got: got}
+	}
+	if beforeCommit != nil {
+		if err := beforeCommit(); err != nil {
+			return n, err
+		}
 	}
 	info, _ := os.Stat(tmp.Name())
 	if err := tmp.Commit(0o755); err != nil {

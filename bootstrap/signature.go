@@ -136,11 +136,31 @@ func (c *Client) verifySignature(f *signatureFiles, tag, shownSrc, want string) 
 		return nil, nil
 	}
 	f.wg.Wait()
+	return c.checkSignature(tag, shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
+}
+
+// verifyLocalSignature applies the signature rules to files at hand: sig
+// and cert are nil when absent; where names the binary in messages.
+func (c *Client) verifyLocalSignature(tag, where, sha256 string, sig, cert []byte) (*SignatureResult, error) {
+	if c.opts.Signature.Mode == SignatureOff {
+		return nil, nil
+	}
+	var sigErr, certErr error
+	if sig == nil {
+		sigErr = fs.ErrNotExist
+	}
+	if cert == nil {
+		certErr = fs.ErrNotExist
+	}
+	return c.checkSignature(tag, where, sha256, sig, sigErr, cert, certErr)
+}
+
+func (c *Client) checkSignature(tag, shownSrc, want string, sig []byte, sigErr error, cert []byte, certErr error) (*SignatureResult, error) {
 	var missing []string
 	for _, p := range []struct {
 		err error
 		ext string
-	}{{f.sigErr, ".sig"}, {f.certErr, ".cert"}} {
+	}{{sigErr, ".sig"}, {certErr, ".cert"}} {
 		switch {
 		case p.err == nil:
 		case errors.Is(p.err, fs.ErrNotExist):
@@ -161,7 +181,7 @@ func (c *Client) verifySignature(f *signatureFiles, tag, shownSrc, want string) 
 	if err != nil {
 		return nil, err
 	}
-	res, err := sigstore.VerifyDigest(sum, f.sig, f.cert, c.sigPolicy(), c.opts.Signature.TrustedRoot)
+	res, err := sigstore.VerifyDigest(sum, sig, cert, c.sigPolicy(), c.opts.Signature.TrustedRoot)
 	if err != nil {
 		return nil, &SignatureError{URL: shownSrc + ".sig", Err: err}
 	}

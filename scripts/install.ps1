@@ -89,7 +89,7 @@
             }
             Write-Host "signature of checksums.txt verified with cosign (release workflow of kubeboot/kubeboot)"
         } else {
-            Write-Host "note: cosign is not installed, so only the sha256 in checksums.txt was checked, not its signature"
+            Write-Host "note: cosign is not installed, so only the sha256 in checksums.txt is checked, not its signature"
         }
 
         $want = $null

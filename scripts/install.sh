@@ -92,7 +92,7 @@ if command -v cosign >/dev/null; then
 	fi
 	echo "signature of checksums.txt verified with cosign (release workflow of kubeboot/kubeboot)" >&2
 else
-	echo "note: cosign is not installed, so only the sha256 in checksums.txt was checked, not its signature" >&2
+	echo "note: cosign is not installed, so only the sha256 in checksums.txt is checked, not its signature" >&2
 fi
 fetch "$base/$archive" "$tmp/$archive" || fail "cannot download $base/$archive"
 

@@ -20,7 +20,7 @@ fail() { echo "wine-e2e: FAIL: $*" >&2; exit 1; }
 step() { echo "wine-e2e: $*" >&2; }
 
 export GOOS=windows GOARCH=amd64 CGO_ENABLED=0
-go build -trimpath -tags nethttpomithttp2 -o "$work/kubeboot.exe" ./installers/kubeboot
+go build -trimpath -tags nethttpomithttp2 -gcflags=all=-l -o "$work/kubeboot.exe" ./installers/kubeboot
 go build -trimpath -ldflags "-s -w -X main.gitVersion=v1.37.2" -o "$work/kubectl.exe" ./internal/cmd/kubectl-standin
 go build -trimpath -o "$work/sleeper.exe" scripts/wine/sleeper.go
 unset GOOS GOARCH

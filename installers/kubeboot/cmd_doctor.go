@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -61,6 +65,7 @@ func doctorRun(ctx context.Context, o *DoctorOptions) error {
 	var checks []check
 	add := func(c check) { checks = append(checks, c) }
 	kubectlVersion := a.doctorKubectl(ctx, add)
+	a.doctorSignature(ctx, kubectlVersion, add)
 	a.doctorInstallDir(add)
 	a.doctorKubeconfig(ctx, kubectlVersion, add)
 
@@ -127,6 +132,74 @@ func (a *app) doctorKubectl(ctx context.Context, add func(check)) string {
 		add(c)
 	}
 	return winnerVersion
+}
+
+// doctorSignature says whether the kubectl the shell runs is, byte for
+// byte, the one the mirror publishes with a valid signature by the
+// Kubernetes release team. Only a kubectl that claims a signed release
+// but differs from it needs fixing; a package manager's own build, an
+// unsigned old release or an unreachable mirror are reported as such.
+func (a *app) doctorSignature(ctx context.Context, version string, add func(check)) {
+	onPath := a.host.env().KubectlsOnPath()
+	if len(onPath) == 0 || version == "" {
+		return
+	}
+	path := onPath[0]
+	c := check{Name: "signature", OK: true}
+	defer func() { add(c) }()
+	if owner := pkgmgr.Owner(ctx, a.host.system(), path); owner.Managed() {
+		c.Detail = fmt.Sprintf("kubectl %s comes from %s, which builds or packages its own; its signature is that package's", version, owner.Manager)
+		return
+	}
+	client, err := a.newClient("", false, nil)
+	if err != nil {
+		c.Detail = "could not check: " + err.Error()
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	pub, err := client.Published(ctx, version, bootstrap.Platform{OS: a.host.GOOS, Arch: a.host.GOARCH})
+	switch {
+	case errors.Is(err, bootstrap.ErrVerification):
+		c.OK = false
+		c.Detail = fmt.Sprintf("what %s publishes for kubectl %s does not verify: %v", client.BaseURL(), version, err)
+		c.Fix = "check your mirror (KUBEBOOT_MIRROR) or proxy"
+		return
+	case err != nil:
+		c.Detail = fmt.Sprintf("could not check kubectl %s against %s: %v", version, client.BaseURL(), err)
+		return
+	}
+	sum, err := fileSHA256(path)
+	if err != nil {
+		c.Detail = "could not read " + path + ": " + err.Error()
+		return
+	}
+	switch {
+	case sum != pub.SHA256:
+		c.OK = false
+		c.Detail = fmt.Sprintf("%s says it is kubectl %s but is not the file %s publishes (sha256 %s, published %s)", path, version, client.BaseURL(), sum, pub.SHA256)
+		c.Fix = "reinstall it: kubeboot install kubectl --force --version " + version + " --dir " + filepath.Dir(path)
+	case pub.Signature != nil && pub.Signature.Verified:
+		c.Detail = fmt.Sprintf("%s is kubectl %s as published, signed by %s", path, version, pub.Signature.Identity)
+	case pub.Signature != nil:
+		c.Detail = fmt.Sprintf("%s is kubectl %s as published (%s)", path, version, pub.Signature.Reason)
+	default:
+		c.Detail = fmt.Sprintf("%s is kubectl %s as published; its signature was not checked (KUBEBOOT_VERIFY_SIGNATURE=off)", path, version)
+	}
+}
+
+// fileSHA256 is the hex SHA-256 of a file.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // doctorInstallDir says whether kubeboot's default install folder is on

@@ -118,3 +118,21 @@ func TestDoctorHidesValuesOfAnInvalidKubeconfig(t *testing.T) {
 		}
 	}
 }
+
+// doctor says whether the kubectl the shell runs is the one published and
+// signed; a kubectl that claims v1.37.2 but differs from it needs fixing.
+func TestDoctorChecksTheKubectlSignature(t *testing.T) {
+	e, _ := doctorEnv(t)
+	r := e.run("doctor")
+	if !strings.Contains(r.stdout, "is kubectl v1.37.2 as published, signed by krel-staging@k8s-releng-prod.iam.gserviceaccount.com") {
+		t.Fatalf("doctor does not report the signature:\n%s%s", r.stdout, r.stderr)
+	}
+	bin := filepath.SplitList(e.getenv("PATH"))[0]
+	f, _ := os.OpenFile(filepath.Join(bin, "kubectl"), os.O_APPEND|os.O_WRONLY, 0)
+	f.Write([]byte("\x00 a few bytes more: still runs, still says v1.37.2"))
+	f.Close()
+	r = e.run("doctor")
+	if r.code != 1 || !strings.Contains(r.stdout, "says it is kubectl v1.37.2 but is not the file") {
+		t.Fatalf("a modified kubectl: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

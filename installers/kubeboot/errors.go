@@ -61,6 +61,8 @@ func explain(err error) (msg, hint string) {
 		host = hostOf(uerr.URL)
 	}
 	switch {
+	case blobHint(err) != "":
+		hint = blobHint(err)
 	case selfUpdateHint(err) != "":
 		hint = selfUpdateHint(err)
 	case packageManagerHint(err) != "":

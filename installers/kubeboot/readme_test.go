@@ -94,16 +94,17 @@ func TestHelpListsEveryFlag(t *testing.T) {
 }
 
 // The release, `make build`, `make bench` and the Wine end-to-end test
-// build the installer with the same tags.
+// build the installer with the same tags and compiler flags.
 func TestBuildTagsAgree(t *testing.T) {
-	const tag = "nethttpomithttp2"
 	for _, f := range []string{"../../.goreleaser.yml", "../../Makefile", "../../internal/cmd/bench/main.go", "../../scripts/wine-e2e.sh"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(b), tag) {
-			t.Errorf("%s does not build with -tags %s", f, tag)
+		for _, want := range []string{"nethttpomithttp2", "all=-l"} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s does not build with %s", f, want)
+			}
 		}
 	}
 }

@@ -118,8 +118,10 @@ func NewCmdRoot(a *app) *cobra.Command {
 		NewCmdDoctor(a),
 		NewCmdInstall(a),
 		NewCmdKubeconfig(a),
+		NewCmdMirror(a),
 		NewCmdSelfUpdate(a),
 		NewCmdVerify(a),
+		NewCmdVerifyBlob(a),
 		NewCmdVersion(a),
 	)
 	// cobra's completion command, with a shell it does not know treated as

@@ -35,7 +35,11 @@ func addSignatureFlags(cmd *cobra.Command, h *host) *signatureFlags {
 }
 
 // options turns the flags, then the environment, into the library's.
+// A nil s, for commands without the flags, reads the environment alone.
 func (s *signatureFlags) options(getenv func(string) string) (bootstrap.SignatureOptions, error) {
+	if s == nil {
+		s = &signatureFlags{new(string), new(string), new(string), new(string)}
+	}
 	var o bootstrap.SignatureOptions
 	mode := *s.mode
 	if mode == "" {

@@ -115,6 +115,14 @@ func (m *Mirror) Put(path string, body []byte) {
 	m.files[path] = body
 }
 
+// File returns what the mirror serves at path, without making a request.
+func (m *Mirror) File(path string) ([]byte, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.files[path]
+	return b, ok
+}
+
 // Delete stops serving path.
 func (m *Mirror) Delete(path string) {
 	m.mu.Lock()

@@ -117,7 +117,7 @@ func TestInstallShInstallsAndRuns(t *testing.T) {
 		t.Errorf("stderr does not report the verification and PATH: %s", r.stderr)
 	}
 	// Without cosign, one line says the signature was not checked.
-	if n := strings.Count(r.stderr, "cosign is not installed, so only the sha256 in checksums.txt was checked, not its signature\n"); n != 1 {
+	if n := strings.Count(r.stderr, "cosign is not installed, so only the sha256 in checksums.txt is checked, not its signature\n"); n != 1 {
 		t.Errorf("stderr says %d times that only the checksum was checked, want once:\n%s", n, r.stderr)
 	}
 	if entries, _ := os.ReadDir(r.dir); len(entries) != 1 {
@@ -183,26 +183,9 @@ func TestInstallShFailsClosed(t *testing.T) {
 	}
 }
 
-// pathWithout returns a PATH holding links to every program on the real
-// PATH except the named ones.
+// pathWithout is PathWithout for a later test.
 func pathWithout(names ...string) func(t *testing.T) string {
-	return func(t *testing.T) string {
-		dir := t.TempDir()
-		skip := map[string]bool{}
-		for _, n := range names {
-			skip[n] = true
-		}
-		for _, p := range filepath.SplitList(os.Getenv("PATH")) {
-			entries, _ := os.ReadDir(p)
-			for _, e := range entries {
-				if skip[e.Name()] {
-					continue
-				}
-				os.Symlink(filepath.Join(p, e.Name()), filepath.Join(dir, e.Name())) // first one on PATH wins
-			}
-		}
-		return dir
-	}
+	return func(t *testing.T) string { return PathWithout(t, names...) }
 }
 
 // pathWithoutCosign is PATH without any cosign the machine may have.

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -120,6 +121,36 @@ func BuildKubeboot(t testing.TB, dir, version string) string {
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
 	return out
+}
+
+// PathWithout returns a PATH of links to every program on the real PATH
+// except the named ones (the first of a name on PATH wins), in a folder
+// removed with the test: "a machine without cosign".
+func PathWithout(t testing.TB, names ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	skip := map[string]bool{}
+	for _, n := range names {
+		skip[n] = true
+	}
+	for _, p := range filepath.SplitList(os.Getenv("PATH")) {
+		entries, _ := os.ReadDir(p)
+		for _, e := range entries {
+			if !skip[e.Name()] {
+				os.Symlink(filepath.Join(p, e.Name()), filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	return dir
+}
+
+// Release returns the assets of a release of exe for goos/goarch as
+// goreleaser makes them: the archive and checksums.txt.
+func Release(t testing.TB, goos, goarch string, exe []byte) map[string][]byte {
+	t.Helper()
+	assets := map[string][]byte{ArchiveName(goos, goarch): Archive(t, goos, exe)}
+	assets["checksums.txt"] = Checksums(assets)
+	return assets
 }
 
 // Request is what the server saw of one request.

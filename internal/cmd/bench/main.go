@@ -35,8 +35,13 @@ import (
 // (.goreleaser.yml); make passes BUILD_TAGS.
 var buildTags = "nethttpomithttp2"
 
+// buildGCFlags are the installer's compiler flags (make passes
+// BUILD_GCFLAGS): no inlining, which keeps it small.
+var buildGCFlags = "all=-l"
+
 func main() {
 	flag.StringVar(&buildTags, "tags", buildTags, "build tags of the installer (make passes BUILD_TAGS)")
+	flag.StringVar(&buildGCFlags, "gcflags", buildGCFlags, "compiler flags of the installer (make passes BUILD_GCFLAGS)")
 	kubectl := flag.String("kubectl", "", "a real kubectl to serve (about 60 MB)")
 	runs := flag.Int("runs", 9, "measured runs of each side")
 	budget := flag.Float64("budget", 8.75e6, "largest allowed stripped installer, in bytes (make passes SIZE_BUDGET)")
@@ -48,9 +53,7 @@ func main() {
 		if err == nil {
 			defer os.RemoveAll(work)
 			bin := filepath.Join(work, "kubeboot")
-			if out, berr := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-ldflags", "-s -w", "-o", bin, "./installers/kubeboot").CombinedOutput(); berr != nil {
-				err = fmt.Errorf("build kubeboot: %v\n%s", berr, out)
-			} else {
+			if err = buildKubeboot(bin); err == nil {
 				err = benchKubeconfig(work, bin, *kubectl, *runs)
 			}
 		}
@@ -81,8 +84,8 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 	defer os.RemoveAll(work)
 
 	bin := filepath.Join(work, "kubeboot")
-	if out, err := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-ldflags", "-s -w", "-o", bin, "./installers/kubeboot").CombinedOutput(); err != nil {
-		return fmt.Errorf("build kubeboot: %v\n%s", err, out)
+	if err := buildKubeboot(bin); err != nil {
+		return err
 	}
 
 	baseBin := ""
@@ -246,11 +249,11 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 		return err
 	}
 
-	fmt.Println("stripped installer size (go build -trimpath -tags " + buildTags + " -ldflags '-s -w', CGO_ENABLED=0)")
+	fmt.Println("stripped installer size (go build -trimpath -tags " + buildTags + " -gcflags " + buildGCFlags + " -ldflags '-s -w', CGO_ENABLED=0)")
 	over := false
 	for _, p := range bootstrap.KubectlPlatforms {
 		out := filepath.Join(work, "kubeboot-"+p.OS+"-"+p.Arch)
-		cmd := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-ldflags", "-s -w", "-o", out, "./installers/kubeboot")
+		cmd := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-gcflags", buildGCFlags, "-ldflags", "-s -w", "-o", out, "./installers/kubeboot")
 		cmd.Env = append(os.Environ(), "GOOS="+p.OS, "GOARCH="+p.Arch, "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("build for %s: %v\n%s", p, err, b)
@@ -267,6 +270,14 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 	}
 	if over {
 		return fmt.Errorf("an installer exceeds %.1f MB", sizeBudget/1e6)
+	}
+	return nil
+}
+
+// buildKubeboot builds this checkout's installer to bin, as released.
+func buildKubeboot(bin string) error {
+	if out, err := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-gcflags", buildGCFlags, "-ldflags", "-s -w", "-o", bin, "./installers/kubeboot").CombinedOutput(); err != nil {
+		return fmt.Errorf("build kubeboot: %v\n%s", err, out)
 	}
 	return nil
 }

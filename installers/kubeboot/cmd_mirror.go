@@ -1,0 +1,165 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/mirrorsync"
+)
+
+// MirrorOptions are the flags of `kubeboot mirror sync` and `mirror verify`.
+type MirrorOptions struct {
+	app       *app
+	output    outputOptions
+	Dir       string
+	Versions  []string
+	Platforms []string
+	From      string
+	Layout    string
+	Parallel  int
+	Verbose   bool
+	signature *signatureFlags
+}
+
+// NewCmdMirror is `kubeboot mirror`, a verified dl.k8s.io-shaped tree for
+// an organisation.
+func NewCmdMirror(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "mirror",
+		Short: "build and check a verified kubectl mirror for an organisation",
+		Long: "Build a dl.k8s.io-shaped folder (release/ markers, release/vX.Y.Z/bin/OS/ARCH/kubectl with .sha256, .sig, .cert)\n" +
+			"that any static web server, object store or repository manager can serve to kubeboot, curl and kubespray.",
+		Args: unknownSubcommand,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(newCmdMirrorSync(a), newCmdMirrorVerify(a))
+	return cmd
+}
+
+func (o *MirrorOptions) addCommon(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.Var(enumFlag(&o.Layout, string(mirrorsync.LayoutPlain), string(mirrorsync.LayoutPlain), string(mirrorsync.LayoutKubespray)), "layout",
+		"plain (release/… at the folder's top) or kubespray (the same under dl.k8s.io/, for files_repo)")
+	f.BoolVar(&o.Verbose, "verbose", false, "print every file as it is done")
+	o.signature = addSignatureFlags(cmd, o.app.host)
+	addOutputFlags(cmd, &o.output)
+	_ = cmd.RegisterFlagCompletionFunc("layout", fixedValues(string(mirrorsync.LayoutPlain), string(mirrorsync.LayoutKubespray)))
+}
+
+func newCmdMirrorSync(a *app) *cobra.Command {
+	o := &MirrorOptions{app: a}
+	cmd := &cobra.Command{
+		Use:   "sync --dir DIR --versions SPEC[,SPEC…] [--platforms OS/ARCH[,…]]",
+		Short: "copy kubectl releases into a mirror folder, each verified before it is published",
+		Long: "Copy kubectl for the given versions and platforms from dl.k8s.io (or --from) into DIR. Every binary is checked\n" +
+			"against its Sigstore signature and its sha256 before it appears under its final name; a file that fails is\n" +
+			"reported (exit 3) and never published, while the rest of the tree completes. A rerun fetches nothing already\n" +
+			"present and valid; an interrupted run resumes.",
+		Example: "  kubeboot mirror sync --dir /srv/k8s --versions stable,1.36,1.35 --platforms linux/amd64,linux/arm64\n" +
+			"  kubeboot mirror sync --dir /srv/files --layout kubespray --versions v1.36.4",
+		Args: noArgs(""),
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd, true) },
+	}
+	f := cmd.Flags()
+	f.Var(pathFlag(a.host, &o.Dir), "dir", "the mirror folder (created when missing)")
+	f.StringSliceVar(&o.Versions, "versions", nil, "kubectl version specs: stable, 1.N, vX.Y.Z, constraints (comma-separated or repeated)")
+	f.StringSliceVar(&o.Platforms, "platforms", []string{"linux/amd64"}, "OS/ARCH pairs, such as linux/amd64,darwin/arm64,windows/amd64")
+	f.StringVar(&o.From, "from", "", "upstream base URL (default https://dl.k8s.io, or $KUBEBOOT_MIRROR)")
+	f.IntVar(&o.Parallel, "parallel", mirrorsync.DefaultParallel, fmt.Sprintf("downloads at once (at most %d)", mirrorsync.MaxParallel))
+	o.addCommon(cmd)
+	_ = cmd.MarkFlagRequired("dir")
+	_ = cmd.MarkFlagRequired("versions")
+	_ = cmd.MarkFlagDirname("dir")
+	_ = cmd.RegisterFlagCompletionFunc("versions", fixedValues(versionChannels...))
+	return cmd
+}
+
+func newCmdMirrorVerify(a *app) *cobra.Command {
+	o := &MirrorOptions{app: a}
+	cmd := &cobra.Command{
+		Use:     "verify DIR",
+		Short:   "re-check every binary of a mirror folder against its sha256 and signature, and every marker",
+		Example: "  kubeboot mirror verify /srv/k8s",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf("say which folder to check: kubeboot mirror verify DIR")
+			}
+			o.Dir = a.host.expandHome(args[0])
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd, false) },
+	}
+	o.addCommon(cmd)
+	return cmd
+}
+
+func (o *MirrorOptions) run(cmd *cobra.Command, sync bool) error {
+	a, h := o.app, o.app.host
+	layout, err := mirrorsync.ParseLayout(o.Layout)
+	if err != nil {
+		return usageErrorf("--layout: %v", err)
+	}
+	sig, err := o.signature.options(h.Getenv)
+	if err != nil {
+		return err
+	}
+	opts := mirrorsync.Options{Dir: o.Dir, Versions: o.Versions, From: o.From, Layout: layout, Parallel: o.Parallel,
+		Signature: sig, HTTPClient: h.HTTPClient}
+	if opts.From == "" {
+		opts.From = h.Getenv("KUBEBOOT_MIRROR")
+	}
+	for _, p := range o.Platforms {
+		goos, goarch, ok := strings.Cut(strings.TrimSpace(p), "/")
+		plat := bootstrap.Platform{OS: goos, Arch: goarch}
+		if !ok || plat.Validate() != nil {
+			return usageErrorf("--platforms %q: use OS/ARCH pairs such as linux/amd64 (kubectl is published for %s)", p, platformList())
+		}
+		opts.Platforms = append(opts.Platforms, plat)
+	}
+	if o.Verbose {
+		opts.Logf = a.logf
+	}
+	var rep *mirrorsync.Report
+	if sync {
+		rep, err = mirrorsync.Sync(cmd.Context(), opts)
+	} else {
+		rep, err = mirrorsync.Verify(cmd.Context(), o.Dir, opts)
+	}
+	if rep == nil {
+		return err
+	}
+	if o.output.JSON() {
+		if werr := writeJSON(h.Stdout, rep); werr != nil {
+			return werr
+		}
+		return err
+	}
+	counts := map[mirrorsync.Status]int{}
+	var bytes int64
+	for _, f := range rep.Files {
+		counts[f.Status]++
+		bytes += f.Bytes
+		if f.Status == mirrorsync.Failed {
+			fmt.Fprintf(h.Stderr, "✗ %s %s: %s\n", f.Version, f.OSArch, f.Error)
+		}
+	}
+	verb := "checked"
+	if sync {
+		verb = "synced"
+	}
+	fmt.Fprintf(h.Stdout, "%s %s: %d kubectl binaries (%d downloaded, %.1f MB; %d already present; %d failed), %d markers\n",
+		verb, rep.Root, len(rep.Files), counts[mirrorsync.Fetched], float64(bytes)/1e6, counts[mirrorsync.Present], len(rep.Failed()), len(rep.Markers))
+	return err
+}
+
+// platformList names the platforms kubectl is published for.
+func platformList() string {
+	var s []string
+	for _, p := range bootstrap.KubectlPlatforms {
+		s = append(s, p.String())
+	}
+	return strings.Join(s, ", ")
+}

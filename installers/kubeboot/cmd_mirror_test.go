@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/kubeboot/kubeboot/internal/mirror"
+)
+
+// mirror sync copies verified releases, reruns fetch nothing, a swapped
+// binary is refused with exit 3 and never published, and mirror verify
+// catches a file tampered with afterwards; install then works from the tree.
+func TestMirrorSyncAndVerify(t *testing.T) {
+	e := newEnv(t)
+	e.m.SetMarker("stable-1.36", "v1.36.4")
+	e.m.AddKubectl("v1.36.4", runtime.GOOS, runtime.GOARCH, standin)
+	plat := runtime.GOOS + "/" + runtime.GOARCH
+	dir := filepath.Join(t.TempDir(), "mirror [corp]")
+
+	r := e.run("mirror", "sync", "--dir", dir, "--versions", "stable,1.36", "--platforms", plat, "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var rep struct {
+		Files []struct{ Version, Status string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || len(rep.Files) != 2 {
+		t.Fatalf("report %s: %v", r.stdout, err)
+	}
+	before := len(e.m.Requests())
+	r = e.run("mirror", "sync", "--dir", dir, "--versions", "v1.37.2,v1.36.4", "--platforms", plat)
+	if r.code != 0 || !strings.Contains(r.stdout, "0 downloaded") {
+		t.Fatalf("rerun: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := len(e.m.Requests()) - before; n != 0 {
+		t.Errorf("a rerun with exact versions made %d requests", n)
+	}
+
+	// The compromised upstream: another kubectl with a matching .sha256.
+	evil := []byte("#!/bin/sh\necho pwned\n")
+	p := mirror.KubectlPath("v1.35.9", runtime.GOOS, runtime.GOARCH)
+	e.m.AddKubectl("v1.35.9", runtime.GOOS, runtime.GOARCH, standin)
+	e.m.Put(p, evil)
+	e.m.Put(p+".sha256", []byte(sum(evil)))
+	r = e.run("mirror", "sync", "--dir", dir, "--versions", "v1.35.9", "--platforms", plat)
+	if r.code != 3 || !strings.Contains(r.stderr, "v1.35.9") {
+		t.Fatalf("swapped upstream: exit %d, want 3\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "release", "v1.35.9", "bin", runtime.GOOS, runtime.GOARCH, "kubectl")); err == nil {
+		t.Fatal("a binary that failed its signature was published")
+	}
+
+	if r = e.run("mirror", "verify", dir); r.code != 0 {
+		t.Fatalf("verify of a good tree: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// Install from the tree, served by the loopback mirror's own server.
+	served := mirror.Start(mirror.Options{})
+	defer served.Close()
+	filepath.Walk(dir, func(path string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			rel, _ := filepath.Rel(dir, path)
+			b, _ := os.ReadFile(path)
+			served.Put("/"+filepath.ToSlash(rel), b)
+		}
+		return nil
+	})
+	e.vars = append(e.vars, "KUBEBOOT_MIRROR="+served.URL())
+	e.m = served
+	if r = e.run("install", "kubectl", "--dir", t.TempDir(), "--version", "1.36", "--verify-signature", "require"); r.code != 0 || !strings.Contains(r.stdout, "v1.36.4") {
+		t.Fatalf("install from the synced tree: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// Tampered after the sync: verify says so, exit 3.
+	bin := filepath.Join(dir, "release", "v1.36.4", "bin", runtime.GOOS, runtime.GOARCH, "kubectl")
+	os.WriteFile(bin, evil, 0o755)
+	if r = e.run("mirror", "verify", dir); r.code != 3 {
+		t.Fatalf("verify of a tampered tree: exit %d, want 3\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r = e.run("mirror", "sync", "--dir", dir, "--versions", "stable", "--platforms", "plan9/mips"); r.code != 2 {
+		t.Errorf("a platform kubectl does not exist for: exit %d, want 2", r.code)
+	}
+}
