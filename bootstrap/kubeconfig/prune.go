@@ -213,15 +213,20 @@ func Prune(ctx context.Context, plan *PrunePlan, opts EditOptions) (*DeleteResul
 	}, names)
 }
 
-// loadFiles reads the existing files of locs, without locks; a missing
-// explicit file is an error.
+// loadFiles reads the existing files of locs, without locks (a file
+// being rewritten in place and read empty is read again, as by Edit); a
+// missing explicit file is an error.
 func loadFiles(locs Locations) ([]*File, error) {
 	var files []*File
 	for _, p := range locs.Files {
-		c, err := Load(p)
+		data, err := readSettled(p, func(string, ...any) {})
 		if errors.Is(err, fs.ErrNotExist) && !locs.Explicit {
 			continue
 		}
+		if err != nil {
+			return nil, err
+		}
+		c, err := Parse(data, p)
 		if err != nil {
 			return nil, err
 		}
