@@ -416,7 +416,11 @@ func TestReadOnlyDestination(t *testing.T) {
 func TestStaleTempFilesAreSwept(t *testing.T) {
 	m := newMirror(t, mirror.Options{})
 	c := newClient(t, m, Options{})
-	for _, name := range []string{"bin", "bin[1]", "my bin *?", "bïn 日本"} {
+	names := []string{"bin", "bin[1]", "my bin *?", "bïn 日本"}
+	if runtime.GOOS == "windows" {
+		names[2] = "my bin [a-z]" // Windows refuses * and ? in names
+	}
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(testutil.TempDir(t), name)
 			os.MkdirAll(dir, 0o755)
