@@ -31,6 +31,10 @@ func TestMain(m *testing.M) {
 		helperImportLoop()
 	case "import-limited":
 		helperImportLimited()
+	case "use-loop":
+		helperUseLoop()
+	case "delete-limited":
+		helperDeleteLimited()
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode")
 		os.Exit(3)
@@ -177,7 +181,9 @@ func TestImportSurvivesKill(t *testing.T) {
 				}
 				continue
 			}
-			if !strings.HasPrefix(l, ".config.kubeboot-") || !strings.HasSuffix(l, ".tmp") {
+			// Temp files: of the config, or of the lock (written, then
+			// linked as config.lock).
+			if !(strings.HasPrefix(l, ".config.kubeboot-") || strings.HasPrefix(l, ".config.lock.kubeboot-")) || !strings.HasSuffix(l, ".tmp") {
 				t.Errorf("round %d: unexpected leftover %s", round, l)
 			}
 		}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,6 +46,13 @@ type ImportOptions struct {
 	Policy ConflictPolicy
 	// NoSwitch leaves current-context as it is.
 	NoSwitch bool
+	// Name, when set, is the name the selected incoming context gets in
+	// the target (the incoming current-context follows it); a name taken
+	// by a different context is a conflict handled by Policy.
+	Name string
+	// Namespace, when set, becomes the selected incoming context's
+	// namespace.
+	Namespace string
 	// DryRun computes the result and writes nothing: no folder, lock,
 	// backup or file.
 	DryRun bool
@@ -102,42 +108,21 @@ type ImportResult struct {
 	// Created reports that Target did not exist before.
 	Created bool `json:"created,omitempty"`
 	DryRun  bool `json:"dryRun,omitempty"`
-
-	merged *Config
 }
 
 // Import merges the Source kubeconfig into the user's kubeconfig and selects
-// a context, safely:
-//
-//   - it takes a sidecar OS lock (.<name>.kubeboot-lock beside the file,
-//     released even if the process is killed), so concurrent imports cannot
-//     lose each other's entries, and then kubectl's own lock (<path>.lock,
-//     created exclusively, as client-go does), waiting while kubectl holds
-//     it, so that kubectl's writes and ours cannot overwrite each other;
-//     kubectl's lock is removed right after the rename;
-//   - it reads the target under both locks (an empty read of a file being
-//     rewritten in place is read again), merges (see Merge), and when
-//     something changes copies the previous file to
-//     <name>.kubeboot-backup-<UTC time> beside it first;
-//   - it writes a temp file in the same folder, syncs it and renames it over
-//     the target, with mode 0600 (on Windows, a DACL for the current user
-//     only); a file that existed keeps its owner, group and mode, and the
-//     backup gets them too, so a run under sudo leaves the user's files
-//     theirs; a new file and any folder created (mode 0700) get the owner
-//     of the folder they are created in; a symlinked target stays a symlink
-//     and the file it points to (resolved as the kernel does) is replaced;
-//   - after the write it keeps the newest KeepBackups backups of the file
-//     and removes older ones of its own.
+// a context, safely, through Edit (the one writer: kubeboot's sidecar lock
+// and kubectl's <path>.lock on every file of the list, a re-read under the
+// locks, a backup of the previous content, an atomic rename keeping owner,
+// group and mode, symlinks followed as the kernel does, backups pruned to
+// KeepBackups). The entries go to the target file (Locations.Target), the
+// files after it in a KUBECONFIG list count as taken names (see Merge).
 //
 // On any error the target is left byte-identical. A conflict under
 // ConflictFail returns a *ConflictError (ErrConflict); invalid files return
 // a *ParseError (ErrInvalidConfig); a lock held past LockTimeout returns a
 // *LockError (ErrLockTimeout).
 func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
-	logf := opts.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
 	var found *Download
 	var err error
 	if opts.Source == "" && opts.DownloadsDir != "" {
@@ -159,135 +144,111 @@ func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
 	if len(incoming.Contexts)+len(incoming.Clusters)+len(incoming.Users) == 0 {
 		return nil, &ParseError{Path: src, Err: errors.New("the file defines no cluster, user or context")}
 	}
-
-	locs, err := importLocations(opts)
-	if err != nil {
+	if incoming, err = prepareIncoming(incoming, &opts); err != nil {
 		return nil, err
 	}
-	target := locs.Target(fileExists)
-	file, err := resolveLink(target)
-	if err != nil {
-		return nil, err
-	}
-	res := &ImportResult{Source: src, OtherDownloads: found.Others, Target: target, File: file, DryRun: opts.DryRun}
-
-	if opts.DryRun {
-		if _, err := plan(res, file, locs, target, incoming, opts, logf); err != nil {
-			return nil, err
+	res := &ImportResult{Source: src, OtherDownloads: found.Others, DryRun: opts.DryRun}
+	logf := opts.editOptions().logf()
+	var target *File
+	er, err := edit(ctx, opts.editOptions(), func(files []*File) error {
+		target = targetFile(files)
+		target.create = true
+		var others []*Config
+		passed := false
+		for _, f := range files {
+			if f == target {
+				passed = true
+			} else if passed && f.Exists {
+				others = append(others, f.Config)
+			}
 		}
-		return res, nil
+		return plan(res, target, incoming, others, opts, logf)
+	}, editHooks{})
+	if target != nil {
+		res.Target, res.File, res.Created = target.Path, target.Real, !target.Exists
 	}
-
-	dir := filepath.Dir(file)
-	created, err := atomicfile.MkdirAll(dir, 0o700)
-	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", dir, err)
-	}
-	for _, d := range created {
-		logf("created %s", d)
-	}
-	timeout := opts.LockTimeout
-	if timeout <= 0 {
-		timeout = DefaultLockTimeout
-	}
-	deadline := time.Now().Add(timeout)
-	unlock, err := lockSidecar(ctx, file, timeout, logf)
 	if err != nil {
 		return nil, err
 	}
-	defer unlock()
-	sweepTemps(file, logf)
-
-	// kubectl's own lock, on the path as kubectl names it and on the file
-	// it leads to, held from the read to the rename: kubectl neither
-	// writes in between nor overwrites what we wrote with what it read
-	// under its lock.
-	release, err := lockKubectl(ctx, []string{target, file}, deadline, timeout, logf)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-
-	old, err := plan(res, file, locs, target, incoming, opts, logf)
-	if err != nil {
-		return nil, err
+	for _, w := range er.Written {
+		if w.Path == res.Target {
+			res.Written, res.Backup = true, w.Backup
+		}
 	}
 	if !res.Written {
-		logf("%s already holds every entry of %s; nothing to write", target, src)
-		return res, nil
-	}
-	data, err := res.merged.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	if old != nil {
-		if err := writePrivate(res.Backup, old, file); err != nil {
-			return nil, fmt.Errorf("back up %s: %w", file, err)
-		}
-		logf("backed up %s to %s", file, res.Backup)
-	}
-	owner := file
-	if old == nil {
-		owner = dir // a new file belongs to the folder's owner
-	}
-	if err := writePrivate(file, data, owner); err != nil {
-		if res.Backup != "" {
-			os.Remove(res.Backup)
-		}
-		res.Backup = ""
-		return nil, fmt.Errorf("write %s: %w", file, err)
-	}
-	release()
-	logf("wrote %s", file)
-	if res.Backup != "" {
-		pruneBackups(file, opts.KeepBackups, logf)
+		logf("%s already holds every entry of %s; nothing to write", res.Target, src)
 	}
 	return res, nil
 }
 
-// plan reads the target, merges and selects, filling res. It returns the
-// previous bytes of the file (nil when it did not exist).
-func plan(res *ImportResult, file string, locs Locations, target string, incoming *Config, opts ImportOptions, logf func(string, ...any)) ([]byte, error) {
-	old, err := readSettled(file, logf)
-	var cur *Config
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		old = nil
-		cur = NewConfig(target)
-		res.Created = true
-	case err != nil:
-		return nil, err
-	default:
-		cur, err = Parse(old, target)
-		if err != nil {
+// editOptions are the options of the writer Import shares with every
+// operation.
+func (o ImportOptions) editOptions() EditOptions {
+	return EditOptions{
+		Kubeconfig: o.Kubeconfig, DryRun: o.DryRun, LockTimeout: o.LockTimeout, KeepBackups: o.KeepBackups,
+		Now: o.Now, Logf: o.Logf, Getenv: o.Getenv, Home: o.Home,
+	}
+}
+
+// prepareIncoming applies Name and Namespace to the incoming context
+// Import will select, and makes opts.Context follow a new name.
+func prepareIncoming(incoming *Config, opts *ImportOptions) (*Config, error) {
+	if opts.Name == "" && opts.Namespace == "" {
+		return incoming, nil
+	}
+	if opts.Namespace != "" {
+		if err := checkNamespace(opts.Namespace); err != nil {
 			return nil, err
 		}
 	}
-	cur.Path = target
-	var others []*Config
-	if !locs.Explicit {
-		passed := false
-		for _, f := range locs.Files {
-			if f == target {
-				passed = true
-				continue
-			}
-			if !passed {
-				continue
-			}
-			o, err := Load(f)
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			others = append(others, o)
+	want := opts.Context
+	if want == "" {
+		switch {
+		case incoming.has(KindContext, DefaultContextName):
+			want = DefaultContextName
+		case incoming.CurrentContext != "":
+			want = incoming.CurrentContext
+		case len(incoming.Contexts) == 1:
+			want = incoming.Contexts[0].Name
 		}
 	}
+	if want == "" || !incoming.has(KindContext, want) {
+		return nil, &UndefinedError{Kind: KindContext, Name: want, Known: shortList(names(incoming.Contexts)),
+			Suggestions: suggest(want, names(incoming.Contexts))}
+	}
+	in := incoming.Clone()
+	for i := range in.Contexts {
+		e := &in.Contexts[i]
+		if e.Name != want {
+			continue
+		}
+		if opts.Namespace != "" {
+			e.Body = setField(e.Body, "namespace", opts.Namespace)
+		}
+		if opts.Name != "" && opts.Name != want {
+			if err := checkName(KindContext, opts.Name); err != nil {
+				return nil, err
+			}
+			if in.has(KindContext, opts.Name) {
+				return nil, &ExistsError{Kind: KindContext, Name: opts.Name}
+			}
+			e.Name = opts.Name
+			if in.CurrentContext == want {
+				in.CurrentContext = opts.Name
+			}
+			opts.Context = opts.Name
+		}
+	}
+	return in, nil
+}
+
+// plan merges incoming into the target file, selects the context and
+// fills res.
+func plan(res *ImportResult, t *File, incoming *Config, others []*Config, opts ImportOptions, logf func(string, ...any)) error {
+	cur := t.Config
 	merged, changes, err := Merge(cur, incoming, opts.Policy, others...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, k := range Kinds {
 		for _, r := range changes.Of(k).Renamed {
@@ -309,7 +270,7 @@ func plan(res *ImportResult, file string, locs Locations, target string, incomin
 	}
 	sel, fromSource, err := selectContext(merged, incoming, changes, opts.Context, others)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res.SourceContext = fromSource
 	if !opts.NoSwitch && sel != "" {
@@ -319,12 +280,8 @@ func plan(res *ImportResult, file string, locs Locations, target string, incomin
 	if res.Context == "" {
 		res.Context = res.PreviousContext
 	}
-	res.Written = old == nil || !Equal(merged, cur)
-	if old != nil && res.Written {
-		res.Backup = backupName(file, opts.Now)
-	}
-	res.merged = merged
-	return old, nil
+	t.Config = merged
+	return nil
 }
 
 // selectContext picks the context to make current, and its name in the
@@ -355,21 +312,6 @@ func selectContext(merged, incoming *Config, changes *Changes, want string, othe
 		}
 	}
 	return "", "", &UndefinedError{Kind: KindContext, Name: want}
-}
-
-func importLocations(opts ImportOptions) (Locations, error) {
-	if opts.Getenv == nil && opts.Home == "" {
-		return DefaultLocations(opts.Kubeconfig)
-	}
-	getenv := opts.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	home := opts.Home
-	if home == "" {
-		home = KubectlHome(runtime.GOOS, getenv, os.Stat)
-	}
-	return Locate(runtime.GOOS, getenv, home, opts.Kubeconfig), nil
 }
 
 func fileExists(p string) bool {
@@ -516,8 +458,11 @@ func pruneBackups(file string, keep int, logf func(string, ...any)) {
 type UndefinedError struct {
 	Kind Kind
 	Name string
-	// Known lists the defined names of that kind, when known.
+	// Known lists the defined names of that kind, when known and few.
 	Known []string
+	// Suggestions lists defined names close to Name (a likely typo),
+	// closest first.
+	Suggestions []string
 }
 
 // ErrUnknownContext and ErrUnknownUser are matched by *UndefinedError.
@@ -528,7 +473,9 @@ var (
 
 func (e *UndefinedError) Error() string {
 	msg := fmt.Sprintf("%s %q is not defined", e.Kind, e.Name)
-	if len(e.Known) > 0 {
+	if len(e.Suggestions) > 0 {
+		msg += "; did you mean " + quoteList(e.Suggestions, " or ") + "?"
+	} else if len(e.Known) > 0 {
 		msg += " (defined: " + strings.Join(e.Known, ", ") + ")"
 	}
 	return msg

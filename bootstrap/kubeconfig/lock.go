@@ -62,7 +62,8 @@ func KubectlLockName(path string) string { return path + ".lock" }
 const lockMarker = "kubeboot-import pid "
 
 // lockSidecar takes the sidecar OS lock of file.
-func lockSidecar(ctx context.Context, file string, timeout time.Duration, logf func(string, ...any)) (func(), error) {
+// It waits until deadline; timeout is the wait LockError reports.
+func lockSidecar(ctx context.Context, file string, deadline time.Time, timeout time.Duration, logf func(string, ...any)) (func(), error) {
 	name := LockName(file)
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -72,7 +73,7 @@ func lockSidecar(ctx context.Context, file string, timeout time.Duration, logf f
 	atomicfile.KeepOwner(name, filepath.Dir(file))
 	if err := filelock.TryLock(f); errors.Is(err, filelock.ErrWouldBlock) {
 		logf("waiting for another import to release %s", name)
-		lctx, cancel := context.WithTimeout(ctx, timeout)
+		lctx, cancel := context.WithDeadline(ctx, deadline)
 		err = filelock.Lock(lctx, f)
 		cancel()
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
@@ -126,7 +127,24 @@ func createLock(ctx context.Context, name string, deadline time.Time, timeout ti
 	waited := false
 	lctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
+	// The lock appears with its marker already in it (a hard link of a
+	// written temp file), so a run killed at any instant never leaves an
+	// empty lock, which would look like kubectl's and stop every writer.
+	// Where links are not supported, it is created exclusively and
+	// written.
+	tmp := filepath.Join(filepath.Dir(name), "."+filepath.Base(name)+".kubeboot-"+strconv.Itoa(os.Getpid())+".tmp")
+	linked := os.WriteFile(tmp, content, 0o600) == nil
+	defer os.Remove(tmp)
 	err := filelock.Poll(lctx, func() (bool, error) {
+		if linked {
+			err := os.Link(tmp, name)
+			if err == nil {
+				return true, nil
+			}
+			if !errors.Is(err, fs.ErrExist) {
+				linked = false
+			}
+		}
 		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
 			_, werr := f.Write(content)

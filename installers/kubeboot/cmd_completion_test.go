@@ -38,7 +38,7 @@ func TestCompletion(t *testing.T) {
 		want []string
 	}{
 		{[]string{"ins"}, []string{"install"}},
-		{[]string{"kubeconfig", ""}, []string{"import", "path", "token"}},
+		{[]string{"kubeconfig", ""}, []string{"import", "path", "token", "list", "use", "namespace", "rename", "delete", "prune"}},
 		{[]string{"install", ""}, []string{"kubectl"}},
 		{[]string{"install", "kubectl", "--ver"}, []string{"--verbose", "--verify-signature", "--version"}},
 		{[]string{"install", "kubectl", "--verify-signature", ""}, []string{"auto", "require", "off"}},

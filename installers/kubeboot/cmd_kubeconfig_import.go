@@ -19,6 +19,8 @@ type KubeconfigImportOptions struct {
 	File       string
 	OnConflict string
 	NoSwitch   bool
+	Name       string
+	Namespace  string
 	DryRun     bool
 	Verbose    bool
 }
@@ -57,6 +59,8 @@ func NewCmdKubeconfigImport(a *app) *cobra.Command {
 	f := cmd.Flags()
 	f.Var(enumFlag(&o.OnConflict, "fail", conflictPolicies...), "on-conflict", "when a name is taken by a different entry: fail, rename (keep both) or replace (overwrite)")
 	f.BoolVar(&o.NoSwitch, "no-switch", false, "leave the current context as it is")
+	f.StringVar(&o.Name, "name", "", "the name the imported context gets (instead of coreweave)")
+	f.StringVar(&o.Namespace, "namespace", "", "the namespace the imported context gets")
 	f.BoolVar(&o.DryRun, "dry-run", false, "show what would change and write nothing")
 	f.BoolVar(&o.Verbose, "verbose", false, "print each step")
 	addOutputFlags(cmd, &o.output)
@@ -76,6 +80,8 @@ func kubeconfigImportRun(ctx context.Context, o *KubeconfigImportOptions) error 
 		Context:      a.context,
 		Policy:       policy,
 		NoSwitch:     o.NoSwitch,
+		Name:         o.Name,
+		Namespace:    o.Namespace,
 		DryRun:       o.DryRun,
 		Getenv:       h.Getenv,
 		Home:         h.Home,

@@ -21,7 +21,7 @@ func exitCode(err error) int {
 	switch {
 	case errors.Is(err, errInterrupted):
 		return exitInterrupted
-	case errors.As(err, &ue), errors.Is(err, bootstrap.ErrInvalidVersionSpec):
+	case errors.As(err, &ue), errors.Is(err, bootstrap.ErrInvalidVersionSpec), errors.Is(err, kubeconfig.ErrInvalidName):
 		return exitUsage
 	case errors.Is(err, bootstrap.ErrVerification):
 		return exitVerification
@@ -80,7 +80,15 @@ func explain(err error) (msg, hint string) {
 	case errors.Is(err, kubeconfig.ErrInvalidConfig):
 		hint = "check that the file is a kubeconfig (YAML or JSON) or download it again; nothing was written"
 	case errors.Is(err, kubeconfig.ErrUnknownContext):
-		hint = "list contexts with: kubectl config get-contexts"
+		hint = "list contexts with: kubeboot kubeconfig list"
+	case errors.Is(err, kubeconfig.ErrCurrentContext):
+		hint = "nothing was deleted; switch first (kubeboot kubeconfig use NAME) or add --force"
+	case errors.Is(err, kubeconfig.ErrNoPreviousContext):
+		hint = "kubeboot remembers the previous context from the first kubeboot kubeconfig use on"
+	case errors.Is(err, kubeconfig.ErrNoCurrentContext):
+		hint = "choose one with kubeboot kubeconfig use NAME, or name it with --context"
+	case errors.Is(err, kubeconfig.ErrExists):
+		hint = "nothing was changed; choose another name"
 	case errors.Is(err, bootstrap.ErrChecksumMismatch):
 		hint = "nothing was installed: the download was corrupted or altered on the way; run again, and if it persists check your mirror or proxy"
 	case errors.Is(err, bootstrap.ErrBadMarker), errors.Is(err, bootstrap.ErrBadDigest):

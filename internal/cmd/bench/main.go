@@ -52,7 +52,23 @@ func main() {
 	budget := flag.Float64("budget", 8.75e6, "largest allowed stripped installer, in bytes (make passes SIZE_BUDGET)")
 	baseline := flag.String("baseline", "", "a git revision whose kubeboot is measured alternately with this one")
 	flag.BoolVar(&kubectlOnly, "kubectl-only", false, "measure only the kubectl store's figures (quick)")
+	kubeconfigOnly := flag.Bool("kubeconfig-only", false, "only the kubeconfig list/use rows")
 	flag.Parse()
+	if *kubeconfigOnly {
+		work, err := os.MkdirTemp("", "kubeboot-bench-")
+		if err == nil {
+			defer os.RemoveAll(work)
+			bin := filepath.Join(work, "kubeboot")
+			if err = buildKubeboot(bin); err == nil {
+				err = benchKubeconfig(work, bin, *kubectl, *runs)
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*kubectl, *runs, *budget, *baseline); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -74,8 +90,8 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 	defer os.RemoveAll(work)
 
 	bin := filepath.Join(work, "kubeboot")
-	if out, err := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-gcflags", buildGCFlags, "-ldflags", "-s -w", "-o", bin, "./installers/kubeboot").CombinedOutput(); err != nil {
-		return fmt.Errorf("build kubeboot: %v\n%s", err, out)
+	if err := buildKubeboot(bin); err != nil {
+		return err
 	}
 
 	baseBin := ""
@@ -252,6 +268,10 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 			median(noopBase).Round(time.Millisecond/10), float64(median(noop))/float64(median(noopBase)))
 	}
 
+	if err := benchKubeconfig(work, bin, kubectlPath, runs); err != nil {
+		return err
+	}
+
 	fmt.Println("stripped installer size (go build -trimpath -tags " + buildTags + " -gcflags " + buildGCFlags + " -ldflags '-s -w', CGO_ENABLED=0)")
 	over := false
 	for _, p := range bootstrap.KubectlPlatforms {
@@ -273,6 +293,14 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 	}
 	if over {
 		return fmt.Errorf("an installer exceeds %.1f MB", sizeBudget/1e6)
+	}
+	return nil
+}
+
+// buildKubeboot builds this checkout's installer to bin, as released.
+func buildKubeboot(bin string) error {
+	if out, err := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-gcflags", buildGCFlags, "-ldflags", "-s -w", "-o", bin, "./installers/kubeboot").CombinedOutput(); err != nil {
+		return fmt.Errorf("build kubeboot: %v\n%s", err, out)
 	}
 	return nil
 }

@@ -1,0 +1,389 @@
+package kubeconfig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
+)
+
+// EditOptions says which kubeconfig files an operation reads and how it
+// writes them. The zero value edits the files kubectl would read (KUBECONFIG,
+// else ~/.kube/config), waits DefaultLockTimeout for other writers and keeps
+// DefaultKeepBackups backups per file.
+type EditOptions struct {
+	// Kubeconfig is an explicit file (kubectl's --kubeconfig); empty means
+	// Locate's answer from KUBECONFIG or the home folder.
+	Kubeconfig string
+	// DryRun computes the result and writes nothing: no folder, lock,
+	// backup, state file or kubeconfig.
+	DryRun bool
+	// LockTimeout bounds the wait for another writer (kubeboot or
+	// kubectl); 0 means DefaultLockTimeout.
+	LockTimeout time.Duration
+	// KeepBackups is how many of kubeboot's own backups of each written
+	// file to keep, newest first, after a successful write: 0 means
+	// DefaultKeepBackups, a negative value keeps them all. Only files named
+	// <file>.kubeboot-backup-<UTC time>[-N] are ever removed.
+	KeepBackups int
+	// Now stamps backup names; nil means time.Now.
+	Now func() time.Time
+	// Logf receives progress messages; nil discards them.
+	Logf func(format string, args ...any)
+	// Getenv and Home replace the process environment and home folder when
+	// locating the files (for tests and embedding); nil and "" mean
+	// os.Getenv and kubectl's home folder.
+	Getenv func(string) string
+	Home   string
+}
+
+func (o EditOptions) logf() func(string, ...any) {
+	if o.Logf == nil {
+		return func(string, ...any) {}
+	}
+	return o.Logf
+}
+
+// locations returns the files o names, as Locate computes them.
+func (o EditOptions) locations() (Locations, error) {
+	if o.Getenv == nil && o.Home == "" {
+		return DefaultLocations(o.Kubeconfig)
+	}
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	home := o.Home
+	if home == "" {
+		home = KubectlHome(runtime.GOOS, getenv, os.Stat)
+	}
+	return Locate(runtime.GOOS, getenv, home, o.Kubeconfig), nil
+}
+
+// File is one file of the kubeconfig list, as Edit hands it to an EditFunc:
+// the function changes Config (or replaces it) and Edit writes the files
+// whose content changed.
+type File struct {
+	// Path is the file as listed (--kubeconfig or a KUBECONFIG entry).
+	Path string
+	// Real is the file a write replaces: Path with symlinks resolved as
+	// the kernel resolves them. It may not exist yet.
+	Real string
+	// Config is the file's content; an empty config when it does not
+	// exist. Its Path is Path.
+	Config *Config
+	// Exists reports that the file existed when it was read.
+	Exists bool
+	// Target marks the file kubectl writes new entries and current-context
+	// to: the explicit file, else the first listed file that exists, else
+	// the last one (Locations.Target).
+	Target bool
+
+	orig    []byte  // the bytes read; nil when missing
+	origCfg *Config // Config as read, to find out what changed
+	create  bool    // write the file even when its content is empty
+}
+
+// EditFunc changes the files of a kubeconfig list in memory. It runs under
+// every lock, on files read under the locks; returning an error writes
+// nothing. It must not keep the files after it returns.
+type EditFunc func(files []*File) error
+
+// FileWrite describes one file Edit wrote, or would write under DryRun.
+type FileWrite struct {
+	// Path is the file as listed; File is the file replaced (Path, or the
+	// file it links to).
+	Path string `json:"path"`
+	File string `json:"file"`
+	// Backup is the copy of the previous content; empty for a new file.
+	// Under DryRun, the name it would get.
+	Backup string `json:"backup,omitempty"`
+	// Created reports that the file did not exist.
+	Created bool `json:"created,omitempty"`
+}
+
+// EditResult describes what Edit wrote. It holds file names only.
+type EditResult struct {
+	// Written lists the files written (or that would be, under DryRun), in
+	// list order; empty when nothing changed.
+	Written []FileWrite `json:"written,omitempty"`
+	DryRun  bool        `json:"dryRun,omitempty"`
+}
+
+// Changed reports that at least one file was (or would be) written.
+func (r *EditResult) Changed() bool { return r != nil && len(r.Written) > 0 }
+
+// editHooks lets the operations of this package act under Edit's locks.
+type editHooks struct {
+	// after runs under the locks once every file is written (not under
+	// DryRun).
+	after func(files []*File) error
+}
+
+// Edit is the one writer of kubeconfig files: every operation of this
+// package that changes a kubeconfig (Import, Use, SetNamespace, Rename,
+// Delete, Prune) goes through it. It
+//
+//   - locates the files (EditOptions.Kubeconfig, else KUBECONFIG, else
+//     ~/.kube/config) and resolves each one's symlinks as the kernel does;
+//   - takes, for every file that exists and for the target file (created
+//     with its folder when missing, the folder mode 0700 and owned by its
+//     parent's owner), kubeboot's sidecar OS lock (.<name>.kubeboot-lock,
+//     released even if the process is killed) and then kubectl's own lock
+//     (<path>.lock, created exclusively, as client-go does for every file
+//     of the list, in sorted order), waiting while another writer holds
+//     one, up to LockTimeout;
+//   - reads every file under the locks (an empty read of a file being
+//     rewritten in place is read again), calls fn, and writes each file
+//     whose content changed: a backup <file>.kubeboot-backup-<UTC time> of
+//     the previous content first, then a temp file in the same folder,
+//     synced and renamed over the file, mode 0600 for a new file (an
+//     owner-only DACL on Windows), and the previous owner, group and mode
+//     for an existing one, backups included, so a run under sudo leaves
+//     the user's files theirs;
+//   - removes kubectl's locks right after the last rename, then keeps the
+//     newest KeepBackups backups of each written file.
+//
+// On any error before the first rename every file is left byte-identical.
+// Several files change together only in a KUBECONFIG list (current-context
+// goes to the target file, an entry to the file that holds it); should a
+// later rename fail, the files already written are put back as they were
+// (best effort: the error says so if that fails too).
+//
+// A lock held past LockTimeout returns a *LockError (ErrLockTimeout); an
+// invalid file a *ParseError (ErrInvalidConfig); an error of fn is returned
+// as it is.
+func Edit(ctx context.Context, opts EditOptions, fn EditFunc) (*EditResult, error) {
+	return edit(ctx, opts, fn, editHooks{})
+}
+
+func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (*EditResult, error) {
+	logf := opts.logf()
+	locs, err := opts.locations()
+	if err != nil {
+		return nil, err
+	}
+	if len(locs.Files) == 0 {
+		return nil, errors.New("no kubeconfig file to edit")
+	}
+	target := locs.Target(fileExists)
+	files := make([]*File, len(locs.Files))
+	for i, p := range locs.Files {
+		real, err := resolveLink(p)
+		if err != nil {
+			return nil, err
+		}
+		files[i] = &File{Path: p, Real: real, Target: p == target}
+	}
+	res := &EditResult{DryRun: opts.DryRun}
+	if opts.DryRun {
+		if err := readFiles(files, logf); err != nil {
+			return nil, err
+		}
+		if err := fn(files); err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if w, ok := f.planWrite(opts.Now); ok {
+				res.Written = append(res.Written, w)
+			}
+		}
+		return res, nil
+	}
+
+	var lockSet []*File
+	for _, f := range files {
+		if f.Target || fileExists(f.Real) {
+			lockSet = append(lockSet, f)
+		}
+	}
+	for _, f := range lockSet {
+		if !f.Target {
+			continue
+		}
+		dir := filepath.Dir(f.Real)
+		created, err := atomicfile.MkdirAll(dir, 0o700)
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", dir, err)
+		}
+		for _, d := range created {
+			logf("created %s", d)
+		}
+	}
+	timeout := opts.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	var reals, kubectlPaths []string
+	for _, f := range lockSet {
+		reals = append(reals, f.Real)
+		kubectlPaths = append(kubectlPaths, f.Path, f.Real)
+	}
+	sort.Strings(reals)
+	for i, real := range reals {
+		if i > 0 && real == reals[i-1] {
+			continue
+		}
+		unlock, err := lockSidecar(ctx, real, deadline, timeout, logf)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+		sweepTemps(real, logf)
+		sweepTemps(PreviousContextFile(real), logf)
+		sweepTemps(KubectlLockName(real), logf)
+	}
+	// kubectl's own lock, on each path as kubectl names it and on the file
+	// it leads to, held from the read to the rename: kubectl neither
+	// writes in between nor overwrites what we wrote with what it read
+	// under its lock.
+	release, err := lockKubectl(ctx, kubectlPaths, deadline, timeout, logf)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+
+	if err := readFiles(files, logf); err != nil {
+		return nil, err
+	}
+	if err := fn(files); err != nil {
+		return nil, err
+	}
+	var done []*File
+	for _, f := range files {
+		w, ok := f.planWrite(opts.Now)
+		if !ok {
+			continue
+		}
+		if err := f.write(&w, logf); err != nil {
+			if rerr := rollBack(done, logf); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+			return nil, err
+		}
+		done = append(done, f)
+		res.Written = append(res.Written, w)
+	}
+	if hooks.after != nil && len(done) > 0 {
+		if err := hooks.after(files); err != nil {
+			logf("%v", err)
+		}
+	}
+	release()
+	for _, w := range res.Written {
+		if w.Backup != "" {
+			pruneBackups(w.File, opts.KeepBackups, logf)
+		}
+	}
+	return res, nil
+}
+
+// readFiles reads and parses every file; a missing file is an empty config.
+func readFiles(files []*File, logf func(string, ...any)) error {
+	for _, f := range files {
+		data, err := readSettled(f.Real, logf)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			f.Config, f.Exists, f.orig = NewConfig(f.Path), false, nil
+		case err != nil:
+			return err
+		default:
+			c, err := Parse(data, f.Path)
+			if err != nil {
+				return err
+			}
+			f.Config, f.Exists, f.orig = c, true, data
+		}
+		f.origCfg = f.Config.Clone()
+	}
+	return nil
+}
+
+// changed reports whether f must be written.
+func (f *File) changed() bool {
+	if f.Config == nil {
+		return false
+	}
+	if !f.Exists && f.create {
+		return true
+	}
+	if f.Config.CurrentContext != f.origCfg.CurrentContext {
+		return true // cheap, and all Use changes: no need to compare the rest
+	}
+	return !Equal(f.Config, f.origCfg)
+}
+
+func (f *File) planWrite(now func() time.Time) (FileWrite, bool) {
+	if !f.changed() {
+		return FileWrite{}, false
+	}
+	w := FileWrite{Path: f.Path, File: f.Real, Created: !f.Exists}
+	if f.Exists {
+		w.Backup = backupName(f.Real, now)
+	}
+	return w, true
+}
+
+// write backs f up and replaces it with its new content.
+func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
+	f.Config.Path = f.Path
+	data, err := f.Config.Marshal()
+	if err != nil {
+		return err
+	}
+	if w.Backup != "" {
+		if err := writePrivate(w.Backup, f.orig, f.Real); err != nil {
+			return fmt.Errorf("back up %s: %w", f.Real, err)
+		}
+		logf("backed up %s to %s", f.Real, w.Backup)
+	}
+	owner := f.Real
+	if !f.Exists {
+		owner = filepath.Dir(f.Real) // a new file belongs to the folder's owner
+	}
+	if err := writePrivate(f.Real, data, owner); err != nil {
+		if w.Backup != "" {
+			os.Remove(w.Backup)
+		}
+		return fmt.Errorf("write %s: %w", f.Real, err)
+	}
+	logf("wrote %s", f.Real)
+	return nil
+}
+
+// rollBack puts the files already written back as they were.
+func rollBack(done []*File, logf func(string, ...any)) error {
+	var errs []error
+	for _, f := range done {
+		var err error
+		if f.Exists {
+			err = writePrivate(f.Real, f.orig, f.Real)
+		} else {
+			err = os.Remove(f.Real)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("could not restore %s (its backup beside it holds the previous content): %w", f.Real, err))
+		} else {
+			logf("restored %s", f.Real)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// targetFile returns the file that receives new entries and current-context.
+func targetFile(files []*File) *File {
+	for _, f := range files {
+		if f.Target {
+			return f
+		}
+	}
+	return files[len(files)-1]
+}

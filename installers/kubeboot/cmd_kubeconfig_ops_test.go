@@ -1,0 +1,158 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// opsEnv is an env whose ~/.kube/config is corpus/multi.yaml.
+func opsEnv(t *testing.T) (*env, string) {
+	e := newEnv(t)
+	config := filepath.Join(e.home(), ".kube", "config")
+	copyFile(t, corpus+"multi.yaml", config)
+	return e, config
+}
+
+func TestKubeconfigListAndUse(t *testing.T) {
+	e, config := opsEnv(t)
+	r := e.run("kubeconfig", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "CURRENT") || !strings.Contains(r.stdout, "*        staging-alice") {
+		t.Fatalf("list: %+v", r)
+	}
+	r = e.run("kubeconfig", "list", "-o", "json")
+	var infos []struct {
+		Name    string
+		Current bool
+		File    string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &infos); err != nil || len(infos) != 3 || infos[0].File != config {
+		t.Fatalf("list -o json: %v %+v", err, infos)
+	}
+	if r = e.run("kubeconfig", "use", "prod-alice"); r.code != 0 || !strings.Contains(r.stdout, "current context: prod-alice (was staging-alice)") {
+		t.Fatalf("use: %+v", r)
+	}
+	if r = e.run("kubeconfig", "use", "-"); r.code != 0 || !strings.Contains(r.stdout, "current context: staging-alice") {
+		t.Fatalf("use -: %+v", r)
+	}
+	before, _ := os.ReadFile(config)
+	if r = e.run("kubeconfig", "use", "prod-alcie"); r.code != 1 || !strings.Contains(r.stderr, `did you mean "prod-alice"`) {
+		t.Errorf("misspelt: %+v", r)
+	}
+	if r = e.run("kubeconfig", "use", "prod-alice", "--dry-run"); r.code != 0 || !strings.Contains(r.stdout, "nothing written") {
+		t.Errorf("dry run: %+v", r)
+	}
+	if after, _ := os.ReadFile(config); string(after) != string(before) {
+		t.Error("a failed or dry use changed the kubeconfig")
+	}
+	if r = e.run("kubeconfig", "use"); r.code != 2 {
+		t.Errorf("no name: %+v", r)
+	}
+}
+
+func TestKubeconfigNamespaceRenameDelete(t *testing.T) {
+	e, config := opsEnv(t)
+	if r := e.run("kubeconfig", "namespace", "team-a"); r.code != 0 || !strings.Contains(r.stdout, "context staging-alice: namespace team-a") {
+		t.Fatalf("namespace: %+v", r)
+	}
+	if r := e.run("kubeconfig", "namespace", "Bad_NS"); r.code != 2 {
+		t.Errorf("invalid namespace: %+v", r)
+	}
+	if r := e.run("kubeconfig", "namespace", "team-b", "--context", "prod-alice", "-o", "json"); r.code != 0 || !strings.Contains(r.stdout, `"namespace": "team-b"`) {
+		t.Errorf("namespace --context: %+v", r)
+	}
+	if r := e.run("kubeconfig", "rename", "prod-alice", "staging", "--cluster"); r.code != 1 || !strings.Contains(r.stderr, `cluster "staging" already exists`) {
+		t.Errorf("rename onto an existing cluster: %+v", r)
+	}
+	if r := e.run("kubeconfig", "rename", "prod-alice", "p", "--cluster", "--user"); r.code != 0 || !strings.Contains(r.stdout, "renamed cluster prod -> p") {
+		t.Fatalf("rename: %+v", r)
+	}
+	if r := e.run("kubeconfig", "delete", "staging-alice"); r.code != 1 || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("delete current: %+v", r)
+	}
+	r := e.run("kubeconfig", "delete", "p", "--cascade")
+	if r.code != 0 || !strings.Contains(r.stdout, "deleted context p") || !strings.Contains(r.stdout, "deleted cluster p") {
+		t.Fatalf("delete --cascade: %+v", r)
+	}
+	data, _ := os.ReadFile(config)
+	// The cluster went; the user, renamed p, stays: staging-alice uses it.
+	if strings.Contains(string(data), "prod.example.com") || !strings.Contains(string(data), "user: p\n") {
+		t.Errorf("after the cascade:\n%s", data)
+	}
+	for _, out := range []string{r.stdout, r.stderr} {
+		if strings.Contains(out, "FAKE-") {
+			t.Error("a secret reached the output")
+		}
+	}
+}
+
+func TestKubeconfigPruneAsks(t *testing.T) {
+	e := newEnv(t)
+	config := filepath.Join(e.home(), ".kube", "config")
+	// Two contexts on a loopback port nothing listens on, one current.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := "https://" + l.Addr().String()
+	l.Close()
+	os.MkdirAll(filepath.Dir(config), 0o700)
+	os.WriteFile(config, []byte(strings.ReplaceAll(`apiVersion: v1
+kind: Config
+current-context: a
+clusters:
+- {name: a, cluster: {server: "GONE"}}
+- {name: b, cluster: {server: "GONE"}}
+users:
+- {name: u, user: {token: FAKE-TOKEN-prune}}
+contexts:
+- {name: a, context: {cluster: a, user: u}}
+- {name: b, context: {cluster: b, user: u}}
+`, "GONE", gone)), 0o600)
+	before, _ := os.ReadFile(config)
+	r := e.run("kubeconfig", "prune", "--dry-run")
+	if r.code != 0 || !strings.Contains(r.stdout, "remove context b (unreachable") || !strings.Contains(r.stdout, "keep context a (unreachable, current context") {
+		t.Fatalf("prune --dry-run: %+v", r)
+	}
+	if r = e.run("kubeconfig", "prune"); r.code != 2 || !strings.Contains(r.stderr, "--yes") {
+		t.Errorf("prune without a terminal: %+v", r)
+	}
+	if after, _ := os.ReadFile(config); string(after) != string(before) {
+		t.Fatal("prune changed the file without --yes")
+	}
+	if r = e.run("kubeconfig", "prune", "--yes", "-o", "json"); r.code != 0 || !strings.Contains(r.stdout, `"contexts": [`) {
+		t.Fatalf("prune --yes: %+v", r)
+	}
+	if r = e.run("kubeconfig", "list"); strings.Contains(r.stdout, " b ") || strings.Contains(r.stdout+r.stderr, "FAKE-TOKEN") {
+		t.Errorf("after prune: %+v", r)
+	}
+}
+
+func TestKubeconfigImportNameNamespace(t *testing.T) {
+	e, config := opsEnv(t)
+	r := e.run("kubeconfig", "import", corpus+"coreweave.yaml", "--name", "cw", "--namespace", "team-c")
+	if r.code != 0 || !strings.Contains(r.stdout, "current context: cw") {
+		t.Fatalf("import --name: %+v", r)
+	}
+	data, _ := os.ReadFile(config)
+	if !strings.Contains(string(data), "namespace: team-c") || strings.Contains(string(data), "name: coreweave\n  context") {
+		t.Errorf("imported:\n%s", data)
+	}
+}
+
+func TestKubeconfigOpsCompletion(t *testing.T) {
+	e, _ := opsEnv(t)
+	if got := complete(t, e, "kubeconfig", "use", ""); !slices.Contains(got, "prod-alice") {
+		t.Errorf("use completes %v", got)
+	}
+	if got := complete(t, e, "kubeconfig", "delete", "prod-alice", ""); slices.Contains(got, "prod-alice") || !slices.Contains(got, "staging-ci") {
+		t.Errorf("delete completes %v", got)
+	}
+	if got := complete(t, e, "kubeconfig", "namespace", ""); !slices.Contains(got, "default") {
+		t.Errorf("namespace completes %v", got)
+	}
+}
