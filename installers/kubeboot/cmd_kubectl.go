@@ -32,7 +32,8 @@ import (
 //     use (--kubeconfig and --context in ARGS, else KUBECONFIG and the
 //     current context), newest patch; the answer is kept per server URL
 //     for clusterMinorTTL in the store's folder, so a warm run asks
-//     nothing;
+//     nothing (and a server that did not answer is left alone for
+//     clusterFailTTL);
 //  4. stable, when there is no cluster to ask or it does not answer
 //     within clusterAskTimeout.
 //
@@ -46,6 +47,11 @@ const clusterMinorTTL = time.Hour
 // clusterAskTimeout bounds the question to the API server under auto: a
 // cluster that does not answer costs at most this before stable is used.
 const clusterAskTimeout = 3 * time.Second
+
+// clusterFailTTL is how long a server that did not answer is not asked
+// again, so that a cluster out of reach (VPN off) does not cost every
+// kubectl command clusterAskTimeout.
+const clusterFailTTL = time.Minute
 
 // kubectlRetries and kubectlRetryBackoff are the store client's retries:
 // fewer than the library's default (4, from 500 ms, about 7.5 s), so that
@@ -132,10 +138,26 @@ type kubectlChoice struct {
 	Reason string `json:"reason"`
 }
 
-// clusterMinor is a server's minor version as last asked.
+// clusterMinor is a server's minor version as last asked; Spec is empty
+// when it did not answer then.
 type clusterMinor struct {
 	Spec  string    `json:"spec"` // "1.37"
 	Asked time.Time `json:"asked"`
+}
+
+// errClusterSilent means the server did not answer a moment ago, so it was
+// not asked again.
+var errClusterSilent = errors.New("it did not answer")
+
+// recentFailure reports whether server failed to answer less than ttl
+// before now.
+func recentFailure(cache map[string]clusterMinor, server string, now time.Time, ttl time.Duration) (time.Duration, bool) {
+	m, ok := cache[server]
+	if !ok || m.Spec != "" {
+		return 0, false
+	}
+	age := now.Sub(m.Asked)
+	return age, age >= 0 && age < ttl
 }
 
 // freshMinor returns the cached spec of server when it was asked less
@@ -258,8 +280,15 @@ func (a *app) clusterChoice(ctx context.Context, args []string, storeDir string)
 		return kubectlChoice{Spec: m.Spec, Source: "cluster",
 			Reason: fmt.Sprintf("context %s: the API server %s runs %s (asked %s ago)", contextName, key, m.Spec, now.Sub(m.Asked).Round(time.Second))}, nil
 	}
+	if age, ok := recentFailure(cache, key, now, clusterFailTTL); ok {
+		return kubectlChoice{}, fmt.Errorf("the API server %s of context %s is not asked again for a minute: %w %s ago", key, contextName, errClusterSilent, age.Round(time.Second))
+	}
 	spec, err := verify.ClusterVersionSpec(ctx, verify.Options{Kubeconfig: locs.Files, Context: contextName, Timeout: clusterAskTimeout, TotalTimeout: clusterAskTimeout})
 	if err != nil {
+		if errors.Is(err, verify.ErrUnreachable) || errors.Is(err, context.DeadlineExceeded) { // not a refusal or a bad kubeconfig
+			cache[key] = clusterMinor{Asked: now}
+			_ = writeClusterCache(cachePath, cache)
+		}
 		return kubectlChoice{}, err
 	}
 	cache[key] = clusterMinor{Spec: spec, Asked: now}

@@ -119,6 +119,13 @@ func TestFreshMinor(t *testing.T) {
 			t.Errorf("%s: fresh %v, want %v", server, ok, want)
 		}
 	}
+	// A failure (no spec) is remembered for a minute, not past it.
+	failed := map[string]clusterMinor{"https://a": {Asked: now.Add(-30 * time.Second)}, "https://b": {Asked: now.Add(-2 * time.Minute)}, "https://c": {Spec: "1.37", Asked: now}}
+	for server, want := range map[string]bool{"https://a": true, "https://b": false, "https://c": false, "https://e": false} {
+		if _, ok := recentFailure(failed, server, now, time.Minute); ok != want {
+			t.Errorf("%s: recent failure %v, want %v", server, ok, want)
+		}
+	}
 	if got := redactURL("https://user:secret@h:6443/p"); got != "https://h:6443/p" {
 		t.Errorf("redactURL: %q", got)
 	}
@@ -209,6 +216,11 @@ func TestKubectlAutoFollowsCluster(t *testing.T) {
 	r = e.run("kubectl", "-v", "version", "--client")
 	if r.code != 0 || r.stdout != "Client Version: v1.35.6\n" || !strings.Contains(r.stderr, "stable: no project pin, and the cluster's version is unknown") {
 		t.Fatalf("dead context: %+v", r)
+	}
+	// ...and for a minute it is not asked again.
+	r = e.run("kubectl", "-v", "version", "--client")
+	if r.code != 0 || r.stdout != "Client Version: v1.35.6\n" || !strings.Contains(r.stderr, "is not asked again for a minute: it did not answer") {
+		t.Fatalf("dead context, again: %+v", r)
 	}
 	// --kubeconfig in ARGS, the real server's own file, and the cached answer.
 	own := filepath.Join(t.TempDir(), "own")
