@@ -60,7 +60,15 @@ func newCmdMirrorSync(a *app) *cobra.Command {
 			"present and valid; an interrupted run resumes.",
 		Example: "  kubeboot mirror sync --dir /srv/k8s --versions stable,1.36,1.35 --platforms linux/amd64,linux/arm64\n" +
 			"  kubeboot mirror sync --dir /srv/files --layout kubespray --versions v1.36.4",
-		Args: noArgs(""),
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) > 0:
+				return usageErrorf("kubeboot mirror sync takes flags only, not %q", args[0])
+			case o.Dir == "" || len(o.Versions) == 0:
+				return usageErrorf("say where and what: kubeboot mirror sync --dir DIR --versions SPEC[,SPEC…]")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd, true) },
 	}
 	f := cmd.Flags()
@@ -70,8 +78,6 @@ func newCmdMirrorSync(a *app) *cobra.Command {
 	f.StringVar(&o.From, "from", "", "upstream base URL (default https://dl.k8s.io, or $KUBEBOOT_MIRROR)")
 	f.IntVar(&o.Parallel, "parallel", mirrorsync.DefaultParallel, fmt.Sprintf("downloads at once (at most %d)", mirrorsync.MaxParallel))
 	o.addCommon(cmd)
-	_ = cmd.MarkFlagRequired("dir")
-	_ = cmd.MarkFlagRequired("versions")
 	_ = cmd.MarkFlagDirname("dir")
 	_ = cmd.RegisterFlagCompletionFunc("versions", fixedValues(versionChannels...))
 	return cmd

@@ -83,4 +83,7 @@ func TestMirrorSyncAndVerify(t *testing.T) {
 	if r = e.run("mirror", "sync", "--dir", dir, "--versions", "stable", "--platforms", "plan9/mips"); r.code != 2 {
 		t.Errorf("a platform kubectl does not exist for: exit %d, want 2", r.code)
 	}
+	if r = e.run("mirror", "sync"); r.code != 2 || !strings.Contains(r.stderr, "--dir DIR --versions") {
+		t.Errorf("no flags: exit %d, want 2 with the synopsis\n%s", r.code, r.stderr)
+	}
 }
