@@ -82,11 +82,15 @@ got=$(sha256sum "$unix_bin/kubectl.exe" | cut -d' ' -f1)
 has_old || step "note: no kubectl.exe.old-N: Wine let the rename through"
 kill "$sleeper_pid" 2>/dev/null; wait "$sleeper_pid" 2>/dev/null || true
 sleeper_pid=
-for _ in 1 2 3; do # the exited program's file may stay locked a moment
-	kubeboot install kubectl >/dev/null 2>&1 || fail "install after the old one exited"
-	has_old || break
+ok=
+for _ in 1 2 3 4 5; do # the exited program (and Wine's process for it) may hold its file a moment
+	if out=$(kubeboot install kubectl 2>&1); then
+		ok=yes
+		has_old || break
+	fi
 	sleep 1
 done
+[ -n "$ok" ] || fail "install after the old one exited: $out"
 if has_old; then
 	fail "the next run left $(cd "$unix_bin" && echo kubectl.exe.old-*)"
 fi
