@@ -52,11 +52,21 @@ func helperOpts(src string) ImportOptions {
 // ConflictReplace, forever, so that every import rewrites the file.
 func helperImportLoop() {
 	srcs := []string{os.Getenv("HELPER_SRC_A"), os.Getenv("HELPER_SRC_B")}
-	for i := 0; ; i++ {
+	writeForever(func(i int, now func() time.Time) error {
 		opts := helperOpts(srcs[i%2])
+		opts.Now = now
+		_, err := Import(context.Background(), opts)
+		return err
+	})
+}
+
+// writeForever runs write with i = 0, 1, 2... and a clock that moves a
+// second each time, until the process is killed; it prints "ready" after
+// the first write, and exits 1 on an error.
+func writeForever(write func(i int, now func() time.Time) error) {
+	for i := 0; ; i++ {
 		n := i
-		opts.Now = func() time.Time { return time.Unix(int64(n), 0) }
-		if _, err := Import(context.Background(), opts); err != nil {
+		if err := write(i, func() time.Time { return time.Unix(int64(n), 0) }); err != nil {
 			fmt.Println("error:", err)
 			os.Exit(1)
 		}
@@ -69,14 +79,23 @@ func helperImportLoop() {
 // helperImportLimited imports HELPER_SRC_A under RLIMIT_FSIZE=HELPER_LIMIT
 // and prints the error as JSON.
 func helperImportLimited() {
+	writeLimited(func() error {
+		_, err := Import(context.Background(), helperOpts(os.Getenv("HELPER_SRC_A")))
+		return err
+	})
+}
+
+// writeLimited runs write under RLIMIT_FSIZE=HELPER_LIMIT and prints its
+// error as JSON ({"error": ""} when it succeeded, {"setup": ...} when the
+// limit could not be set).
+func writeLimited(write func() error) {
 	limit, _ := strconv.ParseUint(os.Getenv("HELPER_LIMIT"), 10, 64)
 	if err := setFileSizeLimit(limit); err != nil {
 		fmt.Println(`{"setup":` + strconv.Quote(err.Error()) + `}`)
 		os.Exit(0)
 	}
-	_, err := Import(context.Background(), helperOpts(os.Getenv("HELPER_SRC_A")))
 	msg := ""
-	if err != nil {
+	if err := write(); err != nil {
 		msg = err.Error()
 	}
 	b, _ := json.Marshal(map[string]string{"error": msg})

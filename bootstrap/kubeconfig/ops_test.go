@@ -303,36 +303,21 @@ func TestImportNameAndNamespace(t *testing.T) {
 // helperUseLoop switches HELPER_KUBECONFIG between two contexts forever.
 func helperUseLoop() {
 	o := EditOptions{Kubeconfig: os.Getenv("HELPER_KUBECONFIG"), Getenv: func(string) string { return "" }, Home: os.TempDir(), LockTimeout: time.Minute}
-	for i := 0; ; i++ {
-		n := i
-		o.Now = func() time.Time { return time.Unix(int64(n), 0) }
-		if _, err := Use(context.Background(), []string{"prod-alice", "staging-ci"}[i%2], o); err != nil {
-			fmt.Println("error:", err)
-			os.Exit(1)
-		}
-		if i == 0 {
-			fmt.Println("ready")
-		}
-	}
+	writeForever(func(i int, now func() time.Time) error {
+		o.Now = now
+		_, err := Use(context.Background(), []string{"prod-alice", "staging-ci"}[i%2], o)
+		return err
+	})
 }
 
 // helperDeleteLimited deletes a context with cascade under
 // RLIMIT_FSIZE=HELPER_LIMIT and prints the error as JSON.
 func helperDeleteLimited() {
-	limit, _ := strconv.ParseUint(os.Getenv("HELPER_LIMIT"), 10, 64)
-	if err := setFileSizeLimit(limit); err != nil {
-		fmt.Println(`{"setup":` + strconv.Quote(err.Error()) + `}`)
-		os.Exit(0)
-	}
 	o := EditOptions{Kubeconfig: os.Getenv("HELPER_KUBECONFIG"), Getenv: func(string) string { return "" }, Home: os.TempDir()}
-	_, err := Delete(context.Background(), []string{"prod-alice"}, DeleteOptions{Cascade: true}, o)
-	msg := ""
-	if err != nil {
-		msg = err.Error()
-	}
-	b, _ := json.Marshal(map[string]string{"error": msg})
-	fmt.Println(string(b))
-	os.Exit(0)
+	writeLimited(func() error {
+		_, err := Delete(context.Background(), []string{"prod-alice"}, DeleteOptions{Cascade: true}, o)
+		return err
+	})
 }
 
 func TestUseSurvivesKill(t *testing.T) {
