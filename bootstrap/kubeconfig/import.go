@@ -368,11 +368,8 @@ func readSettled(file string, logf func(string, ...any)) ([]byte, error) {
 // sweepTemps removes temp files left by a killed writer. It runs under the
 // lock, so no live writer owns them.
 func sweepTemps(file string, logf func(string, ...any)) {
-	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(file), atomicfile.TempPattern(filepath.Base(file))))
-	for _, m := range matches {
-		if os.Remove(m) == nil {
-			logf("removed %s, left by an interrupted run", m)
-		}
+	for _, m := range atomicfile.SweepTemps(file) {
+		logf("removed %s, left by an interrupted run", m)
 	}
 }
 

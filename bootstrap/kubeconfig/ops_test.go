@@ -457,3 +457,30 @@ func TestDeleteSeveral(t *testing.T) {
 		t.Errorf("left contexts %v; removed clusters %v users %v", entryNames(c, KindContext), r.Clusters, r.Users)
 	}
 }
+
+// TestSweepInFolderWithGlobCharacters: the temp files a killed writer left
+// beside a kubeconfig in a folder whose name has '[' are removed by the
+// next write, as in any other folder (the folder is listed, never globbed).
+func TestSweepInFolderWithGlobCharacters(t *testing.T) {
+	e := newOpsEnv(t, "multi.yaml")
+	dir := filepath.Dir(e.files[0])
+	left := []string{".config.kubeboot-123.tmp", ".config.lock.kubeboot-45.tmp", "..config.kubeboot-previous-context.kubeboot-6.tmp"}
+	for _, n := range left {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keep := filepath.Join(dir, ".config.kubeboot-notes")
+	os.WriteFile(keep, []byte("mine"), 0o600)
+	if _, err := Use(context.Background(), "prod-alice", e.opts()); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range left {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			t.Errorf("%s was left in %s", n, dir)
+		}
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("a file that is not a temp file was removed: %v", err)
+	}
+}

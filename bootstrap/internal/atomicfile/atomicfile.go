@@ -8,11 +8,45 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // TempPattern is the os.CreateTemp pattern of every temp file this package
 // creates; sweepers use it to recognise leftovers of a killed run.
 func TempPattern(base string) string { return "." + base + ".kubeboot-*.tmp" }
+
+// IsTemp reports whether name (a name in a folder, not a path) is a temp
+// file created for the file base (TempPattern). Callers list the folder and
+// match names: a folder name is never a pattern.
+func IsTemp(name, base string) bool {
+	prefix, suffix, _ := strings.Cut(TempPattern(base), "*")
+	return len(name) > len(prefix)+len(suffix) && strings.HasPrefix(name, prefix) && strings.HasSuffix(name, suffix)
+}
+
+// SweepTemps removes the temp files of the file path left in its folder by
+// a writer that was killed, and returns the paths removed. Run it only
+// under a lock that excludes every live writer of path.
+func SweepTemps(path string) []string {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !IsTemp(e.Name(), base) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if os.Remove(p) == nil {
+			removed = append(removed, p)
+		}
+	}
+	return removed
+}
 
 // Options tune Write.
 type Options struct {

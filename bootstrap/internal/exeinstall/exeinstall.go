@@ -190,11 +190,8 @@ func (d *Folder) Sweep(base string) {
 }
 
 // IsTemp reports whether name is a temp file created for the file base
-// (atomicfile.TempPattern).
-func IsTemp(name, base string) bool {
-	prefix, suffix, _ := strings.Cut(atomicfile.TempPattern(base), "*")
-	return len(name) > len(prefix)+len(suffix) && strings.HasPrefix(name, prefix) && strings.HasSuffix(name, suffix)
-}
+// (atomicfile.IsTemp).
+func IsTemp(name, base string) bool { return atomicfile.IsTemp(name, base) }
 
 // File is a temp file beside an install target that hashes what is
 // written to it.
