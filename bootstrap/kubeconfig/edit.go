@@ -1,6 +1,7 @@
 package kubeconfig
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,15 @@ type EditOptions struct {
 	// os.Getenv and kubectl's home folder.
 	Getenv func(string) string
 	Home   string
+	// CacheDir, when set, is a folder where List and Use keep a summary of
+	// each file they read (entry names, each context's cluster, user and
+	// namespace, server URLs without user information, current-context;
+	// never credentials), named by the SHA-256 of the content, so that the
+	// next List or Use of the same content does not parse it, and Use
+	// rewrites only current-context's value instead of encoding the whole
+	// file again. Content changed by anyone has another digest and is
+	// parsed again. Empty keeps no summaries.
+	CacheDir string
 }
 
 func (o EditOptions) logf() func(string, ...any) {
@@ -89,6 +99,11 @@ type File struct {
 	orig    []byte  // the bytes read; nil when missing
 	origCfg *Config // Config as read, to find out what changed
 	create  bool    // write the file even when its content is empty
+	// next, when set (by a quick edit), is the new content, written as it
+	// is; nextSum is its summary.
+	next    []byte
+	nextSum *summary
+	written []byte // the content written, for its summary
 }
 
 // EditFunc changes the files of a kubeconfig list in memory. It runs under
@@ -125,6 +140,12 @@ type editHooks struct {
 	// after runs under the locks once every file is written (not under
 	// DryRun).
 	after func(files []*File) error
+	// quick runs under the locks before the files are parsed: each File
+	// has its bytes (and Exists) but no Config unless the cache lacked its
+	// summary. It returns true when it has done the edit without parsing
+	// (setting File.next where content changes), false to have the files
+	// parsed and fn run.
+	quick func(files []*File, cache summaryCache) (bool, error)
 }
 
 // Edit is the one writer of kubeconfig files: every operation of this
@@ -183,11 +204,23 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		files[i] = &File{Path: p, Real: real, Target: p == target}
 	}
 	res := &EditResult{DryRun: opts.DryRun}
-	if opts.DryRun {
+	cache := summaryCache(opts.CacheDir)
+	prepare := func() error {
 		if err := readFiles(files, logf); err != nil {
-			return nil, err
+			return err
 		}
-		if err := fn(files); err != nil {
+		if hooks.quick != nil {
+			if done, err := hooks.quick(files, cache); err != nil || done {
+				return err
+			}
+		}
+		if err := parseFiles(files); err != nil {
+			return err
+		}
+		return fn(files)
+	}
+	if opts.DryRun {
+		if err := prepare(); err != nil {
 			return nil, err
 		}
 		for _, f := range files {
@@ -251,10 +284,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	}
 	defer release()
 
-	if err := readFiles(files, logf); err != nil {
-		return nil, err
-	}
-	if err := fn(files); err != nil {
+	if err := prepare(); err != nil {
 		return nil, err
 	}
 	var done []*File
@@ -278,6 +308,13 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		}
 	}
 	release()
+	for _, f := range done {
+		if f.nextSum != nil {
+			cache.put(f.nextSum)
+		} else if cache != "" && f.Config != nil {
+			cache.put(summarize(f.Config, digestOf(f.written)))
+		}
+	}
 	for _, w := range res.Written {
 		if w.Backup != "" {
 			pruneBackups(w.File, opts.KeepBackups, logf)
@@ -286,7 +323,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	return res, nil
 }
 
-// readFiles reads and parses every file; a missing file is an empty config.
+// readFiles reads every file; a missing file is an empty config.
 func readFiles(files []*File, logf func(string, ...any)) error {
 	for _, f := range files {
 		data, err := readSettled(f.Real, logf)
@@ -296,11 +333,22 @@ func readFiles(files []*File, logf func(string, ...any)) error {
 		case err != nil:
 			return err
 		default:
-			c, err := Parse(data, f.Path)
+			f.Config, f.Exists, f.orig = nil, true, data
+		}
+	}
+	return nil
+}
+
+// parseFiles parses every file read and not parsed yet, and keeps a copy
+// of each Config as read.
+func parseFiles(files []*File) error {
+	for _, f := range files {
+		if f.Config == nil {
+			c, err := Parse(f.orig, f.Path)
 			if err != nil {
 				return err
 			}
-			f.Config, f.Exists, f.orig = c, true, data
+			f.Config = c
 		}
 		f.origCfg = f.Config.Clone()
 	}
@@ -309,7 +357,10 @@ func readFiles(files []*File, logf func(string, ...any)) error {
 
 // changed reports whether f must be written.
 func (f *File) changed() bool {
-	if f.Config == nil {
+	if f.next != nil {
+		return !bytes.Equal(f.next, f.orig)
+	}
+	if f.Config == nil || f.origCfg == nil {
 		return false
 	}
 	if !f.Exists && f.create {
@@ -334,13 +385,16 @@ func (f *File) planWrite(now func() time.Time) (FileWrite, bool) {
 
 // write backs f up and replaces it with its new content.
 func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
-	f.Config.Path = f.Path
-	data, err := f.Config.Marshal()
-	if err != nil {
-		return err
+	data := f.next
+	if data == nil {
+		f.Config.Path = f.Path
+		var err error
+		if data, err = f.Config.Marshal(); err != nil {
+			return err
+		}
 	}
 	if w.Backup != "" {
-		if err := writePrivate(w.Backup, f.orig, f.Real); err != nil {
+		if err := backUp(f.Real, w.Backup, f.orig); err != nil {
 			return fmt.Errorf("back up %s: %w", f.Real, err)
 		}
 		logf("backed up %s to %s", f.Real, w.Backup)
@@ -356,7 +410,24 @@ func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
 		return fmt.Errorf("write %s: %w", f.Real, err)
 	}
 	logf("wrote %s", f.Real)
+	f.written = data
 	return nil
+}
+
+// backUp keeps orig, the content of real about to be replaced, at backup.
+// When real is a regular file of that size with no other name, the backup
+// is a hard link to it: the rename that follows gives real a new file and
+// leaves the old one, already on disk, to the backup, so a large
+// kubeconfig is neither copied nor synced twice, and the backup has the
+// file's owner and mode. Otherwise (another name shares the file and could
+// change it later, links refused, Windows) it is a private copy.
+func backUp(real, backup string, orig []byte) error {
+	if fi, err := os.Lstat(real); err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(orig)) && soleLink(fi) {
+		if os.Link(real, backup) == nil {
+			return nil
+		}
+	}
+	return writePrivate(backup, orig, real)
 }
 
 // rollBack puts the files already written back as they were.

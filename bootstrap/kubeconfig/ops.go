@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -134,11 +135,25 @@ func List(opts EditOptions) ([]ContextInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := loadFiles(locs)
-	if err != nil {
-		return nil, err
+	var files []*File
+	var sums []*summary
+	cache := summaryCache(opts.CacheDir)
+	for _, p := range locs.Files {
+		data, err := readSettled(p, func(string, ...any) {})
+		if errors.Is(err, fs.ErrNotExist) && !locs.Explicit {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		f := &File{Path: p, Exists: true, orig: data}
+		s, err := f.summaryOf(cache)
+		if err != nil {
+			return nil, err
+		}
+		files, sums = append(files, f), append(sums, s)
 	}
-	return newView(files).contexts(), nil
+	return newSummaryView(sums).infos(files), nil
 }
 
 // listView indexes the entries of a list of files as kubectl sees them: for
@@ -195,35 +210,11 @@ func (v *listView) names(k Kind) []string {
 }
 
 // undefined returns the error for a name of kind k the view lacks.
-func (v *listView) undefined(k Kind, name string) error {
-	all := v.names(k)
-	return &UndefinedError{Kind: k, Name: name, Known: shortList(all), Suggestions: suggest(name, all)}
-}
+func (v *listView) undefined(k Kind, name string) error { return undefinedError(k, name, v.names(k)) }
 
-func (v *listView) contexts() []ContextInfo {
-	out := make([]ContextInfo, 0, len(v.at[KindContext]))
-	for _, name := range v.names(KindContext) {
-		e, f, _ := v.entry(KindContext, name)
-		var body struct {
-			Cluster   string `json:"cluster"`
-			User      string `json:"user"`
-			Namespace string `json:"namespace"`
-		}
-		if e.Body != nil {
-			_ = json.Unmarshal(e.Body, &body)
-		}
-		ci := ContextInfo{Name: name, Cluster: body.Cluster, User: body.User, Namespace: body.Namespace,
-			Current: name == v.current, File: f.Path}
-		if c, _, ok := v.entry(KindCluster, body.Cluster); ok && c.Body != nil {
-			var cb struct {
-				Server string `json:"server"`
-			}
-			_ = json.Unmarshal(c.Body, &cb)
-			ci.Server = redactURL(cb.Server)
-		}
-		out = append(out, ci)
-	}
-	return out
+// undefinedError reports name missing among all (sorted).
+func undefinedError(k Kind, name string, all []string) error {
+	return &UndefinedError{Kind: k, Name: name, Known: shortList(all), Suggestions: suggest(name, all)}
 }
 
 // redactURL drops user information from a server URL.
@@ -271,27 +262,81 @@ func PreviousContextFile(file string) string {
 func Use(ctx context.Context, name string, opts EditOptions) (*UseResult, error) {
 	res := &UseResult{}
 	var stateFile string
-	er, err := edit(ctx, opts, func(files []*File) error {
-		v := newView(files)
-		t := targetFile(files)
+	// choose resolves name ("-" from the state file) among the contexts
+	// the list defines.
+	choose := func(t *File, has func(string) bool, names func() []string) (string, error) {
 		stateFile = PreviousContextFile(t.Real)
 		want := name
 		if want == "-" {
 			data, err := os.ReadFile(stateFile)
 			want = strings.TrimSpace(string(data))
 			if err != nil || want == "" {
-				return ErrNoPreviousContext
+				return "", ErrNoPreviousContext
 			}
 		}
-		if _, _, ok := v.entry(KindContext, want); !ok {
-			return v.undefined(KindContext, want)
+		if !has(want) {
+			return "", undefinedError(KindContext, want, names())
+		}
+		return want, nil
+	}
+	// quick: from the summaries, the target file's current-context value
+	// rewritten in place; nothing parsed when the cache has them.
+	quick := func(files []*File, cache summaryCache) (bool, error) {
+		sums := make([]*summary, len(files))
+		ti := len(files) - 1 // targetFile's choice
+		for i := len(files) - 1; i >= 0; i-- {
+			if files[i].Target {
+				ti = i
+			}
+		}
+		for i, f := range files {
+			if !f.Exists {
+				continue
+			}
+			s, err := f.summaryOf(cache)
+			if err != nil {
+				return false, err
+			}
+			sums[i] = s
+		}
+		t, ts := files[ti], sums[ti]
+		v := newSummaryView(sums)
+		want, err := choose(t, func(n string) bool { _, ok := v.contexts[n]; return ok }, v.contextNames)
+		if err != nil {
+			return false, err
+		}
+		res.Context, res.Previous = want, v.current
+		if want == v.current {
+			return true, nil
+		}
+		if ts == nil {
+			return false, nil // a new target file: encoded whole
+		}
+		if ts.SpanState == spanUnchecked {
+			ts.checkSpan(t.orig)
+			cache.put(ts)
+		}
+		next, nsum, ok := ts.withCurrent(t.orig, want)
+		if !ok {
+			return false, nil
+		}
+		t.next, t.nextSum = next, nsum
+		return true, nil
+	}
+	er, err := edit(ctx, opts, func(files []*File) error {
+		v := newView(files)
+		t := targetFile(files)
+		want, err := choose(t, func(n string) bool { _, _, ok := v.entry(KindContext, n); return ok },
+			func() []string { return v.names(KindContext) })
+		if err != nil {
+			return err
 		}
 		res.Context, res.Previous = want, v.current
 		if want != v.current {
 			t.Config.CurrentContext = want
 		}
 		return nil
-	}, editHooks{after: func([]*File) error {
+	}, editHooks{quick: quick, after: func([]*File) error {
 		if res.Previous == "" || res.Previous == res.Context {
 			return nil
 		}

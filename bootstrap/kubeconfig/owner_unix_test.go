@@ -117,3 +117,36 @@ func kubectlForUser(t *testing.T) string {
 	out.Close()
 	return dst
 }
+
+// Run as root with the user's HOME (sudo), List and Use leave the summary
+// folder they create under the user's cache, and the summaries in it, the
+// user's, and Use's backup link keeps the user's file as it was.
+func TestSummariesAsRootKeepOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the test plays sudo with a home owned by another uid")
+	}
+	opts, config := cachedEnv(t, "multi.yaml")
+	home := opts.Home
+	for _, p := range []string{home, filepath.Dir(config), config} {
+		if err := os.Chown(p, userUID, userGID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Chmod(home, 0o755)
+	if _, err := List(opts); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Use(context.Background(), "prod-alice", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := []string{filepath.Join(home, ".cache"), filepath.Join(home, ".cache", "kubeboot"), opts.CacheDir, config, r.Edit.Written[0].Backup}
+	for _, f := range summaryFiles(t, opts.CacheDir) {
+		check = append(check, filepath.Join(opts.CacheDir, f))
+	}
+	for _, p := range check {
+		if uid, gid, _ := ownerOf(t, p); uid != userUID || gid != userGID {
+			t.Errorf("%s owned by %d:%d, want the user's %d:%d", p, uid, gid, userUID, userGID)
+		}
+	}
+}

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,6 +21,9 @@ import (
 func (a *app) editOptions(dryRun, verbose bool) kubeconfig.EditOptions {
 	h := a.host
 	o := kubeconfig.EditOptions{Kubeconfig: a.kubeconfig, DryRun: dryRun, Getenv: h.Getenv, Home: h.Home, Now: h.Now}
+	if h.CacheDir != "" {
+		o.CacheDir = filepath.Join(h.CacheDir, "kubeconfig")
+	}
 	if verbose {
 		o.Logf = a.logf
 	}
@@ -113,7 +118,10 @@ func kubeconfigListRun(ctx context.Context, o *KubeconfigListOptions) error {
 		}
 		return writeJSON(a.host.Stdout, rows)
 	}
-	tw := tabwriter.NewWriter(a.host.Stdout, 0, 4, 2, ' ', 0)
+	// tabwriter writes cell by cell: buffered, a thousand contexts are a
+	// few writes instead of thousands of system calls.
+	out := bufio.NewWriter(a.host.Stdout)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	head := "CURRENT\tNAME\tCLUSTER\tSERVER\tUSER\tNAMESPACE\tFILE"
 	if o.Check {
 		head += "\tCHECK"
@@ -133,7 +141,10 @@ func kubeconfigListRun(ctx context.Context, o *KubeconfigListOptions) error {
 		}
 		fmt.Fprintln(tw, line)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return out.Flush()
 }
 
 // NewCmdKubeconfigUse is `kubeboot kubeconfig use NAME|-`.

@@ -68,6 +68,9 @@ type Options struct {
 	// system refuses (EPERM: not root) is skipped: the file then belongs to
 	// the caller, as any new file would. Ignored on Windows.
 	KeepOwnerFrom string
+	// NoSync skips the syncs of the file and its folder, for a cache whose
+	// entry lost in a crash is only a miss. The rename is still atomic.
+	NoSync bool
 }
 
 // WriteFile atomically replaces path with data and mode perm. On any error
@@ -116,8 +119,10 @@ func Write(path string, data []byte, opts Options) (err error) {
 	if _, err := f.Write(data); err != nil {
 		return fmt.Errorf("write %s: %w", tmp, err)
 	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", tmp, err)
+	if !opts.NoSync {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("sync %s: %w", tmp, err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		return err
@@ -128,6 +133,9 @@ func Write(path string, data []byte, opts Options) (err error) {
 	}
 	if err := replace(tmp, path); err != nil {
 		return err
+	}
+	if opts.NoSync {
+		return nil
 	}
 	return SyncDir(dir)
 }

@@ -34,10 +34,16 @@ func writeBigKubeconfig(path string, n int) error {
 	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
-// benchKubeconfig times List and Use in-process, and the kubeboot
-// kubeconfig list and use commands of the binary bin, on a 1,000-context
-// kubeconfig against kubectl config get-contexts and use-context on the
-// same file, alternating, and prints the rows.
+// benchKubeconfig times the kubeboot kubeconfig list and use commands of
+// the binary bin on a 1,000-context kubeconfig against kubectl config
+// get-contexts and use-context on the same file, alternating, and List and
+// Use in-process, with and without summaries (EditOptions.CacheDir).
+//
+// kubeboot keeps a summary of the content it last read or wrote, so a
+// command is "warm" when the file is as kubeboot left it, and "cold" right
+// after another program (here kubectl use-context) rewrote it. Both are
+// measured: warm is the everyday case (list, use, list...), cold the first
+// run after kubectl or an editor changed the file.
 func benchKubeconfig(work, bin, kubectlPath string, runs int) error {
 	dir := filepath.Join(work, "kube")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -49,54 +55,76 @@ func benchKubeconfig(work, bin, kubectlPath string, runs int) error {
 	}
 	fi, _ := os.Stat(path)
 	opts := kubeconfig.EditOptions{Kubeconfig: path, Home: work, KeepBackups: 1}
-	env := []string{"HOME=" + work, "KUBECONFIG=" + path}
-	var list, use, kList, kUse, cList, cUse []time.Duration
-	for i := 0; i < runs; i++ {
+	cached := opts
+	cached.CacheDir = filepath.Join(work, "library-cache")
+	env := []string{"HOME=" + work, "KUBECONFIG=" + path, "XDG_CACHE_HOME=" + filepath.Join(work, "cache")}
+	var kList, kUse, listWarm, listCold, useWarm, useCold []time.Duration
+	var libList, libUse, libListCached, libUseCached []time.Duration
+	n := 0
+	name := func() string { n++; return fmt.Sprintf("ctx-%d", n%benchContexts) }
+	cmd := func(into *[]time.Duration, bin string, args ...string) error {
+		d, _, err := timed(exec.Command(bin, args...), env, "")
+		if err != nil {
+			return err
+		}
+		*into = append(*into, d)
+		return nil
+	}
+	lib := func(into *[]time.Duration, f func() error) error {
 		start := time.Now()
-		infos, err := kubeconfig.List(opts)
-		if err != nil {
+		if err := f(); err != nil {
 			return err
 		}
-		if len(infos) != benchContexts {
-			return fmt.Errorf("List found %d contexts", len(infos))
-		}
-		list = append(list, time.Since(start))
-		d, _, err := timed(exec.Command(kubectlPath, "config", "get-contexts"), env, "")
-		if err != nil {
+		*into = append(*into, time.Since(start))
+		return nil
+	}
+	list := func(o kubeconfig.EditOptions) func() error {
+		return func() error {
+			infos, err := kubeconfig.List(o)
+			if err == nil && len(infos) != benchContexts {
+				err = fmt.Errorf("List found %d contexts", len(infos))
+			}
 			return err
 		}
-		kList = append(kList, d)
-
-		name := fmt.Sprintf("ctx-%d", 1+i%(benchContexts-1))
-		start = time.Now()
-		if _, err := kubeconfig.Use(context.Background(), name, opts); err != nil {
-			return err
+	}
+	use := func(o kubeconfig.EditOptions) func() error {
+		return func() error { _, err := kubeconfig.Use(context.Background(), name(), o); return err }
+	}
+	for i := 0; i < runs; i++ {
+		steps := []error{
+			cmd(&kUse, kubectlPath, "config", "use-context", name()),
+			cmd(&useCold, bin, "kubeconfig", "use", name()),
+			cmd(&listWarm, bin, "kubeconfig", "list"),
+			cmd(&kList, kubectlPath, "config", "get-contexts"),
+			cmd(&useWarm, bin, "kubeconfig", "use", name()),
+			cmd(&kUse, kubectlPath, "config", "use-context", name()),
+			cmd(&listCold, bin, "kubeconfig", "list"),
+			cmd(&kList, kubectlPath, "config", "get-contexts"),
+			lib(&libList, list(opts)),
+			lib(&libUse, use(opts)),
+			lib(new([]time.Duration), use(cached)), // the first after an uncached write: cold
+			lib(&libListCached, list(cached)),
+			lib(&libUseCached, use(cached)),
 		}
-		use = append(use, time.Since(start))
-		d, _, err = timed(exec.Command(kubectlPath, "config", "use-context", fmt.Sprintf("ctx-%d", i%benchContexts)), env, "")
-		if err != nil {
-			return err
+		for _, err := range steps {
+			if err != nil {
+				return err
+			}
 		}
-		kUse = append(kUse, d)
-
-		if d, _, err = timed(exec.Command(bin, "kubeconfig", "list"), env, ""); err != nil {
-			return err
-		}
-		cList = append(cList, d)
-		if d, _, err = timed(exec.Command(bin, "kubeconfig", "use", fmt.Sprintf("ctx-%d", (i+7)%benchContexts)), env, ""); err != nil {
-			return err
-		}
-		cUse = append(cUse, d)
 	}
 	fmt.Printf("kubeconfig of %d contexts (%.1f MB), median of %d alternating runs\n", benchContexts, float64(fi.Size())/1e6, runs)
 	row := func(what string, ours, theirs []time.Duration, cmd string) {
-		fmt.Printf("  %-26s %8v   %-28s %8v   ratio %.2fx\n", what, median(ours).Round(time.Millisecond/10), cmd,
+		fmt.Printf("  %-34s %8v   %-28s %8v   ratio %.2fx\n", what, median(ours).Round(time.Millisecond/10), cmd,
 			median(theirs).Round(time.Millisecond/10), float64(median(ours))/float64(median(theirs)))
 	}
-	row("kubeconfig.List (library)", list, kList, "kubectl config get-contexts")
-	row("kubeconfig.Use (library)", use, kUse, "kubectl config use-context")
-	row("kubeboot kubeconfig list", cList, kList, "kubectl config get-contexts")
-	row("kubeboot kubeconfig use", cUse, kUse, "kubectl config use-context")
+	row("kubeboot kubeconfig list", listWarm, kList, "kubectl config get-contexts")
+	row("kubeboot kubeconfig use", useWarm, kUse, "kubectl config use-context")
+	row("  cold: after kubectl wrote, list", listCold, kList, "kubectl config get-contexts")
+	row("  cold: after kubectl wrote, use", useCold, kUse, "kubectl config use-context")
+	row("kubeconfig.List (library)", libListCached, kList, "kubectl config get-contexts")
+	row("kubeconfig.Use (library)", libUseCached, kUse, "kubectl config use-context")
+	row("  without CacheDir: List", libList, kList, "kubectl config get-contexts")
+	row("  without CacheDir: Use", libUse, kUse, "kubectl config use-context")
 	fmt.Println()
 	return nil
 }
