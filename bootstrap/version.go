@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/go-version"
 
@@ -49,9 +50,11 @@ type Spec struct {
 func (s Spec) String() string { return s.raw }
 
 var (
-	markerSpec = regexp.MustCompile(`^(stable|latest)(?:-(\d+)(?:\.(\d+))?)?$`)
-	minorSpec  = regexp.MustCompile(`^v?(\d+)\.(\d+)$`)
-	exactSpec  = regexp.MustCompile(`^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$`)
+	markerSpec = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(stable|latest)(?:-(\d+)(?:\.(\d+))?)?$`) })
+	minorSpec  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^v?(\d+)\.(\d+)$`) })
+	exactSpec  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$`)
+	})
 )
 
 // ParseSpec parses a version spec:
@@ -70,13 +73,13 @@ func ParseSpec(spec string) (Spec, error) {
 	if s == "" {
 		s = "stable"
 	}
-	if m := markerSpec.FindStringSubmatch(s); m != nil {
+	if m := markerSpec().FindStringSubmatch(s); m != nil {
 		return Spec{Kind: SpecMarker, Marker: s, raw: s}, nil
 	}
-	if m := minorSpec.FindStringSubmatch(s); m != nil {
+	if m := minorSpec().FindStringSubmatch(s); m != nil {
 		return Spec{Kind: SpecMarker, Marker: "stable-" + m[1] + "." + m[2], raw: s}, nil
 	}
-	if exactSpec.MatchString(s) {
+	if exactSpec().MatchString(s) {
 		v, err := version.NewSemver(s)
 		if err == nil {
 			return Spec{Kind: SpecExact, Exact: v, raw: s}, nil
@@ -203,7 +206,7 @@ func parseMarker(body []byte) (*version.Version, string) {
 		return nil, "empty"
 	case len(s) > maxVersionLen:
 		return nil, "longer than " + strconv.Itoa(maxVersionLen) + " characters"
-	case !exactSpec.MatchString(s):
+	case !exactSpec().MatchString(s):
 		return nil, "not a single version string"
 	}
 	v, err := version.NewSemver(s)
@@ -216,7 +219,7 @@ func parseMarker(body []byte) (*version.Version, string) {
 // checkMarkerLine rejects a stable-1.N or latest-1.N marker naming a version
 // outside 1.N: a mirror serving that is broken or lying.
 func checkMarkerLine(name string, v *version.Version) string {
-	m := markerSpec.FindStringSubmatch(name)
+	m := markerSpec().FindStringSubmatch(name)
 	if m == nil || m[2] == "" {
 		return ""
 	}
@@ -258,7 +261,7 @@ func (s Spec) Matches(v *version.Version) bool {
 	case SpecConstraint:
 		return v.Prerelease() == "" && s.Constraint.Check(v)
 	case SpecMarker:
-		m := markerSpec.FindStringSubmatch(s.Marker)
+		m := markerSpec().FindStringSubmatch(s.Marker)
 		if m == nil {
 			return false
 		}

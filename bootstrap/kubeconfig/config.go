@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/yaml"
 )
@@ -109,7 +110,7 @@ var yamlParserProblems = []string{
 	"found incompatible YAML document", "found duplicate %TAG directive",
 }
 
-var lineRE = regexp.MustCompile(`line (\d+)`)
+var lineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
 
 // Parse parses a kubeconfig in YAML or JSON. path names the file in errors
 // and anchors relative paths; it is not read. An empty document is an empty
@@ -244,7 +245,7 @@ func yamlError(path string, data []byte, err error) *ParseError {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
 	line := 0
-	if m := lineRE.FindStringSubmatch(msg); m != nil {
+	if m := lineRE().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		// yaml.v2 reports parser errors (not scanner errors) with a
 		// 0-based line number.
@@ -258,29 +259,32 @@ func yamlError(path string, data []byte, err error) *ParseError {
 			line = 1
 		}
 	}
-	msg = yamlLineRE.ReplaceAllString(msg, "")
+	msg = yamlLineRE().ReplaceAllString(msg, "")
 	msg = redactQuoted(msg)
 	msg = redactWords(msg, data)
 	return &ParseError{Path: path, Line: line, Err: fmt.Errorf("invalid YAML: %s", msg)}
 }
 
 var (
-	yamlLineRE = regexp.MustCompile(`yaml: line \d+: `)
-	quotedREs  = []*regexp.Regexp{
-		regexp.MustCompile("`[^`]*`"),
-		regexp.MustCompile(`"(?:[^"\\]|\\.)*"`),
-		regexp.MustCompile(`'[^']*'`),
-		regexp.MustCompile(`\{[^{}]*\}`),
-		regexp.MustCompile(`key .* already set`),
-	}
-	wordRE = regexp.MustCompile(`[^\s,;:()\[\]{}'"` + "`" + `]+`)
+	yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`yaml: line \d+: `) })
+	quotedREs  = sync.OnceValue(func() []*regexp.Regexp {
+		return []*regexp.Regexp{
+			regexp.MustCompile("`[^`]*`"),
+			regexp.MustCompile(`"(?:[^"\\]|\\.)*"`),
+			regexp.MustCompile(`'[^']*'`),
+			regexp.MustCompile(`\{[^{}]*\}`),
+			regexp.MustCompile(`key .* already set`),
+		}
+	})
+	wordRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^\s,;:()\[\]{}'"` + "`" + `]+`) })
 )
 
 // redactQuoted hides every quoted or Go-syntax value in msg.
 func redactQuoted(msg string) string {
-	for i, re := range quotedREs {
+	res := quotedREs()
+	for i, re := range res {
 		repl := "(value hidden)"
-		if i == len(quotedREs)-1 {
+		if i == len(res)-1 {
 			repl = "key (value hidden) already set"
 		}
 		msg = re.ReplaceAllString(msg, repl)
@@ -290,9 +294,8 @@ func redactQuoted(msg string) string {
 
 // yamlWords is the vocabulary of the YAML and JSON parsers' messages: words
 // that may be shown even when the input holds them too.
-var yamlWords = map[string]bool{}
-
-func init() {
+var yamlWords = sync.OnceValue(func() map[string]bool {
+	words := map[string]bool{}
 	for _, w := range strings.Fields(`yaml json line column invalid found character that cannot start any token
 		did not find expected key node content mapping values are allowed in this context unexpected end of stream
 		unknown anchor referenced value hidden contains itself already set map a tab violates indentation while
@@ -301,17 +304,18 @@ func init() {
 		seq merge keys type error converting object array literal escape quoted scalar between adjacent plain
 		comment separated by whitespace version number major minor percent uri octet width indicator the an as
 		to in is of or and for with has was be it on at no %YAML %TAG !! <document start> - , ] } ? : | >`) {
-		yamlWords[strings.ToLower(w)] = true
+		words[strings.ToLower(w)] = true
 	}
-}
+	return words
+})
 
 // redactWords hides each word of msg that occurs in data and is not
 // parser vocabulary: whatever the parser quoted in a form redactQuoted does
 // not know stays hidden.
 func redactWords(msg string, data []byte) string {
-	return wordRE.ReplaceAllStringFunc(msg, func(w string) string {
+	return wordRE().ReplaceAllStringFunc(msg, func(w string) string {
 		bare := strings.Trim(w, ".!&*")
-		if bare == "" || yamlWords[strings.ToLower(bare)] || isNumber(bare) || !bytes.Contains(data, []byte(bare)) {
+		if bare == "" || yamlWords()[strings.ToLower(bare)] || isNumber(bare) || !bytes.Contains(data, []byte(bare)) {
 			return w
 		}
 		return "(value hidden)"

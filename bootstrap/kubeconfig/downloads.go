@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mitchellh/go-homedir"
@@ -190,7 +191,9 @@ func FindDownloads(explicit string) (*Download, error) {
 
 // downloadFamilyRE matches the names browsers give repeated downloads of
 // cw-kubeconfig; the group is the copy number.
-var downloadFamilyRE = regexp.MustCompile(`^` + regexp.QuoteMeta(DownloadedName) + `(?: \((\d+)\)|-(\d+)| (\d+))?$`)
+var downloadFamilyRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^` + regexp.QuoteMeta(DownloadedName) + `(?: \((\d+)\)|-(\d+)| (\d+))?$`)
+})
 
 // DownloadCandidate is a file of the cw-kubeconfig family and its
 // modification time, for NewestDownload.
@@ -209,7 +212,7 @@ func NewestDownload(files []DownloadCandidate) []DownloadCandidate {
 	}
 	var fam []ranked
 	for _, f := range files {
-		m := downloadFamilyRE.FindStringSubmatch(f.Name)
+		m := downloadFamilyRE().FindStringSubmatch(f.Name)
 		if m == nil {
 			continue
 		}
@@ -243,7 +246,7 @@ func findIn(dir string) (*Download, error) {
 	}
 	var cands []DownloadCandidate
 	for _, e := range entries {
-		if !downloadFamilyRE.MatchString(e.Name()) {
+		if !downloadFamilyRE().MatchString(e.Name()) {
 			if !e.IsDir() && strings.HasPrefix(e.Name(), DownloadedName) {
 				nf.Similar = append(nf.Similar, filepath.Join(dir, e.Name()))
 			}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
@@ -398,7 +399,7 @@ func writePrivate(path string, data []byte, ownerFrom string) error {
 }
 
 // backupRE matches the names backupName gives, after the file's own name.
-var backupRE = regexp.MustCompile(`^\.kubeboot-backup-(\d{8}T\d{6}Z)(?:-(\d+))?$`)
+var backupRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\.kubeboot-backup-(\d{8}T\d{6}Z)(?:-(\d+))?$`) })
 
 // pruneBackups removes all but the newest keep backups of file (see
 // ImportOptions.KeepBackups). Only regular files with backupName's names
@@ -426,7 +427,7 @@ func pruneBackups(file string, keep int, logf func(string, ...any)) {
 		if !ok || !e.Type().IsRegular() {
 			continue
 		}
-		m := backupRE.FindStringSubmatch(rest)
+		m := backupRE().FindStringSubmatch(rest)
 		if m == nil {
 			continue
 		}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
 )
@@ -86,11 +87,11 @@ func (e *InvalidNameError) Error() string {
 // Is makes errors.Is(err, ErrInvalidName) true.
 func (e *InvalidNameError) Is(target error) bool { return target == ErrInvalidName }
 
-var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+var dnsLabelRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`) })
 
 // checkNamespace accepts Kubernetes namespace names: DNS-1123 labels.
 func checkNamespace(ns string) error {
-	if len(ns) > 63 || !dnsLabelRE.MatchString(ns) {
+	if len(ns) > 63 || !dnsLabelRE().MatchString(ns) {
 		return &InvalidNameError{What: "namespace", Name: ns,
 			Reason: "a namespace is at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit"}
 	}

@@ -102,7 +102,7 @@ func TestImportPrunesBackups(t *testing.T) {
 	var backups []string
 	entries, _ := os.ReadDir(kube)
 	for _, en := range entries {
-		if backupRE.MatchString(strings.TrimPrefix(en.Name(), "config")) && en.Type().IsRegular() {
+		if backupRE().MatchString(strings.TrimPrefix(en.Name(), "config")) && en.Type().IsRegular() {
 			backups = append(backups, en.Name())
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/go-version"
 
@@ -20,7 +21,7 @@ import (
 
 // markerFile matches the names of the release markers this package writes
 // (and the only .txt files it ever removes).
-var markerFile = regexp.MustCompile(`^(stable|latest)(-\d+(\.\d+)?)?\.txt$`)
+var markerFile = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(stable|latest)(-\d+(\.\d+)?)?\.txt$`) })
 
 // heldVersion is one release folder of the tree.
 type heldVersion struct {
@@ -142,7 +143,7 @@ func writeMarkers(root string, exclude map[string]bool) ([]Marker, error) {
 	entries, _ := os.ReadDir(rel)
 	for _, e := range entries {
 		name := strings.TrimSuffix(e.Name(), ".txt")
-		if markerFile.MatchString(e.Name()) && e.Type().IsRegular() && want[name] == "" {
+		if markerFile().MatchString(e.Name()) && e.Type().IsRegular() && want[name] == "" {
 			if err := os.Remove(filepath.Join(rel, e.Name())); err != nil {
 				errs = append(errs, fmt.Errorf("remove release marker %s, which names nothing the tree holds: %w", e.Name(), err))
 			}
@@ -210,7 +211,7 @@ func Verify(ctx context.Context, dir string, opts Options) (*Report, error) {
 	found := map[string]bool{}
 	entries, _ := os.ReadDir(rel)
 	for _, e := range entries {
-		if !markerFile.MatchString(e.Name()) {
+		if !markerFile().MatchString(e.Name()) {
 			continue
 		}
 		name := strings.TrimSuffix(e.Name(), ".txt")

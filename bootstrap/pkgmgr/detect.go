@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/ospath"
@@ -200,7 +201,7 @@ func scoopRoots(s System) []string {
 	return []string{user, global}
 }
 
-var versionRE = regexp.MustCompile(`v?\d+\.\d+(\.\d+)*([-+.][0-9A-Za-z.-]+)?`)
+var versionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`v?\d+\.\d+(\.\d+)*([-+.][0-9A-Za-z.-]+)?`) })
 
 // managerVersion runs `MANAGER --version` and picks the version out of the
 // first line that has one ("Homebrew 4.4.1", "2.3.0", "v0.5.2 - Released
@@ -217,7 +218,7 @@ func managerVersion(ctx context.Context, s System, f Found) string {
 
 func parseVersion(out string) string {
 	for _, line := range strings.Split(out, "\n") {
-		if v := versionRE.FindString(line); v != "" {
+		if v := versionRE().FindString(line); v != "" {
 			return v
 		}
 	}
