@@ -319,12 +319,36 @@ func (s *Store) load(tag string, p bootstrap.Platform) (*Entry, bool) {
 		return nil, false
 	}
 	e := &Entry{Version: tag, Platform: p, Path: filepath.Join(dir, p.Executable()), Receipt: *r}
-	if fi, err := os.Stat(e.Path); err == nil {
-		if id, ok := fileid.Of(fi); ok && toFileIdentity(id) == r.File {
-			e.Intact = true
-		}
+	fi, err := os.Stat(e.Path)
+	if err != nil {
+		return e, true
+	}
+	if id, ok := fileid.Of(fi); ok && toFileIdentity(id) == r.File {
+		e.Intact = true
+	} else if fi.Mode().IsRegular() && fi.Size() == r.File.Size {
+		e.Intact = s.rehash(e)
 	}
 	return e, true
+}
+
+// rehash decides an entry whose file identity no longer matches its
+// receipt but whose size does, by its content. A change time moves without
+// the content changing: a hard link made by a backup or snapshot tool, a
+// chmod, a profiler's build-id cache. When the SHA-256 is still the
+// receipt's, the file is what was verified and signed, so the receipt
+// takes the file's new identity (best effort: a store this user cannot
+// write is still answered from, hashing on each use) and the entry is
+// intact; offline runs keep working. Otherwise it is not.
+func (s *Store) rehash(e *Entry) bool {
+	sum, id, unchanged, err := fileid.Hash(e.Path)
+	if err != nil || !unchanged || sum != e.Receipt.SHA256 {
+		return false
+	}
+	e.Receipt.File = toFileIdentity(id)
+	if err := writeReceipt(filepath.Dir(e.Path), &e.Receipt); err != nil {
+		s.logf("%s matches its receipt's digest but the receipt could not be refreshed (%v): its content is hashed on each use", e.Path, err)
+	}
+	return true
 }
 
 func readReceipt(path string) (*Receipt, error) {

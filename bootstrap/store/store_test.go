@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fileid"
 	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 	"github.com/kubeboot/kubeboot/internal/mirror"
 	"github.com/kubeboot/kubeboot/internal/testutil"
@@ -387,6 +388,58 @@ func TestReceiptMismatchReinstalls(t *testing.T) {
 			}
 			if e2, ok := f.s.load("v1.36.4", host); !ok || !e2.Intact {
 				t.Errorf("receipt not rewritten: %+v", e2)
+			}
+		})
+	}
+}
+
+// A change of identity without a change of content (a hard link made by a
+// backup tool moves the change time; so does a chmod) keeps the entry:
+// offline, the exact pin still answers with no request, and the receipt
+// takes the new identity so that the next run does not hash again.
+func TestSameContentNewIdentityStaysStored(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows reports no change time")
+	}
+	touch := map[string]func(t *testing.T, path string){
+		"hard link elsewhere": func(t *testing.T, p string) {
+			if err := os.Link(p, filepath.Join(t.TempDir(), "backup-of-kubectl")); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"chmod to the same mode": func(t *testing.T, p string) {
+			if err := os.Chmod(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	for name, fn := range touch {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			e := f.ensure("v1.37.2")
+			time.Sleep(10 * time.Millisecond) // change times have a clock tick
+			fn(t, e.Path)
+			if fi, err := os.Stat(e.Path); err != nil {
+				t.Fatal(err)
+			} else if id, _ := fileid.Of(fi); toFileIdentity(id) == e.Receipt.File {
+				t.Fatalf("the identity did not change; the test proves nothing: %+v", id)
+			}
+			f.m.Close()
+			hashed := 0
+			fileid.TestHookHashing = func(string) { hashed++ }
+			defer func() { fileid.TestHookHashing = nil }()
+			again, err := f.s.Ensure(context.Background(), "v1.37.2")
+			if err != nil {
+				t.Fatalf("offline after %s: %v", name, err)
+			}
+			if again.Downloaded || again.Offline || again.Path != e.Path {
+				t.Errorf("entry %+v", again)
+			}
+			if f.logged("no longer matches") {
+				t.Errorf("logs say the file changed: %q", f.logs)
+			}
+			if _, err := f.s.Ensure(context.Background(), "v1.37.2"); err != nil || hashed != 1 {
+				t.Errorf("hashed %d times over two runs, want 1 (the receipt was not refreshed): %v", hashed, err)
 			}
 		})
 	}
