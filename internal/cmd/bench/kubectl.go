@@ -96,8 +96,12 @@ func kubectlFigures(bin string, env []string, m *mirror.Mirror, work string, run
 		{stored, "version", "--client"},
 		{floor, stored, "version", "--client"},
 	}
+	// kubectl itself varies by several ms from run to run: at least 60
+	// rounds, and the overhead as the median of each round's difference
+	// as well as the difference of the medians.
+	rounds := max(runs*3, 60)
 	times := make([][]time.Duration, len(sides))
-	for i := 0; i < runs*3; i++ {
+	for i := 0; i < rounds; i++ {
 		for j := range sides {
 			k := (i + j) % len(sides)
 			cmd := exec.Command(sides[k][0], sides[k][1:]...)
@@ -139,6 +143,11 @@ func kubectlFigures(bin string, env []string, m *mirror.Mirror, work string, run
 	downloads := versionDownloads(m, "v1.37.2") - downloadsBefore
 
 	mk, md, mf := median(viaKubeboot), median(direct), median(viaFloor)
+	pairedK, pairedF := make([]time.Duration, rounds), make([]time.Duration, rounds)
+	for i := range rounds {
+		pairedK[i], pairedF[i] = viaKubeboot[i]-direct[i], viaFloor[i]-direct[i]
+	}
+	pk, pf := median(pairedK), median(pairedF)
 	lines := []string{
 		fmt.Sprintf("store Ensure, stored exact    %d ns per call in-process (%d calls), %d requests at the mirror",
 			perCall.Nanoseconds(), calls, ensureRequests),
@@ -146,6 +155,8 @@ func kubectlFigures(bin string, env []string, m *mirror.Mirror, work string, run
 			mk.Round(time.Microsecond*100), md.Round(time.Microsecond*100), (mk - md).Round(time.Microsecond*100), float64(mk)/float64(md), len(direct)),
 		fmt.Sprintf("  the floor: a Go program that only execs kubectl, median %v, overhead %v; kubeboot's own part %v",
 			mf.Round(time.Microsecond*100), (mf - md).Round(time.Microsecond*100), (mk - mf).Round(time.Microsecond*100)),
+		fmt.Sprintf("  paired (median of the %d rounds' differences): kubeboot %v, the floor %v",
+			rounds, pk.Round(time.Microsecond*100), pf.Round(time.Microsecond*100)),
 		fmt.Sprintf("8 concurrent first uses       %d of 8 succeeded, %d kubectl download(s) in the mirror's log", ok, downloads),
 	}
 	if firstErr != nil {
