@@ -48,6 +48,10 @@ type summary struct {
 	Contexts [][4]string `json:"contexts"`
 	Clusters [][2]string `json:"clusters"`
 	Users    []string    `json:"users"`
+	// Shape is the digest of the whole content with current-context left
+	// out: a rewrite in place is accepted only when the file it gives has
+	// the same Shape, so that nothing but current-context changed.
+	Shape string `json:"shape"`
 }
 
 // spanState records what checkSpan found.
@@ -69,7 +73,7 @@ func digestOf(data []byte) string {
 func summarize(c *Config, d string) *summary {
 	s := &summary{Digest: d, Current: c.CurrentContext,
 		Contexts: make([][4]string, 0, len(c.Contexts)), Clusters: make([][2]string, 0, len(c.Clusters)),
-		Users: make([]string, 0, len(c.Users))}
+		Users: make([]string, 0, len(c.Users)), Shape: shapeOf(c)}
 	for _, e := range c.Contexts {
 		var body struct {
 			Cluster   string `json:"cluster"`
@@ -94,6 +98,20 @@ func summarize(c *Config, d string) *summary {
 		s.Users = append(s.Users, e.Name)
 	}
 	return s
+}
+
+// shapeOf digests c's content but its current-context. Two parses of text
+// that differs only in that value give equal shapes (the encoding is
+// deterministic); any other difference, or a failure to encode, gives
+// unequal ones.
+func shapeOf(c *Config) string {
+	doc := c.document()
+	delete(doc, "current-context")
+	j, err := json.Marshal(doc)
+	if err != nil {
+		return ""
+	}
+	return digestOf(j)
 }
 
 // currentKey is the top-level key whose value Use rewrites.
@@ -194,8 +212,7 @@ func (s *summary) checkSpan(data []byte) {
 		return
 	}
 	c, err := Parse(splice(data, start, end, spaced, probe), "")
-	if err != nil || c.CurrentContext != probe || len(c.Contexts) != len(s.Contexts) ||
-		len(c.Clusters) != len(s.Clusters) || len(c.Users) != len(s.Users) {
+	if err != nil || c.CurrentContext != probe || s.Shape == "" || shapeOf(c) != s.Shape {
 		return
 	}
 	s.Span, s.Spaced, s.SpanState = [2]int{start, end}, spaced, spanValid
@@ -228,7 +245,7 @@ type summaryCache string
 
 // summaryPrefix begins the name of every summary file; its version changes
 // with the layout.
-const summaryPrefix = "summary-v1-"
+const summaryPrefix = "summary-v2-"
 
 // keepSummaries bounds the folder: the newest ones are kept.
 const keepSummaries = 16
@@ -275,7 +292,8 @@ func (d summaryCache) put(s *summary) {
 	d.prune(s.Digest)
 }
 
-// prune removes all but the newest keepSummaries summaries, never keep.
+// prune removes all but the newest keepSummaries summaries, never keep,
+// and those of an older layout.
 func (d summaryCache) prune(keep string) {
 	entries, err := os.ReadDir(string(d))
 	if err != nil {
@@ -288,7 +306,13 @@ func (d summaryCache) prune(keep string) {
 	var all []aged
 	for _, e := range entries {
 		n := e.Name()
-		if !strings.HasPrefix(n, summaryPrefix) || !strings.HasSuffix(n, ".json") || !e.Type().IsRegular() {
+		if !strings.HasSuffix(n, ".json") || !e.Type().IsRegular() {
+			continue
+		}
+		if !strings.HasPrefix(n, summaryPrefix) {
+			if strings.HasPrefix(n, "summary-v") {
+				os.Remove(filepath.Join(string(d), n))
+			}
 			continue
 		}
 		if fi, err := e.Info(); err == nil {

@@ -100,6 +100,7 @@ func TestCurrentContextInPlace(t *testing.T) {
 		"anchor used later":    "current-context: &cc a\n" + spanDoc + "preferences:\n  x: *cc\n",
 		"inside another value": spanDoc + "preferences:\n  note: \"x\ncurrent-context: b\"\n",
 		"alias":                "preferences: &p a\n" + spanDoc + "current-context: *p\n",
+		"longer key":           spanDoc + "current-context:#x: y\n",
 	}
 	for name, doc := range unusable {
 		t.Run(name, func(t *testing.T) {
