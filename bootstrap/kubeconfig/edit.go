@@ -1,7 +1,6 @@
 package kubeconfig
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -101,9 +100,9 @@ type File struct {
 	create  bool    // write the file even when its content is empty
 	// next, when set (by a quick edit), is the new content, written as it
 	// is; nextSum is its summary.
-	next    []byte
+	next    parts
 	nextSum *summary
-	written []byte // the content written, for its summary
+	written parts // the content written, for its summary
 }
 
 // EditFunc changes the files of a kubeconfig list in memory. It runs under
@@ -312,7 +311,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		if f.nextSum != nil {
 			cache.put(f.nextSum)
 		} else if cache != "" && f.Config != nil {
-			cache.put(summarize(f.Config, digestOf(f.written)))
+			cache.put(summarize(f.Config, f.written.digest()))
 		}
 	}
 	for _, w := range res.Written {
@@ -358,7 +357,7 @@ func parseFiles(files []*File) error {
 // changed reports whether f must be written.
 func (f *File) changed() bool {
 	if f.next != nil {
-		return !bytes.Equal(f.next, f.orig)
+		return !f.next.equal(f.orig)
 	}
 	if f.Config == nil || f.origCfg == nil {
 		return false
@@ -388,10 +387,11 @@ func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
 	data := f.next
 	if data == nil {
 		f.Config.Path = f.Path
-		var err error
-		if data, err = f.Config.Marshal(); err != nil {
+		enc, err := f.Config.Marshal()
+		if err != nil {
 			return err
 		}
+		data = parts{enc}
 	}
 	if w.Backup != "" {
 		if err := backUp(f.Real, w.Backup, f.orig); err != nil {
@@ -403,7 +403,7 @@ func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
 	if !f.Exists {
 		owner = filepath.Dir(f.Real) // a new file belongs to the folder's owner
 	}
-	if err := writePrivate(f.Real, data, owner); err != nil {
+	if err := atomicfile.WriteParts(f.Real, data, privateOptions(owner)); err != nil {
 		if w.Backup != "" {
 			os.Remove(w.Backup)
 		}

@@ -395,7 +395,12 @@ func backupName(file string, now func() time.Time) string {
 // ownerFrom, and its mode when ownerFrom is a file (see
 // atomicfile.Options.KeepOwnerFrom).
 func writePrivate(path string, data []byte, ownerFrom string) error {
-	return atomicfile.Write(path, data, atomicfile.Options{Private: true, KeepOwnerFrom: ownerFrom})
+	return atomicfile.Write(path, data, privateOptions(ownerFrom))
+}
+
+// privateOptions are writePrivate's.
+func privateOptions(ownerFrom string) atomicfile.Options {
+	return atomicfile.Options{Private: true, KeepOwnerFrom: ownerFrom}
 }
 
 // backupRE matches the names backupName gives, after the file's own name.

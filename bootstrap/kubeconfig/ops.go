@@ -140,6 +140,10 @@ func List(opts EditOptions) ([]ContextInfo, error) {
 	var sums []*summary
 	cache := summaryCache(opts.CacheDir)
 	for _, p := range locs.Files {
+		if s := cache.lookUp(p); s != nil {
+			files, sums = append(files, &File{Path: p, Exists: true}), append(sums, s)
+			continue
+		}
 		data, err := readSettled(p, func(string, ...any) {})
 		if errors.Is(err, fs.ErrNotExist) && !locs.Explicit {
 			continue

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -149,16 +150,52 @@ func currentSpan(data []byte) (start, end int, spaced, ok bool) {
 }
 
 // splice returns data with [start, end) replaced by value, and a blank
-// before it when the colon had none.
-func splice(data []byte, start, end int, spaced bool, value string) []byte {
-	out := make([]byte, 0, len(data)-(end-start)+len(value)+1)
-	out = append(out, data[:start]...)
+// before it when the colon had none, as the parts of the new content: the
+// bytes before and after are data's own, not copied.
+func splice(data []byte, start, end int, spaced bool, value string) parts {
+	v := value
 	if !spaced {
-		out = append(out, ' ')
+		v = " " + value
 	}
-	out = append(out, value...)
-	return append(out, data[end:]...)
+	return parts{data[:start:start], []byte(v), data[end:]}
 }
+
+// parts is content held as pieces, in order.
+type parts [][]byte
+
+func (p parts) len() int {
+	n := 0
+	for _, b := range p {
+		n += len(b)
+	}
+	return n
+}
+
+// equal reports whether p's content is b.
+func (p parts) equal(b []byte) bool {
+	if p.len() != len(b) {
+		return false
+	}
+	for _, x := range p {
+		if !bytes.Equal(x, b[:len(x)]) {
+			return false
+		}
+		b = b[len(x):]
+	}
+	return true
+}
+
+// digest is digestOf p's content.
+func (p parts) digest() string {
+	h := sha256.New()
+	for _, b := range p {
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// bytes returns p's content in one slice.
+func (p parts) bytes() []byte { return bytes.Join(p, nil) }
 
 // encodeScalar returns name as a one-line YAML scalar, as kubectl would
 // write it, and false when it has no one-line form.
@@ -211,7 +248,7 @@ func (s *summary) checkSpan(data []byte) {
 	if bytes.Contains(data, []byte(probe)) {
 		return
 	}
-	c, err := Parse(splice(data, start, end, spaced, probe), "")
+	c, err := Parse(splice(data, start, end, spaced, probe).bytes(), "")
 	if err != nil || c.CurrentContext != probe || s.Shape == "" || shapeOf(c) != s.Shape {
 		return
 	}
@@ -221,7 +258,7 @@ func (s *summary) checkSpan(data []byte) {
 // withCurrent returns data, the bytes s describes, with current-context
 // set to name in place, and the summary of the result; false when s's span
 // is not known to be rewritable or name has no one-line form.
-func (s *summary) withCurrent(data []byte, name string) ([]byte, *summary, bool) {
+func (s *summary) withCurrent(data []byte, name string) (parts, *summary, bool) {
 	if s.SpanState != spanValid || s.Span[0] < 0 || s.Span[1] > len(data) || s.Span[0] > s.Span[1] {
 		return nil, nil, false
 	}
@@ -235,7 +272,7 @@ func (s *summary) withCurrent(data []byte, name string) ([]byte, *summary, bool)
 	if !s.Spaced {
 		start++
 	}
-	next.Digest, next.Current, next.Spaced = digestOf(out), name, true
+	next.Digest, next.Current, next.Spaced = out.digest(), name, true
 	next.Span = [2]int{start, start + len(v)}
 	return out, &next, true
 }
@@ -347,6 +384,49 @@ func (f *File) summaryOf(cache summaryCache) (*summary, error) {
 	s := summarize(f.Config, d)
 	cache.put(s)
 	return s, nil
+}
+
+// streamFrom is the size from which List looks a file's summary up by
+// hashing it through a small buffer rather than reading it whole: a fresh
+// process pays for every new page of memory it touches, and a 1.5 MB read
+// is 370 of them.
+const streamFrom = 64 << 10
+
+// lookUp returns the summary of the file at path when the cache has one,
+// hashing the file as it reads it, without keeping its bytes; nil when it
+// has none, the file is small, or it changed while it was read (the
+// caller then reads it whole, as without a cache).
+func (d summaryCache) lookUp(path string) *summary {
+	if d == "" {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() < streamFrom {
+		return nil
+	}
+	h := sha256.New()
+	var buf [32 << 10]byte
+	var n int64
+	for {
+		k, err := f.Read(buf[:])
+		h.Write(buf[:k])
+		n += int64(k)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil
+		}
+	}
+	if n != fi.Size() {
+		return nil
+	}
+	return d.get(hex.EncodeToString(h.Sum(nil)))
 }
 
 // summaryView is a list of files as kubectl sees them, from summaries: the

@@ -82,7 +82,14 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 // Write atomically replaces path with data: a temp file beside it, written,
 // restricted, synced, then renamed over it, and the folder synced. On any
 // error the previous file, if any, is untouched and the temp file removed.
-func Write(path string, data []byte, opts Options) (err error) {
+func Write(path string, data []byte, opts Options) error {
+	return WriteParts(path, [][]byte{data}, opts)
+}
+
+// WriteParts is Write of the concatenation of parts, written one after the
+// other, so that a caller editing a few bytes of a large file need not
+// build the whole new content in memory.
+func WriteParts(path string, parts [][]byte, opts Options) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -116,8 +123,10 @@ func Write(path string, data []byte, opts Options) (err error) {
 	if err := f.Chmod(perm); err != nil && !isUnsupported(err) {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", tmp, err)
+	for _, p := range parts {
+		if _, err := f.Write(p); err != nil {
+			return fmt.Errorf("write %s: %w", tmp, err)
+		}
 	}
 	if !opts.NoSync {
 		if err := f.Sync(); err != nil {
