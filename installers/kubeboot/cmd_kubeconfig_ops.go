@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -118,33 +116,28 @@ func kubeconfigListRun(ctx context.Context, o *KubeconfigListOptions) error {
 		}
 		return writeJSON(a.host.Stdout, rows)
 	}
-	// tabwriter writes cell by cell: buffered, a thousand contexts are a
-	// few writes instead of thousands of system calls.
-	out := bufio.NewWriter(a.host.Stdout)
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	head := "CURRENT\tNAME\tCLUSTER\tSERVER\tUSER\tNAMESPACE\tFILE"
+	head := []string{"CURRENT", "NAME", "CLUSTER", "SERVER", "USER", "NAMESPACE", "FILE"}
 	if o.Check {
-		head += "\tCHECK"
+		head = append(head, "CHECK")
 	}
-	fmt.Fprintln(tw, head)
+	table := make([][]string, 0, len(rows)+1)
+	table = append(table, head)
 	for _, r := range rows {
 		cur := ""
 		if r.Current {
 			cur = "*"
 		}
-		line := strings.Join([]string{cur, r.Name, r.Cluster, r.Server, r.User, r.Namespace, r.File}, "\t")
+		line := []string{cur, r.Name, r.Cluster, r.Server, r.User, r.Namespace, r.File}
 		if o.Check {
-			line += "\t" + string(r.Check.State)
+			check := string(r.Check.State)
 			if r.Check.Reason != "" {
-				line += ": " + r.Check.Reason
+				check += ": " + r.Check.Reason
 			}
+			line = append(line, check)
 		}
-		fmt.Fprintln(tw, line)
+		table = append(table, line)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	return out.Flush()
+	return writeTable(a.host.Stdout, table)
 }
 
 // NewCmdKubeconfigUse is `kubeboot kubeconfig use NAME|-`.
