@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fileid"
 )
 
 // A summary is what List and Use need of one kubeconfig file, and nothing
@@ -386,47 +386,20 @@ func (f *File) summaryOf(cache summaryCache) (*summary, error) {
 	return s, nil
 }
 
-// streamFrom is the size from which List looks a file's summary up by
-// hashing it through a small buffer rather than reading it whole: a fresh
-// process pays for every new page of memory it touches, and a 1.5 MB read
-// is 370 of them.
-const streamFrom = 64 << 10
-
-// lookUp returns the summary of the file at path when the cache has one,
-// hashing the file as it reads it, without keeping its bytes; nil when it
-// has none, the file is small, or it changed while it was read (the
-// caller then reads it whole, as without a cache).
+// lookUp returns the summary of the file at path when the cache has one.
+// The file is hashed as it is read, not held: a fresh process pays for
+// every new page of memory it touches, and reading a 1.5 MB kubeconfig
+// whole is 370 of them. nil when there is no summary or the file changed
+// while it was read; the caller then reads it whole, as without a cache.
 func (d summaryCache) lookUp(path string) *summary {
 	if d == "" {
 		return nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
+	sum, _, unchanged, err := fileid.Hash(path)
+	if err != nil || !unchanged {
 		return nil
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() < streamFrom {
-		return nil
-	}
-	h := sha256.New()
-	var buf [32 << 10]byte
-	var n int64
-	for {
-		k, err := f.Read(buf[:])
-		h.Write(buf[:k])
-		n += int64(k)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil
-		}
-	}
-	if n != fi.Size() {
-		return nil
-	}
-	return d.get(hex.EncodeToString(h.Sum(nil)))
+	return d.get(sum)
 }
 
 // summaryView is a list of files as kubectl sees them, from summaries: the
