@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,4 +156,94 @@ contexts: [{name: %[1]s, context: {cluster: c-%[1]s, user: u-%[1]s}}]
 	}
 	t.Logf("%d rounds: kubectl reported %d contexts written, %d lost; imports reported %d, %d lost with no kubectl run overlapping, %d lost while one overlapped (kubectl's read before its lock can delete those; no lock prevents it); kubectl found the lock busy %d times and retried",
 		rounds, totKubectl, lostKubectl, totImport, lostImport, excused, kubectlBusy)
+}
+
+// TestUseInPlaceConcurrentWithKubectl: the real kubectl adds contexts one
+// run at a time while Use, with summaries (the in-place rewrite users get
+// from the CLI), switches between two contexts as fast as it can. Every
+// context kubectl reported written must still be there: a rewrite in place
+// from a summary of content kubectl has since changed would drop it.
+func TestUseInPlaceConcurrentWithKubectl(t *testing.T) {
+	bin := kubectlBinary(t)
+	rounds, perRound := 2, 12
+	if n, err := strconv.Atoi(os.Getenv("KUBEBOOT_RACE_ROUNDS")); err == nil && n > 0 {
+		rounds = n
+	}
+	var totKubectl, totUse, lost int
+	for round := 0; round < rounds; round++ {
+		dir := testutil.TempDir(t)
+		config := filepath.Join(dir, "config")
+		os.WriteFile(config, append(bigKubeconfig(50), "# kept\n"...), 0o600)
+		opts := EditOptions{Kubeconfig: config, Home: dir, LockTimeout: time.Minute, Getenv: func(string) string { return "" },
+			CacheDir: filepath.Join(dir, "cache")}
+		// This file and these options take the in-place path: the comment,
+		// which a full encode drops, survives two switches.
+		for _, n := range []string{"ctx-1", "ctx-2"} {
+			if _, err := Use(context.Background(), n, opts); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b, _ := os.ReadFile(config); !strings.Contains(string(b), "# kept") {
+			t.Fatal("Use did not rewrite in place")
+		}
+		var (
+			kOK    []string
+			uses   int
+			useErr error
+			done   = make(chan struct{})
+			wg     sync.WaitGroup
+		)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := Use(context.Background(), []string{"ctx-1", "ctx-2"}[i%2], opts); err != nil {
+					useErr = err
+					return
+				}
+				uses++
+			}
+		}()
+		for i := 0; i < perRound; i++ {
+			name := fmt.Sprintf("k%d", i)
+			for try := 0; try < 200; try++ {
+				cmd := exec.Command(bin, "config", "set-context", name, "--cluster=cluster-0", "--user=user-0")
+				cmd.Env = []string{"HOME=" + dir, "KUBECONFIG=" + config}
+				if cmd.Run() == nil {
+					kOK = append(kOK, name)
+					break
+				}
+				time.Sleep(time.Duration(try%5+1) * time.Millisecond)
+			}
+		}
+		close(done)
+		wg.Wait()
+		if useErr != nil {
+			t.Fatalf("round %d: use failed: %v", round, useErr)
+		}
+		got, err := Load(config)
+		if err != nil {
+			t.Fatalf("round %d: the file does not parse after the race: %v", round, err)
+		}
+		for _, name := range kOK {
+			if !got.has(KindContext, name) {
+				lost++
+				t.Errorf("round %d: kubectl's context %s was reported written and is gone", round, name)
+			}
+		}
+		if c := got.CurrentContext; c != "ctx-1" && c != "ctx-2" {
+			t.Errorf("round %d: current context %q", round, c)
+		}
+		if len(kOK) != perRound || uses == 0 {
+			t.Fatalf("round %d: kubectl wrote %d of %d, Use ran %d times", round, len(kOK), perRound, uses)
+		}
+		totKubectl += len(kOK)
+		totUse += uses
+	}
+	t.Logf("%d rounds: kubectl wrote %d contexts, %d lost; %d uses in between", rounds, totKubectl, lost, totUse)
 }

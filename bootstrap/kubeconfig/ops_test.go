@@ -302,7 +302,8 @@ func TestImportNameAndNamespace(t *testing.T) {
 
 // helperUseLoop switches HELPER_KUBECONFIG between two contexts forever.
 func helperUseLoop() {
-	o := EditOptions{Kubeconfig: os.Getenv("HELPER_KUBECONFIG"), Getenv: func(string) string { return "" }, Home: os.TempDir(), LockTimeout: time.Minute}
+	o := EditOptions{Kubeconfig: os.Getenv("HELPER_KUBECONFIG"), Getenv: func(string) string { return "" }, Home: os.TempDir(), LockTimeout: time.Minute,
+		CacheDir: os.Getenv("HELPER_CACHE")}
 	writeForever(func(i int, now func() time.Time) error {
 		o.Now = now
 		_, err := Use(context.Background(), []string{"prod-alice", "staging-ci"}[i%2], o)
@@ -318,6 +319,17 @@ func helperDeleteLimited() {
 		_, err := Delete(context.Background(), []string{"prod-alice"}, DeleteOptions{Cascade: true}, o)
 		return err
 	})
+}
+
+// withoutCurrentLine drops the top-level current-context line.
+func withoutCurrentLine(data []byte) []byte {
+	var out []byte
+	for _, l := range bytes.SplitAfter(data, []byte("\n")) {
+		if !bytes.HasPrefix(l, []byte(currentKey)) {
+			out = append(out, l...)
+		}
+	}
+	return out
 }
 
 func TestUseSurvivesKill(t *testing.T) {
@@ -338,7 +350,12 @@ func TestUseSurvivesKill(t *testing.T) {
 		dir := testutil.TempDir(t)
 		config := copyInto(t, "testdata/corpus/multi.yaml", dir, "config")
 		orig := readFile(t, config)
-		cmd := helperCmd(t, "use-loop", "HELPER_KUBECONFIG="+config)
+		// Odd rounds keep summaries, so Use rewrites the file in place.
+		cache := ""
+		if round%2 == 1 {
+			cache = filepath.Join(dir, "cache")
+		}
+		cmd := helperCmd(t, "use-loop", "HELPER_KUBECONFIG="+config, "HELPER_CACHE="+cache)
 		out, _ := cmd.StdoutPipe()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -363,6 +380,10 @@ func TestUseSurvivesKill(t *testing.T) {
 		if !valid[got.CurrentContext] || !Equal(got, want) {
 			t.Fatalf("round %d: after SIGKILL the file is none of the valid states (current %q)", round, got.CurrentContext)
 		}
+		// In place, every other byte is the original's.
+		if cache != "" && !bytes.Equal(withoutCurrentLine(readFile(t, config)), withoutCurrentLine(orig)) {
+			t.Fatalf("round %d: a rewrite in place changed more than the current-context line:\n%s", round, readFile(t, config))
+		}
 		// The next Use sweeps what the killed run left.
 		if _, err := Use(context.Background(), "prod", EditOptions{Kubeconfig: config, Home: dir}); !errors.Is(err, ErrUnknownContext) {
 			t.Fatal(err)
@@ -371,7 +392,7 @@ func TestUseSurvivesKill(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, l := range leftovers(t, dir) {
-			if l != ".config.kubeboot-previous-context" {
+			if l != ".config.kubeboot-previous-context" && l != "cache" {
 				t.Errorf("round %d: left behind %s", round, l)
 			}
 		}
