@@ -222,21 +222,6 @@ func undefinedError(k Kind, name string, all []string) error {
 	return &UndefinedError{Kind: k, Name: name, Known: shortList(all), Suggestions: suggest(name, all)}
 }
 
-// redactURL drops user information from a server URL.
-func redactURL(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		end := strings.IndexAny(rest, "/?#")
-		if end < 0 {
-			end = len(rest)
-		}
-		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-			return s[:i+3] + rest[at+1:]
-		}
-	}
-	return s
-}
-
 // UseResult describes a Use.
 type UseResult struct {
 	// Context is the current context after the call; Previous the one

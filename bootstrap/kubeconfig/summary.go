@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fileid"
 )
 
@@ -93,7 +94,7 @@ func summarize(c *Config, d string) *summary {
 		if e.Body != nil {
 			_ = json.Unmarshal(e.Body, &body)
 		}
-		s.Clusters = append(s.Clusters, [2]string{e.Name, redactURL(body.Server)})
+		s.Clusters = append(s.Clusters, [2]string{e.Name, fetch.Redact(body.Server)})
 	}
 	for _, e := range c.Users {
 		s.Users = append(s.Users, e.Name)

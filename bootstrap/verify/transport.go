@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 )
 
@@ -55,7 +56,8 @@ type userBody struct {
 type target struct {
 	context, cluster, user string
 	server                 *url.URL
-	serverURL              string
+	serverURL              string // as written, for requests and exec plugins only
+	serverShown            string // serverURL without credentials, for every message and report
 	namespace, nsFrom      string
 	clusterBody            clusterBody
 	userBody               userBody
@@ -153,9 +155,10 @@ func (t *target) checkCluster() error {
 	}
 	u, err := url.Parse(cb.Server)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return configErr("it should look like https://host:port", "cluster %q has an invalid server address %q", t.cluster, cb.Server)
+		return configErr("it should look like https://host:port", "cluster %q has an invalid server address %q", t.cluster, fetch.Redact(cb.Server))
 	}
 	t.server, t.serverURL = u, strings.TrimRight(cb.Server, "/")
+	t.serverShown = fetch.Redact(t.serverURL)
 	if cb.Insecure && (cb.CA != "" || len(cb.CAData) > 0) {
 		return configErr("remove insecure-skip-tls-verify (kubectl refuses this combination too)",
 			"cluster %q sets both a certificate authority and insecure-skip-tls-verify", t.cluster)
@@ -294,7 +297,7 @@ func (t *target) credentials(ctx context.Context, o *Options) error {
 		t.warnings = append(t.warnings, fmt.Sprintf("context %q has no credentials: requests are anonymous", t.context))
 	}
 	if t.server.Scheme == "http" && t.authMethod != AuthNone {
-		t.warnings = append(t.warnings, fmt.Sprintf("the server address %s is plain http: your credentials cross the network unencrypted", t.serverURL))
+		t.warnings = append(t.warnings, fmt.Sprintf("the server address %s is plain http: your credentials cross the network unencrypted", t.serverShown))
 	}
 	return nil
 }
@@ -366,7 +369,7 @@ func (t *target) classify(err error, timeout time.Duration) error {
 	if errors.As(err, &uerr) {
 		inner = uerr.Err // drop the method and URL: the server is named already
 	}
-	tlsErr := func(r TLSReason) error { return &TLSError{Server: t.serverURL, Reason: r, Err: inner} }
+	tlsErr := func(r TLSReason) error { return &TLSError{Server: t.serverShown, Reason: r, Err: inner} }
 	switch {
 	case errors.As(err, &ua):
 		return tlsErr(TLSUnknownAuthority)
@@ -381,7 +384,7 @@ func (t *target) classify(err error, timeout time.Duration) error {
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		inner = fmt.Errorf("no answer within %v", timeout)
 	}
-	return &UnreachableError{Server: t.serverURL, Proxy: t.proxyShown, Err: inner}
+	return &UnreachableError{Server: t.serverShown, Proxy: t.proxyShown, Err: inner}
 }
 
 func isTimeout(err error) bool {

@@ -202,13 +202,13 @@ func Verify(ctx context.Context, o Options) (*Report, error) {
 			total = DefaultTotalTimeout
 		}
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, total, &TimeoutError{Server: v.t.serverURL, Timeout: total})
+		ctx, cancel = context.WithTimeoutCause(ctx, total, &TimeoutError{Server: v.t.serverShown, Timeout: total})
 		defer cancel()
 	}
 	t := v.t
 	r := &Report{
 		Context: t.context, Cluster: t.cluster, User: t.user, AuthMethod: t.authMethod,
-		Server: t.serverURL, Proxy: t.proxyShown, Namespace: t.namespace, NamespaceFrom: t.nsFrom,
+		Server: t.serverShown, Proxy: t.proxyShown, Namespace: t.namespace, NamespaceFrom: t.nsFrom,
 		Warnings: t.warnings,
 	}
 	if r.ServerVersion, err = v.version(ctx); err != nil {
@@ -440,7 +440,7 @@ func (v *verifier) do(ctx context.Context, method, path string, in, out any, acc
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, method, v.t.serverURL+path, body)
 	if err != nil {
-		return &ConfigError{Problem: "cannot build a request to " + v.t.serverURL, Err: err}
+		return &ConfigError{Problem: "cannot build a request to " + v.t.serverShown, Err: errors.New(strings.ReplaceAll(err.Error(), v.t.serverURL, v.t.serverShown))}
 	}
 	if accept == "" {
 		accept = "application/json"
@@ -478,7 +478,7 @@ func (v *verifier) do(ctx context.Context, method, path string, in, out any, acc
 	}
 	v.o.logf("%s %s: %s", method, shown, resp.Status)
 	if resp.StatusCode == http.StatusUnauthorized {
-		return &UnauthorizedError{Server: v.t.serverURL, User: v.t.user, AuthMethod: v.t.authMethod}
+		return &UnauthorizedError{Server: v.t.serverShown, User: v.t.user, AuthMethod: v.t.authMethod}
 	}
 	if resp.StatusCode/100 != 2 {
 		var st struct {
@@ -492,7 +492,7 @@ func (v *verifier) do(ctx context.Context, method, path string, in, out any, acc
 		// Credentials were sent, yet the server took us for nobody: it did
 		// not accept them, as a 401 says.
 		if resp.StatusCode == http.StatusForbidden && v.t.authMethod != AuthNone && strings.Contains(he.Message, `"system:anonymous"`) {
-			return &UnauthorizedError{Server: v.t.serverURL, User: v.t.user, AuthMethod: v.t.authMethod, Anonymous: true}
+			return &UnauthorizedError{Server: v.t.serverShown, User: v.t.user, AuthMethod: v.t.authMethod, Anonymous: true}
 		}
 		return he
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -171,17 +170,6 @@ func freshMinor(cache map[string]clusterMinor, server string, now time.Time, ttl
 	return m, age >= 0 && age < ttl
 }
 
-// redactURL drops credentials from a server URL, for the cache key and
-// for messages.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	u.User = nil
-	return u.String()
-}
-
 // storeDir is the store's folder: <cache>/kubeboot/kubectl, as
 // store.DefaultDir, from the host.
 func (a *app) storeDir() (string, error) {
@@ -272,7 +260,7 @@ func (a *app) clusterChoice(ctx context.Context, args []string, storeDir string)
 	if err != nil {
 		return kubectlChoice{}, err
 	}
-	key := redactURL(server)
+	key := bootstrap.RedactURL(server)
 	cachePath := filepath.Join(storeDir, clusterCacheName)
 	cache := readClusterCache(cachePath)
 	now := h.Now()

@@ -88,3 +88,57 @@ func TestSwappedKubectlWithMatchingChecksumIsRefused(t *testing.T) {
 		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 }
+
+// Credentials in a kubeconfig's server URL (https://alice:PASSWORD@host)
+// and its token never reach stdout or stderr, whatever fails: a server
+// that refuses connections, one that does not speak TLS, plain http, an
+// address that does not parse; in text, JSON and verbose output.
+func TestServerURLCredentialsNeverPrinted(t *testing.T) {
+	const secret, token = "PASSWORD-hunter2-s3cr3t", "TOKEN-never-shown-0123456789"
+	e := newEnv(t)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := ln.Addr().String()
+	ln.Close()
+	plain, _ := net.Listen("tcp", "127.0.0.1:0") // accepts, answers nothing TLS
+	defer plain.Close()
+	go func() {
+		for {
+			c, err := plain.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
+			c.Close()
+		}
+	}()
+	for _, server := range []string{
+		"https://alice:" + secret + "@" + dead,
+		"https://alice:" + secret + "@" + plain.Addr().String(),
+		"http://alice:" + secret + "@" + dead,
+		"https://" + secret + "@" + dead,
+		"https://alice:" + secret + "@" + dead + "/a b%zz",
+	} {
+		config := filepath.Join(t.TempDir(), "config")
+		doc := "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " + server +
+			"\nusers:\n- name: u\n  user:\n    token: " + token + "\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n"
+		if err := os.WriteFile(config, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e.vars = append(e.vars, "KUBECONFIG="+config)
+		for _, args := range [][]string{
+			{"kubectl", "-v", "--", "version", "--client"},
+			{"kubectl", "--version", "cluster", "--", "version", "--client"},
+			{"kubectl", "list"},
+			{"verify"}, {"verify", "-o", "json"},
+			{"doctor"}, {"doctor", "-o", "json"},
+			{"kubeconfig", "list"}, {"kubeconfig", "list", "-o", "json"}, {"kubeconfig", "list", "--check"},
+		} {
+			r := e.run(args...)
+			for name, out := range map[string]string{"stdout": r.stdout, "stderr": r.stderr} {
+				if strings.Contains(out, secret) || strings.Contains(out, token) {
+					t.Errorf("server %s, kubeboot %s: %s holds a secret:\n%s", server, strings.Join(args, " "), name, out)
+				}
+			}
+		}
+	}
+}
