@@ -146,6 +146,15 @@ func New(opts Options) (*Client, error) {
 // and with any credentials redacted.
 func (c *Client) BaseURL() string { return c.shown }
 
+// SignatureRequired reports whether this client requires a valid
+// signature for kubectl tag when chosenBy chose it ("" when the user named
+// it): SignatureRequired under the client's mode. Code that reuses a
+// kubectl verified earlier (a store) asks it before trusting one whose
+// signature was not verified.
+func (c *Client) SignatureRequired(tag, chosenBy string) bool {
+	return SignatureRequired(c.opts.Signature.Mode, tag, chosenBy)
+}
+
 // ParseMirror checks a mirror URL and returns it without a trailing slash.
 // Errors match ErrInsecureURL for plain http to a non-loopback host; they
 // never repeat credentials the URL holds.

@@ -32,8 +32,11 @@ type PublishedKubectl struct {
 // two in parallel) and checks the signature over the digest, before a
 // byte of the binary is downloaded: a swapped kubectl with a matching
 // .sha256 stops here. A 404 for the digest or a missing signature is an
-// *unpublished error, from which a marker may fall back.
-func (c *Client) published(ctx context.Context, tag string, p Platform) (*PublishedKubectl, error) {
+// *unpublished error, from which a marker may fall back; a missing
+// signature of an unsigned-era version a server chose is not, since no
+// earlier patch of it is signed either. chosenBy is what chose tag, ""
+// when the user named it (Spec.ChosenBy).
+func (c *Client) published(ctx context.Context, tag, chosenBy string, p Platform) (*PublishedKubectl, error) {
 	src := c.kubectlURL(c.baseURL, tag, p)
 	pub := &PublishedKubectl{Version: tag, Platform: p, URL: c.KubectlURL(tag, p)}
 	sigCtx, cancelSig := context.WithCancel(ctx)
@@ -47,8 +50,8 @@ func (c *Client) published(ctx context.Context, tag string, p Platform) (*Publis
 		return nil, fmt.Errorf("read the published checksum of kubectl %s: %w", tag, err)
 	}
 	pub.SHA256 = want
-	if pub.Signature, err = c.verifySignature(sigFiles, tag, pub.URL, want); err != nil {
-		if errors.Is(err, ErrSignatureMissing) {
+	if pub.Signature, err = c.verifySignature(sigFiles, tag, chosenBy, pub.URL, want); err != nil {
+		if errors.Is(err, ErrSignatureMissing) && signedRelease(tag) {
 			// A CDN edge that lags behind a release lacks the signature
 			// too: a marker may fall back, an exact version fails.
 			return nil, &unpublished{err}
@@ -69,7 +72,7 @@ func (c *Client) published(ctx context.Context, tag string, p Platform) (*Publis
 // Errors are Install's: fs.ErrNotExist when the mirror lacks the version,
 // ErrVerification when what it serves cannot be trusted.
 func (c *Client) Published(ctx context.Context, tag string, p Platform) (*PublishedKubectl, error) {
-	pub, err := c.published(ctx, tag, p)
+	pub, err := c.published(ctx, tag, "", p)
 	var up *unpublished
 	if errors.As(err, &up) {
 		return nil, up.err
@@ -94,11 +97,11 @@ func (c *Client) Published(ctx context.Context, tag string, p Platform) (*Publis
 // mirror cannot be trusted match ErrVerification, and a version or
 // platform the mirror lacks matches fs.ErrNotExist. The returned count is
 // the bytes of the binary downloaded.
-func (c *Client) FetchKubectl(ctx context.Context, tag string, p Platform, dir string) (*PublishedKubectl, int64, error) {
+func (c *Client) FetchKubectl(ctx context.Context, tag, chosenBy string, p Platform, dir string) (*PublishedKubectl, int64, error) {
 	if err := p.Validate(); err != nil {
 		return nil, 0, err
 	}
-	pub, err := c.published(ctx, tag, p)
+	pub, err := c.published(ctx, tag, chosenBy, p)
 	var up *unpublished
 	if errors.As(err, &up) {
 		err = up.err
@@ -182,8 +185,8 @@ func readCompanion(path string) ([]byte, error) {
 // fs.ErrNotExist means the binary or its .sha256 is absent; one matching
 // ErrVerification means they are there and do not hold (a *ChecksumError,
 // *DigestError, *SignatureError or *SignatureMissingError). URL in the
-// result is path.
-func (c *Client) VerifyKubectlFile(tag string, p Platform, path string) (*PublishedKubectl, error) {
+// result is path. chosenBy is FetchKubectl's.
+func (c *Client) VerifyKubectlFile(tag, chosenBy string, p Platform, path string) (*PublishedKubectl, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, err
 	}
@@ -205,7 +208,7 @@ func (c *Client) VerifyKubectlFile(tag string, p Platform, path string) (*Publis
 	if pub.Cert, err = readCompanion(path + ".cert"); err != nil {
 		return nil, err
 	}
-	if pub.Signature, err = c.verifyLocalSignature(tag, path, want, pub.Sig, pub.Cert); err != nil {
+	if pub.Signature, err = c.verifyLocalSignature(tag, chosenBy, path, want, pub.Sig, pub.Cert); err != nil {
 		return nil, err
 	}
 	got, _, err := hashFile(path)

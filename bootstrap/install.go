@@ -36,6 +36,13 @@ type InstallRequest struct {
 	// ForceOverwrite replaces a kubectl that a package manager owns (see
 	// ErrManagedTarget). Without it such a file is never written.
 	ForceOverwrite bool
+	// ChosenBy, when set, says that Version is not what the user asked for
+	// but what a server chose, for messages ("the API server
+	// https://host:6443"): a caller that resolved a marker, a constraint or
+	// a cluster's version itself and passes the result on. Such a version
+	// must carry a valid signature whatever its number (see SignatureAuto).
+	// Left empty, Install works it out from Version (Spec.ChosenBy).
+	ChosenBy string
 	// Progress, if set, is called as bytes arrive with the bytes so far and
 	// the total size (-1 while unknown).
 	Progress func(done, total int64)
@@ -131,7 +138,13 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 	candidates := append([]*version.Version{v}, fallbacks(spec, v)...)
 	var first error // what the version the spec resolved to failed with
 	for i := 0; ; i++ {
-		res, err := inst.run(ctx, Tag(candidates[i]))
+		chosenBy := req.ChosenBy
+		if chosenBy == "" {
+			if chosenBy = spec.ChosenBy(candidates[i]); chosenBy != "" {
+				chosenBy += " at " + c.shown
+			}
+		}
+		res, err := inst.run(ctx, Tag(candidates[i]), chosenBy)
 		var up *unpublished
 		if !errors.As(err, &up) {
 			if err == nil && i > 0 {
@@ -170,7 +183,7 @@ func (in *installation) currentSum() string {
 	return *in.sum
 }
 
-func (in *installation) run(ctx context.Context, tag string) (*InstallResult, error) {
+func (in *installation) run(ctx context.Context, tag, chosenBy string) (*InstallResult, error) {
 	c, p := in.c, in.p
 	res := &InstallResult{
 		Path:     filepath.Join(in.dir, p.Executable()),
@@ -179,7 +192,7 @@ func (in *installation) run(ctx context.Context, tag string) (*InstallResult, er
 		Platform: p,
 	}
 	src := c.kubectlURL(c.baseURL, tag, p)
-	pub, err := c.published(ctx, tag, p)
+	pub, err := c.published(ctx, tag, chosenBy, p)
 	if err != nil {
 		return nil, err
 	}

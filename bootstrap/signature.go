@@ -19,8 +19,13 @@ type SignatureMode string
 
 const (
 	// SignatureAuto (the default) verifies the signature whenever the
-	// mirror publishes one, and requires it for v1.26.0 and later, which
-	// dl.k8s.io signs; before v1.26 only the checksum is checked.
+	// mirror publishes one and requires it for v1.26.0 and later, which
+	// dl.k8s.io signs. An older kubectl is accepted on its checksum alone
+	// only when the user named it: an exact version, or a release line
+	// (1.24) that holds it. A version that a server chose (a release
+	// marker, a constraint's search, a cluster's version) must be signed
+	// whatever its number, so that a mirror cannot pick an old unsigned
+	// release to swap kubectl. See Spec.ChosenBy.
 	SignatureAuto SignatureMode = "auto"
 	// SignatureRequire refuses any kubectl without a valid signature.
 	SignatureRequire SignatureMode = "require"
@@ -77,11 +82,28 @@ var ErrInvalidOption = errors.New("invalid option")
 type SignatureMissingError struct {
 	Version string   // the kubectl version
 	Missing []string // URLs answered 404, credentials redacted
+	// ChosenBy names what chose Version when the user did not name it
+	// (see Spec.ChosenBy): a version before v1.26 is refused unsigned only
+	// then. Empty when the version itself requires a signature.
+	ChosenBy string
+	// Required is true when the signature was required by
+	// SignatureRequire rather than by the version or its chooser.
+	Required bool
 }
 
 func (e *SignatureMissingError) Error() string {
+	missing := strings.Join(e.Missing, " and ")
+	switch {
+	case e.Required:
+		return fmt.Sprintf("a signature is required, but the mirror does not publish %s for kubectl %s; nothing was installed", missing, e.Version)
+	case e.ChosenBy != "" && !signedRelease(e.Version):
+		return fmt.Sprintf("kubectl %s was chosen by %s, and the mirror does not publish %s for it; "+
+			"a version a server chooses must be signed, or a mirror could pick an old unsigned release to swap kubectl. "+
+			"To accept kubectl %s on its checksum alone, name that exact version, or turn signature verification off; nothing was installed",
+			e.Version, e.ChosenBy, missing, e.Version)
+	}
 	return fmt.Sprintf("kubectl %s is signed by the Kubernetes release team since %s, but the mirror does not publish %s, so a swapped kubectl could not be told apart; nothing was installed",
-		e.Version, FirstSignedVersion, strings.Join(e.Missing, " and "))
+		e.Version, FirstSignedVersion, missing)
 }
 
 // Is makes errors.Is match ErrSignatureMissing and ErrVerification.
@@ -131,17 +153,18 @@ func (c *Client) startSignatureFetch(ctx context.Context, src string) *signature
 
 // verifySignature checks the signature over the published digest want,
 // once the files have arrived. The result is nil when the mode is off.
-func (c *Client) verifySignature(f *signatureFiles, tag, shownSrc, want string) (*SignatureResult, error) {
+// chosenBy is what chose tag, "" when the user named it (Spec.ChosenBy).
+func (c *Client) verifySignature(f *signatureFiles, tag, chosenBy, shownSrc, want string) (*SignatureResult, error) {
 	if f == nil {
 		return nil, nil
 	}
 	f.wg.Wait()
-	return c.checkSignature(tag, shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
+	return c.checkSignature(tag, chosenBy, shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
 }
 
 // verifyLocalSignature applies the signature rules to files at hand: sig
 // and cert are nil when absent; where names the binary in messages.
-func (c *Client) verifyLocalSignature(tag, where, sha256 string, sig, cert []byte) (*SignatureResult, error) {
+func (c *Client) verifyLocalSignature(tag, chosenBy, where, sha256 string, sig, cert []byte) (*SignatureResult, error) {
 	if c.opts.Signature.Mode == SignatureOff {
 		return nil, nil
 	}
@@ -152,10 +175,10 @@ func (c *Client) verifyLocalSignature(tag, where, sha256 string, sig, cert []byt
 	if cert == nil {
 		certErr = fs.ErrNotExist
 	}
-	return c.checkSignature(tag, where, sha256, sig, sigErr, cert, certErr)
+	return c.checkSignature(tag, chosenBy, where, sha256, sig, sigErr, cert, certErr)
 }
 
-func (c *Client) checkSignature(tag, shownSrc, want string, sig []byte, sigErr error, cert []byte, certErr error) (*SignatureResult, error) {
+func (c *Client) checkSignature(tag, chosenBy, shownSrc, want string, sig []byte, sigErr error, cert []byte, certErr error) (*SignatureResult, error) {
 	var missing []string
 	for _, p := range []struct {
 		err error
@@ -170,10 +193,10 @@ func (c *Client) checkSignature(tag, shownSrc, want string, sig []byte, sigErr e
 		}
 	}
 	if len(missing) > 0 {
-		if c.opts.Signature.Mode == SignatureRequire || signedRelease(tag) {
-			return nil, &SignatureMissingError{Version: tag, Missing: missing}
+		if SignatureRequired(c.opts.Signature.Mode, tag, chosenBy) {
+			return nil, &SignatureMissingError{Version: tag, Missing: missing, ChosenBy: chosenBy, Required: c.opts.Signature.Mode == SignatureRequire}
 		}
-		why := "kubectl " + tag + " predates signed releases (" + FirstSignedVersion + "): checksum only"
+		why := "kubectl " + tag + " predates signed releases (" + FirstSignedVersion + ") and was asked for by name: checksum only"
 		c.opts.Logf("%s", why)
 		return &SignatureResult{Reason: why}, nil
 	}
@@ -200,6 +223,22 @@ func (c *Client) sigPolicy() sigstore.Policy {
 		return sigstore.KubernetesRelease
 	}
 	return p
+}
+
+// SignatureRequired reports whether kubectl tag must carry a valid
+// signature under mode, when chosenBy chose it ("" when the user named
+// it: see Spec.ChosenBy). Off requires none; require always one; auto one
+// for every signed release (v1.26.0 and later) and for any version a
+// server chose. Nothing a server sends decides it but the version
+// number, and a server-chosen number cannot lower it.
+func SignatureRequired(mode SignatureMode, tag, chosenBy string) bool {
+	switch mode {
+	case SignatureOff:
+		return false
+	case SignatureRequire:
+		return true
+	}
+	return chosenBy != "" || signedRelease(tag)
 }
 
 // signedRelease reports whether dl.k8s.io signs kubectl tag: v1.26.0 and

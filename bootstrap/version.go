@@ -242,6 +242,31 @@ func snippet(body []byte) string {
 	return strconv.QuoteToASCII(string(s)) + more
 }
 
+// ChosenBy says what chose v when spec resolved to it, for the signature
+// rule (SignatureRequired): "" when the user named v, that is for an exact
+// version, or for a release line with its minor (1.24, stable-1.24,
+// latest-1.24) that holds v; otherwise what chose it, for messages: the
+// release marker (stable, latest, stable-1), or the constraint whose
+// search over the markers found v. A line's marker names only the patch,
+// and a marker that leaves its line is refused when it is read.
+func (s Spec) ChosenBy(v *version.Version) string {
+	switch s.Kind {
+	case SpecExact:
+		return ""
+	case SpecMarker:
+		if m := markerSpec().FindStringSubmatch(s.Marker); m != nil && m[3] != "" && v != nil {
+			seg := v.Segments()
+			if strconv.Itoa(seg[0]) == m[2] && strconv.Itoa(seg[1]) == m[3] {
+				return ""
+			}
+		}
+		return "the release marker " + s.Marker + ".txt"
+	case SpecConstraint:
+		return "the release markers searched for " + strconv.Quote(s.raw)
+	}
+	return "an unknown source"
+}
+
 // Tag formats v as Kubernetes tags it: "v1.37.2".
 func Tag(v *version.Version) string { return "v" + v.String() }
 

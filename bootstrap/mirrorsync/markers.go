@@ -28,6 +28,7 @@ type heldVersion struct {
 	v         *version.Version
 	platforms []bootstrap.Platform // the bin/OS/ARCH folders it has
 	complete  bool                 // every one of them holds a binary and its .sha256
+	signed    bool                 // every one of them holds .sig and .cert beside the binary
 }
 
 // scan lists the release folders under root. A folder bin/OS/ARCH counts
@@ -51,7 +52,7 @@ func scan(root string) (map[string]*heldVersion, error) {
 		if err != nil || bootstrap.Tag(v) != e.Name() {
 			continue
 		}
-		h := &heldVersion{v: v, complete: true}
+		h := &heldVersion{v: v, complete: true, signed: true}
 		bin := filepath.Join(rel, e.Name(), "bin")
 		oses, _ := os.ReadDir(bin)
 		for _, o := range oses {
@@ -71,6 +72,11 @@ func scan(root string) (map[string]*heldVersion, error) {
 						h.complete = false
 					}
 				}
+				for _, f := range []string{exe + ".sig", exe + ".cert"} {
+					if fi, err := os.Stat(f); err != nil || !fi.Mode().IsRegular() {
+						h.signed = false
+					}
+				}
 			}
 		}
 		if len(h.platforms) == 0 {
@@ -85,7 +91,14 @@ func scan(root string) (map[string]*heldVersion, error) {
 // would publish if these were all its releases: stable, stable-M and
 // stable-M.N name the newest release without a pre-release part; latest,
 // latest-M and latest-M.N the newest including pre-releases.
-func wantMarkers(held map[string]*heldVersion, exclude map[string]bool) map[string]string {
+//
+// Unless unsigned is true (signature checks are off), stable, latest,
+// stable-M and latest-M name only signed versions: a client following
+// them refuses an unsigned version a marker chose (bootstrap.SignatureAuto),
+// so such a marker would only break it. A release line's own markers
+// (stable-M.N) may name an unsigned version of that line, which a client
+// asking for the line by name accepts.
+func wantMarkers(held map[string]*heldVersion, exclude map[string]bool, unsigned bool) map[string]string {
 	want := map[string]*version.Version{}
 	newer := func(name string, v *version.Version) {
 		if cur, ok := want[name]; !ok || v.GreaterThan(cur) {
@@ -97,7 +110,10 @@ func wantMarkers(held map[string]*heldVersion, exclude map[string]bool) map[stri
 			continue
 		}
 		seg := h.v.Segments()
-		lines := []string{"", fmt.Sprintf("-%d", seg[0]), fmt.Sprintf("-%d.%d", seg[0], seg[1])}
+		lines := []string{fmt.Sprintf("-%d.%d", seg[0], seg[1])}
+		if h.signed || unsigned {
+			lines = append(lines, "", fmt.Sprintf("-%d", seg[0]))
+		}
 		for _, l := range lines {
 			newer("latest"+l, h.v)
 			if h.v.Prerelease() == "" {
@@ -115,12 +131,12 @@ func wantMarkers(held map[string]*heldVersion, exclude map[string]bool) map[stri
 // writeMarkers rewrites root/release's markers for what the tree holds,
 // leaving out the versions in exclude (those with a file that failed this
 // run), each atomically, and removes marker files that name nothing held.
-func writeMarkers(root string, exclude map[string]bool) ([]Marker, error) {
+func writeMarkers(root string, exclude map[string]bool, unsigned bool) ([]Marker, error) {
 	held, err := scan(root)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", root, err)
 	}
-	want := wantMarkers(held, exclude)
+	want := wantMarkers(held, exclude, unsigned)
 	rel := filepath.Join(root, "release")
 	names := make([]string, 0, len(want))
 	for n := range want {
@@ -195,7 +211,7 @@ func Verify(ctx context.Context, dir string, opts Options) (*Report, error) {
 				continue // an unfinished folder: the version is incomplete
 			}
 			f := File{Version: tag, Platform: p, OSArch: p.String(), Path: path}
-			pub, err := c.VerifyKubectlFile(tag, p, path)
+			pub, err := c.VerifyKubectlFile(tag, "", p, path)
 			if err != nil {
 				f.Status, f.Err, f.Error = Failed, err, err.Error()
 				errs = append(errs, fmt.Errorf("kubectl %s for %s: %w", tag, p, err))
@@ -206,7 +222,7 @@ func Verify(ctx context.Context, dir string, opts Options) (*Report, error) {
 			rep.Files = append(rep.Files, f)
 		}
 	}
-	want := wantMarkers(held, bad)
+	want := wantMarkers(held, bad, opts.Signature.Mode == bootstrap.SignatureOff)
 	rel := filepath.Join(root, "release")
 	found := map[string]bool{}
 	entries, _ := os.ReadDir(rel)
@@ -221,9 +237,12 @@ func Verify(ctx context.Context, dir string, opts Options) (*Report, error) {
 		b, err := readMarker(path)
 		names := strings.TrimSpace(string(b))
 		m.Version = names
+		unsignedHeld := held[names] != nil && held[names].complete && !held[names].signed && !bad[names]
 		switch {
 		case err != nil:
 			m.Err = err
+		case names != want[name] && unsignedHeld && opts.Signature.Mode != bootstrap.SignatureOff:
+			m.Err = &MarkerError{Path: path, Names: names, Want: want[name], Reason: fmt.Sprintf("names %s, which has no signature: clients following %s refuse a version a marker chose unsigned", names, name)}
 		case want[name] == "":
 			m.Err = &MarkerError{Path: path, Names: names, Reason: fmt.Sprintf("names %q, but the tree fully holds no version of that line", names)}
 		case names != want[name]:

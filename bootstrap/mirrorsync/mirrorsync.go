@@ -119,6 +119,9 @@ type File struct {
 	Signature *bootstrap.SignatureResult `json:"signature,omitempty"`
 	Err       error                      `json:"-"`
 	Error     string                     `json:"error,omitempty"`
+	// chosenBy is what chose Version when no spec of the run named it
+	// (bootstrap.Spec.ChosenBy): then it must be signed.
+	chosenBy string
 }
 
 // Marker is one release marker file of the tree.
@@ -282,12 +285,25 @@ func Sync(ctx context.Context, opts Options) (*Report, error) {
 	}
 	rep := &Report{Root: root}
 	seen := map[string]*version.Version{}
+	chosenBy := map[string]string{} // "" once any spec named the version
 	for _, spec := range opts.Versions {
+		sp, err := bootstrap.ParseSpec(spec)
+		if err != nil {
+			return nil, err
+		}
 		v, err := c.Resolve(ctx, spec)
 		if err != nil {
 			return nil, fmt.Errorf("resolve %q: %w", spec, err)
 		}
-		seen[bootstrap.Tag(v)] = v
+		tag := bootstrap.Tag(v)
+		by := sp.ChosenBy(v)
+		if by != "" {
+			by += " at " + c.BaseURL()
+		}
+		if prev, ok := chosenBy[tag]; !ok || prev != "" {
+			chosenBy[tag] = by
+		}
+		seen[tag] = v
 	}
 	vs := make([]*version.Version, 0, len(seen))
 	for _, v := range seen {
@@ -297,7 +313,7 @@ func Sync(ctx context.Context, opts Options) (*Report, error) {
 	for _, v := range vs {
 		rep.Versions = append(rep.Versions, bootstrap.Tag(v))
 		for _, p := range opts.Platforms {
-			rep.Files = append(rep.Files, File{Version: bootstrap.Tag(v), Platform: p, OSArch: p.String(),
+			rep.Files = append(rep.Files, File{Version: bootstrap.Tag(v), Platform: p, OSArch: p.String(), chosenBy: chosenBy[bootstrap.Tag(v)],
 				Path: filepath.Join(binDir(root, bootstrap.Tag(v), p), p.Executable())})
 		}
 	}
@@ -329,7 +345,7 @@ func Sync(ctx context.Context, opts Options) (*Report, error) {
 	}
 	if ctx.Err() == nil {
 		// Markers last: a version counts only when all of it is here.
-		markers, err := writeMarkers(root, failed)
+		markers, err := writeMarkers(root, failed, opts.Signature.Mode == bootstrap.SignatureOff)
 		rep.Markers = markers
 		if err != nil {
 			errs = append(errs, err)
@@ -350,7 +366,7 @@ func syncFile(ctx context.Context, c *bootstrap.Client, logf func(string, ...any
 		fail(err)
 		return
 	}
-	if pub, err := c.VerifyKubectlFile(f.Version, f.Platform, f.Path); err == nil {
+	if pub, err := c.VerifyKubectlFile(f.Version, f.chosenBy, f.Platform, f.Path); err == nil {
 		f.Status, f.SHA256, f.Signature = Present, pub.SHA256, pub.Signature
 		return
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -362,7 +378,7 @@ func syncFile(ctx context.Context, c *bootstrap.Client, logf func(string, ...any
 		fail(fmt.Errorf("kubectl %s for %s: create folder: %w", f.Version, f.OSArch, err))
 		return
 	}
-	pub, n, err := c.FetchKubectl(ctx, f.Version, f.Platform, filepath.Dir(f.Path))
+	pub, n, err := c.FetchKubectl(ctx, f.Version, f.chosenBy, f.Platform, filepath.Dir(f.Path))
 	f.Bytes = n
 	if err != nil {
 		fail(fmt.Errorf("kubectl %s for %s: %w", f.Version, f.OSArch, err))

@@ -31,16 +31,26 @@ import (
 // (ErrVerification, ErrInvalidVersionSpec, fs.ErrNotExist for a version
 // the mirror does not publish...) otherwise.
 func (s *Store) Ensure(ctx context.Context, spec string) (*Entry, error) {
+	return s.EnsureChosen(ctx, spec, "")
+}
+
+// EnsureChosen is Ensure for a spec that a server chose rather than the
+// user, such as the minor version an API server reports: chosenBy names it
+// for messages ("the API server https://host:6443"). Whatever spec
+// resolves to must then carry a valid signature, as for a release marker
+// (bootstrap.SignatureAuto); a stored kubectl without a verified
+// signature does not answer it. An empty chosenBy is Ensure.
+func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry, error) {
 	sp, err := bootstrap.ParseSpec(spec)
 	if err != nil {
 		return nil, err
 	}
 	if sp.Kind == bootstrap.SpecExact {
 		tag := bootstrap.Tag(sp.Exact)
-		if e := s.intact(tag); e != nil {
+		if e := s.intactFor(tag, chosenBy); e != nil {
 			return e, nil
 		}
-		e, err := s.install(ctx, tag)
+		e, err := s.install(ctx, tag, chosenBy)
 		if err != nil && offline(ctx, err) {
 			return nil, &NotStoredError{Spec: tag, Platform: s.p, Dir: s.dir, Err: err}
 		}
@@ -49,7 +59,7 @@ func (s *Store) Ensure(ctx context.Context, spec string) (*Entry, error) {
 	v, err := s.client.Resolve(ctx, spec)
 	if err == nil {
 		var e *Entry
-		if e, err = s.ensureResolved(ctx, sp, v); err == nil {
+		if e, err = s.ensureResolved(ctx, sp, v, chosenBy); err == nil {
 			return e, nil
 		}
 	}
@@ -69,16 +79,23 @@ func (s *Store) Ensure(ctx context.Context, spec string) (*Entry, error) {
 // it when missing; when the mirror does not publish v yet (a marker ahead
 // of the CDN) it takes the newest earlier patch the spec allows, as
 // bootstrap.Client.Install does, and when none is published either it
-// reports v's failure.
-func (s *Store) ensureResolved(ctx context.Context, sp bootstrap.Spec, v *version.Version) (*Entry, error) {
+// reports v's failure. chosenBy is EnsureChosen's; when empty, what chose
+// each candidate is worked out from sp (bootstrap.Spec.ChosenBy).
+func (s *Store) ensureResolved(ctx context.Context, sp bootstrap.Spec, v *version.Version, chosenBy string) (*Entry, error) {
 	candidates := append([]*version.Version{v}, sp.Fallbacks(v)...)
 	var first error
 	for i := 0; ; i++ {
 		tag := bootstrap.Tag(candidates[i])
-		if e := s.intact(tag); e != nil {
+		by := chosenBy
+		if by == "" {
+			if by = sp.ChosenBy(candidates[i]); by != "" {
+				by += " at " + s.client.BaseURL()
+			}
+		}
+		if e := s.intactFor(tag, by); e != nil {
 			return e, nil
 		}
-		e, err := s.install(ctx, tag)
+		e, err := s.install(ctx, tag, by)
 		if err == nil || !bootstrap.IsUnpublished(err) {
 			return e, err
 		}
@@ -90,6 +107,19 @@ func (s *Store) ensureResolved(ctx context.Context, sp bootstrap.Spec, v *versio
 		}
 		s.logf("kubectl %s is not published at %s yet (%v); trying %s", tag, s.client.BaseURL(), err, bootstrap.Tag(candidates[i+1]))
 	}
+}
+
+// intactFor is intact for a version chosenBy chose: an entry whose
+// signature was not verified when it was stored (a pre-v1.26 kubectl the
+// user once named) does not answer a version a server chose, which must be
+// signed; it is installed again, and that install checks the signature.
+func (s *Store) intactFor(tag, chosenBy string) *Entry {
+	e := s.intact(tag)
+	if e != nil && e.Receipt.Signature == nil && s.client.SignatureRequired(tag, chosenBy) {
+		s.logf("kubectl %s in the store has no verified signature, which a version chosen by %s needs; asking the mirror for it", tag, chosenBy)
+		return nil
+	}
+	return e
 }
 
 // intact returns the entry of tag for the store's platform if it matches
@@ -137,10 +167,11 @@ func (s *Store) newestMatch(sp bootstrap.Spec) *Entry {
 // install puts kubectl tag into its folder through Client.Install and
 // writes the receipt, under the folder's lock, for the file it then
 // rehashes. A folder removed meanwhile (Prune) is started over once.
-func (s *Store) install(ctx context.Context, tag string) (*Entry, error) {
+// chosenBy is what chose tag, "" when the user named it.
+func (s *Store) install(ctx context.Context, tag, chosenBy string) (*Entry, error) {
 	dir := s.entryDir(tag, s.p)
 	for attempt := 0; ; attempt++ {
-		e, err := s.installOnce(ctx, tag, dir)
+		e, err := s.installOnce(ctx, tag, chosenBy, dir)
 		if err == nil || attempt == 1 || ctx.Err() != nil {
 			return e, err
 		}
@@ -151,12 +182,13 @@ func (s *Store) install(ctx context.Context, tag string) (*Entry, error) {
 	}
 }
 
-func (s *Store) installOnce(ctx context.Context, tag, dir string) (*Entry, error) {
+func (s *Store) installOnce(ctx context.Context, tag, chosenBy, dir string) (*Entry, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create the store folder: %w", err)
 	}
 	res, err := s.client.Install(ctx, bootstrap.InstallRequest{
 		Version:  tag,
+		ChosenBy: chosenBy,
 		Dir:      dir,
 		Platform: s.p,
 		// The store's folder is the store's own: no package manager's file
@@ -172,7 +204,8 @@ func (s *Store) installOnce(ctx context.Context, tag, dir string) (*Entry, error
 	}
 	defer lock.Unlock()
 	// A run that waited for another's install finds its receipt written.
-	if e, ok := s.load(tag, s.p); ok && e.Intact && e.Receipt.SHA256 == res.SHA256 && !res.Changed {
+	verified := res.Signature != nil && res.Signature.Verified
+	if e, ok := s.load(tag, s.p); ok && e.Intact && e.Receipt.SHA256 == res.SHA256 && !res.Changed && (e.Receipt.Signature != nil || !verified) {
 		return e, nil
 	}
 	sum, id, unchanged, err := fileid.Hash(res.Path)

@@ -141,13 +141,14 @@ func installRun(ctx context.Context, o *InstallOptions) error {
 	if err != nil {
 		return err
 	}
-	spec := o.Version
+	spec, chosenBy := o.Version, ""
 	if spec == "cluster" {
 		if spec, err = a.clusterVersionSpec(ctx, a.kubeconfig, a.context, 0); err != nil {
 			return fmt.Errorf("ask the cluster its version (--version cluster): %w", err)
 		}
+		chosenBy = "the cluster's API server (--version cluster)"
 	}
-	req := bootstrap.InstallRequest{Version: spec, Dir: o.Dir, Force: o.Force, ForceOverwrite: o.ForceOverwrite}
+	req := bootstrap.InstallRequest{Version: spec, ChosenBy: chosenBy, Dir: o.Dir, Force: o.Force, ForceOverwrite: o.ForceOverwrite}
 	prog := a.newProgress("downloading kubectl", o.output.JSON() || o.Quiet)
 	req.Progress = prog.callback()
 	res, err := client.Install(ctx, req)

@@ -135,6 +135,9 @@ type kubectlChoice struct {
 	// Source is flag, env, pin, cluster or stable.
 	Source string `json:"source"`
 	Reason string `json:"reason"`
+	// ChosenBy names the server that chose Spec (Source cluster), whose
+	// choice must then be signed; "" when the user or a marker did.
+	ChosenBy string `json:"-"`
 }
 
 // clusterMinor is a server's minor version as last asked; Spec is empty
@@ -265,7 +268,7 @@ func (a *app) clusterChoice(ctx context.Context, args []string, storeDir string)
 	cache := readClusterCache(cachePath)
 	now := h.Now()
 	if m, ok := freshMinor(cache, key, now, clusterMinorTTL); ok {
-		return kubectlChoice{Spec: m.Spec, Source: "cluster",
+		return kubectlChoice{Spec: m.Spec, Source: "cluster", ChosenBy: "the API server " + key,
 			Reason: fmt.Sprintf("context %s: the API server %s runs %s (asked %s ago)", contextName, key, m.Spec, now.Sub(m.Asked).Round(time.Second))}, nil
 	}
 	if age, ok := recentFailure(cache, key, now, clusterFailTTL); ok {
@@ -281,7 +284,7 @@ func (a *app) clusterChoice(ctx context.Context, args []string, storeDir string)
 	}
 	cache[key] = clusterMinor{Spec: spec, Asked: now}
 	_ = writeClusterCache(cachePath, cache) // a cache: a failure only costs the next run a request
-	return kubectlChoice{Spec: spec, Source: "cluster", Reason: fmt.Sprintf("context %s: the API server %s runs %s", contextName, key, spec)}, nil
+	return kubectlChoice{Spec: spec, Source: "cluster", ChosenBy: "the API server " + key, Reason: fmt.Sprintf("context %s: the API server %s runs %s", contextName, key, spec)}, nil
 }
 
 // contextServer returns the context kubectl would use (contextName, else
@@ -416,7 +419,7 @@ func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 	if err != nil {
 		return err
 	}
-	e, err := st.Ensure(ctx, choice.Spec)
+	e, err := st.EnsureChosen(ctx, choice.Spec, choice.ChosenBy)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,10 @@ type setupPlan struct {
 	// versionFrom says where the version came from when --version was not
 	// given: the cluster's /version, or stable because it did not answer.
 	versionFrom string
-	keep        string // an existing kubectl of that version on PATH, kept
+	// chosenBy is what chose version when the user did not name it (a
+	// release marker, the cluster): it must then be signed.
+	chosenBy string
+	keep     string // an existing kubectl of that version on PATH, kept
 	// manager, when set, upgrades the package-managed kubectl that wins on
 	// PATH instead of installing a second one that it would shadow.
 	manager    *pkgmgr.Action
@@ -197,7 +200,7 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 				res.KubectlManager = m
 				return fmt.Sprintf("kubectl %s at %s, through %s", m.Version, m.Path, act.Manager.Manager), nil
 			}
-			req := bootstrap.InstallRequest{Version: plan.version, Dir: plan.dir}
+			req := bootstrap.InstallRequest{Version: plan.version, ChosenBy: plan.chosenBy, Dir: plan.dir}
 			prog := a.newProgress("  downloading kubectl "+plan.version, asJSON)
 			req.Progress = prog.callback()
 			r, err := client.Install(ctx, req)
@@ -398,6 +401,14 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupO
 		return nil, err
 	}
 	p.version, p.versionFrom = bootstrap.Tag(v), from
+	if sp, err := bootstrap.ParseSpec(spec); err == nil {
+		if p.chosenBy = sp.ChosenBy(v); p.chosenBy != "" {
+			p.chosenBy += " at " + client.BaseURL()
+		}
+	}
+	if from == "the cluster's minor version" {
+		p.chosenBy = "the API server of the kubeconfig being set up"
+	}
 	if o.Dir == "" {
 		env := a.host.env()
 		if onPath := env.KubectlsOnPath(); len(onPath) > 0 {

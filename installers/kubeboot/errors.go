@@ -102,6 +102,11 @@ func explain(err error) (msg, hint string) {
 	case errors.Is(err, bootstrap.ErrSignatureMissing):
 		hint = "use a mirror that publishes kubectl.sig and kubectl.cert beside kubectl, " +
 			"or check the checksum only with --verify-signature off"
+		var sm *bootstrap.SignatureMissingError
+		if errors.As(err, &sm) && sm.ChosenBy != "" && !sm.Required && !bootstrap.SignatureRequired(bootstrap.SignatureAuto, sm.Version, "") {
+			hint = "nothing was installed; if you trust kubectl " + sm.Version + " unsigned, name it exactly (--version " + sm.Version +
+				"), or check the checksum only with --verify-signature off"
+		}
 	case errors.As(err, new(*bootstrap.SignatureError)):
 		hint = "this kubectl is not what the expected signer signed: your mirror, proxy or network may have been tampered with; " +
 			"nothing was installed. A mirror that re-signs needs --certificate-identity and --certificate-oidc-issuer"

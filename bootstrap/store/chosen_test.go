@@ -1,0 +1,62 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/kubeboot/kubeboot/bootstrap"
+)
+
+// A mirror whose markers choose an unsigned-era version cannot get it
+// into the store (and so run by kubeboot kubectl): a channel, a
+// constraint or a cluster's version must be signed. A kubectl the user
+// once named exactly and stored unsigned does not answer them either.
+func TestStoreServerChosenVersionMustBeSigned(t *testing.T) {
+	f := newFixture(t)
+	f.m.SetSigner(nil)
+	f.m.AddKubectl("v1.25.16", host.OS, host.Arch, []byte("planted kubectl v1.25.16"))
+	f.m.SetMarker("stable", "v1.25.16\n")
+	f.m.SetMarker("stable-1.25", "v1.25.16\n")
+	ctx := context.Background()
+	for _, tc := range []struct{ spec, chosenBy string }{
+		{"stable", ""}, {"1.25", "the API server https://cluster.example:6443"},
+	} {
+		e, err := f.s.EnsureChosen(ctx, tc.spec, tc.chosenBy)
+		if !errors.Is(err, bootstrap.ErrSignatureMissing) {
+			t.Fatalf("EnsureChosen(%q, %q) = %+v, %v; want ErrSignatureMissing", tc.spec, tc.chosenBy, e, err)
+		}
+		if n := f.binaryDownloads("v1.25.16"); n != 0 {
+			t.Fatalf("%d downloads of the unsigned binary", n)
+		}
+	}
+	if all, _ := f.s.List(); len(all) != 0 {
+		t.Fatalf("stored: %+v", all)
+	}
+	// Named exactly, it is the user's choice: stored on its checksum.
+	named := f.ensure("v1.25.16")
+	if named.Receipt.Signature != nil {
+		t.Fatalf("receipt of an unsigned kubectl: %+v", named.Receipt)
+	}
+	if e := f.ensure("1.25"); e.Version != "v1.25.16" {
+		t.Fatalf("the named line answered %s", e.Version)
+	}
+	// Stored, it still does not answer what a server chose.
+	for _, tc := range []struct{ spec, chosenBy string }{
+		{"stable", ""}, {"1.25", "the API server https://cluster.example:6443"},
+	} {
+		if e, err := f.s.EnsureChosen(ctx, tc.spec, tc.chosenBy); !errors.Is(err, bootstrap.ErrSignatureMissing) {
+			t.Fatalf("with v1.25.16 stored, EnsureChosen(%q, %q) = %+v, %v; want ErrSignatureMissing", tc.spec, tc.chosenBy, e, err)
+		}
+	}
+	if !f.logged("no verified signature") {
+		t.Error("the log does not say why the stored kubectl was passed over")
+	}
+	if e := f.ensure("v1.25.16"); e.Path != named.Path {
+		t.Errorf("the named version moved: %s", e.Path)
+	}
+	if _, err := f.s.EnsureChosen(ctx, "stable", ""); err == nil || !strings.Contains(err.Error(), "stable.txt") {
+		t.Errorf("the error does not name the marker: %v", err)
+	}
+}
