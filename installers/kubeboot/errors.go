@@ -104,7 +104,7 @@ func explain(err error) (msg, hint string) {
 			"or check the checksum only with --verify-signature off"
 		var sm *bootstrap.SignatureMissingError
 		if errors.As(err, &sm) && sm.ChosenBy != "" && !sm.Required && !bootstrap.SignatureRequired(bootstrap.SignatureAuto, sm.Version, "") {
-			hint = "nothing was installed; if you trust kubectl " + sm.Version + " unsigned, name it exactly (--version " + sm.Version +
+			hint = "if you trust kubectl " + sm.Version + " unsigned, name it exactly (--version " + sm.Version +
 				"), or check the checksum only with --verify-signature off"
 		}
 	case errors.As(err, new(*bootstrap.SignatureError)):

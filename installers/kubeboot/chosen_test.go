@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// plantUnsigned makes e's mirror answer stable (and stable-1.25) with
+// v1.25.16, served with its own binary and a matching .sha256 but no
+// signature, as a hostile mirror would. The binary says "planted" when run.
+func plantUnsigned(t *testing.T, e *env) {
+	t.Helper()
+	e.m.SetSigner(nil)
+	e.m.AddKubectl("v1.25.16", runtime.GOOS, runtime.GOARCH, []byte("#!/bin/sh\necho planted\n"))
+	e.m.SetMarker("stable", "v1.25.16\n")
+	e.m.SetMarker("stable-1.25", "v1.25.16\n")
+}
+
+// install: a marker-chosen unsigned version is exit 3, names the marker
+// and how to accept it, and leaves the installed kubectl byte-identical;
+// named exactly, it installs on its checksum.
+func TestInstallRefusesMarkerChosenUnsignedVersion(t *testing.T) {
+	e := newEnv(t)
+	dir := filepath.Join(t.TempDir(), "bin")
+	if r := e.run("install", "kubectl", "--dir", dir); r.code != 0 {
+		t.Fatal(r)
+	}
+	target := filepath.Join(dir, "kubectl")
+	before, _ := os.ReadFile(target)
+	plantUnsigned(t, e)
+	for _, args := range [][]string{
+		{"install", "kubectl", "--dir", dir},
+		{"install", "kubectl", "--dir", dir, "--version", ">=1.20"},
+		{"install", "kubectl", "--dir", dir, "-o", "json"},
+	} {
+		r := e.run(args...)
+		if r.code != 3 {
+			t.Fatalf("%v: %+v, want exit 3", args, r)
+		}
+		chooser := "stable.txt"
+		if strings.Contains(strings.Join(args, " "), ">=") {
+			chooser = `searched for ">=1.20"`
+		}
+		for _, want := range []string{"v1.25.16", chooser, "--version v1.25.16", "--verify-signature off"} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("%v: stderr %q lacks %q", args, r.stderr, want)
+			}
+		}
+		if after, _ := os.ReadFile(target); !bytes.Equal(before, after) {
+			t.Fatalf("%v: the installed kubectl changed", args)
+		}
+	}
+	if r := e.run("install", "kubectl", "--dir", dir, "--version", "v1.25.16"); r.code != 0 {
+		t.Fatalf("named exactly: %+v", r)
+	}
+}
+
+// kubeboot kubectl never runs a marker-chosen unsigned kubectl, nor one a
+// cluster's version chose; pinned exactly by the user, it runs.
+func TestKubectlRefusesServerChosenUnsignedVersion(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the planted kubectl is a shell script")
+	}
+	e := newEnv(t)
+	plantUnsigned(t, e)
+	config := filepath.Join(t.TempDir(), "config")
+	os.WriteFile(config, []byte("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user: {}\ncurrent-context: c\n"), 0o600)
+	e.vars = append(e.vars, "KUBECONFIG="+config)
+	// The cluster does not answer: stable, which the mirror chose.
+	r := e.run("kubectl", "version", "--client")
+	if r.code != 3 || strings.Contains(r.stdout, "planted") || !strings.Contains(r.stderr, "stable.txt") {
+		t.Fatalf("stable: %+v", r)
+	}
+	// The cluster says 1.25 (from the cache, as after asking it).
+	dir := filepath.Join(e.getenv("HOME"), ".cache", "kubeboot", "kubectl")
+	if err := writeClusterCache(filepath.Join(dir, clusterCacheName), map[string]clusterMinor{"https://127.0.0.1:1": {Spec: "1.25", Asked: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	r = e.run("kubectl", "version", "--client")
+	if r.code != 3 || strings.Contains(r.stdout, "planted") || !strings.Contains(r.stderr, "API server https://127.0.0.1:1") {
+		t.Fatalf("cluster 1.25: %+v", r)
+	}
+	// The user's own exact pin is the user's choice.
+	r = e.run("kubectl", "--version", "v1.25.16", "version")
+	if r.code != 0 || r.stdout != "planted\n" {
+		t.Fatalf("named exactly: %+v", r)
+	}
+	// Stored now, it still does not answer the cluster's choice.
+	r = e.run("kubectl", "version", "--client")
+	if r.code != 3 || strings.Contains(r.stdout, "planted") {
+		t.Fatalf("cluster 1.25, v1.25.16 stored: %+v", r)
+	}
+}
+
+// mirror sync --versions stable publishes nothing a marker chose unsigned.
+func TestMirrorSyncRefusesMarkerChosenUnsignedVersion(t *testing.T) {
+	e := newEnv(t)
+	plantUnsigned(t, e)
+	dir := t.TempDir()
+	plat := runtime.GOOS + "/" + runtime.GOARCH
+	r := e.run("mirror", "sync", "--dir", dir, "--versions", "stable", "--platforms", plat)
+	if r.code != 3 || !strings.Contains(r.stderr, "v1.25.16") {
+		t.Fatalf("%+v", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "release", "v1.25.16", "bin", runtime.GOOS, runtime.GOARCH, "kubectl")); err == nil {
+		t.Fatal("the unsigned kubectl was synced")
+	}
+}
