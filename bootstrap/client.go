@@ -69,8 +69,11 @@ type Options struct {
 
 	// CacheDir is where the client remembers the digests of the files it
 	// installed, with their size and timestamps, so that an up-to-date
-	// rerun need not rehash kubectl. Default: the user cache folder's
-	// kubeboot subfolder. NoDigestCache turns it off.
+	// rerun need not rehash kubectl; the releases it verified, so that it
+	// need not verify them again; and the newest version each channel of
+	// each mirror answered, so that a channel never moves kubectl back.
+	// Default: the user cache folder's kubeboot subfolder. NoDigestCache
+	// turns all three off.
 	CacheDir      string
 	NoDigestCache bool
 
@@ -87,6 +90,12 @@ type Client struct {
 	shown   string // redacted, for messages and results
 	fetch   *fetch.Client
 	digests *digestCache
+	// channels remembers, per redacted mirror URL and spec, the newest
+	// version a marker or constraint resolved to and was installed.
+	channels memo[string]
+	// verified remembers the releases whose digest (and signature) were
+	// verified, per redacted mirror URL, version and platform.
+	verified memo[verifiedRelease]
 	// installDirs returns the preferred default install folder and the
 	// per-user one; tests replace it.
 	installDirs func() (preferred, user string, err error)
@@ -113,22 +122,28 @@ func New(opts Options) (*Client, error) {
 	if opts.Signature.Mode, err = ParseSignatureMode(string(opts.Signature.Mode)); err != nil {
 		return nil, err
 	}
-	digests := &digestCache{}
+	var cache string // "" when the caches are off
 	if !opts.NoDigestCache {
 		if opts.CacheDir == "" {
 			if dir, err := os.UserCacheDir(); err == nil {
 				opts.CacheDir = filepath.Join(dir, "kubeboot")
 			}
 		}
-		if opts.CacheDir != "" {
-			digests.path = filepath.Join(opts.CacheDir, "installed-digests.json")
-		}
+		cache = opts.CacheDir
 	}
-	return &Client{
+	in := func(name string) string {
+		if cache == "" {
+			return ""
+		}
+		return filepath.Join(cache, name)
+	}
+	c := &Client{
 		opts:        opts,
 		baseURL:     base,
 		shown:       fetch.Redact(base),
-		digests:     digests,
+		digests:     &digestCache{memo[cacheEntry]{path: in("installed-digests.json")}},
+		channels:    memo[string]{path: in("channels.json")},
+		verified:    memo[verifiedRelease]{path: in("verified-releases.json")},
 		installDirs: opts.Environment.installDirs,
 		fetch: fetch.New(fetch.Options{
 			HTTPClient: opts.HTTPClient,
@@ -139,7 +154,8 @@ func New(opts Options) (*Client, error) {
 			UserAgent:  opts.UserAgent,
 			Logf:       opts.Logf,
 		}),
-	}, nil
+	}
+	return c, nil
 }
 
 // BaseURL returns the mirror the client reads, without a trailing slash

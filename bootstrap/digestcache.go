@@ -1,12 +1,8 @@
 package bootstrap
 
 import (
-	"encoding/json"
 	"os"
-	"path/filepath"
-	"sync"
 
-	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fileid"
 )
 
@@ -22,13 +18,15 @@ import (
 // describes: it is taken from the open handle that was hashed, before and
 // after hashing, and dropped when the two differ.
 type digestCache struct {
-	path string // "" when disabled
-	mu   sync.Mutex
+	memo[cacheEntry]
 }
 
 type cacheEntry struct {
 	Identity string `json:"identity"`
 	SHA256   string `json:"sha256"`
+	// Version is the kubectl version Install put there ("" when the file
+	// was only hashed), so that a channel can tell it would move back.
+	Version string `json:"version,omitempty"`
 }
 
 // currentDigest returns the SHA-256 of the file at path, from the cache
@@ -69,60 +67,70 @@ func (c *digestCache) lookup(file string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.load()[file]
+	e, ok := c.get(file)
 	if !ok || e.Identity != id {
 		return "", false
 	}
 	return e.SHA256, true
 }
 
-// storeInstalled records the digest of the file just renamed to path from
-// the temp file described by tmp: only if path still is that file.
-func (c *digestCache) storeInstalled(path string, tmp os.FileInfo, sha string) {
+// storeInstalled records the digest (and kubectl version) of the file
+// just renamed to path from the temp file described by tmp: only if path
+// still is that file.
+func (c *digestCache) storeInstalled(path string, tmp os.FileInfo, sha, version string) {
 	fi, err := os.Stat(path)
 	if err != nil || tmp == nil || !os.SameFile(fi, tmp) {
 		return
 	}
 	if id, ok := identityOf(fi); ok {
-		c.store(path, id, sha)
+		c.put(path, cacheEntry{id, sha, version})
 	}
+}
+
+// installedVersion returns the kubectl version Install recorded for the
+// file at path, while the file is unchanged since.
+func (c *digestCache) installedVersion(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	id, ok := identityOf(fi)
+	if !ok {
+		return ""
+	}
+	if e, ok := c.get(path); ok && e.Identity == id {
+		return e.Version
+	}
+	return ""
 }
 
 // store records that the file at path with identity id has digest sha.
 // Failures are ignored: the cache only saves time.
 func (c *digestCache) store(file, id, sha string) {
-	if c == nil || c.path == "" || id == "" {
+	// A file hashed again keeps the version recorded for that same file.
+	if e, ok := c.get(file); ok && e.Identity == id && e.SHA256 == sha {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m := c.load()
-	if m[file] == (cacheEntry{id, sha}) {
-		return
-	}
-	m[file] = cacheEntry{id, sha}
-	for p := range m { // forget files that are gone, so the cache stays small
-		if _, err := os.Stat(p); err != nil {
-			delete(m, p)
-		}
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return
-	}
-	if os.MkdirAll(filepath.Dir(c.path), 0o700) == nil {
-		_ = atomicfile.WriteFile(c.path, b, 0o600)
-	}
+	c.put(file, cacheEntry{Identity: id, SHA256: sha})
 }
 
-func (c *digestCache) load() map[string]cacheEntry {
-	m := map[string]cacheEntry{}
-	if b, err := os.ReadFile(c.path); err == nil {
-		_ = json.Unmarshal(b, &m)
+// put records e for file.
+func (c *digestCache) put(file string, e cacheEntry) {
+	if c == nil || e.Identity == "" {
+		return
 	}
-	return m
+	c.update(func(m map[string]cacheEntry) bool {
+		if m[file] == e {
+			return false
+		}
+		m[file] = e
+		for p := range m { // forget files that are gone, so the cache stays small
+			if _, err := os.Stat(p); err != nil {
+				delete(m, p)
+			}
+		}
+		return true
+	})
 }
 
 // identityOf is the cache key of a file's content version (fileid), only

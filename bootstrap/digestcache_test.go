@@ -32,7 +32,7 @@ func TestDigestCacheNeverPairsANewFileWithAnOldDigest(t *testing.T) {
 		t.Skip("the digest cache is off on Windows")
 	}
 	dir := testutil.TempDir(t)
-	c := &digestCache{path: filepath.Join(dir, "cache", "digests.json")}
+	c := &digestCache{memo[cacheEntry]{path: filepath.Join(dir, "cache", "digests.json")}}
 	file := filepath.Join(dir, "kubectl")
 	oldBytes, newBytes := []byte("the kubectl being hashed"), []byte("the kubectl that replaced it")
 	os.WriteFile(file, oldBytes, 0o755)
@@ -70,7 +70,7 @@ func TestDigestCacheNeverPairsANewFileWithAnOldDigest(t *testing.T) {
 
 func TestDigestCacheTrustsOnlyUnchangedFiles(t *testing.T) {
 	dir := testutil.TempDir(t)
-	c := &digestCache{path: filepath.Join(dir, "cache", "digests.json")}
+	c := &digestCache{memo[cacheEntry]{path: filepath.Join(dir, "cache", "digests.json")}}
 	file := filepath.Join(dir, "kubectl")
 	os.WriteFile(file, []byte("version one"), 0o755)
 	storeNow(c, file, "digest-one")

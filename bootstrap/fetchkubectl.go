@@ -61,6 +61,7 @@ func (c *Client) published(ctx context.Context, tag, chosenBy string, p Platform
 	if sigFiles != nil && sigFiles.sigErr == nil && sigFiles.certErr == nil {
 		pub.Sig, pub.Cert = sigFiles.sig, sigFiles.cert
 	}
+	c.rememberVerified(pub)
 	return pub, nil
 }
 

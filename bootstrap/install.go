@@ -36,6 +36,10 @@ type InstallRequest struct {
 	// ForceOverwrite replaces a kubectl that a package manager owns (see
 	// ErrManagedTarget). Without it such a file is never written.
 	ForceOverwrite bool
+	// AllowDowngrade lets a release marker or a constraint install a
+	// version older than the one in Dir, or than the newest this mirror
+	// answered for it before (see HeldBack). An exact version always may.
+	AllowDowngrade bool
 	// ChosenBy, when set, says that Version is not what the user asked for
 	// but what a server chose, for messages ("the API server
 	// https://host:6443"): a caller that resolved a marker, a constraint or
@@ -63,6 +67,9 @@ type InstallResult struct {
 	// Signature says whether kubectl's Sigstore signature was verified, and
 	// whose it is; nil when verification is off.
 	Signature *SignatureResult `json:"signature,omitempty"`
+	// HeldBack is set when the marker or constraint answered an older
+	// version than one already had for it, which was kept instead.
+	HeldBack *HeldBack `json:"heldBack,omitempty"`
 	// LeftAlone is the package-managed kubectl in the default folder that
 	// Install did not replace, installing into UserInstallDir() instead.
 	LeftAlone *pkgmgr.Ownership `json:"leftAlone,omitempty"`
@@ -134,6 +141,12 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 		<-current
 		return nil, err
 	}
+	var held *HeldBack
+	if !req.AllowDowngrade {
+		if v, held = c.NoOlder(spec, v, c.digests.installedVersion(target)); held != nil {
+			c.opts.Logf("%s", held.Reason)
+		}
+	}
 	inst := &installation{c: c, req: req, p: p, dir: dir, user: user, current: current}
 	candidates := append([]*version.Version{v}, fallbacks(spec, v)...)
 	var first error // what the version the spec resolved to failed with
@@ -147,8 +160,12 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 		res, err := inst.run(ctx, Tag(candidates[i]), chosenBy)
 		var up *unpublished
 		if !errors.As(err, &up) {
-			if err == nil && i > 0 {
-				res.FallbackFrom = Tag(v)
+			if err == nil {
+				if i > 0 {
+					res.FallbackFrom = Tag(v)
+				}
+				res.HeldBack = held
+				c.RememberResolved(spec, candidates[i], req.AllowDowngrade)
 			}
 			return res, err
 		}
@@ -192,6 +209,13 @@ func (in *installation) run(ctx context.Context, tag, chosenBy string) (*Install
 		Platform: p,
 	}
 	src := c.kubectlURL(c.baseURL, tag, p)
+	// A release verified before, which the target still holds: nothing to
+	// fetch or verify again (its digest and signature never change).
+	if pub, ok := c.verifiedBefore(tag, chosenBy, p); ok && !in.req.Force && in.currentSum() == pub.SHA256 {
+		res.SHA256, res.Signature = pub.SHA256, pub.Signature
+		in.upToDate(res)
+		return res, nil
+	}
 	pub, err := c.published(ctx, tag, chosenBy, p)
 	if err != nil {
 		return nil, err
@@ -200,11 +224,7 @@ func (in *installation) run(ctx context.Context, tag, chosenBy string) (*Install
 	res.SHA256, res.Signature = want, pub.Signature
 
 	if in.currentSum() == want {
-		if f := exeinstall.TryLock(in.dir, c.opts.Logf); f != nil {
-			f.Sweep(p.Executable())
-			f.Unlock()
-		}
-		c.opts.Logf("%s already holds kubectl %s (sha256 %s)", res.Path, tag, want)
+		in.upToDate(res)
 		return res, nil
 	}
 	if err := in.avoidManaged(ctx, res); err != nil {
@@ -235,6 +255,16 @@ func (in *installation) run(ctx context.Context, tag, chosenBy string) (*Install
 	}
 	res.Changed, res.Bytes = true, n
 	return res, nil
+}
+
+// upToDate finishes a run whose target already holds res: it sweeps what
+// killed runs left when the folder is free, and says so.
+func (in *installation) upToDate(res *InstallResult) {
+	if f := exeinstall.TryLock(in.dir, in.c.opts.Logf); f != nil {
+		f.Sweep(in.p.Executable())
+		f.Unlock()
+	}
+	in.c.opts.Logf("%s already holds kubectl %s (sha256 %s)", res.Path, res.Version, res.SHA256)
 }
 
 // avoidManaged keeps Install off a kubectl a package manager owns: with a
@@ -304,7 +334,7 @@ func (c *Client) downloadInto(ctx context.Context, folder *exeinstall.Folder, sr
 	if err := tmp.Commit(0o755); err != nil {
 		return n, err
 	}
-	c.digests.storeInstalled(res.Path, info, res.SHA256)
+	c.digests.storeInstalled(res.Path, info, res.SHA256, res.Version)
 	return n, nil
 }
 

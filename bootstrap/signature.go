@@ -196,7 +196,7 @@ func (c *Client) checkSignature(tag, chosenBy, shownSrc, want string, sig []byte
 		if SignatureRequired(c.opts.Signature.Mode, tag, chosenBy) {
 			return nil, &SignatureMissingError{Version: tag, Missing: missing, ChosenBy: chosenBy, Required: c.opts.Signature.Mode == SignatureRequire}
 		}
-		why := "kubectl " + tag + " predates signed releases (" + FirstSignedVersion + ") and was asked for by name: checksum only"
+		why := checksumOnly(tag)
 		c.opts.Logf("%s", why)
 		return &SignatureResult{Reason: why}, nil
 	}
@@ -215,6 +215,11 @@ func (c *Client) checkSignature(tag, chosenBy, shownSrc, want string, sig []byte
 		return nil, &SignatureError{URL: shownSrc + ".sig", Err: err}
 	}
 	return &SignatureResult{Verified: true, Identity: res.Identity, Issuer: res.Issuer}, nil
+}
+
+// checksumOnly is the note of a kubectl accepted on its checksum alone.
+func checksumOnly(tag string) string {
+	return "kubectl " + tag + " predates signed releases (" + FirstSignedVersion + ") and was asked for by name: checksum only"
 }
 
 func (c *Client) sigPolicy() sigstore.Policy {

@@ -58,8 +58,18 @@ func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry
 	}
 	v, err := s.client.Resolve(ctx, spec)
 	if err == nil {
+		// A channel never moves back to an older kubectl than it gave
+		// before (a stale CDN edge, a marker that went backwards).
+		var held *bootstrap.HeldBack
+		if v, held = s.client.NoOlder(sp, v, ""); held != nil {
+			s.logf("%s", held.Reason)
+		}
 		var e *Entry
 		if e, err = s.ensureResolved(ctx, sp, v, chosenBy); err == nil {
+			if ev, perr := version.NewSemver(e.Version); perr == nil {
+				s.client.RememberResolved(sp, ev, false)
+			}
+			e.HeldBack = held
 			return e, nil
 		}
 	}

@@ -303,6 +303,9 @@ type Entry struct {
 	// Offline is set when the network failed and the entry is the newest
 	// stored one the spec allows, not necessarily what the spec names now.
 	Offline bool
+	// HeldBack is set when the spec's marker answered an older version
+	// than this mirror answered for it before, which was used instead.
+	HeldBack *bootstrap.HeldBack
 }
 
 func toFileIdentity(id fileid.ID) FileIdentity {

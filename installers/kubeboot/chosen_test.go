@@ -33,10 +33,20 @@ func TestInstallRefusesMarkerChosenUnsignedVersion(t *testing.T) {
 	target := filepath.Join(dir, "kubectl")
 	before, _ := os.ReadFile(target)
 	plantUnsigned(t, e)
+	// A channel does not move back from v1.37.2 at all: kept, exit 0.
+	r := e.run("install", "kubectl", "--dir", dir)
+	if r.code != 0 || !strings.Contains(r.stderr, "answered v1.25.16, older than v1.37.2") || !strings.Contains(r.stderr, "--allow-downgrade") {
+		t.Fatalf("marker gone back: %+v", r)
+	}
+	if after, _ := os.ReadFile(target); !bytes.Equal(before, after) {
+		t.Fatal("the installed kubectl changed")
+	}
+	// Even allowed to go back, the marker's unsigned choice is refused.
 	for _, args := range [][]string{
-		{"install", "kubectl", "--dir", dir},
-		{"install", "kubectl", "--dir", dir, "--version", ">=1.20"},
-		{"install", "kubectl", "--dir", dir, "-o", "json"},
+		{"install", "kubectl", "--dir", dir, "--allow-downgrade"},
+		{"install", "kubectl", "--dir", dir, "--allow-downgrade", "--version", ">=1.20"},
+		{"install", "kubectl", "--dir", dir, "--allow-downgrade", "-o", "json"},
+		{"install", "kubectl", "--dir", t.TempDir(), "--allow-downgrade"},
 	} {
 		r := e.run(args...)
 		if r.code != 3 {

@@ -28,6 +28,9 @@ type InstallOptions struct {
 	Force   bool
 	// ForceOverwrite replaces a kubectl that a package manager owns.
 	ForceOverwrite bool
+	// AllowDowngrade lets a channel install an older kubectl than the one
+	// there (or than the mirror answered before).
+	AllowDowngrade bool
 	Quiet          bool
 	Verbose        bool
 	signature      *signatureFlags
@@ -91,6 +94,7 @@ func NewCmdInstall(a *app) *cobra.Command {
 	f.BoolVar(&o.Force, "force", false, "download and install even when the same kubectl is already there")
 	o.signature = addSignatureFlags(cmd, a.host)
 	f.BoolVar(&o.ForceOverwrite, "force-overwrite", false, "replace a kubectl that a package manager owns (it then no longer upgrades it)")
+	f.BoolVar(&o.AllowDowngrade, "allow-downgrade", false, "let a channel or constraint install an older kubectl than the one in the folder (or than the mirror answered before)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
 	f.BoolVar(&o.Verbose, "verbose", false, "print retries and decisions")
 	addOutputFlags(cmd, &o.output)
@@ -148,7 +152,7 @@ func installRun(ctx context.Context, o *InstallOptions) error {
 		}
 		chosenBy = "the cluster's API server (--version cluster)"
 	}
-	req := bootstrap.InstallRequest{Version: spec, ChosenBy: chosenBy, Dir: o.Dir, Force: o.Force, ForceOverwrite: o.ForceOverwrite}
+	req := bootstrap.InstallRequest{Version: spec, ChosenBy: chosenBy, Dir: o.Dir, Force: o.Force, ForceOverwrite: o.ForceOverwrite, AllowDowngrade: o.AllowDowngrade}
 	prog := a.newProgress("downloading kubectl", o.output.JSON() || o.Quiet)
 	req.Progress = prog.callback()
 	res, err := client.Install(ctx, req)
@@ -173,6 +177,9 @@ func installRun(ctx context.Context, o *InstallOptions) error {
 	}
 	if o.Quiet {
 		return nil
+	}
+	if res.HeldBack != nil {
+		fmt.Fprintf(h.Stderr, "note: %s (install it anyway with --version %s or --allow-downgrade)\n", res.HeldBack.Reason, res.HeldBack.Answered)
 	}
 	if res.FallbackFrom != "" {
 		fmt.Fprintf(h.Stderr, "note: kubectl %s is not on the mirror yet; using %s, the newest published patch\n", res.FallbackFrom, res.Version)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	goversion "github.com/hashicorp/go-version"
 	"github.com/spf13/cobra"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
@@ -50,7 +51,8 @@ type setupPlan struct {
 	// chosenBy is what chose version when the user did not name it (a
 	// release marker, the cluster): it must then be signed.
 	chosenBy string
-	keep     string // an existing kubectl of that version on PATH, kept
+	spec     bootstrap.Spec // what version was resolved from
+	keep     string         // an existing kubectl of that version on PATH, kept
 	// manager, when set, upgrades the package-managed kubectl that wins on
 	// PATH instead of installing a second one that it would shadow.
 	manager    *pkgmgr.Action
@@ -207,6 +209,9 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 			prog.done()
 			if err != nil {
 				return "", err
+			}
+			if v, err := goversion.NewSemver(r.Version); err == nil {
+				client.RememberResolved(plan.spec, v, false)
 			}
 			res.Kubectl = r
 			if !r.Changed {
@@ -400,12 +405,17 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupO
 	if err != nil {
 		return nil, err
 	}
-	p.version, p.versionFrom = bootstrap.Tag(v), from
 	if sp, err := bootstrap.ParseSpec(spec); err == nil {
+		var held *bootstrap.HeldBack
+		if v, held = client.NoOlder(sp, v, ""); held != nil {
+			from = strings.TrimPrefix(from+"; ", "; ") + held.Reason
+		}
 		if p.chosenBy = sp.ChosenBy(v); p.chosenBy != "" {
 			p.chosenBy += " at " + client.BaseURL()
 		}
+		p.spec = sp
 	}
+	p.version, p.versionFrom = bootstrap.Tag(v), from
 	if from == "the cluster's minor version" {
 		p.chosenBy = "the API server of the kubeconfig being set up"
 	}
