@@ -22,7 +22,7 @@ var signatureModes = []string{"auto", "require", "off"}
 func addSignatureFlags(cmd *cobra.Command, h *host) *signatureFlags {
 	fs := cmd.Flags()
 	s := &signatureFlags{
-		mode: fs.String("verify-signature", "", "check kubectl's Sigstore signature: auto (required from v1.26, which dl.k8s.io signs), require, off\n"+
+		mode: fs.String("verify-signature", "", "check kubectl's Sigstore signature: auto (required from v1.26 and whenever a marker, constraint or cluster chose the version), require, off\n"+
 			"(default $KUBEBOOT_VERIFY_SIGNATURE or auto)"),
 		identity:    fs.String("certificate-identity", "", "the signer to expect, for mirrors that re-sign (default the Kubernetes release identity "+sigstore.KubernetesRelease.Identity+")"),
 		issuer:      fs.String("certificate-oidc-issuer", "", "the OIDC issuer of that signer (default "+sigstore.KubernetesRelease.Issuer+")"),
