@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-version"
 
 	"github.com/kubeboot/kubeboot/internal/mirror"
+	"github.com/kubeboot/kubeboot/internal/sigtest"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
@@ -187,5 +188,32 @@ func TestFetchKubectlServerChosen(t *testing.T) {
 	}
 	if _, err := c.VerifyKubectlFile("v1.25.16", "", p, path); err != nil {
 		t.Errorf("VerifyKubectlFile, named: %v", err)
+	}
+}
+
+// A release whose published signature is known upstream not to verify
+// still fails; the message says it is known and what to do.
+func TestKnownBadSignatureIsWordedNotAccepted(t *testing.T) {
+	p := Platform{OS: "linux", Arch: "amd64"}
+	if KnownBadSignature("v1.35.0", p) == "" || KnownBadSignature("v1.35.1", p) != "" || KnownBadSignature("v1.35.0", Platform{OS: "darwin", Arch: "arm64"}) != "" {
+		t.Fatal("KnownBadSignature")
+	}
+	m := newMirror(t, mirror.Options{})
+	other := sigtest.NewCA(t, sigtest.Options{Name: "sigtest"})
+	for _, v := range []string{"v1.35.0", "v1.35.1"} {
+		m.SetSigner(func(sum []byte) ([]byte, []byte) { return other.SignDigest(t, sum, sigtest.Leaf{}) })
+		m.AddKubectl(v, p.OS, p.Arch, []byte("kubectl "+v))
+	}
+	c := newClient(t, m, Options{})
+	for _, v := range []string{"v1.35.0", "v1.35.1"} {
+		_, err := c.Install(context.Background(), InstallRequest{Dir: testutil.TempDir(t), Version: v, Platform: p})
+		var se *SignatureError
+		if !errors.As(err, &se) || !errors.Is(err, ErrVerification) {
+			t.Fatalf("%s: %v", v, err)
+		}
+		known := strings.Contains(err.Error(), "kubernetes/kubernetes#135858")
+		if known != (v == "v1.35.0") || (se.Known != "") != known {
+			t.Errorf("%s: known=%v: %v", v, known, err)
+		}
 	}
 }

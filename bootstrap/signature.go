@@ -118,10 +118,32 @@ func (e *SignatureMissingError) Is(target error) bool {
 type SignatureError struct {
 	URL string // of kubectl.sig, credentials redacted
 	Err error
+	// Known is the upstream report when this release's published
+	// signature is known not to verify (KnownBadSignature); the verdict is
+	// the same, only the message says more.
+	Known string
 }
 
 func (e *SignatureError) Error() string {
-	return fmt.Sprintf("the signature of %s does not hold: %v; nothing was installed", strings.TrimSuffix(e.URL, ".sig"), e.Err)
+	msg := fmt.Sprintf("the signature of %s does not hold: %v; nothing was installed", strings.TrimSuffix(e.URL, ".sig"), e.Err)
+	if e.Known != "" {
+		msg += fmt.Sprintf(". This release's published signature is known not to verify (%s); "+
+			"the newest patch of its release line, or the checksum alone with signature verification off, are the ways forward", e.Known)
+	}
+	return msg
+}
+
+// knownBadSignatures lists releases whose published signature is known
+// upstream not to verify, by "version os/arch", with the report. It only
+// words the error: such a signature still fails.
+var knownBadSignatures = map[string]string{
+	"v1.35.0 linux/amd64": "kubernetes/kubernetes#135858",
+}
+
+// KnownBadSignature returns the upstream report of kubectl tag for p when
+// its published signature is known not to verify, else "".
+func KnownBadSignature(tag string, p Platform) string {
+	return knownBadSignatures[tag+" "+p.String()]
 }
 
 func (e *SignatureError) Unwrap() error { return e.Err }
@@ -154,17 +176,17 @@ func (c *Client) startSignatureFetch(ctx context.Context, src string) *signature
 // verifySignature checks the signature over the published digest want,
 // once the files have arrived. The result is nil when the mode is off.
 // chosenBy is what chose tag, "" when the user named it (Spec.ChosenBy).
-func (c *Client) verifySignature(f *signatureFiles, tag, chosenBy, shownSrc, want string) (*SignatureResult, error) {
+func (c *Client) verifySignature(f *signatureFiles, tag, chosenBy string, p Platform, shownSrc, want string) (*SignatureResult, error) {
 	if f == nil {
 		return nil, nil
 	}
 	f.wg.Wait()
-	return c.checkSignature(tag, chosenBy, shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
+	return c.checkSignature(tag, chosenBy, KnownBadSignature(tag, p), shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
 }
 
 // verifyLocalSignature applies the signature rules to files at hand: sig
 // and cert are nil when absent; where names the binary in messages.
-func (c *Client) verifyLocalSignature(tag, chosenBy, where, sha256 string, sig, cert []byte) (*SignatureResult, error) {
+func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, sha256 string, sig, cert []byte) (*SignatureResult, error) {
 	if c.opts.Signature.Mode == SignatureOff {
 		return nil, nil
 	}
@@ -175,10 +197,11 @@ func (c *Client) verifyLocalSignature(tag, chosenBy, where, sha256 string, sig, 
 	if cert == nil {
 		certErr = fs.ErrNotExist
 	}
-	return c.checkSignature(tag, chosenBy, where, sha256, sig, sigErr, cert, certErr)
+	return c.checkSignature(tag, chosenBy, KnownBadSignature(tag, p), where, sha256, sig, sigErr, cert, certErr)
 }
 
-func (c *Client) checkSignature(tag, chosenBy, shownSrc, want string, sig []byte, sigErr error, cert []byte, certErr error) (*SignatureResult, error) {
+// known is KnownBadSignature's report for this release, for the message.
+func (c *Client) checkSignature(tag, chosenBy, known, shownSrc, want string, sig []byte, sigErr error, cert []byte, certErr error) (*SignatureResult, error) {
 	var missing []string
 	for _, p := range []struct {
 		err error
@@ -212,7 +235,7 @@ func (c *Client) checkSignature(tag, chosenBy, shownSrc, want string, sig []byte
 	}
 	res, err := sigstore.VerifyDigest(sum, sig, cert, c.sigPolicy(), root)
 	if err != nil {
-		return nil, &SignatureError{URL: shownSrc + ".sig", Err: err}
+		return nil, &SignatureError{URL: shownSrc + ".sig", Err: err, Known: known}
 	}
 	return &SignatureResult{Verified: true, Identity: res.Identity, Issuer: res.Issuer}, nil
 }

@@ -110,6 +110,10 @@ func explain(err error) (msg, hint string) {
 	case errors.As(err, new(*bootstrap.SignatureError)):
 		hint = "this kubectl is not what the expected signer signed: your mirror, proxy or network may have been tampered with; " +
 			"nothing was installed. A mirror that re-signs needs --certificate-identity and --certificate-oidc-issuer"
+		if se := new(*bootstrap.SignatureError); errors.As(err, se) && (*se).Known != "" {
+			hint = "the release line's newest patch is signed properly (for example --version 1.35 for v1.35.0); " +
+				"--verify-signature off accepts the checksum alone"
+		}
 	case errors.Is(err, bootstrap.ErrManagedTarget):
 		hint = "nothing was written; upgrade it with its package manager (--method auto or --method brew|choco|scoop|winget), " +
 			"choose another folder with --dir, or replace it anyway with --force-overwrite"
