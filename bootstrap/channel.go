@@ -14,7 +14,11 @@ import (
 type HeldBack struct {
 	Answered string `json:"answered"` // the version the mirror answered
 	Kept     string `json:"kept"`     // the newer version used instead
-	Reason   string `json:"reason"`
+	// Installed is true when Kept is the kubectl kubeboot installed in the
+	// target folder (kept as it is, without asking the mirror), false when
+	// it is the version this mirror answered before.
+	Installed bool   `json:"installed"`
+	Reason    string `json:"reason"`
 }
 
 // channelKey names spec's memory for this client's mirror; "" for an
@@ -40,23 +44,24 @@ func (c *Client) NoOlder(spec Spec, v *version.Version, installed string) (*vers
 	if key == "" || v == nil {
 		return v, nil
 	}
-	floor, why := v, ""
+	floor, why, isInstalled := v, "", false
 	if tag, ok := c.channels.get(key); ok {
 		if r, err := version.NewSemver(tag); err == nil && spec.Matches(r) && r.GreaterThan(floor) {
 			floor, why = r, "which this mirror answered for it before"
 		}
 	}
-	if r, err := version.NewSemver(installed); err == nil && spec.Matches(r) && r.GreaterThan(floor) {
-		floor, why = r, "which is installed"
+	if r, err := version.NewSemver(installed); err == nil && spec.Matches(r) && !r.LessThan(floor) && r.GreaterThan(v) {
+		floor, why, isInstalled = r, "which is installed", true
 	}
 	if floor == v {
 		return v, nil
 	}
 	return floor, &HeldBack{
-		Answered: Tag(v),
-		Kept:     Tag(floor),
-		Reason: fmt.Sprintf("%s answered %s, older than %s, %s; keeping %s",
-			spec.ChosenBy(v)+" at "+c.shown, Tag(v), Tag(floor), why, Tag(floor)),
+		Answered:  Tag(v),
+		Kept:      Tag(floor),
+		Installed: isInstalled,
+		Reason: fmt.Sprintf("%s at %s answered %s, older than %s, %s; keeping %s",
+			spec.source(), c.shown, Tag(v), Tag(floor), why, Tag(floor)),
 	}
 }
 
@@ -90,6 +95,16 @@ type verifiedRelease struct {
 	SHA256   string `json:"sha256"`
 	Identity string `json:"identity,omitempty"` // "" when no signature was verified
 	Issuer   string `json:"issuer,omitempty"`
+	Root     string `json:"root,omitempty"` // the trusted root it was verified under (rootID)
+}
+
+// rootID names the trusted root signatures are verified under, without
+// parsing the embedded one.
+func (c *Client) rootID() string {
+	if r := c.opts.Signature.TrustedRoot; r != nil {
+		return r.ID()
+	}
+	return "public-good"
 }
 
 func (c *Client) verifiedKey(tag string, p Platform) string {
@@ -100,7 +115,7 @@ func (c *Client) verifiedKey(tag string, p Platform) string {
 func (c *Client) rememberVerified(pub *PublishedKubectl) {
 	r := verifiedRelease{SHA256: pub.SHA256}
 	if pub.Signature != nil && pub.Signature.Verified {
-		r.Identity, r.Issuer = pub.Signature.Identity, pub.Signature.Issuer
+		r.Identity, r.Issuer, r.Root = pub.Signature.Identity, pub.Signature.Issuer, c.rootID()
 	}
 	key := c.verifiedKey(pub.Version, pub.Platform)
 	c.verified.update(func(m map[string]verifiedRelease) bool {
@@ -126,7 +141,7 @@ func (c *Client) verifiedBefore(tag, chosenBy string, p Platform) (*PublishedKub
 	policy := c.sigPolicy()
 	switch {
 	case c.opts.Signature.Mode == SignatureOff:
-	case r.Identity != "" && r.Identity == policy.Identity && r.Issuer == policy.Issuer:
+	case r.Identity != "" && r.Identity == policy.Identity && r.Issuer == policy.Issuer && r.Root == c.rootID():
 		pub.Signature = &SignatureResult{Verified: true, Identity: r.Identity, Issuer: r.Issuer}
 	case r.Identity == "" && !SignatureRequired(c.opts.Signature.Mode, tag, chosenBy):
 		pub.Signature = &SignatureResult{Reason: checksumOnly(tag)}

@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 	"github.com/hashicorp/go-version"
 
 	"github.com/kubeboot/kubeboot/internal/mirror"
+	"github.com/kubeboot/kubeboot/internal/sigtest"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
@@ -152,5 +154,83 @@ func TestNoOpRerunAsksOnlyTheMarker(t *testing.T) {
 	}
 	if len(m.Requests())-n < 2 {
 		t.Errorf("the signature was not fetched again: %v", m.Requests()[n:])
+	}
+}
+
+// A lie the mirror told once (a newer version that it then withdrew) does
+// not block later installs into other folders: the remembered version is
+// tried, found unpublished and forgotten. The folder it went into keeps
+// it, as any newer kubectl is kept.
+func TestChannelMemoryOfAWithdrawnVersion(t *testing.T) {
+	m := newMirror(t, mirror.Options{})
+	c := newClient(t, m, Options{})
+	ctx := context.Background()
+	p := HostPlatform()
+	m.AddKubectl("v1.99.0", p.OS, p.Arch, standins["v1.36.4"])
+	m.SetMarker("stable", "v1.99.0\n")
+	lied := testutil.TempDir(t)
+	if res, err := c.Install(ctx, InstallRequest{Dir: lied}); err != nil || res.Version != "v1.99.0" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	kubectlPath := "/release/v1.99.0/bin/" + p.OS + "/" + p.Arch + "/" + p.Executable()
+	for _, ext := range []string{"", ".sha256", ".sig", ".cert"} {
+		m.Delete(kubectlPath + ext)
+	}
+	m.SetMarker("stable", "v1.37.2\n")
+	if res, err := c.Install(ctx, InstallRequest{Dir: lied}); err != nil || res.Version != "v1.99.0" || res.Changed || res.HeldBack == nil || !res.HeldBack.Installed {
+		t.Fatalf("the folder holding it: %+v %v", res, err)
+	}
+	for i := 0; i < 2; i++ {
+		res, err := c.Install(ctx, InstallRequest{Dir: testutil.TempDir(t)})
+		if err != nil || res.Version != "v1.37.2" || res.HeldBack != nil {
+			t.Fatalf("new folder %d: %+v %v", i, res, err)
+		}
+	}
+	if got, _ := c.channels.get(c.channelKey(mustSpec(t, "stable"))); got != "v1.37.2" {
+		t.Errorf("memory = %q after the withdrawn version", got)
+	}
+}
+
+// A newer kubectl kubeboot installed in the folder (from another mirror)
+// is kept as it is, without asking this mirror for it.
+func TestKeptKubectlIsNotAskedFor(t *testing.T) {
+	ctx := context.Background()
+	other := newMirror(t, mirror.Options{})
+	p := HostPlatform()
+	other.AddKubectl("v1.38.0", p.OS, p.Arch, standins["v1.37.2"])
+	cache := testutil.TempDir(t)
+	dir := testutil.TempDir(t)
+	if _, err := newClient(t, other, Options{CacheDir: cache}).Install(ctx, InstallRequest{Dir: dir, Version: "v1.38.0"}); err != nil {
+		t.Fatal(err)
+	}
+	m := newMirror(t, mirror.Options{})
+	res, err := newClient(t, m, Options{CacheDir: cache}).Install(ctx, InstallRequest{Dir: dir})
+	if err != nil || res.Changed || res.Version != "v1.38.0" || res.HeldBack == nil || !res.HeldBack.Installed {
+		t.Fatalf("%+v %v", res, err)
+	}
+	for _, r := range m.Requests() {
+		if strings.Contains(r.Path, "v1.38.0") || strings.Contains(r.Path, "v1.37.2/") {
+			t.Errorf("asked the mirror for %s", r.Path)
+		}
+	}
+}
+
+// What was verified under one trusted root is not taken for a
+// verification under another.
+func TestVerifiedMemoryIsPerTrustedRoot(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the digest cache is off on Windows")
+	}
+	ctx := context.Background()
+	m := newMirror(t, mirror.Options{})
+	cache := testutil.TempDir(t)
+	dir := testutil.TempDir(t)
+	if _, err := newClient(t, m, Options{CacheDir: cache}).Install(ctx, InstallRequest{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	otherRoot := mustRoot(t, sigtest.NewCA(t, sigtest.Options{Name: "sigtest"}))
+	c := newClient(t, m, Options{CacheDir: cache, Signature: SignatureOptions{TrustedRoot: otherRoot}})
+	if res, err := c.Install(ctx, InstallRequest{Dir: dir}); !errors.Is(err, ErrVerification) {
+		t.Fatalf("under another root: %+v %v", res, err)
 	}
 }

@@ -141,44 +141,78 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 		<-current
 		return nil, err
 	}
+	answered := v
 	var held *HeldBack
 	if !req.AllowDowngrade {
 		if v, held = c.NoOlder(spec, v, c.digests.installedVersion(target)); held != nil {
 			c.opts.Logf("%s", held.Reason)
 		}
 	}
+	if held != nil && held.Installed && !req.Force {
+		// The folder holds a newer kubectl kubeboot installed for this
+		// spec: keep it as it is, without asking the mirror for it (which
+		// may not be the mirror it came from).
+		sum := <-current
+		if sum != "" {
+			res := &InstallResult{Path: target, Version: held.Kept, SHA256: sum, URL: c.KubectlURL(held.Kept, p), HeldBack: held, Platform: p}
+			if pub, ok := c.verifiedBefore(held.Kept, "", p); ok && pub.SHA256 == sum {
+				res.Signature = pub.Signature
+			} else if c.opts.Signature.Mode != SignatureOff {
+				res.Signature = &SignatureResult{Reason: "kept as kubeboot installed it earlier; not checked again"}
+			}
+			return res, nil
+		}
+		current = make(chan string, 1)
+		current <- sum
+	}
 	inst := &installation{c: c, req: req, p: p, dir: dir, user: user, current: current}
-	candidates := append([]*version.Version{v}, fallbacks(spec, v)...)
-	var first error // what the version the spec resolved to failed with
-	for i := 0; ; i++ {
+	// The candidates, in order: the version to install; when that is one
+	// this mirror answered before (held back from an older answer), the
+	// answer itself, should the mirror no longer publish the remembered
+	// one (a lie it told once must not block every later install); then
+	// the earlier patches of the answer, for a marker ahead of the CDN.
+	type candidate struct {
+		v            *version.Version
+		held         *HeldBack
+		fallbackFrom string
+	}
+	candidates := []candidate{{v: v, held: held}}
+	if held != nil {
+		candidates = append(candidates, candidate{v: answered})
+	}
+	for _, f := range fallbacks(spec, answered) {
+		candidates = append(candidates, candidate{v: f, fallbackFrom: Tag(answered)})
+	}
+	var first error // what the answer (or the version held to) failed with
+	for i, cand := range candidates {
 		chosenBy := req.ChosenBy
 		if chosenBy == "" {
-			if chosenBy = spec.ChosenBy(candidates[i]); chosenBy != "" {
+			if chosenBy = spec.ChosenBy(cand.v); chosenBy != "" {
 				chosenBy += " at " + c.shown
 			}
 		}
-		res, err := inst.run(ctx, Tag(candidates[i]), chosenBy)
+		res, err := inst.run(ctx, Tag(cand.v), chosenBy)
 		var up *unpublished
 		if !errors.As(err, &up) {
 			if err == nil {
-				if i > 0 {
-					res.FallbackFrom = Tag(v)
-				}
-				res.HeldBack = held
-				c.RememberResolved(spec, candidates[i], req.AllowDowngrade)
+				res.FallbackFrom, res.HeldBack = cand.fallbackFrom, cand.held
+				// A remembered version the mirror no longer publishes is
+				// forgotten, as is one the user chose to go back from.
+				c.RememberResolved(spec, cand.v, req.AllowDowngrade || (held != nil && cand.held == nil))
 			}
 			return res, err
 		}
-		if first == nil {
+		if first == nil || (held != nil && i == 1) {
 			first = up.err
 		}
 		if i+1 == len(candidates) {
 			// No earlier patch is published either: report the version
-			// the spec named, not the last one tried.
+			// the spec resolved to, not the last one tried.
 			return nil, first
 		}
-		c.opts.Logf("kubectl %s is not published at %s yet (%v); trying %s", Tag(candidates[i]), c.shown, up.err, Tag(candidates[i+1]))
+		c.opts.Logf("kubectl %s is not published at %s (%v); trying %s", Tag(cand.v), c.shown, up.err, Tag(candidates[i+1].v))
 	}
+	return nil, first
 }
 
 // installation is one Install call, tried for one version after another.

@@ -119,16 +119,18 @@ type SignatureError struct {
 	URL string // of kubectl.sig, credentials redacted
 	Err error
 	// Known is the upstream report when this release's published
-	// signature is known not to verify (KnownBadSignature); the verdict is
-	// the same, only the message says more.
+	// signature is known not to verify (KnownBadSignature) and it failed
+	// the way reported (a genuine certificate of the expected signer, a
+	// signature that does not match the digest); the verdict is the same,
+	// only the message says more.
 	Known string
 }
 
 func (e *SignatureError) Error() string {
 	msg := fmt.Sprintf("the signature of %s does not hold: %v; nothing was installed", strings.TrimSuffix(e.URL, ".sig"), e.Err)
 	if e.Known != "" {
-		msg += fmt.Sprintf(". This release's published signature is known not to verify (%s); "+
-			"the newest patch of its release line, or the checksum alone with signature verification off, are the ways forward", e.Known)
+		msg += fmt.Sprintf(". This release's published signature is known not to verify (%s), the same way; "+
+			"the newest patch of its release line, or the checksum alone with signature verification off, are the ways forward if you trust this mirror", e.Known)
 	}
 	return msg
 }
@@ -235,14 +237,20 @@ func (c *Client) checkSignature(tag, chosenBy, known, shownSrc, want string, sig
 	}
 	res, err := sigstore.VerifyDigest(sum, sig, cert, c.sigPolicy(), root)
 	if err != nil {
-		return nil, &SignatureError{URL: shownSrc + ".sig", Err: err, Known: known}
+		se := &SignatureError{URL: shownSrc + ".sig", Err: err}
+		if errors.Is(err, sigstore.ErrSignature) {
+			// Only the failure reported upstream: the chain and signer
+			// held, the signature over the digest did not.
+			se.Known = known
+		}
+		return nil, se
 	}
 	return &SignatureResult{Verified: true, Identity: res.Identity, Issuer: res.Issuer}, nil
 }
 
 // checksumOnly is the note of a kubectl accepted on its checksum alone.
 func checksumOnly(tag string) string {
-	return "kubectl " + tag + " predates signed releases (" + FirstSignedVersion + ") and was asked for by name: checksum only"
+	return "kubectl " + tag + " predates signed releases (" + FirstSignedVersion + "): checksum only"
 }
 
 func (c *Client) sigPolicy() sigstore.Policy {

@@ -260,11 +260,22 @@ func (s Spec) ChosenBy(v *version.Version) string {
 				return ""
 			}
 		}
+		return s.source()
+	case SpecConstraint:
+		return s.source()
+	}
+	return "an unknown source"
+}
+
+// source names what answers a marker or constraint spec, for messages.
+func (s Spec) source() string {
+	switch s.Kind {
+	case SpecMarker:
 		return "the release marker " + s.Marker + ".txt"
 	case SpecConstraint:
 		return "the release markers searched for " + strconv.Quote(s.raw)
 	}
-	return "an unknown source"
+	return "version " + s.raw
 }
 
 // Tag formats v as Kubernetes tags it: "v1.37.2".

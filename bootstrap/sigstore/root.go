@@ -3,6 +3,7 @@ package sigstore
 import (
 	"bytes"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	_ "embed"
 	"encoding/hex"
@@ -31,6 +32,7 @@ const PublicGoodSHA256 = "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517
 // transparency log keys and the Rekor log keys, each by log ID. It is
 // immutable and safe for concurrent use.
 type TrustedRoot struct {
+	id     string // the SHA-256 of the JSON it was parsed from
 	cas    []authority
 	ctlogs map[string]logKey // by raw log ID
 	tlogs  map[string]logKey // by raw log ID
@@ -136,7 +138,8 @@ func ParseTrustedRoot(b []byte) (*TrustedRoot, error) {
 	if !rootMediaTypes[j.MediaType] {
 		return nil, fail(ErrMalformed, "trusted root has media type %q, want application/vnd.dev.sigstore.trustedroot+json;version=0.1 or 0.2", j.MediaType)
 	}
-	r := &TrustedRoot{ctlogs: map[string]logKey{}, tlogs: map[string]logKey{}}
+	sum := sha256.Sum256(b)
+	r := &TrustedRoot{ctlogs: map[string]logKey{}, tlogs: map[string]logKey{}, id: hex.EncodeToString(sum[:])}
 	for i, c := range j.CAs {
 		a := authority{uri: c.URI, start: c.ValidFor.Start, end: c.ValidFor.End}
 		if len(c.CertChain.Certificates) == 0 {
@@ -181,3 +184,8 @@ func (l logKey) String() string {
 	}
 	return hex.EncodeToString(l.id)
 }
+
+// ID identifies the root by the SHA-256 (hex) of the JSON it was parsed
+// from, so that what was verified under one root is never taken for a
+// verification under another.
+func (r *TrustedRoot) ID() string { return r.id }

@@ -60,3 +60,26 @@ func TestStoreServerChosenVersionMustBeSigned(t *testing.T) {
 		t.Errorf("the error does not name the marker: %v", err)
 	}
 }
+
+// Offline, a stored kubectl without a verified signature does not answer
+// what a server chose either (a network attacker need only make the
+// mirror unreachable); it still answers the user's own exact version.
+func TestStoreOfflineFallbackKeepsTheSignatureRule(t *testing.T) {
+	f := newFixture(t)
+	f.m.SetSigner(nil)
+	f.m.AddKubectl("v1.25.16", host.OS, host.Arch, []byte("planted kubectl v1.25.16"))
+	f.ensure("v1.25.16")
+	f.m.Close()
+	ctx := context.Background()
+	for _, tc := range []struct{ spec, chosenBy string }{
+		{"1.25", "the API server https://cluster.example:6443"}, {"stable", ""}, {">=1.20", ""},
+	} {
+		e, err := f.s.EnsureChosen(ctx, tc.spec, tc.chosenBy)
+		if err == nil || !errors.Is(err, ErrNotStored) {
+			t.Fatalf("offline EnsureChosen(%q, %q) = %+v, %v; want ErrNotStored", tc.spec, tc.chosenBy, e, err)
+		}
+	}
+	if e, err := f.s.Ensure(ctx, "1.25"); err != nil || e.Version != "v1.25.16" || !e.Offline {
+		t.Fatalf("offline, the named line: %+v %v", e, err)
+	}
+}

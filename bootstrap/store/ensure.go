@@ -60,14 +60,24 @@ func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry
 	if err == nil {
 		// A channel never moves back to an older kubectl than it gave
 		// before (a stale CDN edge, a marker that went backwards).
+		answered := v
 		var held *bootstrap.HeldBack
 		if v, held = s.client.NoOlder(sp, v, ""); held != nil {
 			s.logf("%s", held.Reason)
 		}
 		var e *Entry
-		if e, err = s.ensureResolved(ctx, sp, v, chosenBy); err == nil {
+		e, err = s.ensureResolved(ctx, sp, v, chosenBy)
+		reset := false
+		if held != nil && err != nil && bootstrap.IsUnpublished(err) {
+			// The mirror no longer publishes what it answered before: a
+			// lie it told once must not block every later run.
+			s.logf("kubectl %s, which %s answered before, is not published any more; using %s", held.Kept, sp, held.Answered)
+			held, reset = nil, true
+			e, err = s.ensureResolved(ctx, sp, answered, chosenBy)
+		}
+		if err == nil {
 			if ev, perr := version.NewSemver(e.Version); perr == nil {
-				s.client.RememberResolved(sp, ev, false)
+				s.client.RememberResolved(sp, ev, reset)
 			}
 			e.HeldBack = held
 			return e, nil
@@ -76,7 +86,7 @@ func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry
 	if !offline(ctx, err) {
 		return nil, err
 	}
-	e := s.newestMatch(sp)
+	e := s.newestMatchFor(sp, chosenBy)
 	if e == nil {
 		return nil, &NotStoredError{Spec: spec, Platform: s.p, Dir: s.dir, Err: err}
 	}
@@ -156,6 +166,36 @@ func (s *Store) Newest(spec string) (*Entry, error) {
 		return nil, err
 	}
 	return s.newestMatch(sp), nil
+}
+
+// newestMatchFor is newestMatch for a spec whose versions chosenBy
+// chooses ("" to work it out from sp, as Ensure does): an entry stored
+// without a verified signature answers only where none is required,
+// offline as online.
+func (s *Store) newestMatchFor(sp bootstrap.Spec, chosenBy string) *Entry {
+	all, _ := s.List()
+	for i := range all {
+		e := &all[i]
+		if e.Platform != s.p || !e.Intact {
+			continue
+		}
+		v, err := version.NewVersion(e.Version)
+		if err != nil || !sp.Matches(v) {
+			continue
+		}
+		by := chosenBy
+		if by == "" {
+			if by = sp.ChosenBy(v); by != "" {
+				by += " at " + s.client.BaseURL()
+			}
+		}
+		if e.Receipt.Signature == nil && s.client.SignatureRequired(e.Version, by) {
+			s.logf("kubectl %s in the store has no verified signature, which a version chosen by %s needs; passing over it", e.Version, by)
+			continue
+		}
+		return e
+	}
+	return nil
 }
 
 // newestMatch returns the newest intact entry of the store's platform

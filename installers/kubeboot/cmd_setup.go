@@ -372,7 +372,7 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupO
 			return p, nil
 		}
 	}
-	spec, from := o.Version, ""
+	spec, from, fromCluster := o.Version, "", false
 	if spec == "" || spec == "cluster" {
 		// The server version the access check saw, else ask for it: the
 		// context as named in the incoming file, before any rename.
@@ -390,7 +390,7 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupO
 		case errors.Is(context.Cause(ctx), errInterrupted):
 			return nil, errInterrupted
 		case err == nil:
-			spec, from = cluster, "the cluster's minor version"
+			spec, from, fromCluster = cluster, "the cluster's minor version", true
 		case o.Version == "cluster":
 			return nil, fmt.Errorf("ask the cluster its version (--version cluster): %w", err)
 		default:
@@ -416,7 +416,7 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupO
 		p.spec = sp
 	}
 	p.version, p.versionFrom = bootstrap.Tag(v), from
-	if from == "the cluster's minor version" {
+	if fromCluster {
 		p.chosenBy = "the API server of the kubeconfig being set up"
 	}
 	if o.Dir == "" {

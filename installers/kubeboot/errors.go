@@ -105,14 +105,15 @@ func explain(err error) (msg, hint string) {
 		var sm *bootstrap.SignatureMissingError
 		if errors.As(err, &sm) && sm.ChosenBy != "" && !sm.Required && !bootstrap.SignatureRequired(bootstrap.SignatureAuto, sm.Version, "") {
 			hint = "if you trust kubectl " + sm.Version + " unsigned, name it exactly (--version " + sm.Version +
-				"), or check the checksum only with --verify-signature off"
+				"; for mirror sync, --versions " + sm.Version + "), or check the checksum only with --verify-signature off"
 		}
 	case errors.As(err, new(*bootstrap.SignatureError)):
 		hint = "this kubectl is not what the expected signer signed: your mirror, proxy or network may have been tampered with; " +
 			"nothing was installed. A mirror that re-signs needs --certificate-identity and --certificate-oidc-issuer"
 		if se := new(*bootstrap.SignatureError); errors.As(err, se) && (*se).Known != "" {
-			hint = "the release line's newest patch is signed properly (for example --version 1.35 for v1.35.0); " +
-				"--verify-signature off accepts the checksum alone"
+			hint = "this is the known upstream defect only if you trust this mirror; otherwise it may have been tampered with. " +
+				"Another patch of the release line is signed properly (--version with an exact version), " +
+				"and --verify-signature off accepts the checksum alone"
 		}
 	case errors.Is(err, bootstrap.ErrManagedTarget):
 		hint = "nothing was written; upgrade it with its package manager (--method auto or --method brew|choco|scoop|winget), " +
