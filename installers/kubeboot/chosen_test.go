@@ -121,3 +121,31 @@ func TestMirrorSyncRefusesMarkerChosenUnsignedVersion(t *testing.T) {
 		t.Fatal("the unsigned kubectl was synced")
 	}
 }
+
+// setup following the cluster's version holds it to the signature, also
+// when a channel memory raised the version the marker answered.
+func TestSetupRefusesClusterChosenUnsignedVersion(t *testing.T) {
+	e := newEnv(t)
+	c := startFakeCluster(t, "v1.24.5")
+	e.m.SetSigner(nil)
+	for _, v := range []string{"v1.24.16", "v1.24.17"} {
+		e.m.AddKubectl(v, runtime.GOOS, runtime.GOARCH, []byte("#!/bin/sh\necho "+v+"\n"))
+	}
+	e.m.SetMarker("stable-1.24", "v1.24.17\n")
+	// The user once named the line: remembered for this mirror.
+	if r := e.run("install", "kubectl", "--version", "1.24", "--dir", t.TempDir()); r.code != 0 {
+		t.Fatal(r)
+	}
+	for _, marker := range []string{"v1.24.17\n", "v1.24.16\n"} { // as is, and held back
+		e.m.SetMarker("stable-1.24", marker)
+		kc := c.kubeconfig(t, filepath.Join(t.TempDir(), "cw-kubeconfig"))
+		bin := filepath.Join(t.TempDir(), "bin")
+		r := e.run("setup", kc, "--dir", bin, "--yes", "--no-verify")
+		if r.code != 3 || !strings.Contains(r.stderr, "API server") {
+			t.Fatalf("marker %q: %+v", marker, r)
+		}
+		if _, err := os.Stat(filepath.Join(bin, "kubectl")); err == nil {
+			t.Fatalf("marker %q: an unsigned kubectl the cluster chose was installed", marker)
+		}
+	}
+}
