@@ -303,6 +303,9 @@ func TestManagedKey(t *testing.T) {
 	hp := filepath.Join(sigtest.ConformanceDir(t), "happy-path-v0.3")
 	_, err = sigstore.VerifyBundle(good, read(t, hp, "bundle.sigstore.json"), sigstore.Policy{Key: key}, nil)
 	wantErr(t, err, sigstore.ErrCertificate, "not the managed key given")
+	// A .sig/.cert pair is never checked against a managed key.
+	_, err = sigstore.VerifyDigest(good, []byte("MAYCAQECAQE="), []byte("x"), sigstore.Policy{Key: key}, nil)
+	wantErr(t, err, sigstore.ErrCertificate, "not a managed key")
 	_, err = sigstore.ParsePublicKey([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
 	wantErr(t, err, sigstore.ErrMalformed, "no PEM PUBLIC KEY")
 }
