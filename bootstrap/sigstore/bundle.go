@@ -7,7 +7,6 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
 	"encoding/json"
@@ -345,11 +344,11 @@ func verifyDigestSig(key crypto.PublicKey, digest, sig []byte) bool {
 }
 
 // verifyMessageSig checks sig over msg the way Sigstore signs with key:
-// ECDSA with the curve's hash (or SHA-256, which older clients used for
-// every curve), RSA PKCS #1 v1.5 with SHA-256, Ed25519 over msg itself.
+// ECDSA with the curve's hash, or SHA-256 (which older clients used for
+// every curve, and verifyWithKey uses), RSA PKCS #1 v1.5 with SHA-256,
+// Ed25519 over msg itself.
 func verifyMessageSig(key crypto.PublicKey, msg, sig []byte) bool {
-	switch k := key.(type) {
-	case *ecdsa.PublicKey:
+	if k, ok := key.(*ecdsa.PublicKey); ok {
 		switch k.Curve {
 		case elliptic.P384():
 			h := sha512.Sum384(msg)
@@ -362,9 +361,6 @@ func verifyMessageSig(key crypto.PublicKey, msg, sig []byte) bool {
 				return true
 			}
 		}
-	case ed25519.PublicKey:
-		return ed25519.Verify(k, msg, sig)
 	}
-	h := sha256.Sum256(msg)
-	return verifyDigestSig(key, h[:], sig)
+	return verifyWithKey(key, msg, sig)
 }
