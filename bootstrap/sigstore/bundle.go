@@ -271,7 +271,7 @@ func (b *bundleJSON) signer(s *signed, version int, p Policy, root *TrustedRoot)
 		der = vm.X509CertificateChain.Certificates[0].RawBytes
 	case vm.PublicKey != nil:
 		if p.Key == nil {
-			return nil, fail(ErrCertificate, "bundle is signed with a managed key (hint %q), not a certificate: verify it with that public key", vm.PublicKey.Hint)
+			return nil, fail(ErrIdentity, "bundle is signed with a managed key (hint %q), not a certificate: verify it with that public key", vm.PublicKey.Hint)
 		}
 		s.key = p.Key
 		return &Result{}, nil
@@ -279,7 +279,7 @@ func (b *bundleJSON) signer(s *signed, version int, p Policy, root *TrustedRoot)
 		return nil, fail(ErrCertificate, "bundle holds neither a certificate nor a public key hint")
 	}
 	if p.Key != nil {
-		return nil, fail(ErrCertificate, "bundle is signed with a certificate, not the managed key given")
+		return nil, fail(ErrIdentity, "bundle is signed with a certificate, not the managed key given")
 	}
 	leaf, err := parseCertificate(der, "bundle's certificate")
 	if err != nil {

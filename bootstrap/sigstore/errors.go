@@ -27,7 +27,8 @@ var (
 	ErrCertificate = errors.New("certificate not trusted")
 
 	// ErrIdentity means the certificate was issued to another identity than
-	// the policy's (or names none, or several).
+	// the policy's (or names none, or several), or the bundle is signed with
+	// a managed key where the policy names an identity, or the reverse.
 	ErrIdentity = errors.New("unexpected signer identity")
 
 	// ErrIssuer means the certificate's OIDC issuer is not the policy's, is

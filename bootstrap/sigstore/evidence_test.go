@@ -296,13 +296,13 @@ func TestManagedKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = sigstore.VerifyBundle(good, b, beaconPolicy, nil)
-	wantErr(t, err, sigstore.ErrCertificate, "signed with a managed key")
+	wantErr(t, err, sigstore.ErrIdentity, "signed with a managed key")
 	_, err = sigstore.VerifyBundle(good, b, sigstore.Policy{Key: key, Identity: beacon}, nil)
 	wantErr(t, err, sigstore.ErrIdentity, "both a key and a signer identity")
 	// A certificate bundle with a key policy.
 	hp := filepath.Join(sigtest.ConformanceDir(t), "happy-path-v0.3")
 	_, err = sigstore.VerifyBundle(good, read(t, hp, "bundle.sigstore.json"), sigstore.Policy{Key: key}, nil)
-	wantErr(t, err, sigstore.ErrCertificate, "not the managed key given")
+	wantErr(t, err, sigstore.ErrIdentity, "not the managed key given")
 	// A .sig/.cert pair is never checked against a managed key.
 	_, err = sigstore.VerifyDigest(good, []byte("MAYCAQECAQE="), []byte("x"), sigstore.Policy{Key: key}, nil)
 	wantErr(t, err, sigstore.ErrCertificate, "not a managed key")

@@ -285,7 +285,7 @@ func TestGeneratedAttacks(t *testing.T) {
 			vm := m["verificationMaterial"].(map[string]any)
 			delete(vm, "certificate")
 			vm["publicKey"] = map[string]any{"hint": "x"}
-		}), sigstore.ErrCertificate, []string{"signed with a managed key", "verify it with that public key"}},
+		}), sigstore.ErrIdentity, []string{"signed with a managed key", "verify it with that public key"}},
 		{"bundle: unknown media type", bundle(sigtest.Leaf{}, sigtest.BundleOptions{}, func(m map[string]any) {
 			m["mediaType"] = "application/json"
 		}), sigstore.ErrMalformed, []string{"media type"}},

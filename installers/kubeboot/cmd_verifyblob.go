@@ -232,7 +232,8 @@ func blobHint(err error) string {
 	case errors.Is(err, sigstore.ErrSignature):
 		return "the file is not the one that was signed: download it again from dl.k8s.io, and do not use it"
 	case errors.Is(err, sigstore.ErrIdentity), errors.Is(err, sigstore.ErrIssuer):
-		return "someone else signed it; for a mirror that re-signs, pass its --certificate-identity and --certificate-oidc-issuer"
+		return "someone else signed it; for a mirror that re-signs, pass its --certificate-identity and --certificate-oidc-issuer " +
+			"(for a bundle signed with a managed key, --key and its public key)"
 	case errors.Is(err, sigstore.ErrCertificate), errors.Is(err, sigstore.ErrSCT):
 		return "the certificate does not come from Sigstore's public-good CA (or the --trusted-root given)"
 	case errors.Is(err, sigstore.ErrUnsupported):
