@@ -265,10 +265,18 @@ func (b *bundleJSON) signer(s *signed, version int, p Policy, root *TrustedRoot)
 		if version >= 3 {
 			return nil, fail(ErrMalformed, "a v0.3 bundle holds a certificate, not a certificate chain")
 		}
-		if len(vm.X509CertificateChain.Certificates) == 0 {
+		chain := vm.X509CertificateChain.Certificates
+		if len(chain) == 0 {
 			return nil, fail(ErrCertificate, "bundle's certificate chain is empty")
 		}
-		der = vm.X509CertificateChain.Certificates[0].RawBytes
+		// Trust comes from the trusted root only; a bundle that brings its
+		// own root is refused, as the Sigstore clients refuse it.
+		for i, c := range chain[1:] {
+			if cert, err := x509.ParseCertificate(c.RawBytes); err != nil || bytes.Equal(cert.RawSubject, cert.RawIssuer) {
+				return nil, fail(ErrCertificate, "bundle's certificate chain holds a root (or unreadable) certificate at position %d: trust comes from the trusted root only", i+1)
+			}
+		}
+		der = chain[0].RawBytes
 	case vm.PublicKey != nil:
 		if p.Key == nil {
 			return nil, fail(ErrIdentity, "bundle is signed with a managed key (hint %q), not a certificate: verify it with that public key", vm.PublicKey.Hint)

@@ -1,9 +1,15 @@
 package sigstore_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"math/big"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -308,4 +314,31 @@ func TestManagedKey(t *testing.T) {
 	wantErr(t, err, sigstore.ErrCertificate, "not a managed key")
 	_, err = sigstore.ParsePublicKey([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
 	wantErr(t, err, sigstore.ErrMalformed, "no PEM PUBLIC KEY")
+}
+
+// TestChainWithRoot: a v0.1 bundle's certificate chain may carry
+// intermediates, but a root it brings itself is refused: trust comes from
+// the trusted root only.
+func TestChainWithRoot(t *testing.T) {
+	ca := sigtest.NewCA(t, sigtest.Options{})
+	b := ca.Bundle(t, sum[:], sigtest.Leaf{}, sigtest.BundleOptions{V01: true})
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sigtest"}, IsCA: true, BasicConstraintsValid: true,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	root, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withRoot := editBundle(t, b, func(m map[string]any) {
+		ch := m["verificationMaterial"].(map[string]any)["x509CertificateChain"].(map[string]any)
+		ch["certificates"] = append(ch["certificates"].([]any), map[string]any{"rawBytes": root})
+	})
+	if _, err := sigstore.VerifyBundle(sum[:], b, sigstore.KubernetesRelease, rootOf(t, ca)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = sigstore.VerifyBundle(sum[:], withRoot, sigstore.KubernetesRelease, rootOf(t, ca))
+	wantErr(t, err, sigstore.ErrCertificate, "holds a root")
 }
