@@ -129,7 +129,7 @@ func (u *Updater) checkSignature(ctx context.Context, rel *Release, body []byte)
 	if err != nil {
 		return &SignatureError{Tag: rel.Tag, Signer: signer, Err: err}
 	}
-	u.opts.Logf("%s is signed by %s (logged %s)", ChecksumsName, res.Identity, res.IntegratedTime.UTC().Format(time.RFC3339))
+	u.opts.Logf("%s is signed by %s (at %s)", ChecksumsName, res.Identity, res.SignedAt.UTC().Format(time.RFC3339))
 	return nil
 }
 

@@ -29,6 +29,12 @@ var (
 	// *SignatureError; they match bootstrap.ErrVerification.
 	ErrNotSigned = errors.New("release not signed")
 
+	// ErrTagMismatch means the API answered a request for release vX.Y.Z
+	// with another release (an older one, however genuinely signed: its
+	// signature names its own tag). Errors are a *TagError; they match
+	// bootstrap.ErrVerification: nothing is downloaded.
+	ErrTagMismatch = errors.New("release is not the one asked for")
+
 	// ErrBadArchive means the verified archive does not hold the binary.
 	ErrBadArchive = errors.New("archive does not hold the binary")
 
@@ -108,4 +114,19 @@ func (e *SignatureError) Unwrap() error { return e.Err }
 // Is makes errors.Is match ErrNotSigned and bootstrap.ErrVerification.
 func (e *SignatureError) Is(target error) bool {
 	return target == ErrNotSigned || target == bootstrap.ErrVerification
+}
+
+// TagError reports an API answer for release Want that is release Got.
+type TagError struct {
+	Repo      string
+	Want, Got string
+}
+
+func (e *TagError) Error() string {
+	return fmt.Sprintf("asked %s for release %s, the API answered release %s; refusing it", e.Repo, e.Want, e.Got)
+}
+
+// Is makes errors.Is match ErrTagMismatch and bootstrap.ErrVerification.
+func (e *TagError) Is(target error) bool {
+	return target == ErrTagMismatch || target == bootstrap.ErrVerification
 }

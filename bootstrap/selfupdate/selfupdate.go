@@ -194,10 +194,11 @@ type Release struct {
 }
 
 // Find returns the latest release, or the one tagged version ("v1.2.3";
-// a missing "v" is added) when version is neither empty nor "latest".
-// Errors match ErrNoRelease when there is no such release, ErrNoAsset when
-// it has no archive for the platform, ErrRateLimited when GitHub refuses
-// for now.
+// a missing "v" is added) when version is neither empty nor "latest": an
+// answer for another tag is refused (ErrTagMismatch), since a release's
+// signature vouches for its own tag, not for the one asked. Errors match
+// ErrNoRelease when there is no such release, ErrNoAsset when it has no
+// archive for the platform, ErrRateLimited when GitHub refuses for now.
 func (u *Updater) Find(ctx context.Context, version string) (*Release, error) {
 	var (
 		rel  *github.RepositoryRelease
@@ -214,6 +215,9 @@ func (u *Updater) Find(ctx context.Context, version string) (*Release, error) {
 	}
 	if err != nil {
 		return nil, u.apiError(want, err)
+	}
+	if want != "latest" && rel.GetTagName() != want {
+		return nil, &TagError{Repo: u.opts.Owner + "/" + u.opts.Repo, Want: want, Got: rel.GetTagName()}
 	}
 	return u.pick(rel)
 }

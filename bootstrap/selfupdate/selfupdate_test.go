@@ -419,3 +419,55 @@ func findAndApply(t *testing.T, opts selfupdate.Options) string {
 	}
 	return exe
 }
+
+// A request for release v1.1.0 answered with the genuinely signed v1.0.0
+// is refused before anything is downloaded: the signature vouches for
+// v1.0.0's tag, not for the one asked.
+func TestFindRefusesAnotherTag(t *testing.T) {
+	g := releasetest.NewGitHub(t)
+	release(t, g, "v1.0.0", true, []byte("v1.0.0 binary"), linux)
+	g.Alias("v1.1.0", "v1.0.0")
+	u := newUpdater(t, g, linux, "")
+	rel, err := u.Find(context.Background(), "1.1.0")
+	var te *selfupdate.TagError
+	if !errors.As(err, &te) || !errors.Is(err, selfupdate.ErrTagMismatch) || !errors.Is(err, bootstrap.ErrVerification) ||
+		te.Want != "v1.1.0" || te.Got != "v1.0.0" {
+		t.Fatalf("Find(1.1.0) = %+v, %v; want a *TagError v1.1.0/v1.0.0", rel, err)
+	}
+	for _, r := range g.Requests() {
+		if strings.Contains(r.Path, "/download/") {
+			t.Errorf("downloaded %s after the API answered another release", r.Path)
+		}
+	}
+	// The release itself is fine when asked for by its own tag.
+	if rel, err := u.Find(context.Background(), "v1.0.0"); err != nil || rel.Tag != "v1.0.0" {
+		t.Fatalf("Find(v1.0.0) = %+v, %v", rel, err)
+	}
+}
+
+// A release signed after the public-good instance moved to Rekor v2: a
+// hashedrekord 0.0.2 entry with an inclusion proof and an RFC 3161
+// timestamp, no signed entry timestamp. It installs.
+func TestApplyRekorV2Release(t *testing.T) {
+	g := releasetest.NewGitHub(t)
+	assets := map[string][]byte{releasetest.ArchiveName("linux", "amd64"): releasetest.Archive(t, "linux", []byte("v1.2.0 binary"))}
+	assets[selfupdate.ChecksumsName] = releasetest.Checksums(assets)
+	sum := sha256.Sum256(assets[selfupdate.ChecksumsName])
+	assets[selfupdate.BundleName] = releaseCA(t).Bundle(t, sum[:], releasetest.ReleaseSigner("v1.2.0"), sigtest.BundleOptions{RekorV2: true})
+	if !bytes.Contains(assets[selfupdate.BundleName], []byte(`"0.0.2"`)) || bytes.Contains(assets[selfupdate.BundleName], []byte("inclusionPromise")) {
+		t.Fatal("the bundle is not a Rekor v2 one")
+	}
+	g.AddRelease("v1.2.0", assets, true)
+	u := newUpdater(t, g, linux, "")
+	rel, err := u.Find(context.Background(), "v1.2.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, _ := oldExe(t, exeName("kubeboot"))
+	if _, err := u.Apply(context.Background(), rel, exe); err != nil {
+		t.Fatalf("Rekor v2 release: %v", err)
+	}
+	if got, _ := os.ReadFile(exe); string(got) != "v1.2.0 binary" {
+		t.Fatalf("executable holds %q", got)
+	}
+}

@@ -2,11 +2,16 @@ package sigstore
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/sha512"
 	"crypto/x509"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -14,12 +19,16 @@ import (
 // writes one entry).
 const maxTlogEntries = 8
 
-var bundleMediaTypes = map[string]bool{
-	"application/vnd.dev.sigstore.bundle+json;version=0.1": true,
-	"application/vnd.dev.sigstore.bundle+json;version=0.2": true,
-	"application/vnd.dev.sigstore.bundle+json;version=0.3": true,
-	"application/vnd.dev.sigstore.bundle.v0.3+json":        true,
+// bundleVersions maps the bundle media types this verifier reads to their
+// minor version (0.1 to 0.3).
+var bundleVersions = map[string]int{
+	"application/vnd.dev.sigstore.bundle+json;version=0.1": 1,
+	"application/vnd.dev.sigstore.bundle+json;version=0.2": 2,
+	"application/vnd.dev.sigstore.bundle+json;version=0.3": 3,
+	"application/vnd.dev.sigstore.bundle.v0.3+json":        3,
 }
+
+const bundleMediaTypePrefix = "application/vnd.dev.sigstore.bundle"
 
 // pbInt64 is a protobuf-JSON int64: a decimal string, or a number.
 type pbInt64 int64
@@ -32,6 +41,16 @@ func (n *pbInt64) UnmarshalJSON(b []byte) error {
 	v, err := strconv.ParseInt(s, 10, 64)
 	*n = pbInt64(v)
 	return err
+}
+
+type inclusionProofJSON struct {
+	LogIndex   pbInt64  `json:"logIndex"`
+	RootHash   []byte   `json:"rootHash"`
+	TreeSize   pbInt64  `json:"treeSize"`
+	Hashes     [][]byte `json:"hashes"`
+	Checkpoint struct {
+		Envelope string `json:"envelope"`
+	} `json:"checkpoint"`
 }
 
 type tlogEntryJSON struct {
@@ -47,7 +66,8 @@ type tlogEntryJSON struct {
 	InclusionPromise *struct {
 		SignedEntryTimestamp []byte `json:"signedEntryTimestamp"`
 	} `json:"inclusionPromise"`
-	CanonicalizedBody []byte `json:"canonicalizedBody"`
+	InclusionProof    *inclusionProofJSON `json:"inclusionProof"`
+	CanonicalizedBody []byte              `json:"canonicalizedBody"`
 }
 
 type bundleJSON struct {
@@ -57,7 +77,15 @@ type bundleJSON struct {
 		X509CertificateChain *struct {
 			Certificates []rawCert `json:"certificates"`
 		} `json:"x509CertificateChain"`
-		TlogEntries []tlogEntryJSON `json:"tlogEntries"`
+		PublicKey *struct {
+			Hint string `json:"hint"`
+		} `json:"publicKey"`
+		TlogEntries               []tlogEntryJSON `json:"tlogEntries"`
+		TimestampVerificationData *struct {
+			RFC3161Timestamps []struct {
+				SignedTimestamp []byte `json:"signedTimestamp"`
+			} `json:"rfc3161Timestamps"`
+		} `json:"timestampVerificationData"`
 	} `json:"verificationMaterial"`
 	MessageSignature *struct {
 		MessageDigest *struct {
@@ -69,43 +97,48 @@ type bundleJSON struct {
 	DSSEEnvelope json.RawMessage `json:"dsseEnvelope"`
 }
 
-// hashedrekordJSON is a Rekor hashedrekord v0.0.1 entry body.
-type hashedrekordJSON struct {
-	Kind       string `json:"kind"`
-	APIVersion string `json:"apiVersion"`
-	Spec       struct {
-		Data struct {
-			Hash struct {
-				Algorithm string `json:"algorithm"`
-				Value     string `json:"value"`
-			} `json:"hash"`
-		} `json:"data"`
-		Signature struct {
-			Content   []byte `json:"content"`
-			PublicKey struct {
-				Content []byte `json:"content"`
-			} `json:"publicKey"`
-		} `json:"signature"`
-	} `json:"spec"`
+// signed is what a bundle signs and with what: the facts its Rekor
+// entries and timestamps must agree with.
+type signed struct {
+	digest []byte            // the file's SHA-256
+	sig    []byte            // the signature: the message's, or the envelope's one
+	env    *envelope         // the DSSE envelope; nil for a message signature
+	leaf   *x509.Certificate // the signing certificate; nil for a managed key
+	key    crypto.PublicKey  // the signing key: the leaf's, or the policy's
 }
 
 // VerifyBundle checks a Sigstore bundle (JSON, media types
 // application/vnd.dev.sigstore.bundle+json;version=0.1 to 0.3 and
-// application/vnd.dev.sigstore.bundle.v0.3+json) holding a message
-// signature over digest, the SHA-256 of the file: what `cosign sign-blob
-// --bundle` writes. A nil root means PublicGood(). Beyond VerifyDigest's
-// checks of the certificate and signature it requires a Rekor entry
-// (hashedrekord) from a log of root, with a signed entry timestamp that
-// verifies with that log's key, whose body names exactly this digest,
-// signature and certificate, and whose integrated time lies inside the
-// certificate's validity and the log key's. Inclusion proofs and
-// checkpoints are not checked: the signed entry timestamp is the log's
-// signed promise of inclusion, made with the same key, and checking a
-// proof offline adds nothing without a trusted tree head. Bundles with a
-// DSSE envelope or a bare public key are refused. Every error is an
-// *Error.
+// application/vnd.dev.sigstore.bundle.v0.3+json) for the file whose
+// SHA-256 is digest: a message signature over it (`cosign sign-blob
+// --bundle`), or a DSSE envelope whose in-toto statement names it as a
+// subject (`cosign attest-blob`, GitHub attestations). A nil root means
+// PublicGood(). It follows sigstore-go's rules, and passes the
+// sigstore-conformance bundle-verify suite:
+//
+//   - the signer: a certificate checked as VerifyDigest checks it (chain,
+//     key usage, identity, issuer, SCT when the root lists CT logs), or,
+//     for a bundle signed with a managed key, Policy.Key;
+//   - every Rekor entry from a log of root must hold (entries of other
+//     logs are skipped; at least one must hold when root lists Rekor
+//     logs): its signed entry timestamp verifies with the log's key valid
+//     at its integrated time; its inclusion proof (an RFC 6962 audit
+//     path) leads to the root hash of a checkpoint signed by the log; a
+//     v0.1 bundle's entries carry a signed entry timestamp, a later
+//     bundle's an inclusion proof. A Rekor v1 entry (hashedrekord 0.0.1,
+//     dsse 0.0.1, intoto 0.0.2) logs exactly this digest or envelope,
+//     signature and signer; a Rekor v2 entry (hashedrekord 0.0.2) has no
+//     signed entry timestamp, and its leaf is rebuilt from the bundle;
+//   - when root lists timestamp authorities and the bundle carries RFC
+//     3161 timestamps, at least one verifies (see TrustedRoot);
+//   - the bundle proves when it was signed (a signed entry timestamp's
+//     integrated time, or a verified RFC 3161 time), and every such time
+//     lies inside the certificate's ten minutes.
+//
+// Every error is an *Error; a bundle of a kind this verifier does not read
+// matches ErrUnsupported.
 func VerifyBundle(digest []byte, bundle []byte, p Policy, root *TrustedRoot) (*Result, error) {
-	root, err := checkArgs(digest, p, root)
+	root, err := checkBundleArgs(digest, p, root)
 	if err != nil {
 		return nil, err
 	}
@@ -116,31 +149,145 @@ func VerifyBundle(digest []byte, bundle []byte, p Policy, root *TrustedRoot) (*R
 	if err := json.Unmarshal(bundle, &b); err != nil {
 		return nil, fail(ErrMalformed, "bundle is not Sigstore bundle JSON: %v", err)
 	}
-	if !bundleMediaTypes[b.MediaType] {
+	version, ok := bundleVersions[b.MediaType]
+	if !ok {
+		if strings.HasPrefix(b.MediaType, bundleMediaTypePrefix) {
+			return nil, fail(ErrUnsupported, "bundle has media type %q: this verifier reads Sigstore bundles v0.1 to v0.3", b.MediaType)
+		}
 		return nil, fail(ErrMalformed, "bundle has media type %q, want a Sigstore bundle v0.1 to v0.3", b.MediaType)
 	}
-	ms := b.MessageSignature
-	if ms == nil {
-		if b.DSSEEnvelope != nil {
-			return nil, fail(ErrMalformed, "bundle holds a DSSE envelope (an attestation), not a signature over a file's digest")
+	s := &signed{digest: digest}
+	res, err := b.signer(s, version, p, root)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.checkSignature(s); err != nil {
+		return nil, err
+	}
+
+	// When was it signed: the signed entry timestamps' integrated times
+	// and the timestamp authorities' times, each inside the certificate.
+	vm := b.VerificationMaterial
+	var times []time.Time
+	if len(vm.TlogEntries) > maxTlogEntries {
+		return nil, fail(ErrMalformed, "bundle holds %d Rekor entries, more than the %d this verifier reads", len(vm.TlogEntries), maxTlogEntries)
+	}
+	verified, promised := 0, false
+	for i, e := range vm.TlogEntries {
+		for _, o := range vm.TlogEntries[:i] {
+			if bytes.Equal(o.LogID.KeyID, e.LogID.KeyID) && o.LogIndex == e.LogIndex {
+				return nil, fail(ErrTransparencyLog, "bundle holds the Rekor entry %d twice", e.LogIndex)
+			}
 		}
-		return nil, fail(ErrSignature, "bundle holds no message signature")
+		promised = promised || e.InclusionPromise != nil && len(e.InclusionPromise.SignedEntryTimestamp) > 0
+		at, skipped, err := root.verifyEntry(&vm.TlogEntries[i], s, version, res)
+		if err != nil {
+			return nil, err
+		}
+		if skipped {
+			continue
+		}
+		verified++
+		if !at.IsZero() {
+			times = append(times, at)
+		}
 	}
-	if md := ms.MessageDigest; md != nil && (md.Algorithm != "SHA2_256" || !bytes.Equal(md.Digest, digest)) {
-		return nil, fail(ErrSignature, "bundle signs %s %x, the file's sha256 is %x", md.Algorithm, md.Digest, digest)
+	if len(root.tlogs) > 0 && verified == 0 {
+		if len(vm.TlogEntries) == 0 {
+			return nil, fail(ErrTransparencyLog, "bundle holds no Rekor entry")
+		}
+		return nil, fail(ErrTransparencyLog, "bundle's Rekor entries are from log %x, which the trusted root does not list", vm.TlogEntries[0].LogID.KeyID)
 	}
-	if !checkDERSignature(ms.Signature) {
-		return nil, fail(ErrMalformed, "bundle's signature is not a DER ECDSA signature")
+	if promised && len(times) == 0 {
+		return nil, fail(ErrTransparencyLog, "bundle's signed entry timestamps are all from logs the trusted root does not list")
 	}
+	if tv := vm.TimestampVerificationData; tv != nil && len(tv.RFC3161Timestamps) > 0 && len(root.tsas) > 0 {
+		if len(tv.RFC3161Timestamps) > maxTimestamps {
+			return nil, fail(ErrMalformed, "bundle holds %d RFC 3161 timestamps, more than the %d this verifier reads", len(tv.RFC3161Timestamps), maxTimestamps)
+		}
+		var last error
+		seen := map[string]bool{}
+		for _, ts := range tv.RFC3161Timestamps {
+			at, uri, err := root.verifyTimestamp(ts.SignedTimestamp, s.sig)
+			if err != nil {
+				last = err
+				continue
+			}
+			if seen[uri] {
+				continue
+			}
+			seen[uri] = true
+			times = append(times, at)
+			if res.Timestamp.IsZero() {
+				res.Timestamp, res.TimestampAuthority = at.UTC(), uri
+			}
+		}
+		if len(seen) == 0 {
+			return nil, last
+		}
+	}
+	if len(times) == 0 {
+		return nil, fail(ErrTimestamp, "bundle does not prove when it was signed: no signed entry timestamp, and no RFC 3161 timestamp of an authority of the trusted root")
+	}
+	for _, at := range times {
+		if s.leaf != nil && (at.Before(s.leaf.NotBefore) || at.After(s.leaf.NotAfter)) {
+			return nil, fail(ErrTimestamp, "bundle's signature was made at %s, outside the certificate's validity (%s to %s)",
+				at.UTC().Format(time.RFC3339), s.leaf.NotBefore.UTC().Format(time.RFC3339), s.leaf.NotAfter.UTC().Format(time.RFC3339))
+		}
+		if res.SignedAt.IsZero() || at.Before(res.SignedAt) {
+			res.SignedAt = at.UTC()
+		}
+	}
+	return res, nil
+}
+
+func checkBundleArgs(digest []byte, p Policy, root *TrustedRoot) (*TrustedRoot, error) {
+	if p.Key == nil {
+		return checkArgs(digest, p, root)
+	}
+	if p.Identity != "" || p.Issuer != "" {
+		return nil, fail(ErrIdentity, "the policy names both a key and a signer identity: give one")
+	}
+	q := p
+	q.Identity, q.Issuer = "-", "-"
+	return checkArgs(digest, q, root)
+}
+
+// signer finds the signing key (s.leaf, s.key) and checks the certificate
+// or that the bundle is signed with the policy's key.
+func (b *bundleJSON) signer(s *signed, version int, p Policy, root *TrustedRoot) (*Result, error) {
 	vm := b.VerificationMaterial
 	var der []byte
 	switch {
 	case vm.Certificate != nil:
 		der = vm.Certificate.RawBytes
-	case vm.X509CertificateChain != nil && len(vm.X509CertificateChain.Certificates) > 0:
-		der = vm.X509CertificateChain.Certificates[0].RawBytes
+	case vm.X509CertificateChain != nil:
+		if version >= 3 {
+			return nil, fail(ErrMalformed, "a v0.3 bundle holds a certificate, not a certificate chain")
+		}
+		chain := vm.X509CertificateChain.Certificates
+		if len(chain) == 0 {
+			return nil, fail(ErrCertificate, "bundle's certificate chain is empty")
+		}
+		// Trust comes from the trusted root only; a bundle that brings its
+		// own root is refused, as the Sigstore clients refuse it.
+		for i, c := range chain[1:] {
+			if cert, err := x509.ParseCertificate(c.RawBytes); err != nil || bytes.Equal(cert.RawSubject, cert.RawIssuer) {
+				return nil, fail(ErrCertificate, "bundle's certificate chain holds a root (or unreadable) certificate at position %d: trust comes from the trusted root only", i+1)
+			}
+		}
+		der = chain[0].RawBytes
+	case vm.PublicKey != nil:
+		if p.Key == nil {
+			return nil, fail(ErrIdentity, "bundle is signed with a managed key (hint %q), not a certificate: verify it with that public key", vm.PublicKey.Hint)
+		}
+		s.key = p.Key
+		return &Result{}, nil
 	default:
-		return nil, fail(ErrCertificate, "bundle holds no certificate (keyless signatures only)")
+		return nil, fail(ErrCertificate, "bundle holds neither a certificate nor a public key hint")
+	}
+	if p.Key != nil {
+		return nil, fail(ErrIdentity, "bundle is signed with a certificate, not the managed key given")
 	}
 	leaf, err := parseCertificate(der, "bundle's certificate")
 	if err != nil {
@@ -150,69 +297,78 @@ func VerifyBundle(digest []byte, bundle []byte, p Policy, root *TrustedRoot) (*R
 	if err != nil {
 		return nil, err
 	}
-	if err := verifySignature(leaf, digest, ms.Signature); err != nil {
-		return nil, err
-	}
-	if len(vm.TlogEntries) == 0 {
-		return nil, fail(ErrTransparencyLog, "bundle holds no Rekor entry")
-	}
-	if len(vm.TlogEntries) > maxTlogEntries {
-		return nil, fail(ErrMalformed, "bundle holds %d Rekor entries, more than the %d this verifier reads", len(vm.TlogEntries), maxTlogEntries)
-	}
-	for _, e := range vm.TlogEntries {
-		if err = root.verifyEntry(&e, leaf, digest, ms.Signature, res); err == nil {
-			return res, nil
-		}
-	}
-	return nil, err
+	s.leaf, s.key = leaf, leaf.PublicKey
+	return res, nil
 }
 
-// verifyEntry checks one Rekor entry and fills res's log fields.
-func (r *TrustedRoot) verifyEntry(e *tlogEntryJSON, leaf *x509.Certificate, digest, sig []byte, res *Result) error {
-	log, ok := r.tlogs[string(e.LogID.KeyID)]
-	if !ok {
-		return fail(ErrTransparencyLog, "bundle's Rekor entry is from log %x, which the trusted root does not list", e.LogID.KeyID)
+// checkSignature checks the message signature over the digest, or the
+// DSSE envelope's signature and that its statement names the digest.
+func (b *bundleJSON) checkSignature(s *signed) error {
+	ms := b.MessageSignature
+	switch {
+	case ms != nil && b.DSSEEnvelope != nil:
+		return fail(ErrMalformed, "bundle holds both a message signature and a DSSE envelope")
+	case ms != nil:
+		if md := ms.MessageDigest; md != nil && (md.Algorithm != "SHA2_256" || !bytes.Equal(md.Digest, s.digest)) {
+			return fail(ErrSignature, "bundle signs %s %x, the file's sha256 is %x", md.Algorithm, md.Digest, s.digest)
+		}
+		if _, ok := s.key.(*ecdsa.PublicKey); ok && !checkDERSignature(ms.Signature) {
+			return fail(ErrMalformed, "bundle's signature is not a DER ECDSA signature")
+		}
+		if _, ok := s.key.(ed25519.PublicKey); ok {
+			return fail(ErrUnsupported, "bundle is signed with an Ed25519 key, which signs the file itself, not its sha256")
+		}
+		s.sig = ms.Signature
+		if !verifyDigestSig(s.key, s.digest, s.sig) {
+			if s.leaf != nil {
+				return verifySignature(s.leaf, s.digest, s.sig)
+			}
+			return fail(ErrSignature, "signature does not match the sha256 %x with the given key: the file is not the one that was signed", s.digest)
+		}
+		return nil
+	case b.DSSEEnvelope != nil:
+		env, err := parseEnvelope(b.DSSEEnvelope)
+		if err != nil {
+			return err
+		}
+		s.env, s.sig = env, env.sig
+		if !verifyMessageSig(s.key, pae(env.payloadType, env.payload), env.sig) {
+			return fail(ErrSignature, "bundle's DSSE envelope signature does not verify with the signer's key")
+		}
+		return env.checkSubject(s.digest)
 	}
-	if e.InclusionPromise == nil || len(e.InclusionPromise.SignedEntryTimestamp) == 0 {
-		return fail(ErrTransparencyLog, "bundle's Rekor entry has no signed entry timestamp")
+	return fail(ErrSignature, "bundle holds no message signature and no DSSE envelope")
+}
+
+// verifyDigestSig checks sig over a SHA-256 digest.
+func verifyDigestSig(key crypto.PublicKey, digest, sig []byte) bool {
+	switch k := key.(type) {
+	case *ecdsa.PublicKey:
+		return ecdsa.VerifyASN1(k, digest, sig)
+	case *rsa.PublicKey:
+		return rsa.VerifyPKCS1v15(k, crypto.SHA256, digest, sig) == nil
 	}
-	if e.IntegratedTime <= 0 || e.LogIndex < 0 {
-		return fail(ErrTransparencyLog, "bundle's Rekor entry has no integrated time or log index")
+	return false
+}
+
+// verifyMessageSig checks sig over msg the way Sigstore signs with key:
+// ECDSA with the curve's hash, or SHA-256 (which older clients used for
+// every curve, and verifyWithKey uses), RSA PKCS #1 v1.5 with SHA-256,
+// Ed25519 over msg itself.
+func verifyMessageSig(key crypto.PublicKey, msg, sig []byte) bool {
+	if k, ok := key.(*ecdsa.PublicKey); ok {
+		switch k.Curve {
+		case elliptic.P384():
+			h := sha512.Sum384(msg)
+			if ecdsa.VerifyASN1(k, h[:], sig) {
+				return true
+			}
+		case elliptic.P521():
+			h := sha512.Sum512(msg)
+			if ecdsa.VerifyASN1(k, h[:], sig) {
+				return true
+			}
+		}
 	}
-	// The SET signs the entry's canonical JSON: sorted keys, no spaces.
-	// Base64 and hex need no JSON escaping.
-	set := `{"body":"` + base64.StdEncoding.EncodeToString(e.CanonicalizedBody) +
-		`","integratedTime":` + strconv.FormatInt(int64(e.IntegratedTime), 10) +
-		`,"logID":"` + hex.EncodeToString(log.id) +
-		`","logIndex":` + strconv.FormatInt(int64(e.LogIndex), 10) + `}`
-	if !verifyWithKey(log.key, []byte(set), e.InclusionPromise.SignedEntryTimestamp) {
-		return fail(ErrTransparencyLog, "bundle's signed entry timestamp does not verify with the key of Rekor log %s", log)
-	}
-	var body hashedrekordJSON
-	if err := json.Unmarshal(e.CanonicalizedBody, &body); err != nil || e.KindVersion.Kind != "hashedrekord" ||
-		body.Kind != "hashedrekord" || body.APIVersion != "0.0.1" {
-		return fail(ErrTransparencyLog, "bundle's Rekor entry is not a hashedrekord v0.0.1 entry (kind %q)", e.KindVersion.Kind)
-	}
-	h := body.Spec.Data.Hash
-	if h.Algorithm != "sha256" || h.Value != hex.EncodeToString(digest) {
-		return fail(ErrTransparencyLog, "bundle's Rekor entry logs %s %s, the file's sha256 is %x", h.Algorithm, h.Value, digest)
-	}
-	if !bytes.Equal(body.Spec.Signature.Content, sig) {
-		return fail(ErrTransparencyLog, "bundle's Rekor entry logs another signature than the bundle's")
-	}
-	if logged, err := parsePEMCertificate(body.Spec.Signature.PublicKey.Content, "Rekor entry's certificate"); err != nil || !logged.Equal(leaf) {
-		return fail(ErrTransparencyLog, "bundle's Rekor entry logs another certificate than the bundle's")
-	}
-	at := time.Unix(int64(e.IntegratedTime), 0)
-	if at.Before(leaf.NotBefore) || at.After(leaf.NotAfter) {
-		return fail(ErrTransparencyLog, "Rekor logged the signature at %s, outside the certificate's validity (%s to %s)",
-			at.UTC().Format(time.RFC3339), leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339))
-	}
-	if !within(at, log.start, log.end) {
-		return fail(ErrTransparencyLog, "Rekor logged the signature at %s, outside the validity of log %s's key", at.UTC().Format(time.RFC3339), log)
-	}
-	res.IntegratedTime = at.UTC()
-	res.RekorLogID = hex.EncodeToString(log.id)
-	res.LogIndex = int64(e.LogIndex)
-	return nil
+	return verifyWithKey(key, msg, sig)
 }

@@ -25,11 +25,20 @@
 //     verifies over the precertificate, so the certificate was publicly
 //     logged and a mis-issued one for the same identity is discoverable;
 //   - the ECDSA signature verifies over the digest;
-//   - for a bundle, a Rekor entry of a log in the root has a signed entry
-//     timestamp that verifies with that log's key, logs exactly this
-//     digest, signature and certificate, and was integrated while the
-//     certificate was valid: the signature was made inside the key's ten
-//     minutes.
+//   - for a bundle (VerifyBundle, sigstore-go's rules, checked against the
+//     sigstore-conformance suite): every Rekor entry of a log in the root
+//     holds: its signed entry timestamp verifies with that log's key, its
+//     inclusion proof (an RFC 6962 audit path) leads to the root hash of a
+//     checkpoint (a signed note) the log signed, and it logs exactly this
+//     digest or DSSE envelope, signature and signer (Rekor v1), or its leaf
+//     is rebuilt from them (Rekor v2, hashedrekord 0.0.2); its RFC 3161
+//     timestamps verify with a timestamp authority of the root (CMS
+//     signature, the authority's chain at the stamped time, its validity
+//     window, the signature as message imprint); and the signature was
+//     made, by the integrated time or the timestamp, inside the
+//     certificate's ten minutes. A DSSE envelope's in-toto statement must
+//     name the file's digest as a subject; a bundle signed with a managed
+//     key verifies against Policy.Key instead of a certificate.
 //
 // # What an attacker who controls the mirror can and cannot do
 //
@@ -42,17 +51,21 @@
 // path verifies (callers check the version themselves). Without a Rekor
 // entry (VerifyDigest, dl.k8s.io's files), a signature made with a leaked
 // ephemeral key after its ten-minute window is not caught, nor is a
-// signature that was never logged. There is no revocation, and inclusion
-// proofs and checkpoints in bundles are not checked (the signed entry
-// timestamp is the log's promise). A root rotation needs a newer embedded
-// root or a caller-supplied one.
+// signature that was never logged. There is no revocation, and a
+// checkpoint is checked against the log's key only, not against other
+// checkpoints (no consistency proofs, no witnesses): a log that shows one
+// tree to kubeboot and another to the world is not caught offline. A root
+// rotation needs a newer embedded root or a caller-supplied one.
 //
 // # Errors
 //
 // Every failure is an *Error whose message gives one reason; errors.Is
 // matches its sentinel (ErrMalformed, ErrSignature, ErrCertificate,
-// ErrIdentity, ErrIssuer, ErrSCT, ErrTransparencyLog) and
-// bootstrap.ErrVerification. Inputs are size-capped (MaxSignatureSize,
+// ErrIdentity, ErrIssuer, ErrSCT, ErrTransparencyLog, ErrTimestamp,
+// ErrUnsupported) and bootstrap.ErrVerification. A bundle of a kind this
+// package does not verify (a version after 0.3, another Rekor entry kind,
+// an Ed25519 message signature) fails with ErrUnsupported, never as
+// damaged. Inputs are size-capped (MaxSignatureSize,
 // MaxCertificateSize, MaxBundleSize, MaxTrustedRootSize) and hostile input
 // never panics (fuzzed).
 package sigstore

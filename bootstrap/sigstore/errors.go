@@ -27,7 +27,8 @@ var (
 	ErrCertificate = errors.New("certificate not trusted")
 
 	// ErrIdentity means the certificate was issued to another identity than
-	// the policy's (or names none, or several).
+	// the policy's (or names none, or several), or the bundle is signed with
+	// a managed key where the policy names an identity, or the reverse.
 	ErrIdentity = errors.New("unexpected signer identity")
 
 	// ErrIssuer means the certificate's OIDC issuer is not the policy's, is
@@ -45,6 +46,15 @@ var (
 	// not verify, an entry for other content, or an integrated time outside
 	// the certificate's validity.
 	ErrTransparencyLog = errors.New("transparency log check failed")
+	// ErrTimestamp means a bundle's RFC 3161 timestamps do not prove when
+	// the signature was made: none verifies with a timestamp authority of
+	// the trusted root, its message imprint is not the signature's, or its
+	// time lies outside the authority's or the certificate's validity.
+	ErrTimestamp = errors.New("signed timestamp check failed")
+	// ErrUnsupported means the bundle is of a kind this verifier does not
+	// verify (a bundle version after 0.3, a Rekor entry kind or a key and
+	// digest algorithm it does not know): not that it is damaged.
+	ErrUnsupported = errors.New("unsupported signature material")
 )
 
 // Error is the error type of every failed verification. Its message is one
@@ -52,7 +62,8 @@ var (
 // errors.Is matches its sentinel (Kind) and bootstrap.ErrVerification.
 type Error struct {
 	// Kind is one of ErrMalformed, ErrSignature, ErrCertificate,
-	// ErrIdentity, ErrIssuer, ErrSCT and ErrTransparencyLog.
+	// ErrIdentity, ErrIssuer, ErrSCT, ErrTransparencyLog, ErrTimestamp and
+	// ErrUnsupported.
 	Kind error
 	// Reason says what was found and what was expected.
 	Reason string

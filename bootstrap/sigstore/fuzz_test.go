@@ -70,6 +70,7 @@ func FuzzVerifyBundle(f *testing.F) {
 	}
 	f.Add(ca.Bundle(f, sum[:], sigtest.Leaf{}, sigtest.BundleOptions{}))
 	f.Add(ca.Bundle(f, sum[:], sigtest.Leaf{}, sigtest.BundleOptions{V01: true}))
+	f.Add(ca.Bundle(f, sum[:], sigtest.Leaf{}, sigtest.BundleOptions{RekorV2: true}))
 	f.Add([]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","messageSignature":{"signature":"MAYCAQECAQE="}}`))
 	for _, b := range fixtureSeeds(f, "bundle-happy/bundle.sigstore.json", "negative-staging-p256/bundle.sigstore.json") {
 		f.Add(b)

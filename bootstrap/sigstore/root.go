@@ -3,6 +3,9 @@ package sigstore
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	_ "embed"
@@ -36,6 +39,7 @@ type TrustedRoot struct {
 	cas    []authority
 	ctlogs map[string]logKey // by raw log ID
 	tlogs  map[string]logKey // by raw log ID
+	tsas   []authority       // timestamp authorities: chain from the TSA's leaf (when given) to its root
 	err    error             // set only when the embedded root failed to parse
 }
 
@@ -78,22 +82,44 @@ func PublicGood() *TrustedRoot {
 }
 
 type validFor struct {
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
+	Start *time.Time `json:"start"`
+	End   *time.Time `json:"end"`
+}
+
+func (v *validFor) bounds() (start, end time.Time) {
+	if v == nil {
+		return
+	}
+	if v.Start != nil {
+		start = *v.Start
+	}
+	if v.End != nil {
+		end = *v.End
+	}
+	return
 }
 
 type pubKeyJSON struct {
-	RawBytes   []byte   `json:"rawBytes"`
-	KeyDetails string   `json:"keyDetails"`
-	ValidFor   validFor `json:"validFor"`
+	RawBytes   []byte    `json:"rawBytes"`
+	KeyDetails string    `json:"keyDetails"`
+	ValidFor   *validFor `json:"validFor"`
 }
 
 type logJSON struct {
-	BaseURL   string     `json:"baseUrl"`
-	PublicKey pubKeyJSON `json:"publicKey"`
-	LogID     struct {
+	BaseURL       string     `json:"baseUrl"`
+	HashAlgorithm string     `json:"hashAlgorithm"`
+	PublicKey     pubKeyJSON `json:"publicKey"`
+	LogID         struct {
 		KeyID []byte `json:"keyId"`
 	} `json:"logId"`
+}
+
+type caJSON struct {
+	URI       string `json:"uri"`
+	CertChain struct {
+		Certificates []rawCert `json:"certificates"`
+	} `json:"certChain"`
+	ValidFor *validFor `json:"validFor"`
 }
 
 type rawCert struct {
@@ -104,13 +130,8 @@ type rootJSON struct {
 	MediaType string    `json:"mediaType"`
 	Tlogs     []logJSON `json:"tlogs"`
 	Ctlogs    []logJSON `json:"ctlogs"`
-	CAs       []struct {
-		URI       string `json:"uri"`
-		CertChain struct {
-			Certificates []rawCert `json:"certificates"`
-		} `json:"certChain"`
-		ValidFor validFor `json:"validFor"`
-	} `json:"certificateAuthorities"`
+	CAs       []caJSON  `json:"certificateAuthorities"`
+	TSAs      []caJSON  `json:"timestampAuthorities"`
 }
 
 var rootMediaTypes = map[string]bool{
@@ -121,11 +142,13 @@ var rootMediaTypes = map[string]bool{
 
 // ParseTrustedRoot reads a Sigstore trusted_root.json (media type
 // application/vnd.dev.sigstore.trustedroot+json;version=0.1 or 0.2) as
-// sigstore/root-signing publishes it. Certificate authorities list their
-// chain from the issuing certificate to the root; every certificate must
-// parse. Log keys are PKIX (ECDSA, Ed25519, RSA) or PKCS #1 RSA; a log whose
-// key this package cannot parse is left out, which can only make verification stricter. Timestamp
-// authorities are ignored. The root must name at least one certificate
+// sigstore/root-signing publishes it. Certificate and timestamp
+// authorities list their chain from the issuing certificate (a TSA's own
+// leaf, when given) to the root; every certificate must parse. Log keys
+// (Rekor and CT) are PKIX ECDSA, Ed25519 or RSA keys, or PKCS #1 RSA keys
+// (keyDetails PKCS1_RSA_PKCS1V5); every one must parse and name its
+// validFor.start, and logs use SHA-256 trees: a root is never silently
+// weaker than it reads. The root must name at least one certificate
 // authority. Errors match ErrMalformed.
 func ParseTrustedRoot(b []byte) (*TrustedRoot, error) {
 	if len(b) > MaxTrustedRootSize {
@@ -140,42 +163,80 @@ func ParseTrustedRoot(b []byte) (*TrustedRoot, error) {
 	}
 	sum := sha256.Sum256(b)
 	r := &TrustedRoot{ctlogs: map[string]logKey{}, tlogs: map[string]logKey{}, id: hex.EncodeToString(sum[:])}
-	for i, c := range j.CAs {
-		a := authority{uri: c.URI, start: c.ValidFor.Start, end: c.ValidFor.End}
-		if len(c.CertChain.Certificates) == 0 {
-			return nil, fail(ErrMalformed, "trusted root certificate authority %d (%s) has no certificates", i, c.URI)
-		}
-		for k, rc := range c.CertChain.Certificates {
-			cert, err := x509.ParseCertificate(rc.RawBytes)
-			if err != nil {
-				return nil, fail(ErrMalformed, "trusted root certificate authority %d (%s), certificate %d: %v", i, c.URI, k, err)
-			}
-			a.chain = append(a.chain, cert)
-		}
-		r.cas = append(r.cas, a)
+	var err error
+	if r.cas, err = parseAuthorities(j.CAs, "certificate authority"); err != nil {
+		return nil, err
 	}
 	if len(r.cas) == 0 {
 		return nil, fail(ErrMalformed, "trusted root lists no certificate authority")
 	}
+	if r.tsas, err = parseAuthorities(j.TSAs, "timestamp authority"); err != nil {
+		return nil, err
+	}
 	for _, l := range []struct {
-		in  []logJSON
-		out map[string]logKey
-	}{{j.Ctlogs, r.ctlogs}, {j.Tlogs, r.tlogs}} {
-		for _, lj := range l.in {
-			key, err := x509.ParsePKIXPublicKey(lj.PublicKey.RawBytes)
-			if err != nil && lj.PublicKey.KeyDetails == "PKCS1_RSA_PKCS1V5" {
-				key, err = x509.ParsePKCS1PublicKey(lj.PublicKey.RawBytes)
+		what string
+		in   []logJSON
+		out  map[string]logKey
+	}{{"CT log", j.Ctlogs, r.ctlogs}, {"Rekor log", j.Tlogs, r.tlogs}} {
+		for i, lj := range l.in {
+			k, err := parseLogKey(lj)
+			if err != nil {
+				return nil, fail(ErrMalformed, "trusted root %s %d (%s): %s", l.what, i, lj.BaseURL, err.(*Error).Reason)
 			}
-			if err != nil || len(lj.LogID.KeyID) == 0 {
-				continue
-			}
-			l.out[string(lj.LogID.KeyID)] = logKey{
-				id: bytes.Clone(lj.LogID.KeyID), url: lj.BaseURL, key: key,
-				start: lj.PublicKey.ValidFor.Start, end: lj.PublicKey.ValidFor.End,
-			}
+			l.out[string(lj.LogID.KeyID)] = k
 		}
 	}
 	return r, nil
+}
+
+func parseAuthorities(in []caJSON, what string) ([]authority, error) {
+	var out []authority
+	for i, c := range in {
+		a := authority{uri: c.URI}
+		a.start, a.end = c.ValidFor.bounds()
+		if len(c.CertChain.Certificates) == 0 {
+			return nil, fail(ErrMalformed, "trusted root %s %d (%s) has no certificates", what, i, c.URI)
+		}
+		for k, rc := range c.CertChain.Certificates {
+			cert, err := x509.ParseCertificate(rc.RawBytes)
+			if err != nil {
+				return nil, fail(ErrMalformed, "trusted root %s %d (%s), certificate %d: %v", what, i, c.URI, k, err)
+			}
+			a.chain = append(a.chain, cert)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// parseLogKey reads one log's key; its error's Reason says what is wrong.
+func parseLogKey(lj logJSON) (logKey, error) {
+	if len(lj.LogID.KeyID) == 0 {
+		return logKey{}, fail(ErrMalformed, "no log ID")
+	}
+	if lj.HashAlgorithm != "" && lj.HashAlgorithm != "SHA2_256" {
+		return logKey{}, fail(ErrMalformed, "tree hash %s, want SHA2_256", lj.HashAlgorithm)
+	}
+	var key crypto.PublicKey
+	var err error
+	if lj.PublicKey.KeyDetails == "PKCS1_RSA_PKCS1V5" {
+		key, err = x509.ParsePKCS1PublicKey(lj.PublicKey.RawBytes)
+	} else {
+		key, err = x509.ParsePKIXPublicKey(lj.PublicKey.RawBytes)
+	}
+	if err != nil {
+		return logKey{}, fail(ErrMalformed, "public key (%s) does not parse: %v", lj.PublicKey.KeyDetails, err)
+	}
+	switch key.(type) {
+	case *ecdsa.PublicKey, *rsa.PublicKey, ed25519.PublicKey:
+	default:
+		return logKey{}, fail(ErrMalformed, "public key is a %s, want ECDSA, RSA or Ed25519", keyName(key))
+	}
+	if lj.PublicKey.ValidFor == nil || lj.PublicKey.ValidFor.Start == nil {
+		return logKey{}, fail(ErrMalformed, "public key has no validFor.start: from when it is trusted is unknown")
+	}
+	start, end := lj.PublicKey.ValidFor.bounds()
+	return logKey{id: bytes.Clone(lj.LogID.KeyID), url: lj.BaseURL, key: key, start: start, end: end}, nil
 }
 
 func (l logKey) String() string {

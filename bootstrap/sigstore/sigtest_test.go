@@ -219,7 +219,14 @@ func TestGeneratedAttacks(t *testing.T) {
 			sigstore.ErrTransparencyLog, []string{"outside the certificate's validity"}},
 		{"bundle: integrated time before issuance", bundle(sigtest.Leaf{}, sigtest.BundleOptions{IntegratedTime: now.Add(-time.Hour)}, nil),
 			sigstore.ErrTransparencyLog, []string{"outside the certificate's validity"}},
-		{"bundle: no SET", bundle(sigtest.Leaf{}, sigtest.BundleOptions{NoSET: true}, nil), sigstore.ErrTransparencyLog, []string{"no signed entry timestamp"}},
+		// Without a SET nor a timestamp, nothing says when it was signed.
+		{"bundle: no SET", bundle(sigtest.Leaf{}, sigtest.BundleOptions{NoSET: true}, nil), sigstore.ErrTimestamp, []string{"does not prove when it was signed"}},
+		{"bundle: no SET, no inclusion proof", bundle(sigtest.Leaf{}, sigtest.BundleOptions{NoSET: true, NoInclusionProof: true}, nil),
+			sigstore.ErrTransparencyLog, []string{"neither a signed entry timestamp nor an inclusion proof"}},
+		{"bundle v0.1: no SET", bundle(sigtest.Leaf{}, sigtest.BundleOptions{NoSET: true, V01: true}, nil),
+			sigstore.ErrTransparencyLog, []string{"no signed entry timestamp, which a v0.1 bundle must carry"}},
+		{"bundle v0.3: no inclusion proof", bundle(sigtest.Leaf{}, sigtest.BundleOptions{NoInclusionProof: true}, nil),
+			sigstore.ErrTransparencyLog, []string{"no inclusion proof, which a v0.2 or later bundle must carry"}},
 		{"bundle: no Rekor entry", bundle(sigtest.Leaf{}, sigtest.BundleOptions{}, func(m map[string]any) {
 			m["verificationMaterial"].(map[string]any)["tlogEntries"] = []any{}
 		}), sigstore.ErrTransparencyLog, []string{"no Rekor entry"}},
@@ -244,14 +251,15 @@ func TestGeneratedAttacks(t *testing.T) {
 			if _, err := sigstore.VerifyBundle(sum[:], j, krel, root); err != nil {
 				t.Fatalf("a bad entry before a good one: %v", err)
 			}
-			// Both bad: the error is the last entry's.
+			// A failing entry of a listed log fails the bundle, even before
+			// an entry of an unknown log.
 			vm["tlogEntries"] = []any{good, map[string]any{"logId": map[string]any{"keyId": "AAAA"}}}
 			m := good.(map[string]any)
 			m["logIndex"] = "1"
 			j, _ = json.Marshal(a)
 			_, err := sigstore.VerifyBundle(sum[:], j, krel, root)
 			return err
-		}, sigstore.ErrTransparencyLog, []string{"which the trusted root does not list"}},
+		}, sigstore.ErrTransparencyLog, []string{"signed entry timestamp does not verify"}},
 		{"bundle: Rekor log unknown", bundle(sigtest.Leaf{}, sigtest.BundleOptions{}, func(m map[string]any) {
 			entry(m)["logId"] = map[string]any{"keyId": base64.StdEncoding.EncodeToString(make([]byte, 32))}
 		}), sigstore.ErrTransparencyLog, []string{"which the trusted root does not list"}},
@@ -272,12 +280,12 @@ func TestGeneratedAttacks(t *testing.T) {
 		{"bundle: DSSE", bundle(sigtest.Leaf{}, sigtest.BundleOptions{}, func(m map[string]any) {
 			delete(m, "messageSignature")
 			m["dsseEnvelope"] = map[string]any{"payload": ""}
-		}), sigstore.ErrMalformed, []string{"DSSE envelope"}},
+		}), sigstore.ErrSignature, []string{"DSSE envelope has 0 signatures"}},
 		{"bundle: public key instead of certificate", bundle(sigtest.Leaf{}, sigtest.BundleOptions{}, func(m map[string]any) {
 			vm := m["verificationMaterial"].(map[string]any)
 			delete(vm, "certificate")
 			vm["publicKey"] = map[string]any{"hint": "x"}
-		}), sigstore.ErrCertificate, []string{"no certificate"}},
+		}), sigstore.ErrIdentity, []string{"signed with a managed key", "verify it with that public key"}},
 		{"bundle: unknown media type", bundle(sigtest.Leaf{}, sigtest.BundleOptions{}, func(m map[string]any) {
 			m["mediaType"] = "application/json"
 		}), sigstore.ErrMalformed, []string{"media type"}},

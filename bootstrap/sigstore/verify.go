@@ -2,8 +2,11 @@ package sigstore
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/base64"
@@ -40,6 +43,11 @@ type Policy struct {
 	// Fulcio issues P-256 keys only (what cosign makes); set this only for
 	// other deployments, such as Sigstore staging.
 	AllowP384 bool
+	// Key, when set, is the managed key (ECDSA, RSA or Ed25519; see
+	// ParsePublicKey) a bundle must be signed with instead of a
+	// certificate; Identity and Issuer must then be empty. VerifyDigest
+	// does not take it.
+	Key crypto.PublicKey
 }
 
 // KubernetesRelease is the signer of Kubernetes release artifacts on
@@ -72,12 +80,38 @@ type Result struct {
 	// CTLogID is the hex ID of the CT log whose SCT verified, empty when
 	// the trusted root lists no CT log.
 	CTLogID string
-	// IntegratedTime is when Rekor logged the signature (VerifyBundle
-	// only; zero for VerifyDigest).
+	// IntegratedTime is when Rekor logged the signature, as its signed
+	// entry timestamp says (VerifyBundle with a Rekor v1 entry; zero
+	// otherwise).
 	IntegratedTime time.Time
+	// Timestamp is the time of the first RFC 3161 timestamp that verified,
+	// and TimestampAuthority that authority's URI (VerifyBundle only).
+	Timestamp          time.Time
+	TimestampAuthority string
+	// SignedAt is the earliest verified time of the signature: an
+	// integrated time or an RFC 3161 time (VerifyBundle only).
+	SignedAt time.Time
 	// RekorLogID and LogIndex identify the Rekor entry (VerifyBundle only).
 	RekorLogID string
 	LogIndex   int64
+}
+
+// ParsePublicKey reads a PEM "PUBLIC KEY" (PKIX) block: an ECDSA, RSA or
+// Ed25519 key for Policy.Key. Errors match ErrMalformed.
+func ParsePublicKey(b []byte) (crypto.PublicKey, error) {
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "PUBLIC KEY" {
+		return nil, fail(ErrMalformed, "public key holds no PEM PUBLIC KEY block (starts with %s)", snippet(b))
+	}
+	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	if err != nil {
+		return nil, fail(ErrMalformed, "public key does not parse: %v", err)
+	}
+	switch k.(type) {
+	case *ecdsa.PublicKey, *rsa.PublicKey, ed25519.PublicKey:
+		return k, nil
+	}
+	return nil, fail(ErrUnsupported, "public key is a %s key, want ECDSA, RSA or Ed25519", keyName(k))
 }
 
 // VerifyDigest checks a detached keyless signature the way dl.k8s.io
@@ -92,6 +126,9 @@ type Result struct {
 // when the signature was made (see the package documentation). Every error
 // is an *Error.
 func VerifyDigest(digest, sigFile, certFile []byte, p Policy, root *TrustedRoot) (*Result, error) {
+	if p.Key != nil {
+		return nil, fail(ErrCertificate, "a .sig and .cert pair is signed by a certificate, not a managed key")
+	}
 	root, err := checkArgs(digest, p, root)
 	if err != nil {
 		return nil, err

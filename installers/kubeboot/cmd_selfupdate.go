@@ -138,6 +138,9 @@ func selfUpdateHint(err error) string {
 	case errors.Is(err, selfupdate.ErrNotSigned):
 		return "nothing was replaced: kubeboot releases are signed by their release workflow, and this one's signature is missing or wrong; " +
 			"report it at https://github.com/kubeboot/kubeboot/issues"
+	case errors.Is(err, selfupdate.ErrTagMismatch):
+		return "nothing was replaced: the GitHub API (or a proxy before it) answered with another release than the one named; " +
+			"check KUBEBOOT_GITHUB_API_URL and any proxy, and run again"
 	case errors.Is(err, selfupdate.ErrNoChecksum):
 		return "nothing was replaced: the release's checksums.txt does not vouch for the archive; report it at https://github.com/kubeboot/kubeboot/issues"
 	}

@@ -223,3 +223,20 @@ func TestSelfUpdateVersionFlag(t *testing.T) {
 		t.Errorf("--version v9.9.9: exit %d %s", r.code, r.stderr)
 	}
 }
+
+// self-update --version v1.2.0 when the API answers with the genuinely
+// signed v1.1.0: exit 3, nothing replaced.
+func TestSelfUpdateVersionRefusesAnotherTag(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("replacing the running test binary's copy is covered by the library on Windows")
+	}
+	e := newSelfUpdateEnv(t, releaseAssets(t, newKubeboot(t)))
+	e.g.Alias("v1.2.0", "v1.1.0")
+	r := e.run("self-update", "--version", "v1.2.0")
+	if r.code != exitVerification || !strings.Contains(r.stderr, "release v1.2.0, the API answered release v1.1.0") {
+		t.Fatalf("exit %d, want %d\n%s%s", r.code, exitVerification, r.stdout, r.stderr)
+	}
+	if got, _ := os.ReadFile(e.exe); !bytes.Equal(got, e.old) {
+		t.Fatal("the executable changed")
+	}
+}

@@ -34,6 +34,11 @@ func TestVerifyBlob(t *testing.T) {
 	other := write("other", []byte("another file"))
 	bundle := write("b.json", ca.Bundle(t, s[:], sigtest.Leaf{URI: "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1", Issuer: "https://token.actions.githubusercontent.com"}, sigtest.BundleOptions{}))
 
+	gh := []string{"--certificate-identity", "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1", "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com"}
+	v2 := write("v2.json", ca.Bundle(t, s[:], sigtest.Leaf{URI: gh[1], Issuer: gh[3]}, sigtest.BundleOptions{RekorV2: true}))
+	v04 := write("v04.json", []byte(strings.Replace(string(ca.Bundle(t, s[:], sigtest.Leaf{URI: gh[1], Issuer: gh[3]}, sigtest.BundleOptions{})),
+		"application/vnd.dev.sigstore.bundle.v0.3+json", "application/vnd.dev.sigstore.bundle.v0.4+json", 1)))
+	key := write("key.pem", []byte("-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAExRRST79+PsrRBnGAI4cMu6Omz2Jh\nfwlMW+gIutNKVRaMyS4rQKvgngc5p8UbLj55pVHhIoAxi/SRgURZI0J3Xw==\n-----END PUBLIC KEY-----\n"))
 	cases := []struct {
 		name string
 		args []string
@@ -47,6 +52,12 @@ func TestVerifyBlob(t *testing.T) {
 		{"another identity", []string{blob, "--signature", sigFile, "--certificate", certFile, "--trusted-root", root, "--certificate-identity", "someone@example.com"}, 3, "someone else signed it"},
 		{"bundle", []string{blob, "--bundle", bundle, "--trusted-root", root, "--certificate-identity", "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1", "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com"}, 0, "verified:"},
 		{"garbage signature", []string{blob, "--signature", write("bad.sig", sigtest.GarbageBase64), "--certificate", certFile, "--trusted-root", root}, 3, "damaged"},
+		{"Rekor v2 bundle", append([]string{blob, "--bundle", v2, "--trusted-root", root, "-o", "json"}, gh...), 0, `"signedAt"`},
+		{"bundle of a later version: unsupported, not damaged", append([]string{blob, "--bundle", v04, "--trusted-root", root}, gh...), 3, "does not verify this kind of bundle"},
+		{"certificate bundle with --key", []string{blob, "--bundle", bundle, "--trusted-root", root, "--key", key}, 3, "not the managed key given"},
+		{"--key without --bundle", []string{blob, "--signature", sigFile, "--certificate", certFile, "--key", key}, 2, "--key checks a --bundle"},
+		{"--key with an identity", []string{blob, "--bundle", bundle, "--key", key, "--certificate-identity", "x"}, 2, "not both"},
+		{"--key not a key", []string{blob, "--bundle", bundle, "--key", certFile}, 3, "no PEM PUBLIC KEY"},
 		{"no signature flags", []string{blob}, 2, "--signature and --certificate"},
 		{"file and digest", []string{blob, "--digest", "sha256:00", "--bundle", bundle}, 2, "not both"},
 		{"bad digest", []string{"--digest", "sha256:zz", "--bundle", bundle}, 2, "64 hex digits"},
@@ -54,7 +65,8 @@ func TestVerifyBlob(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.run(append([]string{"verify-blob"}, tc.args...)...)
-			if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.want) {
+			if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.want) ||
+				strings.Contains(tc.name, "not damaged") && strings.Contains(r.stderr, "damaged") {
 				t.Fatalf("exit %d (want %d), output lacks %q:\n%s%s", r.code, tc.code, tc.want, r.stdout, r.stderr)
 			}
 		})

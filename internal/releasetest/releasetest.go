@@ -174,6 +174,19 @@ type GitHub struct {
 	latest   string
 	requests []Request
 	cuts     map[string]int // asset name → bytes to send before closing, once
+	aliases  map[string]string
+}
+
+// Alias makes the API answer a request for release asked with release
+// served: a hostile API (or proxy) that hands out another genuinely
+// signed release than the one named.
+func (g *GitHub) Alias(asked, served string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.aliases == nil {
+		g.aliases = map[string]string{}
+	}
+	g.aliases[asked] = served
 }
 
 // NewGitHub starts a server with no release; it stops with the test.
@@ -228,7 +241,11 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 	case p == repoPath+"latest":
 		g.writeRelease(w, g.latest)
 	case strings.HasPrefix(p, repoPath+"tags/"):
-		g.writeRelease(w, strings.TrimPrefix(p, repoPath+"tags/"))
+		tag := strings.TrimPrefix(p, repoPath+"tags/")
+		if served, ok := g.aliases[tag]; ok {
+			tag = served
+		}
+		g.writeRelease(w, tag)
 	case strings.HasPrefix(p, "/kubeboot/kubeboot/releases/download/"):
 		tag, name, _ := strings.Cut(strings.TrimPrefix(p, "/kubeboot/kubeboot/releases/download/"), "/")
 		body, ok := g.releases[tag][name]

@@ -39,3 +39,16 @@ func Fixtures(t testing.TB) string {
 	}
 	return f
 }
+
+// ConformanceDir returns the folder of sigstore-conformance's
+// bundle-verify cases, ../shared/fixtures/sigstore-conformance/bundle-verify
+// beside the checkout, or skips the test saying they are absent.
+func ConformanceDir(t testing.TB) string {
+	t.Helper()
+	f, _ := FixturesDir()
+	d := filepath.Join(filepath.Dir(f), "sigstore-conformance", "bundle-verify")
+	if _, err := os.Stat(filepath.Join(d, "a.txt")); err != nil {
+		t.Skipf("sigstore-conformance cases absent (%q): skipping the conformance run", d)
+	}
+	return d
+}

@@ -14,12 +14,16 @@
 // The attacks tests need are options: another identity or issuer (Leaf),
 // another CA (a second NewCA), an intermediate not valid at the leaf's
 // issuance (Options.IntermediateNotAfter), a bundle whose integrated time
-// lies outside the leaf's validity (BundleOptions.IntegratedTime), and
-// GarbageBase64. Keys are fresh for every CA and every leaf; nothing is
-// written to disk.
+// lies outside the leaf's validity (BundleOptions.IntegratedTime), a
+// Rekor v2 entry with an RFC 3161 timestamp of the CA's timestamp
+// authority (BundleOptions.RekorV2), and GarbageBase64. Every bundle's
+// entry carries an inclusion proof in a three-leaf tree and a checkpoint
+// the Rekor key signs. Keys are fresh for every CA and every leaf; nothing
+// is written to disk.
 package sigtest
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -56,13 +60,16 @@ type Options struct {
 	NoCTLog bool
 }
 
-// CA is a test certificate authority with its CT log and Rekor keys.
+// CA is a test certificate authority with its CT log and Rekor keys and
+// its timestamp authority.
 type CA struct {
 	opts                Options
 	root, inter         *x509.Certificate
 	interKey            *ecdsa.PrivateKey
 	ctKey, rekorKey     *ecdsa.PrivateKey
 	ctLogID, rekorLogID []byte
+	tsaRoot, tsaLeaf    *x509.Certificate
+	tsaKey              *ecdsa.PrivateKey
 	rootJSON            []byte
 }
 
@@ -96,6 +103,17 @@ type BundleOptions struct {
 	V01 bool
 	// NoSET leaves the signed entry timestamp out.
 	NoSET bool
+	// NoInclusionProof leaves the inclusion proof (and its checkpoint) out.
+	NoInclusionProof bool
+	// RekorV2 writes what a Rekor v2 log returns: a hashedrekord 0.0.2
+	// entry with no signed entry timestamp and no integrated time, whose
+	// checkpoint names the log by its host, and an RFC 3161 timestamp of
+	// the CA's timestamp authority over the signature.
+	RekorV2 bool
+	// Timestamp adds an RFC 3161 timestamp to any bundle; TimestampTime is
+	// its time (default a second after the leaf's NotBefore).
+	Timestamp     bool
+	TimestampTime time.Time
 }
 
 // TB is what the CA needs of a test: testing.TB satisfies it, and so can a
@@ -183,8 +201,36 @@ func NewCA(t TB, opts Options) *CA {
 	ca := &CA{opts: opts, root: root, inter: inter, interKey: interKey,
 		ctKey: newKey(t, elliptic.P256()), rekorKey: newKey(t, elliptic.P256())}
 	ca.ctLogID, ca.rekorLogID = logID(t, ca.ctKey), logID(t, ca.rekorKey)
+	ca.newTSA(t, now)
 	ca.rootJSON = ca.makeRootJSON(t)
 	return ca
+}
+
+// newTSA makes the timestamp authority: a root and a leaf whose only,
+// critical, extended key usage is time stamping.
+func (ca *CA) newTSA(t TB, now time.Time) {
+	t.Helper()
+	rootKey := newKey(t, elliptic.P256())
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(t),
+		Subject:      pkix.Name{Organization: []string{ca.opts.Name + ".invalid"}, CommonName: ca.opts.Name + "-tsa-root"},
+		NotBefore:    now.Add(-365 * 24 * time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign,
+		BasicConstraintsValid: true, IsCA: true,
+	}
+	ca.tsaRoot = create(t, tmpl, tmpl, &rootKey.PublicKey, rootKey)
+	ca.tsaKey = newKey(t, elliptic.P256())
+	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca.tsaLeaf = create(t, &x509.Certificate{
+		SerialNumber: serial(t),
+		Subject:      pkix.Name{Organization: []string{ca.opts.Name + ".invalid"}, CommonName: ca.opts.Name + "-tsa"},
+		NotBefore:    now.Add(-365 * 24 * time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
+		KeyUsage:        x509.KeyUsageDigitalSignature,
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
+	}, ca.tsaRoot, &ca.tsaKey.PublicKey, rootKey)
 }
 
 var (
@@ -299,8 +345,10 @@ func (ca *CA) SignDigest(t TB, sum []byte, l Leaf) (sig, cert []byte) {
 
 // Bundle signs sum with a new leaf and returns a Sigstore bundle (v0.3, or
 // v0.1 with BundleOptions.V01) with a hashedrekord Rekor entry whose signed
-// entry timestamp the CA's Rekor key makes, like `cosign sign-blob
-// --bundle` writes.
+// entry timestamp the CA's Rekor key makes and whose inclusion proof leads
+// to a checkpoint that key signs, like `cosign sign-blob --bundle` writes;
+// BundleOptions.RekorV2 makes it a Rekor v2 bundle with an RFC 3161
+// timestamp.
 func (ca *CA) Bundle(t TB, sum []byte, l Leaf, o BundleOptions) []byte {
 	t.Helper()
 	leaf, key := ca.issue(t, l)
@@ -308,35 +356,61 @@ func (ca *CA) Bundle(t TB, sum []byte, l Leaf, o BundleOptions) []byte {
 	if o.IntegratedTime.IsZero() {
 		o.IntegratedTime = leaf.NotBefore.Add(time.Second)
 	}
-	body, err := json.Marshal(map[string]any{
-		"apiVersion": "0.0.1", "kind": "hashedrekord",
-		"spec": map[string]any{
-			"data":      map[string]any{"hash": map[string]string{"algorithm": "sha256", "value": hex.EncodeToString(sum)}},
-			"signature": map[string]any{"content": sig, "publicKey": map[string]any{"content": pemOf(leaf)}},
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
+	if o.TimestampTime.IsZero() {
+		o.TimestampTime = leaf.NotBefore.Add(time.Second)
+	}
+	var body []byte
+	var err error
+	kind, version := "hashedrekord", "0.0.1"
+	if o.RekorV2 {
+		version = "0.0.2"
+		// The canonical (RFC 8785) JSON rekor-tiles logs.
+		b64 := base64.StdEncoding.EncodeToString
+		body = []byte(`{"apiVersion":"0.0.2","kind":"hashedrekord","spec":{"hashedRekordV002":{"data":{"algorithm":"SHA2_256","digest":"` +
+			b64(sum) + `"},"signature":{"content":"` + b64(sig) + `","verifier":{"keyDetails":"PKIX_ECDSA_P256_SHA_256","x509Certificate":{"rawBytes":"` +
+			b64(leaf.Raw) + `"}}}}}}`)
+	} else {
+		body, err = json.Marshal(map[string]any{
+			"apiVersion": "0.0.1", "kind": "hashedrekord",
+			"spec": map[string]any{
+				"data":      map[string]any{"hash": map[string]string{"algorithm": "sha256", "value": hex.EncodeToString(sum)}},
+				"signature": map[string]any{"content": sig, "publicKey": map[string]any{"content": pemOf(leaf)}},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	integrated, index := o.IntegratedTime.Unix(), int64(4242)
 	entry := map[string]any{
 		"logIndex":          strconv.FormatInt(index, 10),
 		"logId":             map[string]any{"keyId": ca.rekorLogID},
-		"kindVersion":       map[string]string{"kind": "hashedrekord", "version": "0.0.1"},
+		"kindVersion":       map[string]string{"kind": kind, "version": version},
 		"integratedTime":    strconv.FormatInt(integrated, 10),
 		"canonicalizedBody": body,
 	}
-	if !o.NoSET {
+	if o.RekorV2 {
+		// The entry's index in the tree is its log index.
+		entry["logIndex"], entry["integratedTime"] = "1", "0"
+	} else if !o.NoSET {
 		set := `{"body":"` + base64.StdEncoding.EncodeToString(body) + `","integratedTime":` + strconv.FormatInt(integrated, 10) +
 			`,"logID":"` + hex.EncodeToString(ca.rekorLogID) + `","logIndex":` + strconv.FormatInt(index, 10) + `}`
 		h := sha256.Sum256([]byte(set))
 		entry["inclusionPromise"] = map[string]any{"signedEntryTimestamp": sign(t, ca.rekorKey, h[:])}
+	}
+	if !o.NoInclusionProof {
+		entry["inclusionProof"] = ca.inclusionProof(t, body, o.RekorV2)
 	}
 	b := map[string]any{
 		"mediaType":        "application/vnd.dev.sigstore.bundle.v0.3+json",
 		"messageSignature": map[string]any{"messageDigest": map[string]any{"algorithm": "SHA2_256", "digest": sum}, "signature": sig},
 	}
 	vm := map[string]any{"tlogEntries": []any{entry}}
+	if o.RekorV2 || o.Timestamp {
+		vm["timestampVerificationData"] = map[string]any{"rfc3161Timestamps": []any{
+			map[string]any{"signedTimestamp": ca.Timestamp(t, sig, o.TimestampTime)},
+		}}
+	}
 	if o.V01 {
 		b["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.1"
 		vm["x509CertificateChain"] = map[string]any{"certificates": []any{map[string]any{"rawBytes": leaf.Raw}}}
@@ -351,9 +425,89 @@ func (ca *CA) Bundle(t TB, sum []byte, l Leaf, o BundleOptions) []byte {
 	return out
 }
 
+func leafHash(b []byte) []byte {
+	h := sha256.Sum256(append([]byte{0}, b...))
+	return h[:]
+}
+
+func nodeHash(l, r []byte) []byte {
+	h := sha256.Sum256(append(append([]byte{1}, l...), r...))
+	return h[:]
+}
+
+// inclusionProof places body at index 1 of a three-leaf tree and returns
+// the bundle's inclusionProof: the audit path and a checkpoint the Rekor
+// key signs (Rekor v1's origin carries a tree ID, v2's is the host).
+func (ca *CA) inclusionProof(t TB, body []byte, v2 bool) map[string]any {
+	t.Helper()
+	l0, l2 := leafHash([]byte("entry 0")), leafHash([]byte("entry 2"))
+	root := nodeHash(nodeHash(l0, leafHash(body)), l2)
+	origin := "rekor." + ca.opts.Name + ".invalid"
+	text := origin + " - 4242424242\n3\n" + base64.StdEncoding.EncodeToString(root) + "\n"
+	if v2 {
+		text = origin + "\n3\n" + base64.StdEncoding.EncodeToString(root) + "\n"
+	}
+	spki, err := x509.MarshalPKIXPublicKey(&ca.rekorKey.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hint := sha256.Sum256(spki)
+	h := sha256.Sum256([]byte(text))
+	sig := append(hint[:4:4], sign(t, ca.rekorKey, h[:])...)
+	return map[string]any{
+		"logIndex": "1", "treeSize": "3", "rootHash": root, "hashes": [][]byte{l0, l2},
+		"checkpoint": map[string]any{"envelope": text + "\n\u2014 " + origin + " " + base64.StdEncoding.EncodeToString(sig) + "\n"},
+	}
+}
+
+// Timestamp returns a DER RFC 3161 TimeStampResp of the CA's timestamp
+// authority over msg (SHA-256 message imprint) at time at, with the
+// authority's certificate embedded.
+func (ca *CA) Timestamp(t TB, msg []byte, at time.Time) []byte {
+	t.Helper()
+	must := func(b []byte, err error) []byte {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	seq := func(parts ...[]byte) []byte {
+		return must(asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: bytes.Join(parts, nil)}))
+	}
+	set := func(parts ...[]byte) []byte {
+		return must(asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: bytes.Join(parts, nil)}))
+	}
+	ctx := func(tag int, parts ...[]byte) []byte {
+		return must(asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: tag, IsCompound: true, Bytes: bytes.Join(parts, nil)}))
+	}
+	sha256ID := seq(must(asn1.Marshal(asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1})))
+	tstOID := must(asn1.Marshal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}))
+	imprint := sha256.Sum256(msg)
+	tst := seq(must(asn1.Marshal(1)), must(asn1.Marshal(asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 2})),
+		seq(sha256ID, must(asn1.Marshal(imprint[:]))), must(asn1.Marshal(serial(t))),
+		must(asn1.MarshalWithParams(at.UTC(), "generalized")))
+	tstSum := sha256.Sum256(tst)
+	attrs := bytes.Join([][]byte{
+		seq(must(asn1.Marshal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3})), set(tstOID)),
+		seq(must(asn1.Marshal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4})), set(must(asn1.Marshal(tstSum[:])))),
+	}, nil)
+	attrSum := sha256.Sum256(set(attrs))
+	signerInfo := seq(must(asn1.Marshal(1)),
+		seq(ca.tsaLeaf.RawIssuer, must(asn1.Marshal(ca.tsaLeaf.SerialNumber))),
+		sha256ID, ctx(0, attrs),
+		seq(must(asn1.Marshal(asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}))),
+		must(asn1.Marshal(sign(t, ca.tsaKey, attrSum[:]))))
+	signedData := seq(must(asn1.Marshal(3)), set(sha256ID),
+		seq(tstOID, ctx(0, must(asn1.Marshal(tst)))),
+		ctx(0, ca.tsaLeaf.Raw), set(signerInfo))
+	token := seq(must(asn1.Marshal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2})), ctx(0, signedData))
+	return seq(seq(must(asn1.Marshal(0))), token)
+}
+
 // TrustedRootJSON returns a trusted_root.json (media type version 0.1)
 // that trusts this CA (from its root's NotBefore, open-ended), its CT log
-// (unless Options.NoCTLog) and its Rekor log.
+// (unless Options.NoCTLog), its Rekor log and its timestamp authority.
 func (ca *CA) TrustedRootJSON() []byte { return ca.rootJSON }
 
 func (ca *CA) makeRootJSON(t TB) []byte {
@@ -373,6 +527,12 @@ func (ca *CA) makeRootJSON(t TB) []byte {
 	r := map[string]any{
 		"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
 		"tlogs":     []any{key(ca.rekorKey, ca.rekorLogID, "https://rekor."+ca.opts.Name+".invalid")},
+		"timestampAuthorities": []any{map[string]any{
+			"subject":   map[string]string{"organization": ca.opts.Name + ".invalid", "commonName": ca.opts.Name + "-tsa"},
+			"uri":       "https://tsa." + ca.opts.Name + ".invalid",
+			"certChain": map[string]any{"certificates": []any{map[string]any{"rawBytes": ca.tsaLeaf.Raw}, map[string]any{"rawBytes": ca.tsaRoot.Raw}}},
+			"validFor":  map[string]string{"start": ca.tsaRoot.NotBefore.UTC().Format(time.RFC3339)},
+		}},
 		"certificateAuthorities": []any{map[string]any{
 			"subject":   map[string]string{"organization": ca.opts.Name + ".invalid", "commonName": ca.opts.Name},
 			"uri":       "https://fulcio." + ca.opts.Name + ".invalid",
