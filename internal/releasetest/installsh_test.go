@@ -43,7 +43,9 @@ type scriptRun struct {
 }
 
 // runInstallSh serves files on loopback and runs install.sh with PATH and
-// the extra environment variables env.
+// the extra environment variables env, in which "$SERVER" stands for the
+// server's base URL (http://127.0.0.1:PORT) and "$HOSTPORT" for its
+// 127.0.0.1:PORT.
 func runInstallSh(t *testing.T, files map[string][]byte, path string, env ...string) scriptRun {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +70,10 @@ func runInstallSh(t *testing.T, files map[string][]byte, path string, env ...str
 		"KUBEBOOT_INSTALL_DIR=" + dir,
 		"KUBEBOOT_INSTALL_RUN=version",
 	}
-	cmd.Env = append(cmd.Env, env...)
+	for _, e := range env {
+		e = strings.ReplaceAll(e, "$HOSTPORT", strings.TrimPrefix(srv.URL, "http://"))
+		cmd.Env = append(cmd.Env, strings.ReplaceAll(e, "$SERVER", srv.URL))
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
