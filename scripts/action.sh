@@ -176,6 +176,8 @@ kubeboot=$(kubeboot_bin)
 # renamed into place).
 kc=$tool_cache/kubectl
 mkdir -p "$kc"
+# Staging folders of jobs killed an hour ago or more.
+find "$kc" -maxdepth 1 -name '.staging-*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
 staging=$(mktemp -d "$kc/.staging-XXXXXX")
 # What SPEC resolved to last time on this runner: only which tool-cache
 # kubectl to offer kubeboot, which re-checks it against the published
@@ -283,10 +285,16 @@ only_kubectl() {
 note=
 [ "$downloaded" != false ] || note=" (already in the tool cache: nothing downloaded)"
 if ! { only_kubectl "$final" && is_verified "$target"; }; then
-	if [ -e "$final" ] || [ -L "$final" ]; then
+	if [ -e "$target" ] || [ -L "$target" ] || { [ -e "$final" ] && ! only_kubectl "$final"; }; then
 		warn "$final did not hold just the verified kubectl $got_version (sha256 $sha256); replaced it"
 	fi
-	rm -rf "$final" "$final.complete" || fail "cannot replace $final"
+	# A folder holding anything else, or a kubectl that is no regular
+	# file, is removed; a wrong kubectl file alone is replaced by a rename
+	# (atomic, so a concurrent job of the same version is not disturbed).
+	if [ -L "$final" ] || [ -L "$target" ] || { [ -e "$target" ] && [ ! -f "$target" ]; } ||
+		{ [ -e "$final" ] && ! only_kubectl "$final"; }; then
+		rm -rf "$final" "$final.complete" || fail "cannot replace $final"
+	fi
 	mkdir -p "$final"
 	mv -f "$staged" "$target" || fail "cannot move the verified kubectl into $final"
 	# What goes on PATH is checked last, whatever happened in between.
@@ -295,8 +303,10 @@ if ! { only_kubectl "$final" && is_verified "$target"; }; then
 fi
 : >"$final.complete" # as @actions/tool-cache marks a complete folder
 if ! [[ $spec =~ $exact_re ]]; then
-	if ! { mkdir -p "${receipt%/*}" && printf '%s\n' "$got_version" >"$receipt.$$" && mv -f "$receipt.$$" "$receipt"; } 2>/dev/null; then
-		rm -f "$receipt.$$" # only a hint for the next job
+	tmp_receipt=
+	if ! { mkdir -p "${receipt%/*}" && tmp_receipt=$(mktemp "$receipt.XXXXXX") &&
+		printf '%s\n' "$got_version" >"$tmp_receipt" && mv -f "$tmp_receipt" "$receipt"; } 2>/dev/null; then
+		[ -z "$tmp_receipt" ] || rm -f "$tmp_receipt" # only a hint for the next job
 	fi
 fi
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -325,5 +326,33 @@ func TestActionBoundedAndAnnotated(t *testing.T) {
 				t.Errorf("no error annotation naming %s in the job log:\nstdout %s\nstderr %s", host, j.stdout, j.stderr)
 			}
 		})
+	}
+}
+
+// TestActionConcurrentJobs: jobs of one runner's tool cache running at
+// once, a fresh version, a constraint and an exact version of it, all end
+// green with a kubectl on PATH that is the verified file.
+func TestActionConcurrentJobs(t *testing.T) {
+	skipUnlessUnix(t)
+	m, env := signingMirror(t)
+	r := newRunner(t, append(env, "KUBEBOOT_BIN="+kubebootBin(t))...)
+	ran := filepath.Join(t.TempDir(), "ran")
+	plant(t, r, "v1.36.4", ran)
+	specs := []string{"1.36", ">=1.36, <1.37", "v1.36.4", "1.36", "v1.36.4", ">=1.36, <1.37"}
+	jobs := make([]job, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			jobs[i] = r.job("INPUT_VERSION="+spec, "INPUT_MIRROR="+m.URL())
+		}()
+	}
+	wg.Wait()
+	for i, j := range jobs {
+		t.Run(specs[i], func(t *testing.T) { wantRunnable(t, m, j, "v1.36.4") })
+	}
+	if b, err := os.ReadFile(ran); err == nil {
+		t.Errorf("the planted kubectl ran: %q", b)
 	}
 }
