@@ -126,7 +126,7 @@ mask_credentials "${KUBEBOOT_RELEASE_URL:-}"
 sigmode=${INPUT_VERIFY_SIGNATURE:-auto}
 case $sigmode in auto | require | off) ;; *) fail "verify-signature must be auto, require or off, not '$sigmode'" ;; esac
 
-work=$(mktemp -d "$runner_temp/kubeboot-action.XXXXXX")
+work=$(mktemp -d "$runner_temp/kubeboot-action.XXXXXX") || fail "cannot create a folder in RUNNER_TEMP ($runner_temp)"
 staging=
 # shellcheck disable=SC2317 # run by the trap
 cleanup() {
@@ -154,7 +154,7 @@ kubeboot_bin() {
 		keep=$tool_cache/kubeboot/${kv#v}/$cache_arch
 		;;
 	esac
-	mkdir -p "$dest"
+	mkdir -p "$dest" || fail "cannot create $dest"
 	local log=$work/install.log rc=0
 	if [ "$os" = windows ]; then
 		KUBEBOOT_VERSION=$kv KUBEBOOT_INSTALL_DIR=$(cygpath -w "$dest") KUBEBOOT_INSTALL_RUN='' \
@@ -175,10 +175,10 @@ kubeboot=$(kubeboot_bin)
 # this job, in the tool cache's file system (so that its file can be
 # renamed into place).
 kc=$tool_cache/kubectl
-mkdir -p "$kc"
+mkdir -p "$kc" || fail "cannot create $kc in the tool cache (RUNNER_TOOL_CACHE)"
 # Staging folders of jobs killed an hour ago or more.
 find "$kc" -maxdepth 1 -name '.staging-*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
-staging=$(mktemp -d "$kc/.staging-XXXXXX")
+staging=$(mktemp -d "$kc/.staging-XXXXXX") || fail "cannot create a staging folder in $kc"
 # What SPEC resolved to last time on this runner: only which tool-cache
 # kubectl to offer kubeboot, which re-checks it against the published
 # digest and signature and replaces it unless it is that very file.
@@ -202,7 +202,7 @@ fi
 [ -z "${INPUT_MIRROR:-}" ] || export KUBEBOOT_MIRROR=$mirror
 out=$work/install.json
 code=0
-"$kubeboot" install kubectl --method direct --dir "$staging" --version "$spec" --verify-signature "$sigmode" --json \
+"$kubeboot" install kubectl --method direct --dir "$staging" --version="$spec" --verify-signature="$sigmode" --json \
 	>"$out" 2>"$work/kubeboot.err" || code=$?
 cat "$work/kubeboot.err" >&2
 
@@ -295,7 +295,7 @@ if ! { only_kubectl "$final" && is_verified "$target"; }; then
 		{ [ -e "$final" ] && ! only_kubectl "$final"; }; then
 		rm -rf "$final" "$final.complete" || fail "cannot replace $final"
 	fi
-	mkdir -p "$final"
+	mkdir -p "$final" || fail "cannot create $final"
 	mv -f "$staged" "$target" || fail "cannot move the verified kubectl into $final"
 	# What goes on PATH is checked last, whatever happened in between.
 	is_verified "$target" ||

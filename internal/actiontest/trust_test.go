@@ -356,3 +356,17 @@ func TestActionConcurrentJobs(t *testing.T) {
 		t.Errorf("the planted kubectl ran: %q", b)
 	}
 }
+
+// TestActionUnwritableToolCacheIsAnnotated: a tool cache that cannot be
+// written fails the job with an error annotation naming it, not a bare
+// shell message.
+func TestActionUnwritableToolCacheIsAnnotated(t *testing.T) {
+	skipUnlessUnix(t)
+	m, env := signingMirror(t)
+	r := newRunner(t, append(env, "KUBEBOOT_BIN="+kubebootBin(t))...)
+	os.WriteFile(r.toolCache, []byte("a file, not a folder"), 0o644)
+	j := r.job("INPUT_VERSION=1.36", "INPUT_MIRROR="+m.URL())
+	if j.code == 0 || j.path != "" || !strings.Contains(j.stdout, "::error title=kubeboot::cannot create "+r.toolCache) {
+		t.Errorf("exit %d, PATH %q\nstdout %s\nstderr %s", j.code, j.path, j.stdout, j.stderr)
+	}
+}
