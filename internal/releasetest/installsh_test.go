@@ -2,6 +2,7 @@ package releasetest
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // These tests run scripts/install.sh against a loopback release folder
@@ -63,7 +65,11 @@ func runInstallSh(t *testing.T, files map[string][]byte, path string, env ...str
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("sh", script)
+	// A hanging script fails its test within a minute instead of hanging.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", script)
+	cmd.WaitDelay = time.Second
 	cmd.Env = []string{
 		"HOME=" + home, "PATH=" + path, "TMPDIR=" + t.TempDir(),
 		"KUBEBOOT_RELEASE_URL=" + srv.URL + "/releases",

@@ -2,8 +2,12 @@ package releasetest
 
 import (
 	"bytes"
+	"net"
+	"os/exec"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestInstallShPlainHTTPOnlyToLoopback: plain http is decided from the
@@ -100,6 +104,58 @@ func TestInstallShNeverPrintsCredentials(t *testing.T) {
 			if strings.Contains(r.stderr, "cannot download") && !strings.Contains(r.stderr, "cannot download http://redacted@127.0.0.1:") {
 				t.Errorf("the failed download does not show the (redacted) URL with its host:\n%s", r.stderr)
 			}
+		})
+	}
+}
+
+// TestInstallShBoundedOnASilentServer: a release server that accepts and
+// never answers costs a bounded wait (KUBEBOOT_INSTALL_TIMEOUT per try,
+// with curl and with wget), and the failure names the URL.
+func TestInstallShBoundedOnASilentServer(t *testing.T) {
+	skipUnlessUnix(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	url := "http://" + l.Addr().String() + "/releases"
+	for _, tool := range []string{"curl", "wget"} {
+		t.Run(tool, func(t *testing.T) {
+			if _, err := exec.LookPath(tool); err != nil {
+				t.Skip("no " + tool)
+			}
+			path := pathWithoutCosign(t)
+			if tool == "wget" {
+				path = PathWithout(t, "curl", "cosign")
+			}
+			start := time.Now()
+			r := runInstallSh(t, release(t), path, "KUBEBOOT_RELEASE_URL="+url, "KUBEBOOT_INSTALL_TIMEOUT=1")
+			took := time.Since(start)
+			t.Logf("%s gave up after %v", tool, took.Round(100*time.Millisecond))
+			if took > 20*time.Second {
+				t.Errorf("took %v", took)
+			}
+			wantRefused(t, r, "cannot download "+url+"/checksums.txt")
 		})
 	}
 }
