@@ -370,3 +370,19 @@ func TestActionUnwritableToolCacheIsAnnotated(t *testing.T) {
 		t.Errorf("exit %d, PATH %q\nstdout %s\nstderr %s", j.code, j.path, j.stdout, j.stderr)
 	}
 }
+
+// TestActionPlainHTTPOnlyToLoopbackHost: plain http is judged by the
+// mirror URL's parsed host (http://127.0.0.1:x@other-host/ is other-host),
+// and the refusal shows no password.
+func TestActionPlainHTTPOnlyToLoopbackHost(t *testing.T) {
+	skipUnlessUnix(t)
+	r := newRunner(t, "KUBEBOOT_BIN="+kubebootBin(t))
+	j := r.job("INPUT_VERSION=stable", "INPUT_MIRROR=http://127.0.0.1:pa55-w0rd@other-host.invalid/k8s")
+	if j.code == 0 || !strings.Contains(j.stdout, "::error title=kubeboot::") || !strings.Contains(j.stdout, "non-loopback host") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", j.code, j.stdout, j.stderr)
+	}
+	_, rest := leadingMasks(j.stdout)
+	if strings.Contains(rest+j.stderr, "pa55-w0rd") {
+		t.Errorf("the password is shown:\n%s%s", rest, j.stderr)
+	}
+}
