@@ -5,19 +5,23 @@
 #   1. kubeboot itself: KUBEBOOT_BIN when set (CI of this repository, tests);
 #      otherwise the release for this runner, downloaded and verified by
 #      scripts/install.sh (install.ps1 on Windows) against the release's
-#      checksums.txt, and its Sigstore bundle when cosign is installed. An
-#      exact kubeboot-version is kept in the tool cache, so it is fetched
-#      once per runner.
-#   2. The kubectl version is made exact first (a release marker is read
-#      from the mirror), so that the folder is
-#      $RUNNER_TOOL_CACHE/kubectl/<X.Y.Z>/<arch> and a later job of the same
-#      version, on a self-hosted runner, finds it there: kubeboot then checks
-#      the published digest and signature and downloads nothing.
-#   3. kubeboot install kubectl --method direct --dir FOLDER --json: the
-#      checksum and, by default, the Sigstore signature are verified before
+#      checksums.txt, and its Sigstore bundle when cosign is installed. For
+#      an exact kubeboot-version the verified archive is kept in the tool
+#      cache: every job fetches checksums.txt again and runs only a kubeboot
+#      extracted from an archive that matches it.
+#   2. kubeboot install kubectl --version SPEC --method direct --json into
+#      a staging folder of this job: kubeboot resolves SPEC (falling back
+#      from a release marker ahead of the CDN as `kubeboot install` does) and
+#      verifies the checksum and, by default, the Sigstore signature before
 #      anything is written (exit 3 otherwise, and nothing is added to PATH).
-#   4. FOLDER goes to $GITHUB_PATH; kubectl-path, version and sha256 to
-#      $GITHUB_OUTPUT.
+#      The staging folder is first given the tool cache's kubectl of the
+#      version SPEC resolved to last time on this runner, so that kubeboot
+#      finds the published file there and downloads nothing.
+#   3. The staged file is hashed; $RUNNER_TOOL_CACHE/kubectl/<X.Y.Z>/<arch>
+#      is kept only when it holds nothing but a kubectl with that same
+#      sha256, and otherwise rebuilt with the staged file. The kubectl on
+#      PATH is hashed last: path, version and sha256 in $GITHUB_OUTPUT
+#      always describe the file the folder in $GITHUB_PATH holds.
 #
 # Inputs (environment, as the runner passes them): INPUT_VERSION (any
 # kubeboot spec; default stable), INPUT_VERIFY_SIGNATURE (auto|require|off),
@@ -26,21 +30,59 @@
 # v1.2.3; default the latest). Runner: RUNNER_OS, RUNNER_ARCH,
 # RUNNER_TOOL_CACHE, RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_PATH. Also read:
 # KUBEBOOT_BIN, KUBEBOOT_RELEASE_URL (where kubeboot releases are
-# downloaded from), and what kubeboot itself reads
-# (KUBEBOOT_SIGSTORE_TRUSTED_ROOT, SSL_CERT_FILE, HTTPS_PROXY...).
+# downloaded from), KUBEBOOT_INSTALL_TIMEOUT (install.sh's stall timeout),
+# and what kubeboot itself reads (KUBEBOOT_SIGSTORE_TRUSTED_ROOT,
+# SSL_CERT_FILE, HTTPS_PROXY...).
 #
 # Windows runners run it with Git for Windows' bash; paths handed to the
-# runner are Windows paths (kubeboot.exe reports them so).
+# runner are Windows paths.
 set -euo pipefail
 
+# The job log: workflow commands (::error, ::add-mask::) go there even from
+# a command substitution, whose stdout is captured.
+exec 3>&1
+
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# command_data escapes a workflow command's message (% CR LF).
+command_data() {
+	local s=$1
+	s=${s//'%'/'%25'}
+	s=${s//$'\r'/'%0D'}
+	s=${s//$'\n'/'%0A'}
+	printf '%s' "$s"
+}
 fail() {
-	echo "::error title=kubeboot::$*"
+	echo "::error title=kubeboot::$(command_data "$*")" >&3
 	echo "kubeboot action: $*" >&2
 	exit "${code:-1}"
 }
+warn() {
+	echo "::warning title=kubeboot::$(command_data "$*")" >&3
+	echo "kubeboot action: warning: $*" >&2
+}
 need() { [ -n "${!1:-}" ] || fail "$1 is not set: this script runs inside a GitHub Actions job (see action.yml)"; }
 for v in RUNNER_OS RUNNER_ARCH RUNNER_TOOL_CACHE RUNNER_TEMP GITHUB_OUTPUT GITHUB_PATH; do need "$v"; done
+
+# mask_credentials URL masks, for the job's log, the user name and the
+# password of URL: a token is as often passed as the user name
+# (https://TOKEN@host/) as as the password. Both are also masked
+# percent-decoded.
+mask_credentials() {
+	local rest=${1#*://} auth part
+	[ "$rest" != "$1" ] || return 0
+	auth=${rest%%[/?#]*}
+	case $auth in *@*) ;; *) return 0 ;; esac
+	auth=${auth%@*}
+	for part in "${auth%%:*}" "$(case $auth in *:*) printf '%s' "${auth#*:}" ;; esac)"; do
+		[ -n "$part" ] || continue
+		echo "::add-mask::$part" >&3
+		case $part in *%[0-9A-Fa-f][0-9A-Fa-f]*)
+			part=$(printf '%b' "${part//%/\\x}")
+			[ -z "$part" ] || echo "::add-mask::$part" >&3
+			;;
+		esac
+	done
+}
 
 case $RUNNER_OS in
 Linux) os=linux exe= ;;
@@ -55,103 +97,119 @@ esac
 cache_arch=$(printf '%s' "$RUNNER_ARCH" | tr '[:upper:]' '[:lower:]') # the tool cache's names: x64, arm64
 # On Windows the shell works with /c/... paths (Git for Windows converts
 # such arguments for kubeboot.exe); what goes back to the runner is the
-# Windows path kubeboot reports.
+# Windows path.
 tool_cache=$RUNNER_TOOL_CACHE
 runner_temp=${RUNNER_TEMP:?}
 if [ "$os" = windows ] && command -v cygpath >/dev/null; then
 	tool_cache=$(cygpath -u "$RUNNER_TOOL_CACHE")
 	runner_temp=$(cygpath -u "$RUNNER_TEMP")
 fi
+if command -v sha256sum >/dev/null; then
+	sha256() { sha256sum | cut -d ' ' -f 1; } # of stdin
+elif command -v shasum >/dev/null; then
+	sha256() { shasum -a 256 | cut -d ' ' -f 1; }
+else
+	fail "needs sha256sum or shasum to check the kubectl it puts on PATH"
+fi
+
+# An exact version: a path element, so nothing but a version.
+exact_re='^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$'
 
 spec=${INPUT_VERSION:-stable}
 mirror=${INPUT_MIRROR:-${KUBEBOOT_MIRROR:-https://dl.k8s.io}}
 mirror=${mirror%/}
-# A password in the mirror URL is masked in the job's log, and handed to
-# kubeboot through the environment, not its command line.
-if [[ $mirror =~ ^https?://[^/@]*:([^/@]+)@ ]]; then
-	echo "::add-mask::${BASH_REMATCH[1]}"
-fi
+# Credentials in the mirror URL or the release URL are masked in the job's
+# log; the mirror's reach kubeboot through the environment, not its
+# command line.
+mask_credentials "$mirror"
+mask_credentials "${KUBEBOOT_RELEASE_URL:-}"
 sigmode=${INPUT_VERIFY_SIGNATURE:-auto}
 case $sigmode in auto | require | off) ;; *) fail "verify-signature must be auto, require or off, not '$sigmode'" ;; esac
 
-# 1. kubeboot.
+work=$(mktemp -d "$runner_temp/kubeboot-action.XXXXXX") || fail "cannot create a folder in RUNNER_TEMP ($runner_temp)"
+staging=
+# shellcheck disable=SC2317 # run by the trap
+cleanup() {
+	rm -rf "$work"
+	[ -z "$staging" ] || rm -rf "$staging"
+}
+trap cleanup EXIT
+
+# 1. kubeboot. An exact kubeboot-version keeps its verified archive in the
+# tool cache; the kubeboot run is always extracted in this job from an
+# archive whose sha256 matches the release's checksums.txt, fetched anew.
 kubeboot_bin() {
 	if [ -n "${KUBEBOOT_BIN:-}" ]; then
 		[ -x "$KUBEBOOT_BIN" ] || fail "KUBEBOOT_BIN=$KUBEBOOT_BIN is not an executable"
 		printf '%s\n' "$KUBEBOOT_BIN"
 		return
 	fi
-	local kv=${INPUT_KUBEBOOT_VERSION:-} dest
-	if [[ $kv =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]]; then
-		dest=$tool_cache/kubeboot/${kv#v}/$cache_arch
-	else
-		kv=
-		dest=$runner_temp/kubeboot-action/bin
-	fi
-	if [ -n "$kv" ] && [ -x "$dest/kubeboot$exe" ] && [ -f "$dest.complete" ]; then
-		printf '%s\n' "$dest/kubeboot$exe"
-		return
-	fi
-	mkdir -p "$dest"
+	local kv=${INPUT_KUBEBOOT_VERSION:-} keep='' dest=$work/bin
+	case $kv in
+	"" | latest) kv= ;;
+	*)
+		[[ $kv =~ $exact_re ]] ||
+			fail "kubeboot-version must be a kubeboot release such as v1.2.3 (or empty for the latest), not '$kv'"
+		kv=v${kv#v}
+		keep=$tool_cache/kubeboot/${kv#v}/$cache_arch
+		;;
+	esac
+	mkdir -p "$dest" || fail "cannot create $dest"
+	local log=$work/install.log rc=0
 	if [ "$os" = windows ]; then
 		KUBEBOOT_VERSION=$kv KUBEBOOT_INSTALL_DIR=$(cygpath -w "$dest") KUBEBOOT_INSTALL_RUN='' \
-			pwsh -NoProfile -NonInteractive -File "$here/install.ps1" >&2 ||
-			fail "could not install a verified kubeboot (install.ps1)"
+			pwsh -NoProfile -NonInteractive -File "$here/install.ps1" >"$log" 2>&1 || rc=$?
 	else
-		KUBEBOOT_VERSION=$kv KUBEBOOT_INSTALL_DIR=$dest KUBEBOOT_INSTALL_RUN='' \
-			sh "$here/install.sh" >&2 ||
-			fail "could not install a verified kubeboot (install.sh)"
+		KUBEBOOT_VERSION=$kv KUBEBOOT_INSTALL_DIR=$dest KUBEBOOT_INSTALL_RUN='' KUBEBOOT_ARCHIVE_DIR=$keep \
+			sh "$here/install.sh" >"$log" 2>&1 || rc=$?
 	fi
-	[ -z "$kv" ] || : >"$dest.complete"
+	cat "$log" >&2
+	if [ "$rc" -ne 0 ]; then
+		fail "could not install a verified kubeboot ${kv:-(the latest release)} (exit $rc): $(grep -E 'install\.(sh|ps1): ' "$log" | tail -n 1 | sed -E 's/.*install\.(sh|ps1): //')"
+	fi
 	printf '%s\n' "$dest/kubeboot$exe"
 }
 kubeboot=$(kubeboot_bin)
 
-# 2. An exact version for the cache folder. Exact specs are used as they
-# are; a release marker (stable, latest, 1.N, stable-1.N, latest-1.N) is
-# read from the mirror; anything else (a constraint, cluster) is installed
-# into a staging folder first and moved under its exact version.
-curl_mirror() { curl -fsSL --proto '=https,http' --proto-redir '=https' --retry 3 "$1"; }
-marker=
-case $spec in
-v[0-9]*.[0-9]*.[0-9]* | [0-9]*.[0-9]*.[0-9]*) version=v${spec#v} ;;
-stable | latest | stable-[0-9]* | latest-[0-9]*) marker=$spec ;;
-[0-9]*.[0-9]* | v[0-9]*.[0-9]*) marker=stable-${spec#v} ;;
-*) version= ;;
-esac
-if [ -n "$marker" ]; then
-	case $mirror in https://* | http://127.0.0.1[:/]* | http://localhost[:/]* | http://127.0.0.1 | http://localhost) ;;
-	*) fail "the mirror must use https (plain http only to localhost)" ;;
-	esac
-	version=$(curl_mirror "$mirror/release/$marker.txt" | tr -d '[:space:]') ||
-		fail "cannot read the release marker $marker.txt from the mirror"
-	[[ $version =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] ||
-		fail "release marker $marker.txt does not hold a version"
+# 2. kubectl, resolved and verified by kubeboot into a staging folder of
+# this job, in the tool cache's file system (so that its file can be
+# renamed into place).
+kc=$tool_cache/kubectl
+mkdir -p "$kc" || fail "cannot create $kc in the tool cache (RUNNER_TOOL_CACHE)"
+# Staging folders of jobs killed an hour ago or more.
+find "$kc" -maxdepth 1 -name '.staging-*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
+staging=$(mktemp -d "$kc/.staging-XXXXXX") || fail "cannot create a staging folder in $kc"
+# What SPEC resolved to last time on this runner: only which tool-cache
+# kubectl to offer kubeboot, which re-checks it against the published
+# digest and signature and replaces it unless it is that very file.
+receipt=$kc/.kubeboot-resolved/$(printf '%s %s' "$cache_arch" "$spec" | sha256)
+hint=
+if [[ $spec =~ $exact_re ]]; then
+	hint=v${spec#v}
+elif [ -f "$receipt" ] && [ ! -L "$receipt" ]; then
+	hint=$(head -c 64 "$receipt" | tr -d '[:space:]')
+	[[ $hint =~ $exact_re ]] || hint=
+fi
+staged=$staging/kubectl$exe
+if [ -n "$hint" ]; then
+	seed=$kc/${hint#v}/$cache_arch/kubectl$exe
+	if [ -f "$seed" ] && [ ! -L "$seed" ]; then
+		ln "$seed" "$staged" 2>/dev/null || cp "$seed" "$staged" 2>/dev/null || rm -f "$staged"
+		chmod 755 "$staged" 2>/dev/null || true
+	fi
 fi
 
-if [ -n "$version" ]; then
-	dir=$tool_cache/kubectl/${version#v}/$cache_arch
-else
-	dir=$tool_cache/kubectl/.staging-$$/$cache_arch
-fi
-mkdir -p "$dir"
-
-# 3. Install, verified.
-args=(install kubectl --method direct --dir "$dir" --version "${version:-$spec}" --verify-signature "$sigmode" --json)
 [ -z "${INPUT_MIRROR:-}" ] || export KUBEBOOT_MIRROR=$mirror
-out=$runner_temp/kubeboot-action-$$.json
+out=$work/install.json
 code=0
-"$kubeboot" "${args[@]}" >"$out" || code=$?
-if [ "$code" -ne 0 ]; then
-	[ -n "$version" ] || rm -rf "${dir%/*}"
-	[ "$code" -ne 3 ] || fail "kubectl ${version:-$spec} failed verification (checksum or signature); nothing was added to PATH"
-	fail "kubeboot install kubectl ${version:-$spec} failed (exit $code); nothing was added to PATH"
-fi
+"$kubeboot" install kubectl --method direct --dir "$staging" --version="$spec" --verify-signature="$sigmode" --json \
+	>"$out" 2>"$work/kubeboot.err" || code=$?
+cat "$work/kubeboot.err" >&2
 
-# The JSON's top-level path, version and sha256 (their names are stable;
-# nothing else of it is relied on, and nested objects are skipped, whatever
-# their keys and order). members prints "KEY<TAB>VALUE" per top-level
-# member with a string or scalar value, strings unescaped.
+# The JSON's top-level members (their names are stable; nothing else of it
+# is relied on, and nested objects are skipped, whatever their keys and
+# order). members prints "KEY<TAB>VALUE" per top-level member with a string
+# or scalar value, strings unescaped.
 members() {
 	awk '
 	function unescape(v,   out, i, c, n) {
@@ -191,42 +249,80 @@ members() {
 	}' "$1"
 }
 field() { members "$out" | awk -F '\t' -v k="$1" '$1 == k { print substr($0, length(k) + 2); exit }'; }
-path=$(field path)
+
+if [ "$code" -ne 0 ]; then
+	# kubeboot's own words (it names the host and redacts credentials).
+	why=$(field error | head -n 1)
+	[ -n "$why" ] || why=$(grep '^kubeboot: ' "$work/kubeboot.err" | tail -n 1 | sed 's/^kubeboot: //')
+	[ "$code" -ne 3 ] || fail "kubectl $spec failed verification (checksum or signature); nothing was added to PATH: $why"
+	fail "kubeboot install kubectl --version $spec failed (exit $code); nothing was added to PATH: $why"
+fi
 got_version=$(field version)
 sha256=$(field sha256)
-cached=
-[ "$(field changed)" != false ] || cached=" (already in the tool cache: nothing downloaded)"
-rm -f "$out"
-if [ -z "$path" ] || [ -z "$got_version" ] || ! [[ $sha256 =~ ^[0-9a-f]{64}$ ]]; then
-	fail "kubeboot did not report the installed kubectl's path, version and sha256"
+downloaded=$(field changed)
+if ! [[ $got_version =~ $exact_re && $got_version == v* && $sha256 =~ ^[0-9a-f]{64}$ ]]; then
+	fail "kubeboot did not report the installed kubectl's version and sha256"
+fi
+# is_verified FILE: a regular file (not a link), executable, with
+# the verified sha256.
+is_verified() { [ -f "$1" ] && [ ! -L "$1" ] && [ -x "$1" ] && [ "$(sha256 <"$1")" = "$sha256" ]; }
+is_verified "$staged" ||
+	fail "the kubectl kubeboot installed in $staging does not have the sha256 it reported ($sha256)"
+
+# 3. Into the tool cache. The folder goes on PATH whole, so it is kept
+# only when it holds nothing but the verified kubectl (and kubeboot's
+# install lock); otherwise it is rebuilt around the staged file.
+final=$kc/${got_version#v}/$cache_arch
+target=$final/kubectl$exe
+only_kubectl() {
+	local e
+	[ -d "$1" ] && [ ! -L "$1" ] || return 1
+	for e in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+		[ -e "$e" ] || [ -L "$e" ] || continue
+		case ${e##*/} in "kubectl$exe" | .kubeboot-install.lock) ;; *) return 1 ;; esac
+	done
+}
+note=
+[ "$downloaded" != false ] || note=" (already in the tool cache: nothing downloaded)"
+if ! { only_kubectl "$final" && is_verified "$target"; }; then
+	if [ -e "$target" ] || [ -L "$target" ] || { [ -e "$final" ] && ! only_kubectl "$final"; }; then
+		warn "$final did not hold just the verified kubectl $got_version (sha256 $sha256); replaced it"
+	fi
+	# A folder holding anything else, or a kubectl that is no regular
+	# file, is removed; a wrong kubectl file alone is replaced by a rename
+	# (atomic, so a concurrent job of the same version is not disturbed).
+	if [ -L "$final" ] || [ -L "$target" ] || { [ -e "$target" ] && [ ! -f "$target" ]; } ||
+		{ [ -e "$final" ] && ! only_kubectl "$final"; }; then
+		rm -rf "$final" "$final.complete" || fail "cannot replace $final"
+	fi
+	mkdir -p "$final" || fail "cannot create $final"
+	mv -f "$staged" "$target" || fail "cannot move the verified kubectl into $final"
+	# What goes on PATH is checked last, whatever happened in between.
+	is_verified "$target" ||
+		fail "$target is not the verified kubectl $got_version after the move; nothing was added to PATH"
+fi
+: >"$final.complete" # as @actions/tool-cache marks a complete folder
+if ! [[ $spec =~ $exact_re ]]; then
+	tmp_receipt=
+	if ! { mkdir -p "${receipt%/*}" && tmp_receipt=$(mktemp "$receipt.XXXXXX") &&
+		printf '%s\n' "$got_version" >"$tmp_receipt" && mv -f "$tmp_receipt" "$receipt"; } 2>/dev/null; then
+		[ -z "$tmp_receipt" ] || rm -f "$tmp_receipt" # only a hint for the next job
+	fi
 fi
 
-# A marker ahead of the CDN (kubeboot fell back to an earlier patch) or a
-# staged constraint: move the folder under the version installed.
-final=$tool_cache/kubectl/${got_version#v}/$cache_arch
-if [ "$dir" != "$final" ]; then
-	if [ -x "$final/kubectl$exe" ]; then
-		rm -rf "$dir"
-	else
-		mkdir -p "${final%/*}"
-		mv "$dir" "$final"
-	fi
-	[ -n "$version" ] || rmdir "${dir%/*}" 2>/dev/null || true
-	dir=$final
-	sep=/
-	if [ "$os" = windows ]; then
-		sep="\\"
-		! command -v cygpath >/dev/null || final=$(cygpath -w "$final")
-	fi
-	path=$final${sep}kubectl$exe
+bin_dir=$final
+if [ "$os" = windows ]; then
+	! command -v cygpath >/dev/null || bin_dir=$(cygpath -w "$final")
+	path=$bin_dir\\kubectl$exe
+else
+	path=$bin_dir/kubectl$exe
 fi
-: >"$dir.complete" # as @actions/tool-cache marks a complete folder
-
-bin_dir=${path%[/\\]*}
 echo "$bin_dir" >>"$GITHUB_PATH"
 {
 	echo "kubectl-path=$path"
 	echo "version=$got_version"
 	echo "sha256=$sha256"
 } >>"$GITHUB_OUTPUT"
-echo "kubectl $got_version at $path (sha256 $sha256, verified)$cached" >&2
+fallback=$(field fallbackFrom)
+[ -z "$fallback" ] || echo "note: kubectl $fallback is not on the mirror yet; using $got_version, the newest published patch" >&2
+echo "kubectl $got_version at $path (sha256 $sha256, verified)$note" >&2

@@ -27,8 +27,20 @@
     if (-not $base) {
         if ($env:KUBEBOOT_VERSION) { $base = "$repo/download/$($env:KUBEBOOT_VERSION)" } else { $base = "$repo/latest/download" }
     }
-    if ($base -notmatch '^(https://|http://(127\.0\.0\.1|localhost)[:/])') {
-        Fail "KUBEBOOT_RELEASE_URL must use https (plain http only to localhost): $base"
+    # Plain http only to a loopback host, decided from the parsed host
+    # (http://127.0.0.1:x@other-host/ is other-host); credentials in the
+    # URL are never shown.
+    $uri = $null
+    if (-not [Uri]::TryCreate($base, [UriKind]::Absolute, [ref]$uri)) { Fail "KUBEBOOT_RELEASE_URL is not a URL" }
+    $shown = $base
+    if ($uri.UserInfo) {
+        $b = [UriBuilder]$uri
+        $b.UserName = 'redacted'
+        $b.Password = ''
+        $shown = $b.Uri.AbsoluteUri
+    }
+    if (-not ($uri.Scheme -eq 'https' -or ($uri.Scheme -eq 'http' -and $uri.IsLoopback))) {
+        Fail "KUBEBOOT_RELEASE_URL must use https (plain http only to a loopback host, not $($uri.Host)): $shown"
     }
     $dir = $env:KUBEBOOT_INSTALL_DIR
     if (-not $dir) { $dir = Join-Path $env:LOCALAPPDATA 'Programs\kubeboot\bin' }
@@ -52,21 +64,23 @@
     $tmp = Join-Path ([IO.Path]::GetTempPath()) ("kubeboot-" + [Guid]::NewGuid())
     New-Item -ItemType Directory -Path $tmp | Out-Null
     try {
-        Write-Host "downloading $base/$archive"
+        Write-Host "downloading $shown/$archive"
+        # Every request is bounded (PowerShell 7: the whole request; 5.1:
+        # the wait for the response).
         try {
-            Invoke-WebRequest -UseBasicParsing -Uri "$base/checksums.txt" -OutFile "$tmp\checksums.txt"
-            Invoke-WebRequest -UseBasicParsing -Uri "$base/$archive" -OutFile "$tmp\$archive"
+            Invoke-WebRequest -UseBasicParsing -TimeoutSec 60 -Uri "$base/checksums.txt" -OutFile "$tmp\checksums.txt"
+            Invoke-WebRequest -UseBasicParsing -TimeoutSec 600 -Uri "$base/$archive" -OutFile "$tmp\$archive"
         } catch {
-            Fail "cannot download from ${base}: $($_.Exception.Message)"
+            Fail "cannot download from ${shown}: $($_.Exception.Message)"
         }
 
         $cosign = Get-Command cosign -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
         if ($cosign) {
             $bundle = "$tmp\checksums.txt.sigstore.json"
             try {
-                Invoke-WebRequest -UseBasicParsing -Uri "$base/checksums.txt.sigstore.json" -OutFile $bundle
+                Invoke-WebRequest -UseBasicParsing -TimeoutSec 60 -Uri "$base/checksums.txt.sigstore.json" -OutFile $bundle
             } catch {
-                Fail "cannot download $base/checksums.txt.sigstore.json (the signature of checksums.txt); nothing was installed"
+                Fail "cannot download $shown/checksums.txt.sigstore.json (the signature of checksums.txt); nothing was installed"
             }
             $workflow = 'https://github.com/kubeboot/kubeboot/.github/workflows/release.yml'
             if ($env:KUBEBOOT_VERSION) {

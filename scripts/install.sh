@@ -17,6 +17,14 @@
 #   KUBEBOOT_INSTALL_DIR  where the binary goes (default: ~/.local/bin)
 #   KUBEBOOT_INSTALL_RUN  the kubeboot command run afterwards (default:
 #                         setup; empty: run nothing; e.g. version in tests)
+#   KUBEBOOT_ARCHIVE_DIR  a folder that keeps the verified archive; a kept
+#                         archive is used instead of a download only when it
+#                         matches checksums.txt, which is always downloaded
+#                         (and verified with cosign)
+#   KUBEBOOT_INSTALL_TIMEOUT  seconds a connection or a stalled download
+#                         may take before it is retried (twice) or given up
+#                         (default 30)
+# Credentials in KUBEBOOT_RELEASE_URL are never printed.
 set -eu
 
 fail() { echo "install.sh: $*" >&2; exit 1; }
@@ -27,10 +35,34 @@ if [ -n "${KUBEBOOT_VERSION:-}" ]; then
 else
 	base=${KUBEBOOT_RELEASE_URL:-$repo/latest/download}
 fi
-case $base in
-https://* | http://127.0.0.1[:/]* | http://localhost[:/]*) ;;
-*) fail "KUBEBOOT_RELEASE_URL must use https (plain http only to localhost): $base" ;;
+# The host of the URL, from its authority (after any user:password@,
+# without the port): plain http only to a loopback host.
+rest=${base#*://}
+authority=${rest%%[/?#]*}
+hostport=${authority##*@}
+case $hostport in
+\[*) host=${hostport%%]*}] ;;
+*) host=${hostport%%:*} ;;
 esac
+host=$(printf '%s' "$host" | tr '[:upper:]' '[:lower:]')
+# shown is base with its credentials replaced, as kubeboot shows URLs.
+case $authority in
+*@*) shown=${base%%://*}://redacted@${rest#"${authority%@*}"@} ;;
+*) shown=$base ;;
+esac
+case $base in
+https://*) ;;
+http://*)
+	case $host in
+	localhost | 127.0.0.1 | \[::1\]) ;;
+	*) fail "KUBEBOOT_RELEASE_URL must use https (plain http only to a loopback host, not $host): $shown" ;;
+	esac
+	;;
+*) fail "KUBEBOOT_RELEASE_URL must use https (plain http only to a loopback host): $shown" ;;
+esac
+keep=${KUBEBOOT_ARCHIVE_DIR:-}
+timeout=${KUBEBOOT_INSTALL_TIMEOUT:-30}
+case $timeout in "" | *[!0-9]* | 0) fail "KUBEBOOT_INSTALL_TIMEOUT must be a number of seconds, not '$timeout'" ;; esac
 dir=${KUBEBOOT_INSTALL_DIR:-$HOME/.local/bin}
 run=${KUBEBOOT_INSTALL_RUN-setup}
 
@@ -53,10 +85,15 @@ if [ "$os/$arch" = darwin/amd64 ] && [ "$(sysctl -n sysctl.proc_translated 2>/de
 fi
 archive=kubeboot_${os}_${arch}.tar.gz
 
+# Every request is bounded: the connection and any stall of $timeout
+# seconds, retried twice.
 if command -v curl >/dev/null; then
-	fetch() { curl -fsSL --proto '=https,http' --proto-redir '=https' -o "$2" "$1"; }
+	fetch() {
+		curl -fsSL --proto '=https,http' --proto-redir '=https' --connect-timeout "$timeout" \
+			--speed-limit 1 --speed-time "$timeout" --retry 2 -o "$2" "$1"
+	}
 elif command -v wget >/dev/null; then
-	fetch() { wget -q -O "$2" "$1"; }
+	fetch() { wget -q --timeout="$timeout" --tries=3 -O "$2" "$1"; }
 else
 	fail "needs curl or wget"
 fi
@@ -71,12 +108,11 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
-echo "downloading $base/$archive" >&2
-fetch "$base/checksums.txt" "$tmp/checksums.txt" || fail "cannot download $base/checksums.txt"
+fetch "$base/checksums.txt" "$tmp/checksums.txt" || fail "cannot download $shown/checksums.txt"
 if command -v cosign >/dev/null; then
 	bundle=$tmp/checksums.txt.sigstore.json
 	fetch "$base/checksums.txt.sigstore.json" "$bundle" ||
-		fail "cannot download $base/checksums.txt.sigstore.json (the signature of checksums.txt); nothing was installed"
+		fail "cannot download $shown/checksums.txt.sigstore.json (the signature of checksums.txt); nothing was installed"
 	workflow=https://github.com/kubeboot/kubeboot/.github/workflows/release.yml
 	if [ -n "${KUBEBOOT_VERSION:-}" ]; then
 		idflag=--certificate-identity
@@ -94,17 +130,35 @@ if command -v cosign >/dev/null; then
 else
 	echo "note: cosign is not installed, so only the sha256 in checksums.txt is checked, not its signature" >&2
 fi
-fetch "$base/$archive" "$tmp/$archive" || fail "cannot download $base/$archive"
 
 want=$(awk -v f="$archive" '$2 == f || $2 == "*" f { print $1 }' "$tmp/checksums.txt")
 case $want in
 "" | *[!0-9a-f]*) fail "checksums.txt has no sha256 line for $archive; nothing was installed" ;;
 esac
 [ ${#want} -eq 64 ] || fail "checksums.txt has a malformed sha256 for $archive; nothing was installed"
-got=$(sha256 "$tmp/$archive")
+# A kept archive is copied first and the copy checked, like a download.
+got=
+if [ -n "$keep" ] && [ -f "$keep/$archive" ] && cp "$keep/$archive" "$tmp/$archive" 2>/dev/null; then
+	got=$(sha256 "$tmp/$archive")
+	if [ "$got" = "$want" ]; then
+		echo "using $keep/$archive: it matches checksums.txt" >&2
+	else
+		echo "note: $keep/$archive does not match checksums.txt; downloading it again" >&2
+		got=
+	fi
+fi
+if [ -z "$got" ]; then
+	echo "downloading $shown/$archive" >&2
+	fetch "$base/$archive" "$tmp/$archive" || fail "cannot download $shown/$archive"
+	got=$(sha256 "$tmp/$archive")
+fi
 [ "$got" = "$want" ] || fail "checksum mismatch for $archive: checksums.txt says $want, the download has $got; nothing was installed"
 
 tar -xzf "$tmp/$archive" -C "$tmp" kubeboot || fail "$archive does not hold kubeboot"
+if [ -n "$keep" ]; then
+	{ mkdir -p "$keep" && cp "$tmp/$archive" "$keep/.$archive.tmp.$$" && mv -f "$keep/.$archive.tmp.$$" "$keep/$archive"; } 2>/dev/null ||
+		{ rm -f "$keep/.$archive.tmp.$$"; echo "note: could not keep $archive in $keep" >&2; }
+fi
 mkdir -p "$dir"
 cp "$tmp/kubeboot" "$dir/.kubeboot.tmp.$$"
 chmod 755 "$dir/.kubeboot.tmp.$$"

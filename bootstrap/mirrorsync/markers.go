@@ -26,14 +26,21 @@ var markerFile = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompil
 // heldVersion is one release folder of the tree.
 type heldVersion struct {
 	v         *version.Version
-	platforms []bootstrap.Platform // the bin/OS/ARCH folders it has
+	platforms []bootstrap.Platform // the bin/OS/ARCH folders that count (see scan)
 	complete  bool                 // every one of them holds a binary and its .sha256
 	signed    bool                 // every one of them holds .sig and .cert beside the binary
+	// missing are the platform folders without a binary: an abandoned
+	// one (nothing in it but the install lock: a failed download) does
+	// not count, an unfinished one (a temp file, companions) does.
+	missing []bootstrap.Platform
 }
 
 // scan lists the release folders under root. A folder bin/OS/ARCH counts
 // as complete when it holds the binary and its .sha256 (FetchKubectl
-// renames the binary last, so the two are there together).
+// renames the binary last, so the two are there together); one that holds
+// nothing but the install lock, as a failed download leaves it, does not
+// count at all, so a platform that failed once does not keep its version
+// out of the markers of every later sync.
 func scan(root string) (map[string]*heldVersion, error) {
 	rel := filepath.Join(root, "release")
 	entries, err := os.ReadDir(rel)
@@ -65,18 +72,26 @@ func scan(root string) (map[string]*heldVersion, error) {
 					continue
 				}
 				p := bootstrap.Platform{OS: o.Name(), Arch: a.Name()}
-				h.platforms = append(h.platforms, p)
 				exe := filepath.Join(bin, o.Name(), a.Name(), p.Executable())
+				whole := true
 				for _, f := range []string{exe, exe + ".sha256"} {
 					if fi, err := os.Stat(f); err != nil || !fi.Mode().IsRegular() {
-						h.complete = false
+						whole = false
 					}
+				}
+				if !whole {
+					h.missing = append(h.missing, p)
+					if abandoned(filepath.Join(bin, o.Name(), a.Name())) {
+						continue
+					}
+					h.complete = false
 				}
 				for _, f := range []string{exe + ".sig", exe + ".cert"} {
 					if fi, err := os.Stat(f); err != nil || !fi.Mode().IsRegular() {
 						h.signed = false
 					}
 				}
+				h.platforms = append(h.platforms, p)
 			}
 		}
 		if len(h.platforms) == 0 {
@@ -85,6 +100,21 @@ func scan(root string) (map[string]*heldVersion, error) {
 		out[e.Name()] = h
 	}
 	return out, nil
+}
+
+// abandoned reports whether a platform folder holds nothing but the
+// install lock.
+func abandoned(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if e.Name() != bootstrap.InstallLockName {
+			return false
+		}
+	}
+	return true
 }
 
 // wantMarkers returns, for the complete versions, the markers dl.k8s.io
@@ -129,15 +159,40 @@ func wantMarkers(held map[string]*heldVersion, exclude map[string]bool, unsigned
 }
 
 // writeMarkers rewrites root/release's markers for what the tree holds,
-// leaving out the versions in exclude (those with a file that failed this
-// run), each atomically, and removes marker files that name nothing held.
-func writeMarkers(root string, exclude map[string]bool, unsigned bool) ([]Marker, error) {
+// each atomically, and removes marker files that name nothing held. No
+// marker moves to a version in exclude (those with a file that failed this
+// run); but a marker that names a version the tree still fully holds, none
+// of whose files on disk failed (not in bad), is never moved back or
+// removed by such a failure: one failed platform does not take the mirror
+// down. unsigned is wantMarkers'.
+func writeMarkers(root string, exclude, bad map[string]bool, unsigned bool) ([]Marker, error) {
 	held, err := scan(root)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", root, err)
 	}
 	want := wantMarkers(held, exclude, unsigned)
 	rel := filepath.Join(root, "release")
+	if current, _ := os.ReadDir(rel); len(exclude) > 0 {
+		for _, e := range current {
+			if !markerFile().MatchString(e.Name()) || !e.Type().IsRegular() {
+				continue
+			}
+			name := strings.TrimSuffix(e.Name(), ".txt")
+			b, err := readMarker(filepath.Join(rel, e.Name()))
+			h := held[strings.TrimSpace(string(b))]
+			if err != nil || h == nil || !h.complete || bad[bootstrap.Tag(h.v)] {
+				continue
+			}
+			// The version may carry this marker at all (its line, and
+			// whatever else wantMarkers asks of it).
+			if wantMarkers(map[string]*heldVersion{bootstrap.Tag(h.v): h}, nil, unsigned)[name] != bootstrap.Tag(h.v) {
+				continue
+			}
+			if cur, err := version.NewSemver(want[name]); err != nil || h.v.GreaterThan(cur) {
+				want[name] = bootstrap.Tag(h.v)
+			}
+		}
+	}
 	names := make([]string, 0, len(want))
 	for n := range want {
 		names = append(names, n)
@@ -170,8 +225,10 @@ func writeMarkers(root string, exclude map[string]bool, unsigned bool) ([]Marker
 
 // Verify re-checks the tree under dir (in opts.Layout) offline: every
 // binary against its .sha256 and its signature (opts.Signature, Install's
-// rules), and every marker against the versions the tree fully holds (a
-// missing, stale or extra marker is a *MarkerError). It reads no network.
+// rules), every platform folder for its binary (one without is an
+// *IncompleteError: a sync failed or was interrupted there), and every
+// marker against the versions the tree fully holds (a missing, stale or
+// extra marker is a *MarkerError). It reads no network.
 // When anything fails the error is an *Error listing every failure; it
 // matches bootstrap.ErrVerification for a tampered file or a stale marker.
 func Verify(ctx context.Context, dir string, opts Options) (*Report, error) {
@@ -202,13 +259,20 @@ func Verify(ctx context.Context, dir string, opts Options) (*Report, error) {
 		tag := bootstrap.Tag(v)
 		rep.Versions = append(rep.Versions, tag)
 		h := held[tag]
+		for _, p := range h.missing {
+			path := filepath.Join(binDir(root, tag, p), p.Executable())
+			err := &IncompleteError{Version: tag, Platform: p, Path: path}
+			rep.Files = append(rep.Files, File{Version: tag, Platform: p, OSArch: p.String(), Path: path, Status: Failed, Err: err, Error: err.Error()})
+			errs = append(errs, err)
+			bad[tag] = true
+		}
 		for _, p := range h.platforms {
 			if err := ctx.Err(); err != nil {
 				return rep, err
 			}
 			path := filepath.Join(binDir(root, tag, p), p.Executable())
 			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-				continue // an unfinished folder: the version is incomplete
+				continue // reported with h.missing
 			}
 			f := File{Version: tag, Platform: p, OSArch: p.String(), Path: path}
 			pub, err := c.VerifyKubectlFile(tag, "", p, path)

@@ -27,7 +27,10 @@
 //     name only versions whose every platform folder holds a binary with
 //     its .sha256 (and, for the versions of this run, every file verified),
 //     so a failed or unfinished platform keeps its version out of them.
-//     Marker files naming nothing the tree holds are removed.
+//     Marker files naming nothing the tree holds are removed. A folder that
+//     holds nothing but its install lock (a failed download) does not count
+//     as a platform of its version, and a failure never moves back or
+//     removes a marker naming a version the tree still fully holds.
 //   - An interrupted sync (cancelled, or killed) leaves at most temp files,
 //     which the next run sweeps under the folder's lock; a download broken
 //     off within a run resumes with a Range request.
@@ -196,6 +199,25 @@ func (e *Error) Error() string {
 // Unwrap returns every failure.
 func (e *Error) Unwrap() []error { return e.Errors }
 
+// ErrIncomplete means a platform folder of the tree holds no binary: a
+// sync failed or was interrupted there. The error is an *IncompleteError.
+var ErrIncomplete = errors.New("incomplete mirror")
+
+// IncompleteError reports a platform folder without its binary.
+type IncompleteError struct {
+	Version  string
+	Platform bootstrap.Platform
+	Path     string // the binary that is missing
+}
+
+func (e *IncompleteError) Error() string {
+	return fmt.Sprintf("kubectl %s for %s is missing (%s): a sync failed or was interrupted there; "+
+		"sync that version and platform again, or remove the folder if the platform is no longer wanted", e.Version, e.Platform, e.Path)
+}
+
+// Is makes errors.Is match ErrIncomplete.
+func (e *IncompleteError) Is(target error) bool { return target == ErrIncomplete }
+
 // root returns the folder holding release/.
 func root(dir string, l Layout) (string, error) {
 	if dir == "" {
@@ -336,16 +358,19 @@ func Sync(ctx context.Context, opts Options) (*Report, error) {
 	wg.Wait()
 
 	var errs []error
-	failed := map[string]bool{}
+	failed, bad := map[string]bool{}, map[string]bool{}
 	for _, f := range rep.Files {
 		if f.Status == Failed {
 			errs = append(errs, f.Err)
 			failed[f.Version] = true
+			if _, err := os.Lstat(f.Path); err == nil {
+				bad[f.Version] = true // a file on disk that does not verify
+			}
 		}
 	}
 	if ctx.Err() == nil {
 		// Markers last: a version counts only when all of it is here.
-		markers, err := writeMarkers(root, failed, opts.Signature.Mode == bootstrap.SignatureOff)
+		markers, err := writeMarkers(root, failed, bad, opts.Signature.Mode == bootstrap.SignatureOff)
 		rep.Markers = markers
 		if err != nil {
 			errs = append(errs, err)

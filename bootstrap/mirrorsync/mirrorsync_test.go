@@ -264,8 +264,21 @@ func TestSyncRefusesCorruptAndSwappedBinariesAndCompletesTheRest(t *testing.T) {
 		"stable": "v1.35.3", "stable-1": "v1.35.3", "latest": "v1.35.3", "latest-1": "v1.35.3",
 		"stable-1.35": "v1.35.3", "latest-1.35": "v1.35.3",
 	})
-	if _, err := mirrorsync.Verify(context.Background(), dir, u.opts("")); err != nil {
+	// Verify names the two missing files, and nothing else: the markers
+	// are right for what the tree holds.
+	vrep, err := mirrorsync.Verify(context.Background(), dir, u.opts(""))
+	var ierr *mirrorsync.IncompleteError
+	if !errors.Is(err, mirrorsync.ErrIncomplete) || !errors.As(err, &ierr) || errors.Is(err, mirrorsync.ErrStaleMarker) {
 		t.Errorf("Verify of the partial tree: %v", err)
+	}
+	if vrep != nil {
+		var missing []string
+		for _, f := range vrep.Failed() {
+			missing = append(missing, f.Version+" "+f.OSArch)
+		}
+		if fmt.Sprint(missing) != "[v1.36.4 windows/amd64 v1.37.2 linux/amd64]" {
+			t.Errorf("Verify reports %v missing", missing)
+		}
 	}
 
 	// Upstream repaired: the rerun fetches just the two files.

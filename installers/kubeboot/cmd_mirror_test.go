@@ -54,6 +54,12 @@ func TestMirrorSyncAndVerify(t *testing.T) {
 		t.Fatal("a binary that failed its signature was published")
 	}
 
+	// The refused download left its folder: verify names what is missing
+	// and what to do, and passes once the folder is removed.
+	if r = e.run("mirror", "verify", dir); r.code == 0 || !strings.Contains(r.stderr, "kubectl v1.35.9 for "+plat+" is missing") {
+		t.Fatalf("verify of a tree a sync failed in: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	os.RemoveAll(filepath.Join(dir, "release", "v1.35.9"))
 	if r = e.run("mirror", "verify", dir); r.code != 0 {
 		t.Fatalf("verify of a good tree: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

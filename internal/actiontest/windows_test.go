@@ -35,14 +35,15 @@ esac
 printf '%s\n' "$@" >"$FAKE_ROOT/args"
 dir=
 while [ $# -gt 0 ]; do [ "$1" = --dir ] && dir=$2; shift; done
-: >"$dir/kubectl.exe"
 v=${FAKE_VERSION:-v1.37.2}
+echo "fake kubectl $v" >"$dir/kubectl.exe"
+chmod 755 "$dir/kubectl.exe"
+sum=$(sha256sum <"$dir/kubectl.exe" | cut -d ' ' -f 1)
 win=$(printf '%s' "$dir" | sed -e 's|^'"$FAKE_ROOT"'/c|C:|' -e 's|/|\\\\|g')
 printf '{"method":"direct","leftAlone":{"path":"C:\\\\Program Files\\\\other\\\\kubectl.exe","manager":"scoop"},"signature":{"verified":true,"identity":"krel"},"sha256":"%s","fallbackFrom":"%s","path":"%s\\\\kubectl.exe","version":"%s","changed":%s,"userPath":{"added":false}}\n' \
-	"$(printf 'ab%.0s' $(seq 32))" "${FAKE_FALLBACK:-}" "$win" "$v" "${FAKE_CHANGED:-false}"
+	"$sum" "${FAKE_FALLBACK:-}" "$win" "$v" "${FAKE_CHANGED:-false}"
 `), 0o755)
 	os.MkdirAll(filepath.Join(root, "c", "runner", "temp"), 0o755)
-	sum := strings.Repeat("ab", 32)
 
 	for _, tc := range []struct {
 		name, version, fallback, wantDir string
@@ -60,10 +61,11 @@ printf '{"method":"direct","leftAlone":{"path":"C:\\\\Program Files\\\\other\\\\
 				t.Fatalf("exit %d\n%s\n%s", j.code, j.stdout, j.stderr)
 			}
 			args, _ := os.ReadFile(filepath.Join(root, "args"))
-			wantArg := "--dir\n" + root + "/c/hostedtoolcache/windows/kubectl/1.37.2/x64\n"
+			wantArg := "--dir\n" + root + "/c/hostedtoolcache/windows/kubectl/.staging-"
 			if !strings.Contains(string(args), wantArg) || !strings.Contains(string(args), "--method\ndirect\n") {
 				t.Errorf("kubeboot got\n%s\nwant %q", args, wantArg)
 			}
+			sum := sha256hex([]byte("fake kubectl " + tc.version + "\n"))
 			if j.path != tc.wantDir+"\n" {
 				t.Errorf("GITHUB_PATH %q, want %q", j.path, tc.wantDir+"\n")
 			}

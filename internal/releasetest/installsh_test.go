@@ -2,6 +2,7 @@ package releasetest
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // These tests run scripts/install.sh against a loopback release folder
@@ -43,7 +45,9 @@ type scriptRun struct {
 }
 
 // runInstallSh serves files on loopback and runs install.sh with PATH and
-// the extra environment variables env.
+// the extra environment variables env, in which "$SERVER" stands for the
+// server's base URL (http://127.0.0.1:PORT) and "$HOSTPORT" for its
+// 127.0.0.1:PORT.
 func runInstallSh(t *testing.T, files map[string][]byte, path string, env ...string) scriptRun {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -61,14 +65,21 @@ func runInstallSh(t *testing.T, files map[string][]byte, path string, env ...str
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("sh", script)
+	// A hanging script fails its test within a minute instead of hanging.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", script)
+	cmd.WaitDelay = time.Second
 	cmd.Env = []string{
 		"HOME=" + home, "PATH=" + path, "TMPDIR=" + t.TempDir(),
 		"KUBEBOOT_RELEASE_URL=" + srv.URL + "/releases",
 		"KUBEBOOT_INSTALL_DIR=" + dir,
 		"KUBEBOOT_INSTALL_RUN=version",
 	}
-	cmd.Env = append(cmd.Env, env...)
+	for _, e := range env {
+		e = strings.ReplaceAll(e, "$HOSTPORT", strings.TrimPrefix(srv.URL, "http://"))
+		cmd.Env = append(cmd.Env, strings.ReplaceAll(e, "$SERVER", srv.URL))
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
