@@ -205,8 +205,7 @@ func (a *app) newStore(verbose bool) (*store.Store, error) {
 // chooseKubectl decides which spec runs for want (--version; "" is auto)
 // and kubectl's arguments args. Only "cluster" fails when the cluster
 // cannot be asked; auto then says stable and why.
-func (a *app) chooseKubectl(ctx context.Context, want string, args []string, storeDir string) (kubectlChoice, error) {
-	h := a.host
+func (a *app) chooseKubectl(ctx context.Context, want string, args []string, storeDir string, verbose bool) (kubectlChoice, error) {
 	switch want {
 	case "", "auto":
 	case "cluster":
@@ -221,11 +220,7 @@ func (a *app) chooseKubectl(ctx context.Context, want string, args []string, sto
 		}
 		return kubectlChoice{Spec: want, Source: "flag", Reason: "--version " + want}, nil
 	}
-	wd, err := h.Getwd()
-	if err != nil {
-		return kubectlChoice{}, fmt.Errorf("find the working folder for the project pin: %w", err)
-	}
-	pin, err := store.FindPin(wd, h.Getenv)
+	pin, err := a.findPin(verbose)
 	if err != nil {
 		return kubectlChoice{}, fmt.Errorf("%w; fix the pin, or override it with %s", err, store.PinEnv)
 	}
@@ -241,6 +236,29 @@ func (a *app) chooseKubectl(ctx context.Context, want string, args []string, sto
 		return kubectlChoice{Spec: "stable", Source: "stable", Reason: "no project pin, and the cluster's version is unknown: " + msg}, nil
 	}
 	return c, nil
+}
+
+// findPin is the project pin: KUBEBOOT_KUBECTL_VERSION, else the pin files
+// from the working folder upwards. A working folder that is gone (deleted
+// under the shell) has no pin files; with verbose, files passed over are
+// named on stderr.
+func (a *app) findPin(verbose bool) (*store.Pin, error) {
+	h := a.host
+	opts := store.PinOptions{Getenv: h.Getenv}
+	if verbose {
+		opts.Logf = a.logf
+	}
+	wd, err := h.Getwd()
+	if err != nil {
+		if strings.TrimSpace(h.Getenv(store.PinEnv)) != "" {
+			return store.FindPin("", opts) // the environment is read first: no folder needed
+		}
+		if verbose {
+			a.logf("no project pin: the working folder cannot be found (%v)", err)
+		}
+		return nil, nil
+	}
+	return store.FindPin(wd, opts)
 }
 
 // clusterChoice is the minor version of the API server kubectl would talk
@@ -412,7 +430,7 @@ func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 	if err != nil {
 		return err
 	}
-	choice, err := a.chooseKubectl(ctx, k.version, k.args, st.Dir())
+	choice, err := a.chooseKubectl(ctx, k.version, k.args, st.Dir(), k.verbose)
 	if err != nil {
 		return err
 	}
@@ -536,7 +554,7 @@ func (a *app) kubectlHere(ctx context.Context, verbose bool) (*kubectlListOutput
 		return nil, err
 	}
 	res := &kubectlListOutput{Dir: st.Dir(), Versions: toListEntries(entries)}
-	choice, err := a.chooseKubectl(ctx, "", nil, st.Dir())
+	choice, err := a.chooseKubectl(ctx, "", nil, st.Dir(), verbose)
 	if err != nil {
 		res.HereError = err.Error()
 		return res, nil
