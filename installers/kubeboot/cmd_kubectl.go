@@ -16,7 +16,6 @@ import (
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 	"github.com/kubeboot/kubeboot/bootstrap/store"
-	"github.com/kubeboot/kubeboot/bootstrap/verify"
 )
 
 // `kubeboot kubectl [--version SPEC|cluster|auto] [-v] [--] ARGS...` runs
@@ -105,30 +104,6 @@ func parseKubectlArgs(in []string) (kubectlArgs, error) {
 	return k, nil
 }
 
-// kubectlTarget reads --kubeconfig and --context from kubectl's arguments
-// as kubectl's flag parser does: "--name=value" or "--name value", the
-// last one winning, and nothing after "--" (the inner command's).
-func kubectlTarget(args []string) (kubeconfigPath, contextName string) {
-	for i := 0; i < len(args); i++ {
-		s := args[i]
-		if s == "--" {
-			break
-		}
-		for _, f := range []struct {
-			name string
-			p    *string
-		}{{"--kubeconfig", &kubeconfigPath}, {"--context", &contextName}} {
-			if v, ok := strings.CutPrefix(s, f.name+"="); ok {
-				*f.p = v
-			} else if s == f.name && i+1 < len(args) {
-				i++
-				*f.p = args[i]
-			}
-		}
-	}
-	return kubeconfigPath, contextName
-}
-
 // kubectlChoice is which kubectl spec runs, and why.
 type kubectlChoice struct {
 	Spec string `json:"spec"`
@@ -138,10 +113,12 @@ type kubectlChoice struct {
 }
 
 // clusterMinor is a server's minor version as last asked; Spec is empty
-// when it did not answer then.
+// when it did not answer then. Server is for people reading the file: the
+// URL without credentials or query.
 type clusterMinor struct {
-	Spec  string    `json:"spec"` // "1.37"
-	Asked time.Time `json:"asked"`
+	Server string    `json:"server,omitempty"`
+	Spec   string    `json:"spec"` // "1.37"
+	Asked  time.Time `json:"asked"`
 }
 
 // errClusterSilent means the server did not answer a moment ago, so it was
@@ -262,11 +239,13 @@ func (a *app) findPin(verbose bool) (*store.Pin, error) {
 }
 
 // clusterChoice is the minor version of the API server kubectl would talk
-// to with args, from the cache when fresh.
+// to with args, from the cache when fresh. A failure to answer, whatever
+// its cause (no route, a stall, an exec plugin that fails or takes too
+// long), is remembered for clusterFailTTL.
 func (a *app) clusterChoice(ctx context.Context, args []string, storeDir string) (kubectlChoice, error) {
 	h := a.host
-	kc, contextName := kubectlTarget(args)
-	locs, err := h.kubeconfigLocations(h.expandHome(kc))
+	t := kubectlTarget(args)
+	locs, err := h.kubeconfigLocations(h.expandHome(t.Kubeconfig))
 	if err != nil {
 		return kubectlChoice{}, err
 	}
@@ -274,61 +253,32 @@ func (a *app) clusterChoice(ctx context.Context, args []string, storeDir string)
 	if err != nil {
 		return kubectlChoice{}, err
 	}
-	contextName, server, err := contextServer(view, contextName)
+	wd, _ := h.Getwd()
+	c, err := resolveCluster(view, t, wd)
 	if err != nil {
 		return kubectlChoice{}, err
 	}
-	key := bootstrap.RedactURL(server)
 	cachePath := filepath.Join(storeDir, clusterCacheName)
 	cache := readClusterCache(cachePath)
 	now := h.Now()
-	if m, ok := freshMinor(cache, key, now, clusterMinorTTL); ok {
+	if m, ok := freshMinor(cache, c.key, now, clusterMinorTTL); ok {
 		return kubectlChoice{Spec: m.Spec, Source: "cluster",
-			Reason: fmt.Sprintf("context %s: the API server %s runs %s (asked %s ago)", contextName, key, m.Spec, now.Sub(m.Asked).Round(time.Second))}, nil
+			Reason: fmt.Sprintf("context %s: the API server %s runs %s (asked %s ago)", c.context, c.shown, m.Spec, now.Sub(m.Asked).Round(time.Second))}, nil
 	}
-	if age, ok := recentFailure(cache, key, now, clusterFailTTL); ok {
-		return kubectlChoice{}, fmt.Errorf("the API server %s of context %s is not asked again for a minute: %w %s ago", key, contextName, errClusterSilent, age.Round(time.Second))
+	if age, ok := recentFailure(cache, c.key, now, clusterFailTTL); ok {
+		return kubectlChoice{}, fmt.Errorf("the API server %s of context %s is not asked again for a minute: %w %s ago", c.shown, c.context, errClusterSilent, age.Round(time.Second))
 	}
-	spec, err := verify.ClusterVersionSpec(ctx, verify.Options{Kubeconfig: locs.Files, Context: contextName, Timeout: clusterAskTimeout, TotalTimeout: clusterAskTimeout})
+	spec, err := askClusterVersion(ctx, c, clusterAskTimeout)
 	if err != nil {
-		if errors.Is(err, verify.ErrUnreachable) || errors.Is(err, context.DeadlineExceeded) { // not a refusal or a bad kubeconfig
-			cache[key] = clusterMinor{Asked: now}
-			_ = writeClusterCache(cachePath, cache)
+		if ctx.Err() == nil { // not the user's Ctrl-C
+			cache[c.key] = clusterMinor{Server: c.shown, Asked: now}
+			_ = writeClusterCache(cachePath, cache, now)
 		}
 		return kubectlChoice{}, err
 	}
-	cache[key] = clusterMinor{Spec: spec, Asked: now}
-	_ = writeClusterCache(cachePath, cache) // a cache: a failure only costs the next run a request
-	return kubectlChoice{Spec: spec, Source: "cluster", Reason: fmt.Sprintf("context %s: the API server %s runs %s", contextName, key, spec)}, nil
-}
-
-// contextServer returns the context kubectl would use (contextName, else
-// the current context) and its cluster's server URL.
-func contextServer(view *kubeconfig.Config, contextName string) (string, string, error) {
-	if contextName == "" {
-		contextName = view.CurrentContext
-	}
-	if contextName == "" {
-		return "", "", errors.New("the kubeconfig has no current context")
-	}
-	ctxEntry, ok := view.Lookup(kubeconfig.KindContext, contextName)
-	if !ok {
-		return contextName, "", fmt.Errorf("context %s is not in the kubeconfig", contextName)
-	}
-	var c struct {
-		Cluster string `json:"cluster"`
-	}
-	if err := json.Unmarshal(ctxEntry.Body, &c); err != nil || c.Cluster == "" {
-		return contextName, "", fmt.Errorf("context %s names no cluster", contextName)
-	}
-	cl, ok := view.Lookup(kubeconfig.KindCluster, c.Cluster)
-	var s struct {
-		Server string `json:"server"`
-	}
-	if !ok || json.Unmarshal(cl.Body, &s) != nil || s.Server == "" {
-		return contextName, "", fmt.Errorf("cluster %s of context %s has no server", c.Cluster, contextName)
-	}
-	return contextName, s.Server, nil
+	cache[c.key] = clusterMinor{Server: c.shown, Spec: spec, Asked: now}
+	_ = writeClusterCache(cachePath, cache, now) // a cache: a failure only costs the next run a request
+	return kubectlChoice{Spec: spec, Source: "cluster", Reason: fmt.Sprintf("context %s: the API server %s runs %s", c.context, c.shown, spec)}, nil
 }
 
 // readClusterCache reads the cache; a missing or damaged one is empty.
@@ -344,8 +294,14 @@ func readClusterCache(path string) map[string]clusterMinor {
 }
 
 // writeClusterCache replaces the cache atomically: concurrent runs may
-// lose each other's entry, never corrupt the file.
-func writeClusterCache(path string, cache map[string]clusterMinor) error {
+// lose each other's entry, never corrupt the file. Entries asked more than
+// a day before now (and those of older kubeboots, keyed by URL) go.
+func writeClusterCache(path string, cache map[string]clusterMinor, now time.Time) error {
+	for k, m := range cache {
+		if !strings.HasPrefix(k, "sha256:") || now.Sub(m.Asked) > 24*time.Hour || m.Asked.After(now.Add(time.Hour)) {
+			delete(cache, k)
+		}
+	}
 	b, err := json.MarshalIndent(cache, "", "  ")
 	if err != nil {
 		return err
