@@ -46,10 +46,11 @@ func (s *Store) Ensure(ctx context.Context, spec string) (*Entry, error) {
 		}
 		return e, err
 	}
-	v, err := s.client.Resolve(ctx, spec)
+	v, fromStore, err := s.resolve(ctx, sp)
 	if err == nil {
 		var e *Entry
 		if e, err = s.ensureResolved(ctx, sp, v); err == nil {
+			e.Offline = fromStore
 			return e, nil
 		}
 	}

@@ -26,7 +26,10 @@
 //     folder's install lock, so concurrent first uses, in one process or
 //     many, download once.
 //   - A channel (stable, 1.36, latest-1.37...) or a constraint asks the
-//     network. When the network fails (unreachable, stalled, 5xx after the
+//     network, unless Options.ResolveTTL lets it remember the answer: then
+//     a warm Ensure of a channel makes no request either, and a stale
+//     answer with a slow or unreachable mirror is answered from the store
+//     within Options.StaleWait. When the network fails (unreachable, stalled, 5xx after the
 //     client's retries, but never a verification failure), Ensure answers
 //     with the newest intact entry the spec allows (bootstrap.Spec.Matches:
 //     stable channels never pick a pre-release) and says so through Logf.
@@ -148,6 +151,20 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Now stamps receipts. Default time.Now.
 	Now func() time.Time
+	// ResolveTTL, when positive, is how long Ensure remembers what a
+	// channel or constraint resolved to, per spec and mirror URL (without
+	// credentials or query), in ResolvedName: within it, a stored answer
+	// costs no network request. A channel the mirror does not publish (a
+	// pre-release minor) is remembered as such for ten minutes. Zero asks
+	// the mirror on every Ensure of a channel.
+	ResolveTTL time.Duration
+	// StaleWait, when positive (and with ResolveTTL), bounds the question
+	// to the mirror when a stored kubectl matches the spec: past it, or
+	// when the mirror cannot be asked at all (unreachable, an untrusted
+	// certificate, a page that is not a release marker), the newest stored
+	// match answers at once, with Offline set, and the mirror is asked again
+	// ten minutes later. Zero: the client's own bounds.
+	StaleWait time.Duration
 }
 
 // Store is a folder of verified kubectls by version. It is safe for
@@ -158,6 +175,8 @@ type Store struct {
 	p      bootstrap.Platform
 	logf   func(string, ...any)
 	now    func() time.Time
+
+	resolveTTL, staleWait time.Duration
 }
 
 // New validates opts, fills in defaults and returns a Store. It creates no
@@ -191,7 +210,7 @@ func New(opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	return &Store{dir: dir, client: opts.Client, p: opts.Platform, logf: opts.Logf, now: opts.Now}, nil
+	return &Store{dir: dir, client: opts.Client, p: opts.Platform, logf: opts.Logf, now: opts.Now, resolveTTL: opts.ResolveTTL, staleWait: opts.StaleWait}, nil
 }
 
 // Dir is the store's folder (absolute).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -58,6 +59,15 @@ const clusterFailTTL = time.Minute
 const (
 	kubectlRetries      = 1
 	kubectlRetryBackoff = 300 * time.Millisecond
+)
+
+// channelTTL is how long what a channel (stable, 1.37) resolved to is
+// used without asking the mirror again, so that a warm run makes no
+// request; staleWait is how long the mirror then has to answer before the
+// newest stored match runs instead (store.Options).
+const (
+	channelTTL = 24 * time.Hour
+	staleWait  = time.Second
 )
 
 // clusterCacheName is the file, in the store's folder, that keeps the API
@@ -172,7 +182,7 @@ func (a *app) newStore(verbose bool) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	so := store.Options{Dir: dir, Client: client, Now: a.host.Now}
+	so := store.Options{Dir: dir, Client: client, Now: a.host.Now, ResolveTTL: channelTTL, StaleWait: staleWait}
 	if verbose {
 		so.Logf = a.logf
 	}
@@ -391,6 +401,11 @@ func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 		return err
 	}
 	e, err := st.Ensure(ctx, choice.Spec)
+	if err != nil && choice.Source == "cluster" && k.version != "cluster" && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, bootstrap.ErrNoMatchingVersion)) {
+		// A pre-release API server (v1.38.0-alpha.1) has a minor with no
+		// release yet: the newest stored or stable kubectl runs.
+		e, choice, err = a.unreleasedMinor(ctx, st, choice, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -410,6 +425,19 @@ func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 		return &exitError{code: code, msg: fmt.Sprintf("kubectl exited with %d", code)}
 	}
 	return nil
+}
+
+// unreleasedMinor answers a cluster choice whose minor has no release
+// (why): the newest stored kubectl of that minor, else stable.
+func (a *app) unreleasedMinor(ctx context.Context, st *store.Store, choice kubectlChoice, why error) (*store.Entry, kubectlChoice, error) {
+	msg, _ := explain(why)
+	if e, _ := st.Newest(choice.Spec); e != nil {
+		choice.Reason += fmt.Sprintf("; no release of %s is published (%s): the newest stored one", choice.Spec, msg)
+		return e, choice, nil
+	}
+	choice = kubectlChoice{Spec: "stable", Source: "stable", Reason: choice.Reason + fmt.Sprintf("; no release of %s is published (%s), so stable", choice.Spec, msg)}
+	e, err := st.Ensure(ctx, "stable")
+	return e, choice, err
 }
 
 func sameFile(a, b string) bool {
