@@ -27,14 +27,20 @@ import (
 //  2. the project pin: KUBEBOOT_KUBECTL_VERSION, else the nearest
 //     .mise*.toml / mise*.toml / .tool-versions from the working folder
 //     upwards (store.FindPin);
-//  3. the minor version of the API server of the context kubectl would
-//     use (--kubeconfig and --context in ARGS, else KUBECONFIG and the
-//     current context), newest patch; the answer is kept per server URL
+//  3. the minor version of the API server of the cluster kubectl would
+//     talk to (kubectl's --kubeconfig, --context, --cluster, --server/-s
+//     and TLS flags in ARGS, else KUBECONFIG and the current context),
+//     newest patch; the answer is kept per cluster (cmd_kubectl_cluster.go)
 //     for clusterMinorTTL in the store's folder, so a warm run asks
-//     nothing (and a server that did not answer is left alone for
-//     clusterFailTTL);
+//     nothing (and a cluster that could not be asked, an exec plugin's
+//     failure included, is left alone for clusterFailTTL); a minor with no
+//     release yet (a pre-release server) runs the newest stored kubectl of
+//     it, else stable;
 //  4. stable, when there is no cluster to ask or it does not answer
 //     within clusterAskTimeout.
+//
+// What a channel resolved to is remembered for channelTTL (the store's
+// ResolveTTL): a warm run of a channel makes no request either.
 //
 // Nothing is printed on stdout before kubectl runs, and on stderr only
 // with -v/--verbose (which version and why) or on failure.
@@ -343,9 +349,10 @@ func NewCmdKubectl(a *app) *cobra.Command {
 		Short: "run the right kubectl for this project and cluster, from kubeboot's store",
 		Long: "Run kubectl with ARGS, its version chosen here (auto, the default): the project pin\n" +
 			"(" + store.PinEnv + ", else .mise.toml, mise.toml or .tool-versions from this folder upwards),\n" +
-			"else the newest patch of the API server's minor version (the context of --kubeconfig/--context\n" +
-			"in ARGS, else the current one; remembered for an hour per server), else stable.\n" +
-			"Each version is downloaded and verified once into the store; then it runs without a network request.\n\n" +
+			"else the newest patch of the API server's minor version (the cluster of --kubeconfig, --context,\n" +
+			"--cluster, --server in ARGS, else the current context's; remembered for an hour per cluster), else stable.\n" +
+			"Each version is downloaded and verified once into the store, and what a channel means is remembered\n" +
+			"for a day: a warm run makes no network request.\n\n" +
 			"kubeboot's flags come first; the first other argument, or what follows --, is kubectl's.\n" +
 			"-v/--verbose says on stderr which version was chosen and why.",
 		Example: "  kubeboot kubectl get pods -n kube-system\n  kubeboot kubectl --version 1.36 -- version --client\n" +
