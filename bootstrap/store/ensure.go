@@ -137,18 +137,23 @@ func (s *Store) newestMatch(sp bootstrap.Spec) *Entry {
 
 // install puts kubectl tag into its folder through Client.Install and
 // writes the receipt, under the folder's lock, for the file it then
-// rehashes. A folder removed meanwhile (Prune) is started over once.
+// rehashes. A folder removed meanwhile (Prune) is started over once; a
+// failure leaves no empty folder behind.
 func (s *Store) install(ctx context.Context, tag string) (*Entry, error) {
 	dir := s.entryDir(tag, s.p)
 	for attempt := 0; ; attempt++ {
 		e, err := s.installOnce(ctx, tag, dir)
-		if err == nil || attempt == 1 || ctx.Err() != nil {
-			return e, err
+		if err == nil {
+			return e, nil
 		}
-		if _, serr := os.Stat(filepath.Join(dir, bootstrap.InstallLockName)); serr == nil {
-			return nil, err // the folder is there: a real failure
+		var answered *bootstrap.HTTPError // the mirror's answer (a 404), not the folder's state
+		if _, serr := os.Stat(filepath.Join(dir, bootstrap.InstallLockName)); attempt == 0 && ctx.Err() == nil && serr != nil && !errors.As(err, &answered) && !errors.Is(err, bootstrap.ErrSignatureMissing) {
+			s.logf("the store folder %s was removed during the install; starting over", dir)
+			continue
 		}
-		s.logf("the store folder %s was removed during the install; starting over", dir)
+		os.Remove(dir)               // only if empty: an install failed before anything was kept
+		os.Remove(filepath.Dir(dir)) // the version folder, if no other platform is in it
+		return nil, err
 	}
 }
 

@@ -118,11 +118,17 @@ type NotStoredError struct {
 	Err      error              // why it could not be installed; nil for Remove
 }
 
-func (e *NotStoredError) Error() string {
-	what := "kubectl " + e.Spec
+// Subject names what is not stored: "kubectl v1.36.4", or "a kubectl
+// matching "1.36"" for a channel or constraint.
+func (e *NotStoredError) Subject() string {
 	if s, err := bootstrap.ParseSpec(e.Spec); err == nil && s.Kind != bootstrap.SpecExact {
-		what = "a kubectl matching " + fmt.Sprintf("%q", e.Spec)
+		return "a kubectl matching " + fmt.Sprintf("%q", e.Spec)
 	}
+	return "kubectl " + e.Spec
+}
+
+func (e *NotStoredError) Error() string {
+	what := e.Subject()
 	if e.Err == nil {
 		return fmt.Sprintf("%s for %s is not in the store %s", what, e.Platform, e.Dir)
 	}
