@@ -157,6 +157,13 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Now stamps receipts. Default time.Now.
 	Now func() time.Time
+	// VerifiedDir, when set, is a folder of the user's own (created 0700
+	// when missing; used only when it belongs to the user and, on Unix,
+	// no one else may write it) where the store notes the entries it
+	// rehashed and found intact but whose receipts it cannot refresh (a
+	// shared or read-only store), so the next run does not hash them
+	// again. Default: none, and such entries are hashed on each use.
+	VerifiedDir string
 	// ResolveTTL, when positive, is how long Ensure remembers what a
 	// channel or constraint resolved to, per spec and mirror URL (without
 	// credentials or query), in ResolvedName: within it, a stored answer
@@ -183,6 +190,7 @@ type Store struct {
 	now    func() time.Time
 
 	resolveTTL, staleWait time.Duration
+	verifiedDir           string
 }
 
 // New validates opts, fills in defaults and returns a Store. It creates no
@@ -216,7 +224,7 @@ func New(opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	return &Store{dir: dir, client: opts.Client, p: opts.Platform, logf: opts.Logf, now: opts.Now, resolveTTL: opts.ResolveTTL, staleWait: opts.StaleWait}, nil
+	return &Store{dir: dir, client: opts.Client, p: opts.Platform, logf: opts.Logf, now: opts.Now, resolveTTL: opts.ResolveTTL, staleWait: opts.StaleWait, verifiedDir: opts.VerifiedDir}, nil
 }
 
 // Dir is the store's folder (absolute).
@@ -357,6 +365,8 @@ func (s *Store) load(tag string, p bootstrap.Platform) (*Entry, bool) {
 	}
 	if id, ok := fileid.Of(fi); ok && toFileIdentity(id) == r.File {
 		e.Intact = true
+	} else if ok && fi.Size() == r.File.Size && s.noted(e, toFileIdentity(id)) {
+		e.Intact = true // hashed by this user before, the receipt read-only
 	} else if fi.Mode().IsRegular() && fi.Size() == r.File.Size {
 		e.Intact = s.rehash(e)
 	}
@@ -368,9 +378,10 @@ func (s *Store) load(tag string, p bootstrap.Platform) (*Entry, bool) {
 // the content changing: a hard link made by a backup or snapshot tool, a
 // chmod, a profiler's build-id cache. When the SHA-256 is still the
 // receipt's, the file is what was verified and signed, so the receipt
-// takes the file's new identity (best effort: a store this user cannot
-// write is still answered from, hashing on each use) and the entry is
-// intact; offline runs keep working. Otherwise it is not.
+// takes the file's new identity (best effort: for a store this user cannot
+// write, the check is noted in Options.VerifiedDir, and without one the
+// file is hashed on each use) and the entry is intact; offline runs keep
+// working. Otherwise it is not.
 func (s *Store) rehash(e *Entry) bool {
 	sum, id, unchanged, err := fileid.Hash(e.Path)
 	if err != nil || !unchanged || sum != e.Receipt.SHA256 {
@@ -378,7 +389,9 @@ func (s *Store) rehash(e *Entry) bool {
 	}
 	e.Receipt.File = toFileIdentity(id)
 	if err := writeReceipt(filepath.Dir(e.Path), &e.Receipt); err != nil {
-		s.logf("%s matches its receipt's digest but the receipt could not be refreshed (%v): its content is hashed on each use", e.Path, err)
+		if nerr := s.note(e, e.Receipt.File); nerr != nil {
+			s.logf("%s matches its receipt's digest but the receipt could not be refreshed (%v) nor the check noted (%v): its content is hashed on each use", e.Path, err, nerr)
+		}
 	}
 	return true
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -188,11 +189,22 @@ func (a *app) newStore(verbose bool) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	so := store.Options{Dir: dir, Client: client, Now: a.host.Now, ResolveTTL: channelTTL, StaleWait: staleWait}
+	so := store.Options{Dir: dir, Client: client, Now: a.host.Now, ResolveTTL: channelTTL, StaleWait: staleWait, VerifiedDir: verifiedDir()}
 	if verbose {
 		so.Logf = a.logf
 	}
 	return store.New(so)
+}
+
+// verifiedDir is where the store notes kubectls it checked but whose
+// receipts it cannot refresh (a read-only store): a per-user folder in the
+// temporary folder, which the store uses only when it is the user's own.
+func verifiedDir() string {
+	name := "kubeboot-verified"
+	if uid := os.Getuid(); uid >= 0 {
+		name += "-" + strconv.Itoa(uid)
+	}
+	return filepath.Join(os.TempDir(), name)
 }
 
 // chooseKubectl decides which spec runs for want (--version; "" is auto)
