@@ -219,6 +219,14 @@ func TestPinDecision(t *testing.T) {
 			t.Errorf("%s: use %v, tooLarge %v, %q", tt.name, use, tooLarge, reason)
 		}
 	}
+	// Windows volumes without ACLs (FAT) own nothing: the user's.
+	fat := pinOwners{Self: "S-1-5-21-1", Roots: []string{"S-1-5-18"}, NoOwnerIsMine: true}
+	if use, _, _ := pinDecision(pinFile{0o644, 20, "", ""}, fat); !use {
+		t.Error("a pin on a volume without owners was passed over")
+	}
+	if use, _, _ := pinDecision(pinFile{0o644, 20, "S-1-5-21-2", ""}, fat); use {
+		t.Error("another user's pin was used")
+	}
 	// Running as root, only root's files count.
 	root := pinOwners{Self: "0", Roots: []string{"0"}}
 	if use, _, _ := pinDecision(pinFile{0o644, 20, "1000", "0"}, root); use {

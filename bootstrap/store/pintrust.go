@@ -26,11 +26,17 @@ type pinFile struct {
 type pinOwners struct {
 	Self  string
 	Roots []string
+	// NoOwnerIsMine accepts files whose owner the OS cannot say: Windows
+	// volumes without ACLs (FAT, exFAT), where every file is the user's.
+	NoOwnerIsMine bool
 }
 
 // trusts reports whether owner is the user or an administrator.
 func (o pinOwners) trusts(owner string) bool {
-	return owner != "" && (owner == o.Self || slices.Contains(o.Roots, owner))
+	if owner == "" {
+		return o.NoOwnerIsMine
+	}
+	return owner == o.Self || slices.Contains(o.Roots, owner)
 }
 
 // pinDecision decides whether a pin file is read, git's safe.directory
