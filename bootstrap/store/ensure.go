@@ -56,14 +56,16 @@ func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry
 		}
 		return e, err
 	}
-	v, err := s.client.Resolve(ctx, spec)
+	v, fromStore, resolvedBefore, err := s.resolve(ctx, sp, chosenBy)
 	if err == nil {
 		// A channel never moves back to an older kubectl than it gave
 		// before (a stale CDN edge, a marker that went backwards).
 		answered := v
 		var held *bootstrap.HeldBack
-		if v, held = s.client.NoOlder(sp, v, ""); held != nil {
-			s.logf("%s", held.Reason)
+		if !fromStore {
+			if v, held = s.client.NoOlder(sp, v, ""); held != nil {
+				s.logf("%s", held.Reason)
+			}
 		}
 		var e *Entry
 		e, err = s.ensureResolved(ctx, sp, v, chosenBy)
@@ -76,10 +78,14 @@ func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry
 			e, err = s.ensureResolved(ctx, sp, answered, chosenBy)
 		}
 		if err == nil {
-			if ev, perr := version.NewSemver(e.Version); perr == nil {
+			if ev, perr := version.NewSemver(e.Version); perr == nil && !fromStore {
 				s.client.RememberResolved(sp, ev, reset)
+				if !resolvedBefore {
+					s.rememberAnswer(sp, answered)
+				}
 			}
 			e.HeldBack = held
+			e.Offline = fromStore
 			return e, nil
 		}
 	}
@@ -216,19 +222,24 @@ func (s *Store) newestMatch(sp bootstrap.Spec) *Entry {
 
 // install puts kubectl tag into its folder through Client.Install and
 // writes the receipt, under the folder's lock, for the file it then
-// rehashes. A folder removed meanwhile (Prune) is started over once.
-// chosenBy is what chose tag, "" when the user named it.
+// rehashes. A folder removed meanwhile (Prune) is started over once; a
+// failure leaves no empty folder behind. chosenBy is what chose tag, ""
+// when the user named it.
 func (s *Store) install(ctx context.Context, tag, chosenBy string) (*Entry, error) {
 	dir := s.entryDir(tag, s.p)
 	for attempt := 0; ; attempt++ {
 		e, err := s.installOnce(ctx, tag, chosenBy, dir)
-		if err == nil || attempt == 1 || ctx.Err() != nil {
-			return e, err
+		if err == nil {
+			return e, nil
 		}
-		if _, serr := os.Stat(filepath.Join(dir, bootstrap.InstallLockName)); serr == nil {
-			return nil, err // the folder is there: a real failure
+		var answered *bootstrap.HTTPError // the mirror's answer (a 404), not the folder's state
+		if _, serr := os.Stat(filepath.Join(dir, bootstrap.InstallLockName)); attempt == 0 && ctx.Err() == nil && serr != nil && !errors.As(err, &answered) && !errors.Is(err, bootstrap.ErrSignatureMissing) {
+			s.logf("the store folder %s was removed during the install; starting over", dir)
+			continue
 		}
-		s.logf("the store folder %s was removed during the install; starting over", dir)
+		os.Remove(dir)               // only if empty: an install failed before anything was kept
+		os.Remove(filepath.Dir(dir)) // the version folder, if no other platform is in it
+		return nil, err
 	}
 }
 

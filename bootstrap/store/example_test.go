@@ -35,7 +35,7 @@ func ExampleStore_Ensure() {
 	os.MkdirAll(filepath.Join(project, "deploy"), 0o755)
 	os.WriteFile(filepath.Join(project, ".tool-versions"), []byte("kubectl 1.36.4\n"), 0o644)
 	getenv := func(string) string { return "" } // os.Getenv in real use: KUBEBOOT_KUBECTL_VERSION wins
-	pin, err := store.FindPin(filepath.Join(project, "deploy"), getenv)
+	pin, err := store.FindPin(filepath.Join(project, "deploy"), store.PinOptions{Getenv: getenv})
 	if err != nil || pin == nil {
 		fmt.Println("no pin:", err)
 		return

@@ -3,6 +3,8 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -27,6 +29,8 @@ type PinError struct {
 	File   string // the file, or PinEnv
 	Line   int    // 1-based; 0 for PinEnv
 	Reason string
+	// Err is the read error, for a file that could not be read.
+	Err error
 }
 
 func (e *PinError) Error() string {
@@ -39,6 +43,9 @@ func (e *PinError) Error() string {
 // Is makes errors.Is match ErrBadPin.
 func (e *PinError) Is(target error) bool { return target == ErrBadPin }
 
+// Unwrap returns the read error, if any.
+func (e *PinError) Unwrap() error { return e.Err }
+
 // Pin is the kubectl version a project asks for.
 type Pin struct {
 	Spec   string // a spec for Ensure: "1.36.4", "1.36", "stable"...
@@ -46,39 +53,76 @@ type Pin struct {
 	Line   int    // the line in Source (0 for PinEnv)
 }
 
+// PinOptions configure FindPin.
+type PinOptions struct {
+	// Getenv reads PinEnv: os.Getenv for the real environment; nil reads
+	// no environment.
+	Getenv func(string) string
+	// Logf receives a note for each pin file passed over (another user's,
+	// not a regular file). Default: discard.
+	Logf func(format string, args ...any)
+}
+
 // FindPin returns the kubectl pin that applies in dir (see the package doc
-// for the order), or nil when there is none. getenv is os.Getenv for the
-// real environment. The spec it returns parses with bootstrap.ParseSpec;
-// errors are a *PinError (ErrBadPin) or the failure to read a file.
-func FindPin(dir string, getenv func(string) string) (*Pin, error) {
-	if getenv != nil {
-		if v := strings.TrimSpace(getenv(PinEnv)); v != "" {
+// for the order), or nil when there is none. The spec it returns parses
+// with bootstrap.ParseSpec; errors are a *PinError (ErrBadPin), which for
+// a file that cannot be read also matches the read error.
+//
+// A pin file counts only when it and the folder holding it belong to the
+// user running kubeboot or to the administrator (root; on Windows SYSTEM
+// or Administrators), as git's safe.directory rule, and when it is a
+// regular file: anything else is passed over, with a note to Logf. A pin
+// file larger than 64 KiB is an error. The environment is read before
+// dir, so PinEnv works where dir cannot be read.
+func FindPin(dir string, opts PinOptions) (*Pin, error) {
+	if opts.Getenv != nil {
+		if v := strings.TrimSpace(opts.Getenv(PinEnv)); v != "" {
 			if _, err := bootstrap.ParseSpec(v); err != nil {
 				return nil, &PinError{File: PinEnv, Reason: err.Error()}
 			}
 			return &Pin{Spec: v, Source: PinEnv}, nil
 		}
 	}
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
+	owners := currentOwners()
 	for {
+		dirOwner, dirKnown := "", false
 		for _, name := range pinFiles {
 			path := filepath.Join(dir, name)
-			data, err := os.ReadFile(path)
-			if errors.Is(err, os.ErrNotExist) || isDir(err, path) {
+			if !dirKnown {
+				// Asked once per folder, and only of a folder with a pin file.
+				if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+					continue
+				}
+				if fi, err := os.Stat(dir); err == nil {
+					dirOwner = ownerOf(dir, fi)
+				}
+				dirKnown = true
+			}
+			data, skip, err := readPinFile(path, dirOwner, owners)
+			if err != nil {
+				return nil, err
+			}
+			if skip != "" {
+				logf("passed over the pin file %s: %s", path, skip)
 				continue
 			}
-			if err != nil {
-				return nil, fmt.Errorf("read %s: %w", path, err)
+			if data == nil {
+				continue // not there
 			}
 			var raw string
 			var line int
 			if name == ".tool-versions" {
-				raw, line, err = toolVersionsPin(string(data))
+				raw, line, err = toolVersionsPin(*data)
 			} else {
-				raw, line, err = misePin(string(data))
+				raw, line, err = misePin(*data)
 			}
 			if err != nil {
 				var pe *PinError
@@ -104,13 +148,55 @@ func FindPin(dir string, getenv func(string) string) (*Pin, error) {
 	}
 }
 
-// isDir reports whether a read failed because path is a folder.
-func isDir(err error, path string) bool {
-	if err == nil {
-		return false
+// readPinFile reads the pin file at path when pinDecision allows it. It
+// returns nil data and no reason when there is no file (or a folder of
+// that name), and a reason when the file is passed over.
+func readPinFile(path, dirOwner string, owners pinOwners) (data *string, skip string, err error) {
+	f, err := openPin(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, "", nil
 	}
-	fi, serr := os.Stat(path)
-	return serr == nil && fi.IsDir()
+	var fi os.FileInfo
+	if err == nil {
+		defer f.Close()
+		fi, err = f.Stat()
+	} else if sfi, serr := os.Stat(path); serr == nil {
+		// Not readable: whose it is decides between passing it over and
+		// an error the user can fix.
+		if use, _, reason := pinDecision(pinFile{sfi.Mode(), sfi.Size(), ownerOf(path, sfi), dirOwner}, owners); !use {
+			return nil, reason, nil
+		}
+	}
+	if err != nil {
+		return nil, "", &PinError{File: path, Reason: "cannot read it: " + errReason(err), Err: err}
+	}
+	use, tooLarge, reason := pinDecision(pinFile{fi.Mode(), fi.Size(), ownerOf(path, fi), dirOwner}, owners)
+	switch {
+	case tooLarge:
+		return nil, "", &PinError{File: path, Reason: reason}
+	case fi.IsDir():
+		return nil, "", nil // a folder named like a pin file is not one
+	case !use:
+		return nil, reason, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxPinBytes+1))
+	if err != nil {
+		return nil, "", &PinError{File: path, Reason: "cannot read it: " + errReason(err), Err: err}
+	}
+	if len(b) > maxPinBytes {
+		return nil, "", &PinError{File: path, Reason: fmt.Sprintf("it is larger than %d KiB; a pin file is a few lines", maxPinBytes>>10)}
+	}
+	s := strings.TrimPrefix(string(b), "\ufeff") // a UTF-8 byte order mark, as some Windows editors write
+	return &s, "", nil
+}
+
+// errReason is err without the path a *fs.PathError repeats.
+func errReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // pinSpec turns a version as asdf and mise write it into a spec, or says
@@ -208,7 +294,9 @@ func misePin(data string) (string, int, error) {
 }
 
 // toolValue reads a mise tool value: "1.36", ["1.36", ...] (the first
-// counts) or { version = "1.36", ... }.
+// counts), { version = "1.36", ... } or a list of those tables. Each byte
+// of v is looked at a bounded number of times: a list inside a list is an
+// error, not a descent, so deeply nested input costs linear time.
 func toolValue(v string) (string, error) {
 	switch {
 	case strings.HasPrefix(v, "["):
@@ -218,8 +306,11 @@ func toolValue(v string) (string, error) {
 		}
 		first, _, _ := cutTop(inner, ',')
 		first = strings.TrimSpace(first)
-		if first == "" {
+		switch {
+		case first == "":
 			return "", errors.New("an empty list")
+		case strings.HasPrefix(first, "["):
+			return "", fmt.Errorf("a list inside a list in %s; write kubectl = [\"1.36.4\"]", clip(v))
 		}
 		return toolValue(first)
 	case strings.HasPrefix(v, "{"):

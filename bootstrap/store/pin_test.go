@@ -2,15 +2,15 @@ package store
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
-
-func noEnv(string) string { return "" }
 
 func write(t *testing.T, path, body string) {
 	t.Helper()
@@ -45,7 +45,7 @@ func checkPin(t *testing.T, name, file, body, spec string, line int) {
 	t.Helper()
 	dir := testutil.TempDir(t)
 	write(t, filepath.Join(dir, file), body)
-	p, err := FindPin(dir, noEnv)
+	p, err := FindPin(dir, PinOptions{})
 	switch {
 	case err != nil:
 		t.Errorf("%s: %v", name, err)
@@ -117,7 +117,7 @@ func TestMalformedPinFilesNameFileAndLine(t *testing.T) {
 		dir := testutil.TempDir(t)
 		path := filepath.Join(dir, tt.file)
 		write(t, path, tt.body)
-		_, err := FindPin(filepath.Join(dir), noEnv)
+		_, err := FindPin(filepath.Join(dir), PinOptions{})
 		var pe *PinError
 		if !errors.Is(err, ErrBadPin) || !errors.As(err, &pe) {
 			t.Errorf("%s %q: %v", tt.file, tt.body, err)
@@ -139,7 +139,7 @@ func TestPinPrecedence(t *testing.T) {
 	write(t, filepath.Join(root, "svc", "mise.toml"), "[tools]\nnode = \"20\"\n")
 	os.MkdirAll(deep, 0o755)
 
-	p, err := FindPin(deep, noEnv)
+	p, err := FindPin(deep, PinOptions{})
 	if err != nil || p == nil || p.Spec != "1.35.1" || p.Source != filepath.Join(root, ".tool-versions") {
 		t.Fatalf("upward search: %+v, %v", p, err)
 	}
@@ -149,10 +149,10 @@ func TestPinPrecedence(t *testing.T) {
 		}
 		return ""
 	}
-	if p, err := FindPin(deep, env); err != nil || p.Spec != "v1.37.2" || p.Source != PinEnv {
+	if p, err := FindPin(deep, PinOptions{Getenv: env}); err != nil || p.Spec != "v1.37.2" || p.Source != PinEnv {
 		t.Errorf("environment: %+v, %v", p, err)
 	}
-	if _, err := FindPin(deep, func(string) string { return "nonsense" }); !errors.Is(err, ErrBadPin) || !strings.Contains(err.Error(), PinEnv) {
+	if _, err := FindPin(deep, PinOptions{Getenv: func(string) string { return "nonsense" }}); !errors.Is(err, ErrBadPin) || !strings.Contains(err.Error(), PinEnv) {
 		t.Errorf("bad environment value: %v", err)
 	}
 	// One folder, every kind: mise's order decides.
@@ -168,23 +168,121 @@ func TestPinPrecedence(t *testing.T) {
 		if o.file != "" {
 			write(t, filepath.Join(deep, o.file), "[tools]\nkubectl = \""+o.spec+"\"\n")
 		}
-		if p, err := FindPin(deep, noEnv); err != nil || p.Spec != o.spec {
+		if p, err := FindPin(deep, PinOptions{}); err != nil || p.Spec != o.spec {
 			t.Errorf("with %s: %+v, %v", o.file, p, err)
 		}
 	}
 	// A malformed file on the way up is an error, not skipped.
 	write(t, filepath.Join(deep, ".mise.local.toml"), "[tools\n")
-	if _, err := FindPin(deep, noEnv); !errors.Is(err, ErrBadPin) {
+	if _, err := FindPin(deep, PinOptions{}); !errors.Is(err, ErrBadPin) {
 		t.Errorf("malformed nearer file: %v", err)
 	}
 	// Nothing anywhere.
-	if p, err := FindPin(testutil.TempDir(t), noEnv); p != nil || err != nil {
+	if p, err := FindPin(testutil.TempDir(t), PinOptions{}); p != nil || err != nil {
 		t.Errorf("no pin: %+v, %v", p, err)
 	}
 	// A folder named like a pin file is not one.
 	empty := testutil.TempDir(t)
 	os.Mkdir(filepath.Join(empty, ".tool-versions"), 0o755)
-	if p, err := FindPin(empty, noEnv); p != nil || err != nil {
+	if p, err := FindPin(empty, PinOptions{}); p != nil || err != nil {
 		t.Errorf("a folder .tool-versions: %+v, %v", p, err)
+	}
+}
+
+func TestPinDecision(t *testing.T) {
+	me := pinOwners{Self: "1000", Roots: []string{"0"}}
+	tests := []struct {
+		name           string
+		f              pinFile
+		use, tooLarge  bool
+		reasonContains string
+	}{
+		{"mine in my folder", pinFile{0o644, 20, "1000", "1000"}, true, false, ""},
+		{"root's in root's folder", pinFile{0o644, 20, "0", "0"}, true, false, ""},
+		{"mine in a root folder (/tmp)", pinFile{0o644 | fs.ModeSticky, 20, "1000", "0"}, true, false, ""},
+		{"root's in my folder", pinFile{0o644, 20, "0", "1000"}, true, false, ""},
+		{"another user's in /tmp", pinFile{0o644, 20, "1001", "0"}, false, false, "belongs to owner 1001"},
+		{"mine in another user's folder", pinFile{0o644, 20, "1000", "1001"}, false, false, "its folder belongs to owner 1001"},
+		{"root's in another user's folder", pinFile{0o644, 20, "0", "1001"}, false, false, "its folder"},
+		{"owner unknown", pinFile{0o644, 20, "", "1000"}, false, false, "unknown owner"},
+		{"folder owner unknown", pinFile{0o644, 20, "1000", ""}, false, false, "unknown owner"},
+		{"a FIFO", pinFile{fs.ModeNamedPipe | 0o644, 0, "1000", "1000"}, false, false, "named pipe"},
+		{"/dev/zero", pinFile{fs.ModeDevice | fs.ModeCharDevice | 0o666, 0, "0", "1000"}, false, false, "character device"},
+		{"a socket", pinFile{fs.ModeSocket | 0o644, 0, "1000", "1000"}, false, false, "socket"},
+		{"64 KiB", pinFile{0o644, 64 << 10, "1000", "1000"}, true, false, ""},
+		{"one byte more", pinFile{0o644, 64<<10 + 1, "1000", "1000"}, false, true, "larger than 64 KiB"},
+		{"another user's large file", pinFile{0o644, 1 << 30, "1001", "1000"}, false, false, "belongs to owner 1001"},
+	}
+	for _, tt := range tests {
+		use, tooLarge, reason := pinDecision(tt.f, me)
+		if use != tt.use || tooLarge != tt.tooLarge || !strings.Contains(reason, tt.reasonContains) || (use != (reason == "")) {
+			t.Errorf("%s: use %v, tooLarge %v, %q", tt.name, use, tooLarge, reason)
+		}
+	}
+	// Windows volumes without ACLs (FAT) own nothing: the user's.
+	fat := pinOwners{Self: "S-1-5-21-1", Roots: []string{"S-1-5-18"}, NoOwnerIsMine: true}
+	if use, _, _ := pinDecision(pinFile{0o644, 20, "", ""}, fat); !use {
+		t.Error("a pin on a volume without owners was passed over")
+	}
+	if use, _, _ := pinDecision(pinFile{0o644, 20, "S-1-5-21-2", ""}, fat); use {
+		t.Error("another user's pin was used")
+	}
+	// Running as root, only root's files count.
+	root := pinOwners{Self: "0", Roots: []string{"0"}}
+	if use, _, _ := pinDecision(pinFile{0o644, 20, "1000", "0"}, root); use {
+		t.Error("root used a user's pin file")
+	}
+}
+
+// A byte order mark at the start pins like no mark; elsewhere it is text.
+func TestPinWithByteOrderMark(t *testing.T) {
+	checkPin(t, "BOM, .tool-versions", ".tool-versions", "\ufeffkubectl 1.36.4\n", "1.36.4", 1)
+	checkPin(t, "BOM, mise.toml", "mise.toml", "\ufeff[tools]\nkubectl = \"1.36\"\n", "1.36", 2)
+	checkPin(t, "BOM, CRLF", "mise.toml", "\ufeff[tools]\r\nkubectl = \"1.36\"\r\n", "1.36", 2)
+}
+
+// A pin file of more than 64 KiB is not read: an error naming it. A
+// folder's pin file of exactly 64 KiB is.
+func TestPinFileSizeBound(t *testing.T) {
+	dir := testutil.TempDir(t)
+	body := "kubectl 1.36.4\n" + strings.Repeat("#", 64<<10-len("kubectl 1.36.4\n"))
+	write(t, filepath.Join(dir, ".tool-versions"), body)
+	if p, err := FindPin(dir, PinOptions{}); err != nil || p == nil || p.Spec != "1.36.4" {
+		t.Fatalf("64 KiB: %+v, %v", p, err)
+	}
+	write(t, filepath.Join(dir, ".tool-versions"), body+"\n")
+	_, err := FindPin(dir, PinOptions{})
+	if !errors.Is(err, ErrBadPin) || !strings.Contains(err.Error(), filepath.Join(dir, ".tool-versions")) || !strings.Contains(err.Error(), "larger than 64 KiB") {
+		t.Errorf("64 KiB + 1: %v", err)
+	}
+}
+
+// The mise.toml reader takes linear time: a 256 KB file of nested lists,
+// inline tables or table headers is answered in milliseconds (the bound
+// is generous for a loaded machine; a quadratic reader takes minutes).
+func TestMisePinLinear(t *testing.T) {
+	const n = 128 << 10 // 256 KB of brackets
+	bodies := map[string]string{
+		"nested lists":         "[tools]\nkubectl = " + strings.Repeat("[", n) + `"1.36"` + strings.Repeat("]", n) + "\n",
+		"nested inline tables": "[tools]\nkubectl = " + strings.Repeat("{version=", n/8) + `"1.36"` + strings.Repeat("}", n/8) + "\n",
+		"lists of tables":      "[tools]\nkubectl = " + strings.Repeat("[{version=", n/8) + `"1.36"` + strings.Repeat("}]", n/8) + "\n",
+		"nested elsewhere":     "[env]\nX = " + strings.Repeat("[", n) + strings.Repeat("]", n) + "\n[tools]\nkubectl = \"1.36\"\n",
+		"a long dotted key":    "[tools]\n" + strings.Repeat("a.", n) + "kubectl = \"1.36\"\n",
+		"a deep table header":  "[" + strings.Repeat("[", n) + "tools" + strings.Repeat("]", n) + "]\n",
+	}
+	for name, body := range bodies {
+		done := make(chan error, 1)
+		start := time.Now()
+		go func() { _, _, err := misePin(body); done <- err }()
+		select {
+		case err := <-done:
+			t.Logf("%s: %v (%v)", name, time.Since(start), err)
+		case <-time.After(3 * time.Second):
+			t.Fatalf("%s: misePin still reading %d KB after 3 s", name, len(body)>>10)
+		}
+	}
+	// Such nesting is not a kubectl version.
+	if _, _, err := misePin(bodies["nested lists"]); !errors.Is(err, ErrBadPin) || !strings.Contains(err.Error(), "list inside a list") {
+		t.Errorf("nested lists: %v", err)
 	}
 }

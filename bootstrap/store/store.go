@@ -26,7 +26,10 @@
 //     folder's install lock, so concurrent first uses, in one process or
 //     many, download once.
 //   - A channel (stable, 1.36, latest-1.37...) or a constraint asks the
-//     network. When the network fails (unreachable, stalled, 5xx after the
+//     network, unless Options.ResolveTTL lets it remember the answer: then
+//     a warm Ensure of a channel makes no request either, and a stale
+//     answer with a slow or unreachable mirror is answered from the store
+//     within Options.StaleWait. When the network fails (unreachable, stalled, 5xx after the
 //     client's retries, but never a verification failure), Ensure answers
 //     with the newest intact entry the spec allows (bootstrap.Spec.Matches:
 //     stable channels never pick a pre-release) and says so through Logf.
@@ -51,6 +54,13 @@
 //     order: .mise.local.toml, mise.local.toml, .mise.toml, mise.toml, then
 //     .tool-versions (asdf and mise). A file that does not mention kubectl
 //     is passed over; a malformed one is an error naming the file and line.
+//     Only pin files that are regular files of at most 64 KiB, and that
+//     belong, with the folder holding them, to the user running kubeboot
+//     or to the administrator (git's safe.directory rule), are read: a
+//     .tool-versions another user left in a shared parent such as /tmp
+//     pins nothing, and a FIFO or a link to a device is passed over
+//     (PinOptions.Logf says which and why). A UTF-8 byte order mark is
+//     ignored.
 //     mise's global configuration (~/.config/mise/config.toml, MISE_*
 //     variables) is not read; pin files in the home folder count when it
 //     is one of the folders searched.
@@ -108,11 +118,17 @@ type NotStoredError struct {
 	Err      error              // why it could not be installed; nil for Remove
 }
 
-func (e *NotStoredError) Error() string {
-	what := "kubectl " + e.Spec
+// Subject names what is not stored: "kubectl v1.36.4", or "a kubectl
+// matching "1.36"" for a channel or constraint.
+func (e *NotStoredError) Subject() string {
 	if s, err := bootstrap.ParseSpec(e.Spec); err == nil && s.Kind != bootstrap.SpecExact {
-		what = "a kubectl matching " + fmt.Sprintf("%q", e.Spec)
+		return "a kubectl matching " + fmt.Sprintf("%q", e.Spec)
 	}
+	return "kubectl " + e.Spec
+}
+
+func (e *NotStoredError) Error() string {
+	what := e.Subject()
 	if e.Err == nil {
 		return fmt.Sprintf("%s for %s is not in the store %s", what, e.Platform, e.Dir)
 	}
@@ -141,6 +157,27 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Now stamps receipts. Default time.Now.
 	Now func() time.Time
+	// VerifiedDir, when set, is a folder of the user's own (created 0700
+	// when missing; used only when it belongs to the user and, on Unix,
+	// no one else may write it) where the store notes the entries it
+	// rehashed and found intact but whose receipts it cannot refresh (a
+	// shared or read-only store), so the next run does not hash them
+	// again. Default: none, and such entries are hashed on each use.
+	VerifiedDir string
+	// ResolveTTL, when positive, is how long Ensure remembers what a
+	// channel or constraint resolved to, per spec and mirror URL (without
+	// credentials or query), in ResolvedName: within it, a stored answer
+	// costs no network request. A channel the mirror does not publish (a
+	// pre-release minor) is remembered as such for ten minutes. Zero asks
+	// the mirror on every Ensure of a channel.
+	ResolveTTL time.Duration
+	// StaleWait, when positive (and with ResolveTTL), bounds the question
+	// to the mirror when a stored kubectl matches the spec: past it, or
+	// when the mirror cannot be asked at all (unreachable, an untrusted
+	// certificate, a page that is not a release marker), the newest stored
+	// match answers at once, with Offline set, and the mirror is asked again
+	// ten minutes later. Zero: the client's own bounds.
+	StaleWait time.Duration
 }
 
 // Store is a folder of verified kubectls by version. It is safe for
@@ -151,6 +188,9 @@ type Store struct {
 	p      bootstrap.Platform
 	logf   func(string, ...any)
 	now    func() time.Time
+
+	resolveTTL, staleWait time.Duration
+	verifiedDir           string
 }
 
 // New validates opts, fills in defaults and returns a Store. It creates no
@@ -184,7 +224,7 @@ func New(opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	return &Store{dir: dir, client: opts.Client, p: opts.Platform, logf: opts.Logf, now: opts.Now}, nil
+	return &Store{dir: dir, client: opts.Client, p: opts.Platform, logf: opts.Logf, now: opts.Now, resolveTTL: opts.ResolveTTL, staleWait: opts.StaleWait, verifiedDir: opts.VerifiedDir}, nil
 }
 
 // Dir is the store's folder (absolute).
@@ -328,6 +368,8 @@ func (s *Store) load(tag string, p bootstrap.Platform) (*Entry, bool) {
 	}
 	if id, ok := fileid.Of(fi); ok && toFileIdentity(id) == r.File {
 		e.Intact = true
+	} else if ok && fi.Size() == r.File.Size && s.noted(e, toFileIdentity(id)) {
+		e.Intact = true // hashed by this user before, the receipt read-only
 	} else if fi.Mode().IsRegular() && fi.Size() == r.File.Size {
 		e.Intact = s.rehash(e)
 	}
@@ -339,9 +381,10 @@ func (s *Store) load(tag string, p bootstrap.Platform) (*Entry, bool) {
 // the content changing: a hard link made by a backup or snapshot tool, a
 // chmod, a profiler's build-id cache. When the SHA-256 is still the
 // receipt's, the file is what was verified and signed, so the receipt
-// takes the file's new identity (best effort: a store this user cannot
-// write is still answered from, hashing on each use) and the entry is
-// intact; offline runs keep working. Otherwise it is not.
+// takes the file's new identity (best effort: for a store this user cannot
+// write, the check is noted in Options.VerifiedDir, and without one the
+// file is hashed on each use) and the entry is intact; offline runs keep
+// working. Otherwise it is not.
 func (s *Store) rehash(e *Entry) bool {
 	sum, id, unchanged, err := fileid.Hash(e.Path)
 	if err != nil || !unchanged || sum != e.Receipt.SHA256 {
@@ -349,7 +392,9 @@ func (s *Store) rehash(e *Entry) bool {
 	}
 	e.Receipt.File = toFileIdentity(id)
 	if err := writeReceipt(filepath.Dir(e.Path), &e.Receipt); err != nil {
-		s.logf("%s matches its receipt's digest but the receipt could not be refreshed (%v): its content is hashed on each use", e.Path, err)
+		if nerr := s.note(e, e.Receipt.File); nerr != nil {
+			s.logf("%s matches its receipt's digest but the receipt could not be refreshed (%v) nor the check noted (%v): its content is hashed on each use", e.Path, err, nerr)
+		}
 	}
 	return true
 }

@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 )
 
 // plantUnsigned makes e's mirror answer stable (and stable-1.25) with
@@ -86,13 +85,11 @@ func TestKubectlRefusesServerChosenUnsignedVersion(t *testing.T) {
 	if r.code != 3 || strings.Contains(r.stdout, "planted") || !strings.Contains(r.stderr, "stable.txt") {
 		t.Fatalf("stable: %+v", r)
 	}
-	// The cluster says 1.25 (from the cache, as after asking it).
-	dir := filepath.Join(e.getenv("HOME"), ".cache", "kubeboot", "kubectl")
-	if err := writeClusterCache(filepath.Join(dir, clusterCacheName), map[string]clusterMinor{"https://127.0.0.1:1": {Spec: "1.25", Asked: time.Now()}}); err != nil {
-		t.Fatal(err)
-	}
+	// A cluster that says it runs 1.25.
+	c := startFakeCluster(t, "v1.25.3")
+	c.kubeconfig(t, config)
 	r = e.run("kubectl", "version", "--client")
-	if r.code != 3 || strings.Contains(r.stdout, "planted") || !strings.Contains(r.stderr, "API server https://127.0.0.1:1") {
+	if r.code != 3 || strings.Contains(r.stdout, "planted") || !strings.Contains(r.stderr, "API server "+c.srv.URL) {
 		t.Fatalf("cluster 1.25: %+v", r)
 	}
 	// The user's own exact pin is the user's choice.

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +18,6 @@ import (
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 	"github.com/kubeboot/kubeboot/bootstrap/store"
-	"github.com/kubeboot/kubeboot/bootstrap/verify"
 )
 
 // `kubeboot kubectl [--version SPEC|cluster|auto] [-v] [--] ARGS...` runs
@@ -27,14 +28,20 @@ import (
 //  2. the project pin: KUBEBOOT_KUBECTL_VERSION, else the nearest
 //     .mise*.toml / mise*.toml / .tool-versions from the working folder
 //     upwards (store.FindPin);
-//  3. the minor version of the API server of the context kubectl would
-//     use (--kubeconfig and --context in ARGS, else KUBECONFIG and the
-//     current context), newest patch; the answer is kept per server URL
+//  3. the minor version of the API server of the cluster kubectl would
+//     talk to (kubectl's --kubeconfig, --context, --cluster, --server/-s
+//     and TLS flags in ARGS, else KUBECONFIG and the current context),
+//     newest patch; the answer is kept per cluster (cmd_kubectl_cluster.go)
 //     for clusterMinorTTL in the store's folder, so a warm run asks
-//     nothing (and a server that did not answer is left alone for
-//     clusterFailTTL);
+//     nothing (and a cluster that could not be asked, an exec plugin's
+//     failure included, is left alone for clusterFailTTL); a minor with no
+//     release yet (a pre-release server) runs the newest stored kubectl of
+//     it, else stable;
 //  4. stable, when there is no cluster to ask or it does not answer
 //     within clusterAskTimeout.
+//
+// What a channel resolved to is remembered for channelTTL (the store's
+// ResolveTTL): a warm run of a channel makes no request either.
 //
 // Nothing is printed on stdout before kubectl runs, and on stderr only
 // with -v/--verbose (which version and why) or on failure.
@@ -59,6 +66,15 @@ const clusterFailTTL = time.Minute
 const (
 	kubectlRetries      = 1
 	kubectlRetryBackoff = 300 * time.Millisecond
+)
+
+// channelTTL is how long what a channel (stable, 1.37) resolved to is
+// used without asking the mirror again, so that a warm run makes no
+// request; staleWait is how long the mirror then has to answer before the
+// newest stored match runs instead (store.Options).
+const (
+	channelTTL = 24 * time.Hour
+	staleWait  = time.Second
 )
 
 // clusterCacheName is the file, in the store's folder, that keeps the API
@@ -105,30 +121,6 @@ func parseKubectlArgs(in []string) (kubectlArgs, error) {
 	return k, nil
 }
 
-// kubectlTarget reads --kubeconfig and --context from kubectl's arguments
-// as kubectl's flag parser does: "--name=value" or "--name value", the
-// last one winning, and nothing after "--" (the inner command's).
-func kubectlTarget(args []string) (kubeconfigPath, contextName string) {
-	for i := 0; i < len(args); i++ {
-		s := args[i]
-		if s == "--" {
-			break
-		}
-		for _, f := range []struct {
-			name string
-			p    *string
-		}{{"--kubeconfig", &kubeconfigPath}, {"--context", &contextName}} {
-			if v, ok := strings.CutPrefix(s, f.name+"="); ok {
-				*f.p = v
-			} else if s == f.name && i+1 < len(args) {
-				i++
-				*f.p = args[i]
-			}
-		}
-	}
-	return kubeconfigPath, contextName
-}
-
 // kubectlChoice is which kubectl spec runs, and why.
 type kubectlChoice struct {
 	Spec string `json:"spec"`
@@ -141,10 +133,12 @@ type kubectlChoice struct {
 }
 
 // clusterMinor is a server's minor version as last asked; Spec is empty
-// when it did not answer then.
+// when it did not answer then. Server is for people reading the file: the
+// URL without credentials or query.
 type clusterMinor struct {
-	Spec  string    `json:"spec"` // "1.37"
-	Asked time.Time `json:"asked"`
+	Server string    `json:"server,omitempty"`
+	Spec   string    `json:"spec"` // "1.37"
+	Asked  time.Time `json:"asked"`
 }
 
 // errClusterSilent means the server did not answer a moment ago, so it was
@@ -198,18 +192,28 @@ func (a *app) newStore(verbose bool) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	so := store.Options{Dir: dir, Client: client, Now: a.host.Now}
+	so := store.Options{Dir: dir, Client: client, Now: a.host.Now, ResolveTTL: channelTTL, StaleWait: staleWait, VerifiedDir: verifiedDir()}
 	if verbose {
 		so.Logf = a.logf
 	}
 	return store.New(so)
 }
 
+// verifiedDir is where the store notes kubectls it checked but whose
+// receipts it cannot refresh (a read-only store): a per-user folder in the
+// temporary folder, which the store uses only when it is the user's own.
+func verifiedDir() string {
+	name := "kubeboot-verified"
+	if uid := os.Getuid(); uid >= 0 {
+		name += "-" + strconv.Itoa(uid)
+	}
+	return filepath.Join(os.TempDir(), name)
+}
+
 // chooseKubectl decides which spec runs for want (--version; "" is auto)
 // and kubectl's arguments args. Only "cluster" fails when the cluster
 // cannot be asked; auto then says stable and why.
-func (a *app) chooseKubectl(ctx context.Context, want string, args []string, storeDir string) (kubectlChoice, error) {
-	h := a.host
+func (a *app) chooseKubectl(ctx context.Context, want string, args []string, storeDir string, verbose bool) (kubectlChoice, error) {
 	switch want {
 	case "", "auto":
 	case "cluster":
@@ -224,11 +228,7 @@ func (a *app) chooseKubectl(ctx context.Context, want string, args []string, sto
 		}
 		return kubectlChoice{Spec: want, Source: "flag", Reason: "--version " + want}, nil
 	}
-	wd, err := h.Getwd()
-	if err != nil {
-		return kubectlChoice{}, fmt.Errorf("find the working folder for the project pin: %w", err)
-	}
-	pin, err := store.FindPin(wd, h.Getenv)
+	pin, err := a.findPin(verbose)
 	if err != nil {
 		return kubectlChoice{}, fmt.Errorf("%w; fix the pin, or override it with %s", err, store.PinEnv)
 	}
@@ -246,12 +246,37 @@ func (a *app) chooseKubectl(ctx context.Context, want string, args []string, sto
 	return c, nil
 }
 
+// findPin is the project pin: KUBEBOOT_KUBECTL_VERSION, else the pin files
+// from the working folder upwards. A working folder that is gone (deleted
+// under the shell) has no pin files; with verbose, files passed over are
+// named on stderr.
+func (a *app) findPin(verbose bool) (*store.Pin, error) {
+	h := a.host
+	opts := store.PinOptions{Getenv: h.Getenv}
+	if verbose {
+		opts.Logf = a.logf
+	}
+	wd, err := h.Getwd()
+	if err != nil {
+		if strings.TrimSpace(h.Getenv(store.PinEnv)) != "" {
+			return store.FindPin("", opts) // the environment is read first: no folder needed
+		}
+		if verbose {
+			a.logf("no project pin: the working folder cannot be found (%v)", err)
+		}
+		return nil, nil
+	}
+	return store.FindPin(wd, opts)
+}
+
 // clusterChoice is the minor version of the API server kubectl would talk
-// to with args, from the cache when fresh.
+// to with args, from the cache when fresh. A failure to answer, whatever
+// its cause (no route, a stall, an exec plugin that fails or takes too
+// long), is remembered for clusterFailTTL.
 func (a *app) clusterChoice(ctx context.Context, args []string, storeDir string) (kubectlChoice, error) {
 	h := a.host
-	kc, contextName := kubectlTarget(args)
-	locs, err := h.kubeconfigLocations(h.expandHome(kc))
+	t := kubectlTarget(args)
+	locs, err := h.kubeconfigLocations(h.expandHome(t.Kubeconfig))
 	if err != nil {
 		return kubectlChoice{}, err
 	}
@@ -259,61 +284,32 @@ func (a *app) clusterChoice(ctx context.Context, args []string, storeDir string)
 	if err != nil {
 		return kubectlChoice{}, err
 	}
-	contextName, server, err := contextServer(view, contextName)
+	wd, _ := h.Getwd()
+	c, err := resolveCluster(view, t, wd)
 	if err != nil {
 		return kubectlChoice{}, err
 	}
-	key := bootstrap.RedactURL(server)
 	cachePath := filepath.Join(storeDir, clusterCacheName)
 	cache := readClusterCache(cachePath)
 	now := h.Now()
-	if m, ok := freshMinor(cache, key, now, clusterMinorTTL); ok {
-		return kubectlChoice{Spec: m.Spec, Source: "cluster", ChosenBy: "the API server " + key,
-			Reason: fmt.Sprintf("context %s: the API server %s runs %s (asked %s ago)", contextName, key, m.Spec, now.Sub(m.Asked).Round(time.Second))}, nil
+	if m, ok := freshMinor(cache, c.key, now, clusterMinorTTL); ok {
+		return kubectlChoice{Spec: m.Spec, Source: "cluster", ChosenBy: "the API server " + c.shown,
+			Reason: fmt.Sprintf("context %s: the API server %s runs %s (asked %s ago)", c.context, c.shown, m.Spec, now.Sub(m.Asked).Round(time.Second))}, nil
 	}
-	if age, ok := recentFailure(cache, key, now, clusterFailTTL); ok {
-		return kubectlChoice{}, fmt.Errorf("the API server %s of context %s is not asked again for a minute: %w %s ago", key, contextName, errClusterSilent, age.Round(time.Second))
+	if age, ok := recentFailure(cache, c.key, now, clusterFailTTL); ok {
+		return kubectlChoice{}, fmt.Errorf("the API server %s of context %s is not asked again for a minute: %w %s ago", c.shown, c.context, errClusterSilent, age.Round(time.Second))
 	}
-	spec, err := verify.ClusterVersionSpec(ctx, verify.Options{Kubeconfig: locs.Files, Context: contextName, Timeout: clusterAskTimeout, TotalTimeout: clusterAskTimeout})
+	spec, err := askClusterVersion(ctx, c, clusterAskTimeout)
 	if err != nil {
-		if errors.Is(err, verify.ErrUnreachable) || errors.Is(err, context.DeadlineExceeded) { // not a refusal or a bad kubeconfig
-			cache[key] = clusterMinor{Asked: now}
-			_ = writeClusterCache(cachePath, cache)
+		if ctx.Err() == nil { // not the user's Ctrl-C
+			cache[c.key] = clusterMinor{Server: c.shown, Asked: now}
+			_ = writeClusterCache(cachePath, cache, now)
 		}
 		return kubectlChoice{}, err
 	}
-	cache[key] = clusterMinor{Spec: spec, Asked: now}
-	_ = writeClusterCache(cachePath, cache) // a cache: a failure only costs the next run a request
-	return kubectlChoice{Spec: spec, Source: "cluster", ChosenBy: "the API server " + key, Reason: fmt.Sprintf("context %s: the API server %s runs %s", contextName, key, spec)}, nil
-}
-
-// contextServer returns the context kubectl would use (contextName, else
-// the current context) and its cluster's server URL.
-func contextServer(view *kubeconfig.Config, contextName string) (string, string, error) {
-	if contextName == "" {
-		contextName = view.CurrentContext
-	}
-	if contextName == "" {
-		return "", "", errors.New("the kubeconfig has no current context")
-	}
-	ctxEntry, ok := view.Lookup(kubeconfig.KindContext, contextName)
-	if !ok {
-		return contextName, "", fmt.Errorf("context %s is not in the kubeconfig", contextName)
-	}
-	var c struct {
-		Cluster string `json:"cluster"`
-	}
-	if err := json.Unmarshal(ctxEntry.Body, &c); err != nil || c.Cluster == "" {
-		return contextName, "", fmt.Errorf("context %s names no cluster", contextName)
-	}
-	cl, ok := view.Lookup(kubeconfig.KindCluster, c.Cluster)
-	var s struct {
-		Server string `json:"server"`
-	}
-	if !ok || json.Unmarshal(cl.Body, &s) != nil || s.Server == "" {
-		return contextName, "", fmt.Errorf("cluster %s of context %s has no server", c.Cluster, contextName)
-	}
-	return contextName, s.Server, nil
+	cache[c.key] = clusterMinor{Server: c.shown, Spec: spec, Asked: now}
+	_ = writeClusterCache(cachePath, cache, now) // a cache: a failure only costs the next run a request
+	return kubectlChoice{Spec: spec, Source: "cluster", ChosenBy: "the API server " + c.shown, Reason: fmt.Sprintf("context %s: the API server %s runs %s", c.context, c.shown, spec)}, nil
 }
 
 // readClusterCache reads the cache; a missing or damaged one is empty.
@@ -329,8 +325,14 @@ func readClusterCache(path string) map[string]clusterMinor {
 }
 
 // writeClusterCache replaces the cache atomically: concurrent runs may
-// lose each other's entry, never corrupt the file.
-func writeClusterCache(path string, cache map[string]clusterMinor) error {
+// lose each other's entry, never corrupt the file. Entries asked more than
+// a day before now (and those of older kubeboots, keyed by URL) go.
+func writeClusterCache(path string, cache map[string]clusterMinor, now time.Time) error {
+	for k, m := range cache {
+		if !strings.HasPrefix(k, "sha256:") || now.Sub(m.Asked) > 24*time.Hour || m.Asked.After(now.Add(time.Hour)) {
+			delete(cache, k)
+		}
+	}
 	b, err := json.MarshalIndent(cache, "", "  ")
 	if err != nil {
 		return err
@@ -362,9 +364,10 @@ func NewCmdKubectl(a *app) *cobra.Command {
 		Short: "run the right kubectl for this project and cluster, from kubeboot's store",
 		Long: "Run kubectl with ARGS, its version chosen here (auto, the default): the project pin\n" +
 			"(" + store.PinEnv + ", else .mise.toml, mise.toml or .tool-versions from this folder upwards),\n" +
-			"else the newest patch of the API server's minor version (the context of --kubeconfig/--context\n" +
-			"in ARGS, else the current one; remembered for an hour per server), else stable.\n" +
-			"Each version is downloaded and verified once into the store; then it runs without a network request.\n\n" +
+			"else the newest patch of the API server's minor version (the cluster of --kubeconfig, --context,\n" +
+			"--cluster, --server in ARGS, else the current context's; remembered for an hour per cluster), else stable.\n" +
+			"Each version is downloaded and verified once into the store, and what a channel means is remembered\n" +
+			"for a day: a warm run makes no network request.\n\n" +
 			"kubeboot's flags come first; the first other argument, or what follows --, is kubectl's.\n" +
 			"-v/--verbose says on stderr which version was chosen and why.",
 		Example: "  kubeboot kubectl get pods -n kube-system\n  kubeboot kubectl --version 1.36 -- version --client\n" +
@@ -415,11 +418,16 @@ func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 	if err != nil {
 		return err
 	}
-	choice, err := a.chooseKubectl(ctx, k.version, k.args, st.Dir())
+	choice, err := a.chooseKubectl(ctx, k.version, k.args, st.Dir(), k.verbose)
 	if err != nil {
 		return err
 	}
 	e, err := st.EnsureChosen(ctx, choice.Spec, choice.ChosenBy)
+	if err != nil && choice.Source == "cluster" && k.version != "cluster" && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, bootstrap.ErrNoMatchingVersion)) {
+		// A pre-release API server (v1.38.0-alpha.1) has a minor with no
+		// release yet: the newest stored or stable kubectl runs.
+		e, choice, err = a.unreleasedMinor(ctx, st, choice, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -439,6 +447,19 @@ func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 		return &exitError{code: code, msg: fmt.Sprintf("kubectl exited with %d", code)}
 	}
 	return nil
+}
+
+// unreleasedMinor answers a cluster choice whose minor has no release
+// (why): the newest stored kubectl of that minor, else stable.
+func (a *app) unreleasedMinor(ctx context.Context, st *store.Store, choice kubectlChoice, why error) (*store.Entry, kubectlChoice, error) {
+	msg, _ := explain(why)
+	if e, _ := st.Newest(choice.Spec); e != nil {
+		choice.Reason += fmt.Sprintf("; no release of %s is published (%s): the newest stored one", choice.Spec, msg)
+		return e, choice, nil
+	}
+	choice = kubectlChoice{Spec: "stable", Source: "stable", Reason: choice.Reason + fmt.Sprintf("; no release of %s is published (%s), so stable", choice.Spec, msg)}
+	e, err := st.Ensure(ctx, "stable")
+	return e, choice, err
 }
 
 func sameFile(a, b string) bool {
@@ -539,7 +560,7 @@ func (a *app) kubectlHere(ctx context.Context, verbose bool) (*kubectlListOutput
 		return nil, err
 	}
 	res := &kubectlListOutput{Dir: st.Dir(), Versions: toListEntries(entries)}
-	choice, err := a.chooseKubectl(ctx, "", nil, st.Dir())
+	choice, err := a.chooseKubectl(ctx, "", nil, st.Dir(), verbose)
 	if err != nil {
 		res.HereError = err.Error()
 		return res, nil

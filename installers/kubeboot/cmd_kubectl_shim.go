@@ -8,17 +8,22 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 )
 
 // The shim is kubeboot under the name kubectl, in a folder first on PATH:
-// a symlink to the kubeboot executable on Unix, a copy of kubeboot.exe
-// named kubectl.exe on Windows. Started as kubectl,
-// kubeboot runs `kubeboot kubectl -- ARGS` (shimArgs). The kubectl it then
-// runs is always a stored one, named by its absolute path, so the shim
-// never runs itself.
+// a symlink to the path kubeboot is installed at on Unix (the path it was
+// started by, /opt/homebrew/bin/kubeboot, not the versioned file that
+// resolves to, which an upgrade replaces), a copy of kubeboot.exe named
+// kubectl.exe on Windows. Started as kubectl, kubeboot runs `kubeboot
+// kubectl -- ARGS` (shimArgs). The kubectl it then runs is always a stored
+// one, named by its absolute path, so the shim never runs itself. A shim is
+// recognised by what it is (a link to a file named kubeboot, or a file
+// holding shimMarker), not by where it pointed, so that one left dangling
+// by an older kubeboot is still replaced, removed and reported.
 
 // shimMarker is a string every kubeboot executable holds: a file with it
 // is a shim that `shim uninstall` may remove (a copy of an older or newer
@@ -58,9 +63,13 @@ func shimArgs(goos, argv0 string, args []string) []string {
 	return append([]string{"kubectl", "--"}, args...)
 }
 
-// isShim reports whether path is a kubeboot shim: a symlink to, or a
-// copy or link of, a kubeboot executable (one holding shimMarker).
+// isShim reports whether path is a kubeboot shim: a symlink to a file
+// named kubeboot (there or not), or a symlink to, copy or link of a
+// kubeboot executable (one holding shimMarker).
 func isShim(path string) bool {
+	if linksToKubeboot(path) {
+		return true
+	}
 	target, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return false
@@ -74,6 +83,57 @@ func isShim(path string) bool {
 		return false
 	}
 	return containsMarker(f)
+}
+
+// linksToKubeboot reports whether path is a symlink whose target is named
+// kubeboot (kubeboot.exe on Windows), whether or not it exists.
+func linksToKubeboot(path string) bool {
+	target, err := os.Readlink(path)
+	if err != nil {
+		return false
+	}
+	name := baseName(runtime.GOOS, target)
+	if runtime.GOOS == "windows" {
+		name = strings.TrimSuffix(strings.ToLower(name), ".exe")
+	}
+	return name == "kubeboot"
+}
+
+// shimBroken reports whether the shim at path leads nowhere (its kubeboot
+// was removed): plain kubectl then runs another kubectl on PATH, or none.
+func shimBroken(path string) bool {
+	_, err := os.Stat(path)
+	return err != nil
+}
+
+// kubebootPath is the path kubeboot is installed at, for the shim: the
+// path it was started by (argv[0], or where PATH finds that name), symlinks
+// kept, when that is the running executable; else the executable.
+func (a *app) kubebootPath() (string, error) {
+	exe, err := a.host.Executable()
+	if err != nil {
+		return "", err
+	}
+	argv0, cand := a.host.Argv0, ""
+	switch {
+	case argv0 == "" || shimArgs(a.host.GOOS, argv0, nil) != nil:
+		// unknown, or started as kubectl (the shim itself)
+	case strings.ContainsAny(argv0, `/\`):
+		cand = argv0
+	default:
+		cand, _ = a.host.LookPath(argv0)
+	}
+	if cand != "" {
+		if !filepath.IsAbs(cand) {
+			if wd, err := a.host.Getwd(); err == nil {
+				cand = filepath.Join(wd, cand)
+			}
+		}
+		if filepath.IsAbs(cand) && sameFile(cand, exe) {
+			return filepath.Clean(cand), nil
+		}
+	}
+	return exe, nil
 }
 
 // containsMarker scans r for shimMarker, 1 MiB at a time.
@@ -182,7 +242,7 @@ func (a *app) installShim(dir string) (*shimOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	exe, err := a.host.Executable()
+	exe, err := a.kubebootPath()
 	if err != nil {
 		return nil, fmt.Errorf("find the kubeboot executable for the shim: %w", err)
 	}
@@ -191,7 +251,7 @@ func (a *app) installShim(dir string) (*shimOutput, error) {
 		if !isShim(path) {
 			return nil, fmt.Errorf("%s is a kubectl that is not kubeboot's shim, so it was left alone: move it away, or choose another --dir first on PATH", path)
 		}
-		if t, err := filepath.EvalSymlinks(path); err == nil && sameFile(t, exe) {
+		if t, err := os.Readlink(path); err == nil && t == exe && a.host.GOOS != "windows" {
 			a.shimReport(res)
 			return res, nil // already this kubeboot
 		}
@@ -306,11 +366,21 @@ func (a *app) doctorShim(ctx context.Context, add func(check)) {
 			shim = p
 		}
 	}
+	for _, dir := range filepath.SplitList(a.host.Getenv("PATH")) {
+		// A shim left dangling, which PATH passes over.
+		if p := filepath.Join(dir, shimName(a.host.GOOS)); shim == "" && dir != "" && linksToKubeboot(p) && shimBroken(p) {
+			shim = p
+		}
+	}
 	runs := a.kubectlHereDetail(ctx)
 	here := "kubeboot kubectl here: " + runs
 	switch {
 	case shim == "":
 		add(check{Name: "shim", OK: true, Detail: "no kubectl shim (optional: kubeboot kubectl shim install); " + here})
+	case shimBroken(shim):
+		target, _ := os.Readlink(shim)
+		add(check{Name: "shim", Detail: fmt.Sprintf("the kubectl shim %s leads to %s, which is gone, so plain kubectl runs another kubectl or none", shim, target),
+			Fix: "kubeboot kubectl shim install"})
 	case len(onPath) > 0 && onPath[0] == shim:
 		add(check{Name: "shim", OK: true, Detail: shim + " is first on PATH: kubectl here runs " + runs})
 	default:

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 	"github.com/kubeboot/kubeboot/bootstrap/store"
 	"github.com/kubeboot/kubeboot/internal/k8stest"
 )
@@ -53,21 +54,28 @@ func TestParseKubectlArgs(t *testing.T) {
 
 func TestKubectlTarget(t *testing.T) {
 	tests := []struct {
-		args             []string
-		kubeconfig, kctx string
+		args []string
+		want clusterTarget
 	}{
-		{[]string{"get", "pods"}, "", ""},
-		{[]string{"--context", "a", "get"}, "", "a"},
-		{[]string{"get", "--context=b", "--kubeconfig", "/k b/c"}, "/k b/c", "b"},
-		{[]string{"--context=a", "get", "--context", "c"}, "", "c"}, // the last wins, as pflag
+		{[]string{"get", "pods"}, clusterTarget{}},
+		{[]string{"--context", "a", "get"}, clusterTarget{Context: "a"}},
+		{[]string{"get", "--context=b", "--kubeconfig", "/k b/c"}, clusterTarget{Kubeconfig: "/k b/c", Context: "b"}},
+		{[]string{"--context=a", "get", "--context", "c"}, clusterTarget{Context: "c"}}, // the last wins, as pflag
 		// After --, they are the inner command's.
-		{[]string{"exec", "pod", "--", "sh", "--context", "x"}, "", ""},
-		{[]string{"--context"}, "", ""}, // no value: kubectl's own error
+		{[]string{"exec", "pod", "--", "sh", "--context", "x", "-s", "y"}, clusterTarget{}},
+		{[]string{"--context"}, clusterTarget{}}, // no value: kubectl's own error
+		// What else picks the cluster kubectl talks to.
+		{[]string{"-s", "https://a:6443", "get"}, clusterTarget{Server: "https://a:6443"}},
+		{[]string{"-s=https://b", "get"}, clusterTarget{Server: "https://b"}},
+		{[]string{"-shttps://c", "get"}, clusterTarget{Server: "https://c"}},
+		{[]string{"--server", "https://d", "--cluster=x", "--user", "u"}, clusterTarget{Server: "https://d", Cluster: "x", User: "u"}},
+		{[]string{"--tls-server-name", "api.b", "--certificate-authority=ca.pem", "--insecure-skip-tls-verify"}, clusterTarget{TLSServerName: "api.b", CA: "ca.pem", Insecure: "true"}},
+		{[]string{"--insecure-skip-tls-verify=false", "get"}, clusterTarget{Insecure: "false"}},
+		{[]string{"--server-side", "apply"}, clusterTarget{}}, // another flag, not --server
 	}
 	for _, tt := range tests {
-		k, c := kubectlTarget(tt.args)
-		if k != tt.kubeconfig || c != tt.kctx {
-			t.Errorf("%q: got %q %q, want %q %q", tt.args, k, c, tt.kubeconfig, tt.kctx)
+		if got := kubectlTarget(tt.args); got != tt.want {
+			t.Errorf("%q: got %+v, want %+v", tt.args, got, tt.want)
 		}
 	}
 }
@@ -243,7 +251,7 @@ func TestKubectlAutoCachedMinor(t *testing.T) {
 	os.WriteFile(config, []byte("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user: {}\ncurrent-context: c\n"), 0o600)
 	e.vars = append(e.vars, "KUBECONFIG="+config)
 	dir := filepath.Join(e.getenv("HOME"), ".cache", "kubeboot", "kubectl")
-	if err := writeClusterCache(filepath.Join(dir, clusterCacheName), map[string]clusterMinor{"https://127.0.0.1:1": {Spec: "1.37", Asked: time.Now().Add(-time.Minute)}}); err != nil {
+	if err := writeClusterCache(filepath.Join(dir, clusterCacheName), map[string]clusterMinor{clusterKey(t, config, clusterTarget{}): {Spec: "1.37", Asked: time.Now().Add(-time.Minute)}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	r := e.run("kubectl", "-v", "version")
@@ -396,4 +404,19 @@ func TestDirectKubectl(t *testing.T) {
 			t.Errorf("%q: direct %v", tt.args, got)
 		}
 	}
+}
+
+// clusterKey is the cache key of the cluster kubectl talks to with the
+// kubeconfig file config and the flags of t.
+func clusterKey(t *testing.T, config string, target clusterTarget) string {
+	t.Helper()
+	view, err := kubeconfig.LoadView([]string{config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := resolveCluster(view, target, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.key
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -49,5 +50,33 @@ func TestKubectlProcessPassThrough(t *testing.T) {
 	}
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 42 {
 		t.Errorf("exit after SIGINT: %v, want kubectl's 42", err)
+	}
+}
+
+// In a working folder deleted under the shell, KUBEBOOT_KUBECTL_VERSION
+// still pins, and without it there is simply no project pin.
+func TestKubectlInDeletedWorkingFolder(t *testing.T) {
+	e := newEnv(t)
+	gone := filepath.Join(t.TempDir(), "gone [ä]")
+	os.Mkdir(gone, 0o755)
+	run := func(vars ...string) (string, string, error) {
+		rmdir, err := exec.LookPath("rmdir")
+		if err != nil {
+			t.Skip(err)
+		}
+		cmd := exec.Command("sh", "-c", `cd "$1" && "$3" "$1" && exec "$2" kubectl -v version --client`, "sh", gone, kubeboot, rmdir)
+		cmd.Env = append(append([]string{}, e.vars...), vars...)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err = cmd.Run()
+		os.Mkdir(gone, 0o755)
+		return stdout.String(), stderr.String(), err
+	}
+	if out, errOut, err := run(store.PinEnv + "=1.37.2"); err != nil || out != "Client Version: v1.37.2\n" {
+		t.Fatalf("pinned by the environment: %v %q %q", err, out, errOut)
+	}
+	out, errOut, err := run()
+	if err != nil || out != "Client Version: v1.37.2\n" || !strings.Contains(errOut, "no project pin: the working folder cannot be found") {
+		t.Fatalf("no pin: %v %q %q", err, out, errOut)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
+	"github.com/kubeboot/kubeboot/bootstrap/store"
 	"github.com/kubeboot/kubeboot/bootstrap/verify"
 )
 
@@ -55,8 +57,11 @@ type setupPlan struct {
 	keep     string         // an existing kubectl of that version on PATH, kept
 	// manager, when set, upgrades the package-managed kubectl that wins on
 	// PATH instead of installing a second one that it would shadow.
-	manager    *pkgmgr.Action
-	dir        string // install folder when not kept
+	manager *pkgmgr.Action
+	dir     string // install folder when not kept
+	// store, when set (--shim), is kubeboot's kubectl store, which kubectl
+	// goes into instead of dir.
+	store      string
 	importPlan *kubeconfig.ImportResult
 	// access is the check of the incoming context against its cluster,
 	// from the incoming file alone, before anything is written; accessErr
@@ -120,7 +125,7 @@ func NewCmdSetup(a *app) *cobra.Command {
 	f.StringVar(&o.Mirror, "mirror", "", "base URL of a dl.k8s.io mirror (default $KUBEBOOT_MIRROR or https://dl.k8s.io)")
 	f.Var(enumFlag(&o.OnConflict, "fail", conflictPolicies...), "on-conflict", "when a kubeconfig name is taken by a different entry: fail, rename or replace")
 	f.BoolVar(&o.Verbose, "verbose", false, "print retries and decisions")
-	f.BoolVar(&o.Shim, "shim", false, "also install the kubectl shim, so plain kubectl follows each cluster's version (see kubeboot kubectl shim)")
+	f.BoolVar(&o.Shim, "shim", false, "also install the kubectl shim, so plain kubectl follows each cluster's version; kubectl then goes into kubeboot's store (see kubeboot kubectl shim)")
 	f.BoolVar(&o.NoVerify, "no-verify", false, "import without checking first that the credentials work")
 	f.StringVar(&o.RequestTimeout, "request-timeout", "30s", "time allowed for the access check (0: no limit), as kubectl's flag")
 	addOutputFlags(cmd, &o.output)
@@ -169,7 +174,8 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 
 	// As for install: a version, folder or mirror the user names is only
 	// honoured by the direct download, so it rules out a package manager.
-	pinned := o.versionSet || o.Dir != "" || o.Mirror != "" || h.Getenv("KUBEBOOT_MIRROR") != ""
+	// So does the shim, which runs kubectl from kubeboot's store.
+	pinned := o.versionSet || o.Dir != "" || o.Mirror != "" || h.Getenv("KUBEBOOT_MIRROR") != "" || o.Shim
 	plan, err := a.planSetup(ctx, client, o, pinned, importOpts, total)
 	if err != nil {
 		return err
@@ -201,6 +207,14 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 				}
 				res.KubectlManager = m
 				return fmt.Sprintf("kubectl %s at %s, through %s", m.Version, m.Path, act.Manager.Manager), nil
+			}
+			if plan.store != "" {
+				r, err := a.setupIntoStore(ctx, client, plan, o.Verbose)
+				if err != nil {
+					return "", err
+				}
+				res.Kubectl = r
+				return fmt.Sprintf("kubectl %s in kubeboot's store at %s (sha256 verified), run by the shim", r.Version, r.Path), nil
 			}
 			req := bootstrap.InstallRequest{Version: plan.version, ChosenBy: plan.chosenBy, Dir: plan.dir}
 			prog := a.newProgress("  downloading kubectl "+plan.version, asJSON)
@@ -332,7 +346,7 @@ func (a *app) printSetupSummary(w io.Writer, res *setupResult) {
 	if r := res.Access; r != nil && r.Skew != nil && r.Skew.Level != verify.SkewOK && r.Skew.Message != "" {
 		fmt.Fprintf(w, "  note        %s\n", r.Skew.Message)
 	}
-	if res.Kubectl != nil {
+	if res.Kubectl != nil && res.Shim == nil {
 		a.printPathAdvice(kubectlPath, a.host.env().CheckPath(kubectlPath))
 	}
 	fmt.Fprintln(w, "\nNext: kubectl get pods")
@@ -419,6 +433,17 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupO
 	if fromCluster {
 		p.chosenBy = "the API server of the kubeconfig being set up"
 	}
+	if o.Shim && o.Dir == "" {
+		// The shim takes kubectl's place on PATH: kubectl goes into the
+		// store, where the shim runs it from.
+		p.store, err = a.storeDir()
+		return p, err
+	}
+	if o.Shim {
+		if shim, err := a.shimPath(""); err == nil && filepath.Dir(shim) == filepath.Clean(o.Dir) {
+			return nil, usageErrorf("--dir %s is where the kubectl shim goes: leave --dir out (with --shim, kubectl goes into kubeboot's store) or choose another folder", o.Dir)
+		}
+	}
 	if o.Dir == "" {
 		env := a.host.env()
 		if onPath := env.KubectlsOnPath(); len(onPath) > 0 {
@@ -433,6 +458,24 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupO
 	return p, nil
 }
 
+// setupIntoStore puts kubectl plan.version into kubeboot's store, with
+// setup's client (its mirror and signature flags).
+func (a *app) setupIntoStore(ctx context.Context, client *bootstrap.Client, plan *setupPlan, verbose bool) (*bootstrap.InstallResult, error) {
+	so := store.Options{Dir: plan.store, Client: client, Now: a.host.Now}
+	if verbose {
+		so.Logf = a.logf
+	}
+	st, err := store.New(so)
+	if err != nil {
+		return nil, err
+	}
+	e, err := st.EnsureChosen(ctx, plan.version, plan.chosenBy)
+	if err != nil {
+		return nil, err
+	}
+	return &bootstrap.InstallResult{Path: e.Path, Version: e.Version, SHA256: e.Receipt.SHA256, Changed: e.Downloaded, URL: e.Receipt.URL, Platform: e.Platform}, nil
+}
+
 func printPlan(w io.Writer, p *setupPlan) {
 	fmt.Fprintln(w, "kubeboot setup will:")
 	from := ""
@@ -444,6 +487,8 @@ func printPlan(w io.Writer, p *setupPlan) {
 		fmt.Fprintf(w, "  1. keep kubectl %s at %s%s\n", p.version, p.keep, from)
 	case p.manager != nil:
 		fmt.Fprintf(w, "  1. %s (%s)\n", strings.Join(p.manager.Command(), " "), p.manager.Reason)
+	case p.store != "":
+		fmt.Fprintf(w, "  1. install kubectl %s into kubeboot's store %s, for the kubectl shim to run%s\n", p.version, p.store, from)
 	default:
 		fmt.Fprintf(w, "  1. install kubectl %s into %s (unless it is already there)%s\n", p.version, p.dir, from)
 	}

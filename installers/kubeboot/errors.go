@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
+	"github.com/kubeboot/kubeboot/bootstrap/store"
 	"github.com/kubeboot/kubeboot/bootstrap/verify"
 )
 
@@ -141,6 +143,12 @@ func explain(err error) (msg, hint string) {
 	case errors.As(err, &op) && uerr != nil:
 		msg = "cannot reach " + host + ": " + op.Err.Error()
 		hint = "check your network connection or proxy settings (HTTPS_PROXY)"
+	}
+	// What could not be reached matters less than what is missing.
+	var ns *store.NotStoredError
+	if errors.As(err, &ns) && ns.Err != nil && !strings.Contains(msg, ns.Subject()) {
+		msg = fmt.Sprintf("%s for %s is not in the store %s, and installing it failed: %s", ns.Subject(), ns.Platform, ns.Dir, msg)
+		hint = "connect to the network (or set a reachable mirror with KUBEBOOT_MIRROR) once, and it is kept for offline use; kubeboot kubectl list shows what is stored"
 	}
 	return msg, hint
 }

@@ -51,6 +51,10 @@ type host struct {
 	// Executable returns the path of the running kubeboot, symlinks
 	// resolved.
 	Executable func() (string, error)
+	// Argv0 is the name kubeboot was started by (os.Args[0]); "" when
+	// unknown. The shim links to where it leads, not to the resolved
+	// executable, which a package manager's upgrade removes.
+	Argv0 string
 	// Interrupts delivers Ctrl-C (SIGINT) and SIGTERM; nil for none.
 	Interrupts <-chan os.Signal
 	// StopInterrupts gives the signals back to the OS's default, so a
@@ -111,6 +115,7 @@ func osHost() *host {
 			}
 			return filepath.EvalSymlinks(exe)
 		},
+		Argv0:          os.Args[0],
 		Interrupts:     sig,
 		StopInterrupts: func() { signal.Stop(sig) },
 		Getwd:          os.Getwd,

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
+	"github.com/kubeboot/kubeboot/bootstrap/verify"
+)
+
+// The cluster kubectl will talk to is what kubectl's own flags and the
+// kubeconfig make it: --kubeconfig picks the files, --context the context,
+// --cluster and --user replace the context's, and --server/-s,
+// --tls-server-name, --certificate-authority and --insecure-skip-tls-verify
+// replace the cluster's fields. Its version is remembered under a key made
+// of what identifies that cluster to a client (server URL without
+// credentials or query, TLS server name, CA, TLS verification, proxy), so
+// two clusters behind one URL (a proxy routing by server name or
+// certificate) are two entries, and the cache file holds no secret: a
+// digest as key and the URL without credentials or query for messages.
+
+// kubectlTargetFlags are kubectl's global flags that change which cluster
+// it talks to; "-s" is --server's shorthand.
+var kubectlTargetFlags = []string{"--kubeconfig", "--context", "--cluster", "--user", "--server", "--tls-server-name", "--certificate-authority", "--insecure-skip-tls-verify"}
+
+// clusterTarget is what kubectl's arguments say about the cluster.
+type clusterTarget struct {
+	Kubeconfig, Context, Cluster, User string
+	Server, TLSServerName, CA          string
+	// Insecure is --insecure-skip-tls-verify's value ("" when not given).
+	Insecure string
+}
+
+// kubectlTarget reads kubectlTargetFlags from kubectl's arguments as
+// kubectl's flag parser does: "--name=value" or "--name value" ("-s URL",
+// "-s=URL", "-sURL"), the last one winning, and nothing after "--" (the
+// inner command's). --insecure-skip-tls-verify takes no separate value.
+func kubectlTarget(args []string) clusterTarget {
+	var t clusterTarget
+	fields := map[string]*string{
+		"--kubeconfig": &t.Kubeconfig, "--context": &t.Context, "--cluster": &t.Cluster, "--user": &t.User,
+		"--server": &t.Server, "--tls-server-name": &t.TLSServerName, "--certificate-authority": &t.CA,
+		"--insecure-skip-tls-verify": &t.Insecure,
+	}
+	for i := 0; i < len(args); i++ {
+		s := args[i]
+		if s == "--" {
+			break
+		}
+		if s == "--insecure-skip-tls-verify" {
+			t.Insecure = "true"
+			continue
+		}
+		if v, ok := strings.CutPrefix(s, "-s"); ok && !strings.HasPrefix(s, "--") {
+			switch {
+			case v == "" && i+1 < len(args):
+				i++
+				t.Server = args[i]
+			case v != "":
+				t.Server = strings.TrimPrefix(v, "=")
+			}
+			continue
+		}
+		for _, name := range kubectlTargetFlags {
+			if v, ok := strings.CutPrefix(s, name+"="); ok {
+				*fields[name] = v
+			} else if s == name && i+1 < len(args) {
+				i++
+				*fields[name] = args[i]
+			}
+		}
+	}
+	return t
+}
+
+// clusterAsked is the cluster of a kubectl command line: the loaded view
+// with kubectl's overrides applied, the context, the key of its version in
+// the cache and the server as shown.
+type clusterAsked struct {
+	config  *kubeconfig.Config
+	context string
+	key     string
+	shown   string
+}
+
+// resolveCluster applies t to view (which it does not change) and
+// identifies the cluster. wd resolves a relative --certificate-authority.
+func resolveCluster(view *kubeconfig.Config, t clusterTarget, wd string) (*clusterAsked, error) {
+	contextName := t.Context
+	if contextName == "" {
+		contextName = view.CurrentContext
+	}
+	if contextName == "" {
+		return nil, errors.New("the kubeconfig has no current context")
+	}
+	cfg := view.Clone()
+	ctxBody, err := entryFields(cfg, kubeconfig.KindContext, contextName)
+	if err != nil {
+		return nil, err
+	}
+	setString(ctxBody, "cluster", t.Cluster)
+	setString(ctxBody, "user", t.User)
+	var clusterName string
+	if json.Unmarshal(ctxBody["cluster"], &clusterName) != nil || clusterName == "" {
+		return nil, fmt.Errorf("context %s names no cluster", contextName)
+	}
+	cl, err := entryFields(cfg, kubeconfig.KindCluster, clusterName)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s of context %s: %w", clusterName, contextName, err)
+	}
+	setString(cl, "server", t.Server)
+	setString(cl, "tls-server-name", t.TLSServerName)
+	if t.CA != "" {
+		ca := t.CA
+		if !filepath.IsAbs(ca) && wd != "" {
+			ca = filepath.Join(wd, ca)
+		}
+		setString(cl, "certificate-authority", ca)
+		delete(cl, "certificate-authority-data")
+	}
+	if t.Insecure != "" {
+		cl["insecure-skip-tls-verify"] = json.RawMessage(fmt.Sprint(t.Insecure == "true" || t.Insecure == "1"))
+	}
+	var c struct {
+		Server        string `json:"server"`
+		TLSServerName string `json:"tls-server-name"`
+		CA            string `json:"certificate-authority"`
+		CAData        string `json:"certificate-authority-data"`
+		Insecure      bool   `json:"insecure-skip-tls-verify"`
+		Proxy         string `json:"proxy-url"`
+	}
+	b, _ := json.Marshal(cl)
+	if json.Unmarshal(b, &c) != nil || c.Server == "" {
+		return nil, fmt.Errorf("cluster %s of context %s has no server", clusterName, contextName)
+	}
+	if err := putFields(cfg, kubeconfig.KindContext, contextName, ctxBody); err != nil {
+		return nil, err
+	}
+	if err := putFields(cfg, kubeconfig.KindCluster, clusterName, cl); err != nil {
+		return nil, err
+	}
+	ca := []byte(c.CAData)
+	if c.CAData != "" {
+		if d, err := base64.StdEncoding.DecodeString(c.CAData); err == nil {
+			ca = d
+		}
+	} else if c.CA != "" {
+		if d, err := os.ReadFile(c.CA); err == nil {
+			ca = d
+		} else {
+			ca = []byte("file:" + c.CA)
+		}
+	}
+	caSum := sha256.Sum256(ca)
+	id, _ := json.Marshal([]string{bareURL(c.Server), c.TLSServerName, hex.EncodeToString(caSum[:]), fmt.Sprint(c.Insecure), bareURL(c.Proxy)})
+	sum := sha256.Sum256(id)
+	return &clusterAsked{config: cfg, context: contextName, key: "sha256:" + hex.EncodeToString(sum[:]), shown: bareURL(c.Server)}, nil
+}
+
+// bareURL is raw without credentials, query or fragment: what identifies
+// a server, and nothing that may be a secret.
+func bareURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if i := strings.IndexAny(raw, "?#"); i >= 0 {
+			raw = raw[:i]
+		}
+		if s, rest, ok := strings.Cut(raw, "://"); ok {
+			if at := strings.LastIndex(rest, "@"); at >= 0 {
+				rest = rest[at+1:]
+			}
+			return s + "://" + rest
+		}
+		return raw
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
+}
+
+// entryFields returns the body of the entry kind/name of cfg as fields.
+func entryFields(cfg *kubeconfig.Config, kind kubeconfig.Kind, name string) (map[string]json.RawMessage, error) {
+	e, ok := cfg.Lookup(kind, name)
+	if !ok {
+		return nil, fmt.Errorf("%s %s is not in the kubeconfig", kind, name)
+	}
+	m := map[string]json.RawMessage{}
+	if len(e.Body) > 0 && json.Unmarshal(e.Body, &m) != nil {
+		return nil, fmt.Errorf("%s %s is malformed", kind, name)
+	}
+	if m == nil {
+		m = map[string]json.RawMessage{}
+	}
+	return m, nil
+}
+
+// putFields replaces the body of the entry kind/name of cfg.
+func putFields(cfg *kubeconfig.Config, kind kubeconfig.Kind, name string, m map[string]json.RawMessage) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	list := &cfg.Clusters
+	if kind == kubeconfig.KindContext {
+		list = &cfg.Contexts
+	}
+	for i := range *list {
+		if (*list)[i].Name == name {
+			(*list)[i].Body = b
+			return nil
+		}
+	}
+	return fmt.Errorf("%s %s is not in the kubeconfig", kind, name)
+}
+
+func setString(m map[string]json.RawMessage, key, v string) {
+	if v != "" {
+		b, _ := json.Marshal(v)
+		m[key] = b
+	}
+}
+
+// askClusterVersion asks the API server of c its minor version, the whole
+// question (an exec credential plugin included) bounded by limit: past it,
+// the answer is a timeout, whatever is still running.
+func askClusterVersion(ctx context.Context, c *clusterAsked, limit time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel() // stops the plugin or the request still running
+	type answer struct {
+		spec string
+		err  error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		spec, err := verify.ClusterVersionSpec(ctx, verify.Options{Config: c.config, Context: c.context, Timeout: limit, ExecTimeout: limit, TotalTimeout: limit})
+		done <- answer{spec, err}
+	}()
+	select {
+	case a := <-done:
+		return a.spec, a.err
+	case <-ctx.Done():
+		return "", fmt.Errorf("no answer within %v: %w", limit, context.DeadlineExceeded)
+	}
+}
