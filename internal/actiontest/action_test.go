@@ -411,3 +411,30 @@ func leadingMasks(stdout string) (masks []string, rest string) {
 		masks, rest = append(masks, v), after
 	}
 }
+
+// A mirror whose stable.txt chooses an unsigned-era kubectl of its own
+// gets nothing onto the job's PATH: a version a marker chose must be
+// signed, whatever its number; named exactly, the job accepts it.
+func TestActionRefusesMarkerChosenUnsignedVersion(t *testing.T) {
+	skipUnlessUnix(t)
+	m, env := signingMirror(t)
+	m.SetSigner(nil)
+	m.AddKubectl("v1.25.16", runtime.GOOS, runtime.GOARCH, []byte("#!/bin/sh\necho planted\n"))
+	m.SetMarker("stable", "v1.25.16")
+	r := newRunner(t, append(env, "KUBEBOOT_BIN="+kubebootBin(t))...)
+	for _, version := range []string{"stable", ">=1.20"} {
+		j := r.job("INPUT_VERSION="+version, "INPUT_MIRROR="+m.URL())
+		if j.code == 0 || j.path != "" || j.output != "" {
+			t.Fatalf("%s: the job put an unsigned marker-chosen kubectl on PATH (code %d, PATH %q, outputs %q):\n%s", version, j.code, j.path, j.output, j.stderr)
+		}
+		if !strings.Contains(j.stdout+j.stderr, "v1.25.16") {
+			t.Errorf("%s: the failure does not name the version:\n%s\n%s", version, j.stdout, j.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(r.toolCache, "kubectl", "1.25.16")); err == nil {
+		t.Error("the unsigned kubectl reached the tool cache")
+	}
+	if j := r.job("INPUT_VERSION=v1.25.16", "INPUT_MIRROR="+m.URL()); j.code != 0 || j.path == "" {
+		t.Fatalf("named exactly: code %d:\n%s", j.code, j.stderr)
+	}
+}
