@@ -36,15 +36,29 @@ func (fatalTB) Helper()           {}
 func (fatalTB) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
 
 func runTests(m *testing.M) int {
+	// Nothing here may touch the user's own caches (the examples use the
+	// default cache folder, as real callers do).
+	cache, err := os.MkdirTemp("", "kubeboot-test-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(cache)
+	for _, v := range []string{"XDG_CACHE_HOME", "LocalAppData", "LOCALAPPDATA"} {
+		os.Setenv(v, cache)
+	}
 	testCA = sigtest.NewCA(fatalTB{}, sigtest.Options{})
-	var err error
 	if testRoot, err = sigstore.ParseTrustedRoot(testCA.TrustedRootJSON()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if dir := os.Getenv("KUBEBOOT_TEST_STANDINS"); dir != "" {
+	switch dir := os.Getenv("KUBEBOOT_TEST_STANDINS"); {
+	case os.Getenv("KUBEBOOT_TEST_KILL_CHILD_DIR") != "":
+		// The child process of TestKillDuringDownload needs none, and
+		// building them on a busy machine outlasts the parent's wait.
+	case dir != "":
 		err = readStandins(dir)
-	} else {
+	default:
 		err = buildStandins()
 	}
 	if err != nil {

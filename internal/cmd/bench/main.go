@@ -115,7 +115,10 @@ func run(kubectlPath string, runs int, sizeBudget float64, baselineRev string) e
 	if err := os.WriteFile(root, m.TrustedRootJSON(), 0o644); err != nil {
 		return err
 	}
-	env := append(os.Environ(), "SSL_CERT_FILE="+ca, "KUBEBOOT_MIRROR="+m.URL(), "KUBEBOOT_SIGSTORE_TRUSTED_ROOT="+root)
+	// The kubeboots measured keep their caches in the bench's folder, never
+	// in the user's own.
+	env := append(os.Environ(), "SSL_CERT_FILE="+ca, "KUBEBOOT_MIRROR="+m.URL(), "KUBEBOOT_SIGSTORE_TRUSTED_ROOT="+root,
+		"XDG_CACHE_HOME="+filepath.Join(work, "cache"))
 
 	kbDir := filepath.Join(work, "kubeboot-bin")
 	baseDir := filepath.Join(work, "baseline-bin")
