@@ -192,7 +192,10 @@ func VerifyBundle(digest []byte, bundle []byte, p Policy, root *TrustedRoot) (*R
 			times = append(times, at)
 		}
 	}
-	if len(root.tlogs) > 0 && verified == 0 {
+	// At least one entry of a log the root lists, always (cosign's and
+	// sigstore-go's default): a root that lists no Rekor log does not
+	// turn the requirement off.
+	if verified == 0 {
 		if len(vm.TlogEntries) == 0 {
 			return nil, fail(ErrTransparencyLog, "bundle holds no Rekor entry")
 		}

@@ -105,21 +105,33 @@ type pubKeyJSON struct {
 	ValidFor   *validFor `json:"validFor"`
 }
 
+// The trusted root's JSON types name every field of the Sigstore
+// protobuf-specs messages they read, including the ones this verifier does
+// not use (operator, subject, checkpointKeyId), because the root is read
+// with unknown fields refused: a field spelled another way (valid_for, the
+// protobuf name) or misspelt (tlog) would otherwise be dropped, and a
+// dropped validity window or log list makes a root weaker than it reads.
 type logJSON struct {
-	BaseURL       string     `json:"baseUrl"`
-	HashAlgorithm string     `json:"hashAlgorithm"`
-	PublicKey     pubKeyJSON `json:"publicKey"`
-	LogID         struct {
-		KeyID []byte `json:"keyId"`
-	} `json:"logId"`
+	BaseURL         string          `json:"baseUrl"`
+	HashAlgorithm   string          `json:"hashAlgorithm"`
+	PublicKey       pubKeyJSON      `json:"publicKey"`
+	LogID           logIDJSON       `json:"logId"`
+	CheckpointKeyID json.RawMessage `json:"checkpointKeyId"`
+	Operator        string          `json:"operator"`
+}
+
+type logIDJSON struct {
+	KeyID []byte `json:"keyId"`
 }
 
 type caJSON struct {
-	URI       string `json:"uri"`
+	Subject   json.RawMessage `json:"subject"`
+	URI       string          `json:"uri"`
 	CertChain struct {
 		Certificates []rawCert `json:"certificates"`
 	} `json:"certChain"`
 	ValidFor *validFor `json:"validFor"`
+	Operator string    `json:"operator"`
 }
 
 type rawCert struct {
@@ -155,8 +167,13 @@ func ParseTrustedRoot(b []byte) (*TrustedRoot, error) {
 		return nil, fail(ErrMalformed, "trusted root is %d bytes, more than the %d this verifier reads", len(b), MaxTrustedRootSize)
 	}
 	var j rootJSON
-	if err := json.Unmarshal(b, &j); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
 		return nil, fail(ErrMalformed, "trusted root is not Sigstore trusted_root.json: %v", err)
+	}
+	if dec.More() {
+		return nil, fail(ErrMalformed, "trusted root is not Sigstore trusted_root.json: data after its object")
 	}
 	if !rootMediaTypes[j.MediaType] {
 		return nil, fail(ErrMalformed, "trusted root has media type %q, want application/vnd.dev.sigstore.trustedroot+json;version=0.1 or 0.2", j.MediaType)

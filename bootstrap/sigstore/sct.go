@@ -28,7 +28,7 @@ func (r *TrustedRoot) verifySCT(leaf, issuer *x509.Certificate) (string, error) 
 		}
 	}
 	if list == nil {
-		return "", fail(ErrSCT, "certificate carries no signed certificate timestamp, and the trusted root lists CT logs")
+		return "", fail(ErrSCT, "certificate carries no signed certificate timestamp")
 	}
 	tbs, err := tbsWithout(leaf.RawTBSCertificate, oidSCTList)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -73,11 +74,13 @@ func TestGeneratedSignatureVerifies(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	t.Run("no CT log in the root, no SCT", func(t *testing.T) {
+	t.Run("no CT log in the root, no SCT: refused", func(t *testing.T) {
+		// A root that lists no CT log does not turn the SCT off, as in
+		// cosign and sigstore-go without --insecure-ignore-sct.
 		ca := sigtest.NewCA(t, sigtest.Options{NoCTLog: true})
 		sig, cert := ca.SignDigest(t, sum[:], sigtest.Leaf{})
 		res, err := sigstore.VerifyDigest(sum[:], sig, cert, sigstore.KubernetesRelease, rootOf(t, ca))
-		if err != nil || res.CTLogID != "" {
+		if !errors.Is(err, sigstore.ErrSCT) {
 			t.Fatalf("%+v, %v", res, err)
 		}
 	})

@@ -289,10 +289,10 @@ func verifyCertificate(leaf *x509.Certificate, p Policy, root *TrustedRoot) (*Re
 		return nil, fail(ErrIssuer, "certificate OIDC issuer is %q, want %q", iss, p.Issuer)
 	}
 	res := &Result{Identity: id, Issuer: iss, NotBefore: leaf.NotBefore, NotAfter: leaf.NotAfter, CA: ca}
-	if len(root.ctlogs) > 0 {
-		if res.CTLogID, err = root.verifySCT(leaf, issuer); err != nil {
-			return nil, err
-		}
+	// An SCT of a CT log the root lists, always: a root that lists no CT
+	// log does not turn the requirement off.
+	if res.CTLogID, err = root.verifySCT(leaf, issuer); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
