@@ -51,6 +51,11 @@ type EditOptions struct {
 	// file again. Content changed by anyone has another digest and is
 	// parsed again. Empty keeps no summaries.
 	CacheDir string
+	// StateDir, when set, is kubeboot's per-user state folder
+	// (DefaultStateDir), where Check records the evidence against each
+	// context (StateFolder). Empty keeps none: unreachability alone then
+	// never makes a context prunable.
+	StateDir string
 }
 
 func (o EditOptions) logf() func(string, ...any) {

@@ -2,12 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // opsEnv is an env whose ~/.kube/config is corpus/multi.yaml.
@@ -90,33 +94,63 @@ func TestKubeconfigNamespaceRenameDelete(t *testing.T) {
 	}
 }
 
+// TestKubeconfigPruneAsks: contexts on loopback ports nothing listens on
+// (a stopped local cluster, a closed tunnel) beside one that answers: one
+// failed check proves nothing, so prune --yes removes nothing and shows
+// the evidence with its dates; once every check over the span saw them
+// fail, prune asks, and --yes removes the one that is not current.
 func TestKubeconfigPruneAsks(t *testing.T) {
 	e := newEnv(t)
+	clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	e.now = func() time.Time { return clock }
 	config := filepath.Join(e.home(), ".kube", "config")
-	// Two contexts on a loopback port nothing listens on, one current.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	gone := "https://" + l.Addr().String()
 	l.Close()
+	live := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"gitVersion":"v1.37.2"}`)
+	}))
+	defer live.Close()
 	os.MkdirAll(filepath.Dir(config), 0o700)
-	os.WriteFile(config, []byte(strings.ReplaceAll(`apiVersion: v1
+	os.WriteFile(config, []byte(strings.NewReplacer("GONE", gone, "LIVE", live.URL).Replace(`apiVersion: v1
 kind: Config
 current-context: a
 clusters:
 - {name: a, cluster: {server: "GONE"}}
 - {name: b, cluster: {server: "GONE"}}
+- {name: live, cluster: {server: "LIVE"}}
 users:
 - {name: u, user: {token: FAKE-TOKEN-prune}}
 contexts:
 - {name: a, context: {cluster: a, user: u}}
 - {name: b, context: {cluster: b, user: u}}
-`, "GONE", gone)), 0o600)
+- {name: live, context: {cluster: live}}
+`)), 0o600)
 	before, _ := os.ReadFile(config)
 	r := e.run("kubeconfig", "prune", "--dry-run")
-	if r.code != 0 || !strings.Contains(r.stdout, "remove context b (unreachable") || !strings.Contains(r.stdout, "keep context a (unreachable, current context") {
+	if r.code != 0 || !strings.Contains(r.stdout, "keep context b (unreachable") || !strings.Contains(r.stdout, "since 2026-12-01T09:00:00Z; removable from 2026-12-08T09:00:00Z") ||
+		!strings.Contains(r.stdout, "nothing to prune") {
 		t.Fatalf("prune --dry-run: %+v", r)
+	}
+	r = e.run("kubeconfig", "prune", "--yes", "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"firstFailed": "2026-12-01T09:00:00Z"`) || !strings.Contains(r.stdout, `"failures": 2`) {
+		t.Fatalf("prune --yes after one failure: %+v", r)
+	}
+	if after, _ := os.ReadFile(config); string(after) != string(before) {
+		t.Fatal("prune --yes deleted a context on a fresh failure")
+	}
+	if strings.Contains(string(before), "firstFailed") {
+		t.Fatal("evidence in the kubeconfig")
+	}
+
+	clock = clock.Add(8 * 24 * time.Hour)
+	r = e.run("kubeconfig", "prune", "--dry-run")
+	if r.code != 0 || !strings.Contains(r.stdout, "remove context b (unreachable on every check (3) from 2026-12-01T09:00:00Z to 2026-12-09T09:00:00Z") ||
+		!strings.Contains(r.stdout, "keep context a (unreachable") || !strings.Contains(r.stdout, "the current context is kept") {
+		t.Fatalf("prune --dry-run after the span: %+v", r)
 	}
 	if r = e.run("kubeconfig", "prune"); r.code != 2 || !strings.Contains(r.stderr, "--yes") {
 		t.Errorf("prune without a terminal: %+v", r)
@@ -127,7 +161,7 @@ contexts:
 	if r = e.run("kubeconfig", "prune", "--yes", "-o", "json"); r.code != 0 || !strings.Contains(r.stdout, `"contexts": [`) {
 		t.Fatalf("prune --yes: %+v", r)
 	}
-	if r = e.run("kubeconfig", "list"); strings.Contains(r.stdout, " b ") || strings.Contains(r.stdout+r.stderr, "FAKE-TOKEN") {
+	if r = e.run("kubeconfig", "list"); strings.Contains(r.stdout, " b ") || !strings.Contains(r.stdout, " a ") || strings.Contains(r.stdout+r.stderr, "FAKE-TOKEN") {
 		t.Errorf("after prune: %+v", r)
 	}
 }

@@ -1,0 +1,127 @@
+package verify
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
+)
+
+// fakeAPI is a TLS server answering /version to the bearer token good and
+// 401 to any other.
+func fakeAPI(t *testing.T, good string) (*httptest.Server, string) {
+	t.Helper()
+	s := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+good {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Unauthorized","code":401}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"gitVersion":"v1.37.2"}`)
+	}))
+	t.Cleanup(s.Close)
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw})
+	return s, base64.StdEncoding.EncodeToString(ca)
+}
+
+// closedPort returns a loopback URL nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return "https://" + l.Addr().String()
+}
+
+// TestPruneEvidenceLoopback: against loopback servers, a context whose
+// server refuses connections is not pruned on its first failure, nor
+// within the span, only once every check over the span saw it refused; a
+// 401 is pruned at once; a run where every server refuses records nothing.
+func TestPruneEvidenceLoopback(t *testing.T) {
+	live, ca := fakeAPI(t, "good-token-0123456789")
+	gone := closedPort(t)
+	doc := fmt.Sprintf(`apiVersion: v1
+kind: Config
+current-context: good
+clusters:
+- {name: live, cluster: {server: %q, certificate-authority-data: %s}}
+- {name: gone, cluster: {server: %q, certificate-authority-data: %s}}
+users:
+- {name: admin, user: {token: good-token-0123456789}}
+- {name: revoked, user: {token: revoked-token-0123456789}}
+- {name: gone-user, user: {token: gone-token-0123456789}}
+contexts:
+- {name: good, context: {cluster: live, user: admin}}
+- {name: revoked, context: {cluster: live, user: revoked}}
+- {name: stopped, context: {cluster: gone, user: gone-user}}
+`, live.URL, ca, gone, ca)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	opts := kubeconfig.EditOptions{Kubeconfig: path, Home: dir, StateDir: filepath.Join(dir, "state"), Now: func() time.Time { return clock }}
+	co := kubeconfig.CheckOptions{Timeout: 5 * time.Second}
+	check := ContextCheck(Options{})
+	ctx := context.Background()
+	planned := func() string {
+		t.Helper()
+		p, err := kubeconfig.PlanPrune(ctx, opts, co, check)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, c := range p.Contexts {
+			names = append(names, c.Name)
+		}
+		for _, c := range p.Kept {
+			if c.Name == "stopped" && c.Check.State != kubeconfig.CheckUnreachable {
+				t.Errorf("stopped: %+v", c.Check)
+			}
+		}
+		return strings.Join(names, ",")
+	}
+	if got := planned(); got != "revoked" {
+		t.Fatalf("day 0: planned %q, want only the 401", got)
+	}
+	clock = clock.Add(6 * 24 * time.Hour)
+	if got := planned(); got != "revoked" {
+		t.Fatalf("day 6: planned %q", got)
+	}
+	clock = clock.Add(24 * time.Hour)
+	if got := planned(); got != "revoked,stopped" {
+		t.Fatalf("day 7: planned %q", got)
+	}
+
+	// Every server refuses (the network is down): nothing is recorded.
+	dir2 := t.TempDir()
+	path2 := filepath.Join(dir2, "config")
+	down := strings.ReplaceAll(doc, live.URL, closedPort(t))
+	if err := os.WriteFile(path2, []byte(down), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts2 := opts
+	opts2.Kubeconfig, opts2.StateDir = path2, filepath.Join(dir2, "state")
+	p, err := kubeconfig.PlanPrune(ctx, opts2, co, check)
+	if err != nil || !p.Empty() {
+		t.Fatalf("network down: %+v %v", p, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir2, "state")); !os.IsNotExist(err) {
+		t.Errorf("a run where no server answered recorded something: %v", err)
+	}
+}
