@@ -17,8 +17,10 @@ import (
 //   - kubeconfig.CheckRejected when the credentials were refused
 //     (ErrUnauthorized);
 //   - kubeconfig.CheckUnreachable only for a definite network answer: the
-//     connection was refused, there is no route, or the host name
-//     does not resolve;
+//     connection was refused, there is no route to the host, or the host
+//     name does not resolve; "network is unreachable" (this machine has no
+//     route to that network at all: offline) says nothing about the
+//     server and is kubeconfig.CheckUnknown;
 //   - kubeconfig.CheckUnknown for everything else, timeouts included (a
 //     slow or offline network is no reason to forget a cluster), with the
 //     problem as Reason.
@@ -61,6 +63,9 @@ func Classify(ctx context.Context, err error) kubeconfig.Verdict {
 			return kubeconfig.Verdict{State: kubeconfig.CheckUnreachable, Reason: reason}
 		}
 		return unknown
+	}
+	if errors.Is(ue.Err, errNetUnreachable) {
+		return kubeconfig.Verdict{State: kubeconfig.CheckUnknown, Reason: "this machine has no route to the server's network (offline?): " + reason}
 	}
 	var op *net.OpError
 	if errors.As(ue.Err, &op) && !op.Timeout() && op.Op == "dial" {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -123,5 +124,26 @@ contexts:
 	}
 	if _, err := os.Stat(filepath.Join(dir2, "state")); !os.IsNotExist(err) {
 		t.Errorf("a run where no server answered recorded something: %v", err)
+	}
+}
+
+// TestClassifyNoRoute: "connection refused" and "no route to host" are
+// failures of the server; "network is unreachable" (this machine is
+// offline) says nothing about it.
+func TestClassifyNoRoute(t *testing.T) {
+	dial := func(errno error) error {
+		return &UnreachableError{Server: "https://lab:6443", Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", errno)}}
+	}
+	for _, tc := range []struct {
+		err  error
+		want kubeconfig.CheckState
+	}{
+		{dial(syscall.ECONNREFUSED), kubeconfig.CheckUnreachable},
+		{dial(syscall.EHOSTUNREACH), kubeconfig.CheckUnreachable},
+		{dial(errNetUnreachable), kubeconfig.CheckUnknown},
+	} {
+		if got := Classify(context.Background(), tc.err); got.State != tc.want {
+			t.Errorf("Classify(%v) = %+v, want %s", tc.err, got, tc.want)
+		}
 	}
 }
