@@ -557,7 +557,7 @@ func deleteThrough(ctx context.Context, opts EditOptions, choose func(v *listVie
 }
 
 // deleteEntries removes the contexts (from the files that hold them), then
-// those of clusters and users no remaining context refers to. When the
+// those of clusters and users no remaining context of any file refers to. When the
 // current context goes, current-context is cleared in the first file that
 // sets it, as kubectl config unset current-context does. Names already
 // gone are skipped.
@@ -584,11 +584,15 @@ func deleteEntries(files []*File, contexts, clusters, users []string) *DeleteRes
 		}
 	}
 	v = newView(files)
+	// In use is what any context of any file refers to, shadowed ones
+	// included: each file of a list must stay usable on its own, and a
+	// shadowed context shows once the one before it goes.
 	refd := map[Kind]map[string]bool{KindCluster: {}, KindUser: {}}
-	for _, n := range v.names(KindContext) {
-		e, _, _ := v.entry(KindContext, n)
-		c, u := contextRefs(e.Body)
-		refd[KindCluster][c], refd[KindUser][u] = true, true
+	for _, f := range files {
+		for _, e := range f.Config.Contexts {
+			c, u := contextRefs(e.Body)
+			refd[KindCluster][c], refd[KindUser][u] = true, true
+		}
 	}
 	lists := map[Kind][]string{KindCluster: clusters, KindUser: users}
 	for _, k := range []Kind{KindCluster, KindUser} {
