@@ -321,7 +321,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	}
 	for _, w := range res.Written {
 		if w.Backup != "" {
-			pruneBackups(w.File, opts.KeepBackups, logf)
+			pruneBackups(w.File, opts.KeepBackups, w.Backup, logf)
 		}
 	}
 	return res, nil
