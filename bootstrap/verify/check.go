@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 )
@@ -15,7 +16,9 @@ import (
 //
 //   - kubeconfig.CheckOK when the server answered;
 //   - kubeconfig.CheckRejected when the credentials were refused
-//     (ErrUnauthorized);
+//     (ErrUnauthorized); a plain http server gets no credentials, as from
+//     kubectl (AuthWithheld), so its 401 is kubeconfig.CheckUnknown and
+//     its answer kubeconfig.CheckOK saying so;
 //   - kubeconfig.CheckUnreachable only for a definite network answer: the
 //     connection was refused, there is no route to the host, or the host
 //     name does not resolve; "network is unreachable" (this machine has no
@@ -31,7 +34,11 @@ func ContextCheck(o Options) kubeconfig.CheckFunc {
 		opts := o
 		opts.Config, opts.Context, opts.Namespace = view, c.Name, ""
 		_, err := ServerVersion(ctx, opts)
-		return Classify(ctx, err)
+		v := Classify(ctx, err)
+		if v.State == kubeconfig.CheckOK && strings.HasPrefix(strings.ToLower(c.Server), "http://") {
+			v.Reason = "plain http: no credentials sent, as kubectl sends none"
+		}
+		return v
 	}
 }
 
@@ -49,6 +56,10 @@ func Classify(ctx context.Context, err error) kubeconfig.Verdict {
 	unknown := kubeconfig.Verdict{State: kubeconfig.CheckUnknown, Reason: reason}
 	if ctx.Err() != nil {
 		return unknown
+	}
+	var ua *UnauthorizedError
+	if errors.As(err, &ua) && ua.AuthMethod == AuthWithheld {
+		return unknown // no credentials were sent: none were refused
 	}
 	if errors.Is(err, ErrUnauthorized) {
 		return kubeconfig.Verdict{State: kubeconfig.CheckRejected, Reason: reason}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -145,5 +146,102 @@ func TestClassifyNoRoute(t *testing.T) {
 		if got := Classify(context.Background(), tc.err); got.State != tc.want {
 			t.Errorf("Classify(%v) = %+v, want %s", tc.err, got, tc.want)
 		}
+	}
+}
+
+// TestNoCredentialsOverPlainHTTP: as client-go, the check sends no token,
+// tokenFile, basic auth or exec plugin credential to an http:// server,
+// and runs no plugin; it says so. A 401 from such a server is no evidence
+// against the credentials.
+func TestNoCredentialsOverPlainHTTP(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	answer := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if a := r.Header.Get("Authorization"); a != "" {
+			seen = append(seen, a)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(answer)
+		fmt.Fprint(w, `{"gitVersion":"v1.37.2"}`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	os.WriteFile(tokenFile, []byte("file-token-0123456789\n"), 0o600)
+	mark := filepath.Join(dir, "plugin-ran")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- {name: plain, cluster: {server: %q}}
+users:
+- {name: token, user: {token: inline-token-0123456789}}
+- {name: file, user: {tokenFile: %q}}
+- {name: basic, user: {username: alice, password: secret-password-0123}}
+- name: exec
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: %q
+      interactiveMode: Never
+      env: [{name: VERIFY_TEST_PLUGIN, value: mark}, {name: VERIFY_TEST_MARK, value: %q}]
+contexts:
+- {name: token, context: {cluster: plain, user: token}}
+- {name: file, context: {cluster: plain, user: file}}
+- {name: basic, context: {cluster: plain, user: basic}}
+- {name: exec, context: {cluster: plain, user: exec}}
+`, strings.Replace(srv.URL, "http://", "http://alice:url-password-0123@", 1), tokenFile, self, mark)
+	path := filepath.Join(dir, "config")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts := kubeconfig.EditOptions{Kubeconfig: path, Home: dir}
+	checked, err := kubeconfig.Check(context.Background(), opts, kubeconfig.CheckOptions{Timeout: 10 * time.Second}, ContextCheck(Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checked {
+		if c.Check.State != kubeconfig.CheckOK || !strings.Contains(c.Check.Reason, "no credentials sent") {
+			t.Errorf("%s: %+v", c.Name, c.Check)
+		}
+	}
+	if _, err := os.Stat(mark); err == nil {
+		t.Error("the exec plugin ran for an http server")
+	}
+	rep, err := Verify(context.Background(), Options{Kubeconfig: []string{path}, Context: "token", TotalTimeout: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warned := false
+	for _, w := range rep.Warnings {
+		warned = warned || strings.Contains(w, "were not sent")
+	}
+	if !warned || rep.AuthMethod != AuthWithheld {
+		t.Errorf("verify report: %+v", rep)
+	}
+
+	// A 401 from a plain http server refused no credentials.
+	mu.Lock()
+	answer = http.StatusUnauthorized
+	mu.Unlock()
+	checked, err = kubeconfig.Check(context.Background(), opts, kubeconfig.CheckOptions{Timeout: 10 * time.Second}, ContextCheck(Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checked {
+		if c.Check.State != kubeconfig.CheckUnknown {
+			t.Errorf("%s after a 401 over http: %+v", c.Name, c.Check)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) > 0 {
+		t.Errorf("credentials sent over plain http: %d requests carried an Authorization header", len(seen))
 	}
 }
