@@ -183,8 +183,10 @@ type editHooks struct {
 // (best effort: the error says so if that fails too).
 //
 // A lock held past LockTimeout returns a *LockError (ErrLockTimeout); an
-// invalid file a *ParseError (ErrInvalidConfig); an error of fn is returned
-// as it is.
+// invalid file a *ParseError (ErrInvalidConfig); an existing file to change
+// that this process may not write (mode 0400, say; root may, as with
+// kubectl) a *ReadOnlyError (ErrReadOnly), under DryRun too, with nothing
+// written; an error of fn is returned as it is.
 func Edit(ctx context.Context, opts EditOptions, fn EditFunc) (*EditResult, error) {
 	return edit(ctx, opts, fn, editHooks{})
 }
@@ -229,6 +231,9 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		}
 		for _, f := range files {
 			if w, ok := f.planWrite(opts.Now); ok {
+				if err := f.checkWritable(); err != nil {
+					return nil, err
+				}
 				res.Written = append(res.Written, w)
 			}
 		}
@@ -291,6 +296,13 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	if err := prepare(); err != nil {
 		return nil, err
 	}
+	for _, f := range files {
+		if f.changed() {
+			if err := f.checkWritable(); err != nil {
+				return nil, err
+			}
+		}
+	}
 	var done []*File
 	for _, f := range files {
 		w, ok := f.planWrite(opts.Now)
@@ -325,6 +337,48 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		}
 	}
 	return res, nil
+}
+
+// ErrReadOnly: a kubeconfig file to change may not be written by this
+// process (its mode, the read-only attribute, a read-only mount). Matched
+// by *ReadOnlyError.
+var ErrReadOnly = errors.New("kubeconfig file is read-only")
+
+// ReadOnlyError reports a file an operation would change that this process
+// may not write; nothing was written. kubectl refuses it too: it opens the
+// file for writing.
+type ReadOnlyError struct {
+	File string
+	Mode fs.FileMode
+	Err  error
+}
+
+func (e *ReadOnlyError) Error() string {
+	return fmt.Sprintf("%s is read-only for you (mode %04o): nothing was written; kubectl would not write it either. Make it writable for your user if the change is meant", e.File, e.Mode.Perm())
+}
+
+// Is makes errors.Is(err, ErrReadOnly) true.
+func (e *ReadOnlyError) Is(target error) bool { return target == ErrReadOnly }
+
+// Unwrap returns the OS's answer.
+func (e *ReadOnlyError) Unwrap() error { return e.Err }
+
+// checkWritable refuses an existing file this process may not write, as
+// kubectl's open for writing would (the atomic rename would replace it
+// all the same, since it needs only the folder).
+func (f *File) checkWritable() error {
+	if !f.Exists {
+		return nil
+	}
+	err := writable(f.Real)
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	var mode fs.FileMode
+	if fi, serr := os.Stat(f.Real); serr == nil {
+		mode = fi.Mode()
+	}
+	return &ReadOnlyError{File: f.Real, Mode: mode, Err: err}
 }
 
 // readFiles reads every file; a missing file is an empty config.
