@@ -278,24 +278,17 @@ func (t *target) credentials(ctx context.Context, o *Options) error {
 		}
 		t.authMethod, hasCert = AuthClientCert, true
 	}
-	var fileToken string
-	var fileErr error
-	if ub.TokenFile != "" {
-		data, err := os.ReadFile(ub.TokenFile)
-		fileToken, fileErr = strings.TrimSpace(string(data)), err
-	}
+	token, fromFile, tokenErr := kubeconfig.ChooseToken(ub.Token, ub.TokenFile, os.ReadFile)
 	switch {
-	case fileToken != "":
-		// client-go reads tokenFile at each request and prefers it to an
-		// inline token, which only stands in when the file is unreadable.
-		t.token, t.authMethod = fileToken, AuthTokenFile
-	case ub.Token != "":
-		t.token, t.authMethod = strings.TrimSpace(ub.Token), AuthToken
-	case fileErr != nil:
-		return &ConfigError{Problem: fmt.Sprintf("cannot read the tokenFile of user %q", t.user), Err: fileErr,
-			Hint: "the file moved or was deleted: download the kubeconfig again"}
-	case ub.TokenFile != "":
+	case token != "" && fromFile:
+		t.token, t.authMethod = token, AuthTokenFile
+	case token != "":
+		t.token, t.authMethod = token, AuthToken
+	case errors.Is(tokenErr, kubeconfig.ErrEmptyTokenFile):
 		return configErr("ask your org admin for a new token", "the tokenFile of user %q (%s) is empty", t.user, ub.TokenFile)
+	case tokenErr != nil:
+		return &ConfigError{Problem: fmt.Sprintf("cannot read the tokenFile of user %q", t.user), Err: tokenErr,
+			Hint: "the file moved or was deleted: download the kubeconfig again"}
 	case ub.Username != "":
 		t.basic, t.authMethod = [2]string{ub.Username, ub.Password}, AuthBasic
 	}
