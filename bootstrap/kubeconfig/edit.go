@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"syscall"
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
@@ -126,6 +127,36 @@ type FileWrite struct {
 	Backup string `json:"backup,omitempty"`
 	// Created reports that the file did not exist.
 	Created bool `json:"created,omitempty"`
+	// InPlace reports that the file was written over, as kubectl writes,
+	// because it could not be replaced: a single-file bind mount, or a
+	// folder this process may not create files in.
+	InPlace bool `json:"inPlace,omitempty"`
+
+	backupBase string // the path the backup's name extends
+}
+
+// WriteError reports a kubeconfig file that could not be written; the
+// previous content is in place (or restored). Err is the OS's reason.
+type WriteError struct {
+	File string
+	Err  error
+}
+
+func (e *WriteError) Error() string {
+	return fmt.Sprintf("could not write the kubeconfig %s: %v; it is unchanged", e.File, e.Err)
+}
+
+// Unwrap returns the OS's reason.
+func (e *WriteError) Unwrap() error { return e.Err }
+
+// asWriteError returns err, an OS error about file's locks, as a
+// *WriteError; a *LockError or a cancellation is returned as it is.
+func asWriteError(file string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && !errors.Is(err, ErrLockTimeout) {
+		return &WriteError{File: file, Err: err}
+	}
+	return err
 }
 
 // EditResult describes what Edit wrote. It holds file names only.
@@ -253,7 +284,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		dir := filepath.Dir(f.Real)
 		created, err := atomicfile.MkdirAll(dir, 0o700)
 		if err != nil {
-			return nil, fmt.Errorf("create %s: %w", dir, err)
+			return nil, &WriteError{File: f.Real, Err: fmt.Errorf("create its folder %s: %w", dir, err)}
 		}
 		for _, d := range created {
 			logf("created %s", d)
@@ -264,24 +295,31 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		timeout = DefaultLockTimeout
 	}
 	deadline := time.Now().Add(timeout)
-	var reals, kubectlPaths []string
+	// Locks go beside the file, or beside the path as listed when the
+	// file's folder is closed to this process (besideWritable): kubectl
+	// itself locks only the path as listed.
+	var sides, kubectlPaths []string
 	for _, f := range lockSet {
-		reals = append(reals, f.Real)
-		kubectlPaths = append(kubectlPaths, f.Path, f.Real)
+		side := f.besideWritable()
+		sides = append(sides, side)
+		kubectlPaths = append(kubectlPaths, f.Path)
+		if side == f.Real {
+			kubectlPaths = append(kubectlPaths, f.Real)
+		}
 	}
-	sort.Strings(reals)
-	for i, real := range reals {
-		if i > 0 && real == reals[i-1] {
+	sort.Strings(sides)
+	for i, side := range sides {
+		if i > 0 && side == sides[i-1] {
 			continue
 		}
-		unlock, err := lockSidecar(ctx, real, deadline, timeout, logf)
+		unlock, err := lockSidecar(ctx, side, deadline, timeout, logf)
 		if err != nil {
-			return nil, err
+			return nil, asWriteError(side, err)
 		}
 		defer unlock()
-		sweepTemps(real, logf)
-		sweepTemps(PreviousContextFile(real), logf)
-		sweepTemps(KubectlLockName(real), logf)
+		sweepTemps(side, logf)
+		sweepTemps(PreviousContextFile(side), logf)
+		sweepTemps(KubectlLockName(side), logf)
 	}
 	// kubectl's own lock, on each path as kubectl names it and on the file
 	// it leads to, held from the read to the rename: kubectl neither
@@ -289,7 +327,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	// under its lock.
 	release, err := lockKubectl(ctx, kubectlPaths, deadline, timeout, logf)
 	if err != nil {
-		return nil, err
+		return nil, asWriteError(lockSet[0].Path, err)
 	}
 	defer release()
 
@@ -333,7 +371,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	}
 	for _, w := range res.Written {
 		if w.Backup != "" {
-			pruneBackups(w.File, opts.KeepBackups, w.Backup, logf)
+			pruneBackups(w.backupBase, opts.KeepBackups, w.Backup, logf)
 		}
 	}
 	return res, nil
@@ -436,9 +474,50 @@ func (f *File) planWrite(now func() time.Time) (FileWrite, bool) {
 	}
 	w := FileWrite{Path: f.Path, File: f.Real, Created: !f.Exists}
 	if f.Exists {
-		w.Backup = backupName(f.Real, now)
+		w.backupBase = f.besideWritable()
+		w.Backup = backupName(w.backupBase, now)
 	}
 	return w, true
+}
+
+// besideWritable returns the path beside which kubeboot's own files for f
+// (its backups, its sidecar lock) go: the file itself, or, when this
+// process may not create files in its folder (a link to a writable file
+// in a folder that is not), the path as listed, the link, in the user's
+// own folder.
+func (f *File) besideWritable() string {
+	if f.Path != f.Real && writable(filepath.Dir(f.Real)) != nil {
+		return f.Path
+	}
+	return f.Real
+}
+
+// renameRefused reports a failure of the atomic replacement that writing
+// in place avoids: the folder refuses a new file or the rename
+// (permission), or the file is a mount point (busy) or on another device.
+func renameRefused(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EXDEV)
+}
+
+// replaceContent writes data to the existing file real: atomically (a
+// temp file renamed over it), else, when the rename cannot be done, in
+// place, as kubectl writes, after before (nil for nothing) succeeds. It
+// reports whether it wrote in place.
+func replaceContent(real string, data parts, opts atomicfile.Options, before func() error, logf func(string, ...any)) (bool, error) {
+	err := atomicfile.WriteParts(real, data, opts)
+	if err == nil || !renameRefused(err) {
+		return false, err
+	}
+	if before != nil {
+		if berr := before(); berr != nil {
+			return false, errors.Join(err, berr)
+		}
+	}
+	if ierr := atomicfile.WriteInPlace(real, data, opts.NoSync); ierr != nil {
+		return false, errors.Join(err, ierr)
+	}
+	logf("could not replace %s (%v); wrote it in place, as kubectl does", real, err)
+	return true, nil
 }
 
 // write backs f up and replaces it with its new content.
@@ -454,19 +533,35 @@ func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
 	}
 	if w.Backup != "" {
 		if err := backUp(f.Real, w.Backup, f.orig); err != nil {
-			return fmt.Errorf("back up %s: %w", f.Real, err)
+			return &WriteError{File: f.Real, Err: fmt.Errorf("back up to %s: %w", w.Backup, err)}
 		}
 		logf("backed up %s to %s", f.Real, w.Backup)
 	}
 	owner := f.Real
 	if !f.Exists {
 		owner = filepath.Dir(f.Real) // a new file belongs to the folder's owner
-	}
-	if err := atomicfile.WriteParts(f.Real, data, privateOptions(owner)); err != nil {
-		if w.Backup != "" {
-			os.Remove(w.Backup)
+		if err := atomicfile.WriteParts(f.Real, data, privateOptions(owner)); err != nil {
+			return &WriteError{File: f.Real, Err: err}
 		}
-		return fmt.Errorf("write %s: %w", f.Real, err)
+	} else {
+		// A backup that is a hard link would be written over with the
+		// file: written in place, it must be a copy.
+		inPlace, err := replaceContent(f.Real, data, privateOptions(owner), func() error {
+			if w.Backup == "" {
+				return nil
+			}
+			if err := os.Remove(w.Backup); err != nil {
+				return err
+			}
+			return writePrivate(w.Backup, f.orig, f.Real)
+		}, logf)
+		if err != nil {
+			if w.Backup != "" {
+				os.Remove(w.Backup)
+			}
+			return &WriteError{File: f.Real, Err: err}
+		}
+		w.InPlace = inPlace
 	}
 	logf("wrote %s", f.Real)
 	f.written = data
@@ -495,7 +590,7 @@ func rollBack(done []*File, logf func(string, ...any)) error {
 	for _, f := range done {
 		var err error
 		if f.Exists {
-			err = writePrivate(f.Real, f.orig, f.Real)
+			_, err = replaceContent(f.Real, parts{f.orig}, privateOptions(f.Real), nil, logf)
 		} else {
 			err = os.Remove(f.Real)
 		}

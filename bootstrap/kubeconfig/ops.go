@@ -255,7 +255,7 @@ func Use(ctx context.Context, name string, opts EditOptions) (*UseResult, error)
 	// choose resolves name ("-" from the state file) among the contexts
 	// the list defines.
 	choose := func(t *File, has func(string) bool, names func() []string) (string, error) {
-		stateFile = PreviousContextFile(t.Real)
+		stateFile = PreviousContextFile(t.besideWritable())
 		want := name
 		if want == "-" {
 			data, err := os.ReadFile(stateFile)

@@ -33,14 +33,25 @@ func TestReadOnlyFileRefused(t *testing.T) {
 		readOnlyChild(t, path)
 		return
 	}
-	const nobody = 65534
-	for d := dir; d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
-		os.Chmod(d, 0o755)
-	}
 	for _, p := range []string{dir, path} {
 		if err := os.Chown(p, nobody, nobody); err != nil {
 			t.Fatal(err)
 		}
+	}
+	runAsNobody(t, dir, nil, "^TestReadOnlyFileRefused$", "KUBECONFIG_TEST_READONLY="+path)
+}
+
+// nobody is the uid (and gid) the permission tests run as when root.
+const nobody = 65534
+
+// runAsNobody runs the test binary's tests matching run as uid nobody,
+// from a copy in dir (which it opens to them), with env added; sys, when
+// set, adds process attributes (namespaces). The test fails unless they
+// pass.
+func runAsNobody(t *testing.T, dir string, sys *syscall.SysProcAttr, run string, env ...string) {
+	t.Helper()
+	for d := dir; d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+		os.Chmod(d, 0o755)
 	}
 	exe := filepath.Join(dir, "test.bin")
 	src, err := os.Open(os.Args[0])
@@ -54,10 +65,15 @@ func TestReadOnlyFileRefused(t *testing.T) {
 	io.Copy(dst, src)
 	src.Close()
 	dst.Close()
-	cmd := exec.Command(exe, "-test.run=^TestReadOnlyFileRefused$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), "KUBECONFIG_TEST_READONLY="+path, "HOME="+dir)
+	defer os.Remove(exe)
+	cmd := exec.Command(exe, "-test.run="+run, "-test.v", "-test.count=1")
+	cmd.Env = append(append(os.Environ(), "HOME="+dir), env...)
 	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	if sys == nil {
+		sys = &syscall.SysProcAttr{}
+	}
+	sys.Credential = &syscall.Credential{Uid: nobody, Gid: nobody}
+	cmd.SysProcAttr = sys
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "--- PASS") {
 		t.Fatalf("as uid %d: %v\n%s", nobody, err, out)

@@ -38,7 +38,7 @@ type writeFlags struct {
 func addWriteFlags(cmd *cobra.Command, w *writeFlags) {
 	f := cmd.Flags()
 	f.BoolVar(&w.DryRun, "dry-run", false, "show what would change and write nothing")
-	f.BoolVar(&w.Verbose, "verbose", false, "print each step")
+	f.BoolVarP(&w.Verbose, "verbose", "v", false, "print each step")
 	addOutputFlags(cmd, &w.output)
 }
 
@@ -55,6 +55,9 @@ func printEdit(w io.Writer, er *kubeconfig.EditResult) {
 		fmt.Fprintf(w, "  %s %s", verb, fw.File)
 		if fw.Backup != "" {
 			fmt.Fprintf(w, " (backup %s)", fw.Backup)
+		}
+		if fw.InPlace {
+			fmt.Fprint(w, " in place, as kubectl writes it: it could not be replaced")
 		}
 		fmt.Fprintln(w)
 	}

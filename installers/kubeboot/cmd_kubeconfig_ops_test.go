@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -188,5 +189,20 @@ func TestKubeconfigOpsCompletion(t *testing.T) {
 	}
 	if got := complete(t, e, "kubeconfig", "namespace", ""); !slices.Contains(got, "default") {
 		t.Errorf("namespace completes %v", got)
+	}
+}
+
+// TestKubeconfigUnwritableNamesFile: a kubeconfig whose folder cannot be
+// made gets an error naming the file, and no installer flag as advice.
+func TestKubeconfigUnwritableNamesFile(t *testing.T) {
+	if os.Geteuid() != 0 || runtime.GOOS != "linux" {
+		t.Skip("needs root on Linux: /sys refuses new folders even to root")
+	}
+	e := newEnv(t)
+	config := "/sys/kubeboot-test-no-such-folder/config"
+	e.vars = append(e.vars, "KUBECONFIG="+config)
+	r := e.run("kubeconfig", "import", corpus+"coreweave.yaml")
+	if r.code == 0 || !strings.Contains(r.stderr, config) || strings.Contains(r.stderr, "--dir") {
+		t.Errorf("import into an unwritable folder: %+v", r)
 	}
 }
