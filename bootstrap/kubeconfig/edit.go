@@ -66,8 +66,31 @@ func (o EditOptions) logf() func(string, ...any) {
 	return o.Logf
 }
 
-// locations returns the files o names, as Locate computes them.
+// locations returns the files o names, as Locate computes them, one
+// name per file: a file listed twice under two spellings (config and
+// ./config) is one file, kept where it first appears.
 func (o EditOptions) locations() (Locations, error) {
+	locs, err := o.locate()
+	if err != nil {
+		return locs, err
+	}
+	seen := map[string]bool{}
+	files := locs.Files[:0:0]
+	for _, f := range locs.Files {
+		key := filepath.Clean(f)
+		if abs, err := filepath.Abs(f); err == nil {
+			key = abs
+		}
+		if !seen[key] {
+			seen[key] = true
+			files = append(files, f)
+		}
+	}
+	locs.Files = files
+	return locs, nil
+}
+
+func (o EditOptions) locate() (Locations, error) {
 	if o.Getenv == nil && o.Home == "" {
 		return DefaultLocations(o.Kubeconfig)
 	}

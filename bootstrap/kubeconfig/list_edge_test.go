@@ -1,0 +1,50 @@
+package kubeconfig
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// listEnv writes pruneDoc to dir/config and returns options whose
+// KUBECONFIG is list (joined with the OS's separator), run from dir.
+func listEnv(t *testing.T, list ...string) (EditOptions, string) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config")
+	if err := os.WriteFile(path, []byte(pruneDoc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	kc := strings.Join(list, string(os.PathListSeparator))
+	return EditOptions{Home: dir, LockTimeout: 3 * time.Second, Getenv: func(k string) string {
+		if k == "KUBECONFIG" {
+			return kc
+		}
+		return ""
+	}}, path
+}
+
+// TestSameFileTwiceInList: KUBECONFIG=config:./config names one file;
+// a write neither waits on its own lock nor blames another kubeboot.
+func TestSameFileTwiceInList(t *testing.T) {
+	opts, path := listEnv(t, "config", "./config", filepath.Join(".", ".", "config"))
+	start := time.Now()
+	res, err := Use(context.Background(), "lab", opts)
+	if err != nil || time.Since(start) > 2*time.Second {
+		t.Fatalf("use with the same file twice: %v after %v", err, time.Since(start))
+	}
+	if len(res.Edit.Written) != 1 {
+		t.Errorf("written %+v", res.Edit.Written)
+	}
+	if c := mustLoad(t, path); c.CurrentContext != "lab" {
+		t.Errorf("current-context %q", c.CurrentContext)
+	}
+	infos, err := List(opts)
+	if err != nil || len(infos) != 3 {
+		t.Errorf("list: %v %v", infos, err)
+	}
+}
