@@ -219,8 +219,9 @@ type editHooks struct {
 //     (<path>.lock, created exclusively, as client-go does for every file
 //     of the list, in sorted order), waiting while another writer holds
 //     one, up to LockTimeout;
-//   - reads every file under the locks (an empty read of a file being
-//     rewritten in place is read again), calls fn, and writes each file
+//   - reads every file under the locks (once: holding kubectl's locks, no
+//     kubectl is rewriting one in place; a dry run, without locks, reads
+//     an empty file again in case it is), calls fn, and writes each file
 //     whose content changed: a backup <file>.kubeboot-backup-<UTC time> of
 //     the previous content first, then a temp file in the same folder,
 //     synced and renamed over the file, mode 0600 for a new file (an
@@ -266,7 +267,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	res := &EditResult{DryRun: opts.DryRun}
 	cache := summaryCache(opts.CacheDir)
 	prepare := func() error {
-		if err := readFiles(files, logf); err != nil {
+		if err := readFiles(files, !opts.DryRun, logf); err != nil {
 			return err
 		}
 		if hooks.quick != nil {
@@ -442,10 +443,19 @@ func (f *File) checkWritable() error {
 	return &ReadOnlyError{File: f.Real, Mode: mode, Err: err}
 }
 
-// readFiles reads every file; a missing file is an empty config.
-func readFiles(files []*File, logf func(string, ...any)) error {
+// readFiles reads every file; a missing file is an empty config. locked
+// says the caller holds kubectl's locks of every file: no kubectl can be
+// rewriting one in place, so an empty file is read once, not waited on
+// (readSettled).
+func readFiles(files []*File, locked bool, logf func(string, ...any)) error {
 	for _, f := range files {
-		data, err := readSettled(f.Real, logf)
+		var data []byte
+		var err error
+		if locked {
+			data, err = os.ReadFile(f.Real)
+		} else {
+			data, err = readSettled(f.Real, logf)
+		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			f.Config, f.Exists, f.orig = NewConfig(f.Path), false, nil

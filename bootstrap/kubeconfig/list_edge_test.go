@@ -48,3 +48,23 @@ func TestSameFileTwiceInList(t *testing.T) {
 		t.Errorf("list: %v %v", infos, err)
 	}
 }
+
+// TestEmptyFileInListIsNotWaitedOn: an empty file in the list (kept
+// empty on purpose) costs a write nothing: under the locks no kubectl can
+// be rewriting it, so it is not read again and again.
+func TestEmptyFileInListIsNotWaitedOn(t *testing.T) {
+	opts, _ := listEnv(t, "config", "empty")
+	if err := os.WriteFile("empty", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"lab", "live"}
+	start := time.Now()
+	for i := 0; i < 4; i++ {
+		if _, err := Use(context.Background(), names[i%2], opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := time.Since(start) / 4; d > 120*time.Millisecond {
+		t.Errorf("a write took %v with an empty file in the list", d)
+	}
+}
