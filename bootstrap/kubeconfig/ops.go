@@ -250,6 +250,19 @@ func PreviousContextFile(file string) string {
 // closest names as Suggestions. Choosing the current context writes
 // nothing.
 func Use(ctx context.Context, name string, opts EditOptions) (*UseResult, error) {
+	return use(ctx, name, name == PreviousContext, opts)
+}
+
+// PreviousContext is the name Use reads as the context used before.
+const PreviousContext = "-"
+
+// UseExact is Use with name taken as it is: a context named "-" (which
+// kubectl accepts) is selected, not the previous one.
+func UseExact(ctx context.Context, name string, opts EditOptions) (*UseResult, error) {
+	return use(ctx, name, false, opts)
+}
+
+func use(ctx context.Context, name string, previous bool, opts EditOptions) (*UseResult, error) {
 	res := &UseResult{}
 	var stateFile string
 	// choose resolves name ("-" from the state file) among the contexts
@@ -257,7 +270,7 @@ func Use(ctx context.Context, name string, opts EditOptions) (*UseResult, error)
 	choose := func(t *File, has func(string) bool, names func() []string) (string, error) {
 		stateFile = PreviousContextFile(t.besideWritable())
 		want := name
-		if want == "-" {
+		if previous {
 			data, err := os.ReadFile(stateFile)
 			want = strings.TrimSpace(string(data))
 			if err != nil || want == "" {

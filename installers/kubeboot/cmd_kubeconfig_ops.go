@@ -146,14 +146,19 @@ func kubeconfigListRun(ctx context.Context, o *KubeconfigListOptions) error {
 // NewCmdKubeconfigUse is `kubeboot kubeconfig use NAME|-`.
 func NewCmdKubeconfigUse(a *app) *cobra.Command {
 	w := &writeFlags{}
+	exact := false
 	cmd := &cobra.Command{
 		Use:               "use NAME|-",
 		Short:             "switch the current context; - goes back to the previous one",
-		Example:           "  kubeboot kubeconfig use prod\n  kubeboot kubeconfig use -",
+		Example:           "  kubeboot kubeconfig use prod\n  kubeboot kubeconfig use -\n  kubeboot kubeconfig use --exact -    # a context named -",
 		Args:              exactArgs(1, "name the context (or - for the previous one)"),
 		ValidArgsFunction: a.completeFirstContext,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := kubeconfig.Use(cmd.Context(), args[0], a.editOptions(w.DryRun, w.Verbose))
+			do := kubeconfig.Use
+			if exact {
+				do = kubeconfig.UseExact
+			}
+			res, err := do(cmd.Context(), args[0], a.editOptions(w.DryRun, w.Verbose))
 			if err != nil {
 				return err
 			}
@@ -172,6 +177,7 @@ func NewCmdKubeconfigUse(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&exact, "exact", false, "take NAME as it is: --exact - selects a context named -")
 	addWriteFlags(cmd, w)
 	return cmd
 }

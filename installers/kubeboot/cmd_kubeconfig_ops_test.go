@@ -206,3 +206,32 @@ func TestKubeconfigUnwritableNamesFile(t *testing.T) {
 		t.Errorf("import into an unwritable folder: %+v", r)
 	}
 }
+
+// TestKubeconfigUseContextNamedDash: kubectl accepts a context named "-";
+// use - goes back to the previous context, use --exact - selects it.
+func TestKubeconfigUseContextNamedDash(t *testing.T) {
+	e := newEnv(t)
+	config := filepath.Join(e.home(), ".kube", "config")
+	os.MkdirAll(filepath.Dir(config), 0o700)
+	os.WriteFile(config, []byte(`apiVersion: v1
+kind: Config
+current-context: a
+clusters: [{name: c, cluster: {server: "https://c:6443"}}]
+contexts:
+- {name: a, context: {cluster: c}}
+- {name: b, context: {cluster: c}}
+- {name: "-", context: {cluster: c}}
+`), 0o600)
+	if r := e.run("kubeconfig", "use", "--exact", "-"); r.code != 0 || !strings.Contains(r.stdout, "current context: - (was a)") {
+		t.Fatalf("use --exact -: %+v", r)
+	}
+	if r := e.run("kubeconfig", "use", "b"); r.code != 0 {
+		t.Fatalf("use b: %+v", r)
+	}
+	if r := e.run("kubeconfig", "use", "-"); r.code != 0 || !strings.Contains(r.stdout, "current context: - (was b)") {
+		t.Fatalf("use - back to the context named -: %+v", r)
+	}
+	if r := e.run("kubeconfig", "use", "-"); r.code != 0 || !strings.Contains(r.stdout, "current context: b (was -)") {
+		t.Fatalf("use - again: %+v", r)
+	}
+}
