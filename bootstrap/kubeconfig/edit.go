@@ -301,6 +301,39 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 			lockSet = append(lockSet, f)
 		}
 	}
+	// A write that would create a folder or a lock file first runs
+	// unlocked, as a dry run: one that fails, or changes nothing, then
+	// creates nothing at all. It runs again under the locks.
+	creates := false
+	for _, f := range lockSet {
+		if !fileExists(LockName(f.besideWritable())) {
+			creates = true
+		}
+		if f.Target {
+			missing := missingDirs(filepath.Dir(f.Real))
+			creates = creates || len(missing) > 0
+			for _, d := range missing {
+				if filepath.Base(d) == "~" {
+					return nil, &WriteError{File: f.Real, Err: fmt.Errorf("its folder %s would be a folder named ~: the ~ was not expanded to the home folder (write the home folder out instead)", d)}
+				}
+			}
+		}
+	}
+	if creates {
+		if err := prepare(); err != nil {
+			return nil, err
+		}
+		changes := false
+		for _, f := range files {
+			changes = changes || f.changed()
+		}
+		if !changes {
+			return res, nil
+		}
+		for _, f := range files {
+			f.next, f.nextSum, f.create = nil, nil, false
+		}
+	}
 	for _, f := range lockSet {
 		if !f.Target {
 			continue
@@ -441,6 +474,22 @@ func (f *File) checkWritable() error {
 		mode = fi.Mode()
 	}
 	return &ReadOnlyError{File: f.Real, Mode: mode, Err: err}
+}
+
+// missingDirs returns the folders MkdirAll(dir) would create, outermost
+// first.
+func missingDirs(dir string) []string {
+	var missing []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		missing = append([]string{d}, missing...)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return missing
 }
 
 // readFiles reads every file; a missing file is an empty config. locked

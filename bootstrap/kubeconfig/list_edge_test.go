@@ -68,3 +68,26 @@ func TestEmptyFileInListIsNotWaitedOn(t *testing.T) {
 		t.Errorf("a write took %v with an empty file in the list", d)
 	}
 }
+
+// TestFailedWriteCreatesNothing: a write that fails (an unknown context)
+// into a kubeconfig whose folder does not exist creates neither the
+// folder nor a lock; a literal ~ in KUBECONFIG (not expanded by a shell)
+// never becomes a folder named ~.
+func TestFailedWriteCreatesNothing(t *testing.T) {
+	opts, _ := listEnv(t, filepath.Join("new", "kube", "config"))
+	if _, err := Use(context.Background(), "nope", opts); err == nil {
+		t.Fatal("use of an unknown context succeeded")
+	}
+	if _, err := os.Stat("new"); !os.IsNotExist(err) {
+		t.Errorf("a failed use created its folder: %v", err)
+	}
+	opts, _ = listEnv(t, "~/.kube/config")
+	src, _ := filepath.Abs("config")
+	_, err := Import(context.Background(), ImportOptions{Source: src, Getenv: opts.Getenv, Home: opts.Home})
+	if err == nil || !strings.Contains(err.Error(), "~") {
+		t.Errorf("import into ~/.kube/config (a literal ~): %v", err)
+	}
+	if _, err := os.Stat("~"); !os.IsNotExist(err) {
+		t.Errorf("a folder named ~ was created: %v", err)
+	}
+}
