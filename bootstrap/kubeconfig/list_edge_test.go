@@ -91,3 +91,41 @@ func TestFailedWriteCreatesNothing(t *testing.T) {
 		t.Errorf("a folder named ~ was created: %v", err)
 	}
 }
+
+// TestNamelessEntry: a context (or user) without a name is named "", as
+// kubectl reads it: the file stays usable, the others are listed and
+// selected, and a write keeps the nameless entry.
+func TestNamelessEntry(t *testing.T) {
+	opts, path := listEnv(t)
+	doc := pruneDoc + "- {context: {cluster: lab, user: lab}}\n"
+	os.WriteFile(path, []byte(doc), 0o600)
+	opts.Kubeconfig = path
+	infos, err := List(opts)
+	if err != nil {
+		t.Fatalf("list: %v", err)
+	}
+	var names []string
+	for _, c := range infos {
+		names = append(names, c.Name)
+	}
+	if got := strings.Join(names, ","); got != ",lab,live,tunnel" {
+		t.Errorf("listed %q", got)
+	}
+	if _, err := Use(context.Background(), "lab", opts); err != nil {
+		t.Fatalf("use: %v", err)
+	}
+	c := mustLoad(t, path)
+	if c.CurrentContext != "lab" || len(c.Contexts) != 4 {
+		t.Errorf("after use: current %q, %d contexts", c.CurrentContext, len(c.Contexts))
+	}
+	if _, err := Use(context.Background(), "", opts); err == nil {
+		t.Error("use of the empty name succeeded")
+	}
+	// A full rewrite keeps it too.
+	if _, err := Delete(context.Background(), []string{"tunnel"}, DeleteOptions{}, opts); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if c := mustLoad(t, path); len(c.Contexts) != 3 || c.Contexts[2].Name != "" {
+		t.Errorf("after delete: %+v", c.Contexts)
+	}
+}

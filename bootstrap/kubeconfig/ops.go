@@ -263,6 +263,10 @@ func UseExact(ctx context.Context, name string, opts EditOptions) (*UseResult, e
 }
 
 func use(ctx context.Context, name string, previous bool, opts EditOptions) (*UseResult, error) {
+	if name == "" {
+		// As kubectl: "empty context names are not allowed".
+		return nil, &InvalidNameError{What: "context name", Name: name, Reason: "the name is empty"}
+	}
 	res := &UseResult{}
 	var stateFile string
 	// choose resolves name ("-" from the state file) among the contexts
