@@ -285,7 +285,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 			return nil, err
 		}
 		for _, f := range files {
-			if w, ok := f.planWrite(opts.Now); ok {
+			if w, ok := f.planWrite(opts); ok {
 				if err := f.checkWritable(); err != nil {
 					return nil, err
 				}
@@ -400,7 +400,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	}
 	var done []*File
 	for _, f := range files {
-		w, ok := f.planWrite(opts.Now)
+		w, ok := f.planWrite(opts)
 		if !ok {
 			continue
 		}
@@ -550,16 +550,28 @@ func (f *File) changed() bool {
 	return !Equal(f.Config, f.origCfg)
 }
 
-func (f *File) planWrite(now func() time.Time) (FileWrite, bool) {
+func (f *File) planWrite(opts EditOptions) (FileWrite, bool) {
 	if !f.changed() {
 		return FileWrite{}, false
 	}
 	w := FileWrite{Path: f.Path, File: f.Real, Created: !f.Exists}
 	if f.Exists {
-		w.backupBase = f.besideWritable()
-		w.Backup = backupName(w.backupBase, now)
+		w.backupBase = opts.backupBase(f)
+		w.Backup = backupName(w.backupBase, opts.Now)
 	}
 	return w, true
+}
+
+// backupBase returns the path whose name f's backups extend: with a
+// StateDir, <StateFolder>/<file name>, in the user's own folder, so that
+// no copy of the credentials is left beside a kubeconfig (a project
+// folder that git add -A takes whole); without one, beside the file (or
+// beside the link to it, see besideWritable).
+func (o EditOptions) backupBase(f *File) string {
+	if o.StateDir != "" {
+		return filepath.Join(StateFolder(o.StateDir, f.Real), filepath.Base(f.Real))
+	}
+	return f.besideWritable()
 }
 
 // besideWritable returns the path beside which kubeboot's own files for f
@@ -614,6 +626,9 @@ func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
 		data = parts{enc}
 	}
 	if w.Backup != "" {
+		if _, err := atomicfile.MkdirAll(filepath.Dir(w.Backup), 0o700); err != nil {
+			return &WriteError{File: f.Real, Err: fmt.Errorf("create the backup folder: %w", err)}
+		}
 		if err := backUp(f.Real, w.Backup, f.orig); err != nil {
 			return &WriteError{File: f.Real, Err: fmt.Errorf("back up to %s: %w", w.Backup, err)}
 		}
@@ -677,7 +692,7 @@ func rollBack(done []*File, logf func(string, ...any)) error {
 			err = os.Remove(f.Real)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("could not restore %s (its backup beside it holds the previous content): %w", f.Real, err))
+			errs = append(errs, fmt.Errorf("could not restore %s (its backup holds the previous content): %w", f.Real, err))
 		} else {
 			logf("restored %s", f.Real)
 		}

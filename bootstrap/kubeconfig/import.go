@@ -77,6 +77,8 @@ type ImportOptions struct {
 	// DownloadsDir is where to look for cw-kubeconfig when Source is
 	// empty; "" means DefaultDownloadsDir().
 	DownloadsDir string
+	// StateDir is EditOptions.StateDir: where backups go.
+	StateDir string
 }
 
 // ImportResult describes what Import did, or would do under DryRun. It holds
@@ -187,7 +189,7 @@ func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
 func (o ImportOptions) editOptions() EditOptions {
 	return EditOptions{
 		Kubeconfig: o.Kubeconfig, DryRun: o.DryRun, LockTimeout: o.LockTimeout, KeepBackups: o.KeepBackups,
-		Now: o.Now, Logf: o.Logf, Getenv: o.Getenv, Home: o.Home,
+		Now: o.Now, Logf: o.Logf, Getenv: o.Getenv, Home: o.Home, StateDir: o.StateDir,
 	}
 }
 

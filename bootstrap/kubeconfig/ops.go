@@ -232,14 +232,22 @@ type UseResult struct {
 }
 
 // PreviousContextFile returns the file beside the kubeconfig file that
-// Use keeps the previously used context in (its name only), for Use("-").
-// It lives beside the kubeconfig, not in one per-user file as kubectx's
-// ~/.kube/kubectx, because the previous context is a name of that
-// kubeconfig: with several kubeconfigs (KUBECONFIG per project), each
-// goes back within itself, and the file shares the kubeconfig's folder,
-// owner and lock.
+// Use keeps the previously used context in (its name only), for Use("-"),
+// when EditOptions.StateDir is not set; with one, it is
+// previous-context in the kubeconfig's StateFolder. Either way it is per
+// kubeconfig, not one per-user file as kubectx's ~/.kube/kubectx, because
+// the previous context is a name of that kubeconfig: with several
+// kubeconfigs (KUBECONFIG per project), each goes back within itself.
 func PreviousContextFile(file string) string {
 	return filepath.Join(filepath.Dir(file), "."+filepath.Base(file)+".kubeboot-previous-context")
+}
+
+// previousContextFile is where Use keeps the previous context of t.
+func (o EditOptions) previousContextFile(t *File) string {
+	if o.StateDir != "" {
+		return filepath.Join(StateFolder(o.StateDir, t.Real), "previous-context")
+	}
+	return PreviousContextFile(t.besideWritable())
 }
 
 // Use makes name the current context, as kubectl config use-context does:
@@ -272,7 +280,7 @@ func use(ctx context.Context, name string, previous bool, opts EditOptions) (*Us
 	// choose resolves name ("-" from the state file) among the contexts
 	// the list defines.
 	choose := func(t *File, has func(string) bool, names func() []string) (string, error) {
-		stateFile = PreviousContextFile(t.besideWritable())
+		stateFile = opts.previousContextFile(t)
 		want := name
 		if previous {
 			data, err := os.ReadFile(stateFile)
@@ -346,6 +354,9 @@ func use(ctx context.Context, name string, previous bool, opts EditOptions) (*Us
 	}, editHooks{quick: quick, after: func([]*File) error {
 		if res.Previous == "" || res.Previous == res.Context {
 			return nil
+		}
+		if _, err := atomicfile.MkdirAll(filepath.Dir(stateFile), 0o700); err != nil {
+			return fmt.Errorf("could not remember the previous context in %s: %w", stateFile, err)
 		}
 		if err := atomicfile.Write(stateFile, []byte(res.Previous+"\n"), atomicfile.Options{Private: true, KeepOwnerFrom: filepath.Dir(stateFile)}); err != nil {
 			return fmt.Errorf("could not remember the previous context in %s: %w", stateFile, err)

@@ -87,6 +87,7 @@ func kubeconfigImportRun(ctx context.Context, o *KubeconfigImportOptions) error 
 		Home:         h.Home,
 		Now:          h.Now,
 		DownloadsDir: h.Downloads,
+		StateDir:     h.StateDir,
 	}
 	if o.Verbose {
 		opts.Logf = a.logf

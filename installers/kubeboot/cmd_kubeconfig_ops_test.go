@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 )
 
 // opsEnv is an env whose ~/.kube/config is corpus/multi.yaml.
@@ -233,5 +235,58 @@ contexts:
 	}
 	if r := e.run("kubeconfig", "use", "-"); r.code != 0 || !strings.Contains(r.stdout, "current context: b (was -)") {
 		t.Fatalf("use - again: %+v", r)
+	}
+}
+
+// TestKubeconfigProjectFolderKeepsNoCopies: with a per-project kubeconfig
+// (KUBECONFIG=./kubeconfig), no backup holding the tokens and no state
+// file of kubeboot's is left in the project folder, where git add -A
+// would take them: they live in the user's state folder, owner-only,
+// named after the kubeconfig, and a backup restores the file.
+func TestKubeconfigProjectFolderKeepsNoCopies(t *testing.T) {
+	e := newEnv(t)
+	project := filepath.Join(e.home(), "project")
+	os.MkdirAll(project, 0o755)
+	e.wd = project
+	copyFile(t, corpus+"multi.yaml", filepath.Join(project, "kubeconfig"))
+	e.vars = append(e.vars, "KUBECONFIG=./kubeconfig")
+	before, _ := os.ReadFile(filepath.Join(project, "kubeconfig"))
+	src, _ := filepath.Abs(corpus + "coreweave.yaml")
+	t.Chdir(project)
+	var backup string
+	for _, args := range [][]string{
+		{"kubeconfig", "use", "staging-ci", "-o", "json"},
+		{"kubeconfig", "use", "-"},
+		{"kubeconfig", "delete", "staging-ci", "--cascade"},
+		{"kubeconfig", "import", src},
+	} {
+		r := e.run(args...)
+		if r.code != 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+		if backup == "" {
+			var res kubeconfig.UseResult
+			json.Unmarshal([]byte(r.stdout), &res)
+			if res.Edit == nil || len(res.Edit.Written) != 1 {
+				t.Fatalf("use -o json: %s", r.stdout)
+			}
+			backup = res.Edit.Written[0].Backup
+		}
+	}
+	entries, _ := os.ReadDir(project)
+	for _, en := range entries {
+		if n := en.Name(); n != "kubeconfig" && n != ".kubeconfig.kubeboot-lock" {
+			t.Errorf("left in the project folder: %s", n)
+		}
+	}
+	state := filepath.Join(e.home(), ".local", "state", "kubeboot", "kubeconfig")
+	if !strings.HasPrefix(backup, state+string(filepath.Separator)+"kubeconfig-") {
+		t.Errorf("backup at %s, want it under %s", backup, state)
+	}
+	if data, err := os.ReadFile(backup); err != nil || string(data) != string(before) {
+		t.Errorf("the first backup does not hold the file as it was: %v", err)
+	}
+	if fi, err := os.Stat(filepath.Dir(backup)); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("backup folder: %v %v", fi, err)
 	}
 }
