@@ -26,8 +26,9 @@ type EditOptions struct {
 	// DryRun computes the result and writes nothing: no folder, lock,
 	// backup, state file or kubeconfig.
 	DryRun bool
-	// LockTimeout bounds the wait for another writer (kubeboot or
-	// kubectl); 0 means DefaultLockTimeout.
+	// LockTimeout bounds the wait for one other writer (kubeboot or
+	// kubectl) that keeps a lock: while the locks change hands (a queue
+	// of writers moving), the wait goes on; 0 means DefaultLockTimeout.
 	LockTimeout time.Duration
 	// KeepBackups is how many of kubeboot's own backups of each written
 	// file to keep, newest first, after a successful write: 0 means
@@ -351,7 +352,6 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	if timeout <= 0 {
 		timeout = DefaultLockTimeout
 	}
-	deadline := time.Now().Add(timeout)
 	// Locks go beside the file, or beside the path as listed when the
 	// file's folder is closed to this process (besideWritable): kubectl
 	// itself locks only the path as listed.
@@ -364,12 +364,23 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 			kubectlPaths = append(kubectlPaths, f.Real)
 		}
 	}
+	var watch []string
+	for _, f := range lockSet {
+		watch = append(watch, f.Real)
+	}
+	for _, p := range kubectlPaths {
+		watch = append(watch, KubectlLockName(p))
+	}
+	for _, side := range sides {
+		watch = append(watch, LockName(side))
+	}
+	wait := newLockWait(timeout, watch)
 	sort.Strings(sides)
 	for i, side := range sides {
 		if i > 0 && side == sides[i-1] {
 			continue
 		}
-		unlock, err := lockSidecar(ctx, side, deadline, timeout, logf)
+		unlock, err := lockSidecar(ctx, side, wait, logf)
 		if err != nil {
 			return nil, asWriteError(side, err)
 		}
@@ -382,7 +393,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	// it leads to, held from the read to the rename: kubectl neither
 	// writes in between nor overwrites what we wrote with what it read
 	// under its lock.
-	release, err := lockKubectl(ctx, kubectlPaths, deadline, timeout, logf)
+	release, err := lockKubectl(ctx, kubectlPaths, wait, logf)
 	if err != nil {
 		return nil, asWriteError(lockSet[0].Path, err)
 	}
