@@ -136,7 +136,7 @@ func lockSidecar(ctx context.Context, file string, w *lockWait, logf func(string
 	// Created by root under a user's home, it must stay openable by them.
 	atomicfile.KeepOwner(name, filepath.Dir(file))
 	if err := filelock.TryLock(f); errors.Is(err, filelock.ErrWouldBlock) {
-		logf("waiting for another kubeboot to release %s", name)
+		logf("waiting for another writer to release %s", name)
 		err = filelock.Poll(ctx, func() (bool, error) {
 			err := filelock.TryLock(f)
 			switch {
