@@ -418,6 +418,11 @@ func (f *File) summaryOf(cache summaryCache) (*summary, error) {
 		return s, nil
 	}
 	if f.Config == nil {
+		// The layout kubectl writes is scanned, not parsed (scanSummary).
+		if s, ok := scanSummary(f.orig, d); ok {
+			cache.put(s)
+			return s, nil
+		}
 		c, err := Parse(f.orig, f.Path)
 		if err != nil {
 			return nil, err
