@@ -267,8 +267,8 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	}
 	res := &EditResult{DryRun: opts.DryRun}
 	cache := summaryCache(opts.CacheDir)
-	prepare := func() error {
-		if err := readFiles(files, !opts.DryRun, logf); err != nil {
+	prepare := func(locked bool) error {
+		if err := readFiles(files, locked, logf); err != nil {
 			return err
 		}
 		if hooks.quick != nil {
@@ -282,7 +282,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		return fn(files)
 	}
 	if opts.DryRun {
-		if err := prepare(); err != nil {
+		if err := prepare(false); err != nil {
 			return nil, err
 		}
 		for _, f := range files {
@@ -321,7 +321,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		}
 	}
 	if creates {
-		if err := prepare(); err != nil {
+		if err := prepare(false); err != nil {
 			return nil, err
 		}
 		changes := false
@@ -399,7 +399,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	}
 	defer release()
 
-	if err := prepare(); err != nil {
+	if err := prepare(true); err != nil {
 		return nil, err
 	}
 	for _, f := range files {
