@@ -224,7 +224,8 @@ type editHooks struct {
 //     kubectl is rewriting one in place; a dry run, without locks, reads
 //     an empty file again in case it is), calls fn, and writes each file
 //     whose content changed: a backup <file>.kubeboot-backup-<UTC time> of
-//     the previous content first, then a temp file in the same folder,
+//     the previous content first (in the file's StateFolder under
+//     StateDir, else beside it; see BackupPattern), then a temp file in the same folder,
 //     synced and renamed over the file, mode 0600 for a new file (an
 //     owner-only DACL on Windows), and the previous owner, group and mode
 //     for an existing one, backups included, so a run under sudo leaves
@@ -583,6 +584,18 @@ func (o EditOptions) backupBase(f *File) string {
 		return filepath.Join(StateFolder(o.StateDir, f.Real), filepath.Base(f.Real))
 	}
 	return f.besideWritable()
+}
+
+// BackupPattern returns the filepath.Match pattern of the backups Edit
+// makes of file (a kubeconfig path, links resolved as Edit resolves
+// them), with stateDir as EditOptions.StateDir.
+func BackupPattern(stateDir, file string) string {
+	real, err := resolveLink(file)
+	if err != nil {
+		real = file
+	}
+	f := &File{Path: file, Real: real}
+	return EditOptions{StateDir: stateDir}.backupBase(f) + ".kubeboot-backup-*"
 }
 
 // besideWritable returns the path beside which kubeboot's own files for f

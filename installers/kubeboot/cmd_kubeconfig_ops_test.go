@@ -286,6 +286,10 @@ func TestKubeconfigProjectFolderKeepsNoCopies(t *testing.T) {
 	if data, err := os.ReadFile(backup); err != nil || string(data) != string(before) {
 		t.Errorf("the first backup does not hold the file as it was: %v", err)
 	}
+	pattern := kubeconfig.BackupPattern(filepath.Join(e.home(), ".local", "state", "kubeboot"), filepath.Join(project, "kubeconfig"))
+	if ok, _ := filepath.Match(pattern, backup); !ok {
+		t.Errorf("doctor's backup pattern %s does not match %s", pattern, backup)
+	}
 	if fi, err := os.Stat(filepath.Dir(backup)); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Errorf("backup folder: %v %v", fi, err)
 	}
