@@ -18,7 +18,8 @@ import (
 //   - kubeconfig.CheckRejected when the credentials were refused
 //     (ErrUnauthorized); a plain http server gets no credentials, as from
 //     kubectl (AuthWithheld), so its 401 is kubeconfig.CheckUnknown and
-//     its answer kubeconfig.CheckOK saying so;
+//     its answer kubeconfig.CheckOK saying so, as is a 401 to a context
+//     that has no credentials at all (AuthNone): none were refused;
 //   - kubeconfig.CheckUnreachable only for a definite network answer: the
 //     connection was refused, there is no route to the host, or the host
 //     name does not resolve; "network is unreachable" (this machine has no
@@ -58,7 +59,7 @@ func Classify(ctx context.Context, err error) kubeconfig.Verdict {
 		return unknown
 	}
 	var ua *UnauthorizedError
-	if errors.As(err, &ua) && ua.AuthMethod == AuthWithheld {
+	if errors.As(err, &ua) && (ua.AuthMethod == AuthWithheld || ua.AuthMethod == AuthNone) {
 		return unknown // no credentials were sent: none were refused
 	}
 	if errors.Is(err, ErrUnauthorized) {

@@ -130,7 +130,8 @@ contexts:
 
 // TestClassifyNoRoute: "connection refused" and "no route to host" are
 // failures of the server; "network is unreachable" (this machine is
-// offline) says nothing about it.
+// offline) says nothing about it. A 401 is evidence against credentials
+// only when some were sent.
 func TestClassifyNoRoute(t *testing.T) {
 	dial := func(errno error) error {
 		return &UnreachableError{Server: "https://lab:6443", Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", errno)}}
@@ -142,6 +143,9 @@ func TestClassifyNoRoute(t *testing.T) {
 		{dial(syscall.ECONNREFUSED), kubeconfig.CheckUnreachable},
 		{dial(syscall.EHOSTUNREACH), kubeconfig.CheckUnreachable},
 		{dial(errNetUnreachable), kubeconfig.CheckUnknown},
+		{&UnauthorizedError{Server: "https://lab:6443", User: "u", AuthMethod: AuthToken}, kubeconfig.CheckRejected},
+		{&UnauthorizedError{Server: "https://lab:6443", User: "u", AuthMethod: AuthNone}, kubeconfig.CheckUnknown},
+		{&UnauthorizedError{Server: "http://lab:8080", User: "u", AuthMethod: AuthWithheld}, kubeconfig.CheckUnknown},
 	} {
 		if got := Classify(context.Background(), tc.err); got.State != tc.want {
 			t.Errorf("Classify(%v) = %+v, want %s", tc.err, got, tc.want)
