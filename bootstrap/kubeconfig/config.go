@@ -166,9 +166,13 @@ func Parse(data []byte, path string) (*Config, error) {
 			if err := json.Unmarshal(item, &fields); err != nil || fields == nil {
 				return nil, perr("", 0, "%s entry %d is not a mapping", kind.listKey(), i+1)
 			}
+			// An entry without a name is named "", as kubectl reads it: the
+			// others stay usable, and it is written back as it was.
 			var name string
-			if err := json.Unmarshal(fields["name"], &name); err != nil || name == "" {
-				return nil, perr("", 0, "%s entry %d has no name", kind.listKey(), i+1)
+			if raw, ok := fields["name"]; ok && !isNull(raw) {
+				if err := json.Unmarshal(raw, &name); err != nil {
+					return nil, perr("", 0, "%s entry %d: its name is not a string", kind.listKey(), i+1)
+				}
 			}
 			if seen[name] {
 				return nil, perr(name, 2, "%s %q is defined twice", kind, name)

@@ -74,7 +74,6 @@ func TestParseErrors(t *testing.T) {
 		{"bad-indent.yaml", 6, "invalid YAML"},
 		{"duplicate-cluster.yaml", 7, `cluster "a" is defined twice`},
 		{"clusters-not-list.yaml", 0, "clusters is not a list"},
-		{"user-without-name.yaml", 0, "users entry 1 has no name"},
 		{"not-a-mapping.yaml", 0, "not a mapping"},
 		{"unterminated-quote.yaml", 6, "invalid YAML"}, // yaml reports where the stream ended
 		{"bad-sequence.yaml", 5, "invalid YAML"},       // the unclosed [ is noticed on the next line

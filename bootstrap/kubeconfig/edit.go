@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"syscall"
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
@@ -25,8 +26,9 @@ type EditOptions struct {
 	// DryRun computes the result and writes nothing: no folder, lock,
 	// backup, state file or kubeconfig.
 	DryRun bool
-	// LockTimeout bounds the wait for another writer (kubeboot or
-	// kubectl); 0 means DefaultLockTimeout.
+	// LockTimeout bounds the wait for one other writer (kubeboot or
+	// kubectl) that keeps a lock: while the locks change hands (a queue
+	// of writers moving), the wait goes on; 0 means DefaultLockTimeout.
 	LockTimeout time.Duration
 	// KeepBackups is how many of kubeboot's own backups of each written
 	// file to keep, newest first, after a successful write: 0 means
@@ -51,6 +53,11 @@ type EditOptions struct {
 	// file again. Content changed by anyone has another digest and is
 	// parsed again. Empty keeps no summaries.
 	CacheDir string
+	// StateDir, when set, is kubeboot's per-user state folder
+	// (DefaultStateDir), where Check records the evidence against each
+	// context (StateFolder). Empty keeps none: unreachability alone then
+	// never makes a context prunable.
+	StateDir string
 }
 
 func (o EditOptions) logf() func(string, ...any) {
@@ -60,8 +67,31 @@ func (o EditOptions) logf() func(string, ...any) {
 	return o.Logf
 }
 
-// locations returns the files o names, as Locate computes them.
+// locations returns the files o names, as Locate computes them, one
+// name per file: a file listed twice under two spellings (config and
+// ./config) is one file, kept where it first appears.
 func (o EditOptions) locations() (Locations, error) {
+	locs, err := o.locate()
+	if err != nil {
+		return locs, err
+	}
+	seen := map[string]bool{}
+	files := locs.Files[:0:0]
+	for _, f := range locs.Files {
+		key := filepath.Clean(f)
+		if abs, err := filepath.Abs(f); err == nil {
+			key = abs
+		}
+		if !seen[key] {
+			seen[key] = true
+			files = append(files, f)
+		}
+	}
+	locs.Files = files
+	return locs, nil
+}
+
+func (o EditOptions) locate() (Locations, error) {
 	if o.Getenv == nil && o.Home == "" {
 		return DefaultLocations(o.Kubeconfig)
 	}
@@ -121,6 +151,36 @@ type FileWrite struct {
 	Backup string `json:"backup,omitempty"`
 	// Created reports that the file did not exist.
 	Created bool `json:"created,omitempty"`
+	// InPlace reports that the file was written over, as kubectl writes,
+	// because it could not be replaced: a single-file bind mount, or a
+	// folder this process may not create files in.
+	InPlace bool `json:"inPlace,omitempty"`
+
+	backupBase string // the path the backup's name extends
+}
+
+// WriteError reports a kubeconfig file that could not be written; the
+// previous content is in place (or restored). Err is the OS's reason.
+type WriteError struct {
+	File string
+	Err  error
+}
+
+func (e *WriteError) Error() string {
+	return fmt.Sprintf("could not write the kubeconfig %s: %v; it is unchanged", e.File, e.Err)
+}
+
+// Unwrap returns the OS's reason.
+func (e *WriteError) Unwrap() error { return e.Err }
+
+// asWriteError returns err, an OS error about file's locks, as a
+// *WriteError; a *LockError or a cancellation is returned as it is.
+func asWriteError(file string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && !errors.Is(err, ErrLockTimeout) {
+		return &WriteError{File: file, Err: err}
+	}
+	return err
 }
 
 // EditResult describes what Edit wrote. It holds file names only.
@@ -160,10 +220,12 @@ type editHooks struct {
 //     (<path>.lock, created exclusively, as client-go does for every file
 //     of the list, in sorted order), waiting while another writer holds
 //     one, up to LockTimeout;
-//   - reads every file under the locks (an empty read of a file being
-//     rewritten in place is read again), calls fn, and writes each file
+//   - reads every file under the locks (once: holding kubectl's locks, no
+//     kubectl is rewriting one in place; a dry run, without locks, reads
+//     an empty file again in case it is), calls fn, and writes each file
 //     whose content changed: a backup <file>.kubeboot-backup-<UTC time> of
-//     the previous content first, then a temp file in the same folder,
+//     the previous content first (in the file's StateFolder under
+//     StateDir, else beside it; see BackupPattern), then a temp file in the same folder,
 //     synced and renamed over the file, mode 0600 for a new file (an
 //     owner-only DACL on Windows), and the previous owner, group and mode
 //     for an existing one, backups included, so a run under sudo leaves
@@ -178,8 +240,10 @@ type editHooks struct {
 // (best effort: the error says so if that fails too).
 //
 // A lock held past LockTimeout returns a *LockError (ErrLockTimeout); an
-// invalid file a *ParseError (ErrInvalidConfig); an error of fn is returned
-// as it is.
+// invalid file a *ParseError (ErrInvalidConfig); an existing file to change
+// that this process may not write (mode 0400, say; root may, as with
+// kubectl) a *ReadOnlyError (ErrReadOnly), under DryRun too, with nothing
+// written; an error of fn is returned as it is.
 func Edit(ctx context.Context, opts EditOptions, fn EditFunc) (*EditResult, error) {
 	return edit(ctx, opts, fn, editHooks{})
 }
@@ -204,8 +268,8 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	}
 	res := &EditResult{DryRun: opts.DryRun}
 	cache := summaryCache(opts.CacheDir)
-	prepare := func() error {
-		if err := readFiles(files, logf); err != nil {
+	prepare := func(locked bool) error {
+		if err := readFiles(files, locked, logf); err != nil {
 			return err
 		}
 		if hooks.quick != nil {
@@ -219,11 +283,14 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		return fn(files)
 	}
 	if opts.DryRun {
-		if err := prepare(); err != nil {
+		if err := prepare(false); err != nil {
 			return nil, err
 		}
 		for _, f := range files {
-			if w, ok := f.planWrite(opts.Now); ok {
+			if w, ok := f.planWrite(opts); ok {
+				if err := f.checkWritable(); err != nil {
+					return nil, err
+				}
 				res.Written = append(res.Written, w)
 			}
 		}
@@ -236,6 +303,39 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 			lockSet = append(lockSet, f)
 		}
 	}
+	// A write that would create a folder or a lock file first runs
+	// unlocked, as a dry run: one that fails, or changes nothing, then
+	// creates nothing at all. It runs again under the locks.
+	creates := false
+	for _, f := range lockSet {
+		if !fileExists(LockName(f.besideWritable())) {
+			creates = true
+		}
+		if f.Target {
+			missing := missingDirs(filepath.Dir(f.Real))
+			creates = creates || len(missing) > 0
+			for _, d := range missing {
+				if filepath.Base(d) == "~" {
+					return nil, &WriteError{File: f.Real, Err: fmt.Errorf("its folder %s would be a folder named ~: the ~ was not expanded to the home folder (write the home folder out instead)", d)}
+				}
+			}
+		}
+	}
+	if creates {
+		if err := prepare(false); err != nil {
+			return nil, err
+		}
+		changes := false
+		for _, f := range files {
+			changes = changes || f.changed()
+		}
+		if !changes {
+			return res, nil
+		}
+		for _, f := range files {
+			f.next, f.nextSum, f.create = nil, nil, false
+		}
+	}
 	for _, f := range lockSet {
 		if !f.Target {
 			continue
@@ -243,7 +343,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		dir := filepath.Dir(f.Real)
 		created, err := atomicfile.MkdirAll(dir, 0o700)
 		if err != nil {
-			return nil, fmt.Errorf("create %s: %w", dir, err)
+			return nil, &WriteError{File: f.Real, Err: fmt.Errorf("create its folder %s: %w", dir, err)}
 		}
 		for _, d := range created {
 			logf("created %s", d)
@@ -253,42 +353,66 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	if timeout <= 0 {
 		timeout = DefaultLockTimeout
 	}
-	deadline := time.Now().Add(timeout)
-	var reals, kubectlPaths []string
+	// Locks go beside the file, or beside the path as listed when the
+	// file's folder is closed to this process (besideWritable): kubectl
+	// itself locks only the path as listed.
+	var sides, kubectlPaths []string
 	for _, f := range lockSet {
-		reals = append(reals, f.Real)
-		kubectlPaths = append(kubectlPaths, f.Path, f.Real)
+		side := f.besideWritable()
+		sides = append(sides, side)
+		kubectlPaths = append(kubectlPaths, f.Path)
+		if side == f.Real {
+			kubectlPaths = append(kubectlPaths, f.Real)
+		}
 	}
-	sort.Strings(reals)
-	for i, real := range reals {
-		if i > 0 && real == reals[i-1] {
+	var watch []string
+	for _, f := range lockSet {
+		watch = append(watch, f.Real)
+	}
+	for _, p := range kubectlPaths {
+		watch = append(watch, KubectlLockName(p))
+	}
+	for _, side := range sides {
+		watch = append(watch, LockName(side))
+	}
+	wait := newLockWait(timeout, watch)
+	sort.Strings(sides)
+	for i, side := range sides {
+		if i > 0 && side == sides[i-1] {
 			continue
 		}
-		unlock, err := lockSidecar(ctx, real, deadline, timeout, logf)
+		unlock, err := lockSidecar(ctx, side, wait, logf)
 		if err != nil {
-			return nil, err
+			return nil, asWriteError(side, err)
 		}
 		defer unlock()
-		sweepTemps(real, logf)
-		sweepTemps(PreviousContextFile(real), logf)
-		sweepTemps(KubectlLockName(real), logf)
+		sweepTemps(side, logf)
+		sweepTemps(PreviousContextFile(side), logf)
+		sweepTemps(KubectlLockName(side), logf)
 	}
 	// kubectl's own lock, on each path as kubectl names it and on the file
 	// it leads to, held from the read to the rename: kubectl neither
 	// writes in between nor overwrites what we wrote with what it read
 	// under its lock.
-	release, err := lockKubectl(ctx, kubectlPaths, deadline, timeout, logf)
+	release, err := lockKubectl(ctx, kubectlPaths, wait, logf)
 	if err != nil {
-		return nil, err
+		return nil, asWriteError(lockSet[0].Path, err)
 	}
 	defer release()
 
-	if err := prepare(); err != nil {
+	if err := prepare(true); err != nil {
 		return nil, err
+	}
+	for _, f := range files {
+		if f.changed() {
+			if err := f.checkWritable(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	var done []*File
 	for _, f := range files {
-		w, ok := f.planWrite(opts.Now)
+		w, ok := f.planWrite(opts)
 		if !ok {
 			continue
 		}
@@ -316,16 +440,83 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	}
 	for _, w := range res.Written {
 		if w.Backup != "" {
-			pruneBackups(w.File, opts.KeepBackups, logf)
+			pruneBackups(w.backupBase, opts.KeepBackups, w.Backup, logf)
 		}
 	}
 	return res, nil
 }
 
-// readFiles reads every file; a missing file is an empty config.
-func readFiles(files []*File, logf func(string, ...any)) error {
+// ErrReadOnly: a kubeconfig file to change may not be written by this
+// process (its mode, the read-only attribute, a read-only mount). Matched
+// by *ReadOnlyError.
+var ErrReadOnly = errors.New("kubeconfig file is read-only")
+
+// ReadOnlyError reports a file an operation would change that this process
+// may not write; nothing was written. kubectl refuses it too: it opens the
+// file for writing.
+type ReadOnlyError struct {
+	File string
+	Mode fs.FileMode
+	Err  error
+}
+
+func (e *ReadOnlyError) Error() string {
+	return fmt.Sprintf("%s is read-only for you (mode %04o): nothing was written; kubectl would not write it either. Make it writable for your user if the change is meant", e.File, e.Mode.Perm())
+}
+
+// Is makes errors.Is(err, ErrReadOnly) true.
+func (e *ReadOnlyError) Is(target error) bool { return target == ErrReadOnly }
+
+// Unwrap returns the OS's answer.
+func (e *ReadOnlyError) Unwrap() error { return e.Err }
+
+// checkWritable refuses an existing file this process may not write, as
+// kubectl's open for writing would (the atomic rename would replace it
+// all the same, since it needs only the folder).
+func (f *File) checkWritable() error {
+	if !f.Exists {
+		return nil
+	}
+	err := writable(f.Real)
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	var mode fs.FileMode
+	if fi, serr := os.Stat(f.Real); serr == nil {
+		mode = fi.Mode()
+	}
+	return &ReadOnlyError{File: f.Real, Mode: mode, Err: err}
+}
+
+// missingDirs returns the folders MkdirAll(dir) would create, outermost
+// first.
+func missingDirs(dir string) []string {
+	var missing []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		missing = append([]string{d}, missing...)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return missing
+}
+
+// readFiles reads every file; a missing file is an empty config. locked
+// says the caller holds kubectl's locks of every file: no kubectl can be
+// rewriting one in place, so an empty file is read once, not waited on
+// (readSettled).
+func readFiles(files []*File, locked bool, logf func(string, ...any)) error {
 	for _, f := range files {
-		data, err := readSettled(f.Real, logf)
+		var data []byte
+		var err error
+		if locked {
+			data, err = os.ReadFile(f.Real)
+		} else {
+			data, err = readSettled(f.Real, logf)
+		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			f.Config, f.Exists, f.orig = NewConfig(f.Path), false, nil
@@ -371,15 +562,80 @@ func (f *File) changed() bool {
 	return !Equal(f.Config, f.origCfg)
 }
 
-func (f *File) planWrite(now func() time.Time) (FileWrite, bool) {
+func (f *File) planWrite(opts EditOptions) (FileWrite, bool) {
 	if !f.changed() {
 		return FileWrite{}, false
 	}
 	w := FileWrite{Path: f.Path, File: f.Real, Created: !f.Exists}
 	if f.Exists {
-		w.Backup = backupName(f.Real, now)
+		w.backupBase = opts.backupBase(f)
+		w.Backup = backupName(w.backupBase, opts.Now)
 	}
 	return w, true
+}
+
+// backupBase returns the path whose name f's backups extend: with a
+// StateDir, <StateFolder>/<file name>, in the user's own folder, so that
+// no copy of the credentials is left beside a kubeconfig (a project
+// folder that git add -A takes whole); without one, beside the file (or
+// beside the link to it, see besideWritable).
+func (o EditOptions) backupBase(f *File) string {
+	if o.StateDir != "" {
+		return filepath.Join(StateFolder(o.StateDir, f.Real), filepath.Base(f.Real))
+	}
+	return f.besideWritable()
+}
+
+// BackupPattern returns the filepath.Match pattern of the backups Edit
+// makes of file (a kubeconfig path, links resolved as Edit resolves
+// them), with stateDir as EditOptions.StateDir.
+func BackupPattern(stateDir, file string) string {
+	real, err := resolveLink(file)
+	if err != nil {
+		real = file
+	}
+	f := &File{Path: file, Real: real}
+	return EditOptions{StateDir: stateDir}.backupBase(f) + ".kubeboot-backup-*"
+}
+
+// besideWritable returns the path beside which kubeboot's own files for f
+// (its backups, its sidecar lock) go: the file itself, or, when this
+// process may not create files in its folder (a link to a writable file
+// in a folder that is not), the path as listed, the link, in the user's
+// own folder.
+func (f *File) besideWritable() string {
+	if f.Path != f.Real && writable(filepath.Dir(f.Real)) != nil {
+		return f.Path
+	}
+	return f.Real
+}
+
+// renameRefused reports a failure of the atomic replacement that writing
+// in place avoids: the folder refuses a new file or the rename
+// (permission), or the file is a mount point (busy) or on another device.
+func renameRefused(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EXDEV)
+}
+
+// replaceContent writes data to the existing file real: atomically (a
+// temp file renamed over it), else, when the rename cannot be done, in
+// place, as kubectl writes, after before (nil for nothing) succeeds. It
+// reports whether it wrote in place.
+func replaceContent(real string, data parts, opts atomicfile.Options, before func() error, logf func(string, ...any)) (bool, error) {
+	err := atomicfile.WriteParts(real, data, opts)
+	if err == nil || !renameRefused(err) {
+		return false, err
+	}
+	if before != nil {
+		if berr := before(); berr != nil {
+			return false, errors.Join(err, berr)
+		}
+	}
+	if ierr := atomicfile.WriteInPlace(real, data, opts.NoSync); ierr != nil {
+		return false, errors.Join(err, ierr)
+	}
+	logf("could not replace %s (%v); wrote it in place, as kubectl does", real, err)
+	return true, nil
 }
 
 // write backs f up and replaces it with its new content.
@@ -394,20 +650,39 @@ func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
 		data = parts{enc}
 	}
 	if w.Backup != "" {
+		if _, err := atomicfile.MkdirAll(filepath.Dir(w.Backup), 0o700); err != nil {
+			return &WriteError{File: f.Real, Err: fmt.Errorf("create the backup folder: %w", err)}
+		}
 		if err := backUp(f.Real, w.Backup, f.orig); err != nil {
-			return fmt.Errorf("back up %s: %w", f.Real, err)
+			return &WriteError{File: f.Real, Err: fmt.Errorf("back up to %s: %w", w.Backup, err)}
 		}
 		logf("backed up %s to %s", f.Real, w.Backup)
 	}
 	owner := f.Real
 	if !f.Exists {
 		owner = filepath.Dir(f.Real) // a new file belongs to the folder's owner
-	}
-	if err := atomicfile.WriteParts(f.Real, data, privateOptions(owner)); err != nil {
-		if w.Backup != "" {
-			os.Remove(w.Backup)
+		if err := atomicfile.WriteParts(f.Real, data, privateOptions(owner)); err != nil {
+			return &WriteError{File: f.Real, Err: err}
 		}
-		return fmt.Errorf("write %s: %w", f.Real, err)
+	} else {
+		// A backup that is a hard link would be written over with the
+		// file: written in place, it must be a copy.
+		inPlace, err := replaceContent(f.Real, data, privateOptions(owner), func() error {
+			if w.Backup == "" {
+				return nil
+			}
+			if err := os.Remove(w.Backup); err != nil {
+				return err
+			}
+			return writePrivate(w.Backup, f.orig, f.Real)
+		}, logf)
+		if err != nil {
+			if w.Backup != "" {
+				os.Remove(w.Backup)
+			}
+			return &WriteError{File: f.Real, Err: err}
+		}
+		w.InPlace = inPlace
 	}
 	logf("wrote %s", f.Real)
 	f.written = data
@@ -436,12 +711,12 @@ func rollBack(done []*File, logf func(string, ...any)) error {
 	for _, f := range done {
 		var err error
 		if f.Exists {
-			err = writePrivate(f.Real, f.orig, f.Real)
+			_, err = replaceContent(f.Real, parts{f.orig}, privateOptions(f.Real), nil, logf)
 		} else {
 			err = os.Remove(f.Real)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("could not restore %s (its backup beside it holds the previous content): %w", f.Real, err))
+			errs = append(errs, fmt.Errorf("could not restore %s (its backup holds the previous content): %w", f.Real, err))
 		} else {
 			logf("restored %s", f.Real)
 		}

@@ -77,6 +77,8 @@ type ImportOptions struct {
 	// DownloadsDir is where to look for cw-kubeconfig when Source is
 	// empty; "" means DefaultDownloadsDir().
 	DownloadsDir string
+	// StateDir is EditOptions.StateDir: where backups go.
+	StateDir string
 }
 
 // ImportResult describes what Import did, or would do under DryRun. It holds
@@ -187,7 +189,7 @@ func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
 func (o ImportOptions) editOptions() EditOptions {
 	return EditOptions{
 		Kubeconfig: o.Kubeconfig, DryRun: o.DryRun, LockTimeout: o.LockTimeout, KeepBackups: o.KeepBackups,
-		Now: o.Now, Logf: o.Logf, Getenv: o.Getenv, Home: o.Home,
+		Now: o.Now, Logf: o.Logf, Getenv: o.Getenv, Home: o.Home, StateDir: o.StateDir,
 	}
 }
 
@@ -374,18 +376,38 @@ func sweepTemps(file string, logf func(string, ...any)) {
 	}
 }
 
-// backupName returns a free name <file>.kubeboot-backup-<UTC stamp>[-N].
+// backupName returns a free name <file>.kubeboot-backup-<UTC stamp>[-N],
+// N above every backup of the same stamp there is (not merely the first
+// free one: a gap left by a removed backup would make the new one sort as
+// the oldest of its second).
 func backupName(file string, now func() time.Time) string {
 	if now == nil {
 		now = time.Now
 	}
 	base := file + ".kubeboot-backup-" + now().UTC().Format("20060102T150405Z")
-	name := base
-	for n := 2; ; n++ {
+	n := 0 // 0: none of this stamp; 1: base itself
+	if entries, err := os.ReadDir(filepath.Dir(base)); err == nil {
+		for _, e := range entries {
+			rest, ok := strings.CutPrefix(e.Name(), filepath.Base(base))
+			switch {
+			case !ok:
+			case rest == "":
+				n = max(n, 1)
+			case rest[0] == '-':
+				if k, err := strconv.Atoi(rest[1:]); err == nil && k > 1 {
+					n = max(n, k)
+				}
+			}
+		}
+	}
+	for ; ; n++ {
+		name := base
+		if n > 0 {
+			name = base + "-" + strconv.Itoa(n+1)
+		}
 		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
 			return name
 		}
-		name = base + "-" + strconv.Itoa(n)
 	}
 }
 
@@ -408,8 +430,10 @@ var backupRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(
 
 // pruneBackups removes all but the newest keep backups of file (see
 // ImportOptions.KeepBackups). Only regular files with backupName's names
-// are touched.
-func pruneBackups(file string, keep int, logf func(string, ...any)) {
+// are touched, and never just, the backup the caller has just made and
+// reports: it counts as the newest, whatever its name says (the clock may
+// have gone back).
+func pruneBackups(file string, keep int, just string, logf func(string, ...any)) {
 	if keep < 0 {
 		return
 	}
@@ -448,6 +472,14 @@ func pruneBackups(file string, keep int, logf func(string, ...any)) {
 		}
 		return found[i].n > found[j].n
 	})
+	if just != "" {
+		for i, b := range found {
+			if b.name == filepath.Base(just) {
+				found = append(append([]backup{b}, found[:i]...), found[i+1:]...)
+				break
+			}
+		}
+	}
 	for _, b := range found[min(keep, len(found)):] {
 		p := filepath.Join(dir, b.name)
 		if os.Remove(p) == nil {

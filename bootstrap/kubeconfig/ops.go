@@ -232,14 +232,22 @@ type UseResult struct {
 }
 
 // PreviousContextFile returns the file beside the kubeconfig file that
-// Use keeps the previously used context in (its name only), for Use("-").
-// It lives beside the kubeconfig, not in one per-user file as kubectx's
-// ~/.kube/kubectx, because the previous context is a name of that
-// kubeconfig: with several kubeconfigs (KUBECONFIG per project), each
-// goes back within itself, and the file shares the kubeconfig's folder,
-// owner and lock.
+// Use keeps the previously used context in (its name only), for Use("-"),
+// when EditOptions.StateDir is not set; with one, it is
+// previous-context in the kubeconfig's StateFolder. Either way it is per
+// kubeconfig, not one per-user file as kubectx's ~/.kube/kubectx, because
+// the previous context is a name of that kubeconfig: with several
+// kubeconfigs (KUBECONFIG per project), each goes back within itself.
 func PreviousContextFile(file string) string {
 	return filepath.Join(filepath.Dir(file), "."+filepath.Base(file)+".kubeboot-previous-context")
+}
+
+// previousContextFile is where Use keeps the previous context of t.
+func (o EditOptions) previousContextFile(t *File) string {
+	if o.StateDir != "" {
+		return filepath.Join(StateFolder(o.StateDir, t.Real), "previous-context")
+	}
+	return PreviousContextFile(t.besideWritable())
 }
 
 // Use makes name the current context, as kubectl config use-context does:
@@ -250,14 +258,31 @@ func PreviousContextFile(file string) string {
 // closest names as Suggestions. Choosing the current context writes
 // nothing.
 func Use(ctx context.Context, name string, opts EditOptions) (*UseResult, error) {
+	return use(ctx, name, name == PreviousContext, opts)
+}
+
+// PreviousContext is the name Use reads as the context used before.
+const PreviousContext = "-"
+
+// UseExact is Use with name taken as it is: a context named "-" (which
+// kubectl accepts) is selected, not the previous one.
+func UseExact(ctx context.Context, name string, opts EditOptions) (*UseResult, error) {
+	return use(ctx, name, false, opts)
+}
+
+func use(ctx context.Context, name string, previous bool, opts EditOptions) (*UseResult, error) {
+	if name == "" {
+		// As kubectl: "empty context names are not allowed".
+		return nil, &InvalidNameError{What: "context name", Name: name, Reason: "the name is empty"}
+	}
 	res := &UseResult{}
 	var stateFile string
 	// choose resolves name ("-" from the state file) among the contexts
 	// the list defines.
 	choose := func(t *File, has func(string) bool, names func() []string) (string, error) {
-		stateFile = PreviousContextFile(t.Real)
+		stateFile = opts.previousContextFile(t)
 		want := name
-		if want == "-" {
+		if previous {
 			data, err := os.ReadFile(stateFile)
 			want = strings.TrimSpace(string(data))
 			if err != nil || want == "" {
@@ -329,6 +354,9 @@ func Use(ctx context.Context, name string, opts EditOptions) (*UseResult, error)
 	}, editHooks{quick: quick, after: func([]*File) error {
 		if res.Previous == "" || res.Previous == res.Context {
 			return nil
+		}
+		if _, err := atomicfile.MkdirAll(filepath.Dir(stateFile), 0o700); err != nil {
+			return fmt.Errorf("could not remember the previous context in %s: %w", stateFile, err)
 		}
 		if err := atomicfile.Write(stateFile, []byte(res.Previous+"\n"), atomicfile.Options{Private: true, KeepOwnerFrom: filepath.Dir(stateFile)}); err != nil {
 			return fmt.Errorf("could not remember the previous context in %s: %w", stateFile, err)
@@ -557,7 +585,7 @@ func deleteThrough(ctx context.Context, opts EditOptions, choose func(v *listVie
 }
 
 // deleteEntries removes the contexts (from the files that hold them), then
-// those of clusters and users no remaining context refers to. When the
+// those of clusters and users no remaining context of any file refers to. When the
 // current context goes, current-context is cleared in the first file that
 // sets it, as kubectl config unset current-context does. Names already
 // gone are skipped.
@@ -584,11 +612,15 @@ func deleteEntries(files []*File, contexts, clusters, users []string) *DeleteRes
 		}
 	}
 	v = newView(files)
+	// In use is what any context of any file refers to, shadowed ones
+	// included: each file of a list must stay usable on its own, and a
+	// shadowed context shows once the one before it goes.
 	refd := map[Kind]map[string]bool{KindCluster: {}, KindUser: {}}
-	for _, n := range v.names(KindContext) {
-		e, _, _ := v.entry(KindContext, n)
-		c, u := contextRefs(e.Body)
-		refd[KindCluster][c], refd[KindUser][u] = true, true
+	for _, f := range files {
+		for _, e := range f.Config.Contexts {
+			c, u := contextRefs(e.Body)
+			refd[KindCluster][c], refd[KindUser][u] = true, true
+		}
 	}
 	lists := map[Kind][]string{KindCluster: clusters, KindUser: users}
 	for _, k := range []Kind{KindCluster, KindUser} {

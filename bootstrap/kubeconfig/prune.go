@@ -11,8 +11,9 @@ import (
 // CheckState is the outcome of checking one context.
 type CheckState string
 
-// The outcomes of a check. Only CheckUnreachable and CheckRejected make a
-// context prunable.
+// The outcomes of a check. Only CheckUnreachable and CheckRejected count as
+// failures, and even they make a context prunable only as lasting evidence
+// (see Evidence).
 const (
 	// CheckOK: the server answered and accepted the credentials.
 	CheckOK CheckState = "ok"
@@ -35,9 +36,6 @@ type Verdict struct {
 	Reason string     `json:"reason,omitempty"`
 }
 
-// Prunable reports whether the verdict allows pruning the context.
-func (v Verdict) Prunable() bool { return v.State == CheckUnreachable || v.State == CheckRejected }
-
 // CheckFunc checks one context of the merged view (LoadView of the list:
 // relative paths resolved, credentials included). It must honour ctx,
 // which carries CheckOptions.Timeout. bootstrap/verify provides one
@@ -58,18 +56,33 @@ type CheckOptions struct {
 	// Timeout bounds each check (default DefaultCheckTimeout). A check
 	// still running then, or ending after it, is CheckUnknown.
 	Timeout time.Duration
+	// Span is how long a server must be unreachable, on every check,
+	// before its context may be pruned (default DefaultPruneSpan).
+	Span time.Duration
 }
 
-// CheckedContext is a context and the verdict of its check.
+// CheckedContext is a context, the verdict of its check, and what that
+// makes of the evidence against it.
 type CheckedContext struct {
 	ContextInfo
 	Check Verdict `json:"check"`
+	// Evidence is the record of the context's failures after this check;
+	// nil when there is none.
+	Evidence *Evidence `json:"evidence,omitempty"`
+	// Prune says whether the evidence allows removing the context.
+	Prune Decision `json:"prune"`
 }
 
 // Check runs check on every context of the list (as List returns them),
 // Parallel at a time, each bounded by Timeout; the results are in List's
 // order. A check that does not return within its Timeout is reported as
 // CheckUnknown at once (its goroutine is left to finish).
+//
+// Every check is evidence: with EditOptions.StateDir set, Check records
+// each context's failures there (see Evidence; a record write that fails
+// is logged and only delays a removal), dry runs included, since it is an
+// observation and never touches the kubeconfig; each result carries the
+// record and the prune decision it leads to.
 func Check(ctx context.Context, opts EditOptions, co CheckOptions, check CheckFunc) ([]CheckedContext, error) {
 	locs, err := opts.locations()
 	if err != nil {
@@ -87,7 +100,70 @@ func Check(ctx context.Context, opts EditOptions, co CheckOptions, check CheckFu
 	if err != nil {
 		return nil, err
 	}
-	return checkAll(ctx, view, infos, co, check), nil
+	checked := checkAll(ctx, view, infos, co, check)
+	judgeAll(checked, opts, co, true)
+	return checked, nil
+}
+
+// judgeAll decides each context's evidence (judge) from this run's
+// verdicts and the stored records, and stores the new records. full says
+// checked is every context of the list: records of contexts gone from
+// their file are then dropped.
+func judgeAll(checked []CheckedContext, opts EditOptions, co CheckOptions, full bool) {
+	span := co.Span
+	if span <= 0 {
+		span = DefaultPruneSpan
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	verdicts := make([]Verdict, len(checked))
+	for i, c := range checked {
+		verdicts[i] = c.Check
+	}
+	in := judgeInput{Now: now(), Span: span, NetworkDown: networkDown(verdicts), NoMemory: opts.StateDir == ""}
+	stores := map[string]map[string]*Evidence{}
+	changed := map[string]bool{}
+	for i := range checked {
+		c := &checked[i]
+		recs, ok := stores[c.File]
+		if !ok && opts.StateDir != "" {
+			recs = loadEvidence(opts.StateDir, c.File)
+			stores[c.File] = recs
+		}
+		in.Info, in.Verdict, in.Prev = c.ContextInfo, c.Check, recs[c.Name]
+		j := judge(in)
+		c.Evidence, c.Prune = j.Record, j.Decision
+		if opts.StateDir == "" || j.Record == in.Prev {
+			continue
+		}
+		if j.Record == nil {
+			delete(recs, c.Name)
+		} else {
+			recs[c.Name] = j.Record
+		}
+		changed[c.File] = true
+	}
+	if full {
+		seen := map[string]bool{}
+		for _, c := range checked {
+			seen[c.File+"\x00"+c.Name] = true
+		}
+		for file, recs := range stores {
+			for name := range recs {
+				if !seen[file+"\x00"+name] {
+					delete(recs, name)
+					changed[file] = true
+				}
+			}
+		}
+	}
+	for file := range changed {
+		if err := saveEvidence(opts.StateDir, file, stores[file]); err != nil {
+			opts.logf()("could not record the checks of %s: %v", file, err)
+		}
+	}
 }
 
 func checkAll(ctx context.Context, view *Config, infos []ContextInfo, co CheckOptions, check CheckFunc) []CheckedContext {
@@ -141,13 +217,14 @@ func checkOne(ctx context.Context, view *Config, info ContextInfo, timeout time.
 	}
 }
 
-// PrunePlan is what Prune would remove: contexts whose server is
-// unreachable or whose credentials are refused, and the clusters and users
-// no remaining context refers to (including those already unreferenced).
-// It holds names, servers and verdicts only.
+// PrunePlan is what Prune would remove: contexts against which there is
+// lasting evidence (a 401 to their credentials, or a server unreachable on
+// every check over CheckOptions.Span; see Evidence), and the clusters and
+// users no remaining context refers to (including those already
+// unreferenced). It holds names, servers, verdicts and evidence only.
 type PrunePlan struct {
 	// Contexts are the contexts to remove; Kept every other, with its
-	// verdict. The current context is always kept.
+	// verdict and evidence. The current context is always kept.
 	Contexts []CheckedContext `json:"contexts"`
 	Kept     []CheckedContext `json:"kept"`
 	Clusters []string         `json:"clusters,omitempty"`
@@ -159,9 +236,9 @@ func (p *PrunePlan) Empty() bool {
 	return len(p.Contexts)+len(p.Clusters)+len(p.Users) == 0
 }
 
-// PlanPrune checks every context (see Check) and returns what Prune would
-// remove; it writes nothing. The current context is never planned for
-// removal, whatever its verdict.
+// PlanPrune checks every context (see Check, which records the evidence)
+// and returns what Prune would remove; it writes no kubeconfig. The
+// current context is never planned for removal, whatever its evidence.
 func PlanPrune(ctx context.Context, opts EditOptions, co CheckOptions, check CheckFunc) (*PrunePlan, error) {
 	checked, err := Check(ctx, opts, co, check)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -173,7 +250,10 @@ func PlanPrune(ctx context.Context, opts EditOptions, co CheckOptions, check Che
 	p := &PrunePlan{}
 	remove := map[string]bool{}
 	for _, c := range checked {
-		if c.Check.Prunable() && !c.Current {
+		if c.Prune.Remove && c.Current {
+			c.Prune = Decision{Why: "the current context is kept (" + c.Prune.Why + ")"}
+		}
+		if c.Prune.Remove {
 			p.Contexts = append(p.Contexts, c)
 			remove[c.Name] = true
 		} else {
@@ -194,16 +274,42 @@ func PlanPrune(ctx context.Context, opts EditOptions, co CheckOptions, check Che
 	return p, nil
 }
 
-// Prune removes what plan lists, through Edit: the contexts (each from the
-// file that holds it), then the planned clusters and users that no
-// remaining context refers to at that moment. Entries gone since the plan
-// are skipped; the current context is refused with a *CurrentContextError.
-func Prune(ctx context.Context, plan *PrunePlan, opts EditOptions) (*DeleteResult, error) {
-	var names []string
-	for _, c := range plan.Contexts {
-		names = append(names, c.Name)
+// PruneResult describes a Prune.
+type PruneResult struct {
+	DeleteResult
+	// Spared are the planned contexts that the check right before the
+	// deletion did not confirm: they were kept.
+	Spared []CheckedContext `json:"spared,omitempty"`
+}
+
+// maxWitnesses bounds the contexts that answered in the plan and are
+// checked again beside the planned ones, to tell a server that is gone
+// from a network that just went down.
+const maxWitnesses = 3
+
+// Prune removes what plan lists, through Edit, after checking each planned
+// context again (check, bounded by co, with a few contexts that answered
+// in the plan as witnesses; the checks are recorded as by Check): only a
+// context the evidence still condemns, with the same server, cluster and
+// user as planned, is removed; the others are Spared. A re-check in which
+// no server answers spares every context. Then the planned clusters and
+// users that no remaining context of any file refers to go. Entries gone
+// since the plan are skipped; the current context is refused with a
+// *CurrentContextError.
+func Prune(ctx context.Context, plan *PrunePlan, opts EditOptions, co CheckOptions, check CheckFunc) (*PruneResult, error) {
+	if check == nil {
+		return nil, errors.New("prune needs a check to confirm each context before removing it")
 	}
-	return deleteThrough(ctx, opts, func(v *listView) ([]string, []string, error) {
+	res := &PruneResult{}
+	var names []string
+	if len(plan.Contexts) > 0 {
+		confirmed, spared, err := recheck(ctx, plan, opts, co, check)
+		if err != nil {
+			return nil, err
+		}
+		names, res.Spared = confirmed, spared
+	}
+	d, err := deleteThrough(ctx, opts, func(v *listView) ([]string, []string, error) {
 		for _, n := range names {
 			if n == v.current {
 				return nil, nil, &CurrentContextError{Name: n}
@@ -211,6 +317,67 @@ func Prune(ctx context.Context, plan *PrunePlan, opts EditOptions) (*DeleteResul
 		}
 		return plan.Clusters, plan.Users, nil
 	}, names)
+	if err != nil {
+		return nil, err
+	}
+	res.DeleteResult = *d
+	return res, nil
+}
+
+// recheck checks the planned contexts again, with witnesses, and returns
+// the names still condemned and the contexts spared.
+func recheck(ctx context.Context, plan *PrunePlan, opts EditOptions, co CheckOptions, check CheckFunc) ([]string, []CheckedContext, error) {
+	locs, err := opts.locations()
+	if err != nil {
+		return nil, nil, err
+	}
+	infos, err := List(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := map[string]ContextInfo{}
+	for _, c := range infos {
+		now[c.Name] = c
+	}
+	var again []ContextInfo
+	var spared []CheckedContext
+	for _, c := range plan.Contexts {
+		cur, ok := now[c.Name]
+		switch {
+		case !ok:
+			// gone already: nothing to do
+		case cur.Server != c.Server || cur.Cluster != c.Cluster || cur.User != c.User || cur.File != c.File:
+			c.Prune = Decision{Why: "the context changed since the plan"}
+			spared = append(spared, c)
+		default:
+			again = append(again, cur)
+		}
+	}
+	if len(again) == 0 {
+		return nil, spared, nil
+	}
+	n := len(again)
+	for _, c := range plan.Kept {
+		if cur, ok := now[c.Name]; ok && c.Check.State == CheckOK && len(again) < n+maxWitnesses {
+			again = append(again, cur)
+		}
+	}
+	view, err := LoadView(locs.Files)
+	if err != nil {
+		return nil, nil, err
+	}
+	checked := checkAll(ctx, view, again, co, check)
+	judgeAll(checked, opts, co, false)
+	var confirmed []string
+	for _, c := range checked[:n] {
+		if c.Prune.Remove && !c.Current {
+			confirmed = append(confirmed, c.Name)
+		} else {
+			c.Prune.Why = "not confirmed right before the removal: " + c.Prune.Why
+			spared = append(spared, c)
+		}
+	}
+	return confirmed, spared, nil
 }
 
 // loadFiles reads the existing files of locs, without locks (a file

@@ -258,9 +258,10 @@ func (s *summary) checkSpan(data []byte) {
 
 // withCurrent returns data, the bytes s describes, with current-context
 // set to name in place, and the summary of the result; false when s's span
-// is not known to be rewritable or name has no one-line form.
+// is not known to be rewritable, does not hold the current-context line in
+// data (spanHolds), or name has no one-line form.
 func (s *summary) withCurrent(data []byte, name string) (parts, *summary, bool) {
-	if s.SpanState != spanValid || s.Span[0] < 0 || s.Span[1] > len(data) || s.Span[0] > s.Span[1] {
+	if s.SpanState != spanValid || !s.spanHolds(data) {
 		return nil, nil, false
 	}
 	v, ok := encodeScalar(name)
@@ -276,6 +277,47 @@ func (s *summary) withCurrent(data []byte, name string) (parts, *summary, bool) 
 	next.Digest, next.Current, next.Spaced = out.digest(), name, true
 	next.Span = [2]int{start, start + len(v)}
 	return out, &next, true
+}
+
+// spanHolds checks s's span against data, the bytes just read, whatever
+// the cache says: the span is the whole value of the one line of data
+// that begins with "current-context:" (after its blanks, as Spaced says,
+// up to the end of the line), and that value alone parses to s.Current. A
+// summary that is wrong in any way (a corrupted or foreign cache entry)
+// then costs a full parse and write, never other bytes.
+func (s *summary) spanHolds(data []byte) bool {
+	start, end := s.Span[0], s.Span[1]
+	if start < len(currentKey) || end > len(data) || start > end {
+		return false
+	}
+	// The one line beginning with the key: counted without parsing.
+	n := bytes.Count(data, []byte("\n"+currentKey))
+	if bytes.HasPrefix(data, []byte(currentKey)) {
+		n++
+	}
+	if n != 1 {
+		return false
+	}
+	lineStart := bytes.LastIndexByte(data[:start], '\n') + 1
+	blanks := data[lineStart:start]
+	if !bytes.HasPrefix(blanks, []byte(currentKey)) {
+		return false
+	}
+	blanks = blanks[len(currentKey):]
+	if len(bytes.Trim(blanks, " \t")) != 0 || (len(blanks) > 0) != s.Spaced {
+		return false
+	}
+	switch rest := data[end:]; {
+	case len(rest) == 0, rest[0] == '\n', len(rest) > 1 && rest[0] == '\r' && rest[1] == '\n':
+	default:
+		return false
+	}
+	value := data[start:end]
+	if start < end && (value[0] == ' ' || value[0] == '\t') {
+		return false
+	}
+	c, err := Parse([]byte(currentKey+" "+string(value)+"\n"), "")
+	return err == nil && c.CurrentContext == s.Current && len(c.other) == 0 && len(c.Contexts)+len(c.Clusters)+len(c.Users) == 0
 }
 
 // summaryCache is a folder of summaries; "" keeps none.
@@ -376,6 +418,11 @@ func (f *File) summaryOf(cache summaryCache) (*summary, error) {
 		return s, nil
 	}
 	if f.Config == nil {
+		// The layout kubectl writes is scanned, not parsed (scanSummary).
+		if s, ok := scanSummary(f.orig, d); ok {
+			cache.put(s)
+			return s, nil
+		}
 		c, err := Parse(f.orig, f.Path)
 		if err != nil {
 			return nil, err

@@ -32,6 +32,41 @@ func (e *NoTokenError) Error() string {
 // Is makes errors.Is(err, ErrNoToken) true.
 func (e *NoTokenError) Is(target error) bool { return target == ErrNoToken }
 
+// ErrEmptyTokenFile: a user's tokenFile is empty and there is no inline
+// token to stand in.
+var ErrEmptyTokenFile = errors.New("the tokenFile is empty")
+
+// ChooseToken picks the bearer token client-go sends for a user entry with
+// an inline token and a tokenFile (a path as it is to be read), by its
+// rules (clientcmd and transport's NewBearerAuthWithRefreshRoundTripper):
+//
+//   - a tokenFile that reads non-empty wins: client-go reads it at each
+//     request (fromFile true);
+//   - else the inline token, which stands in when the file cannot be read
+//     or is empty;
+//   - else, with a tokenFile, its read error, or ErrEmptyTokenFile;
+//   - neither set: "" and no error.
+//
+// Tokens are trimmed of surrounding white space; read is os.ReadFile but
+// for tests.
+func ChooseToken(inline, tokenFile string, read func(string) ([]byte, error)) (token string, fromFile bool, err error) {
+	inline = strings.TrimSpace(inline)
+	if tokenFile == "" {
+		return inline, false, nil
+	}
+	data, rerr := read(tokenFile)
+	if t := strings.TrimSpace(string(data)); rerr == nil && t != "" {
+		return t, true, nil
+	}
+	switch {
+	case inline != "":
+		return inline, false, nil
+	case rerr != nil:
+		return "", false, rerr
+	}
+	return "", false, ErrEmptyTokenFile
+}
+
 // Current returns the config's current-context, and whether the config
 // defines a context of that name.
 func (c *Config) Current() (name string, defined bool) {
@@ -48,9 +83,10 @@ func (c *Config) UseContext(name string) error {
 	return nil
 }
 
-// Token returns the bearer token of the user of contextName ("" means the
-// current context): its token field, else the content of its tokenFile
-// (relative to the config's folder), trimmed of surrounding white space.
+// Token returns the bearer token kubectl sends for the user of contextName
+// ("" means the current context), by ChooseToken: the content of its
+// tokenFile (relative to the config's folder) when it reads non-empty,
+// else its token field, trimmed of surrounding white space.
 // Errors: *UndefinedError for an unknown context or user, *NoTokenError for
 // a user that authenticates otherwise. The token never appears in an error.
 func Token(cfg *Config, contextName string) (string, error) {
@@ -86,22 +122,20 @@ func Token(cfg *Config, contextName string) (string, error) {
 			return "", &ParseError{Path: cfg.Path, Err: fmt.Errorf("user %q is malformed", userName)}
 		}
 	}
-	if t := strings.TrimSpace(u.Token); t != "" {
-		return t, nil
-	}
-	if u.TokenFile != "" {
+	if u.Token != "" || u.TokenFile != "" {
 		p := u.TokenFile
-		if !filepath.IsAbs(p) && cfg.Path != "" {
+		if p != "" && !filepath.IsAbs(p) && cfg.Path != "" {
 			p = filepath.Join(filepath.Dir(cfg.Path), p)
 		}
-		data, err := os.ReadFile(p)
-		if err != nil {
+		t, _, err := ChooseToken(u.Token, p, os.ReadFile)
+		switch {
+		case errors.Is(err, ErrEmptyTokenFile):
+			return "", &NoTokenError{Context: contextName, User: userName, Uses: "an empty tokenFile " + p}
+		case err != nil:
 			return "", fmt.Errorf("read the tokenFile of user %q: %w", userName, err)
-		}
-		if t := strings.TrimSpace(string(data)); t != "" {
+		case t != "":
 			return t, nil
 		}
-		return "", &NoTokenError{Context: contextName, User: userName, Uses: "an empty tokenFile " + p}
 	}
 	e := &NoTokenError{Context: contextName, User: userName}
 	switch {

@@ -75,3 +75,64 @@ func TestCurrentAndUseContext(t *testing.T) {
 		t.Error("Current reports an undefined context as defined")
 	}
 }
+
+// TestTokenFileWins: with both an inline token and a tokenFile, kubectl
+// (client-go) sends the file's token when it reads non-empty, and the
+// inline one otherwise; Token returns the same.
+func TestTokenFileWins(t *testing.T) {
+	dir := testutil.TempDir(t)
+	file := filepath.Join(dir, "bot.token")
+	doc := `apiVersion: v1
+kind: Config
+current-context: c
+clusters: [{name: c, cluster: {server: "https://c:6443"}}]
+users: [{name: u, user: {token: FAKE-inline-token, tokenFile: bot.token}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+`
+	path := filepath.Join(dir, "config")
+	os.WriteFile(path, []byte(doc), 0o600)
+	for _, tc := range []struct {
+		name, content string // "" content: no file
+		want          string
+	}{
+		{"readable file", " FAKE-file-token\n", "FAKE-file-token"},
+		{"empty file", "\n", "FAKE-inline-token"},
+		{"no file", "", "FAKE-inline-token"},
+	} {
+		os.Remove(file)
+		if tc.content != "" {
+			os.WriteFile(file, []byte(tc.content), 0o600)
+		}
+		if got, err := Token(mustLoad(t, path), ""); err != nil || got != tc.want {
+			t.Errorf("%s: Token = %q, %v; want %q", tc.name, got, err, tc.want)
+		}
+	}
+}
+
+func TestChooseToken(t *testing.T) {
+	missing := errors.New("no such file")
+	read := func(content string, err error) func(string) ([]byte, error) {
+		return func(string) ([]byte, error) { return []byte(content), err }
+	}
+	for _, tc := range []struct {
+		inline, file string
+		read         func(string) ([]byte, error)
+		want         string
+		fromFile     bool
+		err          error
+	}{
+		{"A", "", nil, "A", false, nil},
+		{" A\n", "f", read("B\n", nil), "B", true, nil},
+		{"A", "f", read("", missing), "A", false, nil},
+		{"A", "f", read(" \n", nil), "A", false, nil},
+		{"", "f", read("B", nil), "B", true, nil},
+		{"", "f", read("", missing), "", false, missing},
+		{"", "f", read("\n", nil), "", false, ErrEmptyTokenFile},
+		{"", "", nil, "", false, nil},
+	} {
+		got, fromFile, err := ChooseToken(tc.inline, tc.file, tc.read)
+		if got != tc.want || fromFile != tc.fromFile || !errors.Is(err, tc.err) || (tc.err == nil && err != nil) {
+			t.Errorf("ChooseToken(%q, %q) = %q, %v, %v; want %q, %v, %v", tc.inline, tc.file, got, fromFile, err, tc.want, tc.fromFile, tc.err)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 )
@@ -15,10 +16,15 @@ import (
 //
 //   - kubeconfig.CheckOK when the server answered;
 //   - kubeconfig.CheckRejected when the credentials were refused
-//     (ErrUnauthorized);
+//     (ErrUnauthorized); a plain http server gets no credentials, as from
+//     kubectl (AuthWithheld), so its 401 is kubeconfig.CheckUnknown and
+//     its answer kubeconfig.CheckOK saying so, as is a 401 to a context
+//     that has no credentials at all (AuthNone): none were refused;
 //   - kubeconfig.CheckUnreachable only for a definite network answer: the
-//     connection was refused, there is no route, or the host name
-//     does not resolve;
+//     connection was refused, there is no route to the host, or the host
+//     name does not resolve; "network is unreachable" (this machine has no
+//     route to that network at all: offline) says nothing about the
+//     server and is kubeconfig.CheckUnknown;
 //   - kubeconfig.CheckUnknown for everything else, timeouts included (a
 //     slow or offline network is no reason to forget a cluster), with the
 //     problem as Reason.
@@ -29,7 +35,11 @@ func ContextCheck(o Options) kubeconfig.CheckFunc {
 		opts := o
 		opts.Config, opts.Context, opts.Namespace = view, c.Name, ""
 		_, err := ServerVersion(ctx, opts)
-		return Classify(ctx, err)
+		v := Classify(ctx, err)
+		if v.State == kubeconfig.CheckOK && strings.HasPrefix(strings.ToLower(c.Server), "http://") {
+			v.Reason = "plain http: no credentials sent, as kubectl sends none"
+		}
+		return v
 	}
 }
 
@@ -48,6 +58,10 @@ func Classify(ctx context.Context, err error) kubeconfig.Verdict {
 	if ctx.Err() != nil {
 		return unknown
 	}
+	var ua *UnauthorizedError
+	if errors.As(err, &ua) && (ua.AuthMethod == AuthWithheld || ua.AuthMethod == AuthNone) {
+		return unknown // no credentials were sent: none were refused
+	}
 	if errors.Is(err, ErrUnauthorized) {
 		return kubeconfig.Verdict{State: kubeconfig.CheckRejected, Reason: reason}
 	}
@@ -61,6 +75,9 @@ func Classify(ctx context.Context, err error) kubeconfig.Verdict {
 			return kubeconfig.Verdict{State: kubeconfig.CheckUnreachable, Reason: reason}
 		}
 		return unknown
+	}
+	if errors.Is(ue.Err, errNetUnreachable) {
+		return kubeconfig.Verdict{State: kubeconfig.CheckUnknown, Reason: "this machine has no route to the server's network (offline?): " + reason}
 	}
 	var op *net.OpError
 	if errors.As(ue.Err, &op) && !op.Timeout() && op.Op == "dial" {

@@ -18,7 +18,7 @@ import (
 // TestPruneRealServer checks a kubeconfig holding a good context, one with
 // a revoked token and one whose server is gone against the real API
 // server, plus one whose server accepts connections and never answers:
-// only the revoked and the unreachable ones are planned for removal, with
+// only the revoked and the (for over a week) unreachable ones are planned for removal, with
 // the entries they alone used, and Prune removes exactly those.
 func TestPruneRealServer(t *testing.T) {
 	s := server(t)
@@ -78,10 +78,17 @@ contexts:
 	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	opts := kubeconfig.EditOptions{Kubeconfig: path, Home: dir}
+	// The unreachable context has failed since a week ago.
+	clock := time.Now().Add(-8 * 24 * time.Hour)
+	opts := kubeconfig.EditOptions{Kubeconfig: path, Home: dir, StateDir: filepath.Join(dir, "state"), Now: func() time.Time { return clock }}
 	check := ContextCheck(Options{})
+	co := kubeconfig.CheckOptions{Timeout: 3 * time.Second, Parallel: 4}
+	if _, err := kubeconfig.PlanPrune(context.Background(), opts, co, check); err != nil {
+		t.Fatal(err)
+	}
+	clock = time.Now()
 	start := time.Now()
-	plan, err := kubeconfig.PlanPrune(context.Background(), opts, kubeconfig.CheckOptions{Timeout: 3 * time.Second, Parallel: 4}, check)
+	plan, err := kubeconfig.PlanPrune(context.Background(), opts, co, check)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,13 +119,13 @@ contexts:
 	before, _ := os.ReadFile(path)
 	dry := opts
 	dry.DryRun = true
-	if _, err := kubeconfig.Prune(context.Background(), plan, dry); err != nil {
+	if _, err := kubeconfig.Prune(context.Background(), plan, dry, co, check); err != nil {
 		t.Fatal(err)
 	}
 	if after, _ := os.ReadFile(path); string(after) != string(before) {
 		t.Error("a dry-run prune changed the file")
 	}
-	res, err := kubeconfig.Prune(context.Background(), plan, opts)
+	res, err := kubeconfig.Prune(context.Background(), plan, opts, co, check)
 	if err != nil {
 		t.Fatal(err)
 	}

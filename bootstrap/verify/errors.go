@@ -154,6 +154,8 @@ func (e *UnauthorizedError) hint() string {
 		return "the client certificate is expired, revoked or for another cluster: get a new kubeconfig from your provider"
 	case AuthNone:
 		return "the kubeconfig has no credentials for this user: get a complete kubeconfig from your provider"
+	case AuthWithheld:
+		return "the server address is plain http, so no credentials were sent (kubectl sends none either): use the server's https address"
 	case AuthBasic:
 		return "Kubernetes API servers no longer accept a username and password (basic auth was removed in 1.19): get a kubeconfig with a token or an exec plugin from your provider"
 	}

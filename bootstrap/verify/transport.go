@@ -26,6 +26,9 @@ const (
 	AuthExec       = "exec plugin"
 	AuthBasic      = "username and password"
 	AuthNone       = "none"
+	// AuthWithheld: the server address is plain http, so the user's
+	// credentials were neither read nor sent, as kubectl does.
+	AuthWithheld = "none (plain http: credentials withheld)"
 )
 
 type clusterBody struct {
@@ -216,7 +219,9 @@ func (t *target) checkCluster() error {
 //   - a client certificate counts when both certificate and key are set,
 //     and is used beside a token;
 //   - the exec plugin runs only when none of token, tokenFile, basic auth
-//     or a client certificate is present.
+//     or a client certificate is present;
+//   - for a server that is not https, nothing is read, run or sent
+//     (AuthWithheld), once the combinations above are checked.
 func (t *target) credentials(ctx context.Context, o *Options) error {
 	ub := &t.userBody
 	if ub.AuthProvider != nil && ub.Exec == nil {
@@ -230,6 +235,23 @@ func (t *target) credentials(ctx context.Context, o *Options) error {
 	if (ub.Token != "" || ub.TokenFile != "") && ub.Username != "" {
 		return configErr("keep either the tokenFile or the username and password in the user entry, as kubectl requires",
 			"user %q has both a bearer token and a username; kubectl refuses to send both", t.user)
+	}
+	if t.server.Scheme != "https" {
+		// client-go reads a user's credentials only for a TLS server
+		// (clientcmd's DirectClientConfig.ClientConfig: "only try to read
+		// the auth information if we are secure"): no token, basic auth or
+		// client certificate is sent, and no exec plugin runs. Nor is a
+		// user name and password written in the server address.
+		if t.server.User != nil {
+			u := *t.server
+			u.User = nil
+			t.serverURL = strings.TrimRight(u.String(), "/")
+		}
+		t.authMethod = AuthWithheld
+		if hasCredentials(ub) || t.server.User != nil {
+			t.warnings = append(t.warnings, fmt.Sprintf("the server address %s is plain http: the credentials of user %q were not sent (kubectl sends none either); use the server's https address", t.serverShown, t.user))
+		}
+		return nil
 	}
 	certPEM, keyPEM := ub.ClientCertData, ub.ClientKeyData
 	if ub.ClientCert != "" && len(certPEM) == 0 {
@@ -256,24 +278,17 @@ func (t *target) credentials(ctx context.Context, o *Options) error {
 		}
 		t.authMethod, hasCert = AuthClientCert, true
 	}
-	var fileToken string
-	var fileErr error
-	if ub.TokenFile != "" {
-		data, err := os.ReadFile(ub.TokenFile)
-		fileToken, fileErr = strings.TrimSpace(string(data)), err
-	}
+	token, fromFile, tokenErr := kubeconfig.ChooseToken(ub.Token, ub.TokenFile, os.ReadFile)
 	switch {
-	case fileToken != "":
-		// client-go reads tokenFile at each request and prefers it to an
-		// inline token, which only stands in when the file is unreadable.
-		t.token, t.authMethod = fileToken, AuthTokenFile
-	case ub.Token != "":
-		t.token, t.authMethod = strings.TrimSpace(ub.Token), AuthToken
-	case fileErr != nil:
-		return &ConfigError{Problem: fmt.Sprintf("cannot read the tokenFile of user %q", t.user), Err: fileErr,
-			Hint: "the file moved or was deleted: download the kubeconfig again"}
-	case ub.TokenFile != "":
+	case token != "" && fromFile:
+		t.token, t.authMethod = token, AuthTokenFile
+	case token != "":
+		t.token, t.authMethod = token, AuthToken
+	case errors.Is(tokenErr, kubeconfig.ErrEmptyTokenFile):
 		return configErr("ask your org admin for a new token", "the tokenFile of user %q (%s) is empty", t.user, ub.TokenFile)
+	case tokenErr != nil:
+		return &ConfigError{Problem: fmt.Sprintf("cannot read the tokenFile of user %q", t.user), Err: tokenErr,
+			Hint: "the file moved or was deleted: download the kubeconfig again"}
 	case ub.Username != "":
 		t.basic, t.authMethod = [2]string{ub.Username, ub.Password}, AuthBasic
 	}
@@ -296,10 +311,13 @@ func (t *target) credentials(ctx context.Context, o *Options) error {
 		t.authMethod = AuthNone
 		t.warnings = append(t.warnings, fmt.Sprintf("context %q has no credentials: requests are anonymous", t.context))
 	}
-	if t.server.Scheme == "http" && t.authMethod != AuthNone {
-		t.warnings = append(t.warnings, fmt.Sprintf("the server address %s is plain http: your credentials cross the network unencrypted", t.serverShown))
-	}
 	return nil
+}
+
+// hasCredentials reports that a user entry holds any credential.
+func hasCredentials(ub *userBody) bool {
+	return ub.Token != "" || ub.TokenFile != "" || ub.Username != "" || ub.Password != "" || ub.Exec != nil ||
+		ub.ClientCert != "" || len(ub.ClientCertData) > 0 || ub.ClientKey != "" || len(ub.ClientKeyData) > 0
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }

@@ -491,7 +491,7 @@ func (v *verifier) do(ctx context.Context, method, path string, in, out any, acc
 		}
 		// Credentials were sent, yet the server took us for nobody: it did
 		// not accept them, as a 401 says.
-		if resp.StatusCode == http.StatusForbidden && v.t.authMethod != AuthNone && strings.Contains(he.Message, `"system:anonymous"`) {
+		if resp.StatusCode == http.StatusForbidden && v.t.authMethod != AuthNone && v.t.authMethod != AuthWithheld && strings.Contains(he.Message, `"system:anonymous"`) {
 			return &UnauthorizedError{Server: v.t.serverShown, User: v.t.user, AuthMethod: v.t.authMethod, Anonymous: true}
 		}
 		return he

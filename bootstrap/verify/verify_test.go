@@ -93,6 +93,9 @@ func plugin(mode string) int {
 	case "garbage":
 		fmt.Println("token: " + os.Getenv("VERIFY_TEST_TOKEN"))
 		return 0
+	case "mark":
+		os.WriteFile(os.Getenv("VERIFY_TEST_MARK"), []byte("ran"), 0o600)
+		status["token"] = "exec-token-0123456789"
 	case "hang":
 		time.Sleep(10 * time.Minute)
 		return 0

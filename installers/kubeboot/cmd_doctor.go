@@ -259,7 +259,7 @@ func (a *app) doctorKubeconfig(ctx context.Context, kubectlVersion string, add f
 			continue
 		}
 		if _, err := kubeconfig.Load(f); err != nil {
-			add(check{Name: "kubeconfig", Detail: err.Error(), Fix: "restore a backup (" + f + ".kubeboot-backup-*) or fix the file"})
+			add(check{Name: "kubeconfig", Detail: err.Error(), Fix: "restore a backup (" + kubeconfig.BackupPattern(a.host.StateDir, f) + ") or fix the file"})
 			continue
 		}
 		c := check{Name: "kubeconfig", OK: true, Detail: f + " parses"}

@@ -62,7 +62,7 @@ func NewCmdKubeconfigImport(a *app) *cobra.Command {
 	f.StringVar(&o.Name, "name", "", "the name the imported context gets (instead of coreweave)")
 	f.StringVar(&o.Namespace, "namespace", "", "the namespace the imported context gets")
 	f.BoolVar(&o.DryRun, "dry-run", false, "show what would change and write nothing")
-	f.BoolVar(&o.Verbose, "verbose", false, "print each step")
+	f.BoolVarP(&o.Verbose, "verbose", "v", false, "print each step")
 	addOutputFlags(cmd, &o.output)
 	_ = cmd.RegisterFlagCompletionFunc("on-conflict", fixedValues(conflictPolicies...))
 	return cmd
@@ -87,6 +87,7 @@ func kubeconfigImportRun(ctx context.Context, o *KubeconfigImportOptions) error 
 		Home:         h.Home,
 		Now:          h.Now,
 		DownloadsDir: h.Downloads,
+		StateDir:     h.StateDir,
 	}
 	if o.Verbose {
 		opts.Logf = a.logf

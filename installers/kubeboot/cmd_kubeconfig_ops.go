@@ -18,7 +18,7 @@ import (
 // --kubeconfig, the host's environment and clock, --dry-run.
 func (a *app) editOptions(dryRun, verbose bool) kubeconfig.EditOptions {
 	h := a.host
-	o := kubeconfig.EditOptions{Kubeconfig: a.kubeconfig, DryRun: dryRun, Getenv: h.Getenv, Home: h.Home, Now: h.Now}
+	o := kubeconfig.EditOptions{Kubeconfig: a.kubeconfig, DryRun: dryRun, Getenv: h.Getenv, Home: h.Home, Now: h.Now, StateDir: h.StateDir}
 	if h.CacheDir != "" {
 		o.CacheDir = filepath.Join(h.CacheDir, "kubeconfig")
 	}
@@ -38,7 +38,7 @@ type writeFlags struct {
 func addWriteFlags(cmd *cobra.Command, w *writeFlags) {
 	f := cmd.Flags()
 	f.BoolVar(&w.DryRun, "dry-run", false, "show what would change and write nothing")
-	f.BoolVar(&w.Verbose, "verbose", false, "print each step")
+	f.BoolVarP(&w.Verbose, "verbose", "v", false, "print each step")
 	addOutputFlags(cmd, &w.output)
 }
 
@@ -55,6 +55,9 @@ func printEdit(w io.Writer, er *kubeconfig.EditResult) {
 		fmt.Fprintf(w, "  %s %s", verb, fw.File)
 		if fw.Backup != "" {
 			fmt.Fprintf(w, " (backup %s)", fw.Backup)
+		}
+		if fw.InPlace {
+			fmt.Fprint(w, " in place, as kubectl writes it: it could not be replaced")
 		}
 		fmt.Fprintln(w)
 	}
@@ -143,14 +146,19 @@ func kubeconfigListRun(ctx context.Context, o *KubeconfigListOptions) error {
 // NewCmdKubeconfigUse is `kubeboot kubeconfig use NAME|-`.
 func NewCmdKubeconfigUse(a *app) *cobra.Command {
 	w := &writeFlags{}
+	exact := false
 	cmd := &cobra.Command{
 		Use:               "use NAME|-",
 		Short:             "switch the current context; - goes back to the previous one",
-		Example:           "  kubeboot kubeconfig use prod\n  kubeboot kubeconfig use -",
+		Example:           "  kubeboot kubeconfig use prod\n  kubeboot kubeconfig use -\n  kubeboot kubeconfig use --exact -    # a context named -",
 		Args:              exactArgs(1, "name the context (or - for the previous one)"),
 		ValidArgsFunction: a.completeFirstContext,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := kubeconfig.Use(cmd.Context(), args[0], a.editOptions(w.DryRun, w.Verbose))
+			do := kubeconfig.Use
+			if exact {
+				do = kubeconfig.UseExact
+			}
+			res, err := do(cmd.Context(), args[0], a.editOptions(w.DryRun, w.Verbose))
 			if err != nil {
 				return err
 			}
@@ -169,6 +177,7 @@ func NewCmdKubeconfigUse(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&exact, "exact", false, "take NAME as it is: --exact - selects a context named -")
 	addWriteFlags(cmd, w)
 	return cmd
 }
@@ -287,6 +296,7 @@ type KubeconfigPruneOptions struct {
 	writeFlags
 	Yes     bool
 	Timeout time.Duration
+	Span    time.Duration
 }
 
 // NewCmdKubeconfigPrune is `kubeboot kubeconfig prune`.
@@ -295,35 +305,45 @@ func NewCmdKubeconfigPrune(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "prune",
 		Short: "remove contexts whose cluster is gone or whose credentials are refused, and entries nothing uses",
-		Long: "Check every context (in parallel, each bounded by --request-timeout) and propose removing those whose server\n" +
-			"refused the connection or does not exist, or that answered 401 to the credentials, with the clusters and users\n" +
-			"no remaining context uses. A check that timed out never removes anything; the current context is kept.",
+		Long: "Check every context (in parallel, each bounded by --request-timeout) and propose removing those against which\n" +
+			"there is lasting evidence: the server answered 401 to the context's credentials, or it was unreachable (connection\n" +
+			"refused, no route, unknown host) on every check for --unreachable-for. One failed check never removes a context:\n" +
+			"kubeboot records when it first and last saw each one fail, in its own state folder (never in the kubeconfig; dry runs\n" +
+			"and list --check record too); a check that answers or cannot tell resets the record, and a run in which no server\n" +
+			"answers (network down) records nothing. Each context is checked again right before it is removed. The clusters and\n" +
+			"users no context of any kubeconfig file uses go too. The current context is kept.",
 		Example: "  kubeboot kubeconfig prune --dry-run\n  kubeboot kubeconfig prune --yes",
 		Args:    noArgs(""),
 		RunE:    func(cmd *cobra.Command, _ []string) error { return kubeconfigPruneRun(cmd.Context(), o) },
 	}
 	cmd.Flags().BoolVar(&o.Yes, "yes", false, "remove without asking")
 	cmd.Flags().DurationVar(&o.Timeout, "request-timeout", kubeconfig.DefaultCheckTimeout, "the longest one check may take")
+	cmd.Flags().DurationVar(&o.Span, "unreachable-for", kubeconfig.DefaultPruneSpan, "how long a server must be unreachable, on every check, before its context is removed")
 	addWriteFlags(cmd, &o.writeFlags)
 	return cmd
 }
 
 // pruneOutput is the JSON of `kubeboot kubeconfig prune`.
 type pruneOutput struct {
-	Plan   *kubeconfig.PrunePlan    `json:"plan"`
-	Result *kubeconfig.DeleteResult `json:"result,omitempty"`
+	Plan   *kubeconfig.PrunePlan   `json:"plan"`
+	Result *kubeconfig.PruneResult `json:"result,omitempty"`
 }
 
 func kubeconfigPruneRun(ctx context.Context, o *KubeconfigPruneOptions) error {
 	a, h := o.app, o.app.host
 	opts := a.editOptions(o.DryRun, o.Verbose)
-	plan, err := kubeconfig.PlanPrune(ctx, opts, kubeconfig.CheckOptions{Timeout: o.Timeout}, verify.ContextCheck(verify.Options{}))
+	if o.Span <= 0 {
+		return usageErrorf("--unreachable-for must be positive, got %v", o.Span)
+	}
+	co := kubeconfig.CheckOptions{Timeout: o.Timeout, Span: o.Span}
+	check := verify.ContextCheck(verify.Options{})
+	plan, err := kubeconfig.PlanPrune(ctx, opts, co, check)
 	if err != nil {
 		return err
 	}
 	if !o.output.JSON() {
 		for _, c := range plan.Contexts {
-			fmt.Fprintf(h.Stdout, "remove context %s (%s: %s)\n", c.Name, c.Check.State, c.Check.Reason)
+			fmt.Fprintf(h.Stdout, "remove context %s (%s: %s)\n", c.Name, c.Prune.Why, c.Check.Reason)
 		}
 		for _, n := range plan.Clusters {
 			fmt.Fprintf(h.Stdout, "remove cluster %s (no context uses it)\n", n)
@@ -333,11 +353,7 @@ func kubeconfigPruneRun(ctx context.Context, o *KubeconfigPruneOptions) error {
 		}
 		for _, c := range plan.Kept {
 			if c.Check.State != kubeconfig.CheckOK {
-				why := string(c.Check.State)
-				if c.Current {
-					why += ", current context"
-				}
-				fmt.Fprintf(h.Stdout, "keep context %s (%s: %s)\n", c.Name, why, c.Check.Reason)
+				fmt.Fprintf(h.Stdout, "keep context %s (%s: %s; %s)\n", c.Name, c.Check.State, c.Check.Reason, c.Prune.Why)
 			}
 		}
 	}
@@ -353,14 +369,17 @@ func kubeconfigPruneRun(ctx context.Context, o *KubeconfigPruneOptions) error {
 			return err
 		}
 	}
-	res, err := kubeconfig.Prune(ctx, plan, opts)
+	res, err := kubeconfig.Prune(ctx, plan, opts, co, check)
 	if err != nil {
 		return err
 	}
 	if o.output.JSON() {
 		return writeJSON(h.Stdout, pruneOutput{plan, res})
 	}
-	printDeleted(h.Stdout, res)
+	for _, c := range res.Spared {
+		fmt.Fprintf(h.Stdout, "kept context %s (%s)\n", c.Name, c.Prune.Why)
+	}
+	printDeleted(h.Stdout, &res.DeleteResult)
 	return nil
 }
 

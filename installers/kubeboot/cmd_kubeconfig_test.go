@@ -86,7 +86,8 @@ func TestKubeconfigImportFromDownloads(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, r.stdout)
 	}
-	if res.Target != config || res.Context != "coreweave-2" || !strings.HasPrefix(res.Backup, config+".kubeboot-backup-") {
+	stateDir := filepath.Join(e.home(), ".local", "state", "kubeboot", "kubeconfig")
+	if res.Target != config || res.Context != "coreweave-2" || !strings.HasPrefix(res.Backup, stateDir) || !strings.Contains(filepath.Base(res.Backup), "config.kubeboot-backup-") {
 		t.Errorf("--json result = %+v", res)
 	}
 	if backup, _ := os.ReadFile(res.Backup); string(backup) != string(before) {

@@ -160,7 +160,7 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 	}
 	importOpts := kubeconfig.ImportOptions{
 		Source: o.File, Kubeconfig: a.kubeconfig, Context: a.context, Policy: policy,
-		Getenv: h.Getenv, Home: h.Home, Now: h.Now, DownloadsDir: h.Downloads,
+		Getenv: h.Getenv, Home: h.Home, Now: h.Now, DownloadsDir: h.Downloads, StateDir: h.StateDir,
 	}
 	if o.Verbose {
 		importOpts.Logf = a.logf

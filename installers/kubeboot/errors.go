@@ -124,6 +124,8 @@ func explain(err error) (msg, hint string) {
 		hint = "nothing was installed: the mirror sent more than a kubectl can be; check --mirror / KUBEBOOT_MIRROR"
 	case errors.Is(err, bootstrap.ErrStalled):
 		hint = "the server stopped sending data; check your network or proxy and run again"
+	case errors.As(err, new(*kubeconfig.WriteError)):
+		hint = "check that you may write the kubeconfig file and its folder (ls -l); kubectl needs the same to write it"
 	case errors.Is(err, fs.ErrPermission):
 		hint = "choose a folder you can write to with --dir, for example --dir ~/.local/bin"
 	case errors.As(err, &unknCA):

@@ -65,6 +65,9 @@ type host struct {
 	Downloads string
 	// CacheDir is kubeboot's cache folder (the digest cache); "" for none.
 	CacheDir string
+	// StateDir is kubeboot's per-user state folder (prune evidence); ""
+	// for none.
+	StateDir string
 	// Getwd returns the working folder, where project pins are looked up.
 	Getwd func() (string, error)
 	// Exec runs kubectl at path with args, with the process's streams and
@@ -87,9 +90,11 @@ func osHost() *host {
 		cache = filepath.Join(dir, "kubeboot")
 	}
 	downloads, _ := kubeconfig.DefaultDownloadsDir()
+	state, _ := kubeconfig.StateDirFor(runtime.GOOS, os.Getenv, home)
 	return &host{
 		Downloads: downloads,
 		CacheDir:  cache,
+		StateDir:  state,
 		GOOS:      runtime.GOOS, GOARCH: runtime.GOARCH,
 		Getenv:         os.Getenv,
 		Home:           home,

@@ -89,6 +89,8 @@ type env struct {
 	interrupts chan os.Signal
 	// wd is the working folder of a run (project pins); default HOME.
 	wd string
+	// now, when set, is the in-process host's clock.
+	now func() time.Time
 }
 
 // workdir is the working folder of a run.
@@ -145,6 +147,7 @@ func (e *env) host(stdout, stderr io.Writer) *host {
 		Now:        time.Now,
 		Executable: func() (string, error) { return "", errors.New("no executable in-process") },
 		CacheDir:   filepath.Join(e.getenv("HOME"), ".cache", "kubeboot"),
+		StateDir:   filepath.Join(e.getenv("HOME"), ".local", "state", "kubeboot"),
 		Downloads:  filepath.Join(e.getenv("HOME"), "Downloads"),
 		Getwd:      func() (string, error) { return e.workdir(), nil },
 		// kubectl runs as a child here, the process being the test's.
@@ -165,6 +168,9 @@ func (e *env) host(stdout, stderr io.Writer) *host {
 	}
 	if e.interrupts != nil {
 		h.Interrupts = e.interrupts
+	}
+	if e.now != nil {
+		h.Now = e.now
 	}
 	return h
 }

@@ -203,3 +203,29 @@ func KeepOwner(path, from string) error {
 	}
 	return chownPathLike(path, fi)
 }
+
+// WriteInPlace writes parts over the existing file at path, truncating
+// it, and syncs it: the file keeps its inode, owner and mode. It is the
+// fallback where a rename over path cannot be done (a single-file bind
+// mount, a folder the writer may not create files in) and what kubectl
+// does for every write; a reader may see the file partly written, and a
+// kill in the middle leaves it so, so callers keep a backup first.
+func WriteInPlace(path string, parts [][]byte, noSync bool) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		if _, err := f.Write(p); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	if !noSync {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return fmt.Errorf("sync %s: %w", path, err)
+		}
+	}
+	return f.Close()
+}

@@ -1,0 +1,226 @@
+package kubeconfig
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// checkScan compares the scanner with Parse on data: when the scanner
+// accepts, Parse must accept too and give the same summary, and the span
+// must hold exactly current-context's value.
+func checkScan(t *testing.T, data []byte) bool {
+	t.Helper()
+	got, ok := scanSummary(data, "d")
+	if !ok {
+		return false
+	}
+	c, err := Parse(data, "/scan/config")
+	if err != nil {
+		t.Fatalf("the scanner accepted what Parse refuses (%v):\n%s", err, data)
+	}
+	want := summarize(c, "d")
+	if got.Current != want.Current || fmt.Sprint(got.Contexts) != fmt.Sprint(want.Contexts) ||
+		fmt.Sprint(got.Clusters) != fmt.Sprint(want.Clusters) || fmt.Sprint(got.Users) != fmt.Sprint(want.Users) {
+		t.Fatalf("scanner and Parse differ:\nscan  %+v\nparse %+v\n%s", got, want, data)
+	}
+	if got.SpanState == spanValid {
+		probe := "kubeboot-probe-x"
+		next, _, ok := got.withCurrent(data, probe)
+		if !ok {
+			t.Fatalf("the scanned span does not hold:\n%s", data)
+		}
+		pc, err := Parse(next.bytes(), "")
+		if err != nil || pc.CurrentContext != probe || shapeOf(pc) != shapeOf(c) {
+			t.Fatalf("rewriting the scanned span changed more than current-context (%v):\n%s", err, next.bytes())
+		}
+	}
+	return true
+}
+
+// TestScanKubectlOutput: the layouts kubectl writes (and the benchmark's)
+// are scanned, and read as Parse reads them.
+func TestScanKubectlOutput(t *testing.T) {
+	kubectlDoc := `apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: QUJD
+    server: https://k8s.example.com:6443
+  name: prod
+- cluster:
+    insecure-skip-tls-verify: true
+    server: http://alice:secret@127.0.0.1:8080
+  name: lab
+contexts:
+- context:
+    cluster: prod
+    namespace: tenant-a
+    user: alice
+  name: prod-alice
+- context:
+    cluster: lab
+    user: bot
+  name: lab
+current-context: prod-alice
+kind: Config
+preferences: {}
+users:
+- name: alice
+  user:
+    token: fake-token-0123
+- name: bot
+  user:
+    client-certificate: /home/bot/cert.pem
+    client-key: /home/bot/key.pem
+    tokenFile: /run/secrets/token
+`
+	if !checkScan(t, []byte(kubectlDoc)) {
+		t.Fatal("kubectl's layout was not scanned")
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "apiVersion: v1\nkind: Config\ncurrent-context: ctx-0\nclusters:\n")
+	for i := 0; i < 3; i++ {
+		fmt.Fprintf(&b, "- name: cluster-%d\n  cluster:\n    server: https://k8s-%d.example.com:6443\n    certificate-authority-data: QUJD\n", i, i)
+	}
+	b.WriteString("users:\n- name: user-0\n  user:\n    token: fake-token-0-xxxx\ncontexts:\n")
+	for i := 0; i < 3; i++ {
+		fmt.Fprintf(&b, "- name: ctx-%d\n  context:\n    cluster: cluster-%d\n    user: user-0\n    namespace: ns-%d\n", i, i, i)
+	}
+	if !checkScan(t, b.Bytes()) {
+		t.Fatal("the benchmark's layout was not scanned")
+	}
+	// The two-space sequence style, and quotes.
+	indented := "apiVersion: v1\nclusters:\n  - name: \"c\"\n    cluster:\n      server: 'https://c:6443'\ncontexts:\n  - name: x\n    context: {}\ncurrent-context: \"x\"\n"
+	if !checkScan(t, []byte(indented)) {
+		t.Fatal("the indented layout was not scanned")
+	}
+}
+
+// TestScanGivesUp: layouts the scanner does not understand are left to
+// Parse, which reads them right (or refuses them).
+func TestScanGivesUp(t *testing.T) {
+	base := "apiVersion: v1\ncurrent-context: a\ncontexts:\n- name: a\n  context:\n    cluster: c\n"
+	for _, doc := range []string{
+		`{"apiVersion": "v1", "current-context": "a"}`,
+		base + "- name: a\n  context: {}\n",                    // duplicate
+		base + "current-context: b\n",                          // duplicate key
+		strings.Replace(base, "name: a", "name: yes", 1),       // a bool
+		strings.Replace(base, "name: a", "name: 123", 1),       // a number
+		strings.Replace(base, "cluster: c", "cluster: [c]", 1), // flow
+		strings.Replace(base, "cluster: c", "cluster: &x c", 1),
+		strings.Replace(base, "cluster: c", "cluster: |\n      c", 1),
+		strings.Replace(base, "cluster: c", "cluster: c # note", 1),
+		strings.Replace(base, "cluster: c", "cluster: c\n      more", 1), // a continued plain scalar
+		strings.Replace(base, "\n", "\r\n", -1),
+		strings.Replace(base, "    cluster", "\tcluster", 1),
+		strings.Replace(base, "current-context: a", "current-context: \"a\\u0041\"", 1),
+		"apiVersion: v1\ncontexts:\n- context:\n    cluster: c\n", // no name
+		base + "users:\n- name: u\n  user:\n    token: 12345\n",   // a token that is a number
+		base + "users:\n- name: u\n  user:\n    exec:\n      command: aws\n",
+		base + "extensions:\n- name: e\n  extension: {}\n",
+	} {
+		if _, ok := scanSummary([]byte(doc), "d"); ok {
+			t.Errorf("scanned:\n%s", doc)
+		}
+	}
+}
+
+// TestScanCorpus: every corpus file the scanner accepts reads as Parse
+// reads it.
+func TestScanCorpus(t *testing.T) {
+	n := 0
+	for _, p := range corpusFiles(t) {
+		data, _ := os.ReadFile(p)
+		if checkScan(t, data) {
+			n++
+		}
+		t.Logf("%s", filepath.Base(p))
+	}
+	if n == 0 {
+		t.Error("no corpus file was scanned")
+	}
+}
+
+// FuzzScan: whatever the scanner accepts, Parse reads the same.
+func FuzzScan(f *testing.F) {
+	addCorpusSeeds(f, false)
+	f.Add([]byte("apiVersion: v1\ncurrent-context: a\ncontexts:\n- name: a\n  context:\n    cluster: c\n    user: u\nclusters:\n- name: c\n  cluster:\n    server: https://c\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { checkScan(t, data) })
+}
+
+// blockDoc is pruneDoc as kubectl writes it.
+const blockDoc = `apiVersion: v1
+clusters:
+- cluster:
+    server: https://lab:6443
+  name: lab
+- cluster:
+    server: https://live:6443
+  name: live
+- cluster:
+    server: https://127.0.0.1:16443
+  name: tunnel
+contexts:
+- context:
+    cluster: lab
+    user: lab
+  name: lab
+- context:
+    cluster: live
+    user: me
+  name: live
+- context:
+    cluster: tunnel
+    user: tunnel
+  name: tunnel
+current-context: live
+kind: Config
+preferences: {}
+users:
+- name: lab
+  user:
+    token: FAKE-TOKEN-lab
+- name: me
+  user:
+    token: FAKE-TOKEN-me
+- name: tunnel
+  user:
+    token: FAKE-TOKEN-tunnel
+`
+
+// TestColdListAndUseScan: right after another program wrote a file in
+// kubectl's layout, List and Use read it with the scanner, not the YAML
+// parser (their summaries are the scanner's: no Shape, which only a parse
+// gives), and Use rewrites current-context in place.
+func TestColdListAndUseScan(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config")
+	os.WriteFile(path, []byte(blockDoc), 0o600)
+	cache := summaryCache(filepath.Join(dir, "cache"))
+	opts := EditOptions{Kubeconfig: path, Home: dir, CacheDir: string(cache)}
+	if infos, err := List(opts); err != nil || len(infos) != 3 {
+		t.Fatalf("list: %v %v", infos, err)
+	}
+	s := cache.get(digestOf([]byte(blockDoc)))
+	if s == nil || s.Shape != "" || s.SpanState != spanValid {
+		t.Fatalf("the cold list's summary: %+v", s)
+	}
+	// Another program writes the file: Use scans it and rewrites in place.
+	next := strings.Replace(blockDoc, "current-context: live", "current-context: tunnel", 1)
+	os.WriteFile(path, []byte(next), 0o600)
+	res, err := Use(context.Background(), "lab", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := cache.get(digestOf([]byte(next))); s == nil || s.Shape != "" {
+		t.Errorf("the cold use's summary: %+v", s)
+	}
+	data, _ := os.ReadFile(path)
+	if string(data) != strings.Replace(blockDoc, "current-context: live", "current-context: lab", 1) || res.Previous != "tunnel" {
+		t.Errorf("after use:\n%s", data)
+	}
+}
