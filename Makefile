@@ -45,6 +45,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./bootstrap/kubeconfig
 	$(GO) test -run '^$$' -fuzz '^FuzzMerge$$' -fuzztime $(FUZZTIME) ./bootstrap/kubeconfig
 	$(GO) test -run '^$$' -fuzz '^FuzzCurrentContextInPlace$$' -fuzztime $(FUZZTIME) ./bootstrap/kubeconfig
+	$(GO) test -run '^$$' -fuzz '^FuzzScan$$' -fuzztime $(FUZZTIME) ./bootstrap/kubeconfig
 	$(GO) test -run '^$$' -fuzz '^FuzzVerifyDigest$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./bootstrap/sigstore
 	$(GO) test -run '^$$' -fuzz '^FuzzVerifyBundle$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./bootstrap/sigstore
 	$(GO) test -run '^$$' -fuzz '^FuzzParseTrustedRoot$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./bootstrap/sigstore
