@@ -81,38 +81,57 @@ func secureRedirects(next func(*http.Request, []*http.Request) error) func(*http
 	}
 }
 
-// Redact returns raw with any credentials replaced: user and password
-// alike, since a token is often passed as the user name
-// (https://TOKEN@host/). A string that does not parse is returned with
-// everything between "://" and the last "@" before the host replaced.
+// Redact returns raw with anything that may be a credential replaced:
+// the user and password alike, since a token is often passed as the user
+// name (https://TOKEN@host/), and the values of a query and the fragment
+// (?access_token=...). A string that does not parse as a URL, or has no
+// scheme, has everything before the last "@" that precedes any "?" or "#"
+// replaced (a password holding a raw "/" or "?" does not parse), and its
+// query and fragment too.
 func Redact(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
-		scheme, rest, ok := strings.Cut(raw, "://")
-		if !ok {
-			return raw
-		}
-		hostEnd := strings.IndexAny(rest, "/?#")
-		if hostEnd < 0 {
-			hostEnd = len(rest)
-		}
-		if at := strings.LastIndex(rest[:hostEnd], "@"); at >= 0 {
-			return scheme + "://redacted@" + rest[at+1:]
-		}
-		return raw
+	if err == nil && u.Scheme != "" && u.Host != "" {
+		return RedactURL(u)
 	}
-	if u.User == nil {
-		return raw
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		scheme, rest = "", raw
 	}
-	return RedactURL(u)
+	tail := ""
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest, tail = rest[:i], rest[i:i+1]+"redacted"
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		rest = "redacted@" + rest[at+1:]
+	}
+	if ok {
+		return scheme + "://" + rest + tail
+	}
+	return rest + tail
 }
 
 // RedactURL is Redact for a parsed URL; u is not changed.
 func RedactURL(u *url.URL) string {
-	if u.User == nil {
+	if u.User == nil && u.RawQuery == "" && u.Fragment == "" && u.RawFragment == "" {
 		return u.String()
 	}
 	c := *u
-	c.User = url.User("redacted")
+	if c.User != nil {
+		c.User = url.User("redacted")
+	}
+	if c.RawQuery != "" {
+		q, err := url.ParseQuery(c.RawQuery)
+		if err != nil {
+			c.RawQuery = "redacted"
+		} else {
+			for k := range q {
+				q[k] = []string{"redacted"}
+			}
+			c.RawQuery = q.Encode()
+		}
+	}
+	if c.Fragment != "" || c.RawFragment != "" {
+		c.Fragment, c.RawFragment = "redacted", ""
+	}
 	return c.String()
 }
