@@ -10,13 +10,15 @@ package selfupdate
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/google/go-github/v60/github"
 	goversion "github.com/hashicorp/go-version"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
@@ -91,9 +93,10 @@ type Options struct {
 
 // Updater finds releases and applies them. It is safe for concurrent use.
 type Updater struct {
-	opts  Options
-	api   *github.Client
-	fetch *fetch.Client // downloads: no token, other hosts
+	opts    Options
+	api     *url.URL      // the REST API root, ending in "/"
+	apiHTTP *http.Client  // the URL policy, plus the token for the API host only
+	fetch   *fetch.Client // downloads: no token, other hosts
 }
 
 // New validates opts, fills in defaults and returns an Updater.
@@ -150,15 +153,12 @@ func New(opts Options) (*Updater, error) {
 		base = http.DefaultTransport
 	}
 	apiClient.Transport = &tokenTransport{host: api.Host, token: opts.Token, base: base}
-	gh := github.NewClient(&apiClient)
-	gh.BaseURL = api
-	gh.UserAgent = opts.UserAgent
-	return &Updater{opts: opts, api: gh, fetch: dl}, nil
+	return &Updater{opts: opts, api: api, apiHTTP: &apiClient, fetch: dl}, nil
 }
 
-// tokenTransport sends the token to one host and to no other: go-github
-// would add it again on every redirect hop, which defeats net/http's own
-// stripping of credentials on a redirect to another host.
+// tokenTransport sends the token to one host and to no other, on every
+// redirect hop: net/http's own stripping of credentials on a redirect to
+// another host is kept, and nothing adds the token back.
 type tokenTransport struct {
 	host, token string
 	base        http.RoundTripper
@@ -200,38 +200,84 @@ type Release struct {
 // ErrNoRelease when there is no such release, ErrNoAsset when it has no
 // archive for the platform, ErrRateLimited when GitHub refuses for now.
 func (u *Updater) Find(ctx context.Context, version string) (*Release, error) {
-	var (
-		rel  *github.RepositoryRelease
-		err  error
-		want = "latest"
-	)
+	want := "latest"
+	path := "releases/latest"
 	if version == "" || version == "latest" {
-		u.opts.Logf("looking up the latest release of %s/%s at %s", u.opts.Owner, u.opts.Repo, fetch.RedactURL(u.api.BaseURL))
-		rel, _, err = u.api.Repositories.GetLatestRelease(ctx, u.opts.Owner, u.opts.Repo)
+		u.opts.Logf("looking up the latest release of %s/%s at %s", u.opts.Owner, u.opts.Repo, fetch.RedactURL(u.api))
 	} else {
 		want = "v" + strings.TrimPrefix(version, "v")
-		u.opts.Logf("looking up release %s of %s/%s at %s", want, u.opts.Owner, u.opts.Repo, fetch.RedactURL(u.api.BaseURL))
-		rel, _, err = u.api.Repositories.GetReleaseByTag(ctx, u.opts.Owner, u.opts.Repo, want)
+		path = "releases/tags/" + url.PathEscape(want)
+		u.opts.Logf("looking up release %s of %s/%s at %s", want, u.opts.Owner, u.opts.Repo, fetch.RedactURL(u.api))
 	}
+	rel, err := u.getRelease(ctx, want, path)
 	if err != nil {
-		return nil, u.apiError(want, err)
+		return nil, err
 	}
-	if want != "latest" && rel.GetTagName() != want {
-		return nil, &TagError{Repo: u.opts.Owner + "/" + u.opts.Repo, Want: want, Got: rel.GetTagName()}
+	if want != "latest" && rel.TagName != want {
+		return nil, &TagError{Repo: u.opts.Owner + "/" + u.opts.Repo, Want: want, Got: rel.TagName}
 	}
 	return u.pick(rel)
 }
 
+// apiRelease is the part of GitHub's release object kubeboot reads.
+type apiRelease struct {
+	TagName string `json:"tag_name"`
+	HTMLURL string `json:"html_url"`
+	Assets  []struct {
+		Name string `json:"name"`
+		URL  string `json:"browser_download_url"`
+		Size int64  `json:"size"`
+	} `json:"assets"`
+}
+
+// maxReleaseBytes bounds a release object read from the API (a release
+// with a hundred assets is some tens of KiB).
+const maxReleaseBytes = 4 << 20
+
+// getRelease reads repos/OWNER/REPO/path from the API: tag names the
+// release asked for, in errors.
+func (u *Updater) getRelease(ctx context.Context, tag, path string) (*apiRelease, error) {
+	ref := &url.URL{Path: "repos/" + url.PathEscape(u.opts.Owner) + "/" + url.PathEscape(u.opts.Repo) + "/" + path}
+	endpoint := u.api.ResolveReference(ref)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/vnd.github+json")
+	req.Header.Set("X-GitHub-Api-Version", "2022-11-28")
+	req.Header.Set("User-Agent", u.opts.UserAgent)
+	resp, err := u.apiHTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("look up release %s of %s/%s: %w", tag, u.opts.Owner, u.opts.Repo, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReleaseBytes+1))
+	if err == nil && len(body) > maxReleaseBytes {
+		err = fmt.Errorf("the answer is larger than %d bytes", maxReleaseBytes)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up release %s of %s/%s: %w", tag, u.opts.Owner, u.opts.Repo, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, u.apiError(tag, resp, body)
+	}
+	var rel apiRelease
+	if err := json.Unmarshal(body, &rel); err != nil {
+		return nil, fmt.Errorf("look up release %s of %s/%s: %s did not answer with a release: %w", tag, u.opts.Owner, u.opts.Repo, fetch.RedactURL(u.api), err)
+	}
+	return &rel, nil
+}
+
 // pick selects the platform's archive and checksums.txt among the assets.
-func (u *Updater) pick(rel *github.RepositoryRelease) (*Release, error) {
-	r := &Release{Tag: rel.GetTagName(), URL: rel.GetHTMLURL()}
+func (u *Updater) pick(rel *apiRelease) (*Release, error) {
+	r := &Release{Tag: rel.TagName, URL: rel.HTMLURL}
 	r.Version = strings.TrimPrefix(r.Tag, "v")
 	names := ArchiveNames(u.opts.Binary, r.Version, u.opts.Platform)
 	byName := make(map[string]Asset, len(rel.Assets))
 	var have []string
 	for _, a := range rel.Assets {
-		byName[a.GetName()] = Asset{Name: a.GetName(), URL: a.GetBrowserDownloadURL(), Size: int64(a.GetSize())}
-		have = append(have, a.GetName())
+		byName[a.Name] = Asset{Name: a.Name, URL: a.URL, Size: a.Size}
+		have = append(have, a.Name)
 	}
 	for _, n := range names {
 		if a, ok := byName[n]; ok {
@@ -283,18 +329,31 @@ func Newer(current string, rel *Release) bool {
 	return next.GreaterThan(cur)
 }
 
-// apiError turns go-github's errors into this package's.
-func (u *Updater) apiError(tag string, err error) error {
-	var (
-		resp  *github.ErrorResponse
-		rate  *github.RateLimitError
-		abuse *github.AbuseRateLimitError
-	)
+// apiError turns an API answer other than 200 into this package's
+// errors: 404 is ErrNoRelease; 429, and 403 with the rate limit spent or
+// a message about it, are ErrRateLimited.
+func (u *Updater) apiError(tag string, resp *http.Response, body []byte) error {
+	var msg struct {
+		Message string `json:"message"`
+	}
+	_ = json.Unmarshal(body, &msg)
+	limited := resp.StatusCode == http.StatusTooManyRequests ||
+		resp.StatusCode == http.StatusForbidden && (resp.Header.Get("X-RateLimit-Remaining") == "0" || strings.Contains(strings.ToLower(msg.Message), "rate limit"))
 	switch {
-	case errors.As(err, &rate), errors.As(err, &abuse):
-		return fmt.Errorf("%w: %w", ErrRateLimited, err)
-	case errors.As(err, &resp) && resp.Response != nil && resp.Response.StatusCode == http.StatusNotFound:
+	case limited:
+		return fmt.Errorf("%w: GitHub answered %s: %s", ErrRateLimited, resp.Status, snippet(msg.Message))
+	case resp.StatusCode == http.StatusNotFound:
 		return &ReleaseError{Repo: u.opts.Owner + "/" + u.opts.Repo, Tag: tag}
 	}
-	return fmt.Errorf("look up release %s of %s/%s: %w", tag, u.opts.Owner, u.opts.Repo, err)
+	return fmt.Errorf("look up release %s of %s/%s: %s answered %s: %s", tag, u.opts.Owner, u.opts.Repo, fetch.RedactURL(u.api), resp.Status, snippet(msg.Message))
+}
+
+// snippet bounds a server's message for an error, escaping anything
+// unprintable so a hostile server cannot write to the terminal.
+func snippet(s string) string {
+	const max = 200
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return strconv.QuoteToASCII(s)
 }
