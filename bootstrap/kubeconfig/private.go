@@ -160,6 +160,12 @@ func (p *Private) writeMarker() error {
 // commands run inside it left there too).
 func (p *Private) Remove() error { return os.RemoveAll(p.Dir) }
 
+// PrivateOwners returns the processes the private folder dir is kept
+// for; ok is false when it has no readable marker.
+func PrivateOwners(dir string) (pids []int, ok bool) {
+	return readOwners(filepath.Join(dir, privateOwnerFile))
+}
+
 // readOwners parses a marker; ok is false for a missing or foreign one.
 func readOwners(marker string) (pids []int, ok bool) {
 	data, err := os.ReadFile(marker)
