@@ -152,7 +152,7 @@ func NewCmdKubeconfigUse(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := kubeconfig.Use(cmd.Context(), args[0], a.editOptions(w.DryRun, w.Verbose))
 			if err != nil {
-				return err
+				return a.inPrivateShell(err)
 			}
 			if w.output.JSON() {
 				return writeJSON(a.host.Stdout, res)

@@ -153,6 +153,32 @@ func (a *app) nestedNote(s *privateSession, name string) {
 	fmt.Fprintf(a.host.Stderr, "kubeboot: already in a shell of context %s; this one uses %s until it exits (the outer shell keeps %s)\n", outer, name, outer)
 }
 
+// privateShellError is an unknown context asked for inside a private
+// shell, which holds one context.
+type privateShellError struct {
+	name, context string
+}
+
+func (e *privateShellError) Error() string {
+	return fmt.Sprintf("context %q is not in this shell's kubeconfig, which holds context %q alone (kubeboot kubeconfig shell): exit this shell, or start kubeboot kubeconfig shell %s", e.name, e.context, e.name)
+}
+
+// inPrivateShell explains an unknown context inside a private shell.
+func (a *app) inPrivateShell(err error) error {
+	if !errors.Is(err, kubeconfig.ErrUnknownContext) || a.kubeconfig != "" {
+		return err
+	}
+	s, serr := a.privateSession()
+	if serr != nil || s.inside == "" {
+		return err
+	}
+	var ue *kubeconfig.UndefinedError
+	if !errors.As(err, &ue) {
+		return err
+	}
+	return &privateShellError{name: ue.Name, context: a.host.Getenv(envContext)}
+}
+
 // KubeconfigShellOptions are the flags of `kubeboot kubeconfig shell`.
 type KubeconfigShellOptions struct {
 	app       *app

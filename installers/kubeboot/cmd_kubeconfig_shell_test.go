@@ -98,7 +98,7 @@ func TestKubeconfigShellRunsACommandOnAPrivateFile(t *testing.T) {
 	e, config, root := shellEnv(t)
 	before, _ := os.ReadFile(config)
 	script := showEnv + `stat -c 'MODE=%a' "$KUBECONFIG"; stat -c 'DIRMODE=%a' "$(dirname "$KUBECONFIG")"; ` +
-		kubeboot + ` kubeconfig namespace team-x >/dev/null || exit 9; cat "$KUBECONFIG"; exit 3`
+		kubeboot + ` kubeconfig namespace team-x >/dev/null || exit 9; ` + kubeboot + ` kubeconfig use A 2>&1; cat "$KUBECONFIG"; exit 3`
 	r := e.run("kubeconfig", "shell", "B", "--", "/bin/sh", "-c", script)
 	if r.code != 3 {
 		t.Fatalf("exit %d, want the command's 3: %+v", r.code, r)
@@ -111,6 +111,9 @@ func TestKubeconfigShellRunsACommandOnAPrivateFile(t *testing.T) {
 		if got := outValue(r.stdout, k); got != want {
 			t.Errorf("%s=%q, want %q", k, got, want)
 		}
+	}
+	if !strings.Contains(r.stdout, `context "A" is not in this shell's kubeconfig, which holds context "B" alone`) {
+		t.Errorf("use of another context inside does not explain:\n%s", r.stdout)
 	}
 	// The private file: context B alone, paths absolute, the namespace
 	// changed inside.
