@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -221,13 +222,15 @@ func NewCmdKubeconfigShell(a *app) *cobra.Command {
 			}
 			return a.completeContexts(cmd, args, prefix)
 		},
-		RunE: func(cmd *cobra.Command, args []string) error { return kubeconfigShellRun(o, args[0], args[1:]) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return kubeconfigShellRun(cmd.Context(), o, args[0], args[1:])
+		},
 	}
 	cmd.Flags().StringVarP(&o.Namespace, "namespace", "n", "", "the namespace of the context in that shell (default: the context's)")
 	return cmd
 }
 
-func kubeconfigShellRun(o *KubeconfigShellOptions, name string, command []string) error {
+func kubeconfigShellRun(ctx context.Context, o *KubeconfigShellOptions, name string, command []string) error {
 	a, h := o.app, o.app.host
 	s, err := a.privateSession()
 	if err != nil {
@@ -248,6 +251,10 @@ func kubeconfigShellRun(o *KubeconfigShellOptions, name string, command []string
 	}
 	env := withEnv(h.GOOS, h.Environ(), privateEnv(s, p, x))
 	a.passInterrupts.Store(true) // the child's to act on; kubeboot forwards them
+	if ctx.Err() != nil {
+		a.passInterrupts.Store(false)
+		return context.Cause(ctx) // interrupted before the child started
+	}
 	code, err := runChild(childSpec{
 		Path: program, Args: args, Env: env,
 		Stdin: h.Stdin, Stdout: h.Stdout, Stderr: h.Stderr,

@@ -319,3 +319,28 @@ func TestExpectServer(t *testing.T) {
 		t.Error("the kubeconfig changed")
 	}
 }
+
+// A context name with spaces, brackets, quotes, $ and non-ASCII reaches
+// the shell unchanged through env's quoting and shell's environment.
+func TestKubeconfigEnvHardName(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil || runtime.GOOS == "windows" {
+		t.Skip("no bash")
+	}
+	const name = `it's [prod] $HOME ü`
+	e, config, _ := shellEnv(t)
+	hard := strings.Replace(sharedConfig, "- name: B\n", "- name: \"it's [prod] $HOME ü\"\n", 1)
+	if err := os.WriteFile(config, []byte(hard), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bash, "--norc", "--noprofile", "-c", `eval "$(`+kubeboot+` kubeconfig env "$1")" && printf '%s' "$KUBEBOOT_CONTEXT"`, "bash", name)
+	cmd.Env = e.vars
+	out, err := cmd.CombinedOutput()
+	if err != nil || string(out) != name {
+		t.Errorf("env: %q, %v", out, err)
+	}
+	r := e.run("kubeconfig", "shell", name, "--", "/bin/sh", "-c", `printf '%s' "$KUBEBOOT_CONTEXT"`)
+	if r.code != 0 || r.stdout != name {
+		t.Errorf("shell: %+v", r)
+	}
+}

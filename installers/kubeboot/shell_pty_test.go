@@ -214,3 +214,37 @@ func TestShellKilledThenSwept(t *testing.T) {
 		t.Error("the shared kubeconfig changed")
 	}
 }
+
+// SIGTERM to kubeboot (a kill, a supervisor) goes to the child; kubeboot
+// exits as the child did and removes the folder.
+func TestShellForwardsSIGTERM(t *testing.T) {
+	e, _, root, _ := ptyShellEnv(t)
+	cmd := exec.Command(kubeboot, "kubeconfig", "shell", "B", "--", "sleep", "30")
+	cmd.Env = e.vars
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var owner []byte
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if d := privateDirs(root); len(d) == 1 {
+			if owner, _ = os.ReadFile(filepath.Join(d[0], "owner")); strings.Count(string(owner), "pid ") == 2 {
+				break
+			}
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 128+int(syscall.SIGTERM) {
+			t.Errorf("after SIGTERM: %v, want 143", err)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("kubeboot still runs 10 s after SIGTERM: the child did not get it")
+	}
+	if d := privateDirs(root); len(d) != 0 {
+		t.Errorf("left behind: %v", d)
+	}
+}
