@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -25,9 +26,10 @@ import (
 //     (PrivateFileName, written 0600 and owner-only) and an owner marker
 //     naming the processes it is kept for;
 //   - the root is a real folder, not a link, that belongs to the current
-//     user (or the current user is root); NewPrivate refuses another
-//     (ErrUnsafePrivateRoot) rather than write credentials where someone
-//     else can reach them;
+//     user (or the current user is root), with mode 0700 (restored when
+//     found wider); NewPrivate refuses another (ErrUnsafePrivateRoot)
+//     rather than write credentials where someone else can reach or swap
+//     them;
 //   - SweepPrivate removes a folder only when every process of its marker
 //     has exited, or when it has no readable marker and is older than
 //     privateGrace (one that a concurrent NewPrivate is still making);
@@ -277,6 +279,13 @@ func checkPrivateRoot(root string) error {
 	}
 	if !ownedByMe(fi) {
 		return fmt.Errorf("%w: %s belongs to another user; remove it, or set XDG_RUNTIME_DIR to a folder of yours", ErrUnsafePrivateRoot, root)
+	}
+	// Others who may write in the root could swap a shell's folder for
+	// one of theirs under the same name: the root is the owner's alone.
+	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(root, 0o700); err != nil {
+			return fmt.Errorf("%w: %s may be written by others and cannot be restricted: %v", ErrUnsafePrivateRoot, root, err)
+		}
 	}
 	return nil
 }

@@ -54,6 +54,10 @@ func TestNewPrivateModesAndContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := filepath.Join(t.TempDir(), "shells")
+	if err := os.Mkdir(root, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(root, 0o777) // a root others may write in is narrowed to 0700
 	p, err := NewPrivate(root, x.Config, os.Getpid())
 	if err != nil {
 		t.Fatal(err)
