@@ -11,7 +11,7 @@ import (
 func NewCmdKubeconfig(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "kubeconfig",
-		Short:   "import a downloaded kubeconfig safely; list, switch, rename, delete and prune contexts; paths; tokens",
+		Short:   "import a downloaded kubeconfig safely; list, switch, rename, delete and prune contexts; a context per shell; paths; tokens",
 		Example: "  kubeboot kubeconfig import ~/Downloads/cw-kubeconfig\n  kubeboot kubeconfig list\n  kubeboot kubeconfig use -\n  kubeboot kubeconfig shell staging\n  kubeboot kubeconfig path\n  kubeboot kubeconfig token --context coreweave",
 		Args:    unknownSubcommand,
 		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },

@@ -284,6 +284,7 @@ func TestExpectServer(t *testing.T) {
 		{args: []string{"kubectl", "--expect-server", "https://tok:" + shellSecret + "@b.example", "--", "exit", "0"}, code: 1,
 			err: []string{"not at the expected https://redacted@b.example"}},
 		{args: []string{"kubectl", "--expect-server", "https://", "--", "exit", "0"}, code: 2, err: []string{"not an API server URL"}},
+		{args: []string{"kubectl", "--expect-server"}, code: 2, err: []string{"--expect-server needs the API server's URL"}},
 		{args: []string{"kubectl", "--expect-server", "https://a.example:6443", "--", "--context", "nope", "exit", "0"}, code: 1,
 			err: []string{"context nope is not in the kubeconfig"}},
 		{args: []string{"verify", "--expect-server", "https://b.example:6443/k8s"}, code: 1,
