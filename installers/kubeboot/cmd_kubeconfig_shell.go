@@ -112,9 +112,9 @@ func (a *app) makePrivate(s *privateSession, name, ns string, pids ...int) (*kub
 	if err != nil {
 		return nil, nil, err
 	}
-	if removed, err := kubeconfig.SweepPrivate(s.root, a.host.Now()); err == nil && len(removed) > 0 {
-		a.logf("removed %d private kubeconfig folder(s) of shells that are gone", len(removed))
-	}
+	// Housekeeping, silent: a folder that cannot be removed now is tried
+	// again by the next run.
+	_, _ = kubeconfig.SweepPrivate(s.root, a.host.Now())
 	p, err := kubeconfig.NewPrivate(s.root, x.Config, pids...)
 	if err != nil {
 		return nil, nil, err
