@@ -310,6 +310,16 @@ func TestExpectServer(t *testing.T) {
 			t.Errorf("%q: a refused run still fetched kubectl", tt.args)
 		}
 	}
+	// Inside `shell B` the guard sees B: the one context of the private
+	// kubeconfig.
+	if runtime.GOOS != "windows" {
+		script := kubeboot + ` kubectl --expect-server https://b.example:6443/k8s -- exit 0 && echo B-ok; ` +
+			kubeboot + ` kubectl --expect-server https://a.example:6443 -- exit 0 2>&1; echo "A=$?"`
+		r := e.run("kubeconfig", "shell", "B", "--", "/bin/sh", "-c", script)
+		if !strings.Contains(r.stdout, "B-ok") || !strings.Contains(r.stdout, "A=1") || !strings.Contains(r.stdout, "context B points at the API server https://b.example:6443/k8s") {
+			t.Errorf("inside shell B: %+v", r)
+		}
+	}
 	// verify with the right server gets past the guard and asks the
 	// server (which does not exist here).
 	r := e.run("verify", "--context", "B", "--expect-server", "https://b.example:6443/k8s/", "--request-timeout", "2s")
