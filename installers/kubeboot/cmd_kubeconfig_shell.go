@@ -205,6 +205,10 @@ func NewCmdKubeconfigShell(a *app) *cobra.Command {
 		Args: func(cmd *cobra.Command, args []string) error {
 			dash := cmd.ArgsLenAtDash()
 			switch {
+			case a.context != "" && (len(args) == 0 || dash == 0):
+				return nil // the context named by --context
+			case a.context != "":
+				return usageErrorf("kubeconfig shell: name the context once, as NAME or with --context")
 			case len(args) == 0 || dash == 0:
 				return usageErrorf("kubeconfig shell: name the context (kubeboot kubeconfig list shows them)")
 			case dash < 0 && len(args) > 1:
@@ -223,6 +227,9 @@ func NewCmdKubeconfigShell(a *app) *cobra.Command {
 			return a.completeContexts(cmd, args, prefix)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if a.context != "" {
+				return kubeconfigShellRun(cmd.Context(), o, a.context, args)
+			}
 			return kubeconfigShellRun(cmd.Context(), o, args[0], args[1:])
 		},
 	}
@@ -334,8 +341,12 @@ func NewCmdKubeconfigEnv(a *app) *cobra.Command {
 			"  eval \"$(kubeboot kubeconfig env --unset)\"",
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
-			case o.Unset && len(args) > 0:
-				return usageErrorf("kubeconfig env --unset takes no context, got %q", strings.Join(args, " "))
+			case o.Unset && (len(args) > 0 || a.context != ""):
+				return usageErrorf("kubeconfig env --unset takes no context, got %q", strings.TrimSpace(strings.Join(args, " ")+" "+a.context))
+			case a.context != "" && len(args) > 0:
+				return usageErrorf("kubeconfig env: name the context once, as NAME or with --context")
+			case a.context != "":
+				return nil
 			case !o.Unset && len(args) != 1:
 				return usageErrorf("kubeconfig env: name one context (kubeboot kubeconfig list shows them), or pass --unset")
 			}
@@ -375,7 +386,11 @@ func kubeconfigEnvRun(o *KubeconfigEnvOptions, args []string) error {
 		_, err := fmt.Fprint(h.Stdout, envScript(sh, sharedEnv(s)))
 		return err
 	}
-	p, x, err := a.makePrivate(s, args[0], o.Namespace, parent)
+	name := a.context
+	if len(args) > 0 {
+		name = args[0]
+	}
+	p, x, err := a.makePrivate(s, name, o.Namespace, parent)
 	if err != nil {
 		return err
 	}

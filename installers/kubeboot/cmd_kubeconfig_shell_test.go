@@ -183,6 +183,9 @@ func TestKubeconfigShellErrors(t *testing.T) {
 		{[]string{"kubeconfig", "shell", "B", "-n", "Bad NS", "--", "/bin/true"}, 2, "invalid namespace"},
 		{[]string{"kubeconfig", "shell", "B", "--", "no-such-command-kb"}, 1, "cannot find no-such-command-kb"},
 		{[]string{"kubeconfig", "env"}, 2, "name one context"},
+		{[]string{"kubeconfig", "shell", "A", "--context", "B", "--", "/bin/true"}, 2, "name the context once"},
+		{[]string{"kubeconfig", "env", "A", "--context", "B"}, 2, "name the context once"},
+		{[]string{"kubeconfig", "env", "--unset", "--context", "B"}, 2, "takes no context"},
 		{[]string{"kubeconfig", "env", "A", "--unset"}, 2, "takes no context"},
 		{[]string{"kubeconfig", "env", "A", "--shell", "tcsh"}, 2, "use one of: bash, zsh, fish, powershell"},
 	} {
@@ -199,6 +202,15 @@ func TestKubeconfigShellErrors(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(config); string(b) != sharedConfig {
 		t.Error("the shared kubeconfig changed")
+	}
+	// --context names the context as well as NAME does.
+	if runtime.GOOS != "windows" {
+		if r := e.run("kubeconfig", "shell", "--context", "B", "--", "/bin/sh", "-c", `echo "$KUBEBOOT_CONTEXT"`); r.code != 0 || r.stdout != "B\n" {
+			t.Errorf("shell --context B: %+v", r)
+		}
+		if r := e.run("kubeconfig", "env", "--context", "B", "--shell", "bash"); r.code != 0 || !strings.Contains(r.stdout, "export KUBEBOOT_CONTEXT='B';") {
+			t.Errorf("env --context B: %+v", r)
+		}
 	}
 }
 
