@@ -21,6 +21,9 @@
 //     and the previous owner, group and mode for an existing one. A failure
 //     at any step leaves the previous file byte-identical.
 //   - Token and CurrentContext: read back the bearer token of a context.
+//   - Extract, NewPrivate and SweepPrivate: a context per shell. One
+//     context cut out of the list (paths made absolute) and written to a
+//     private folder that lives as long as the processes it was made for.
 //
 // The package never prints, panics or exits, and names no command or flag
 // of any CLI; it reports through typed errors and an optional Logf. Secrets (tokens, keys, passwords) never appear in errors,

@@ -38,7 +38,7 @@ func TestCompletion(t *testing.T) {
 		want []string
 	}{
 		{[]string{"ins"}, []string{"install"}},
-		{[]string{"kubeconfig", ""}, []string{"import", "path", "token", "list", "use", "namespace", "rename", "delete", "prune"}},
+		{[]string{"kubeconfig", ""}, []string{"import", "path", "token", "list", "use", "namespace", "rename", "delete", "prune", "shell", "env"}},
 		{[]string{"install", ""}, []string{"kubectl"}},
 		{[]string{"install", "kubectl", "--ver"}, []string{"--verbose", "--verify-signature", "--version"}},
 		{[]string{"install", "kubectl", "--verify-signature", ""}, []string{"auto", "require", "off"}},
@@ -53,6 +53,8 @@ func TestCompletion(t *testing.T) {
 		// --kubeconfig names (even with ~ or a space in it).
 		{[]string{"verify", "--context", ""}, contextsOf(t, filepath.Join(home, ".kube", "config"))},
 		{[]string{"kubeconfig", "token", "--kubeconfig", other, "--context", ""}, contextsOf(t, other)},
+		{[]string{"kubeconfig", "shell", ""}, contextsOf(t, filepath.Join(home, ".kube", "config"))},
+		{[]string{"kubeconfig", "env", "x", "--shell", ""}, []string{"bash", "zsh", "fish", "powershell"}},
 	}
 	for _, tt := range tests {
 		got := complete(t, e, tt.args...)

@@ -11,14 +11,14 @@ import (
 func NewCmdKubeconfig(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "kubeconfig",
-		Short:   "import a downloaded kubeconfig safely; list, switch, rename, delete and prune contexts; paths; tokens",
-		Example: "  kubeboot kubeconfig import ~/Downloads/cw-kubeconfig\n  kubeboot kubeconfig list\n  kubeboot kubeconfig use -\n  kubeboot kubeconfig path\n  kubeboot kubeconfig token --context coreweave",
+		Short:   "import a downloaded kubeconfig safely; list, switch, rename, delete and prune contexts; a context per shell; paths; tokens",
+		Example: "  kubeboot kubeconfig import ~/Downloads/cw-kubeconfig\n  kubeboot kubeconfig list\n  kubeboot kubeconfig use -\n  kubeboot kubeconfig shell staging\n  kubeboot kubeconfig path\n  kubeboot kubeconfig token --context coreweave",
 		Args:    unknownSubcommand,
 		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(NewCmdKubeconfigImport(a), NewCmdKubeconfigPath(a), NewCmdKubeconfigToken(a),
 		NewCmdKubeconfigList(a), NewCmdKubeconfigUse(a), NewCmdKubeconfigNamespace(a), NewCmdKubeconfigRename(a),
-		NewCmdKubeconfigDelete(a), NewCmdKubeconfigPrune(a))
+		NewCmdKubeconfigDelete(a), NewCmdKubeconfigPrune(a), NewCmdKubeconfigShell(a), NewCmdKubeconfigEnv(a))
 	return cmd
 }
 

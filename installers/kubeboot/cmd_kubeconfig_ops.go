@@ -160,7 +160,7 @@ func NewCmdKubeconfigUse(a *app) *cobra.Command {
 			}
 			res, err := do(cmd.Context(), args[0], a.editOptions(w.DryRun, w.Verbose))
 			if err != nil {
-				return err
+				return a.inPrivateShell(err)
 			}
 			if w.output.JSON() {
 				return writeJSON(a.host.Stdout, res)

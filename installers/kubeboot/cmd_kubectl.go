@@ -86,6 +86,9 @@ type kubectlArgs struct {
 	version string // "" or "auto": auto
 	verbose bool
 	help    bool
+	// expectServer is --expect-server: refuse unless kubectl would talk
+	// to this API server.
+	expectServer string
 	// args are kubectl's.
 	args []string
 }
@@ -109,6 +112,14 @@ func parseKubectlArgs(in []string) (kubectlArgs, error) {
 			k.version = in[i]
 		case strings.HasPrefix(s, "--version="):
 			k.version = strings.TrimPrefix(s, "--version=")
+		case s == "--expect-server":
+			if i+1 == len(in) {
+				return k, usageErrorf("kubectl: --expect-server needs the API server's URL")
+			}
+			i++
+			k.expectServer = in[i]
+		case strings.HasPrefix(s, "--expect-server="):
+			k.expectServer = strings.TrimPrefix(s, "--expect-server=")
 		case s == "-v" || s == "--verbose":
 			k.verbose = true
 		case s == "-h" || s == "--help":
@@ -360,7 +371,7 @@ func writeClusterCache(path string, cache map[string]clusterMinor, now time.Time
 // NewCmdKubectl is `kubeboot kubectl`.
 func NewCmdKubectl(a *app) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "kubectl [--version SPEC|cluster|auto] [-v] [--] ARGS...",
+		Use:   "kubectl [--version SPEC|cluster|auto] [-v] [--expect-server URL] [--] ARGS...",
 		Short: "run the right kubectl for this project and cluster, from kubeboot's store",
 		Long: "Run kubectl with ARGS, its version chosen here (auto, the default): the project pin\n" +
 			"(" + store.PinEnv + ", else .mise.toml, mise.toml or .tool-versions from this folder upwards),\n" +
@@ -369,7 +380,8 @@ func NewCmdKubectl(a *app) *cobra.Command {
 			"Each version is downloaded and verified once into the store, and what a channel means is remembered\n" +
 			"for a day: a warm run makes no network request.\n\n" +
 			"kubeboot's flags come first; the first other argument, or what follows --, is kubectl's.\n" +
-			"-v/--verbose says on stderr which version was chosen and why.",
+			"-v/--verbose says on stderr which version was chosen and why.\n" +
+			"--expect-server URL refuses to run (exit 1) unless kubectl would talk to that API server.",
 		Example: "  kubeboot kubectl get pods -n kube-system\n  kubeboot kubectl --version 1.36 -- version --client\n" +
 			"  kubeboot kubectl list\n  kubeboot kubectl shim install",
 		DisableFlagParsing: true,
@@ -414,6 +426,9 @@ func directKubectl(args []string) (kubectlArgs, bool) {
 // kubectlRun chooses, ensures and runs kubectl.
 func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 	h := a.host
+	if err := a.checkKubectlServer(k); err != nil {
+		return err
+	}
 	st, err := a.newStore(k.verbose)
 	if err != nil {
 		return err

@@ -25,6 +25,8 @@ type VerifyOptions struct {
 	output    outputOptions
 	Namespace string
 	Verbose   bool
+	// ExpectServer refuses a context of another API server.
+	ExpectServer string
 	// RequestTimeout bounds all the checks together, as kubectl's flag.
 	RequestTimeout string
 }
@@ -44,6 +46,7 @@ func NewCmdVerify(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&o.Namespace, "namespace", "n", "", "namespace to check (default the context's, else \"default\")")
 	cmd.Flags().BoolVar(&o.Verbose, "verbose", false, "print each request")
+	cmd.Flags().StringVar(&o.ExpectServer, "expect-server", "", "refuse (exit 1) unless the context points at this API server URL")
 	cmd.Flags().StringVar(&o.RequestTimeout, "request-timeout", "30s", "time allowed for all the checks together (0: no limit), as kubectl's flag")
 	addOutputFlags(cmd, &o.output)
 	return cmd
@@ -54,6 +57,11 @@ func verifyRun(ctx context.Context, o *VerifyOptions) error {
 	total, err := parseRequestTimeout(o.RequestTimeout)
 	if err != nil {
 		return err
+	}
+	if o.ExpectServer != "" {
+		if err := a.checkExpectedServer(o.ExpectServer, a.kubeconfig, a.context, nil); err != nil {
+			return err
+		}
 	}
 	locs, err := h.kubeconfigLocations(a.kubeconfig)
 	if err != nil {

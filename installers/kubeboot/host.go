@@ -34,6 +34,9 @@ type host struct {
 	GOOS, GOARCH string
 	// Getenv reads an environment variable.
 	Getenv func(string) string
+	// Environ is the whole environment, "KEY=value", for the programs
+	// kubeboot starts with changes (kubeconfig shell).
+	Environ func() []string
 	// Home is the user's home folder; "" when it cannot be found.
 	Home string
 	// LookPath finds an executable on the host's PATH.
@@ -97,6 +100,7 @@ func osHost() *host {
 		StateDir:  state,
 		GOOS:      runtime.GOOS, GOARCH: runtime.GOARCH,
 		Getenv:         os.Getenv,
+		Environ:        os.Environ,
 		Home:           home,
 		LookPath:       exec.LookPath,
 		Stdin:          os.Stdin,

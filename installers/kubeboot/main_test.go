@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -138,6 +139,7 @@ func (e *env) host(stdout, stderr io.Writer) *host {
 	h := &host{
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
 		Getenv:   e.getenv,
+		Environ:  func() []string { return slices.Clone(e.vars) },
 		Home:     e.getenv("HOME"),
 		LookPath: func(name string) (string, error) { return lookPathIn(e.getenv("PATH"), name) },
 		Stdin:    strings.NewReader(e.stdin),
