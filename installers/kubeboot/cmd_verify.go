@@ -59,7 +59,7 @@ func verifyRun(ctx context.Context, o *VerifyOptions) error {
 		return err
 	}
 	if o.ExpectServer != "" {
-		if err := a.checkExpectedServer(o.ExpectServer, a.kubeconfig, a.context, nil); err != nil {
+		if err := a.checkExpectedServer(o.ExpectServer, clusterTarget{Kubeconfig: a.kubeconfig, Context: a.context}); err != nil {
 			return err
 		}
 	}

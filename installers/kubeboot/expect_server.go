@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -59,45 +58,19 @@ func normalServer(raw string) (string, error) {
 	return scheme + "://" + net.JoinHostPort(host, port) + path, nil
 }
 
-// kubectlServerFlags reads the flags of kubectl's arguments that change
-// the server it talks to: --server/-s, and --cluster (another cluster of
-// the kubeconfig), as "--name=value" or "--name value", the last winning,
-// nothing after "--".
-func kubectlServerFlags(args []string) (server, cluster string) {
-	for i := 0; i < len(args); i++ {
-		s := args[i]
-		if s == "--" {
-			break
-		}
-		for _, f := range []struct {
-			names []string
-			p     *string
-		}{{[]string{"--server", "-s"}, &server}, {[]string{"--cluster"}, &cluster}} {
-			for _, name := range f.names {
-				if v, ok := strings.CutPrefix(s, name+"="); ok {
-					*f.p = v
-				} else if s == name && i+1 < len(args) {
-					i++
-					*f.p = args[i]
-				}
-			}
-		}
-	}
-	return server, cluster
-}
-
-// checkExpectedServer refuses when the server kubectl would talk to with
-// the kubeconfig explicit (or KUBECONFIG's files), context contextName
-// (or the current one) and kubectl's arguments args is not want.
-func (a *app) checkExpectedServer(want, explicit, contextName string, args []string) error {
+// checkExpectedServer refuses when the server kubectl would talk to is not
+// want: t is what kubectl's arguments say (kubectlTarget: --kubeconfig,
+// --context, --cluster, --server...), else KUBECONFIG's files and the
+// current context; the cluster is worked out as the version question does
+// (resolveCluster), one rule for both.
+func (a *app) checkExpectedServer(want string, t clusterTarget) error {
 	wantN, err := normalServer(want)
 	if err != nil {
 		return usageErrorf("--expect-server: %v", err)
 	}
-	flagServer, flagCluster := kubectlServerFlags(args)
-	got, name := flagServer, contextName
+	got, name := t.Server, "of --server"
 	if got == "" {
-		locs, err := a.host.kubeconfigLocations(a.host.expandHome(explicit))
+		locs, err := a.host.kubeconfigLocations(a.host.expandHome(t.Kubeconfig))
 		if err != nil {
 			return err
 		}
@@ -105,38 +78,21 @@ func (a *app) checkExpectedServer(want, explicit, contextName string, args []str
 		if err != nil {
 			return err
 		}
-		if flagCluster != "" {
-			got, err = clusterServer(view, flagCluster)
-			name = "of cluster " + flagCluster
-		} else {
-			name, got, err = contextServer(view, contextName)
-		}
+		wd, _ := a.host.Getwd()
+		asked, err := resolveCluster(view, t, wd)
 		if err != nil {
 			return fmt.Errorf("--expect-server: %w", err)
 		}
-	} else {
-		name = "of --server"
+		got, name = asked.shown, asked.context
+		if t.Cluster != "" {
+			name += " (with --cluster " + t.Cluster + ")"
+		}
 	}
 	gotN, err := normalServer(got)
 	if err != nil || gotN != wantN {
 		return &serverMismatchError{Context: name, Got: got, Want: want}
 	}
 	return nil
-}
-
-// clusterServer returns the server of cluster name in view.
-func clusterServer(view *kubeconfig.Config, name string) (string, error) {
-	cl, ok := view.Lookup(kubeconfig.KindCluster, name)
-	var c struct {
-		Server string `json:"server"`
-	}
-	if !ok {
-		return "", fmt.Errorf("cluster %s is not in the kubeconfig", name)
-	}
-	if json.Unmarshal(cl.Body, &c) != nil || c.Server == "" {
-		return "", fmt.Errorf("cluster %s has no server", name)
-	}
-	return c.Server, nil
 }
 
 // checkKubectlServer is --expect-server of `kubeboot kubectl`: the
@@ -146,6 +102,5 @@ func (a *app) checkKubectlServer(k kubectlArgs) error {
 	if k.expectServer == "" {
 		return nil
 	}
-	kc, contextName := kubectlTarget(k.args)
-	return a.checkExpectedServer(k.expectServer, kc, contextName, k.args)
+	return a.checkExpectedServer(k.expectServer, kubectlTarget(k.args))
 }

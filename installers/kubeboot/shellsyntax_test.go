@@ -189,8 +189,8 @@ func TestKubectlServerFlags(t *testing.T) {
 		{[]string{"exec", "p", "--", "-s", "https://x"}, "", ""},
 		{[]string{"get", "-s"}, "", ""},
 	} {
-		s, c := kubectlServerFlags(tt.args)
-		if s != tt.server || c != tt.cluster {
+		got := kubectlTarget(tt.args)
+		if s, c := got.Server, got.Cluster; s != tt.server || c != tt.cluster {
 			t.Errorf("%q: %q %q", tt.args, s, c)
 		}
 	}
