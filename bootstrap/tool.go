@@ -473,7 +473,7 @@ func (in *toolInstall) assetDigest(ctx context.Context, pr catalog.Proof) (strin
 	c.opts.Logf("reading the digest GitHub records for %s from %s", pr.Asset, where)
 	body, err := c.fetch.Small(ctx, src, maxReleaseJSONBytes)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", where, fmt.Errorf("%s has no release %s (GitHub API %s): %w", pr.Repo, art.Version, where, err)
+		return "", where, fmt.Errorf("%s has no release %s: %w", pr.Repo, art.Version, err)
 	}
 	if err != nil {
 		return "", where, fmt.Errorf("ask GitHub's API for %s %s: %w", art.Tool, art.Version, err)
