@@ -29,8 +29,11 @@ var (
 	// *SignatureError; they match bootstrap.ErrVerification.
 	ErrNotSigned = errors.New("release not signed")
 
-	// ErrBadArchive means the verified archive does not hold the binary.
-	ErrBadArchive = errors.New("archive does not hold the binary")
+	// ErrBadArchive means the verified archive does not hold the binary
+	// as its only member of that name, or holds a member that escapes its
+	// folder. It is bootstrap.ErrBadArchive, and matches
+	// bootstrap.ErrVerification.
+	ErrBadArchive = bootstrap.ErrBadArchive
 
 	// ErrRateLimited means GitHub refused the API request for now; a token
 	// raises the limit.
