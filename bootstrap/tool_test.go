@@ -278,3 +278,28 @@ func TestKubectlEntry(t *testing.T) {
 		t.Errorf("catalogue signer %+v, want %+v", signer, sigstore.KubernetesRelease)
 	}
 }
+
+// TestInstallToolConcurrent runs installs of one tool into one folder at
+// once: they take turns on the folder's lock, and the folder ends with the
+// program and nothing else.
+func TestInstallToolConcurrent(t *testing.T) {
+	o := upstream.Start(t)
+	tool := catalog.Helm()
+	p := platformsOf(tool)[0]
+	pub := o.Publish(t, tool, "v4.0.1", p, []byte("helm 4.0.1"), true, nil)
+	c := toolClient(t, o, Options{})
+	dir := testutil.TempDir(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			_, err := c.InstallTool(context.Background(), ToolRequest{Tool: "helm", Dir: dir, Platform: Platform{p.OS, p.Arch}, Force: true})
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	assertOnlyFile(t, dir, pub.Artifact.Program, pub.Program)
+}
