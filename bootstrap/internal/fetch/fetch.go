@@ -532,7 +532,7 @@ func Retryable(err error) bool {
 	switch {
 	case errors.As(err, &he):
 		return he.Temporary()
-	case errors.As(err, &se), errors.Is(err, ErrTooLarge), errors.Is(err, ErrInsecureURL),
+	case errors.As(err, &se), errors.Is(err, ErrTooLarge), errors.Is(err, ErrInsecureURL), errors.Is(err, ErrNoRedirect),
 		errors.As(err, &unknCA), errors.As(err, &badCert), errors.As(err, &badHost),
 		errors.As(err, &tlsRec), errors.As(err, &verify):
 		return false

@@ -80,7 +80,7 @@ func TestURLPolicy(t *testing.T) {
 }
 
 func TestRedirect(t *testing.T) {
-	var calls atomic.Int32
+	var calls, pages atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/o/r/releases/latest":
@@ -97,6 +97,7 @@ func TestRedirect(t *testing.T) {
 			w.Header().Set("Location", "http://github.example/tag/v1")
 			w.WriteHeader(http.StatusFound)
 		case "/page":
+			pages.Add(1)
 			w.Write([]byte("a page, not a redirect"))
 		default:
 			http.NotFound(w, r)
@@ -116,8 +117,8 @@ func TestRedirect(t *testing.T) {
 	if _, err = c.Redirect(ctx, srv.URL+"/plain"); !errors.Is(err, ErrInsecureURL) {
 		t.Fatalf("a Location to plain http elsewhere: %v", err)
 	}
-	if _, err = c.Redirect(ctx, srv.URL+"/page"); !errors.Is(err, ErrNoRedirect) {
-		t.Fatalf("a 200: %v", err)
+	if _, err = c.Redirect(ctx, srv.URL+"/page"); !errors.Is(err, ErrNoRedirect) || pages.Load() != 1 {
+		t.Fatalf("a 200: %v, asked %d times (a page that does not redirect will not start to)", err, pages.Load())
 	}
 	if _, err = c.Redirect(ctx, srv.URL+"/gone"); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("a 404: %v", err)
