@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/catalog"
+	"github.com/kubeboot/kubeboot/bootstrap/winpath"
 )
 
 // toolNames lists what `kubeboot install` takes: the catalogue, kubectl
@@ -39,6 +40,9 @@ func toolsLong() string {
 type toolOutput struct {
 	*bootstrap.ToolResult
 	DirOnPath bool `json:"dirOnPath"`
+	// UserPath is set when the install folder was added to the Windows
+	// user Path.
+	UserPath *winpath.Result `json:"userPath,omitempty"`
 }
 
 // kubectlOnlyFlags are install's flags that only kubectl's install
@@ -95,8 +99,14 @@ func toolInstallRun(cmd *cobra.Command, o *InstallOptions, tool string) error {
 	if res.Platform == bootstrap.HostPlatform() {
 		onPath = h.env().CheckPath(res.Path).DirOnPath
 	}
+	// As for kubectl: on Windows the per-user folder goes on the user Path.
+	var userPath *winpath.Result
+	var userPathErr error
+	if h.GOOS == "windows" && o.Dir == "" && !onPath && res.Platform == bootstrap.HostPlatform() {
+		userPath, userPathErr = winpath.AddToUserPath(filepath.Dir(res.Path))
+	}
 	if o.output.JSON() {
-		return writeJSON(h.Stdout, toolOutput{res, onPath})
+		return writeJSON(h.Stdout, toolOutput{res, onPath, userPath})
 	}
 	if o.Quiet {
 		return nil
@@ -110,7 +120,15 @@ func toolInstallRun(cmd *cobra.Command, o *InstallOptions, tool string) error {
 	} else {
 		fmt.Fprintf(h.Stdout, "%s %s at %s is already up to date\n", tool, res.Version, res.Path)
 	}
-	if !onPath {
+	switch {
+	case userPath != nil && userPath.Added:
+		fmt.Fprintf(h.Stderr, "added %s to your user Path; open a new terminal to use %s\n", userPath.Dir, tool)
+	case userPath != nil:
+		fmt.Fprintf(h.Stderr, "%s is on your user Path; open a new terminal to use %s\n", userPath.Dir, tool)
+	case !onPath:
+		if userPathErr != nil {
+			fmt.Fprintf(h.Stderr, "warning: could not add %s to your user Path: %v\n", filepath.Dir(res.Path), userPathErr)
+		}
 		a.printPathAdvice(res.Path, bootstrap.PathReport{})
 	}
 	return nil
