@@ -130,7 +130,7 @@ type EvidenceMissingError struct {
 }
 
 func (e *EvidenceMissingError) Error() string {
-	return fmt.Sprintf("%s %s is published without its evidence: %s (%s); nothing was installed", e.Tool, e.Version, e.Reason, e.URL)
+	return fmt.Sprintf("%s %s is published without its evidence: %s (%s)", e.Tool, e.Version, e.Reason, e.URL)
 }
 
 // Is makes errors.Is match ErrEvidenceMissing and ErrVerification.

@@ -310,7 +310,7 @@ func (t *Tool) Choose(spec string) (Choice, error) {
 // host, another repository) is refused, since it could name any version.
 func ReleaseTag(asked, location *url.URL) (string, error) {
 	if !strings.EqualFold(asked.Scheme, location.Scheme) || !strings.EqualFold(asked.Host, location.Host) {
-		return "", fmt.Errorf("it redirects to another host (%s://%s), which cannot name %s's version", location.Scheme, location.Host, asked.Host)
+		return "", fmt.Errorf("it redirects to another host (%s://%s), not to a release page on %s", location.Scheme, location.Host, asked.Host)
 	}
 	prefix := strings.TrimSuffix(asked.Path, "latest") + "tag/"
 	if !strings.HasSuffix(asked.Path, "/releases/latest") || !strings.HasPrefix(location.Path, prefix) {

@@ -179,6 +179,8 @@ func toolHint(err error) string {
 			"; report it to the project, and check KUBEBOOT_MIRROR_ROOT if you use a mirror"
 	case errors.As(err, new(*bootstrap.VersionRedirectError)):
 		return "nothing was installed; a proxy or mirror may be rewriting GitHub's pages: name the version with --version vX.Y.Z"
+	case errors.Is(err, bootstrap.ErrBadDigest):
+		return "nothing was installed: the checksum file holds no checksum for the file; check KUBEBOOT_MIRROR_ROOT, or a proxy that rewrites pages"
 	case errors.Is(err, bootstrap.ErrBadMarker):
 		return "the version file did not hold a version; check KUBEBOOT_MIRROR_ROOT or a proxy that rewrites pages, or name the version with --version vX.Y.Z"
 	case errors.Is(err, bootstrap.ErrUnsupportedPlatform):

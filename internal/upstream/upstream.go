@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -319,7 +320,7 @@ func Attacks() []Attack {
 			return []Member{{a.Member, program}, {a.Member, []byte("evil")}}
 		}},
 		{Name: "program elsewhere in the archive", Members: func(a catalog.Artifact, program []byte) []Member {
-			return []Member{{"other/" + a.Program, program}}
+			return []Member{{"other/" + path.Base(a.Member), program}}
 		}},
 		{Name: "version redirect to another host", Apply: func(o *Origin, tool *catalog.Tool, pub Published) {
 			// A loopback host that is not the mirror: plain http to it
