@@ -76,7 +76,7 @@ func NewCmdInstall(a *app) *cobra.Command {
 				return usageErrorf("\"kubelogin\" names two tools: azure-kubelogin (Azure's, for AKS: kubelogin get-token) or oidc-login (int128's, kubectl oidc-login); say which")
 			}
 			if len(args) != 1 || !slices.Contains(toolNames(), args[0]) {
-				return usageErrorf("say what to install: kubeboot install TOOL [flags], with TOOL one of %s", strings.Join(toolNames(), ", "))
+				return usageErrorf("say what to install, for example kubeboot install kubectl; TOOL is one of %s", strings.Join(toolNames(), ", "))
 			}
 			return nil
 		},

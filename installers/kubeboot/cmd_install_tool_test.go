@@ -116,7 +116,7 @@ func TestInstallToolRefusals(t *testing.T) {
 		want string
 	}{
 		{[]string{"install", "kubelogin"}, 2, "azure-kubelogin (Azure's"},
-		{[]string{"install", "terraform"}, 2, "TOOL one of kubectl, helm"},
+		{[]string{"install", "terraform"}, 2, "TOOL is one of kubectl, helm"},
 		{[]string{"install", "gke-gcloud-auth-plugin"}, 1, "gcloud components install gke-gcloud-auth-plugin"},
 		{[]string{"install", "helm", "--mirror", "https://mirror.example"}, 2, "KUBEBOOT_MIRROR_ROOT"},
 		{[]string{"install", "helm", "--method", "brew"}, 2, "--method"},
