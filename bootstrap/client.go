@@ -72,9 +72,11 @@ type Options struct {
 	// installed, with their size and timestamps, so that an up-to-date
 	// rerun need not rehash kubectl; the releases it verified, so that it
 	// need not verify them again; and the newest version each channel of
-	// each mirror answered, so that a channel never moves kubectl back.
+	// each mirror answered, so that a channel never moves kubectl back;
+	// and, for other tools, the digest of the program each verified
+	// archive holds, so that a rerun need not download it again.
 	// Default: the user cache folder's kubeboot subfolder. NoDigestCache
-	// turns all three off.
+	// turns them all off.
 	CacheDir      string
 	NoDigestCache bool
 
@@ -120,6 +122,10 @@ type Client struct {
 	// installDirs returns the preferred default install folder and the
 	// per-user one; tests replace it.
 	installDirs func() (preferred, user string, err error)
+	// programs remembers, per verified archive digest and member, the
+	// digest of the program extracted from it, so that a rerun finds a
+	// tool up to date without downloading the archive again.
+	programs memo[string]
 	// mirrorRoot is Options.MirrorRoot without a trailing slash, with
 	// credentials; githubAPI the API root with a trailing slash.
 	mirrorRoot string
@@ -188,6 +194,7 @@ func New(opts Options) (*Client, error) {
 		digests:     &digestCache{memo[cacheEntry]{path: in("installed-digests.json")}},
 		channels:    memo[string]{path: in("channels.json")},
 		verified:    memo[verifiedRelease]{path: in("verified-releases.json")},
+		programs:    memo[string]{path: in("tool-programs.json")},
 		installDirs: opts.Environment.installDirs,
 		mirrorRoot:  root,
 		githubAPI:   api,

@@ -307,6 +307,20 @@ func (in *toolInstall) run(ctx context.Context) (*ToolResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The program this verified file holds, when known (a bare binary is
+	// its own; an archive's is remembered from an earlier extraction):
+	// a target that already holds it needs no download.
+	known := want
+	if art.Archive != catalog.Raw {
+		known, _ = c.programs.get(programKey(want, art.Member))
+	}
+	if known != "" && !in.req.Force {
+		if sum, _, err := hashFile(res.Path); err == nil && sum == known {
+			res.SHA256, res.FileSHA256 = known, want
+			c.opts.Logf("%s already holds %s %s (sha256 %s)", res.Path, art.Tool, art.Version, known)
+			return res, nil
+		}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create install folder: %w", err)
 	}
@@ -359,6 +373,12 @@ func (in *toolInstall) run(ctx context.Context) (*ToolResult, error) {
 		}
 	}
 	res.SHA256 = program.Sum()
+	if art.Archive != catalog.Raw {
+		c.programs.update(func(m map[string]string) bool {
+			m[programKey(want, art.Member)] = res.SHA256
+			return true
+		})
+	}
 	if !in.req.Force {
 		if sum, _, err := hashFile(res.Path); err == nil && sum == res.SHA256 {
 			c.opts.Logf("%s already holds %s %s (sha256 %s)", res.Path, art.Tool, art.Version, res.SHA256)
@@ -371,6 +391,10 @@ func (in *toolInstall) run(ctx context.Context) (*ToolResult, error) {
 	res.Changed = true
 	return res, nil
 }
+
+// programKey is where c.programs keeps the digest of the program at
+// member of the archive whose digest is file.
+func programKey(file, member string) string { return file + " " + member }
 
 // folder decides where the program goes: req.Dir, or the default folder,
 // moving to the per-user one when a package manager owns the program in

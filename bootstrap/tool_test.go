@@ -303,3 +303,45 @@ func TestInstallToolConcurrent(t *testing.T) {
 	}
 	assertOnlyFile(t, dir, pub.Artifact.Program, pub.Program)
 }
+
+// TestInstallToolRerunDownloadsNothing: a rerun that finds the program in
+// place asks for the version and the evidence, not the file, once the
+// program of that verified file is known; Force downloads again, and a
+// changed program is replaced.
+func TestInstallToolRerunDownloadsNothing(t *testing.T) {
+	for _, tool := range downloadable() {
+		t.Run(tool.Name, func(t *testing.T) {
+			o := upstream.Start(t)
+			p := platformsOf(tool)[0]
+			pub := o.Publish(t, tool, "v1.3.0", p, []byte("program of "+tool.Name), true, nil)
+			c := toolClient(t, o, Options{})
+			c.programs.path = filepath.Join(t.TempDir(), "tool-programs.json")
+			dir := t.TempDir()
+			req := ToolRequest{Tool: tool.Name, Dir: dir, Platform: Platform{p.OS, p.Arch}}
+			downloads := func() (n int) {
+				for _, r := range o.Requests() {
+					if strings.HasSuffix(pub.Artifact.URL, r) {
+						n++
+					}
+				}
+				return n
+			}
+			if _, err := c.InstallTool(context.Background(), req); err != nil || downloads() != 1 {
+				t.Fatalf("first install: %v, %d downloads", err, downloads())
+			}
+			res, err := c.InstallTool(context.Background(), req)
+			if err != nil || res.Changed || res.SHA256 != sha(pub.Program) || res.FileSHA256 != sha(pub.File) || downloads() != 1 {
+				t.Fatalf("rerun: %+v, %v, %d downloads", res, err, downloads())
+			}
+			os.WriteFile(res.Path, []byte("changed by someone"), 0o755)
+			if res, err = c.InstallTool(context.Background(), req); err != nil || !res.Changed || downloads() != 2 {
+				t.Fatalf("a changed program: %+v, %v, %d downloads", res, err, downloads())
+			}
+			req.Force = true
+			if res, err = c.InstallTool(context.Background(), req); err != nil || downloads() != 3 {
+				t.Fatalf("--force: %+v, %v, %d downloads", res, err, downloads())
+			}
+			assertOnlyFile(t, dir, pub.Artifact.Program, pub.Program)
+		})
+	}
+}
