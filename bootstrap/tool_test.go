@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -344,4 +345,47 @@ func TestInstallToolRerunDownloadsNothing(t *testing.T) {
 			assertOnlyFile(t, dir, pub.Artifact.Program, pub.Program)
 		})
 	}
+}
+
+// TestInstallToolLeavesPackageManagersAlone: a helm that Homebrew links
+// into its Cellar is never replaced: a named folder is refused before any
+// download, a defaulted one moves to the per-user folder.
+func TestInstallToolLeavesPackageManagersAlone(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Homebrew's layout; symlinks need privileges on Windows")
+	}
+	root := testutil.TempDir(t)
+	cellar := filepath.Join(root, "usr", "local", "Cellar", "helm", "3.19.0", "bin")
+	prefixBin := filepath.Join(root, "usr", "local", "bin")
+	userDir := filepath.Join(root, "home", ".local", "bin")
+	os.MkdirAll(cellar, 0o755)
+	os.MkdirAll(prefixBin, 0o755)
+	os.WriteFile(filepath.Join(cellar, "helm"), []byte("homebrew helm"), 0o755)
+	if err := os.Symlink("../Cellar/helm/3.19.0/bin/helm", filepath.Join(prefixBin, "helm")); err != nil {
+		t.Fatal(err)
+	}
+	o := upstream.Start(t)
+	p := catalog.Platform{OS: host.OS, Arch: host.Arch}
+	pub := o.Publish(t, catalog.Helm(), "v4.0.1", p, []byte("helm 4.0.1"), true, nil)
+	c := toolClient(t, o, Options{})
+
+	_, err := c.InstallTool(context.Background(), ToolRequest{Tool: "helm", Dir: prefixBin})
+	var me *ManagedTargetError
+	if !errors.As(err, &me) || me.Owner.Manager.String() != "Homebrew" {
+		t.Fatalf("named folder: %v, want a *ManagedTargetError for Homebrew", err)
+	}
+	for _, r := range o.Requests() {
+		if strings.HasSuffix(pub.Artifact.URL, r) {
+			t.Error("downloaded although nothing may be written")
+		}
+	}
+	c.installDirs = func() (string, string, error) { return prefixBin, userDir, nil }
+	res, err := c.InstallTool(context.Background(), ToolRequest{Tool: "helm"})
+	if err != nil || res.Path != filepath.Join(userDir, "helm") || res.LeftAlone == nil {
+		t.Fatalf("defaulted folder: %+v, %v", res, err)
+	}
+	if link, _ := os.Readlink(filepath.Join(prefixBin, "helm")); link != "../Cellar/helm/3.19.0/bin/helm" {
+		t.Errorf("Homebrew's link is now %q", link)
+	}
+	assertOnlyFile(t, userDir, "helm", pub.Program)
 }
