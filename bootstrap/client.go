@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/pgp"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
 )
 
@@ -96,6 +97,12 @@ type Options struct {
 	// or https://HOST/api/v3/ for GitHub Enterprise Server.
 	GitHubAPIURL string
 
+	// Keyrings are armored OpenPGP public keys by the name a catalogue
+	// entry's PGP evidence gives its keyring ("helm": the keys of helm's
+	// KEYS file). InstallTool checks a PGP signature only against its
+	// keyring; none is embedded yet.
+	Keyrings map[string][]byte
+
 	// GitHubToken, when set, authenticates requests to GitHubAPIURL's host
 	// (a higher rate limit). It is sent to that host only, on every hop,
 	// and never appears in errors, logs or results.
@@ -130,6 +137,7 @@ type Client struct {
 	// credentials; githubAPI the API root with a trailing slash.
 	mirrorRoot string
 	githubAPI  *url.URL
+	keyrings   map[string]*pgp.Keyring
 }
 
 // New validates opts, fills in defaults and returns a Client.
@@ -172,6 +180,14 @@ func New(opts Options) (*Client, error) {
 	if !strings.HasSuffix(api.Path, "/") {
 		api.Path += "/"
 	}
+	keyrings := map[string]*pgp.Keyring{}
+	for name, text := range opts.Keyrings {
+		kr, err := pgp.ParseKeyring(text)
+		if err != nil {
+			return nil, fmt.Errorf("%w: keyring %q: %v", ErrInvalidOption, name, err)
+		}
+		keyrings[name] = kr
+	}
 	var cache string // "" when the caches are off
 	if !opts.NoDigestCache {
 		if opts.CacheDir == "" {
@@ -197,6 +213,7 @@ func New(opts Options) (*Client, error) {
 		programs:    memo[string]{path: in("tool-programs.json")},
 		installDirs: opts.Environment.installDirs,
 		mirrorRoot:  root,
+		keyrings:    keyrings,
 		githubAPI:   api,
 		fetch: fetch.New(fetch.Options{
 			Header:     githubToken(api.Host, opts.GitHubToken),

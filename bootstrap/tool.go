@@ -17,6 +17,7 @@ import (
 	"github.com/kubeboot/kubeboot/bootstrap/internal/archive"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/pgp"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
 )
 
@@ -37,6 +38,11 @@ type ToolRequest struct {
 	Force bool
 	// ForceOverwrite replaces a program a package manager owns.
 	ForceOverwrite bool
+	// Signature governs PGP signatures (helm's): SignatureAuto (the
+	// default) checks one whenever the client has its keyring
+	// (Options.Keyrings) and then requires it; SignatureRequire also
+	// refuses to install without the keyring; SignatureOff skips it.
+	Signature SignatureMode
 	// Progress, if set, is called as the download's bytes arrive.
 	Progress func(done, total int64)
 }
@@ -61,6 +67,9 @@ type ToolResult struct {
 	Bytes  int64  `json:"bytes"`
 	// Evidence lists what FileSHA256 was checked against.
 	Evidence []ToolEvidence `json:"evidence"`
+	// Unchecked names the evidence the release publishes that was not
+	// checked, and why (a PGP signature without its keyring).
+	Unchecked []string `json:"unchecked,omitempty"`
 	// LeftAlone is the package-managed program in the default folder that
 	// InstallTool did not replace, installing into UserInstallDir()
 	// instead.
@@ -97,6 +106,15 @@ var (
 	// link or elsewhere than the catalogue says. It matches
 	// ErrVerification.
 	ErrBadArchive = archive.ErrBadArchive
+
+	// ErrPGPSignature means a PGP signature does not verify with any key
+	// of its keyring: made by another key, forged, or over another file.
+	// It matches ErrVerification.
+	ErrPGPSignature = pgp.ErrBadSignature
+
+	// ErrKeyringMissing means SignatureRequire asked for a PGP signature
+	// check without the keyring to check it with (Options.Keyrings).
+	ErrKeyringMissing = errors.New("keyring missing")
 )
 
 // UnknownToolError reports a name the catalogue lacks.
@@ -291,6 +309,15 @@ type toolInstall struct {
 	// missing is evidence that was not published: an error only once the
 	// file itself is known to be (else the version is what is missing).
 	missing error
+	// signed is the PGP signature to check over the downloaded file.
+	signed *pgpCheck
+}
+
+// pgpCheck is a PGP signature read before the download, checked after it.
+type pgpCheck struct {
+	keyring *pgp.Keyring
+	sig     []byte
+	where   string // redacted
 }
 
 func (in *toolInstall) run(ctx context.Context) (*ToolResult, error) {
@@ -314,7 +341,7 @@ func (in *toolInstall) run(ctx context.Context) (*ToolResult, error) {
 	if art.Archive != catalog.Raw {
 		known, _ = c.programs.get(programKey(want, art.Member))
 	}
-	if known != "" && !in.req.Force {
+	if known != "" && !in.req.Force && in.signed == nil {
 		if sum, _, err := hashFile(res.Path); err == nil && sum == known {
 			res.SHA256, res.FileSHA256 = known, want
 			c.opts.Logf("%s already holds %s %s (sha256 %s)", res.Path, art.Tool, art.Version, known)
@@ -361,6 +388,11 @@ func (in *toolInstall) run(ctx context.Context) (*ToolResult, error) {
 	res.FileSHA256 = file.Sum()
 	if res.FileSHA256 != want {
 		return nil, &ChecksumError{URL: res.URL, Want: want, Got: res.FileSHA256}
+	}
+	if in.signed != nil {
+		if err := in.checkSignature(file.Name(), res); err != nil {
+			return nil, err
+		}
 	}
 	program := file
 	if art.Archive != catalog.Raw {
@@ -440,6 +472,12 @@ func (in *toolInstall) folder(ctx context.Context, res *ToolResult) (string, err
 func (in *toolInstall) evidence(ctx context.Context, res *ToolResult) (string, error) {
 	want := ""
 	for _, pr := range in.art.Proofs {
+		if pr.Kind == catalog.PGP {
+			if err := in.pgpProof(ctx, pr, res); err != nil {
+				return "", err
+			}
+			continue
+		}
 		d, where, err := in.proof(ctx, pr)
 		if err != nil {
 			return "", err
@@ -481,6 +519,59 @@ func (in *toolInstall) proof(ctx context.Context, pr catalog.Proof) (digest, whe
 		return in.assetDigest(ctx, pr)
 	}
 	return "", "", fmt.Errorf("%s: kubeboot cannot check %s evidence outside kubectl's install", art.Tool, pr.Kind)
+}
+
+// pgpProof reads the PGP signature of the file when its keyring is at
+// hand (and the mode wants it), for checkSignature after the download;
+// otherwise it notes the signature as unchecked.
+func (in *toolInstall) pgpProof(ctx context.Context, pr catalog.Proof, res *ToolResult) error {
+	c, art := in.c, in.art
+	mode, err := ParseSignatureMode(string(in.req.Signature))
+	if err != nil {
+		return err
+	}
+	kr := c.keyrings[pr.Keyring]
+	switch {
+	case mode == SignatureOff:
+		res.Unchecked = append(res.Unchecked, "the PGP signature (signature checks are off)")
+		return nil
+	case kr == nil && mode == SignatureRequire:
+		return fmt.Errorf("%w: a PGP signature check of %s was required, and no keyring %q was given to check it with", ErrKeyringMissing, art.Tool, pr.Keyring)
+	case kr == nil:
+		res.Unchecked = append(res.Unchecked, fmt.Sprintf("the PGP signature (no keyring %q was given)", pr.Keyring))
+		return nil
+	}
+	src := c.mirrored(pr.At)
+	where := fetch.Redact(src)
+	sig, err := c.fetch.Small(ctx, src, 64<<10)
+	if errors.Is(err, fs.ErrNotExist) {
+		in.missing = &EvidenceMissingError{Tool: art.Tool, Version: art.Version, URL: where, Reason: "its PGP signature is not there, and a keyring to check it was given"}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the PGP signature of %s %s: %w", art.Tool, art.Version, err)
+	}
+	in.signed = &pgpCheck{keyring: kr, sig: sig, where: where}
+	return nil
+}
+
+// checkSignature checks the PGP signature over the downloaded file.
+func (in *toolInstall) checkSignature(path string, res *ToolResult) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	key, err := in.signed.keyring.Verify(f, in.signed.sig)
+	if err != nil {
+		return fmt.Errorf("%s %s (%s): %w", in.art.Tool, in.art.Version, in.signed.where, err)
+	}
+	whose := "key " + key.Fingerprint
+	if key.UserID != "" {
+		whose = key.UserID + ", " + whose
+	}
+	res.Evidence = append(res.Evidence, ToolEvidence{Kind: catalog.PGP, URL: in.signed.where, Whose: whose})
+	return nil
 }
 
 // releaseAsset is what assetDigest reads of an asset in GitHub's answer.

@@ -16,6 +16,7 @@ import (
 	"github.com/kubeboot/kubeboot/bootstrap/catalog"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
 	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
+	"github.com/kubeboot/kubeboot/internal/pgptest"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 	"github.com/kubeboot/kubeboot/internal/upstream"
 )
@@ -78,8 +79,26 @@ func TestInstallToolEveryTool(t *testing.T) {
 				if res.Version != "v1.3.0" || !res.Changed || res.Path != filepath.Join(dir, pub.Artifact.Program) || res.SHA256 != sha(pub.Program) || res.FileSHA256 != sha(pub.File) {
 					t.Fatalf("result %+v", res)
 				}
-				if len(res.Evidence) != len(tool.Evidence) || res.Evidence[0].Kind != tool.Evidence[0].Kind || res.Evidence[0].Whose == "" {
-					t.Errorf("evidence %+v, want %+v", res.Evidence, tool.Evidence)
+				// Without a keyring, a PGP signature is reported unchecked,
+				// never as evidence.
+				var checked []catalog.EvidenceKind
+				unchecked := 0
+				for _, e := range tool.Evidence {
+					if e.Kind == catalog.PGP {
+						unchecked++
+					} else {
+						checked = append(checked, e.Kind)
+					}
+				}
+				var got []catalog.EvidenceKind
+				for _, e := range res.Evidence {
+					got = append(got, e.Kind)
+					if e.Whose == "" {
+						t.Errorf("evidence %+v does not say whose", e)
+					}
+				}
+				if !slices.Equal(got, checked) || len(res.Unchecked) != unchecked {
+					t.Errorf("evidence %v, unchecked %q; want %v and %d unchecked", got, res.Unchecked, checked, unchecked)
 				}
 				assertOnlyFile(t, dir, pub.Artifact.Program, pub.Program)
 				if fi, _ := os.Stat(res.Path); p.OS != "windows" && fi.Mode().Perm()&0o100 == 0 {
@@ -388,4 +407,80 @@ func TestInstallToolLeavesPackageManagersAlone(t *testing.T) {
 		t.Errorf("Homebrew's link is now %q", link)
 	}
 	assertOnlyFile(t, userDir, "helm", pub.Program)
+}
+
+// TestInstallToolPGP checks helm's PGP signature against the keyring it
+// is given: a signature by that keyring's key installs; one by another
+// key, a forged one or none refuses the install with the previous helm
+// kept; require without a keyring downloads nothing; off reads no .asc.
+func TestInstallToolPGP(t *testing.T) {
+	tool := catalog.Helm()
+	p := platformsOf(tool)[0]
+	maintainer, stranger := pgptest.NewRSA(t), pgptest.NewEd25519(t, true)
+	keys := pgptest.KEYS(pgptest.Transferable(t, maintainer, nil, nil, false), pgptest.Transferable(t, pgptest.NewEd25519(t, false), nil, nil, false))
+	program := []byte("helm 4.0.1")
+	install := func(t *testing.T, signer *pgptest.Key, forge bool, keyring []byte, mode SignatureMode) (*upstream.Origin, *ToolResult, string, error) {
+		o := upstream.Start(t)
+		o.Signer = signer
+		pub := o.Publish(t, tool, "v4.0.1", p, program, true, nil)
+		if forge {
+			o.Put(pub.Artifact.Proofs[1].At, maintainer.Forge(t, pub.File))
+		}
+		opts := Options{}
+		if keyring != nil {
+			opts.Keyrings = map[string][]byte{"helm": keyring}
+		}
+		c := toolClient(t, o, opts)
+		dir := testutil.TempDir(t)
+		os.WriteFile(filepath.Join(dir, pub.Artifact.Program), []byte("previous helm"), 0o755)
+		res, err := c.InstallTool(context.Background(), ToolRequest{Tool: "helm", Dir: dir, Platform: Platform{p.OS, p.Arch}, Signature: mode})
+		return o, res, dir, err
+	}
+	kept := func(t *testing.T, dir string) {
+		t.Helper()
+		assertOnlyFile(t, dir, catalog.Helm().ProgramFor(p), []byte("previous helm"))
+	}
+
+	_, res, dir, err := install(t, maintainer, false, keys, "")
+	if err != nil || len(res.Evidence) != 2 || res.Evidence[1].Kind != catalog.PGP || !strings.Contains(res.Evidence[1].Whose, maintainer.Fingerprint()) || len(res.Unchecked) != 0 {
+		t.Fatalf("signed by the maintainer: %+v, %v", res, err)
+	}
+	assertOnlyFile(t, dir, catalog.Helm().ProgramFor(p), program)
+
+	for _, tt := range []struct {
+		name   string
+		signer *pgptest.Key
+		forge  bool
+		want   error
+	}{
+		{"signed by another key", stranger, false, ErrPGPSignature},
+		{"a forged signature", maintainer, true, ErrPGPSignature},
+		{"no signature", nil, false, ErrEvidenceMissing},
+	} {
+		_, res, dir, err := install(t, tt.signer, tt.forge, keys, "")
+		if !errors.Is(err, tt.want) || !errors.Is(err, ErrVerification) {
+			t.Errorf("%s: %+v, %v; want %v", tt.name, res, err, tt.want)
+		}
+		kept(t, dir)
+	}
+
+	o, _, dir, err := install(t, maintainer, false, nil, SignatureRequire)
+	if !errors.Is(err, ErrKeyringMissing) {
+		t.Errorf("require without a keyring: %v", err)
+	}
+	kept(t, dir)
+	for _, r := range o.Requests() {
+		if strings.HasSuffix(r, ".tar.gz") || strings.HasSuffix(r, ".zip") {
+			t.Errorf("require without a keyring downloaded %s", r)
+		}
+	}
+	o, res, _, err = install(t, stranger, false, keys, SignatureOff)
+	if err != nil || len(res.Unchecked) != 1 || len(res.Evidence) != 1 {
+		t.Errorf("off: %+v, %v", res, err)
+	}
+	for _, r := range o.Requests() {
+		if strings.HasSuffix(r, ".asc") {
+			t.Errorf("off read %s", r)
+		}
+	}
 }

@@ -8,7 +8,10 @@
 //     serves the same file as ROOT/HOST/PATH (Mirrored).
 //   - Every entry that kubeboot downloads names at least one piece of
 //     evidence, and only evidence kubeboot checks: a tool is never
-//     described as verified by something nobody verifies.
+//     described as verified by something nobody verifies. A PGP
+//     signature is checked against its keyring (Evidence.Keyring), which
+//     the caller supplies; without it the install reports the signature
+//     as unchecked.
 //   - Nothing here reads the network, the disk or the environment: the
 //     functions turn an entry, a version and a platform into URLs and
 //     names, so every OS/arch is table-tested on any machine.
@@ -79,6 +82,9 @@ const (
 	// Sigstore is a keyless signature (.sig) and certificate (.cert)
 	// beside the file, over its digest, by Signer.
 	Sigstore EvidenceKind = "sigstore"
+	// PGP is a detached OpenPGP signature (.asc) over the file by a key
+	// of the keyring Evidence.Keyring names.
+	PGP EvidenceKind = "pgp"
 )
 
 // Evidence is one proof a tool's releases carry.
@@ -92,6 +98,9 @@ type Evidence struct {
 	Repo string `json:"repo,omitempty"`
 	// Signer is who must have signed (Sigstore).
 	Signer *sigstore.Policy `json:"signer,omitempty"`
+	// Keyring names the keyring whose keys may sign (PGP): "helm" is the
+	// keys of helm's KEYS file.
+	Keyring string `json:"keyring,omitempty"`
 	// Whose says whose word the proof is, for people.
 	Whose string `json:"whose"`
 }

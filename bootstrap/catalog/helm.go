@@ -1,9 +1,10 @@
 package catalog
 
 // Helm is the Kubernetes package manager, from get.helm.sh. Both lines
-// are served: "latest" is v4, "3" the newest v3. Helm also signs each
-// release with PGP (.asc on the GitHub release); kubeboot does not check
-// that signature yet, so it is not listed as evidence.
+// are served: "latest" is v4, "3" the newest v3. Each file is also signed
+// with PGP by a Helm maintainer (.asc on the GitHub release), checked
+// against the keyring "helm" (helm's KEYS file) when the caller supplies
+// it.
 func Helm() *Tool {
 	return &Tool{
 		Name:    "helm",
@@ -27,6 +28,8 @@ func Helm() *Tool {
 		Member:         "{os}-{arch}/helm{exe}",
 		Evidence: []Evidence{
 			{Kind: SHA256File, URL: "{file}.sha256sum", Whose: "the Helm project, beside the file on get.helm.sh"},
+			{Kind: PGP, URL: "https://github.com/helm/helm/releases/download/{v}/helm-{v}-{os}-{arch}.{ext}.asc", Keyring: "helm",
+				Whose: "a Helm maintainer's key of helm's KEYS file"},
 		},
 	}
 }

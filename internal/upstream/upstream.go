@@ -28,11 +28,15 @@ import (
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/catalog"
+	"github.com/kubeboot/kubeboot/internal/pgptest"
 )
 
 // Origin is a running mirror root and GitHub API.
 type Origin struct {
 	Files, API *httptest.Server
+	// Signer, when set, signs every file Publish puts up whose tool has
+	// PGP evidence (its .asc); unset, no .asc is served.
+	Signer *pgptest.Key
 
 	mu        sync.Mutex
 	files     map[string][]byte     // "HOST/PATH" → body
@@ -206,6 +210,10 @@ func (o *Origin) Publish(t testing.TB, tool *catalog.Tool, tag string, p catalog
 			list := string(o.Get(pr.At))
 			list += strings.Repeat("0", 64) + "  " + "other-file\n" + digest + "  " + art.Name + "\n"
 			o.Put(pr.At, []byte(list))
+		case catalog.PGP:
+			if o.Signer != nil {
+				o.Put(pr.At, o.Signer.Sign(t, file))
+			}
 		case catalog.GitHubAssetDigest:
 			o.mu.Lock()
 			d := "sha256:" + digest
