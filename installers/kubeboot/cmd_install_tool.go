@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -31,6 +32,8 @@ func toolsLong() string {
 	return strings.Join(own[:len(own)-1], ", ") + " and " + own[len(own)-1] + " come from their projects' releases,\n" +
 		"checked against the evidence each publishes (the README's tools table), and install the same way;\n" +
 		strings.Join(delegated, ", ") + " comes with another installer, which kubeboot names.\n" +
+		"helm's PGP signature is checked against KUBEBOOT_HELM_KEYRING=FILE (armored keys, such as helm's KEYS) when set,\n" +
+		"and --verify-signature applies to it (require: refuse without the keyring).\n" +
 		"KUBEBOOT_MIRROR_ROOT serves each such file https://HOST/PATH as ROOT/HOST/PATH;\n" +
 		"KUBEBOOT_GITHUB_API_URL and GITHUB_TOKEN reach GitHub's API."
 }
@@ -50,7 +53,6 @@ type toolOutput struct {
 var kubectlOnlyFlags = []struct{ name, why string }{
 	{"mirror", "is a dl.k8s.io mirror for kubectl; other tools' files come from KUBEBOOT_MIRROR_ROOT (ROOT/HOST/PATH)"},
 	{"method", "chooses between package managers for kubectl; other tools are installed by kubeboot's verified download"},
-	{"verify-signature", "governs kubectl's Sigstore signature; %s publishes none that kubeboot checks"},
 	{"certificate-identity", "names kubectl's signer; %s publishes no signature that kubeboot checks"},
 	{"certificate-oidc-issuer", "names kubectl's signer; %s publishes no signature that kubeboot checks"},
 	{"trusted-root", "is the Sigstore root for kubectl; %s publishes no signature that kubeboot checks"},
@@ -70,6 +72,35 @@ func toolInstallRun(cmd *cobra.Command, o *InstallOptions, tool string) error {
 			return usageErrorf("--%s %s", f.name, why)
 		}
 	}
+	t := catalog.Lookup(tool)
+	keyrings, keyringEnv := map[string][]byte{}, ""
+	for _, e := range t.Evidence {
+		if e.Kind != catalog.PGP {
+			continue
+		}
+		keyringEnv = "KUBEBOOT_" + strings.ToUpper(e.Keyring) + "_KEYRING"
+		if file := h.Getenv(keyringEnv); file != "" {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return fmt.Errorf("read the keyring %s names: %w", keyringEnv, err)
+			}
+			keyrings[e.Keyring] = b
+		}
+	}
+	mode := bootstrap.SignatureAuto
+	if cmd.Flags().Changed("verify-signature") {
+		if keyringEnv == "" {
+			return usageErrorf("--verify-signature governs signatures; %s publishes none that kubeboot checks", tool)
+		}
+		m, err := bootstrap.ParseSignatureMode(*o.signature.mode)
+		if err != nil {
+			return usageErrorf("--verify-signature %q: use auto, require or off", *o.signature.mode)
+		}
+		if m == bootstrap.SignatureRequire && len(keyrings) == 0 {
+			return usageErrorf("--verify-signature require needs the keys %s may be signed with: set %s=FILE (armored public keys, such as the project's KEYS file)", tool, keyringEnv)
+		}
+		mode = m
+	}
 	version := o.Version
 	switch {
 	case !cmd.Flags().Changed("version"), version == "stable":
@@ -81,6 +112,7 @@ func toolInstallRun(cmd *cobra.Command, o *InstallOptions, tool string) error {
 	if err != nil {
 		return err
 	}
+	opts.Keyrings = keyrings
 	opts.MirrorRoot = h.Getenv("KUBEBOOT_MIRROR_ROOT")
 	opts.GitHubAPIURL = h.Getenv("KUBEBOOT_GITHUB_API_URL")
 	opts.GitHubToken = h.Getenv("GITHUB_TOKEN")
@@ -90,7 +122,7 @@ func toolInstallRun(cmd *cobra.Command, o *InstallOptions, tool string) error {
 	}
 	prog := a.newProgress("downloading "+tool, o.output.JSON() || o.Quiet)
 	res, err := client.InstallTool(cmd.Context(), bootstrap.ToolRequest{Tool: tool, Version: version, Dir: o.Dir,
-		Force: o.Force, ForceOverwrite: o.ForceOverwrite, Progress: prog.callback()})
+		Force: o.Force, ForceOverwrite: o.ForceOverwrite, Signature: mode, Progress: prog.callback()})
 	prog.done()
 	if err != nil {
 		return &toolError{tool, err}
@@ -114,6 +146,13 @@ func toolInstallRun(cmd *cobra.Command, o *InstallOptions, tool string) error {
 	if res.LeftAlone != nil {
 		fmt.Fprintf(h.Stderr, "note: %s belongs to %s, so it was left alone; %s %s goes to %s\n",
 			res.LeftAlone.Path, res.LeftAlone.Manager, tool, res.Version, filepath.Dir(res.Path))
+	}
+	for _, u := range res.Unchecked {
+		hint := ""
+		if keyringEnv != "" {
+			hint = "; set " + keyringEnv + "=FILE to check it"
+		}
+		fmt.Fprintf(h.Stderr, "note: not checked: %s%s\n", u, hint)
 	}
 	if res.Changed {
 		fmt.Fprintf(h.Stdout, "installed %s %s at %s (sha256 %s verified against %s)\n", tool, res.Version, res.Path, res.FileSHA256, evidenceNote(res.Evidence))
@@ -142,6 +181,8 @@ func evidenceNote(ev []bootstrap.ToolEvidence) string {
 		switch e.Kind {
 		case catalog.GitHubAssetDigest:
 			parts = append(parts, "the digest GitHub's API records for the upload (GitHub's word; the project publishes no checksum)")
+		case catalog.PGP:
+			parts = append(parts, "the PGP signature of "+e.Whose)
 		case catalog.ChecksumList:
 			parts = append(parts, "the release's checksum list "+filepath.Base(e.URL))
 		default:
@@ -174,6 +215,10 @@ func toolHint(err error) string {
 	case errors.Is(err, bootstrap.ErrEvidenceMissing):
 		return "nothing was installed: without its published evidence the file cannot be told from a swapped one; " +
 			"try again later or name an earlier release with --version (and check KUBEBOOT_MIRROR_ROOT if you use a mirror)"
+	case errors.Is(err, bootstrap.ErrPGPSignature):
+		return "nothing was installed: the file is not signed by a key of your keyring; if the project has a new key, update the keyring, else your mirror, proxy or network may be tampering"
+	case errors.Is(err, bootstrap.ErrKeyringMissing):
+		return "give the keyring (KUBEBOOT_" + strings.ToUpper(te.tool) + "_KEYRING=FILE), or check the checksum alone with --verify-signature auto"
 	case errors.Is(err, bootstrap.ErrBadArchive):
 		return "nothing was installed: the archive matches its published checksum but is not laid out like a release of " + te.tool +
 			"; report it to the project, and check KUBEBOOT_MIRROR_ROOT if you use a mirror"

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kubeboot/kubeboot/bootstrap/catalog"
+	"github.com/kubeboot/kubeboot/internal/pgptest"
 	"github.com/kubeboot/kubeboot/internal/upstream"
 )
 
@@ -120,7 +121,9 @@ func TestInstallToolRefusals(t *testing.T) {
 		{[]string{"install", "gke-gcloud-auth-plugin"}, 1, "gcloud components install gke-gcloud-auth-plugin"},
 		{[]string{"install", "helm", "--mirror", "https://mirror.example"}, 2, "KUBEBOOT_MIRROR_ROOT"},
 		{[]string{"install", "helm", "--method", "brew"}, 2, "--method"},
-		{[]string{"install", "helm", "--verify-signature", "require"}, 2, "helm publishes none that kubeboot checks"},
+		{[]string{"install", "virtctl", "--verify-signature", "require"}, 2, "virtctl publishes none that kubeboot checks"},
+		{[]string{"install", "helm", "--verify-signature", "require"}, 2, "set KUBEBOOT_HELM_KEYRING=FILE"},
+		{[]string{"install", "helm", "--certificate-identity", "x"}, 2, "helm publishes no signature that kubeboot checks"},
 		{[]string{"install", "virtctl", "--version", "cluster"}, 2, "--version cluster is for kubectl"},
 		{[]string{"install", "helm", "--version", "1.2"}, 2, "helm has no version"},
 	}
@@ -162,5 +165,49 @@ func TestInstallToolNoSecrets(t *testing.T) {
 		if !strings.Contains(r.stdout+r.stderr, "redacted@") && (args[1] == "helm" || r.code == 0) {
 			t.Errorf("%v: the mirror is not named, redacted:\n%s\n%s", args, r.stdout, r.stderr)
 		}
+	}
+}
+
+// TestInstallHelmPGP: with KUBEBOOT_HELM_KEYRING, helm's .asc must be by
+// one of its keys (exit 3 otherwise, the previous helm kept); without
+// it, the install says the signature was not checked.
+func TestInstallHelmPGP(t *testing.T) {
+	tool := catalog.Helm()
+	if !tool.Supports(hostPlatform) {
+		t.Skip("helm is not published for", hostPlatform)
+	}
+	maintainer := pgptest.NewRSA(t)
+	keys := filepath.Join(t.TempDir(), "KEYS")
+	os.WriteFile(keys, pgptest.KEYS(pgptest.Transferable(t, maintainer, nil, nil, false)), 0o644)
+	for _, tt := range []struct {
+		name    string
+		signer  *pgptest.Key
+		keyring bool
+		code    int
+		out     string
+	}{
+		{"signed, with the keyring", maintainer, true, 0, "and the PGP signature of Release Signer"},
+		{"signed by another key", pgptest.NewEd25519(t, true), true, 3, "not in the keyring"},
+		{"unsigned, with the keyring", nil, true, 3, "PGP signature is not there"},
+		{"without the keyring", maintainer, false, 0, "note: not checked: the PGP signature (no keyring \"helm\" was given); set KUBEBOOT_HELM_KEYRING=FILE"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e, o := toolEnv(t)
+			o.Signer = tt.signer
+			if tt.keyring {
+				e.vars = append(e.vars, "KUBEBOOT_HELM_KEYRING="+keys)
+			}
+			pub := o.Publish(t, tool, "v4.0.1", hostPlatform, []byte("helm 4.0.1"), true, nil)
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, pub.Artifact.Program), []byte("previous"), 0o755)
+			r := e.run("install", "helm", "--dir", dir)
+			if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.out) {
+				t.Fatalf("%+v, want exit %d and %q", r, tt.code, tt.out)
+			}
+			got, _ := os.ReadFile(filepath.Join(dir, pub.Artifact.Program))
+			if (tt.code == 0) != (string(got) == "helm 4.0.1") {
+				t.Errorf("exit %d left %q", r.code, got)
+			}
+		})
 	}
 }
