@@ -16,6 +16,7 @@ import (
 	"github.com/kubeboot/kubeboot/bootstrap/catalog"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
 	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
+	"github.com/kubeboot/kubeboot/internal/mirror"
 	"github.com/kubeboot/kubeboot/internal/pgptest"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 	"github.com/kubeboot/kubeboot/internal/upstream"
@@ -483,4 +484,21 @@ func TestInstallToolPGP(t *testing.T) {
 			t.Errorf("off read %s", r)
 		}
 	}
+}
+
+// TestInstallToolKubectl: kubectl through InstallTool is Install, its
+// signature reported as evidence.
+func TestInstallToolKubectl(t *testing.T) {
+	m := newMirror(t, mirror.Options{})
+	c := newClient(t, m, Options{})
+	dir := t.TempDir()
+	res, err := c.InstallTool(context.Background(), ToolRequest{Tool: "kubectl", Version: "1.36", Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Version != "v1.36.4" || !res.Changed || res.SHA256 != sha(standins["v1.36.4"]) || len(res.Evidence) != 2 ||
+		res.Evidence[0].Kind != catalog.SHA256File || res.Evidence[1].Kind != catalog.Sigstore {
+		t.Fatalf("%+v", res)
+	}
+	assertOnlyFile(t, dir, host.Executable(), standins["v1.36.4"])
 }
