@@ -186,7 +186,9 @@ const maxReleaseJSONBytes = 4 << 20
 // (its published checksum, or GitHub's asset digest), and, holding the
 // folder's install lock, streams the file into a temp file beside the
 // target while hashing it. Only when that digest equals every piece of
-// evidence is an archive opened (archive's rules: one member of the
+// evidence, and a PGP signature (read before the download, when its
+// keyring is given; see ToolRequest.Signature) verifies over the file, is
+// an archive opened (archive's rules: one member of the
 // program's name, at the catalogue's path, nothing that escapes) and the
 // program streamed into a second temp file, which one rename puts in
 // place. On any failure the folder's previous program is left as it was.
@@ -194,8 +196,9 @@ const maxReleaseJSONBytes = 4 << 20
 // A tool with no standalone download is a *DelegatedError saying what
 // installs it. kubectl goes through Install, with its own specs and its
 // signature check. Errors that mean a file cannot be trusted (a checksum
-// mismatch, withheld evidence, an unusable archive, a version redirect to
-// another host) match ErrVerification; a version or platform that is not
+// mismatch, withheld evidence, a PGP signature by another key, an
+// unusable archive, a version redirect to another host) match
+// ErrVerification; a version or platform that is not
 // published matches fs.ErrNotExist.
 func (c *Client) InstallTool(ctx context.Context, req ToolRequest) (*ToolResult, error) {
 	t := catalog.Lookup(req.Tool)
