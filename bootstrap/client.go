@@ -3,12 +3,14 @@ package bootstrap
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/pgp"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
 )
 
@@ -71,16 +73,44 @@ type Options struct {
 	// installed, with their size and timestamps, so that an up-to-date
 	// rerun need not rehash kubectl; the releases it verified, so that it
 	// need not verify them again; and the newest version each channel of
-	// each mirror answered, so that a channel never moves kubectl back.
+	// each mirror answered, so that a channel never moves kubectl back;
+	// and, for other tools, the digest of the program each verified
+	// archive holds, so that a rerun need not download it again.
 	// Default: the user cache folder's kubeboot subfolder. NoDigestCache
-	// turns all three off.
+	// turns them all off.
 	CacheDir      string
 	NoDigestCache bool
 
 	// Environment is where the default install folder is worked out from
 	// (LOCALAPPDATA, the home folder). The zero value is this process's.
 	Environment Environment
+
+	// MirrorRoot, when set, serves every upstream file https://HOST/PATH
+	// of the catalogue's other tools (InstallTool) as MirrorRoot/HOST/PATH,
+	// the files_repo layout kubespray uses: release pages, markers,
+	// checksums and the files themselves. kubectl keeps BaseURL. Plain
+	// http only to loopback; credentials in it are redacted like BaseURL's.
+	MirrorRoot string
+
+	// GitHubAPIURL is GitHub's REST API root, read for the asset digests
+	// of tools whose only evidence they are (virtctl): DefaultGitHubAPIURL,
+	// or https://HOST/api/v3/ for GitHub Enterprise Server.
+	GitHubAPIURL string
+
+	// Keyrings are armored OpenPGP public keys by the name a catalogue
+	// entry's PGP evidence gives its keyring ("helm": the keys of helm's
+	// KEYS file). InstallTool checks a PGP signature only against its
+	// keyring; none is embedded yet.
+	Keyrings map[string][]byte
+
+	// GitHubToken, when set, authenticates requests to GitHubAPIURL's host
+	// (a higher rate limit). It is sent to that host only, on every hop,
+	// and never appears in errors, logs or results.
+	GitHubToken string
 }
+
+// DefaultGitHubAPIURL is github.com's REST API root.
+const DefaultGitHubAPIURL = "https://api.github.com/"
 
 // Client resolves, downloads and installs kubectl. It is safe for
 // concurrent use.
@@ -99,6 +129,15 @@ type Client struct {
 	// installDirs returns the preferred default install folder and the
 	// per-user one; tests replace it.
 	installDirs func() (preferred, user string, err error)
+	// programs remembers, per verified archive digest and member, the
+	// digest of the program extracted from it, so that a rerun finds a
+	// tool up to date without downloading the archive again.
+	programs memo[string]
+	// mirrorRoot is Options.MirrorRoot without a trailing slash, with
+	// credentials; githubAPI the API root with a trailing slash.
+	mirrorRoot string
+	githubAPI  *url.URL
+	keyrings   map[string]*pgp.Keyring
 }
 
 // New validates opts, fills in defaults and returns a Client.
@@ -122,6 +161,33 @@ func New(opts Options) (*Client, error) {
 	if opts.Signature.Mode, err = ParseSignatureMode(string(opts.Signature.Mode)); err != nil {
 		return nil, err
 	}
+	var root string
+	if opts.MirrorRoot != "" {
+		if root, err = ParseMirror(opts.MirrorRoot); err != nil {
+			return nil, err
+		}
+	}
+	if opts.GitHubAPIURL == "" {
+		opts.GitHubAPIURL = DefaultGitHubAPIURL
+	}
+	api, err := fetch.ParseURL("GitHub API URL", opts.GitHubAPIURL)
+	if err != nil {
+		return nil, err
+	}
+	if api.RawQuery != "" || api.Fragment != "" {
+		return nil, fmt.Errorf("GitHub API URL %q must not have a query or fragment", fetch.RedactURL(api))
+	}
+	if !strings.HasSuffix(api.Path, "/") {
+		api.Path += "/"
+	}
+	keyrings := map[string]*pgp.Keyring{}
+	for name, text := range opts.Keyrings {
+		kr, err := pgp.ParseKeyring(text)
+		if err != nil {
+			return nil, fmt.Errorf("%w: keyring %q: %v", ErrInvalidOption, name, err)
+		}
+		keyrings[name] = kr
+	}
 	var cache string // "" when the caches are off
 	if !opts.NoDigestCache {
 		if opts.CacheDir == "" {
@@ -144,8 +210,13 @@ func New(opts Options) (*Client, error) {
 		digests:     &digestCache{memo[cacheEntry]{path: in("installed-digests.json")}},
 		channels:    memo[string]{path: in("channels.json")},
 		verified:    memo[verifiedRelease]{path: in("verified-releases.json")},
+		programs:    memo[string]{path: in("tool-programs.json")},
 		installDirs: opts.Environment.installDirs,
+		mirrorRoot:  root,
+		keyrings:    keyrings,
+		githubAPI:   api,
 		fetch: fetch.New(fetch.Options{
+			Header:     githubToken(api.Host, opts.GitHubToken),
 			HTTPClient: opts.HTTPClient,
 			Retries:    opts.Retries,
 			Backoff:    opts.RetryBackoff,
@@ -156,6 +227,20 @@ func New(opts Options) (*Client, error) {
 		}),
 	}
 	return c, nil
+}
+
+// githubToken returns the fetch header hook that sends token to the API
+// host only; nil without a token.
+func githubToken(host, token string) func(*url.URL) http.Header {
+	if token == "" {
+		return nil
+	}
+	return func(u *url.URL) http.Header {
+		if !strings.EqualFold(u.Host, host) {
+			return nil
+		}
+		return http.Header{"Authorization": {"Bearer " + token}}
+	}
 }
 
 // BaseURL returns the mirror the client reads, without a trailing slash

@@ -14,7 +14,13 @@ const maxDigestBytes = 1 << 10
 // fetchDigest reads the .sha256 file at u and returns the digest it gives
 // wantName (exeinstall.ParseChecksum: a bare digest, or sha256sum's format).
 func (c *Client) fetchDigest(ctx context.Context, u, wantName string) (string, error) {
-	body, err := c.fetch.Small(ctx, u, maxDigestBytes)
+	return c.fetchChecksum(ctx, u, wantName, maxDigestBytes)
+}
+
+// fetchChecksum is fetchDigest for a checksum file of at most limit bytes
+// (a release's list of every file's digest is longer than a .sha256).
+func (c *Client) fetchChecksum(ctx context.Context, u, wantName string, limit int64) (string, error) {
+	body, err := c.fetch.Small(ctx, u, limit)
 	var tooLarge *fetch.TooLargeError
 	if errors.As(err, &tooLarge) {
 		return "", &DigestError{URL: fetch.Redact(u), Snippet: snippet(tooLarge.Prefix)}

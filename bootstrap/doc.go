@@ -28,6 +28,14 @@
 // own copy of a kubectl (the binary with its .sha256, .sig and .cert), for
 // bootstrap/mirrorsync.
 //
+// InstallTool installs the other tools of bootstrap/catalog (helm,
+// virtctl, the credential plugins a kubeconfig's exec entries run) the
+// same way: the version from where the project says, the file checked
+// against the evidence the project publishes (a checksum file, GitHub's
+// asset digest, helm's PGP signature when given its keyring), the program
+// taken out of a verified archive, one rename. Options.MirrorRoot serves
+// them from one mirror tree (ROOT/HOST/PATH).
+//
 // Sub-packages handle the rest of the onboarding: kubeconfig imports and
 // merges kubeconfig files safely.
 package bootstrap

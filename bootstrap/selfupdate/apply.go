@@ -1,30 +1,23 @@
 package selfupdate
 
 import (
-	"archive/tar"
-	"archive/zip"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/archive"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
 	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 )
 
-const (
-	maxChecksumsBytes = 1 << 20   // checksums.txt: a few hundred bytes per asset
-	maxBinaryBytes    = 256 << 20 // the binary inside an archive; kubeboot is < 10 MB
-)
+// maxChecksumsBytes bounds checksums.txt: a few hundred bytes per asset.
+const maxChecksumsBytes = 1 << 20
 
 // Result describes an applied update.
 type Result struct {
@@ -63,15 +56,15 @@ func (u *Updater) Apply(ctx context.Context, rel *Release, exe string) (*Result,
 	folder.Sweep(rel.Archive.Name)
 
 	u.opts.Logf("downloading %s", fetch.Redact(rel.Archive.URL))
-	archive, err := folder.Create(rel.Archive.Name)
+	file, err := folder.Create(rel.Archive.Name)
 	if err != nil {
 		return nil, err
 	}
-	defer archive.Discard()
-	if _, err := u.fetch.Download(ctx, rel.Archive.URL, archive, nil); err != nil {
+	defer file.Discard()
+	if _, err := u.fetch.Download(ctx, rel.Archive.URL, file, nil); err != nil {
 		return nil, fmt.Errorf("download %s: %w", rel.Archive.Name, err)
 	}
-	got := archive.Sum()
+	got := file.Sum()
 	if got != want {
 		return nil, &bootstrap.ChecksumError{URL: fetch.Redact(rel.Archive.URL), Want: want, Got: got}
 	}
@@ -84,7 +77,7 @@ func (u *Updater) Apply(ctx context.Context, rel *Release, exe string) (*Result,
 		return nil, err
 	}
 	defer bin.Discard()
-	if err := extract(archive.Name(), rel.Archive.Name, name, bin); err != nil {
+	if err := archive.Extract(file.Name(), rel.Archive.Name, archiveKind(rel.Archive.Name), name, bin); err != nil {
 		return nil, err
 	}
 	if err := bin.Commit(fi.Mode().Perm() | 0o100); err != nil {
@@ -133,90 +126,11 @@ func (u *Updater) checkSignature(ctx context.Context, rel *Release, body []byte)
 	return nil
 }
 
-// extract copies the regular file called name in the .tar.gz or .zip
-// archive at file (at its root or in one folder) to dst.
-func extract(file, archiveName, name string, dst io.Writer) error {
-	bad := func(why string) error {
-		return fmt.Errorf("%w: %s %s", ErrBadArchive, archiveName, why)
+// archiveKind is the format of an archive goreleaser named: .zip, else
+// .tar.gz (archive.Extract refuses one that is not).
+func archiveKind(name string) archive.Kind {
+	if strings.HasSuffix(name, ".zip") {
+		return archive.Zip
 	}
-	matches := func(entry string) bool {
-		entry = path.Clean(strings.TrimPrefix(entry, "./"))
-		return entry == name || (path.Base(entry) == name && strings.Count(entry, "/") == 1)
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	switch {
-	case strings.HasSuffix(archiveName, ".zip"):
-		zr, err := zip.NewReader(f, fi.Size())
-		if err != nil {
-			return bad(err.Error())
-		}
-		for _, zf := range zr.File {
-			if !zf.Mode().IsRegular() || !matches(zf.Name) {
-				continue
-			}
-			rc, err := zf.Open()
-			if err != nil {
-				return bad(err.Error())
-			}
-			defer rc.Close()
-			return copyAtMost(dst, rc, bad)
-		}
-	case strings.HasSuffix(archiveName, ".tar.gz"), strings.HasSuffix(archiveName, ".tgz"):
-		gz, err := gzip.NewReader(f)
-		if err != nil {
-			return bad(err.Error())
-		}
-		tr := tar.NewReader(gz)
-		for {
-			h, err := tr.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return bad(err.Error())
-			}
-			if h.Typeflag == tar.TypeReg && matches(h.Name) {
-				return copyAtMost(dst, tr, bad)
-			}
-		}
-	default:
-		return bad("is neither .tar.gz nor .zip")
-	}
-	return bad("has no file " + name)
-}
-
-func copyAtMost(dst io.Writer, r io.Reader, bad func(string) error) error {
-	w := &writeErr{w: dst}
-	n, err := io.Copy(w, io.LimitReader(r, maxBinaryBytes+1))
-	switch {
-	case w.err != nil:
-		return fmt.Errorf("write the new executable: %w", w.err)
-	case err != nil:
-		return bad(err.Error())
-	case n > maxBinaryBytes || n == 0:
-		return bad("holds an empty or oversized binary")
-	}
-	return nil
-}
-
-// writeErr remembers a write failure, to tell it from a corrupt archive.
-type writeErr struct {
-	w   io.Writer
-	err error
-}
-
-func (e *writeErr) Write(p []byte) (int, error) {
-	n, err := e.w.Write(p)
-	if err != nil {
-		e.err = err
-	}
-	return n, err
+	return archive.TarGz
 }

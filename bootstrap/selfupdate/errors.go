@@ -35,8 +35,11 @@ var (
 	// bootstrap.ErrVerification: nothing is downloaded.
 	ErrTagMismatch = errors.New("release is not the one asked for")
 
-	// ErrBadArchive means the verified archive does not hold the binary.
-	ErrBadArchive = errors.New("archive does not hold the binary")
+	// ErrBadArchive means the verified archive does not hold the binary
+	// as its only member of that name, or holds a member that escapes its
+	// folder. It is bootstrap.ErrBadArchive, and matches
+	// bootstrap.ErrVerification.
+	ErrBadArchive = bootstrap.ErrBadArchive
 
 	// ErrRateLimited means GitHub refused the API request for now; a token
 	// raises the limit.

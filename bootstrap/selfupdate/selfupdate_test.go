@@ -1,6 +1,7 @@
 package selfupdate_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -331,23 +332,55 @@ func TestDownloadRefusesInsecureAssetURL(t *testing.T) {
 }
 
 func TestApplyRejectsArchiveWithoutBinary(t *testing.T) {
-	g := releasetest.NewGitHub(t)
-	assets := map[string][]byte{"kubeboot_linux_amd64.tar.gz": []byte("not gzip")}
-	assets[selfupdate.ChecksumsName] = releasetest.Checksums(assets)
-	releasetest.Sign(t, releaseCA(t), "v1.1.0", assets)
-	g.AddRelease("v1.1.0", assets, true)
-	u := newUpdater(t, g, linux, "")
-	rel, err := u.Find(context.Background(), "")
-	if err != nil {
+	// A signed release whose archive is not gzip, or holds a second
+	// kubeboot in a folder or a member that climbs out: each is refused
+	// as unverifiable, the executable kept.
+	twoBinaries := zipOf(t, map[string]string{"kubeboot.exe": "one", "bin/kubeboot.exe": "two"})
+	slip := zipOf(t, map[string]string{"kubeboot.exe": "one", "../../evil.exe": "two"})
+	for _, tt := range []struct {
+		name    string
+		p       bootstrap.Platform
+		archive []byte
+	}{
+		{"kubeboot_linux_amd64.tar.gz", linux, []byte("not gzip")},
+		{"kubeboot_windows_amd64.zip", bootstrap.Platform{OS: "windows", Arch: "amd64"}, twoBinaries},
+		{"kubeboot_windows_amd64.zip", bootstrap.Platform{OS: "windows", Arch: "amd64"}, slip},
+	} {
+		g := releasetest.NewGitHub(t)
+		assets := map[string][]byte{tt.name: tt.archive}
+		assets[selfupdate.ChecksumsName] = releasetest.Checksums(assets)
+		releasetest.Sign(t, releaseCA(t), "v1.1.0", assets)
+		g.AddRelease("v1.1.0", assets, true)
+		u := newUpdater(t, g, tt.p, "")
+		rel, err := u.Find(context.Background(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		exe, before := oldExe(t, "kubeboot")
+		_, err = u.Apply(context.Background(), rel, exe)
+		if !errors.Is(err, selfupdate.ErrBadArchive) || !errors.Is(err, bootstrap.ErrVerification) {
+			t.Fatalf("%s: err = %v, want ErrBadArchive, a verification error", tt.name, err)
+		}
+		if after, _ := os.ReadFile(exe); !bytes.Equal(before, after) {
+			t.Fatal("the executable changed")
+		}
+	}
+}
+
+func zipOf(t *testing.T, files map[string]string) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(body))
+	}
+	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	exe, before := oldExe(t, "kubeboot")
-	if _, err := u.Apply(context.Background(), rel, exe); !errors.Is(err, selfupdate.ErrBadArchive) {
-		t.Fatalf("err = %v, want ErrBadArchive", err)
-	}
-	if after, _ := os.ReadFile(exe); !bytes.Equal(before, after) {
-		t.Fatal("the executable changed")
-	}
+	return buf.Bytes()
 }
 
 // go-github sets the token on every request it sends, redirects included:

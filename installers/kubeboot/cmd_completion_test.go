@@ -39,7 +39,8 @@ func TestCompletion(t *testing.T) {
 	}{
 		{[]string{"ins"}, []string{"install"}},
 		{[]string{"kubeconfig", ""}, []string{"import", "path", "token", "list", "use", "namespace", "rename", "delete", "prune", "shell", "env"}},
-		{[]string{"install", ""}, []string{"kubectl"}},
+		{[]string{"install", ""}, []string{"kubectl", "helm", "virtctl", "oidc-login", "azure-kubelogin", "aws-iam-authenticator", "gke-gcloud-auth-plugin"}},
+		{[]string{"install", "a"}, []string{"azure-kubelogin", "aws-iam-authenticator"}},
 		{[]string{"install", "kubectl", "--ver"}, []string{"--verbose", "--verify-signature", "--version"}},
 		{[]string{"install", "kubectl", "--verify-signature", ""}, []string{"auto", "require", "off"}},
 		{[]string{"setup", "--y"}, []string{"--yes"}},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,19 +64,27 @@ type managerOutput struct {
 func NewCmdInstall(a *app) *cobra.Command {
 	o := &InstallOptions{app: a}
 	cmd := &cobra.Command{
-		Use:   "install kubectl",
-		Short: "download, verify and install kubectl",
-		Long: "Download kubectl from dl.k8s.io (or a mirror), check its sha256, and install it atomically.\n" +
-			"A kubectl that a package manager owns is upgraded through that manager instead.",
-		Example: "  kubeboot install kubectl\n  kubeboot install kubectl --version 1.36 --dir ~/bin\n  kubeboot install kubectl --version cluster --context coreweave",
+		Use:   "install TOOL",
+		Short: "download, verify and install kubectl, helm, virtctl or a credential plugin",
+		Long: "Download kubectl from dl.k8s.io (or a mirror), check its sha256 and signature, and install it atomically.\n" +
+			"A kubectl that a package manager owns is upgraded through that manager instead.\n" +
+			toolsLong(),
+		Example: "  kubeboot install kubectl\n  kubeboot install kubectl --version 1.36 --dir ~/bin\n  kubeboot install kubectl --version cluster --context coreweave\n" +
+			"  kubeboot install helm\n  kubeboot install helm --version 3\n  kubeboot install oidc-login --version v1.34.0 -o json",
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 || args[0] != "kubectl" {
-				return usageErrorf("say what to install: kubeboot install kubectl [flags]")
+			if len(args) == 1 && args[0] == "kubelogin" {
+				return usageErrorf("\"kubelogin\" names two tools: azure-kubelogin (Azure's, for AKS: kubelogin get-token) or oidc-login (int128's, kubectl oidc-login); say which")
+			}
+			if len(args) != 1 || !slices.Contains(toolNames(), args[0]) {
+				return usageErrorf("say what to install, for example kubeboot install kubectl; TOOL is one of %s", strings.Join(toolNames(), ", "))
 			}
 			return nil
 		},
-		ValidArgs: []string{"kubectl"},
+		ValidArgs: toolNames(),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if args[0] != "kubectl" {
+				return toolInstallRun(cmd, o, args[0])
+			}
 			for _, name := range []string{"version", "dir", "mirror"} {
 				if cmd.Flags().Changed(name) {
 					o.pinned = append(o.pinned, "--"+name)
@@ -86,7 +95,8 @@ func NewCmdInstall(a *app) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Version, "version", "stable", "kubectl version: stable, latest, 1.N, latest-1.N, vX.Y.Z, a constraint like \">=1.35, <1.37\",\n"+
-		"or cluster (the newest patch of the API server's minor version, asked with --kubeconfig and --context)")
+		"or cluster (the newest patch of the API server's minor version, asked with --kubeconfig and --context);\n"+
+		"other tools: latest (the default), vX.Y.Z, or for helm 3 (the newest v3)")
 	f.Var(pathFlag(a.host, &o.Dir), "dir", "install folder (default /usr/local/bin when writable, else a per-user folder)")
 	f.StringVar(&o.Mirror, "mirror", "", "base URL of a dl.k8s.io mirror (default $KUBEBOOT_MIRROR or https://dl.k8s.io)")
 	f.Var(enumFlag(&o.Method, "auto", methodNames()...), "method", "how to install: auto (upgrade through the package manager that owns the kubectl on PATH;\n"+

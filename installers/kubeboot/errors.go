@@ -63,6 +63,8 @@ func explain(err error) (msg, hint string) {
 		host = hostOf(uerr.URL)
 	}
 	switch {
+	case toolHint(err) != "":
+		hint = toolHint(err)
 	case blobHint(err) != "":
 		hint = blobHint(err)
 	case selfUpdateHint(err) != "":

@@ -148,6 +148,7 @@ type Options struct {
 type Client struct {
 	opts Options
 	hc   *http.Client
+	once *http.Client // hc without following redirects, for Redirect
 }
 
 // New returns a Client for opts.
@@ -178,7 +179,9 @@ func New(opts Options) *Client {
 	}
 	hc := *opts.HTTPClient // a copy: never change the caller's client
 	hc.CheckRedirect = secureRedirects(opts.HTTPClient.CheckRedirect)
-	return &Client{opts: opts, hc: &hc}
+	once := hc
+	once.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Client{opts: opts, hc: &hc, once: &once}
 }
 
 // HTTPClient returns the client the Client sends with, URL policy
@@ -231,6 +234,73 @@ func (c *Client) Small(ctx context.Context, rawURL string, limit int64) ([]byte,
 		return false, nil
 	})
 	return body, err
+}
+
+// ErrNoRedirect means a URL that should redirect (a "latest release"
+// page) answered without one. Errors are a *RedirectError.
+var ErrNoRedirect = errors.New("no redirect")
+
+// RedirectError reports a response to Redirect that is not a redirect
+// with a usable Location. URL is redacted.
+type RedirectError struct {
+	URL        string
+	StatusCode int
+	Reason     string
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("%s answered %d %s instead of a redirect: %s", e.URL, e.StatusCode, http.StatusText(e.StatusCode), e.Reason)
+}
+
+// Is makes errors.Is match ErrNoRedirect.
+func (e *RedirectError) Is(target error) bool { return target == ErrNoRedirect }
+
+// Redirect asks rawURL once, without following a redirect, and returns
+// where it redirects to: the Location, made absolute against rawURL. The
+// URL policy applies to both ends; what the Location names is the
+// caller's to judge (the same host, the path it expects). Retries and the
+// stall timeout are those of every request. A 404 or 410 is an
+// *HTTPError matching fs.ErrNotExist; another answer without a Location
+// is a *RedirectError.
+func (c *Client) Redirect(ctx context.Context, rawURL string) (*url.URL, error) {
+	if err := CheckRawURL(rawURL); err != nil {
+		return nil, err
+	}
+	var loc *url.URL
+	err := c.retry(ctx, rawURL, func(ctx context.Context, w *watchdog) (bool, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+		if err != nil {
+			return false, fmt.Errorf("%s: %v", Redact(rawURL), err)
+		}
+		c.header(req)
+		resp, err := c.once.Do(req)
+		if err != nil {
+			return false, w.explain(err)
+		}
+		// The body of a redirect is a courtesy page: not read.
+		resp.Body.Close()
+		shown := Redact(rawURL)
+		switch {
+		case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone || resp.StatusCode >= 500 ||
+			resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout:
+			return false, &HTTPError{URL: shown, StatusCode: resp.StatusCode}
+		case resp.StatusCode < 300 || resp.StatusCode > 399:
+			return false, &RedirectError{URL: shown, StatusCode: resp.StatusCode, Reason: "no Location to read a version from"}
+		}
+		l, err := resp.Location()
+		if err != nil {
+			return false, &RedirectError{URL: shown, StatusCode: resp.StatusCode, Reason: "its Location is missing or not a URL"}
+		}
+		if err := CheckURL(l); err != nil {
+			return false, fmt.Errorf("redirect from %s: %w", shown, err)
+		}
+		if strings.EqualFold(req.URL.Scheme, "https") && !strings.EqualFold(l.Scheme, "https") {
+			return false, fmt.Errorf("%w: %s redirected to %s, from https down to http; refusing", ErrInsecureURL, shown, RedactURL(l))
+		}
+		loc = l
+		return false, nil
+	})
+	return loc, err
 }
 
 // downloadState carries what survives between attempts of one download.
@@ -346,6 +416,13 @@ func (c *Client) do(ctx context.Context, rawURL string, hdr http.Header) (*http.
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
+	c.header(req)
+	return c.hc.Do(req)
+}
+
+// header adds the headers every request carries: Options.Header's for its
+// URL, identity encoding and the User-Agent.
+func (c *Client) header(req *http.Request) {
 	if c.opts.Header != nil {
 		for k, v := range c.opts.Header(req.URL) {
 			req.Header[k] = v
@@ -355,7 +432,6 @@ func (c *Client) do(ctx context.Context, rawURL string, hdr http.Header) (*http.
 	if c.opts.UserAgent != "" {
 		req.Header.Set("User-Agent", c.opts.UserAgent)
 	}
-	return c.hc.Do(req)
 }
 
 // watchdog cancels an attempt that receives nothing for the stall timeout,
@@ -456,7 +532,7 @@ func Retryable(err error) bool {
 	switch {
 	case errors.As(err, &he):
 		return he.Temporary()
-	case errors.As(err, &se), errors.Is(err, ErrTooLarge), errors.Is(err, ErrInsecureURL),
+	case errors.As(err, &se), errors.Is(err, ErrTooLarge), errors.Is(err, ErrInsecureURL), errors.Is(err, ErrNoRedirect),
 		errors.As(err, &unknCA), errors.As(err, &badCert), errors.As(err, &badHost),
 		errors.As(err, &tlsRec), errors.As(err, &verify):
 		return false

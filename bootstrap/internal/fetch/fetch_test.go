@@ -1,10 +1,16 @@
 package fetch
 
 import (
+	"context"
 	"errors"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestParseContentRange(t *testing.T) {
@@ -70,5 +76,51 @@ func TestURLPolicy(t *testing.T) {
 	_, err := ParseURL("mirror URL", "http://user:hunter2@mirror.example/")
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("ParseURL of a plain-http URL with a password: %v", err)
+	}
+}
+
+func TestRedirect(t *testing.T) {
+	var calls, pages atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/o/r/releases/latest":
+			w.Header().Set("Location", "/o/r/releases/tag/v1.2.3")
+			w.WriteHeader(http.StatusFound)
+		case "/flaky":
+			if calls.Add(1) == 1 {
+				w.WriteHeader(http.StatusBadGateway)
+				return
+			}
+			w.Header().Set("Location", "https://github.example/o/r/releases/tag/v2.0.0")
+			w.WriteHeader(http.StatusFound)
+		case "/plain":
+			w.Header().Set("Location", "http://github.example/tag/v1")
+			w.WriteHeader(http.StatusFound)
+		case "/page":
+			pages.Add(1)
+			w.Write([]byte("a page, not a redirect"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c := New(Options{Backoff: time.Millisecond})
+	ctx := context.Background()
+
+	loc, err := c.Redirect(ctx, srv.URL+"/o/r/releases/latest")
+	if err != nil || loc.String() != srv.URL+"/o/r/releases/tag/v1.2.3" {
+		t.Fatalf("relative Location: %v, %v", loc, err)
+	}
+	if loc, err = c.Redirect(ctx, srv.URL+"/flaky"); err != nil || loc.Host != "github.example" {
+		t.Fatalf("a 502 is retried: %v, %v", loc, err)
+	}
+	if _, err = c.Redirect(ctx, srv.URL+"/plain"); !errors.Is(err, ErrInsecureURL) {
+		t.Fatalf("a Location to plain http elsewhere: %v", err)
+	}
+	if _, err = c.Redirect(ctx, srv.URL+"/page"); !errors.Is(err, ErrNoRedirect) || pages.Load() != 1 {
+		t.Fatalf("a 200: %v, asked %d times (a page that does not redirect will not start to)", err, pages.Load())
+	}
+	if _, err = c.Redirect(ctx, srv.URL+"/gone"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a 404: %v", err)
 	}
 }

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/kubeboot/kubeboot/bootstrap/catalog"
+	"github.com/kubeboot/kubeboot/internal/pgptest"
+	"github.com/kubeboot/kubeboot/internal/upstream"
+)
+
+// toolEnv is newEnv with a loopback mirror root and GitHub API for the
+// catalogue's tools.
+func toolEnv(t *testing.T) (*env, *upstream.Origin) {
+	e := newEnv(t)
+	o := upstream.Start(t)
+	e.vars = append(e.vars, "KUBEBOOT_MIRROR_ROOT="+o.Root(), "KUBEBOOT_GITHUB_API_URL="+o.APIURL())
+	return e, o
+}
+
+// hostTools lists the tools install downloads itself that publish a file
+// for this machine.
+func hostTools() []*catalog.Tool {
+	var tools []*catalog.Tool
+	for _, tool := range catalog.All() {
+		if tool.Delegate == "" && tool.Name != "kubectl" && tool.Supports(catalog.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}) {
+			tools = append(tools, tool)
+		}
+	}
+	return tools
+}
+
+var hostPlatform = catalog.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}
+
+func TestInstallToolCommand(t *testing.T) {
+	for _, tool := range hostTools() {
+		t.Run(tool.Name, func(t *testing.T) {
+			e, o := toolEnv(t)
+			pub := o.Publish(t, tool, "v1.3.0", hostPlatform, []byte("program of "+tool.Name), true, nil)
+			dir := filepath.Join(t.TempDir(), "my bin")
+			r := e.run("install", tool.Name, "--dir", dir)
+			path := filepath.Join(dir, pub.Artifact.Program)
+			if r.code != 0 || !strings.Contains(r.stdout, "installed "+tool.Name+" v1.3.0 at "+path+" (sha256 "+sum(pub.File)+" verified against ") {
+				t.Fatalf("%+v", r)
+			}
+			if got, _ := os.ReadFile(path); string(got) != string(pub.Program) {
+				t.Fatalf("%s holds %q", path, got)
+			}
+			if tool.Name == "virtctl" && !strings.Contains(r.stdout, "GitHub's word") {
+				t.Errorf("virtctl's evidence is not called GitHub's word: %s", r.stdout)
+			}
+			if !strings.Contains(r.stderr, "is not on your PATH") {
+				t.Errorf("no PATH advice: %s", r.stderr)
+			}
+
+			r = e.run("install", tool.Name, "--dir", dir, "--version", "latest", "-o", "json")
+			var out struct {
+				Tool, Path, Version, SHA256 string
+				Changed                     bool
+				Evidence                    []struct{ Kind, URL, Whose string }
+			}
+			if r.code != 0 || json.Unmarshal([]byte(r.stdout), &out) != nil {
+				t.Fatalf("%+v", r)
+			}
+			if out.Tool != tool.Name || out.Path != path || out.Version != "v1.3.0" || out.Changed || out.SHA256 != sum(pub.Program) ||
+				len(out.Evidence) != 1 || out.Evidence[0].Kind != string(tool.Evidence[0].Kind) {
+				t.Errorf("JSON %+v", out)
+			}
+		})
+	}
+}
+
+// TestInstallToolAttacksExitThree makes every attack on every tool's
+// release; each exits 3 with one JSON error and the folder's previous
+// program untouched.
+func TestInstallToolAttacksExitThree(t *testing.T) {
+	for _, tool := range hostTools() {
+		a, _ := tool.Artifact("v1.3.0", hostPlatform)
+		for _, at := range upstream.Attacks() {
+			if !at.AppliesTo(tool, a) {
+				continue
+			}
+			t.Run(tool.Name+"/"+at.Name, func(t *testing.T) {
+				e, o := toolEnv(t)
+				o.PublishAttacked(t, tool, "v1.3.0", hostPlatform, []byte("program of "+tool.Name), at)
+				dir := t.TempDir()
+				previous := []byte("the program that was there")
+				os.WriteFile(filepath.Join(dir, a.Program), previous, 0o755)
+				r := e.run("install", tool.Name, "--dir", dir, "-o", "json")
+				var out errorOutput
+				if r.code != 3 || json.Unmarshal([]byte(r.stdout), &out) != nil || out.ExitCode != 3 || out.Hint == "" {
+					t.Fatalf("%+v", r)
+				}
+				entries, _ := os.ReadDir(dir)
+				for _, en := range entries {
+					if en.Name() != a.Program && en.Name() != ".kubeboot-install.lock" {
+						t.Errorf("left %s", en.Name())
+					}
+				}
+				if got, _ := os.ReadFile(filepath.Join(dir, a.Program)); string(got) != string(previous) {
+					t.Errorf("the previous %s was replaced", a.Program)
+				}
+			})
+		}
+	}
+}
+
+func TestInstallToolRefusals(t *testing.T) {
+	e, o := toolEnv(t)
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"install", "kubelogin"}, 2, "azure-kubelogin (Azure's"},
+		{[]string{"install", "terraform"}, 2, "TOOL is one of kubectl, helm"},
+		{[]string{"install", "gke-gcloud-auth-plugin"}, 1, "gcloud components install gke-gcloud-auth-plugin"},
+		{[]string{"install", "helm", "--mirror", "https://mirror.example"}, 2, "KUBEBOOT_MIRROR_ROOT"},
+		{[]string{"install", "helm", "--method", "brew"}, 2, "--method"},
+		{[]string{"install", "virtctl", "--verify-signature", "require"}, 2, "virtctl publishes none that kubeboot checks"},
+		{[]string{"install", "helm", "--verify-signature", "require"}, 2, "set KUBEBOOT_HELM_KEYRING=FILE"},
+		{[]string{"install", "helm", "--certificate-identity", "x"}, 2, "helm publishes no signature that kubeboot checks"},
+		{[]string{"install", "virtctl", "--version", "cluster"}, 2, "--version cluster is for kubectl"},
+		{[]string{"install", "helm", "--version", "1.2"}, 2, "helm has no version"},
+	}
+	for _, tt := range tests {
+		r := e.run(append(tt.args, "--dir", t.TempDir())...)
+		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%v: %+v, want exit %d and %q", tt.args, r, tt.code, tt.want)
+		}
+	}
+	if len(o.Requests()) != 0 {
+		t.Errorf("refusals asked the network: %v", o.Requests())
+	}
+}
+
+// TestInstallToolNoSecrets: a token and mirror credentials reach no
+// output, verbose or JSON, success or failure.
+func TestInstallToolNoSecrets(t *testing.T) {
+	tool := catalog.Virtctl()
+	if !tool.Supports(hostPlatform) {
+		t.Skip("virtctl is not published for", hostPlatform)
+	}
+	e, o := toolEnv(t)
+	o.Publish(t, tool, "v1.6.0", hostPlatform, []byte("virtctl"), true, nil)
+	e.vars = append(e.vars, "GITHUB_TOKEN=ghp_tokensecret", "KUBEBOOT_MIRROR_ROOT="+strings.Replace(o.Root(), "://", "://user:mirrorsecret@", 1))
+	for _, args := range [][]string{
+		{"install", "virtctl", "--verbose", "--dir", t.TempDir()},
+		{"install", "virtctl", "-o", "json", "--dir", t.TempDir()},
+		{"install", "virtctl", "--verbose", "--version", "v9.9.9", "--dir", t.TempDir()},
+		{"install", "virtctl", "-o", "json", "--version", "v9.9.9", "--dir", t.TempDir()},
+		{"install", "helm", "--verbose", "--version", "v9.9.9", "--dir", t.TempDir()},
+		{"install", "helm", "-o", "json", "--version", "v9.9.9", "--dir", t.TempDir()},
+	} {
+		r := e.run(args...)
+		if strings.Contains(r.stdout+r.stderr, "secret") {
+			t.Errorf("%v printed a secret:\n%s\n%s", args, r.stdout, r.stderr)
+		}
+		// What the mirror served, or failed to, is named, redacted (a
+		// release GitHub's API lacks is not the mirror's).
+		if !strings.Contains(r.stdout+r.stderr, "redacted@") && (args[1] == "helm" || r.code == 0) {
+			t.Errorf("%v: the mirror is not named, redacted:\n%s\n%s", args, r.stdout, r.stderr)
+		}
+	}
+}
+
+// TestInstallHelmPGP: with KUBEBOOT_HELM_KEYRING, helm's .asc must be by
+// one of its keys (exit 3 otherwise, the previous helm kept); without
+// it, the install says the signature was not checked.
+func TestInstallHelmPGP(t *testing.T) {
+	tool := catalog.Helm()
+	if !tool.Supports(hostPlatform) {
+		t.Skip("helm is not published for", hostPlatform)
+	}
+	maintainer := pgptest.NewRSA(t)
+	keys := filepath.Join(t.TempDir(), "KEYS")
+	os.WriteFile(keys, pgptest.KEYS(pgptest.Transferable(t, maintainer, nil, nil, false)), 0o644)
+	for _, tt := range []struct {
+		name    string
+		signer  *pgptest.Key
+		keyring bool
+		code    int
+		out     string
+	}{
+		{"signed, with the keyring", maintainer, true, 0, "and the PGP signature of Release Signer"},
+		{"signed by another key", pgptest.NewEd25519(t, true), true, 3, "not in the keyring"},
+		{"unsigned, with the keyring", nil, true, 3, "PGP signature is not there"},
+		{"without the keyring", maintainer, false, 0, "note: not checked: the PGP signature (no keyring \"helm\" was given); set KUBEBOOT_HELM_KEYRING=FILE"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e, o := toolEnv(t)
+			o.Signer = tt.signer
+			if tt.keyring {
+				e.vars = append(e.vars, "KUBEBOOT_HELM_KEYRING="+keys)
+			}
+			pub := o.Publish(t, tool, "v4.0.1", hostPlatform, []byte("helm 4.0.1"), true, nil)
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, pub.Artifact.Program), []byte("previous"), 0o755)
+			r := e.run("install", "helm", "--dir", dir)
+			if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.out) {
+				t.Fatalf("%+v, want exit %d and %q", r, tt.code, tt.out)
+			}
+			got, _ := os.ReadFile(filepath.Join(dir, pub.Artifact.Program))
+			if (tt.code == 0) != (string(got) == "helm 4.0.1") {
+				t.Errorf("exit %d left %q", r.code, got)
+			}
+		})
+	}
+}
