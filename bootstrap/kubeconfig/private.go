@@ -46,7 +46,7 @@ const PrivateFileName = "config"
 const (
 	privatePrefix    = "shell-"
 	privateOwnerFile = "owner"
-	privateMarkerTop = "kubeboot private kubeconfig"
+	privateMarkerTop = "kubeboot-private-kubeconfig"
 	// privateGrace is how long a folder without a readable marker is left
 	// alone: NewPrivate writes the marker right after making the folder.
 	privateGrace = time.Minute
