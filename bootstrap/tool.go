@@ -2,13 +2,11 @@ package bootstrap
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/kubeboot/kubeboot/bootstrap/internal/archive"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/ghrelease"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/pgp"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
 )
@@ -177,8 +176,6 @@ func (e *VersionRedirectError) Is(target error) bool {
 // maxChecksumListBytes bounds a release's checksum list.
 const maxChecksumListBytes = 64 << 10
 
-// maxReleaseJSONBytes bounds GitHub's answer for one release.
-const maxReleaseJSONBytes = 4 << 20
 
 // InstallTool installs a catalogue tool: it finds the version (a marker,
 // or the redirect of GitHub's latest-release page, which must stay on its
@@ -577,37 +574,27 @@ func (in *toolInstall) checkSignature(path string, res *ToolResult) error {
 	return nil
 }
 
-// releaseAsset is what assetDigest reads of an asset in GitHub's answer.
-type releaseAsset struct {
-	Name   string  `json:"name"`
-	Digest *string `json:"digest"` // "sha256:HEX"; absent for old uploads
-}
-
 // assetDigest reads the digest GitHub's release API gives the asset.
 func (in *toolInstall) assetDigest(ctx context.Context, pr catalog.Proof) (string, string, error) {
 	c, art := in.c, in.art
 	src := c.githubAPI.JoinPath(pr.At).String()
 	where := fetch.Redact(src)
 	c.opts.Logf("reading the digest GitHub records for %s from %s", pr.Asset, where)
-	body, err := c.fetch.Small(ctx, src, maxReleaseJSONBytes)
+	body, err := c.fetch.Small(ctx, src, ghrelease.MaxBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", where, fmt.Errorf("%s has no release %s: %w", pr.Repo, art.Version, err)
 	}
 	if err != nil {
 		return "", where, fmt.Errorf("ask GitHub's API for %s %s: %w", art.Tool, art.Version, err)
 	}
-	var rel struct {
-		TagName string         `json:"tag_name"`
-		Assets  []releaseAsset `json:"assets"`
-	}
-	if err := json.Unmarshal(body, &rel); err != nil || rel.TagName != art.Version {
+	rel, err := ghrelease.Parse(body)
+	if err != nil || rel.TagName != art.Version {
 		return "", where, &DigestError{URL: where, Snippet: snippet(body)}
 	}
-	i := slices.IndexFunc(rel.Assets, func(a releaseAsset) bool { return a.Name == pr.Asset })
-	if i < 0 {
+	a, ok := rel.Asset(pr.Asset)
+	if !ok {
 		return "", where, fmt.Errorf("%s %s is not published for %s: release %s has no asset %s: %w", art.Tool, art.Version, in.p, art.Version, pr.Asset, fs.ErrNotExist)
 	}
-	a := rel.Assets[i]
 	if a.Digest == nil || *a.Digest == "" {
 		in.missing = &EvidenceMissingError{Tool: art.Tool, Version: art.Version, URL: where,
 			Reason: "GitHub's API records no digest for " + pr.Asset + " (assets uploaded before mid-2025 have none), and the project publishes no checksum"}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/ghrelease"
 	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 )
 
@@ -219,24 +220,9 @@ func (u *Updater) Find(ctx context.Context, version string) (*Release, error) {
 	return u.pick(rel)
 }
 
-// apiRelease is the part of GitHub's release object kubeboot reads.
-type apiRelease struct {
-	TagName string `json:"tag_name"`
-	HTMLURL string `json:"html_url"`
-	Assets  []struct {
-		Name string `json:"name"`
-		URL  string `json:"browser_download_url"`
-		Size int64  `json:"size"`
-	} `json:"assets"`
-}
-
-// maxReleaseBytes bounds a release object read from the API (a release
-// with a hundred assets is some tens of KiB).
-const maxReleaseBytes = 4 << 20
-
 // getRelease reads repos/OWNER/REPO/path from the API: tag names the
 // release asked for, in errors.
-func (u *Updater) getRelease(ctx context.Context, tag, path string) (*apiRelease, error) {
+func (u *Updater) getRelease(ctx context.Context, tag, path string) (*ghrelease.Release, error) {
 	ref := &url.URL{Path: "repos/" + url.PathEscape(u.opts.Owner) + "/" + url.PathEscape(u.opts.Repo) + "/" + path}
 	endpoint := u.api.ResolveReference(ref)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint.String(), nil)
@@ -251,9 +237,9 @@ func (u *Updater) getRelease(ctx context.Context, tag, path string) (*apiRelease
 		return nil, fmt.Errorf("look up release %s of %s/%s: %w", tag, u.opts.Owner, u.opts.Repo, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReleaseBytes+1))
-	if err == nil && len(body) > maxReleaseBytes {
-		err = fmt.Errorf("the answer is larger than %d bytes", maxReleaseBytes)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, ghrelease.MaxBytes+1))
+	if err == nil && len(body) > ghrelease.MaxBytes {
+		err = fmt.Errorf("the answer is larger than %d bytes", ghrelease.MaxBytes)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("look up release %s of %s/%s: %w", tag, u.opts.Owner, u.opts.Repo, err)
@@ -261,15 +247,15 @@ func (u *Updater) getRelease(ctx context.Context, tag, path string) (*apiRelease
 	if resp.StatusCode != http.StatusOK {
 		return nil, u.apiError(tag, resp, body)
 	}
-	var rel apiRelease
-	if err := json.Unmarshal(body, &rel); err != nil {
+	rel, err := ghrelease.Parse(body)
+	if err != nil {
 		return nil, fmt.Errorf("look up release %s of %s/%s: %s did not answer with a release: %w", tag, u.opts.Owner, u.opts.Repo, fetch.RedactURL(u.api), err)
 	}
-	return &rel, nil
+	return rel, nil
 }
 
 // pick selects the platform's archive and checksums.txt among the assets.
-func (u *Updater) pick(rel *apiRelease) (*Release, error) {
+func (u *Updater) pick(rel *ghrelease.Release) (*Release, error) {
 	r := &Release{Tag: rel.TagName, URL: rel.HTMLURL}
 	r.Version = strings.TrimPrefix(r.Tag, "v")
 	names := ArchiveNames(u.opts.Binary, r.Version, u.opts.Platform)
