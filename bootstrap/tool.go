@@ -176,7 +176,6 @@ func (e *VersionRedirectError) Is(target error) bool {
 // maxChecksumListBytes bounds a release's checksum list.
 const maxChecksumListBytes = 64 << 10
 
-
 // InstallTool installs a catalogue tool: it finds the version (a marker,
 // or the redirect of GitHub's latest-release page, which must stay on its
 // host), reads the evidence the catalogue names for the platform's file
