@@ -165,19 +165,29 @@ func (s *Store) intact(tag string) *Entry {
 // Newest returns the newest intact entry of the store's platform that
 // spec allows (any form bootstrap.ParseSpec takes), without asking the
 // network and without installing: what Ensure answers offline. It is nil
-// when none is stored; errors are bootstrap.ErrInvalidVersionSpec.
+// when none is stored; errors are bootstrap.ErrInvalidVersionSpec. It is
+// NewestChosen with chosenBy "": a marker's or constraint's pick must be
+// signed, the user's exact version need not.
 func (s *Store) Newest(spec string) (*Entry, error) {
+	return s.NewestChosen(spec, "")
+}
+
+// NewestChosen is Newest for a spec a server chose (chosenBy, as for
+// EnsureChosen): an entry stored without a verified signature is passed
+// over (with a note to Logf) where the client requires one, as Ensure
+// does. Every answer from the store without the network goes through it.
+func (s *Store) NewestChosen(spec, chosenBy string) (*Entry, error) {
 	sp, err := bootstrap.ParseSpec(spec)
 	if err != nil {
 		return nil, err
 	}
-	return s.newestMatch(sp), nil
+	return s.newestMatchFor(sp, chosenBy), nil
 }
 
-// newestMatchFor is newestMatch for a spec whose versions chosenBy
-// chooses ("" to work it out from sp, as Ensure does): an entry stored
-// without a verified signature answers only where none is required,
-// offline as online.
+// newestMatchFor returns the newest intact entry of the store's platform
+// that sp allows and whose versions chosenBy chooses ("" to work it out
+// from sp, as Ensure does): an entry stored without a verified signature
+// answers only where none is required, offline as online.
 func (s *Store) newestMatchFor(sp bootstrap.Spec, chosenBy string) *Entry {
 	all, _ := s.List()
 	for i := range all {
@@ -200,22 +210,6 @@ func (s *Store) newestMatchFor(sp bootstrap.Spec, chosenBy string) *Entry {
 			continue
 		}
 		return e
-	}
-	return nil
-}
-
-// newestMatch returns the newest intact entry of the store's platform
-// that sp allows, or nil.
-func (s *Store) newestMatch(sp bootstrap.Spec) *Entry {
-	all, _ := s.List()
-	for i := range all {
-		e := &all[i]
-		if e.Platform != s.p || !e.Intact {
-			continue
-		}
-		if v, err := version.NewVersion(e.Version); err == nil && sp.Matches(v) {
-			return e
-		}
 	}
 	return nil
 }

@@ -453,7 +453,7 @@ func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 // (why): the newest stored kubectl of that minor, else stable.
 func (a *app) unreleasedMinor(ctx context.Context, st *store.Store, choice kubectlChoice, why error) (*store.Entry, kubectlChoice, error) {
 	msg, _ := explain(why)
-	if e, _ := st.Newest(choice.Spec); e != nil {
+	if e, _ := st.NewestChosen(choice.Spec, choice.ChosenBy); e != nil {
 		choice.Reason += fmt.Sprintf("; no release of %s is published (%s): the newest stored one", choice.Spec, msg)
 		return e, choice, nil
 	}
@@ -569,7 +569,7 @@ func (a *app) kubectlHere(ctx context.Context, verbose bool) (*kubectlListOutput
 	// Only an exact version is answered from the store without asking;
 	// a channel asks the network for its newest release first.
 	if sp, err := bootstrap.ParseSpec(choice.Spec); err == nil && sp.Kind == bootstrap.SpecExact {
-		if e, _ := st.Newest(choice.Spec); e != nil {
+		if e, _ := st.NewestChosen(choice.Spec, choice.ChosenBy); e != nil {
 			res.HereStored = e.Version
 		}
 	}
