@@ -56,11 +56,14 @@
 //     is passed over; a malformed one is an error naming the file and line.
 //     Only pin files that are regular files of at most 64 KiB, and that
 //     belong, with the folder holding them, to the user running kubeboot
-//     or to the administrator (git's safe.directory rule), are read: a
-//     .tool-versions another user left in a shared parent such as /tmp
-//     pins nothing, and a FIFO or a link to a device is passed over
-//     (PinOptions.Logf says which and why). A UTF-8 byte order mark is
-//     ignored.
+//     or to the administrator, and that no one else may write (git's
+//     safe.directory rule, stricter; a world-writable folder counts only
+//     with the sticky bit, as /tmp), are read: a .tool-versions another
+//     user left in a shared parent such as /tmp pins nothing, nor does a
+//     root's file anyone may write. A link is judged as itself (its owner
+//     and folder) and then its target the same way; a FIFO or a link to a
+//     device is passed over (PinOptions.Logf says which and why). A UTF-8
+//     byte order mark is ignored.
 //     mise's global configuration (~/.config/mise/config.toml, MISE_*
 //     variables) is not read; pin files in the home folder count when it
 //     is one of the folders searched.
