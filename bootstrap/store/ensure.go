@@ -45,6 +45,9 @@ func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkDir(); err != nil {
+		return nil, err
+	}
 	if sp.Kind == bootstrap.SpecExact {
 		tag := bootstrap.Tag(sp.Exact)
 		if e := s.intactFor(tag, chosenBy); e != nil {
@@ -226,6 +229,9 @@ func (s *Store) install(ctx context.Context, tag, chosenBy string) (*Entry, erro
 		if err == nil {
 			return e, nil
 		}
+		if errors.Is(err, ErrUntrusted) {
+			return nil, err // another user's folder: left as it is
+		}
 		var answered *bootstrap.HTTPError // the mirror's answer (a 404), not the folder's state
 		if _, serr := os.Stat(filepath.Join(dir, bootstrap.InstallLockName)); attempt == 0 && ctx.Err() == nil && serr != nil && !errors.As(err, &answered) && !errors.Is(err, bootstrap.ErrSignatureMissing) {
 			s.logf("the store folder %s was removed during the install; starting over", dir)
@@ -238,6 +244,13 @@ func (s *Store) install(ctx context.Context, tag, chosenBy string) (*Entry, erro
 }
 
 func (s *Store) installOnce(ctx context.Context, tag, chosenBy, dir string) (*Entry, error) {
+	// Never into a folder someone else may change: what is installed there
+	// could be swapped after it was verified.
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := checkOne(d, "it", currentOwners()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("install kubectl %s into the store %s: %w; the store neither uses nor removes another user's files: choose a store folder of your own", tag, s.dir, err)
+		}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create the store folder: %w", err)
 	}

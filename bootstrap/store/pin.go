@@ -148,7 +148,7 @@ const maxPinLinks = 8
 // reason when the file is passed over. Whose a file is, and who may write
 // it, is decided before it is opened; what is opened must be what was
 // decided on.
-func readPinFile(path string, owners pinOwners) (data *string, skip string, err error) {
+func readPinFile(path string, owners trustOwners) (data *string, skip string, err error) {
 	cur := path
 	for hop := 0; ; hop++ {
 		fi, err := os.Lstat(cur)

@@ -24,10 +24,10 @@ type pinFile struct {
 	DirMode fs.FileMode
 }
 
-// pinOwners are the owners whose files count: the user running kubeboot
+// trustOwners are the owners whose files count: the user running kubeboot
 // and the system's administrator (root; on Windows SYSTEM and the
 // Administrators group).
-type pinOwners struct {
+type trustOwners struct {
 	Self  string
 	Roots []string
 	// NoOwnerIsMine accepts files whose owner the OS cannot say: Windows
@@ -39,7 +39,7 @@ type pinOwners struct {
 }
 
 // trusts reports whether owner is the user or an administrator.
-func (o pinOwners) trusts(owner string) bool {
+func (o trustOwners) trusts(owner string) bool {
 	if owner == "" {
 		return o.NoOwnerIsMine
 	}
@@ -53,7 +53,7 @@ func (o pinOwners) trusts(owner string) bool {
 // (its target's count). A folder writable by all but with the sticky bit
 // (/tmp) lets others add files of their own, which fail the owner check,
 // but not rename or remove anyone else's: it counts as not writable.
-func (o pinOwners) othersMayWrite(owner string, m fs.FileMode) bool {
+func (o trustOwners) othersMayWrite(owner string, m fs.FileMode) bool {
 	if o.NoModes || m&fs.ModeSymlink != 0 {
 		return false
 	}
@@ -66,7 +66,7 @@ func (o pinOwners) othersMayWrite(owner string, m fs.FileMode) bool {
 // trustReason says why a file or folder (what: "it", "its folder") of
 // owner and mode m cannot be trusted, or "" when it can: it must belong to
 // the user or the administrator and no one else may write it.
-func (o pinOwners) trustReason(what, owner string, m fs.FileMode) string {
+func (o trustOwners) trustReason(what, owner string, m fs.FileMode) string {
 	switch {
 	case !o.trusts(owner):
 		return fmt.Sprintf("%s belongs to %s, not to you (%s) or the administrator", what, ownerName(owner), o.Self)
@@ -88,7 +88,7 @@ func (o pinOwners) trustReason(what, owner string, m fs.FileMode) string {
 // maxPinBytes. When use is false, reason says why, for the log; tooLarge
 // marks the one case that is the user's own mistake rather than someone
 // else's file.
-func pinDecision(f pinFile, owners pinOwners) (use bool, tooLarge bool, reason string) {
+func pinDecision(f pinFile, owners trustOwners) (use bool, tooLarge bool, reason string) {
 	if r := owners.trustReason("its folder", f.DirOwner, f.DirMode); r != "" {
 		return false, false, r
 	}
