@@ -32,16 +32,16 @@ func (e *UntrustedError) Is(target error) bool { return target == ErrUntrusted }
 // to the administrator and no one else may write them: the rule for pin
 // files, store entries and every file the store reads (and, for callers,
 // files they keep in the store's folder). Otherwise it returns an
-// *UntrustedError (ErrUntrusted), or the error of Lstat (fs.ErrNotExist
-// when there is nothing at path).
+// *UntrustedError (ErrUntrusted), also when nothing is at path yet but
+// its folder fails the rule, or the error of Lstat (fs.ErrNotExist when
+// there is nothing at path, or no folder).
 func CheckTrusted(path string) error {
 	return checkTrusted(path, currentOwners())
 }
 
 func checkTrusted(path string, o trustOwners) error {
-	if err := checkOne(path, "it", o); err != nil {
-		return err
-	}
+	// The folder first: a file not there yet is not to be made in another
+	// user's folder either.
 	dir := filepath.Dir(path)
 	dfi, err := os.Stat(dir)
 	if err != nil {
@@ -50,7 +50,7 @@ func checkTrusted(path string, o trustOwners) error {
 	if r := o.trustReason("its folder", ownerOf(dir, dfi), dfi.Mode()); r != "" {
 		return &UntrustedError{Path: path, Reason: r}
 	}
-	return nil
+	return checkOne(path, "it", o)
 }
 
 // checkOne applies the rule to path alone (Lstat), and to a link's

@@ -100,6 +100,9 @@ func TestStoreIgnoresOtherUsersFiles(t *testing.T) {
 			t.Errorf("Ensure(%q) in another user's store: %v", spec, err)
 		}
 	}
+	if err := CheckTrusted(filepath.Join(f.dir, "not-there-yet")); !errors.Is(err, ErrUntrusted) {
+		t.Errorf("a file to be made in another user's store: %v", err)
+	}
 	if _, err := s.List(); !errors.Is(err, ErrUntrusted) {
 		t.Errorf("List of another user's store: %v", err)
 	}
