@@ -83,3 +83,32 @@ func TestStoreOfflineFallbackKeepsTheSignatureRule(t *testing.T) {
 		t.Fatalf("offline, the named line: %+v %v", e, err)
 	}
 }
+
+// NewestChosen, the store's answer without the network, keeps the
+// signature rule for a server's choice; Newest keeps it for a marker's.
+func TestStoreNewestChosenKeepsTheSignatureRule(t *testing.T) {
+	f := newFixture(t)
+	f.m.SetSigner(nil)
+	f.m.AddKubectl("v1.25.16", host.OS, host.Arch, []byte("planted kubectl v1.25.16"))
+	f.ensure("v1.25.16")
+	for _, tc := range []struct {
+		spec, chosenBy string
+		want           bool
+	}{
+		{"1.25", "the API server https://cluster.example:6443", false},
+		{"v1.25.16", "the API server https://cluster.example:6443", false},
+		{"stable", "", false},
+		{"1.25", "", true},
+		{"v1.25.16", "", true},
+	} {
+		e, err := f.s.NewestChosen(tc.spec, tc.chosenBy)
+		if err != nil || (e != nil) != tc.want {
+			t.Errorf("NewestChosen(%q, %q) = %+v, %v; want an answer: %v", tc.spec, tc.chosenBy, e, err, tc.want)
+		}
+		if tc.chosenBy == "" {
+			if n, _ := f.s.Newest(tc.spec); (n != nil) != tc.want {
+				t.Errorf("Newest(%q) = %+v; want an answer: %v", tc.spec, n, tc.want)
+			}
+		}
+	}
+}

@@ -45,6 +45,9 @@ func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkDir(); err != nil {
+		return nil, err
+	}
 	if sp.Kind == bootstrap.SpecExact {
 		tag := bootstrap.Tag(sp.Exact)
 		if e := s.intactFor(tag, chosenBy); e != nil {
@@ -165,19 +168,29 @@ func (s *Store) intact(tag string) *Entry {
 // Newest returns the newest intact entry of the store's platform that
 // spec allows (any form bootstrap.ParseSpec takes), without asking the
 // network and without installing: what Ensure answers offline. It is nil
-// when none is stored; errors are bootstrap.ErrInvalidVersionSpec.
+// when none is stored; errors are bootstrap.ErrInvalidVersionSpec. It is
+// NewestChosen with chosenBy "": a marker's or constraint's pick must be
+// signed, the user's exact version need not.
 func (s *Store) Newest(spec string) (*Entry, error) {
+	return s.NewestChosen(spec, "")
+}
+
+// NewestChosen is Newest for a spec a server chose (chosenBy, as for
+// EnsureChosen): an entry stored without a verified signature is passed
+// over (with a note to Logf) where the client requires one, as Ensure
+// does. Every answer from the store without the network goes through it.
+func (s *Store) NewestChosen(spec, chosenBy string) (*Entry, error) {
 	sp, err := bootstrap.ParseSpec(spec)
 	if err != nil {
 		return nil, err
 	}
-	return s.newestMatch(sp), nil
+	return s.newestMatchFor(sp, chosenBy), nil
 }
 
-// newestMatchFor is newestMatch for a spec whose versions chosenBy
-// chooses ("" to work it out from sp, as Ensure does): an entry stored
-// without a verified signature answers only where none is required,
-// offline as online.
+// newestMatchFor returns the newest intact entry of the store's platform
+// that sp allows and whose versions chosenBy chooses ("" to work it out
+// from sp, as Ensure does): an entry stored without a verified signature
+// answers only where none is required, offline as online.
 func (s *Store) newestMatchFor(sp bootstrap.Spec, chosenBy string) *Entry {
 	all, _ := s.List()
 	for i := range all {
@@ -204,22 +217,6 @@ func (s *Store) newestMatchFor(sp bootstrap.Spec, chosenBy string) *Entry {
 	return nil
 }
 
-// newestMatch returns the newest intact entry of the store's platform
-// that sp allows, or nil.
-func (s *Store) newestMatch(sp bootstrap.Spec) *Entry {
-	all, _ := s.List()
-	for i := range all {
-		e := &all[i]
-		if e.Platform != s.p || !e.Intact {
-			continue
-		}
-		if v, err := version.NewVersion(e.Version); err == nil && sp.Matches(v) {
-			return e
-		}
-	}
-	return nil
-}
-
 // install puts kubectl tag into its folder through Client.Install and
 // writes the receipt, under the folder's lock, for the file it then
 // rehashes. A folder removed meanwhile (Prune) is started over once; a
@@ -231,6 +228,9 @@ func (s *Store) install(ctx context.Context, tag, chosenBy string) (*Entry, erro
 		e, err := s.installOnce(ctx, tag, chosenBy, dir)
 		if err == nil {
 			return e, nil
+		}
+		if errors.Is(err, ErrUntrusted) {
+			return nil, err // another user's folder: left as it is
 		}
 		var answered *bootstrap.HTTPError // the mirror's answer (a 404), not the folder's state
 		if _, serr := os.Stat(filepath.Join(dir, bootstrap.InstallLockName)); attempt == 0 && ctx.Err() == nil && serr != nil && !errors.As(err, &answered) && !errors.Is(err, bootstrap.ErrSignatureMissing) {
@@ -244,6 +244,13 @@ func (s *Store) install(ctx context.Context, tag, chosenBy string) (*Entry, erro
 }
 
 func (s *Store) installOnce(ctx context.Context, tag, chosenBy, dir string) (*Entry, error) {
+	// Never into a folder someone else may change: what is installed there
+	// could be swapped after it was verified.
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := checkOne(d, "it", currentOwners()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("install kubectl %s into the store %s: %w; the store neither uses nor removes another user's files: choose a store folder of your own", tag, s.dir, err)
+		}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create the store folder: %w", err)
 	}

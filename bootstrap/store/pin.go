@@ -70,8 +70,10 @@ type PinOptions struct {
 //
 // A pin file counts only when it and the folder holding it belong to the
 // user running kubeboot or to the administrator (root; on Windows SYSTEM
-// or Administrators), as git's safe.directory rule, and when it is a
-// regular file: anything else is passed over, with a note to Logf. A pin
+// or Administrators), as git's safe.directory rule, when no one else may
+// write them, and when it is a regular file; a link counts when it, and
+// then its target, pass the same rule. Anything else is passed over, with
+// a note to Logf. A pin
 // file larger than 64 KiB is an error. The environment is read before
 // dir, so PinEnv works where dir cannot be read.
 func FindPin(dir string, opts PinOptions) (*Pin, error) {
@@ -93,20 +95,9 @@ func FindPin(dir string, opts PinOptions) (*Pin, error) {
 	}
 	owners := currentOwners()
 	for {
-		dirOwner, dirKnown := "", false
 		for _, name := range pinFiles {
 			path := filepath.Join(dir, name)
-			if !dirKnown {
-				// Asked once per folder, and only of a folder with a pin file.
-				if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
-					continue
-				}
-				if fi, err := os.Stat(dir); err == nil {
-					dirOwner = ownerOf(dir, fi)
-				}
-				dirKnown = true
-			}
-			data, skip, err := readPinFile(path, dirOwner, owners)
+			data, skip, err := readPinFile(path, owners)
 			if err != nil {
 				return nil, err
 			}
@@ -148,36 +139,69 @@ func FindPin(dir string, opts PinOptions) (*Pin, error) {
 	}
 }
 
-// readPinFile reads the pin file at path when pinDecision allows it. It
-// returns nil data and no reason when there is no file (or a folder of
-// that name), and a reason when the file is passed over.
-func readPinFile(path, dirOwner string, owners pinOwners) (data *string, skip string, err error) {
-	f, err := openPin(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, "", nil
-	}
-	var fi os.FileInfo
-	if err == nil {
-		defer f.Close()
-		fi, err = f.Stat()
-	} else if sfi, serr := os.Stat(path); serr == nil {
-		// Not readable: whose it is decides between passing it over and
-		// an error the user can fix.
-		if use, _, reason := pinDecision(pinFile{sfi.Mode(), sfi.Size(), ownerOf(path, sfi), dirOwner}, owners); !use {
-			return nil, reason, nil
+// maxPinLinks bounds the links followed from a pin file's name.
+const maxPinLinks = 8
+
+// readPinFile reads the pin file at path when pinDecision allows it and
+// every link on the way to it. It returns nil data and no reason when
+// there is no file (or a folder of that name, or a link to nothing), and a
+// reason when the file is passed over. Whose a file is, and who may write
+// it, is decided before it is opened; what is opened must be what was
+// decided on.
+func readPinFile(path string, owners trustOwners) (data *string, skip string, err error) {
+	cur := path
+	for hop := 0; ; hop++ {
+		fi, err := os.Lstat(cur)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, "", nil
 		}
+		if err != nil {
+			return nil, "", &PinError{File: path, Reason: "cannot read it: " + errReason(err), Err: err}
+		}
+		if fi.IsDir() {
+			return nil, "", nil // a folder named like a pin file is not one
+		}
+		f := pinFile{Mode: fi.Mode(), Size: fi.Size(), FileOwner: ownerOf(cur, fi)}
+		if dfi, err := os.Stat(filepath.Dir(cur)); err == nil {
+			f.DirOwner, f.DirMode = ownerOf(filepath.Dir(cur), dfi), dfi.Mode()
+		}
+		use, tooLarge, reason := pinDecision(f, owners)
+		if hop > 0 && reason != "" {
+			reason = fmt.Sprintf("it links to %s, and of that: %s", cur, reason)
+		}
+		switch {
+		case tooLarge:
+			return nil, "", &PinError{File: path, Reason: reason}
+		case !use:
+			return nil, reason, nil
+		case fi.Mode()&fs.ModeSymlink != 0:
+			if hop == maxPinLinks {
+				return nil, fmt.Sprintf("more than %d links lead to it", maxPinLinks), nil
+			}
+			target, err := os.Readlink(cur)
+			if err != nil {
+				return nil, "", &PinError{File: path, Reason: "cannot read it: " + errReason(err), Err: err}
+			}
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(cur), target)
+			}
+			cur = target
+			continue
+		}
+		return readPinTarget(path, cur, fi)
 	}
+}
+
+// readPinTarget reads the regular file cur (path's, after links), which
+// must still be the file fi described.
+func readPinTarget(path, cur string, fi os.FileInfo) (*string, string, error) {
+	f, err := openPin(cur)
 	if err != nil {
 		return nil, "", &PinError{File: path, Reason: "cannot read it: " + errReason(err), Err: err}
 	}
-	use, tooLarge, reason := pinDecision(pinFile{fi.Mode(), fi.Size(), ownerOf(path, fi), dirOwner}, owners)
-	switch {
-	case tooLarge:
-		return nil, "", &PinError{File: path, Reason: reason}
-	case fi.IsDir():
-		return nil, "", nil // a folder named like a pin file is not one
-	case !use:
-		return nil, reason, nil
+	defer f.Close()
+	if ofi, err := f.Stat(); err != nil || !os.SameFile(fi, ofi) {
+		return nil, "it was replaced while it was read", nil
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxPinBytes+1))
 	if err != nil {

@@ -190,28 +190,39 @@ func TestPinPrecedence(t *testing.T) {
 }
 
 func TestPinDecision(t *testing.T) {
-	me := pinOwners{Self: "1000", Roots: []string{"0"}}
+	me := trustOwners{Self: "1000", Roots: []string{"0"}}
 	tests := []struct {
 		name           string
 		f              pinFile
 		use, tooLarge  bool
 		reasonContains string
 	}{
-		{"mine in my folder", pinFile{0o644, 20, "1000", "1000"}, true, false, ""},
-		{"root's in root's folder", pinFile{0o644, 20, "0", "0"}, true, false, ""},
-		{"mine in a root folder (/tmp)", pinFile{0o644 | fs.ModeSticky, 20, "1000", "0"}, true, false, ""},
-		{"root's in my folder", pinFile{0o644, 20, "0", "1000"}, true, false, ""},
-		{"another user's in /tmp", pinFile{0o644, 20, "1001", "0"}, false, false, "belongs to owner 1001"},
-		{"mine in another user's folder", pinFile{0o644, 20, "1000", "1001"}, false, false, "its folder belongs to owner 1001"},
-		{"root's in another user's folder", pinFile{0o644, 20, "0", "1001"}, false, false, "its folder"},
-		{"owner unknown", pinFile{0o644, 20, "", "1000"}, false, false, "unknown owner"},
-		{"folder owner unknown", pinFile{0o644, 20, "1000", ""}, false, false, "unknown owner"},
-		{"a FIFO", pinFile{fs.ModeNamedPipe | 0o644, 0, "1000", "1000"}, false, false, "named pipe"},
-		{"/dev/zero", pinFile{fs.ModeDevice | fs.ModeCharDevice | 0o666, 0, "0", "1000"}, false, false, "character device"},
-		{"a socket", pinFile{fs.ModeSocket | 0o644, 0, "1000", "1000"}, false, false, "socket"},
-		{"64 KiB", pinFile{0o644, 64 << 10, "1000", "1000"}, true, false, ""},
-		{"one byte more", pinFile{0o644, 64<<10 + 1, "1000", "1000"}, false, true, "larger than 64 KiB"},
-		{"another user's large file", pinFile{0o644, 1 << 30, "1001", "1000"}, false, false, "belongs to owner 1001"},
+		{"mine in my folder", pinFile{0o644, 20, "1000", "1000", fs.ModeDir | 0o755}, true, false, ""},
+		{"root's in root's folder", pinFile{0o644, 20, "0", "0", fs.ModeDir | 0o755}, true, false, ""},
+		{"mine in a root folder (/tmp)", pinFile{0o644, 20, "1000", "0", fs.ModeDir | fs.ModeSticky | 0o777}, true, false, ""},
+		{"mine in a world-writable folder without the sticky bit", pinFile{0o644, 20, "1000", "0", fs.ModeDir | 0o777}, false, false, "its folder may be changed by other users"},
+		{"mine in root's group-writable folder", pinFile{0o644, 20, "1000", "0", fs.ModeDir | 0o775}, false, false, "its folder may be changed"},
+		{"mine in my group-writable folder", pinFile{0o644, 20, "1000", "1000", fs.ModeDir | 0o775}, true, false, ""},
+		{"root's, writable by all", pinFile{0o666, 20, "0", "0", fs.ModeDir | 0o755}, false, false, "it may be changed by other users (mode -rw-rw-rw-)"},
+		{"root's, group-writable", pinFile{0o664, 20, "0", "1000", fs.ModeDir | 0o755}, false, false, "it may be changed"},
+		{"mine, group-writable", pinFile{0o664, 20, "1000", "1000", fs.ModeDir | 0o755}, true, false, ""},
+		{"mine, writable by all", pinFile{0o666, 20, "1000", "1000", fs.ModeDir | 0o755}, false, false, "it may be changed"},
+		{"another user's link in /tmp", pinFile{fs.ModeSymlink | 0o777, 20, "1001", "0", fs.ModeDir | fs.ModeSticky | 0o777}, false, false, "it belongs to owner 1001"},
+		{"my link in /tmp: followed", pinFile{fs.ModeSymlink | 0o777, 20, "1000", "0", fs.ModeDir | fs.ModeSticky | 0o777}, true, false, ""},
+		{"root's link in my folder: followed", pinFile{fs.ModeSymlink | 0o777, 20, "0", "1000", fs.ModeDir | 0o755}, true, false, ""},
+		{"my link in another user's folder", pinFile{fs.ModeSymlink | 0o777, 20, "1000", "1001", fs.ModeDir | 0o755}, false, false, "its folder belongs to owner 1001"},
+		{"root's in my folder", pinFile{0o644, 20, "0", "1000", fs.ModeDir | 0o755}, true, false, ""},
+		{"another user's in /tmp", pinFile{0o644, 20, "1001", "0", fs.ModeDir | 0o755}, false, false, "belongs to owner 1001"},
+		{"mine in another user's folder", pinFile{0o644, 20, "1000", "1001", fs.ModeDir | 0o755}, false, false, "its folder belongs to owner 1001"},
+		{"root's in another user's folder", pinFile{0o644, 20, "0", "1001", fs.ModeDir | 0o755}, false, false, "its folder"},
+		{"owner unknown", pinFile{0o644, 20, "", "1000", fs.ModeDir | 0o755}, false, false, "unknown owner"},
+		{"folder owner unknown", pinFile{0o644, 20, "1000", "", fs.ModeDir | 0o755}, false, false, "unknown owner"},
+		{"a FIFO", pinFile{fs.ModeNamedPipe | 0o644, 0, "1000", "1000", fs.ModeDir | 0o755}, false, false, "named pipe"},
+		{"/dev/zero", pinFile{fs.ModeDevice | fs.ModeCharDevice | 0o666, 0, "0", "1000", fs.ModeDir | 0o755}, false, false, "character device"},
+		{"a socket", pinFile{fs.ModeSocket | 0o644, 0, "1000", "1000", fs.ModeDir | 0o755}, false, false, "socket"},
+		{"64 KiB", pinFile{0o644, 64 << 10, "1000", "1000", fs.ModeDir | 0o755}, true, false, ""},
+		{"one byte more", pinFile{0o644, 64<<10 + 1, "1000", "1000", fs.ModeDir | 0o755}, false, true, "larger than 64 KiB"},
+		{"another user's large file", pinFile{0o644, 1 << 30, "1001", "1000", fs.ModeDir | 0o755}, false, false, "belongs to owner 1001"},
 	}
 	for _, tt := range tests {
 		use, tooLarge, reason := pinDecision(tt.f, me)
@@ -220,16 +231,21 @@ func TestPinDecision(t *testing.T) {
 		}
 	}
 	// Windows volumes without ACLs (FAT) own nothing: the user's.
-	fat := pinOwners{Self: "S-1-5-21-1", Roots: []string{"S-1-5-18"}, NoOwnerIsMine: true}
-	if use, _, _ := pinDecision(pinFile{0o644, 20, "", ""}, fat); !use {
+	fat := trustOwners{Self: "S-1-5-21-1", Roots: []string{"S-1-5-18"}, NoOwnerIsMine: true}
+	if use, _, _ := pinDecision(pinFile{0o644, 20, "", "", fs.ModeDir | 0o755}, fat); !use {
 		t.Error("a pin on a volume without owners was passed over")
 	}
-	if use, _, _ := pinDecision(pinFile{0o644, 20, "S-1-5-21-2", ""}, fat); use {
+	if use, _, _ := pinDecision(pinFile{0o644, 20, "S-1-5-21-2", "", fs.ModeDir | 0o755}, fat); use {
 		t.Error("another user's pin was used")
 	}
+	// Windows makes permission bits up: the owner decides.
+	win := trustOwners{Self: "S-1-5-21-1", Roots: []string{"S-1-5-18"}, NoModes: true}
+	if use, _, _ := pinDecision(pinFile{0o666, 20, "S-1-5-18", "S-1-5-21-1", fs.ModeDir | 0o777}, win); !use {
+		t.Error("on Windows, a pin was passed over for its made-up mode")
+	}
 	// Running as root, only root's files count.
-	root := pinOwners{Self: "0", Roots: []string{"0"}}
-	if use, _, _ := pinDecision(pinFile{0o644, 20, "1000", "0"}, root); use {
+	root := trustOwners{Self: "0", Roots: []string{"0"}}
+	if use, _, _ := pinDecision(pinFile{0o644, 20, "1000", "0", fs.ModeDir | 0o755}, root); use {
 		t.Error("root used a user's pin file")
 	}
 }

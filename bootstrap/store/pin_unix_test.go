@@ -94,6 +94,62 @@ func TestPinFilesOfOthersPassedOver(t *testing.T) {
 	}
 }
 
+// A link is judged as itself (who made it, where) before its target: a
+// link another user planted in a sticky shared folder pins nothing, even
+// to root's file; a root file anyone may write pins nothing; a link of
+// one's own to a good file pins.
+func TestPinLinksAndWritableFiles(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chown files to another user")
+	}
+	base := testutil.TempDir(t)
+	os.Chmod(base, 0o755)
+	write(t, filepath.Join(base, ".tool-versions"), "kubectl 1.31.0\n") // root's
+	elsewhere := filepath.Join(base, "elsewhere")
+	os.Mkdir(elsewhere, 0o755)
+	rootPin := filepath.Join(elsewhere, ".tool-versions")
+	write(t, rootPin, "kubectl 1.20.0\n") // root's, a good file
+	shared := filepath.Join(base, "shared")
+	os.Mkdir(shared, 0o777)
+	os.Chmod(shared, 0o777|os.ModeSticky)
+	project := filepath.Join(shared, "project")
+	os.Mkdir(project, 0o755)
+	planted := filepath.Join(shared, ".tool-versions")
+	if err := os.Symlink(rootPin, planted); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(planted, 12345, 12345); err != nil {
+		t.Fatal(err)
+	}
+	p, notes, err := findPinSoon(t, project)
+	if err != nil || p == nil || p.Spec != "1.31.0" {
+		t.Fatalf("another user's link in the shared parent pinned: %+v, %v", p, err)
+	}
+	if got := strings.Join(notes, "\n"); !strings.Contains(got, planted) || !strings.Contains(got, "belongs to owner 12345") {
+		t.Errorf("notes: %q", notes)
+	}
+	// root's file, writable by all: passed over.
+	loose := filepath.Join(project, "mise.toml")
+	write(t, loose, "[tools]\nkubectl = \"1.19\"\n")
+	os.Chmod(loose, 0o666)
+	if p, notes, err := findPinSoon(t, project); err != nil || p == nil || p.Spec != "1.31.0" || !strings.Contains(strings.Join(notes, "\n"), "may be changed by other users") {
+		t.Errorf("a file anyone may write: %+v, %v, %q", p, err, notes)
+	}
+	os.Remove(loose)
+	// One's own link (relative) to a good file: followed.
+	if err := os.Symlink("../../elsewhere/.tool-versions", filepath.Join(project, ".tool-versions")); err != nil {
+		t.Fatal(err)
+	}
+	if p, _, err := findPinSoon(t, project); err != nil || p == nil || p.Spec != "1.20.0" || p.Source != filepath.Join(project, ".tool-versions") {
+		t.Errorf("own link: %+v, %v", p, err)
+	}
+	// ... but not when its target may be changed by others.
+	os.Chmod(rootPin, 0o666)
+	if p, notes, err := findPinSoon(t, project); err != nil || p == nil || p.Spec != "1.31.0" || !strings.Contains(strings.Join(notes, "\n"), "links to "+rootPin) {
+		t.Errorf("own link to a loose file: %+v, %v, %q", p, err, notes)
+	}
+}
+
 // As another user (setpriv, as on a shared machine): root's pin counts,
 // the user's own counts, another user's is passed over even when it cannot
 // be read, and the user's own unreadable file is an error naming it.
@@ -139,6 +195,19 @@ func TestPinsAsAnotherUser(t *testing.T) {
 	p, e, notes := find()
 	if e != "" || p == nil || p.Spec != "1.31.0" || len(notes) != 1 || !strings.Contains(notes[0], "belongs to owner 1000, not to you (65534)") {
 		t.Fatalf("root's pin: %+v %q %q", p, e, notes)
+	}
+	// Another user's link in the shared folder, to a file in their own
+	// private folder: passed over, not "permission denied".
+	private := filepath.Join(base, "private")
+	os.Mkdir(private, 0o700)
+	write(t, filepath.Join(private, "pin"), "[tools]\nkubectl = \"1.21\"\n")
+	os.Chown(filepath.Join(private, "pin"), 1000, 1000)
+	os.Chown(private, 1000, 1000)
+	link := filepath.Join(tmp, ".mise.toml")
+	os.Symlink(filepath.Join(private, "pin"), link)
+	os.Lchown(link, 1000, 1000)
+	if p, e, notes := find(); e != "" || p == nil || p.Spec != "1.31.0" || !strings.Contains(strings.Join(notes, "\n"), link) {
+		t.Fatalf("another user's link to their private file: %+v %q %q", p, e, notes)
 	}
 	// The user's own.
 	own := filepath.Join(work, "mise.toml")

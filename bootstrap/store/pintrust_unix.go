@@ -9,8 +9,8 @@ import (
 )
 
 // currentOwners is the running user and root.
-func currentOwners() pinOwners {
-	return pinOwners{Self: strconv.Itoa(os.Geteuid()), Roots: []string{"0"}}
+func currentOwners() trustOwners {
+	return trustOwners{Self: strconv.Itoa(os.Geteuid()), Roots: []string{"0"}}
 }
 
 // ownerOf is the uid owning fi; path is unused on Unix.

@@ -10,8 +10,8 @@ import (
 
 // currentOwners is the user of this process's token, and SYSTEM and the
 // Administrators group (which own what administrators create).
-func currentOwners() pinOwners {
-	o := pinOwners{Roots: []string{"S-1-5-18", "S-1-5-32-544"}, NoOwnerIsMine: true}
+func currentOwners() trustOwners {
+	o := trustOwners{Roots: []string{"S-1-5-18", "S-1-5-32-544"}, NoOwnerIsMine: true, NoModes: true}
 	if u, err := windows.GetCurrentProcessToken().GetTokenUser(); err == nil {
 		o.Self = u.User.Sid.String()
 	}

@@ -63,7 +63,14 @@ func (s *Store) resolvedKey(sp bootstrap.Spec) string {
 
 func (s *Store) readResolved() map[string]resolvedAnswer {
 	m := map[string]resolvedAnswer{}
-	f, err := os.Open(filepath.Join(s.dir, ResolvedName))
+	path := filepath.Join(s.dir, ResolvedName)
+	if err := CheckTrusted(path); err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			s.logf("not reading what channels resolved to before: %v", err)
+		}
+		return m
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return m
 	}
@@ -81,6 +88,9 @@ func (s *Store) readResolved() map[string]resolvedAnswer {
 // remember records a for key, best effort: a store this user cannot write
 // only asks more often. Answers older than a week go.
 func (s *Store) remember(key string, a resolvedAnswer) {
+	if err := CheckTrusted(filepath.Join(s.dir, ResolvedName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return // another user's file, kept as it is
+	}
 	m := s.readResolved()
 	now := s.now()
 	for k, old := range m {

@@ -35,6 +35,13 @@
 //     stable channels never pick a pre-release) and says so through Logf.
 //     An exact version that is not stored cannot be answered offline: the
 //     error matches ErrNotStored and the network error.
+//   - The store trusts only what belongs to the user running it or to the
+//     administrator and that no one else may write (CheckTrusted; a
+//     world-writable folder counts only with the sticky bit): an entry
+//     whose folders, receipt or kubectl fail the rule, and a ResolvedName
+//     that does, are passed over (Logf says why), never removed nor
+//     written into; a store folder that fails it is an error
+//     (ErrUntrusted) naming it.
 //   - Remove and Prune delete only what the store put there (the receipt,
 //     kubectl, leftovers of interrupted installs, the lock file and the
 //     then empty folders), holding the version folder's install lock, so
@@ -56,11 +63,14 @@
 //     is passed over; a malformed one is an error naming the file and line.
 //     Only pin files that are regular files of at most 64 KiB, and that
 //     belong, with the folder holding them, to the user running kubeboot
-//     or to the administrator (git's safe.directory rule), are read: a
-//     .tool-versions another user left in a shared parent such as /tmp
-//     pins nothing, and a FIFO or a link to a device is passed over
-//     (PinOptions.Logf says which and why). A UTF-8 byte order mark is
-//     ignored.
+//     or to the administrator, and that no one else may write (git's
+//     safe.directory rule, stricter; a world-writable folder counts only
+//     with the sticky bit, as /tmp), are read: a .tool-versions another
+//     user left in a shared parent such as /tmp pins nothing, nor does a
+//     root's file anyone may write. A link is judged as itself (its owner
+//     and folder) and then its target the same way; a FIFO or a link to a
+//     device is passed over (PinOptions.Logf says which and why). A UTF-8
+//     byte order mark is ignored.
 //     mise's global configuration (~/.config/mise/config.toml, MISE_*
 //     variables) is not read; pin files in the home folder count when it
 //     is one of the folders searched.
@@ -357,6 +367,10 @@ func toFileIdentity(id fileid.ID) FileIdentity {
 // the file matches it.
 func (s *Store) load(tag string, p bootstrap.Platform) (*Entry, bool) {
 	dir := s.entryDir(tag, p)
+	if why := s.entryTrusted(dir, filepath.Join(dir, p.Executable())); why != "" {
+		s.logf("passed over kubectl %s for %s in the store: %s", tag, p, why)
+		return nil, false
+	}
 	r, err := readReceipt(filepath.Join(dir, ReceiptName))
 	if err != nil || r.Version != tag || r.Platform != p.String() {
 		return nil, false
@@ -432,6 +446,9 @@ func writeReceipt(dir string, r *Receipt) error {
 // first (platforms by name within a version), intact or not. Folders and
 // files the store did not make are ignored.
 func (s *Store) List() ([]Entry, error) {
+	if err := s.checkDir(); err != nil {
+		return nil, err
+	}
 	versions, err := os.ReadDir(s.dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil

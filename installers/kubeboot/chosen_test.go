@@ -146,3 +146,28 @@ func TestSetupRefusesClusterChosenUnsignedVersion(t *testing.T) {
 		}
 	}
 }
+
+// A cluster whose minor has no release line at the mirror (a partial
+// mirror: stable-1.24.txt is 404) does not run the stored kubectl of that
+// minor when it was stored unsigned (the user once named it): the API
+// server's choice needs a signature, whichever path picks it.
+func TestKubectlUnreleasedMinorRefusesUnsignedStored(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the planted kubectl is a shell script")
+	}
+	e := newEnv(t)
+	e.m.SetSigner(nil)
+	e.m.AddKubectl("v1.24.17", runtime.GOOS, runtime.GOARCH, []byte("#!/bin/sh\necho planted\n"))
+	if r := e.run("kubectl", "--version", "v1.24.17", "--", "version"); r.code != 0 || r.stdout != "planted\n" {
+		t.Fatalf("named exactly: %+v", r)
+	}
+	c := startFakeCluster(t, "v1.24.17")
+	e.vars = append(e.vars, "KUBECONFIG="+c.kubeconfig(t, filepath.Join(t.TempDir(), "config")))
+	r := e.run("kubectl", "-v", "--", "version", "--client")
+	if strings.Contains(r.stdout, "planted") {
+		t.Fatalf("the unsigned stored kubectl ran for the API server's choice: %+v", r)
+	}
+	if r.code != 0 || !strings.Contains(r.stderr, "no verified signature") || !strings.Contains(r.stderr, "kubectl v1.37.2 (stable") {
+		t.Fatalf("want stable, saying why v1.24.17 was passed over: %+v", r)
+	}
+}

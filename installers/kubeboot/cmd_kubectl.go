@@ -210,6 +210,18 @@ func (a *app) newStore(verbose bool) (*store.Store, error) {
 	return store.New(so)
 }
 
+// cacheHint says how to choose another cache folder (which holds the
+// kubectl store) on this OS, as os.UserCacheDir finds it.
+func (a *app) cacheHint() string {
+	switch a.host.GOOS {
+	case "windows":
+		return "set LocalAppData to a folder of your own"
+	case "darwin", "ios":
+		return "set HOME to a folder of your own (the store is in ~/Library/Caches/kubeboot)"
+	}
+	return "set XDG_CACHE_HOME to a folder of your own (the store is $XDG_CACHE_HOME/kubeboot/kubectl)"
+}
+
 // verifiedDir is where the store notes kubectls it checked but whose
 // receipts it cannot refresh (a read-only store): a per-user folder in the
 // temporary folder, which the store uses only when it is the user's own.
@@ -323,9 +335,13 @@ func (a *app) clusterChoice(ctx context.Context, args []string, storeDir string)
 	return kubectlChoice{Spec: spec, Source: "cluster", ChosenBy: "the API server " + c.shown, Reason: fmt.Sprintf("context %s: the API server %s runs %s", c.context, c.shown, spec)}, nil
 }
 
-// readClusterCache reads the cache; a missing or damaged one is empty.
+// readClusterCache reads the cache; a missing or damaged one is empty, and
+// so is one that another user may have written (store.CheckTrusted).
 func readClusterCache(path string) map[string]clusterMinor {
 	cache := map[string]clusterMinor{}
+	if store.CheckTrusted(path) != nil {
+		return cache
+	}
 	if b, err := os.ReadFile(path); err == nil {
 		_ = json.Unmarshal(b, &cache)
 	}
@@ -339,6 +355,9 @@ func readClusterCache(path string) map[string]clusterMinor {
 // lose each other's entry, never corrupt the file. Entries asked more than
 // a day before now (and those of older kubeboots, keyed by URL) go.
 func writeClusterCache(path string, cache map[string]clusterMinor, now time.Time) error {
+	if err := store.CheckTrusted(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err // another user's file, or folder: left as it is
+	}
 	for k, m := range cache {
 		if !strings.HasPrefix(k, "sha256:") || now.Sub(m.Asked) > 24*time.Hour || m.Asked.After(now.Add(time.Hour)) {
 			delete(cache, k)
@@ -438,6 +457,9 @@ func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 		return err
 	}
 	e, err := st.EnsureChosen(ctx, choice.Spec, choice.ChosenBy)
+	if ue := (*store.UntrustedError)(nil); errors.As(err, &ue) {
+		err = fmt.Errorf("%w; make it yours alone, or keep kubeboot's store elsewhere: %s", err, a.cacheHint())
+	}
 	if err != nil && choice.Source == "cluster" && k.version != "cluster" && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, bootstrap.ErrNoMatchingVersion)) {
 		// A pre-release API server (v1.38.0-alpha.1) has a minor with no
 		// release yet: the newest stored or stable kubectl runs.
@@ -468,7 +490,7 @@ func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 // (why): the newest stored kubectl of that minor, else stable.
 func (a *app) unreleasedMinor(ctx context.Context, st *store.Store, choice kubectlChoice, why error) (*store.Entry, kubectlChoice, error) {
 	msg, _ := explain(why)
-	if e, _ := st.Newest(choice.Spec); e != nil {
+	if e, _ := st.NewestChosen(choice.Spec, choice.ChosenBy); e != nil {
 		choice.Reason += fmt.Sprintf("; no release of %s is published (%s): the newest stored one", choice.Spec, msg)
 		return e, choice, nil
 	}
@@ -584,7 +606,7 @@ func (a *app) kubectlHere(ctx context.Context, verbose bool) (*kubectlListOutput
 	// Only an exact version is answered from the store without asking;
 	// a channel asks the network for its newest release first.
 	if sp, err := bootstrap.ParseSpec(choice.Spec); err == nil && sp.Kind == bootstrap.SpecExact {
-		if e, _ := st.Newest(choice.Spec); e != nil {
+		if e, _ := st.NewestChosen(choice.Spec, choice.ChosenBy); e != nil {
 			res.HereStored = e.Version
 		}
 	}

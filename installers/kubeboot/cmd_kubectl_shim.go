@@ -409,6 +409,10 @@ func (a *app) kubectlHereDetail(ctx context.Context) string {
 // the merged kubeconfig has more than one context, it asks (default no)
 // on a terminal, or only mentions it under --yes or without one.
 func (a *app) offerShim(ctx context.Context, o *SetupOptions, talk stream, res *setupResult) error {
+	if res.Shim != nil { // installed with kubectl, in setup's step 1
+		a.printShimNote(res.Shim)
+		return nil
+	}
 	install := o.Shim
 	if !install {
 		locs, err := a.host.kubeconfigLocations(a.kubeconfig)

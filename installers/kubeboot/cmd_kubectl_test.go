@@ -2,6 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -419,4 +422,46 @@ func clusterKey(t *testing.T, config string, target clusterTarget) string {
 		t.Fatal(err)
 	}
 	return c.key
+}
+
+// setup --shim installs the shim with kubectl, in step 1 (which the plan
+// says): a later step that fails (the access check, against a cluster that
+// answers its version but fails every review) leaves a kubectl that runs.
+func TestSetupShimBeforeLaterSteps(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symlink shim")
+	}
+	e := newEnv(t)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/version" {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"gitVersion":"v1.37.2"}`))
+			return
+		}
+		http.Error(w, "etcd is down", http.StatusInternalServerError)
+	}))
+	t.Cleanup(srv.Close)
+	incoming := writeKubeconfig(t, filepath.Join(t.TempDir(), "cw-kubeconfig"), srv.URL,
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), fakeClusterToken)
+	shim := filepath.Join(e.home(), ".local", "bin", "kubectl")
+	r := e.exec("setup", incoming, "--yes", "--shim", "--version", "stable")
+	if r.code == 0 || !strings.Contains(r.stderr, "verify access failed") {
+		t.Fatalf("want the access check to fail: %+v", r)
+	}
+	plan, _, _ := strings.Cut(r.stderr, "  2. ")
+	if !strings.Contains(plan, "1. install kubectl v1.37.2 into kubeboot's store") || !strings.Contains(plan, "and the kubectl shim at "+shim) {
+		t.Errorf("the plan does not list the shim in step 1:\n%s", r.stderr)
+	}
+	if !isShim(shim) {
+		t.Fatalf("no shim after a failure past step 1:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "the kubectl shim at "+shim+" runs it") {
+		t.Errorf("step 1 does not name the shim:\n%s", r.stderr)
+	}
+	cmd := exec.Command(shim, "version", "--client")
+	cmd.Env = e.vars
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "v1.37.2") {
+		t.Errorf("the shim does not run kubectl: %v\n%s", err, out)
+	}
 }

@@ -61,7 +61,11 @@ type setupPlan struct {
 	dir     string // install folder when not kept
 	// store, when set (--shim), is kubeboot's kubectl store, which kubectl
 	// goes into instead of dir.
-	store      string
+	store string
+	// shim, when set (--shim), is where the kubectl shim goes: installed
+	// right after kubectl, in step 1, so that a later step's failure
+	// leaves a kubectl that runs.
+	shim       string
 	importPlan *kubeconfig.ImportResult
 	// access is the check of the incoming context against its cluster,
 	// from the incoming file alone, before anything is written; accessErr
@@ -196,42 +200,16 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 		run  func() (string, error)
 	}{
 		{"install kubectl", func() (string, error) {
-			if plan.keep != "" {
-				res.KubectlKept = plan.keep
-				return fmt.Sprintf("kubectl %s already at %s", plan.version, plan.keep), nil
+			detail, err := a.setupKubectl(ctx, client, plan, res, o.Verbose, asJSON, talk)
+			if err != nil || plan.shim == "" {
+				return detail, err
 			}
-			if act := plan.manager; act != nil {
-				m, err := a.runManager(ctx, *act, talk.w)
-				if err != nil {
-					return "", err
-				}
-				res.KubectlManager = m
-				return fmt.Sprintf("kubectl %s at %s, through %s", m.Version, m.Path, act.Manager.Manager), nil
-			}
-			if plan.store != "" {
-				r, err := a.setupIntoStore(ctx, client, plan, o.Verbose)
-				if err != nil {
-					return "", err
-				}
-				res.Kubectl = r
-				return fmt.Sprintf("kubectl %s in kubeboot's store at %s (sha256 verified), run by the shim", r.Version, r.Path), nil
-			}
-			req := bootstrap.InstallRequest{Version: plan.version, ChosenBy: plan.chosenBy, Dir: plan.dir}
-			prog := a.newProgress("  downloading kubectl "+plan.version, asJSON)
-			req.Progress = prog.callback()
-			r, err := client.Install(ctx, req)
-			prog.done()
+			r, err := a.installShim(filepath.Dir(plan.shim))
 			if err != nil {
-				return "", err
+				return "", fmt.Errorf("%s, but the kubectl shim could not be installed: %w", detail, err)
 			}
-			if v, err := goversion.NewSemver(r.Version); err == nil {
-				client.RememberResolved(plan.spec, v, false)
-			}
-			res.Kubectl = r
-			if !r.Changed {
-				return fmt.Sprintf("kubectl %s already at %s", r.Version, r.Path), nil
-			}
-			return fmt.Sprintf("kubectl %s installed at %s (sha256 verified)", r.Version, r.Path), nil
+			res.Shim = r
+			return detail + "; the kubectl shim at " + r.Path + " runs it", nil
 		}},
 		{"import kubeconfig", func() (string, error) {
 			r, err := kubeconfig.Import(ctx, importOpts)
@@ -317,6 +295,48 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 	}
 	a.printSetupSummary(h.Stdout, res)
 	return nil
+}
+
+// setupKubectl is setup's step 1 without the shim: kubectl kept, upgraded
+// through its package manager, put into kubeboot's store (--shim) or
+// installed into plan.dir.
+func (a *app) setupKubectl(ctx context.Context, client *bootstrap.Client, plan *setupPlan, res *setupResult, verbose, asJSON bool, talk stream) (string, error) {
+	if plan.keep != "" {
+		res.KubectlKept = plan.keep
+		return fmt.Sprintf("kubectl %s already at %s", plan.version, plan.keep), nil
+	}
+	if act := plan.manager; act != nil {
+		m, err := a.runManager(ctx, *act, talk.w)
+		if err != nil {
+			return "", err
+		}
+		res.KubectlManager = m
+		return fmt.Sprintf("kubectl %s at %s, through %s", m.Version, m.Path, act.Manager.Manager), nil
+	}
+	if plan.store != "" {
+		r, err := a.setupIntoStore(ctx, client, plan, verbose)
+		if err != nil {
+			return "", err
+		}
+		res.Kubectl = r
+		return fmt.Sprintf("kubectl %s in kubeboot's store at %s (sha256 verified)", r.Version, r.Path), nil
+	}
+	req := bootstrap.InstallRequest{Version: plan.version, ChosenBy: plan.chosenBy, Dir: plan.dir}
+	prog := a.newProgress("  downloading kubectl "+plan.version, asJSON)
+	req.Progress = prog.callback()
+	r, err := client.Install(ctx, req)
+	prog.done()
+	if err != nil {
+		return "", err
+	}
+	if v, err := goversion.NewSemver(r.Version); err == nil {
+		client.RememberResolved(plan.spec, v, false)
+	}
+	res.Kubectl = r
+	if !r.Changed {
+		return fmt.Sprintf("kubectl %s already at %s", r.Version, r.Path), nil
+	}
+	return fmt.Sprintf("kubectl %s installed at %s (sha256 verified)", r.Version, r.Path), nil
 }
 
 // printSetupSummary lists what setup left in place and the next command.
@@ -433,16 +453,19 @@ func (a *app) planSetup(ctx context.Context, client *bootstrap.Client, o *SetupO
 	if fromCluster {
 		p.chosenBy = "the API server of the kubeconfig being set up"
 	}
+	if o.Shim {
+		if p.shim, err = a.shimPath(""); err != nil {
+			return nil, err
+		}
+	}
 	if o.Shim && o.Dir == "" {
 		// The shim takes kubectl's place on PATH: kubectl goes into the
 		// store, where the shim runs it from.
 		p.store, err = a.storeDir()
 		return p, err
 	}
-	if o.Shim {
-		if shim, err := a.shimPath(""); err == nil && filepath.Dir(shim) == filepath.Clean(o.Dir) {
-			return nil, usageErrorf("--dir %s is where the kubectl shim goes: leave --dir out (with --shim, kubectl goes into kubeboot's store) or choose another folder", o.Dir)
-		}
+	if o.Shim && filepath.Dir(p.shim) == filepath.Clean(o.Dir) {
+		return nil, usageErrorf("--dir %s is where the kubectl shim goes: leave --dir out (with --shim, kubectl goes into kubeboot's store) or choose another folder", o.Dir)
 	}
 	if o.Dir == "" {
 		env := a.host.env()
@@ -491,6 +514,9 @@ func printPlan(w io.Writer, p *setupPlan) {
 		fmt.Fprintf(w, "  1. install kubectl %s into kubeboot's store %s, for the kubectl shim to run%s\n", p.version, p.store, from)
 	default:
 		fmt.Fprintf(w, "  1. install kubectl %s into %s (unless it is already there)%s\n", p.version, p.dir, from)
+	}
+	if p.shim != "" {
+		fmt.Fprintf(w, "     and the kubectl shim at %s, so plain kubectl runs kubeboot kubectl\n", p.shim)
 	}
 	ip := p.importPlan
 	selectCtx := ""
