@@ -19,7 +19,10 @@
 #      finds the published file there and downloads nothing.
 #   3. The staged file is hashed; $RUNNER_TOOL_CACHE/kubectl/<X.Y.Z>/<arch>
 #      is kept only when it holds nothing but a kubectl with that same
-#      sha256, and otherwise rebuilt with the staged file. The kubectl on
+#      sha256, and otherwise rebuilt with the staged file. Every folder from
+#      $RUNNER_TOOL_CACHE/kubectl down and every file used there must be
+#      the runner user's own, not a link, and not writable by group or
+#      others (mine); anything else is replaced, a link removed itself. The kubectl on
 #      PATH is hashed last: path, version and sha256 in $GITHUB_OUTPUT
 #      always describe the file the folder in $GITHUB_PATH holds.
 #
@@ -35,7 +38,11 @@
 # SSL_CERT_FILE, HTTPS_PROXY...).
 #
 # Windows runners run it with Git for Windows' bash; paths handed to the
-# runner are Windows paths.
+# runner are Windows paths. Any failure exits non-zero with an ::error
+# annotation; inputs with control characters are refused; nothing shown
+# (its own messages, what kubeboot and install.sh print) can be taken for a
+# workflow command, and what may be a credential in a URL is masked and
+# scrubbed from all of it.
 set -euo pipefail
 
 # The job log: workflow commands (::error, ::add-mask::) go there even from

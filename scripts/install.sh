@@ -24,7 +24,8 @@
 #   KUBEBOOT_INSTALL_TIMEOUT  seconds a connection or a stalled download
 #                         may take before it is retried (twice) or given up
 #                         (default 30)
-# Credentials in KUBEBOOT_RELEASE_URL are never printed.
+# Credentials, the query string and the fragment of KUBEBOOT_RELEASE_URL
+# are never printed.
 set -eu
 
 fail() { echo "install.sh: $*" >&2; exit 1; }
