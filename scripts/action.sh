@@ -252,7 +252,7 @@ kubeboot_bin() {
 	fi
 	show "$log"
 	if [ "$rc" -ne 0 ]; then
-		fail "could not install a verified kubeboot ${kv:-(the latest release)} (exit $rc): $(grep -E 'install\.(sh|ps1): ' "$log" | tail -n 1 | sed -E 's/.*install\.(sh|ps1): //')"
+		fail "could not install a verified kubeboot ${kv:-(the latest release)} (exit $rc): $(sed -n -E 's/.*install\.(sh|ps1): //p' "$log" | tail -n 1)"
 	fi
 	printf '%s\n' "$dest/kubeboot$exe"
 }
@@ -371,7 +371,8 @@ field() { members "$out" | awk -F '\t' -v k="$1" '$1 == k { print substr($0, len
 if [ "$kubeboot_code" -ne 0 ]; then
 	# kubeboot's own words (it names the host and redacts credentials).
 	why=$(field error | head -n 1)
-	[ -n "$why" ] || why=$(grep '^kubeboot: ' "$work/kubeboot.err" | tail -n 1 | sed 's/^kubeboot: //')
+	[ -n "$why" ] || why=$(sed -n 's/^kubeboot: //p' "$work/kubeboot.err" | tail -n 1)
+	[ -n "$why" ] || why="kubeboot gave no reason"
 	[ "$kubeboot_code" -ne 3 ] ||
 		die 3 "kubectl $spec failed verification (checksum or signature); nothing was added to PATH: $why"
 	die "$kubeboot_code" "kubeboot install kubectl --version $spec failed (exit $kubeboot_code); nothing was added to PATH: $why"

@@ -1,3 +1,5 @@
+//go:build unix
+
 package actiontest
 
 import (
@@ -46,6 +48,19 @@ func TestActionFailureNeverExitsZero(t *testing.T) {
 		wantNoGreenError(t, j)
 		if j.code == 0 || j.path != "" || j.output != "" || !strings.Contains(j.stdout, "does not have the sha256 it reported") {
 			t.Errorf("exit %d, PATH %q, outputs %q\nstdout %s\nstderr %s", j.code, j.path, j.output, j.stdout, j.stderr)
+		}
+	})
+
+	// A kubeboot that fails without a word still fails the job with an
+	// error annotation (before, the search for its message ended the
+	// script silently).
+	t.Run("kubeboot fails silently", func(t *testing.T) {
+		silent := filepath.Join(t.TempDir(), "kubeboot")
+		os.WriteFile(silent, []byte("#!/bin/sh\nexit 4\n"), 0o755)
+		r := newRunner(t, "KUBEBOOT_BIN="+silent)
+		j := r.job("INPUT_VERSION=v1.37.2")
+		if j.code != 4 || j.path != "" || !strings.Contains(j.stdout, "::error title=kubeboot::kubeboot install kubectl --version v1.37.2 failed (exit 4)") {
+			t.Errorf("exit %d, PATH %q\nstdout %s\nstderr %s", j.code, j.path, j.stdout, j.stderr)
 		}
 	})
 
