@@ -219,6 +219,7 @@ staging=
 cleanup() {
 	rm -rf "$work"
 	[ -z "$staging" ] || rm -rf "$staging"
+	[ -z "$held_lock" ] || rmdir -- "$held_lock" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -274,16 +275,33 @@ mine_dir() { [ -d "$1" ] && mine "$1"; }
 mine_file() { [ -f "$1" ] && mine "$1"; }
 # fresh_dir PATH makes PATH a folder of this job's own (mine_dir) unless it
 # is one: anything else there (a link, a file, a folder of another user or
-# one others can write) is removed (a link itself, never its target) and
-# the folder created anew.
+# one others can write) is moved into a new folder of the job (a link
+# itself, never its target; a rename needs no write access to what is
+# renamed), removed as far as this user can, and the folder is created
+# anew. Concurrent jobs replace PATH one at a time (a lock next to it, a
+# folder; one a killed job left is taken over after ~10 s), so that none
+# moves away the fresh folder another just made.
+held_lock=
 fresh_dir() {
 	mine_dir "$1" && return 0
-	if [ -e "$1" ] || [ -L "$1" ]; then
+	local aside tries=0 lock=${1%/*}/.${1##*/}.kubeboot-lock
+	until mkdir -- "$lock" 2>/dev/null; do
+		tries=$((tries + 1))
+		[ "$tries" -ne 100 ] || rm -rf -- "$lock" 2>/dev/null || true
+		[ "$tries" -lt 200 ] || fail "cannot lock $lock to replace $1: remove it"
+		sleep 0.1
+	done
+	held_lock=$lock
+	if ! mine_dir "$1" && { [ -e "$1" ] || [ -L "$1" ]; }; then
 		warn "$1 was not a folder of this runner's user that only it can write; replaced it"
-		rm -rf -- "$1" 2>/dev/null ||
+		if ! { aside=$(mktemp -d "${1%/*}/.kubeboot-replaced-XXXXXX" 2>/dev/null) && mv -- "$1" "$aside/" 2>/dev/null; }; then
 			fail "cannot remove $1 (not a folder of this runner's user that only it can write): remove it, or give it to the runner's user"
+		fi
+		rm -rf -- "$aside" 2>/dev/null || true
 	fi
-	mkdir -m 755 -- "$1" 2>/dev/null || mine_dir "$1" || fail "cannot create $1"
+	mine_dir "$1" || mkdir -m 755 -- "$1" 2>/dev/null || true
+	rmdir -- "$lock" 2>/dev/null || true
+	held_lock=
 	mine_dir "$1" || fail "cannot create $1 as a folder of this runner's user"
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 )
@@ -364,5 +365,46 @@ func TestActionMasksEveryFormOfMirrorCredentials(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestActionConcurrentJobsReplaceEntriesOfOthers: jobs starting at once on
+// a tool cache whose kubectl folders belong to another user all end green
+// with a kubectl of their own on PATH: one replaces each folder, the
+// others take the fresh one instead of moving it away.
+func TestActionConcurrentJobsReplaceEntriesOfOthers(t *testing.T) {
+	skipUnlessUnix(t)
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to play another user")
+	}
+	m, env := signingMirror(t)
+	for range 2 {
+		r := newRunner(t, append(env, "KUBEBOOT_BIN="+kubebootBin(t))...)
+		ran := filepath.Join(t.TempDir(), "ran")
+		plant(t, r, "v1.36.4", ran)
+		chownTree(t, filepath.Join(r.toolCache, "kubectl"))
+		specs := []string{"1.36", ">=1.36, <1.37", "v1.36.4", "1.36", "v1.36.4", ">=1.36, <1.37"}
+		jobs := make([]job, len(specs))
+		var wg sync.WaitGroup
+		for i, spec := range specs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				jobs[i] = r.job("INPUT_VERSION="+spec, "INPUT_MIRROR="+m.URL())
+			}()
+		}
+		wg.Wait()
+		for i, j := range jobs {
+			t.Run(specs[i], func(t *testing.T) {
+				wantRunnable(t, m, j, "v1.36.4")
+				p := outputs(j)["kubectl-path"]
+				for _, own := range []string{filepath.Join(r.toolCache, "kubectl"), filepath.Dir(filepath.Dir(p)), filepath.Dir(p), p} {
+					wantOwn(t, own)
+				}
+			})
+		}
+		if b, err := os.ReadFile(ran); err == nil {
+			t.Errorf("the planted kubectl ran: %q", b)
+		}
 	}
 }
