@@ -107,7 +107,8 @@ for v in RUNNER_OS RUNNER_ARCH RUNNER_TOOL_CACHE RUNNER_TEMP GITHUB_OUTPUT GITHU
 # command of its own (::add-mask::, ::warning::...). Their values are not
 # shown (a URL may hold a password).
 for v in INPUT_VERSION:version INPUT_VERIFY_SIGNATURE:verify-signature INPUT_MIRROR:mirror \
-	INPUT_KUBEBOOT_VERSION:kubeboot-version KUBEBOOT_MIRROR: KUBEBOOT_RELEASE_URL:; do
+	INPUT_KUBEBOOT_VERSION:kubeboot-version KUBEBOOT_MIRROR: KUBEBOOT_RELEASE_URL: \
+	HTTPS_PROXY: https_proxy: HTTP_PROXY: http_proxy: ALL_PROXY: all_proxy:; do
 	name=${v%%:*} what=${v#*:}
 	case ${!name:-} in *[[:cntrl:]]*)
 		if [ -n "$what" ]; then what="$what input"; else what=$name; fi
@@ -210,6 +211,10 @@ mirror=${mirror%/}
 # through the environment, not its command line.
 mask_credentials "$mirror"
 mask_credentials "${KUBEBOOT_RELEASE_URL:-}"
+# So are those of the proxies kubeboot and install.sh may go through.
+for v in HTTPS_PROXY https_proxy HTTP_PROXY http_proxy ALL_PROXY all_proxy; do
+	[ -z "${!v:-}" ] || mask_credentials "${!v}"
+done
 sigmode=${INPUT_VERIFY_SIGNATURE:-auto}
 case $sigmode in auto | require | off) ;; *) fail "verify-signature must be auto, require or off, not '$sigmode'" ;; esac
 

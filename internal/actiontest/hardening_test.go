@@ -408,3 +408,23 @@ func TestActionConcurrentJobsReplaceEntriesOfOthers(t *testing.T) {
 		}
 	}
 }
+
+// TestActionMasksProxyCredentials: the credentials of a proxy kubeboot
+// goes through are masked before anything else and shown nowhere.
+func TestActionMasksProxyCredentials(t *testing.T) {
+	skipUnlessUnix(t)
+	m, env := signingMirror(t)
+	const secret = "pr0xy-s3cret"
+	for _, v := range []string{"HTTPS_PROXY", "https_proxy"} {
+		r := newRunner(t, append(env, "KUBEBOOT_BIN="+kubebootBin(t), v+"=http://user:"+secret+"@127.0.0.1:1", "NO_PROXY=", "no_proxy=")...)
+		j := r.job("INPUT_VERSION=v1.37.2", "INPUT_MIRROR="+strings.Replace(m.URL(), "127.0.0.1", "localhost", 1))
+		wantNoGreenError(t, j)
+		masks, rest := leadingMasks(j.stdout)
+		if !slices.Contains(masks, secret) {
+			t.Errorf("%s: the proxy's password is not masked first: %q", v, masks)
+		}
+		if strings.Contains(rest+j.stderr+j.output, secret) {
+			t.Errorf("%s: the proxy's password is shown:\n%s%s", v, rest, j.stderr)
+		}
+	}
+}
