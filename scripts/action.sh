@@ -19,7 +19,10 @@
 #      finds the published file there and downloads nothing.
 #   3. The staged file is hashed; $RUNNER_TOOL_CACHE/kubectl/<X.Y.Z>/<arch>
 #      is kept only when it holds nothing but a kubectl with that same
-#      sha256, and otherwise rebuilt with the staged file. The kubectl on
+#      sha256, and otherwise rebuilt with the staged file. Every folder from
+#      $RUNNER_TOOL_CACHE/kubectl down and every file used there must be
+#      the runner user's own, not a link, and not writable by group or
+#      others (mine); anything else is replaced, a link removed itself. The kubectl on
 #      PATH is hashed last: path, version and sha256 in $GITHUB_OUTPUT
 #      always describe the file the folder in $GITHUB_PATH holds.
 #
@@ -35,53 +38,138 @@
 # SSL_CERT_FILE, HTTPS_PROXY...).
 #
 # Windows runners run it with Git for Windows' bash; paths handed to the
-# runner are Windows paths.
+# runner are Windows paths. Any failure exits non-zero with an ::error
+# annotation; inputs with control characters are refused; nothing shown
+# (its own messages, what kubeboot and install.sh print) can be taken for a
+# workflow command, and what may be a credential in a URL is masked and
+# scrubbed from all of it.
 set -euo pipefail
 
 # The job log: workflow commands (::error, ::add-mask::) go there even from
 # a command substitution, whose stdout is captured.
 exec 3>&1
+# What this job creates in the tool cache is writable by this user alone,
+# whatever the runner's umask: a folder or file others can write is not
+# used (see mine below).
+umask 022
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# command_data escapes a workflow command's message (% CR LF).
+# secrets: the credentials, query strings and fragments of the URLs this
+# job was given (mask_credentials); scrub replaces them by *** in anything
+# the action shows, as the runner does with masked values.
+secrets=()
+scrub() {
+	local s=$1 x
+	for x in ${secrets[@]+"${secrets[@]}"}; do s=${s//"$x"/'***'}; done
+	printf '%s' "$s"
+}
+# command_data escapes a workflow command's message (% CR LF), so that it
+# stays on one line; "##[" (the runner's older command prefix, recognised
+# anywhere in a line) is broken up.
 command_data() {
 	local s=$1
 	s=${s//'%'/'%25'}
 	s=${s//$'\r'/'%0D'}
 	s=${s//$'\n'/'%0A'}
+	s=${s//'##['/'# #['}
 	printf '%s' "$s"
 }
-fail() {
-	echo "::error title=kubeboot::$(command_data "$*")" >&3
-	echo "kubeboot action: $*" >&2
-	exit "${code:-1}"
+# show FILE copies what a program printed to the job's log (stderr),
+# scrubbed, with nothing in it the runner would take as a workflow
+# command: a line starting with "::" is indented by "| ", "##[" broken up.
+show() {
+	[ -s "$1" ] || return 0
+	printf '%s\n' "$(scrub "$(cat "$1")")" | sed -e 's/^\([[:space:]]*\)::/| \1::/' -e 's/##\[/# #[/g' >&2
 }
+# die CODE MESSAGE...: the error annotation and a line on stderr, both
+# scrubbed and on one line; the job fails with CODE, never 0.
+die() {
+	local rc=$1 msg
+	shift
+	msg=$(command_data "$(scrub "$*")")
+	echo "::error title=kubeboot::$msg" >&3
+	echo "kubeboot action: $msg" >&2
+	[ "$rc" -ne 0 ] 2>/dev/null || rc=1
+	exit "$rc"
+}
+fail() { die 1 "$@"; }
 warn() {
-	echo "::warning title=kubeboot::$(command_data "$*")" >&3
-	echo "kubeboot action: warning: $*" >&2
+	local msg
+	msg=$(command_data "$(scrub "$*")")
+	echo "::warning title=kubeboot::$msg" >&3
+	echo "kubeboot action: warning: $msg" >&2
 }
 need() { [ -n "${!1:-}" ] || fail "$1 is not set: this script runs inside a GitHub Actions job (see action.yml)"; }
 for v in RUNNER_OS RUNNER_ARCH RUNNER_TOOL_CACHE RUNNER_TEMP GITHUB_OUTPUT GITHUB_PATH; do need "$v"; done
 
-# mask_credentials URL masks, for the job's log, the user name and the
-# password of URL: a token is as often passed as the user name
-# (https://TOKEN@host/) as as the password. Both are also masked
-# percent-decoded.
+# Inputs with a newline or another control character are refused before
+# anything shows them: the runner would take a line of one for a workflow
+# command of its own (::add-mask::, ::warning::...). Their values are not
+# shown (a URL may hold a password).
+for v in INPUT_VERSION:version INPUT_VERIFY_SIGNATURE:verify-signature INPUT_MIRROR:mirror \
+	INPUT_KUBEBOOT_VERSION:kubeboot-version KUBEBOOT_MIRROR: KUBEBOOT_RELEASE_URL: \
+	HTTPS_PROXY: https_proxy: HTTP_PROXY: http_proxy: ALL_PROXY: all_proxy:; do
+	name=${v%%:*} what=${v#*:}
+	case ${!name:-} in *[[:cntrl:]]*)
+		if [ -n "$what" ]; then what="$what input"; else what=$name; fi
+		fail "the $what holds a control character (a newline, tab or escape): give it on one line, without them"
+		;;
+	esac
+done
+
+# mask_credentials URL masks, for the job's log, and adds to secrets what
+# could be a credential in URL, in every form it may take: everything
+# before the last '@' before the host (user and password alike, since a
+# token is as often passed as the user name, with or without a scheme,
+# and a password may hold an unencoded '/' or '?'), its user name and its
+# password, the query string and each of its values, and the fragment.
+# Each is also masked percent-decoded.
 mask_credentials() {
-	local rest=${1#*://} auth part
-	[ "$rest" != "$1" ] || return 0
-	auth=${rest%%[/?#]*}
-	case $auth in *@*) ;; *) return 0 ;; esac
-	auth=${auth%@*}
-	for part in "${auth%%:*}" "$(case $auth in *:*) printf '%s' "${auth#*:}" ;; esac)"; do
+	local rest=$1 userinfo='' tail query='' fragment='' part decoded
+	local -a parts=()
+	case ${rest%%://*} in *[!A-Za-z0-9+.-]* | "") ;; *) [ "$rest" = "${rest#*://}" ] || rest=${rest#*://} ;; esac
+	case $rest in *@*)
+		userinfo=${rest%@*}
+		parts+=("$userinfo" "${userinfo%%:*}")
+		case $userinfo in *:*) parts+=("${userinfo#*:}") ;; esac
+		;;
+	esac
+	tail=${rest##*@}
+	case $tail in *'#'*) fragment=${tail#*'#'} tail=${tail%%'#'*} ;; esac
+	case $tail in *'?'*) query=${tail#*'?'} ;; esac
+	[ -z "$fragment" ] || parts+=("$fragment")
+	if [ -n "$query" ]; then
+		parts+=("$query")
+		local q=$query'&' item
+		while [ -n "$q" ]; do
+			item=${q%%'&'*} q=${q#*'&'}
+			# Values of a few characters are no credential; masked, they
+			# would hide every occurrence in the log.
+			case $item in *=????*) parts+=("${item#*=}") ;; esac
+		done
+	fi
+	for part in ${parts[@]+"${parts[@]}"}; do
 		[ -n "$part" ] || continue
 		echo "::add-mask::$part" >&3
+		secrets+=("$part")
 		case $part in *%[0-9A-Fa-f][0-9A-Fa-f]*)
-			part=$(printf '%b' "${part//%/\\x}")
-			[ -z "$part" ] || echo "::add-mask::$part" >&3
+			decoded=${part//\\/\\\\}
+			decoded=$(printf '%b' "${decoded//%/\\x}")
+			case $decoded in "" | *[[:cntrl:]]*) ;; *)
+				echo "::add-mask::$decoded" >&3
+				secrets+=("$decoded")
+				;;
+			esac
 			;;
 		esac
 	done
+	# Longest first, so that scrub hides a whole credential, not a part.
+	if [ ${#secrets[@]} -gt 1 ]; then
+		local sorted
+		sorted=$(printf '%s\n' "${secrets[@]}" | awk '{ print length($0) "\t" $0 }' | sort -rn | cut -f 2-)
+		secrets=()
+		while IFS= read -r part; do secrets+=("$part"); done <<<"$sorted"
+	fi
 }
 
 case $RUNNER_OS in
@@ -119,10 +207,14 @@ spec=${INPUT_VERSION:-stable}
 mirror=${INPUT_MIRROR:-${KUBEBOOT_MIRROR:-https://dl.k8s.io}}
 mirror=${mirror%/}
 # Credentials in the mirror URL or the release URL are masked in the job's
-# log; the mirror's reach kubeboot through the environment, not its
-# command line.
+# log (and scrubbed from what it shows); the mirror's reach kubeboot
+# through the environment, not its command line.
 mask_credentials "$mirror"
 mask_credentials "${KUBEBOOT_RELEASE_URL:-}"
+# So are those of the proxies kubeboot and install.sh may go through.
+for v in HTTPS_PROXY https_proxy HTTP_PROXY http_proxy ALL_PROXY all_proxy; do
+	[ -z "${!v:-}" ] || mask_credentials "${!v}"
+done
 sigmode=${INPUT_VERIFY_SIGNATURE:-auto}
 case $sigmode in auto | require | off) ;; *) fail "verify-signature must be auto, require or off, not '$sigmode'" ;; esac
 
@@ -132,6 +224,7 @@ staging=
 cleanup() {
 	rm -rf "$work"
 	[ -z "$staging" ] || rm -rf "$staging"
+	[ -z "$held_lock" ] || rmdir -- "$held_lock" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -163,37 +256,85 @@ kubeboot_bin() {
 		KUBEBOOT_VERSION=$kv KUBEBOOT_INSTALL_DIR=$dest KUBEBOOT_INSTALL_RUN='' KUBEBOOT_ARCHIVE_DIR=$keep \
 			sh "$here/install.sh" >"$log" 2>&1 || rc=$?
 	fi
-	cat "$log" >&2
+	show "$log"
 	if [ "$rc" -ne 0 ]; then
-		fail "could not install a verified kubeboot ${kv:-(the latest release)} (exit $rc): $(grep -E 'install\.(sh|ps1): ' "$log" | tail -n 1 | sed -E 's/.*install\.(sh|ps1): //')"
+		fail "could not install a verified kubeboot ${kv:-(the latest release)} (exit $rc): $(sed -n -E 's/.*install\.(sh|ps1): //p' "$log" | tail -n 1)"
 	fi
 	printf '%s\n' "$dest/kubeboot$exe"
 }
 kubeboot=$(kubeboot_bin)
 
+# mine PATH: a folder or file this job may use in the tool cache: not a
+# link, owned by this runner's user, and not writable by group or others
+# (no one else can change it after the job checked it). Windows runners
+# (their permissions are ACLs) only refuse links.
+mine() {
+	[ ! -L "$1" ] && [ -e "$1" ] || return 1
+	[ "$os" != windows ] || return 0
+	[ -O "$1" ] || return 1
+	local mode
+	mode=$(ls -ld -- "$1" 2>/dev/null) || return 1
+	case ${mode:5:1}${mode:8:1} in *w*) return 1 ;; esac
+}
+mine_dir() { [ -d "$1" ] && mine "$1"; }
+mine_file() { [ -f "$1" ] && mine "$1"; }
+# fresh_dir PATH makes PATH a folder of this job's own (mine_dir) unless it
+# is one: anything else there (a link, a file, a folder of another user or
+# one others can write) is moved into a new folder of the job (a link
+# itself, never its target; a rename needs no write access to what is
+# renamed), removed as far as this user can, and the folder is created
+# anew. Concurrent jobs replace PATH one at a time (a lock next to it, a
+# folder; one a killed job left is taken over after ~10 s), so that none
+# moves away the fresh folder another just made.
+held_lock=
+fresh_dir() {
+	mine_dir "$1" && return 0
+	local aside tries=0 lock=${1%/*}/.${1##*/}.kubeboot-lock
+	until mkdir -- "$lock" 2>/dev/null; do
+		tries=$((tries + 1))
+		[ "$tries" -ne 100 ] || rm -rf -- "$lock" 2>/dev/null || true
+		[ "$tries" -lt 200 ] || fail "cannot lock $lock to replace $1: remove it"
+		sleep 0.1
+	done
+	held_lock=$lock
+	if ! mine_dir "$1" && { [ -e "$1" ] || [ -L "$1" ]; }; then
+		warn "$1 was not a folder of this runner's user that only it can write; replaced it"
+		if ! { aside=$(mktemp -d "${1%/*}/.kubeboot-replaced-XXXXXX" 2>/dev/null) && mv -- "$1" "$aside/" 2>/dev/null; }; then
+			fail "cannot remove $1 (not a folder of this runner's user that only it can write): remove it, or give it to the runner's user"
+		fi
+		rm -rf -- "$aside" 2>/dev/null || true
+	fi
+	mine_dir "$1" || mkdir -m 755 -- "$1" 2>/dev/null || true
+	rmdir -- "$lock" 2>/dev/null || true
+	held_lock=
+	mine_dir "$1" || fail "cannot create $1 as a folder of this runner's user"
+}
+
 # 2. kubectl, resolved and verified by kubeboot into a staging folder of
 # this job, in the tool cache's file system (so that its file can be
 # renamed into place).
 kc=$tool_cache/kubectl
-mkdir -p "$kc" || fail "cannot create $kc in the tool cache (RUNNER_TOOL_CACHE)"
+mkdir -p -- "$tool_cache" 2>/dev/null || fail "cannot create $tool_cache, the tool cache (RUNNER_TOOL_CACHE)"
+fresh_dir "$kc"
 # Staging folders of jobs killed an hour ago or more.
 find "$kc" -maxdepth 1 -name '.staging-*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
 staging=$(mktemp -d "$kc/.staging-XXXXXX") || fail "cannot create a staging folder in $kc"
 # What SPEC resolved to last time on this runner: only which tool-cache
 # kubectl to offer kubeboot, which re-checks it against the published
 # digest and signature and replaces it unless it is that very file.
-receipt=$kc/.kubeboot-resolved/$(printf '%s %s' "$cache_arch" "$spec" | sha256)
+resolved=$kc/.kubeboot-resolved
+receipt=$resolved/$(printf '%s %s' "$cache_arch" "$spec" | sha256)
 hint=
 if [[ $spec =~ $exact_re ]]; then
 	hint=v${spec#v}
-elif [ -f "$receipt" ] && [ ! -L "$receipt" ]; then
+elif mine_dir "$resolved" && mine_file "$receipt"; then
 	hint=$(head -c 64 "$receipt" | tr -d '[:space:]')
 	[[ $hint =~ $exact_re ]] || hint=
 fi
 staged=$staging/kubectl$exe
 if [ -n "$hint" ]; then
 	seed=$kc/${hint#v}/$cache_arch/kubectl$exe
-	if [ -f "$seed" ] && [ ! -L "$seed" ]; then
+	if mine_dir "${seed%/*/*}" && mine_dir "${seed%/*}" && mine_file "$seed"; then
 		ln "$seed" "$staged" 2>/dev/null || cp "$seed" "$staged" 2>/dev/null || rm -f "$staged"
 		chmod 755 "$staged" 2>/dev/null || true
 	fi
@@ -201,10 +342,10 @@ fi
 
 [ -z "${INPUT_MIRROR:-}" ] || export KUBEBOOT_MIRROR=$mirror
 out=$work/install.json
-code=0
+kubeboot_code=0
 "$kubeboot" install kubectl --method direct --dir "$staging" --version="$spec" --verify-signature="$sigmode" --json \
-	>"$out" 2>"$work/kubeboot.err" || code=$?
-cat "$work/kubeboot.err" >&2
+	>"$out" 2>"$work/kubeboot.err" || kubeboot_code=$?
+show "$work/kubeboot.err"
 
 # The JSON's top-level members (their names are stable; nothing else of it
 # is relied on, and nested objects are skipped, whatever their keys and
@@ -250,12 +391,14 @@ members() {
 }
 field() { members "$out" | awk -F '\t' -v k="$1" '$1 == k { print substr($0, length(k) + 2); exit }'; }
 
-if [ "$code" -ne 0 ]; then
+if [ "$kubeboot_code" -ne 0 ]; then
 	# kubeboot's own words (it names the host and redacts credentials).
 	why=$(field error | head -n 1)
-	[ -n "$why" ] || why=$(grep '^kubeboot: ' "$work/kubeboot.err" | tail -n 1 | sed 's/^kubeboot: //')
-	[ "$code" -ne 3 ] || fail "kubectl $spec failed verification (checksum or signature); nothing was added to PATH: $why"
-	fail "kubeboot install kubectl --version $spec failed (exit $code); nothing was added to PATH: $why"
+	[ -n "$why" ] || why=$(sed -n 's/^kubeboot: //p' "$work/kubeboot.err" | tail -n 1)
+	[ -n "$why" ] || why="kubeboot gave no reason"
+	[ "$kubeboot_code" -ne 3 ] ||
+		die 3 "kubectl $spec failed verification (checksum or signature); nothing was added to PATH: $why"
+	die "$kubeboot_code" "kubeboot install kubectl --version $spec failed (exit $kubeboot_code); nothing was added to PATH: $why"
 fi
 got_version=$(field version)
 sha256=$(field sha256)
@@ -263,53 +406,68 @@ downloaded=$(field changed)
 if ! [[ $got_version =~ $exact_re && $got_version == v* && $sha256 =~ ^[0-9a-f]{64}$ ]]; then
 	fail "kubeboot did not report the installed kubectl's version and sha256"
 fi
-# is_verified FILE: a regular file (not a link), executable, with
-# the verified sha256.
-is_verified() { [ -f "$1" ] && [ ! -L "$1" ] && [ -x "$1" ] && [ "$(sha256 <"$1")" = "$sha256" ]; }
+# is_verified FILE: a regular file (not a link) of this runner's user that
+# only it can write, executable, with the verified sha256.
+is_verified() { mine_file "$1" && [ -x "$1" ] && [ "$(sha256 <"$1")" = "$sha256" ]; }
 is_verified "$staged" ||
 	fail "the kubectl kubeboot installed in $staging does not have the sha256 it reported ($sha256)"
 
 # 3. Into the tool cache. The folder goes on PATH whole, so it is kept
 # only when it holds nothing but the verified kubectl (and kubeboot's
-# install lock); otherwise it is rebuilt around the staged file.
-final=$kc/${got_version#v}/$cache_arch
+# install lock), and every folder from $kc down to it is the job's own
+# (mine_dir); otherwise it is rebuilt around the staged file.
+version_dir=$kc/${got_version#v}
+final=$version_dir/$cache_arch
 target=$final/kubectl$exe
 only_kubectl() {
 	local e
-	[ -d "$1" ] && [ ! -L "$1" ] || return 1
+	mine_dir "$1" || return 1
 	for e in "$1"/* "$1"/.[!.]* "$1"/..?*; do
 		[ -e "$e" ] || [ -L "$e" ] || continue
 		case ${e##*/} in "kubectl$exe" | .kubeboot-install.lock) ;; *) return 1 ;; esac
 	done
 }
+usable() { mine_dir "$version_dir" && only_kubectl "$final" && is_verified "$target"; }
 note=
 [ "$downloaded" != false ] || note=" (already in the tool cache: nothing downloaded)"
-if ! { only_kubectl "$final" && is_verified "$target"; }; then
+if ! usable; then
 	if [ -e "$target" ] || [ -L "$target" ] || { [ -e "$final" ] && ! only_kubectl "$final"; }; then
-		warn "$final did not hold just the verified kubectl $got_version (sha256 $sha256); replaced it"
+		warn "$final did not hold just the verified kubectl $got_version (sha256 $sha256) of this runner's user; replaced it"
 	fi
+	fresh_dir "$version_dir"
 	# A folder holding anything else, or a kubectl that is no regular
 	# file, is removed; a wrong kubectl file alone is replaced by a rename
 	# (atomic, so a concurrent job of the same version is not disturbed).
 	if [ -L "$final" ] || [ -L "$target" ] || { [ -e "$target" ] && [ ! -f "$target" ]; } ||
 		{ [ -e "$final" ] && ! only_kubectl "$final"; }; then
-		rm -rf "$final" "$final.complete" || fail "cannot replace $final"
+		rm -rf -- "$final" "$final.complete" 2>/dev/null || fail "cannot replace $final"
 	fi
-	mkdir -p "$final" || fail "cannot create $final"
-	mv -f "$staged" "$target" || fail "cannot move the verified kubectl into $final"
+	fresh_dir "$final"
+	mv -f "$staged" "$target" 2>/dev/null || fail "cannot move the verified kubectl into $final"
 	# What goes on PATH is checked last, whatever happened in between.
-	is_verified "$target" ||
-		fail "$target is not the verified kubectl $got_version after the move; nothing was added to PATH"
+	usable || fail "$target is not the verified kubectl $got_version after the move; nothing was added to PATH"
 fi
-: >"$final.complete" # as @actions/tool-cache marks a complete folder
+# The completion marker, as @actions/tool-cache marks a complete folder:
+# a link (or anything but a file of this job's user) there is removed,
+# never written through.
+if ! mine_file "$final.complete"; then
+	rm -rf -- "$final.complete" 2>/dev/null || fail "cannot replace $final.complete"
+	: >"$final.complete" || fail "cannot create $final.complete"
+fi
 if ! [[ $spec =~ $exact_re ]]; then
+	# Only a hint for the next job: written when its folder is the job's
+	# own, never through a link.
+	if { [ -e "$resolved" ] || [ -L "$resolved" ]; } && ! mine_dir "$resolved"; then
+		warn "$resolved was not a folder of this runner's user that only it can write; replaced it"
+		rm -rf -- "$resolved" 2>/dev/null || true
+	fi
+	[ -e "$resolved" ] || mkdir -m 755 -- "$resolved" 2>/dev/null || true
 	tmp_receipt=
-	if ! { mkdir -p "${receipt%/*}" && tmp_receipt=$(mktemp "$receipt.XXXXXX") &&
+	if ! { mine_dir "$resolved" && tmp_receipt=$(mktemp "$receipt.XXXXXX") &&
 		printf '%s\n' "$got_version" >"$tmp_receipt" && mv -f "$tmp_receipt" "$receipt"; } 2>/dev/null; then
-		[ -z "$tmp_receipt" ] || rm -f "$tmp_receipt" # only a hint for the next job
+		[ -z "$tmp_receipt" ] || rm -f "$tmp_receipt"
 	fi
 fi
-
 bin_dir=$final
 if [ "$os" = windows ]; then
 	! command -v cygpath >/dev/null || bin_dir=$(cygpath -w "$final")
@@ -324,5 +482,5 @@ echo "$bin_dir" >>"$GITHUB_PATH"
 	echo "sha256=$sha256"
 } >>"$GITHUB_OUTPUT"
 fallback=$(field fallbackFrom)
-[ -z "$fallback" ] || echo "note: kubectl $fallback is not on the mirror yet; using $got_version, the newest published patch" >&2
+[[ ! $fallback =~ $exact_re ]] || echo "note: kubectl $fallback is not on the mirror yet; using $got_version, the newest published patch" >&2
 echo "kubectl $got_version at $path (sha256 $sha256, verified)$note" >&2

@@ -28,15 +28,24 @@
         if ($env:KUBEBOOT_VERSION) { $base = "$repo/download/$($env:KUBEBOOT_VERSION)" } else { $base = "$repo/latest/download" }
     }
     # Plain http only to a loopback host, decided from the parsed host
-    # (http://127.0.0.1:x@other-host/ is other-host); credentials in the
-    # URL are never shown.
+    # (http://127.0.0.1:x@other-host/ is other-host); credentials, the query
+    # string and the fragment of the URL are never shown. An '@' after the
+    # authority (a password holding an unencoded '/', '?' or '#' makes its
+    # start the host) is refused without showing the URL.
     $uri = $null
     if (-not [Uri]::TryCreate($base, [UriKind]::Absolute, [ref]$uri)) { Fail "KUBEBOOT_RELEASE_URL is not a URL" }
+    if (($base -replace '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*', '').Contains('@')) {
+        Fail "KUBEBOOT_RELEASE_URL has an '@' after its host: percent-encode a '/', '?' or '#' in its user name or password (%2F, %3F, %23) and an '@' in its path (%40)"
+    }
     $shown = $base
-    if ($uri.UserInfo) {
+    if ($uri.UserInfo -or $uri.Query -or $uri.Fragment) {
         $b = [UriBuilder]$uri
-        $b.UserName = 'redacted'
-        $b.Password = ''
+        if ($uri.UserInfo) {
+            $b.UserName = 'redacted'
+            $b.Password = ''
+        }
+        if ($uri.Query) { $b.Query = 'redacted' }
+        if ($uri.Fragment) { $b.Fragment = 'redacted' }
         $shown = $b.Uri.AbsoluteUri
     }
     if (-not ($uri.Scheme -eq 'https' -or ($uri.Scheme -eq 'http' -and $uri.IsLoopback))) {

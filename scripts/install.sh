@@ -24,7 +24,8 @@
 #   KUBEBOOT_INSTALL_TIMEOUT  seconds a connection or a stalled download
 #                         may take before it is retried (twice) or given up
 #                         (default 30)
-# Credentials in KUBEBOOT_RELEASE_URL are never printed.
+# Credentials, the query string and the fragment of KUBEBOOT_RELEASE_URL
+# are never printed.
 set -eu
 
 fail() { echo "install.sh: $*" >&2; exit 1; }
@@ -35,21 +36,38 @@ if [ -n "${KUBEBOOT_VERSION:-}" ]; then
 else
 	base=${KUBEBOOT_RELEASE_URL:-$repo/latest/download}
 fi
+# shown is base as messages show it: whatever precedes the last '@'
+# before the host (user name and password alike: a token is often the user
+# name, and a password may hold an unencoded '/' or '?') replaced, as
+# kubeboot shows URLs, and any query string or fragment too.
+case $base in
+*://*) scheme=${base%%://*}:// rest=${base#*://} ;;
+*) scheme="" rest=$base ;;
+esac
+case $rest in
+*@*) tail=${rest##*@} shown=${scheme}redacted@ ;;
+*) tail=$rest shown=$scheme ;;
+esac
+shown_host=${tail%%[/?#]*}
+after=${tail#"$shown_host"}
+path=${after%%[?#]*}
+case ${after#"$path"} in
+"") shown=$shown$shown_host$path ;;
+\?*) shown="$shown$shown_host$path?redacted" ;;
+*) shown="$shown$shown_host$path#redacted" ;;
+esac
 # The host of the URL, from its authority (after any user:password@,
-# without the port): plain http only to a loopback host.
-rest=${base#*://}
+# without the port): plain http only to a loopback host. An '@' after the
+# authority (a user name or password holding an unencoded '/', '?' or '#'
+# gives curl another host than the one after the last '@') is refused.
 authority=${rest%%[/?#]*}
-hostport=${authority##*@}
-case $hostport in
-\[*) host=${hostport%%]*}] ;;
-*) host=${hostport%%:*} ;;
+[ "${authority##*@}" = "$shown_host" ] ||
+	fail "KUBEBOOT_RELEASE_URL has an '@' after its host: percent-encode a '/', '?' or '#' in its user name or password (%2F, %3F, %23) and an '@' in its path (%40): $shown"
+case $shown_host in
+\[*) host=${shown_host%%]*}] ;;
+*) host=${shown_host%%:*} ;;
 esac
 host=$(printf '%s' "$host" | tr '[:upper:]' '[:lower:]')
-# shown is base with its credentials replaced, as kubeboot shows URLs.
-case $authority in
-*@*) shown=${base%%://*}://redacted@${rest#"${authority%@*}"@} ;;
-*) shown=$base ;;
-esac
 case $base in
 https://*) ;;
 http://*)

@@ -73,6 +73,9 @@ type runner struct {
 	// timeout bounds each job (default 3 minutes): a job that hangs is
 	// killed and reported with exit code -1.
 	timeout time.Duration
+	// prefix, when set, runs the job's bash through it (prefix... bash
+	// action.sh), such as unshare with a mount of its own.
+	prefix []string
 }
 
 func newRunner(t *testing.T, env ...string) *runner {
@@ -114,7 +117,8 @@ func (r *runner) job(inputs ...string) job {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", script)
+	argv := append(slices.Clip(r.prefix), "bash", script)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.WaitDelay = time.Second
 	cmd.Env = append(append([]string{"RUNNER_TEMP=" + filepath.Join(tmp, "runner temp"), "GITHUB_OUTPUT=" + out, "GITHUB_PATH=" + path}, r.env...), inputs...)
 	os.MkdirAll(filepath.Join(tmp, "runner temp"), 0o755)

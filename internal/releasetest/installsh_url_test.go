@@ -159,3 +159,42 @@ func TestInstallShBoundedOnASilentServer(t *testing.T) {
 		})
 	}
 }
+
+// TestInstallShRedactsEveryFormOfCredentials: whatever precedes the last
+// '@' before the host (a password holding '/', '?' or '#', a token without
+// a scheme), the query string and the fragment of KUBEBOOT_RELEASE_URL
+// appear in no message, whether the URL is refused or its download fails;
+// a URL whose user name or password holds an unencoded '/', '?' or '#' is
+// refused without naming its user name as the host.
+func TestInstallShRedactsEveryFormOfCredentials(t *testing.T) {
+	skipUnlessUnix(t)
+	for _, tc := range []struct {
+		url     string
+		secrets []string
+	}{
+		{"http://u:PA/SSW0RD@127.0.0.1:1/r", []string{"PA/SSW0RD", "SSW0RD"}},
+		{"https://u:PA?SSW0RD@127.0.0.1:1/r", []string{"PA?SSW0RD", "SSW0RD"}},
+		{"https://u:PA#SSW0RD@127.0.0.1:1/r", []string{"PA#SSW0RD", "SSW0RD"}},
+		{"http://t0ken/s3cret@$HOSTPORT/releases", []string{"t0ken", "s3cret"}},
+		{"http://t0ken-s3cret/x@other-host.invalid/releases", []string{"t0ken-s3cret"}},
+		{"t0ken-s3cret@127.0.0.1/releases", []string{"t0ken-s3cret"}},
+		{"$SERVER/releases?token=qu3ry-s3cret", []string{"qu3ry-s3cret"}},
+		{"$SERVER/releases#fr4gment-s3cret", []string{"fr4gment-s3cret"}},
+		{"http://other-host.invalid/releases?token=qu3ry-s3cret", []string{"qu3ry-s3cret"}},
+	} {
+		t.Run(tc.url, func(t *testing.T) {
+			r := runInstallSh(t, release(t), pathWithoutCosign(t), "KUBEBOOT_RELEASE_URL="+tc.url)
+			if r.code == 0 {
+				t.Fatalf("exit 0\n%s", r.stderr)
+			}
+			for _, secret := range tc.secrets {
+				if strings.Contains(r.stdout+r.stderr, secret) {
+					t.Errorf("%q is in the output:\n%s%s", secret, r.stdout, r.stderr)
+				}
+			}
+			if !strings.Contains(r.stderr, "install.sh: ") {
+				t.Errorf("no message of install.sh:\n%s", r.stderr)
+			}
+		})
+	}
+}
