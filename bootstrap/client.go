@@ -122,6 +122,22 @@ func New(opts Options) (*Client, error) {
 	if opts.Signature.Mode, err = ParseSignatureMode(string(opts.Signature.Mode)); err != nil {
 		return nil, err
 	}
+	if opts.Signature.Transparency, err = ParseTransparencyMode(string(opts.Signature.Transparency)); err != nil {
+		return nil, err
+	}
+	if opts.Signature.Transparency == TransparencyRequire && opts.Signature.Mode == SignatureOff {
+		return nil, fmt.Errorf("%w: a transparency log entry is required, but signatures are not checked: the entry vouches for a signature", ErrInvalidOption)
+	}
+	if opts.Signature.RekorURL != "" {
+		u, err := fetch.ParseURL("Rekor URL", opts.Signature.RekorURL)
+		if err != nil {
+			return nil, err
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("%w: Rekor URL %q must not have a query or fragment", ErrInvalidOption, fetch.RedactURL(u))
+		}
+		opts.Signature.RekorURL = strings.TrimRight(u.String(), "/")
+	}
 	var cache string // "" when the caches are off
 	if !opts.NoDigestCache {
 		if opts.CacheDir == "" {

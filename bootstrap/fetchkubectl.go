@@ -50,7 +50,7 @@ func (c *Client) published(ctx context.Context, tag, chosenBy string, p Platform
 		return nil, fmt.Errorf("read the published checksum of kubectl %s: %w", tag, err)
 	}
 	pub.SHA256 = want
-	if pub.Signature, err = c.verifySignature(sigFiles, tag, chosenBy, p, pub.URL, want); err != nil {
+	if pub.Signature, err = c.verifySignature(ctx, sigFiles, tag, chosenBy, p, pub.URL, want); err != nil {
 		if errors.Is(err, ErrSignatureMissing) && signedRelease(tag) {
 			// A CDN edge that lags behind a release lacks the signature
 			// too: a marker may fall back, an exact version fails.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-version"
 
@@ -59,6 +60,18 @@ type SignatureOptions struct {
 	// TrustedRoot is the Sigstore trust root; default the embedded
 	// public-good one (sigstore.PublicGood).
 	TrustedRoot *sigstore.TrustedRoot
+	// Transparency says when a verified signature is looked up in Rekor
+	// (TransparencyAuto when empty); TransparencyRequire needs a Mode
+	// other than off.
+	Transparency TransparencyMode
+	// RekorURL is the Rekor log asked; default DefaultRekorURL when the
+	// trusted root lists it, else none (a private root names its own).
+	// Plain http only to a loopback host.
+	RekorURL string
+	// TransparencyTimeout bounds one lookup, retries included; default
+	// DefaultTransparencyTimeout (auto) or
+	// DefaultTransparencyRequireTimeout (require).
+	TransparencyTimeout time.Duration
 }
 
 // SignatureResult says what Install found of the signature.
@@ -68,6 +81,10 @@ type SignatureResult struct {
 	Issuer   string `json:"issuer,omitempty"`
 	// Reason says why it was not verified (only when not required).
 	Reason string `json:"reason,omitempty"`
+	// Transparency is what Rekor showed of the verified signature; nil
+	// when not asked (TransparencyOff, no signature, no Rekor log for the
+	// trusted root, or a file checked offline).
+	Transparency *TransparencyResult `json:"transparency,omitempty"`
 }
 
 // ErrSignatureMissing means a signature was required and the mirror does
@@ -178,12 +195,37 @@ func (c *Client) startSignatureFetch(ctx context.Context, src string) *signature
 // verifySignature checks the signature over the published digest want,
 // once the files have arrived. The result is nil when the mode is off.
 // chosenBy is what chose tag, "" when the user named it (Spec.ChosenBy).
-func (c *Client) verifySignature(f *signatureFiles, tag, chosenBy string, p Platform, shownSrc, want string) (*SignatureResult, error) {
+// A verified signature is then looked up in Rekor (lookUpEntry).
+func (c *Client) verifySignature(ctx context.Context, f *signatureFiles, tag, chosenBy string, p Platform, shownSrc, want string) (*SignatureResult, error) {
 	if f == nil {
 		return nil, nil
 	}
 	f.wg.Wait()
-	return c.checkSignature(tag, chosenBy, KnownBadSignature(tag, p), shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
+	res, err := c.checkSignature(tag, chosenBy, KnownBadSignature(tag, p), shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
+	if err != nil {
+		return nil, err
+	}
+	if !res.Verified {
+		if c.opts.Signature.Transparency == TransparencyRequire {
+			return nil, &TransparencyError{Version: tag, Required: true, Err: errors.New(res.Reason)}
+		}
+		return res, nil
+	}
+	sum, _ := hex.DecodeString(want) // checkSignature decoded it
+	if res.Transparency, err = c.lookUpEntry(ctx, tag, sum, f.sig, f.cert, c.trustedRoot()); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// trustedRoot is the root signatures are verified under. The embedded
+// root is parsed on first use, not in New: a run that verifies nothing (a
+// stored kubectl) does not pay for it.
+func (c *Client) trustedRoot() *sigstore.TrustedRoot {
+	if r := c.opts.Signature.TrustedRoot; r != nil {
+		return r
+	}
+	return sigstore.PublicGood()
 }
 
 // verifyLocalSignature applies the signature rules to files at hand: sig
@@ -229,13 +271,7 @@ func (c *Client) checkSignature(tag, chosenBy, known, shownSrc, want string, sig
 	if err != nil {
 		return nil, err
 	}
-	// The embedded root is parsed on first use, not in New: a run that
-	// verifies nothing (a stored kubectl) does not pay for it.
-	root := c.opts.Signature.TrustedRoot
-	if root == nil {
-		root = sigstore.PublicGood()
-	}
-	res, err := sigstore.VerifyDigest(sum, sig, cert, c.sigPolicy(), root)
+	res, err := sigstore.VerifyDigest(sum, sig, cert, c.sigPolicy(), c.trustedRoot())
 	if err != nil {
 		se := &SignatureError{URL: shownSrc + ".sig", Err: err}
 		if errors.Is(err, sigstore.ErrSignature) {
