@@ -170,19 +170,39 @@ func (e *SignatureError) Unwrap() error { return e.Err }
 // Is makes errors.Is match ErrVerification.
 func (e *SignatureError) Is(target error) bool { return target == ErrVerification }
 
-// signatureFiles fetches kubectl.sig and kubectl.cert at once.
+// signatureFiles fetches kubectl.sig and kubectl.cert at once, and the
+// mirror's kubectl.rekor.json (RekorEntrySuffix) when an entry may be
+// asked for.
 type signatureFiles struct {
 	wg        sync.WaitGroup
 	sig, cert []byte
 	sigErr    error
 	certErr   error
+	rekor     []byte // nil when the mirror holds none (or it was not asked)
+	// answer is Rekor's answer that verified, for the mirror's copy.
+	answer []byte
 }
+
+// RekorEntrySuffix names the file beside a kubectl that holds its Rekor
+// entry as Rekor returned it (kubectl.rekor.json): a mirror serves it so
+// that an install needs no Rekor, and FetchKubectl writes it.
+const RekorEntrySuffix = ".rekor.json"
 
 func (c *Client) startSignatureFetch(ctx context.Context, src string) *signatureFiles {
 	if c.opts.Signature.Mode == SignatureOff {
 		return nil
 	}
 	f := &signatureFiles{}
+	if c.opts.Signature.Transparency != TransparencyOff && c.baseURL != DefaultBaseURL && c.rekorURL(c.trustedRoot()) != "" {
+		// dl.k8s.io publishes none; a mirror may.
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			if b, err := c.fetch.Small(ctx, src+RekorEntrySuffix, sigstore.MaxRekorAnswerSize); err == nil {
+				f.rekor = b
+			}
+		}()
+	}
 	f.wg.Add(2)
 	go func() { defer f.wg.Done(); f.sig, f.sigErr = c.fetch.Small(ctx, src+".sig", sigstore.MaxSignatureSize) }()
 	go func() {
@@ -212,7 +232,7 @@ func (c *Client) verifySignature(ctx context.Context, f *signatureFiles, tag, ch
 		return res, nil
 	}
 	sum, _ := hex.DecodeString(want) // checkSignature decoded it
-	if res.Transparency, err = c.lookUpEntry(ctx, tag, sum, f.sig, f.cert, c.trustedRoot()); err != nil {
+	if res.Transparency, f.answer, err = c.lookUpEntry(ctx, tag, sum, f.sig, f.cert, c.trustedRoot(), f.rekor, shownSrc+RekorEntrySuffix); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -230,7 +250,9 @@ func (c *Client) trustedRoot() *sigstore.TrustedRoot {
 
 // verifyLocalSignature applies the signature rules to files at hand: sig
 // and cert are nil when absent; where names the binary in messages.
-func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, sha256 string, sig, cert []byte) (*SignatureResult, error) {
+// rekor is the Rekor entry file beside it (nil when absent), checked
+// offline under the transparency mode: nothing asks Rekor here.
+func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, sha256 string, sig, cert, rekor []byte) (*SignatureResult, error) {
 	if c.opts.Signature.Mode == SignatureOff {
 		return nil, nil
 	}
@@ -241,7 +263,24 @@ func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, s
 	if cert == nil {
 		certErr = fs.ErrNotExist
 	}
-	return c.checkSignature(tag, chosenBy, KnownBadSignature(tag, p), where, sha256, sig, sigErr, cert, certErr)
+	res, err := c.checkSignature(tag, chosenBy, KnownBadSignature(tag, p), where, sha256, sig, sigErr, cert, certErr)
+	if err != nil || c.opts.Signature.Transparency == TransparencyOff {
+		return res, err
+	}
+	if !res.Verified || rekor == nil {
+		if c.opts.Signature.Transparency == TransparencyRequire {
+			return nil, &TransparencyError{Version: tag, Required: true, Err: fmt.Errorf("%s%s is absent", where, RekorEntrySuffix)}
+		}
+		return res, nil
+	}
+	sum, _ := hex.DecodeString(sha256)
+	if res.Transparency, _, err = c.heldEntry(tag, sum, sig, cert, c.trustedRoot(), rekor, where+RekorEntrySuffix); err != nil {
+		return nil, err
+	}
+	if res.Transparency == nil && c.opts.Signature.Transparency == TransparencyRequire {
+		return nil, &TransparencyError{Version: tag, Required: true, Err: fmt.Errorf("%s%s holds no entry of a log of the trusted root", where, RekorEntrySuffix)}
+	}
+	return res, nil
 }
 
 // known is KnownBadSignature's report for this release, for the message.

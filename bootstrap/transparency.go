@@ -119,30 +119,63 @@ func (c *Client) rekorURL(root *sigstore.TrustedRoot) string {
 // *TransparencyError when the entry contradicts the signature or, under
 // TransparencyRequire, when none verified; else a missing answer or entry
 // leaves a result with its Reason, said once through Logf.
-func (c *Client) lookUpEntry(ctx context.Context, tag string, sum, sig, cert []byte, root *sigstore.TrustedRoot) (*TransparencyResult, error) {
+//
+// held is the mirror's copy of the answer (kubectl.rekor.json, named
+// heldName), nil when it serves none: an entry in it that verifies is
+// used without asking Rekor, so an air-gapped install gets the full
+// check. The answer that verified is returned for FetchKubectl to keep.
+func (c *Client) lookUpEntry(ctx context.Context, tag string, sum, sig, cert []byte, root *sigstore.TrustedRoot, held []byte, heldName string) (*TransparencyResult, []byte, error) {
 	mode := c.opts.Signature.Transparency
 	if mode == TransparencyOff {
-		return nil, nil
+		return nil, nil, nil
 	}
+	if held != nil {
+		res, answer, err := c.heldEntry(tag, sum, sig, cert, root, held, heldName)
+		if err != nil || res != nil {
+			return res, answer, err
+		}
+	}
+	res, answer, err := c.askRekor(ctx, tag, sum, sig, cert, root)
+	return res, answer, err
+}
+
+// heldEntry checks an answer at hand (a mirror's kubectl.rekor.json,
+// named name): a verified result, nil when it holds no entry of a log of
+// root (or is not an answer), an error when it contradicts the signature.
+func (c *Client) heldEntry(tag string, sum, sig, cert []byte, root *sigstore.TrustedRoot, held []byte, name string) (*TransparencyResult, []byte, error) {
+	entry, err := sigstore.VerifyRekorAnswer(sum, sig, cert, held, root)
+	switch {
+	case err == nil:
+		return &TransparencyResult{Verified: true, LogIndex: entry.LogIndex, IntegratedTime: entry.IntegratedTime, LogID: entry.LogID}, held, nil
+	case errors.Is(err, sigstore.ErrNoLogEntry), errors.Is(err, sigstore.ErrMalformed):
+		c.opts.Logf("kubectl %s: %s holds no usable Rekor entry (%v)", tag, name, err)
+		return nil, nil, nil
+	}
+	return nil, nil, &TransparencyError{Version: tag, Rekor: name, Err: err}
+}
+
+// askRekor is lookUpEntry's question to the log.
+func (c *Client) askRekor(ctx context.Context, tag string, sum, sig, cert []byte, root *sigstore.TrustedRoot) (*TransparencyResult, []byte, error) {
+	mode := c.opts.Signature.Transparency
 	rekor := c.rekorURL(root)
 	shown := fetch.Redact(rekor)
-	none := func(err error) (*TransparencyResult, error) {
+	none := func(err error) (*TransparencyResult, []byte, error) {
 		if mode == TransparencyRequire {
-			return nil, &TransparencyError{Version: tag, Rekor: shown, Required: true, Err: err}
+			return nil, nil, &TransparencyError{Version: tag, Rekor: shown, Required: true, Err: err}
 		}
 		why := err.Error() + "; the signature was verified without it"
 		c.opts.Logf("kubectl %s: %s", tag, why)
-		return &TransparencyResult{Reason: why}, nil
+		return &TransparencyResult{Reason: why}, nil, nil
 	}
 	if rekor == "" {
 		if mode == TransparencyRequire {
 			return none(errors.New("the trusted root lists no Rekor log at " + DefaultRekorURL + " and no Rekor URL was given"))
 		}
-		return nil, nil // nothing to ask: a private root names its log
+		return nil, nil, nil // nothing to ask: a private root names its log
 	}
 	query, err := sigstore.RekorQuery(sum, sig, cert)
 	if err != nil {
-		return nil, err // VerifyDigest read the same files
+		return nil, nil, err // VerifyDigest read the same files
 	}
 	timeout := c.opts.Signature.TransparencyTimeout
 	if timeout <= 0 {
@@ -155,7 +188,7 @@ func (c *Client) lookUpEntry(ctx context.Context, tag string, sum, sig, cert []b
 	defer cancel()
 	answer, err := c.fetch.Post(lctx, rekor+sigstore.RekorRetrievePath, "application/json", query, sigstore.MaxRekorAnswerSize)
 	if ctx.Err() != nil {
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 	if err != nil {
 		if lctx.Err() != nil {
@@ -168,12 +201,12 @@ func (c *Client) lookUpEntry(ctx context.Context, tag string, sum, sig, cert []b
 	entry, err := sigstore.VerifyRekorAnswer(sum, sig, cert, answer, root)
 	switch {
 	case err == nil:
-		return &TransparencyResult{Verified: true, LogIndex: entry.LogIndex, IntegratedTime: entry.IntegratedTime, LogID: entry.LogID}, nil
+		return &TransparencyResult{Verified: true, LogIndex: entry.LogIndex, IntegratedTime: entry.IntegratedTime, LogID: entry.LogID}, answer, nil
 	case errors.Is(err, sigstore.ErrNoLogEntry):
 		return none(fmt.Errorf("%s: %w", shown, err))
 	case errors.Is(err, sigstore.ErrMalformed):
 		// Not Rekor's answer (a portal, a proxy's page): no answer.
 		return none(fmt.Errorf("Rekor at %s did not answer like Rekor: %w", shown, err))
 	}
-	return nil, &TransparencyError{Version: tag, Rekor: shown, Err: err}
+	return nil, nil, &TransparencyError{Version: tag, Rekor: shown, Err: err}
 }

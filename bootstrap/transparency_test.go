@@ -2,12 +2,14 @@ package bootstrap
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -260,3 +262,76 @@ func TestTransparencyNotAsked(t *testing.T) {
 		t.Fatalf("plain http Rekor: %v", err)
 	}
 }
+
+// A mirror's kubectl.rekor.json is used before Rekor: an air-gapped
+// install gets the full check (require passes with Rekor down), and one
+// that contradicts the signature fails the install.
+func TestTransparencyFromMirror(t *testing.T) {
+	p := kubectlPath("v1.37.2")
+	dead := startRekor(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	for _, c := range []struct {
+		name string
+		o    sigtest.LogOptions
+		ok   bool
+	}{{"entry verifies", sigtest.LogOptions{}, true}, {"SET by another key", sigtest.LogOptions{ForgeSET: true}, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			m := newMirror(t, mirror.Options{})
+			sig, _ := m.File(p + ".sig")
+			cert, _ := m.File(p + ".cert")
+			sum, _ := m.File(p + ".sha256")
+			digest, _ := hexDigest(strings.TrimSpace(string(sum)))
+			m.Put(p+RekorEntrySuffix, testCA.RekorAnswer(t, digest, sig, cert, c.o))
+			before := dead.n.Load()
+			cl := newClient(t, m, Options{Signature: SignatureOptions{RekorURL: dead.URL, Transparency: TransparencyRequire}})
+			res, err := cl.Install(context.Background(), InstallRequest{Dir: testutil.TempDir(t)})
+			if !c.ok {
+				if !errors.Is(err, ErrTransparency) || !strings.Contains(err.Error(), RekorEntrySuffix) {
+					t.Fatalf("err = %v, want the mirror's entry refused", err)
+				}
+				return
+			}
+			if err != nil || !res.Signature.Transparency.Verified || dead.n.Load() != before {
+				t.Fatalf("%+v, %v, %d Rekor requests", res, err, dead.n.Load()-before)
+			}
+		})
+	}
+}
+
+// FetchKubectl keeps the answer that verified as kubectl.rekor.json, and
+// VerifyKubectlFile checks it offline: require holds with Rekor gone, a
+// tampered or missing entry does not.
+func TestTransparencyKeptBesideFetchedKubectl(t *testing.T) {
+	m := newMirror(t, mirror.Options{})
+	rekor := startRekor(t, testCA.RekorHandler(t, sigtest.LogOptions{}))
+	dir := testutil.TempDir(t)
+	cl := newClient(t, m, Options{Signature: SignatureOptions{RekorURL: rekor.URL}})
+	pub, _, err := cl.FetchKubectl(context.Background(), "v1.37.2", "", HostPlatform(), dir)
+	if err != nil || pub.Rekor == nil {
+		t.Fatalf("%+v, %v", pub, err)
+	}
+	path := filepath.Join(dir, HostPlatform().Executable())
+	kept, err := os.ReadFile(path + RekorEntrySuffix)
+	if err != nil || string(kept) != string(pub.Rekor) {
+		t.Fatalf("kept %q, %v", kept, err)
+	}
+	rekor.Close()
+	offline := newClient(t, m, Options{Signature: SignatureOptions{RekorURL: rekor.URL, Transparency: TransparencyRequire}})
+	got, err := offline.VerifyKubectlFile("v1.37.2", "", HostPlatform(), path)
+	if err != nil || got.Signature.Transparency == nil || !got.Signature.Transparency.Verified {
+		t.Fatalf("offline verify: %+v, %v", got, err)
+	}
+	os.WriteFile(path+RekorEntrySuffix, []byte(strings.Replace(string(kept), `"logIndex":1,"rootHash"`, `"logIndex":2,"rootHash"`, 1)), 0o644)
+	if _, err := offline.VerifyKubectlFile("v1.37.2", "", HostPlatform(), path); !errors.Is(err, ErrTransparency) || !errors.Is(err, ErrVerification) {
+		t.Fatalf("tampered entry: %v", err)
+	}
+	os.Remove(path + RekorEntrySuffix)
+	if _, err := offline.VerifyKubectlFile("v1.37.2", "", HostPlatform(), path); !errors.Is(err, ErrTransparency) {
+		t.Fatalf("missing entry under require: %v", err)
+	}
+	auto := newClient(t, m, Options{Signature: SignatureOptions{RekorURL: rekor.URL}})
+	if got, err := auto.VerifyKubectlFile("v1.37.2", "", HostPlatform(), path); err != nil || got.Signature.Transparency != nil {
+		t.Fatalf("missing entry under auto: %+v, %v", got, err)
+	}
+}
+
+func hexDigest(s string) ([]byte, error) { return hex.DecodeString(s) }

@@ -99,8 +99,8 @@ func newCmdMirrorVerify(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd, false) },
 	}
 	o.addCommon(cmd)
-	// verify checks the files offline: it asks no transparency log.
-	_ = cmd.Flags().MarkHidden("transparency")
+	// verify checks the files offline, kubectl.rekor.json included: it
+	// asks no transparency log.
 	_ = cmd.Flags().MarkHidden("rekor-url")
 	return cmd
 }
