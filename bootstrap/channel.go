@@ -1,6 +1,8 @@
 package bootstrap
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -113,7 +115,10 @@ func (c *Client) rootID() string {
 	if r := c.opts.Signature.TrustedRoot; r != nil {
 		return r.ID()
 	}
-	return "public-good"
+	if c.opts.Signature.TUFURL == "" && c.opts.Signature.TUFRoot == nil {
+		return "public-good" // embedded, or kept current from its repository
+	}
+	return "tuf " + c.tufURL() + " " + hex.EncodeToString(sha256Sum(c.tufStart()))
 }
 
 func (c *Client) verifiedKey(tag string, p Platform) string {
@@ -174,3 +179,5 @@ func (c *Client) verifiedBefore(tag, chosenBy string, p Platform) (*PublishedKub
 	}
 	return pub, true
 }
+
+func sha256Sum(b []byte) []byte { s := sha256.Sum256(b); return s[:] }

@@ -72,6 +72,19 @@ type SignatureOptions struct {
 	// DefaultTransparencyTimeout (auto) or
 	// DefaultTransparencyRequireTimeout (require).
 	TransparencyTimeout time.Duration
+	// TUFURL is the TUF repository the trusted root is kept current from
+	// when TrustedRoot is nil: on first need, at most daily
+	// (SigstoreRefreshInterval), into the cache folder; offline or on any
+	// failure the last verified copy is used, then the embedded root,
+	// said once. Default DefaultSigstoreTUFURL; "off" keeps the embedded
+	// root. Without a cache folder (NoDigestCache) nothing is refreshed.
+	TUFURL string
+	// TUFRoot is the root.json the repository's chain starts from;
+	// default the embedded public-good one.
+	TUFRoot []byte
+	// TUFTimeout bounds one refresh; default
+	// DefaultSigstoreRefreshTimeout.
+	TUFTimeout time.Duration
 }
 
 // SignatureResult says what Install found of the signature.
@@ -179,6 +192,7 @@ type signatureFiles struct {
 	sigErr    error
 	certErr   error
 	rekor     []byte // nil when the mirror holds none (or it was not asked)
+	root      *sigstore.TrustedRoot
 	// answer is Rekor's answer that verified, for the mirror's copy.
 	answer []byte
 }
@@ -193,17 +207,18 @@ func (c *Client) startSignatureFetch(ctx context.Context, src string) *signature
 		return nil
 	}
 	f := &signatureFiles{}
-	if c.opts.Signature.Transparency != TransparencyOff && c.baseURL != DefaultBaseURL && c.rekorURL(c.trustedRoot()) != "" {
-		// dl.k8s.io publishes none; a mirror may.
-		f.wg.Add(1)
-		go func() {
-			defer f.wg.Done()
+	f.wg.Add(3)
+	go func() {
+		defer f.wg.Done()
+		// The trust root (refreshed at most daily) while the files come.
+		f.root = c.sigstoreRoot(ctx)
+		if c.opts.Signature.Transparency != TransparencyOff && c.baseURL != DefaultBaseURL && c.rekorURL(f.root) != "" {
+			// dl.k8s.io publishes no Rekor entry; a mirror may.
 			if b, err := c.fetch.Small(ctx, src+RekorEntrySuffix, sigstore.MaxRekorAnswerSize); err == nil {
 				f.rekor = b
 			}
-		}()
-	}
-	f.wg.Add(2)
+		}
+	}()
 	go func() { defer f.wg.Done(); f.sig, f.sigErr = c.fetch.Small(ctx, src+".sig", sigstore.MaxSignatureSize) }()
 	go func() {
 		defer f.wg.Done()
@@ -221,7 +236,7 @@ func (c *Client) verifySignature(ctx context.Context, f *signatureFiles, tag, ch
 		return nil, nil
 	}
 	f.wg.Wait()
-	res, err := c.checkSignature(tag, chosenBy, KnownBadSignature(tag, p), shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
+	res, err := c.checkSignature(f.root, tag, chosenBy, KnownBadSignature(tag, p), shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
 	if err != nil {
 		return nil, err
 	}
@@ -232,20 +247,10 @@ func (c *Client) verifySignature(ctx context.Context, f *signatureFiles, tag, ch
 		return res, nil
 	}
 	sum, _ := hex.DecodeString(want) // checkSignature decoded it
-	if res.Transparency, f.answer, err = c.lookUpEntry(ctx, tag, sum, f.sig, f.cert, c.trustedRoot(), f.rekor, shownSrc+RekorEntrySuffix); err != nil {
+	if res.Transparency, f.answer, err = c.lookUpEntry(ctx, tag, sum, f.sig, f.cert, f.root, f.rekor, shownSrc+RekorEntrySuffix); err != nil {
 		return nil, err
 	}
 	return res, nil
-}
-
-// trustedRoot is the root signatures are verified under. The embedded
-// root is parsed on first use, not in New: a run that verifies nothing (a
-// stored kubectl) does not pay for it.
-func (c *Client) trustedRoot() *sigstore.TrustedRoot {
-	if r := c.opts.Signature.TrustedRoot; r != nil {
-		return r
-	}
-	return sigstore.PublicGood()
 }
 
 // verifyLocalSignature applies the signature rules to files at hand: sig
@@ -263,7 +268,9 @@ func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, s
 	if cert == nil {
 		certErr = fs.ErrNotExist
 	}
-	res, err := c.checkSignature(tag, chosenBy, KnownBadSignature(tag, p), where, sha256, sig, sigErr, cert, certErr)
+	// Offline: the trust root as last verified, never refreshed here.
+	root := c.sigstoreRoot(nil)
+	res, err := c.checkSignature(root, tag, chosenBy, KnownBadSignature(tag, p), where, sha256, sig, sigErr, cert, certErr)
 	if err != nil || c.opts.Signature.Transparency == TransparencyOff {
 		return res, err
 	}
@@ -274,7 +281,7 @@ func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, s
 		return res, nil
 	}
 	sum, _ := hex.DecodeString(sha256)
-	if res.Transparency, _, err = c.heldEntry(tag, sum, sig, cert, c.trustedRoot(), rekor, where+RekorEntrySuffix); err != nil {
+	if res.Transparency, _, err = c.heldEntry(tag, sum, sig, cert, root, rekor, where+RekorEntrySuffix); err != nil {
 		return nil, err
 	}
 	if res.Transparency == nil && c.opts.Signature.Transparency == TransparencyRequire {
@@ -284,7 +291,7 @@ func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, s
 }
 
 // known is KnownBadSignature's report for this release, for the message.
-func (c *Client) checkSignature(tag, chosenBy, known, shownSrc, want string, sig []byte, sigErr error, cert []byte, certErr error) (*SignatureResult, error) {
+func (c *Client) checkSignature(root *sigstore.TrustedRoot, tag, chosenBy, known, shownSrc, want string, sig []byte, sigErr error, cert []byte, certErr error) (*SignatureResult, error) {
 	var missing []string
 	for _, p := range []struct {
 		err error
@@ -310,7 +317,7 @@ func (c *Client) checkSignature(tag, chosenBy, known, shownSrc, want string, sig
 	if err != nil {
 		return nil, err
 	}
-	res, err := sigstore.VerifyDigest(sum, sig, cert, c.sigPolicy(), c.trustedRoot())
+	res, err := sigstore.VerifyDigest(sum, sig, cert, c.sigPolicy(), root)
 	if err != nil {
 		se := &SignatureError{URL: shownSrc + ".sig", Err: err}
 		if errors.Is(err, sigstore.ErrSignature) {

@@ -75,8 +75,17 @@ func (s *signatureFlags) options(getenv func(string) string) (bootstrap.Signatur
 	if o.RekorURL == "" {
 		o.RekorURL = getenv("KUBEBOOT_REKOR_URL")
 	}
-	o.TrustedRoot, err = trustedRootFrom(*s.trustedRoot, getenv)
-	return o, err
+	if o.TrustedRoot, err = trustedRootFrom(*s.trustedRoot, getenv); err != nil || o.TrustedRoot != nil {
+		return o, err
+	}
+	// No root given: it is kept current from Sigstore's TUF repository.
+	o.TUFURL = getenv("KUBEBOOT_SIGSTORE_TUF_URL")
+	if f := getenv("KUBEBOOT_SIGSTORE_TUF_ROOT"); f != "" {
+		if o.TUFRoot, err = os.ReadFile(f); err != nil {
+			return o, fmt.Errorf("read the TUF root.json to start from (KUBEBOOT_SIGSTORE_TUF_ROOT): %w", err)
+		}
+	}
+	return o, nil
 }
 
 // trustedRootFrom reads --trusted-root FILE, else

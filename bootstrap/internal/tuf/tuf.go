@@ -33,6 +33,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -576,3 +577,10 @@ func Update(st State, now time.Time, fetch Fetch, target string) (*Result, error
 	}
 	return &Result{State: out, Target: b, Root: root}, nil
 }
+
+// PublicGoodRoot is root.json version 15 of Sigstore's public-good TUF
+// repository (sigstore/root-signing at commit 60cf2ce8, 2026-08-21), where
+// an update of the public-good trusted root starts.
+//
+//go:embed public-good-root.json
+var PublicGoodRoot []byte
