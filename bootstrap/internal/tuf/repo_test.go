@@ -68,7 +68,7 @@ func TestMadeRepository(t *testing.T) {
 			old := r.Files["5.snapshot.json"]
 			r.Publish(t, 11, 6, 3)
 			r.Files["6.snapshot.json"] = old
-		}, tuf.State{}, "6.snapshot.json is"}, // its length and hash, then its version
+		}, tuf.State{}, "the metadata that names it says"}, // its length or hash
 		{"mix-and-match: snapshot of another version, timestamp without hashes", func(r *tuftest.Repo) {
 			old := r.Files["5.snapshot.json"]
 			r.Files["6.snapshot.json"] = old
