@@ -83,7 +83,9 @@ func TestMadeRepository(t *testing.T) {
 			sn := tuftest.Sign(t, map[string]any{"_type": "snapshot", "spec_version": "1.0", "version": 5, "expires": tuftest.Expires,
 				"meta": map[string]any{"targets.json": map[string]any{"version": 3}}}, a, b)
 			r.Files["5.snapshot.json"] = sn
-		}, tuf.State{}, "5.snapshot.json is"},
+			r.Files["timestamp.json"] = tuftest.Sign(t, map[string]any{"_type": "timestamp", "spec_version": "1.0", "version": 11,
+				"expires": tuftest.Expires, "meta": map[string]any{"snapshot.json": map[string]any{"version": 5}}}, online)
+		}, tuf.State{}, "5.snapshot.json carries 0 valid signatures of distinct snapshot keys"},
 		{"expired timestamp (freeze)", func(r *tuftest.Repo) {
 			r.Files["timestamp.json"] = tuftest.Sign(t, map[string]any{"_type": "timestamp", "spec_version": "1.0", "version": 12,
 				"expires": "2026-06-01T00:00:00Z", "meta": map[string]any{"snapshot.json": map[string]any{"version": 5}}}, online)
