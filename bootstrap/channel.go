@@ -1,7 +1,10 @@
 package bootstrap
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/go-version"
 )
@@ -89,14 +92,22 @@ func (c *Client) RememberResolved(spec Spec, v *version.Version, reset bool) {
 
 // verifiedRelease is what the client verified of one published kubectl:
 // the digest its .sha256 gave and, when the signature over that digest
-// held, whose it was. It lets an up-to-date rerun skip fetching and
-// verifying them again; it is only ever used for a file with that digest.
+// held, whose it was, and the Rekor entry that verified for it, if any.
+// It lets an up-to-date rerun skip fetching and verifying them again
+// (Rekor included); it is only ever used for a file with that digest.
 type verifiedRelease struct {
 	SHA256   string `json:"sha256"`
 	Identity string `json:"identity,omitempty"` // "" when no signature was verified
 	Issuer   string `json:"issuer,omitempty"`
 	Root     string `json:"root,omitempty"` // the trusted root it was verified under (rootID)
+	// The verified Rekor entry, under Root; IntegratedTime 0 when none.
+	LogID          string `json:"logId,omitempty"`
+	LogIndex       int64  `json:"logIndex,omitempty"`
+	IntegratedTime int64  `json:"integratedTime,omitempty"` // Unix seconds
 }
+
+// logged reports whether r holds a verified Rekor entry.
+func (r verifiedRelease) logged() bool { return r.Identity != "" && r.IntegratedTime != 0 }
 
 // rootID names the trusted root signatures are verified under, without
 // parsing the embedded one.
@@ -104,7 +115,10 @@ func (c *Client) rootID() string {
 	if r := c.opts.Signature.TrustedRoot; r != nil {
 		return r.ID()
 	}
-	return "public-good"
+	if c.opts.Signature.TUFURL == "" && c.opts.Signature.TUFRoot == nil {
+		return "public-good" // embedded, or kept current from its repository
+	}
+	return "tuf " + c.tufURL() + " " + hex.EncodeToString(sha256Sum(c.tufStart()))
 }
 
 func (c *Client) verifiedKey(tag string, p Platform) string {
@@ -116,12 +130,18 @@ func (c *Client) rememberVerified(pub *PublishedKubectl) {
 	r := verifiedRelease{SHA256: pub.SHA256}
 	if pub.Signature != nil && pub.Signature.Verified {
 		r.Identity, r.Issuer, r.Root = pub.Signature.Identity, pub.Signature.Issuer, c.rootID()
+		if t := pub.Signature.Transparency; t != nil && t.Verified {
+			r.LogID, r.LogIndex, r.IntegratedTime = t.LogID, t.LogIndex, t.IntegratedTime.Unix()
+		}
 	}
 	key := c.verifiedKey(pub.Version, pub.Platform)
 	c.verified.update(func(m map[string]verifiedRelease) bool {
 		old := m[key]
 		if old == r || (old.SHA256 == r.SHA256 && old.Identity != "" && r.Identity == "") {
 			return false // a check with signatures off keeps the signed record
+		}
+		if old.SHA256 == r.SHA256 && old.Identity == r.Identity && old.Issuer == r.Issuer && old.Root == r.Root && old.logged() && !r.logged() {
+			return false // nor does one that did not ask Rekor lose its entry
 		}
 		m[key] = r
 		return true
@@ -143,10 +163,21 @@ func (c *Client) verifiedBefore(tag, chosenBy string, p Platform) (*PublishedKub
 	case c.opts.Signature.Mode == SignatureOff:
 	case r.Identity != "" && r.Identity == policy.Identity && r.Issuer == policy.Issuer && r.Root == c.rootID():
 		pub.Signature = &SignatureResult{Verified: true, Identity: r.Identity, Issuer: r.Issuer}
-	case r.Identity == "" && !SignatureRequired(c.opts.Signature.Mode, tag, chosenBy):
+		switch {
+		case c.opts.Signature.Transparency == TransparencyOff:
+		case r.logged():
+			pub.Signature.Transparency = &TransparencyResult{Verified: true, LogID: r.LogID, LogIndex: r.LogIndex, IntegratedTime: time.Unix(r.IntegratedTime, 0).UTC()}
+		case c.opts.Signature.Transparency == TransparencyRequire:
+			return nil, false // ask Rekor now
+		default:
+			pub.Signature.Transparency = &TransparencyResult{Reason: "no Rekor entry verified when this release was first checked; not asked again"}
+		}
+	case r.Identity == "" && !SignatureRequired(c.opts.Signature.Mode, tag, chosenBy) && c.opts.Signature.Transparency != TransparencyRequire:
 		pub.Signature = &SignatureResult{Reason: checksumOnly(tag)}
 	default:
 		return nil, false
 	}
 	return pub, true
 }
+
+func sha256Sum(b []byte) []byte { s := sha256.Sum256(b); return s[:] }

@@ -7,11 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/pgp"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/tuf"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 )
 
 // DefaultBaseURL is where Kubernetes publishes kubectl and its markers.
@@ -126,6 +129,11 @@ type Client struct {
 	// verified remembers the releases whose digest (and signature) were
 	// verified, per redacted mirror URL, version and platform.
 	verified memo[verifiedRelease]
+	// root is the Sigstore trust root in use once known (sigstoreRoot);
+	// rootFresh says it need not be refreshed in this run.
+	rootMu    sync.Mutex
+	root      *sigstore.TrustedRoot
+	rootFresh bool
 	// installDirs returns the preferred default install folder and the
 	// per-user one; tests replace it.
 	installDirs func() (preferred, user string, err error)
@@ -187,6 +195,32 @@ func New(opts Options) (*Client, error) {
 			return nil, fmt.Errorf("%w: keyring %q: %v", ErrInvalidOption, name, err)
 		}
 		keyrings[name] = kr
+	}
+	if opts.Signature.Transparency, err = ParseTransparencyMode(string(opts.Signature.Transparency)); err != nil {
+		return nil, err
+	}
+	if opts.Signature.Transparency == TransparencyRequire && opts.Signature.Mode == SignatureOff {
+		return nil, fmt.Errorf("%w: a transparency log entry is required, but signatures are not checked: the entry vouches for a signature", ErrInvalidOption)
+	}
+	if opts.Signature.RekorURL != "" {
+		u, err := fetch.ParseURL("Rekor URL", opts.Signature.RekorURL)
+		if err != nil {
+			return nil, err
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("%w: Rekor URL %q must not have a query or fragment", ErrInvalidOption, fetch.RedactURL(u))
+		}
+		opts.Signature.RekorURL = strings.TrimRight(u.String(), "/")
+	}
+	if u := opts.Signature.TUFURL; u != "" && u != "off" {
+		if _, err := fetch.ParseURL("Sigstore TUF repository URL", u); err != nil {
+			return nil, err
+		}
+	}
+	if r := opts.Signature.TUFRoot; r != nil {
+		if _, err := tuf.ParseRoot(r); err != nil {
+			return nil, fmt.Errorf("%w: the TUF root.json to start from: %v", ErrInvalidOption, err)
+		}
 	}
 	var cache string // "" when the caches are off
 	if !opts.NoDigestCache {

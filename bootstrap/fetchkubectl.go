@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
+	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 )
 
 // PublishedKubectl is one kubectl a mirror publishes, with what vouches for
@@ -26,6 +27,9 @@ type PublishedKubectl struct {
 	// Sig and Cert are the bodies of kubectl.sig and kubectl.cert as
 	// served, nil when the mirror publishes none (or the mode is off).
 	Sig, Cert []byte
+	// Rekor is the Rekor answer whose entry verified for them (from the
+	// mirror's kubectl.rekor.json or from Rekor), nil when none did.
+	Rekor []byte
 }
 
 // published reads kubectl tag's .sha256, .sig and .cert for p (the latter
@@ -50,7 +54,7 @@ func (c *Client) published(ctx context.Context, tag, chosenBy string, p Platform
 		return nil, fmt.Errorf("read the published checksum of kubectl %s: %w", tag, err)
 	}
 	pub.SHA256 = want
-	if pub.Signature, err = c.verifySignature(sigFiles, tag, chosenBy, p, pub.URL, want); err != nil {
+	if pub.Signature, err = c.verifySignature(ctx, sigFiles, tag, chosenBy, p, pub.URL, want); err != nil {
 		if errors.Is(err, ErrSignatureMissing) && signedRelease(tag) {
 			// A CDN edge that lags behind a release lacks the signature
 			// too: a marker may fall back, an exact version fails.
@@ -59,7 +63,7 @@ func (c *Client) published(ctx context.Context, tag, chosenBy string, p Platform
 		return nil, err
 	}
 	if sigFiles != nil && sigFiles.sigErr == nil && sigFiles.certErr == nil {
-		pub.Sig, pub.Cert = sigFiles.sig, sigFiles.cert
+		pub.Sig, pub.Cert, pub.Rekor = sigFiles.sig, sigFiles.cert, sigFiles.answer
 	}
 	c.rememberVerified(pub)
 	return pub, nil
@@ -85,7 +89,9 @@ func (c *Client) Published(ctx context.Context, tag string, p Platform) (*Publis
 // from the mirror into dir, in the mirror's own layout: dir/kubectl[.exe]
 // and beside it kubectl[.exe].sha256 (the bare hex digest, as dl.k8s.io
 // serves it) and, when the mirror publishes them, .sig and .cert as
-// served. It is Install's verification without Install's choices of
+// served, and kubectl[.exe].rekor.json (RekorEntrySuffix), the Rekor
+// answer whose entry verified for the signature, when one did. It is
+// Install's verification without Install's choices of
 // folder: the signature over the published digest is checked first
 // (Options.Signature, the same rules), then the binary is hashed while it
 // streams into a temp file in dir and compared with the digest. Only then,
@@ -122,7 +128,7 @@ func (c *Client) FetchKubectl(ctx context.Context, tag, chosenBy string, p Platf
 	companions := []struct {
 		ext  string
 		body []byte
-	}{{".sha256", []byte(pub.SHA256 + "\n")}, {".sig", pub.Sig}, {".cert", pub.Cert}}
+	}{{".sha256", []byte(pub.SHA256 + "\n")}, {".sig", pub.Sig}, {".cert", pub.Cert}, {RekorEntrySuffix, pub.Rekor}}
 	folder.Sweep(exe)
 	for _, f := range companions {
 		folder.Sweep(exe + f.ext)
@@ -178,10 +184,26 @@ func readCompanion(path string) ([]byte, error) {
 	return b, err
 }
 
+// readRekorCompanion reads a kubectl.rekor.json; nil, nil when absent.
+func readRekorCompanion(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, sigstore.MaxRekorAnswerSize+1)) // a longer one fails as malformed
+}
+
 // VerifyKubectlFile checks, offline, a kubectl in the layout FetchKubectl
 // writes: the binary at path (kubectl tag for p) against its .sha256
 // beside it, and its .sig and .cert under Options.Signature with Install's
-// rules (a signed release without them is an ErrSignatureMissing). The
+// rules (a signed release without them is an ErrSignatureMissing), and
+// its kubectl.rekor.json when present (offline: Rekor is never asked; an
+// entry that contradicts the signature is a *TransparencyError, and
+// TransparencyRequire needs one that verifies). The
 // signature is checked before the binary is hashed. An error matching
 // fs.ErrNotExist means the binary or its .sha256 is absent; one matching
 // ErrVerification means they are there and do not hold (a *ChecksumError,
@@ -209,7 +231,10 @@ func (c *Client) VerifyKubectlFile(tag, chosenBy string, p Platform, path string
 	if pub.Cert, err = readCompanion(path + ".cert"); err != nil {
 		return nil, err
 	}
-	if pub.Signature, err = c.verifyLocalSignature(tag, chosenBy, p, path, want, pub.Sig, pub.Cert); err != nil {
+	if pub.Rekor, err = readRekorCompanion(path + RekorEntrySuffix); err != nil {
+		return nil, err
+	}
+	if pub.Signature, err = c.verifyLocalSignature(tag, chosenBy, p, path, want, pub.Sig, pub.Cert, pub.Rekor); err != nil {
 		return nil, err
 	}
 	got, _, err := hashFile(path)

@@ -56,7 +56,9 @@ func newClient(t *testing.T, m *mirror.Mirror, opts Options) *Client {
 	if opts.CacheDir == "" {
 		opts.CacheDir = testutil.TempDir(t) // never the user's real cache
 	}
-	opts.Logf = t.Logf
+	if opts.Logf == nil {
+		opts.Logf = t.Logf
+	}
 	c, err := New(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-version"
 
@@ -59,6 +60,31 @@ type SignatureOptions struct {
 	// TrustedRoot is the Sigstore trust root; default the embedded
 	// public-good one (sigstore.PublicGood).
 	TrustedRoot *sigstore.TrustedRoot
+	// Transparency says when a verified signature is looked up in Rekor
+	// (TransparencyAuto when empty); TransparencyRequire needs a Mode
+	// other than off.
+	Transparency TransparencyMode
+	// RekorURL is the Rekor log asked; default DefaultRekorURL when the
+	// trusted root lists it, else none (a private root names its own).
+	// Plain http only to a loopback host.
+	RekorURL string
+	// TransparencyTimeout bounds one lookup, retries included; default
+	// DefaultTransparencyTimeout (auto) or
+	// DefaultTransparencyRequireTimeout (require).
+	TransparencyTimeout time.Duration
+	// TUFURL is the TUF repository the trusted root is kept current from
+	// when TrustedRoot is nil: on first need, at most daily
+	// (SigstoreRefreshInterval), into the cache folder; offline or on any
+	// failure the last verified copy is used, then the embedded root,
+	// said once. Default DefaultSigstoreTUFURL; "off" keeps the embedded
+	// root. Without a cache folder (NoDigestCache) nothing is refreshed.
+	TUFURL string
+	// TUFRoot is the root.json the repository's chain starts from;
+	// default the embedded public-good one.
+	TUFRoot []byte
+	// TUFTimeout bounds one refresh; default
+	// DefaultSigstoreRefreshTimeout.
+	TUFTimeout time.Duration
 }
 
 // SignatureResult says what Install found of the signature.
@@ -68,6 +94,10 @@ type SignatureResult struct {
 	Issuer   string `json:"issuer,omitempty"`
 	// Reason says why it was not verified (only when not required).
 	Reason string `json:"reason,omitempty"`
+	// Transparency is what Rekor showed of the verified signature; nil
+	// when not asked (TransparencyOff, no signature, no Rekor log for the
+	// trusted root, or a file checked offline).
+	Transparency *TransparencyResult `json:"transparency,omitempty"`
 }
 
 // ErrSignatureMissing means a signature was required and the mirror does
@@ -153,20 +183,42 @@ func (e *SignatureError) Unwrap() error { return e.Err }
 // Is makes errors.Is match ErrVerification.
 func (e *SignatureError) Is(target error) bool { return target == ErrVerification }
 
-// signatureFiles fetches kubectl.sig and kubectl.cert at once.
+// signatureFiles fetches kubectl.sig and kubectl.cert at once, and the
+// mirror's kubectl.rekor.json (RekorEntrySuffix) when an entry may be
+// asked for.
 type signatureFiles struct {
 	wg        sync.WaitGroup
 	sig, cert []byte
 	sigErr    error
 	certErr   error
+	rekor     []byte // nil when the mirror holds none (or it was not asked)
+	root      *sigstore.TrustedRoot
+	// answer is Rekor's answer that verified, for the mirror's copy.
+	answer []byte
 }
+
+// RekorEntrySuffix names the file beside a kubectl that holds its Rekor
+// entry as Rekor returned it (kubectl.rekor.json): a mirror serves it so
+// that an install needs no Rekor, and FetchKubectl writes it.
+const RekorEntrySuffix = ".rekor.json"
 
 func (c *Client) startSignatureFetch(ctx context.Context, src string) *signatureFiles {
 	if c.opts.Signature.Mode == SignatureOff {
 		return nil
 	}
 	f := &signatureFiles{}
-	f.wg.Add(2)
+	f.wg.Add(3)
+	go func() {
+		defer f.wg.Done()
+		// The trust root (refreshed at most daily) while the files come.
+		f.root = c.sigstoreRoot(ctx)
+		if c.opts.Signature.Transparency != TransparencyOff && c.baseURL != DefaultBaseURL && c.rekorURL(f.root) != "" {
+			// dl.k8s.io publishes no Rekor entry; a mirror may.
+			if b, err := c.fetch.Small(ctx, src+RekorEntrySuffix, sigstore.MaxRekorAnswerSize); err == nil {
+				f.rekor = b
+			}
+		}
+	}()
 	go func() { defer f.wg.Done(); f.sig, f.sigErr = c.fetch.Small(ctx, src+".sig", sigstore.MaxSignatureSize) }()
 	go func() {
 		defer f.wg.Done()
@@ -178,17 +230,34 @@ func (c *Client) startSignatureFetch(ctx context.Context, src string) *signature
 // verifySignature checks the signature over the published digest want,
 // once the files have arrived. The result is nil when the mode is off.
 // chosenBy is what chose tag, "" when the user named it (Spec.ChosenBy).
-func (c *Client) verifySignature(f *signatureFiles, tag, chosenBy string, p Platform, shownSrc, want string) (*SignatureResult, error) {
+// A verified signature is then looked up in Rekor (lookUpEntry).
+func (c *Client) verifySignature(ctx context.Context, f *signatureFiles, tag, chosenBy string, p Platform, shownSrc, want string) (*SignatureResult, error) {
 	if f == nil {
 		return nil, nil
 	}
 	f.wg.Wait()
-	return c.checkSignature(tag, chosenBy, KnownBadSignature(tag, p), shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
+	res, err := c.checkSignature(f.root, tag, chosenBy, KnownBadSignature(tag, p), shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
+	if err != nil {
+		return nil, err
+	}
+	if !res.Verified {
+		if c.opts.Signature.Transparency == TransparencyRequire {
+			return nil, &TransparencyError{Version: tag, Required: true, Err: errors.New(res.Reason)}
+		}
+		return res, nil
+	}
+	sum, _ := hex.DecodeString(want) // checkSignature decoded it
+	if res.Transparency, f.answer, err = c.lookUpEntry(ctx, tag, sum, f.sig, f.cert, f.root, f.rekor, shownSrc+RekorEntrySuffix); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // verifyLocalSignature applies the signature rules to files at hand: sig
 // and cert are nil when absent; where names the binary in messages.
-func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, sha256 string, sig, cert []byte) (*SignatureResult, error) {
+// rekor is the Rekor entry file beside it (nil when absent), checked
+// offline under the transparency mode: nothing asks Rekor here.
+func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, sha256 string, sig, cert, rekor []byte) (*SignatureResult, error) {
 	if c.opts.Signature.Mode == SignatureOff {
 		return nil, nil
 	}
@@ -199,11 +268,30 @@ func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, s
 	if cert == nil {
 		certErr = fs.ErrNotExist
 	}
-	return c.checkSignature(tag, chosenBy, KnownBadSignature(tag, p), where, sha256, sig, sigErr, cert, certErr)
+	// Offline: the trust root as last verified, never refreshed here.
+	root := c.sigstoreRoot(nil)
+	res, err := c.checkSignature(root, tag, chosenBy, KnownBadSignature(tag, p), where, sha256, sig, sigErr, cert, certErr)
+	if err != nil || c.opts.Signature.Transparency == TransparencyOff {
+		return res, err
+	}
+	if !res.Verified || rekor == nil {
+		if c.opts.Signature.Transparency == TransparencyRequire {
+			return nil, &TransparencyError{Version: tag, Required: true, Err: fmt.Errorf("%s%s is absent", where, RekorEntrySuffix)}
+		}
+		return res, nil
+	}
+	sum, _ := hex.DecodeString(sha256)
+	if res.Transparency, _, err = c.heldEntry(tag, sum, sig, cert, root, rekor, where+RekorEntrySuffix); err != nil {
+		return nil, err
+	}
+	if res.Transparency == nil && c.opts.Signature.Transparency == TransparencyRequire {
+		return nil, &TransparencyError{Version: tag, Required: true, Err: fmt.Errorf("%s%s holds no entry of a log of the trusted root", where, RekorEntrySuffix)}
+	}
+	return res, nil
 }
 
 // known is KnownBadSignature's report for this release, for the message.
-func (c *Client) checkSignature(tag, chosenBy, known, shownSrc, want string, sig []byte, sigErr error, cert []byte, certErr error) (*SignatureResult, error) {
+func (c *Client) checkSignature(root *sigstore.TrustedRoot, tag, chosenBy, known, shownSrc, want string, sig []byte, sigErr error, cert []byte, certErr error) (*SignatureResult, error) {
 	var missing []string
 	for _, p := range []struct {
 		err error
@@ -228,12 +316,6 @@ func (c *Client) checkSignature(tag, chosenBy, known, shownSrc, want string, sig
 	sum, err := hex.DecodeString(want)
 	if err != nil {
 		return nil, err
-	}
-	// The embedded root is parsed on first use, not in New: a run that
-	// verifies nothing (a stored kubectl) does not pay for it.
-	root := c.opts.Signature.TrustedRoot
-	if root == nil {
-		root = sigstore.PublicGood()
 	}
 	res, err := sigstore.VerifyDigest(sum, sig, cert, c.sigPolicy(), root)
 	if err != nil {

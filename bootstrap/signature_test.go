@@ -187,7 +187,8 @@ func TestRealKubectlSignatureFromAMirror(t *testing.T) {
 		m.Put(p+ext, b)
 	}
 	m.Put(p, []byte("not the real kubectl"))
-	c := newClient(t, m, Options{Signature: SignatureOptions{TrustedRoot: sigstore.PublicGood()}})
+	// Transparency off: tests never ask the public Rekor.
+	c := newClient(t, m, Options{Signature: SignatureOptions{TrustedRoot: sigstore.PublicGood(), Transparency: TransparencyOff}})
 	_, err := c.Install(context.Background(), InstallRequest{Dir: testutil.TempDir(t), Version: "v1.26.0-rc.1", Platform: Platform{OS: "linux", Arch: "amd64"}})
 	if !errors.Is(err, ErrChecksumMismatch) {
 		t.Fatalf("err = %v, want the signature to pass and the checksum to fail", err)

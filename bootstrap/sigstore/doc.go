@@ -38,7 +38,13 @@
 //     made, by the integrated time or the timestamp, inside the
 //     certificate's ten minutes. A DSSE envelope's in-toto statement must
 //     name the file's digest as a subject; a bundle signed with a managed
-//     key verifies against Policy.Key instead of a certificate.
+//     key verifies against Policy.Key instead of a certificate;
+//   - for a .sig/.cert pair, when the caller asks Rekor (RekorQuery's body
+//     posted to the log, VerifyRekorAnswer on the answer): the entry's
+//     signed entry timestamp, inclusion proof and checkpoint verify as a
+//     bundle's Rekor v1 entry's do, it logs exactly this digest,
+//     signature and certificate, and its integrated time lies inside the
+//     certificate's ten minutes.
 //
 // # What an attacker who controls the mirror can and cannot do
 //
@@ -49,9 +55,9 @@
 // any other file the identity signed: the signature covers the digest, not
 // the name or version, so an older genuine release under a newer version's
 // path verifies (callers check the version themselves). Without a Rekor
-// entry (VerifyDigest, dl.k8s.io's files), a signature made with a leaked
-// ephemeral key after its ten-minute window is not caught, nor is a
-// signature that was never logged. There is no revocation, and a
+// entry (VerifyDigest alone, without VerifyRekorAnswer), a signature made
+// with a leaked ephemeral key after its ten-minute window is not caught,
+// nor is a signature that was never logged. There is no revocation, and a
 // checkpoint is checked against the log's key only, not against other
 // checkpoints (no consistency proofs, no witnesses): a log that shows one
 // tree to kubeboot and another to the world is not caught offline. A root
@@ -61,11 +67,12 @@
 //
 // Every failure is an *Error whose message gives one reason; errors.Is
 // matches its sentinel (ErrMalformed, ErrSignature, ErrCertificate,
-// ErrIdentity, ErrIssuer, ErrSCT, ErrTransparencyLog, ErrTimestamp,
-// ErrUnsupported) and bootstrap.ErrVerification. A bundle of a kind this
+// ErrIdentity, ErrIssuer, ErrSCT, ErrTransparencyLog, ErrNoLogEntry,
+// ErrTimestamp, ErrUnsupported) and bootstrap.ErrVerification. A bundle of a kind this
 // package does not verify (a version after 0.3, another Rekor entry kind,
 // an Ed25519 message signature) fails with ErrUnsupported, never as
 // damaged. Inputs are size-capped (MaxSignatureSize,
-// MaxCertificateSize, MaxBundleSize, MaxTrustedRootSize) and hostile input
+// MaxCertificateSize, MaxBundleSize, MaxTrustedRootSize,
+// MaxRekorAnswerSize) and hostile input
 // never panics (fuzzed).
 package sigstore

@@ -46,6 +46,10 @@ var (
 	// not verify, an entry for other content, or an integrated time outside
 	// the certificate's validity.
 	ErrTransparencyLog = errors.New("transparency log check failed")
+	// ErrNoLogEntry means Rekor's answer to a search (VerifyRekorAnswer)
+	// holds no entry of a log the trusted root lists: no evidence either
+	// way, where ErrTransparencyLog is evidence against the signature.
+	ErrNoLogEntry = errors.New("no transparency log entry found")
 	// ErrTimestamp means a bundle's RFC 3161 timestamps do not prove when
 	// the signature was made: none verifies with a timestamp authority of
 	// the trusted root, its message imprint is not the signature's, or its
@@ -62,8 +66,8 @@ var (
 // errors.Is matches its sentinel (Kind) and bootstrap.ErrVerification.
 type Error struct {
 	// Kind is one of ErrMalformed, ErrSignature, ErrCertificate,
-	// ErrIdentity, ErrIssuer, ErrSCT, ErrTransparencyLog, ErrTimestamp and
-	// ErrUnsupported.
+	// ErrIdentity, ErrIssuer, ErrSCT, ErrTransparencyLog, ErrNoLogEntry,
+	// ErrTimestamp and ErrUnsupported.
 	Kind error
 	// Reason says what was found and what was expected.
 	Reason string

@@ -99,3 +99,23 @@ func FuzzParseTrustedRoot(f *testing.F) {
 		}
 	})
 }
+
+func FuzzVerifyRekorAnswer(f *testing.F) {
+	ca := sigtest.NewCA(f, sigtest.Options{})
+	root, err := sigstore.ParseTrustedRoot(ca.TrustedRootJSON())
+	if err != nil {
+		f.Fatal(err)
+	}
+	sig, cert := ca.SignDigest(f, sum[:], sigtest.Leaf{})
+	f.Add(ca.RekorAnswer(f, sum[:], sig, cert, sigtest.LogOptions{}))
+	f.Add(ca.RekorAnswer(f, sum[:], sig, cert, sigtest.LogOptions{NoInclusionProof: true}))
+	f.Add([]byte(`[{"x":{"body":"e30=","logID":"00","verification":{"inclusionProof":{"hashes":["zz"]}}}}]`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, answer []byte) {
+		e, err := sigstore.VerifyRekorAnswer(sum[:], sig, cert, answer, root)
+		checkFuzzErr(t, err)
+		if err == nil && e == nil {
+			t.Fatal("nil entry without error")
+		}
+	})
+}

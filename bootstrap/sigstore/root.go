@@ -11,6 +11,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"sync"
 	"time"
 )
@@ -267,3 +268,15 @@ func (l logKey) String() string {
 // from, so that what was verified under one root is never taken for a
 // verification under another.
 func (r *TrustedRoot) ID() string { return r.id }
+
+// ListsRekor reports whether r lists a Rekor log whose base URL is
+// baseURL (a trailing slash aside), such as https://rekor.sigstore.dev.
+func (r *TrustedRoot) ListsRekor(baseURL string) bool {
+	want := strings.TrimRight(baseURL, "/")
+	for _, l := range r.tlogs {
+		if strings.TrimRight(l.url, "/") == want {
+			return true
+		}
+	}
+	return false
+}

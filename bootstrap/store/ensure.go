@@ -288,7 +288,7 @@ func (s *Store) installOnce(ctx context.Context, tag, chosenBy, dir string) (*En
 	}
 	var sig *SignatureReceipt
 	if res.Signature != nil && res.Signature.Verified {
-		sig = &SignatureReceipt{Identity: res.Signature.Identity, Issuer: res.Signature.Issuer}
+		sig = &SignatureReceipt{Identity: res.Signature.Identity, Issuer: res.Signature.Issuer, Transparency: res.Signature.Transparency}
 	}
 	r := &Receipt{
 		Signature: sig,

@@ -314,6 +314,9 @@ func exactTag(ver string) (string, error) {
 type SignatureReceipt struct {
 	Identity string `json:"identity"`
 	Issuer   string `json:"issuer"`
+	// Transparency is what Rekor showed of the signature at install time;
+	// nil when it was not asked. A stored kubectl is never asked again.
+	Transparency *bootstrap.TransparencyResult `json:"transparency,omitempty"`
 }
 
 // FileIdentity describes the stored file when the receipt was written.

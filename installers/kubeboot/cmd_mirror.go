@@ -99,6 +99,9 @@ func newCmdMirrorVerify(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd, false) },
 	}
 	o.addCommon(cmd)
+	// verify checks the files offline, kubectl.rekor.json included: it
+	// asks no transparency log.
+	_ = cmd.Flags().MarkHidden("rekor-url")
 	return cmd
 }
 

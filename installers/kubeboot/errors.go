@@ -119,6 +119,11 @@ func explain(err error) (msg, hint string) {
 				"Another patch of the release line is signed properly (--version with an exact version), " +
 				"and --verify-signature off accepts the checksum alone"
 		}
+	case errors.Is(err, bootstrap.ErrTransparency):
+		hint = "the transparency log does not vouch for this signature; nothing was installed"
+		if te := new(*bootstrap.TransparencyError); errors.As(err, te) && (*te).Required {
+			hint = "check that Rekor is reachable (--rekor-url / KUBEBOOT_REKOR_URL, proxy), or accept the offline check with --transparency auto"
+		}
 	case errors.Is(err, bootstrap.ErrManagedTarget):
 		hint = "nothing was written; upgrade it with its package manager (--method auto or --method brew|choco|scoop|winget), " +
 			"choose another folder with --dir, or replace it anyway with --force-overwrite"

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,7 +14,7 @@ import (
 // signatureFlags are the flags of every command that installs kubectl:
 // cosign's names for the expected signer.
 type signatureFlags struct {
-	mode, identity, issuer, trustedRoot *string
+	mode, identity, issuer, trustedRoot, transparency, rekorURL *string
 }
 
 // signatureModes are the values of --verify-signature.
@@ -27,10 +28,14 @@ func addSignatureFlags(cmd *cobra.Command, h *host) *signatureFlags {
 		identity:    fs.String("certificate-identity", "", "the signer to expect, for mirrors that re-sign (default the Kubernetes release identity "+sigstore.KubernetesRelease.Identity+")"),
 		issuer:      fs.String("certificate-oidc-issuer", "", "the OIDC issuer of that signer (default "+sigstore.KubernetesRelease.Issuer+")"),
 		trustedRoot: new(string),
+		transparency: fs.String("transparency", "", "look the verified signature up in the Rekor transparency log, which proves it was made while its certificate was valid:\n"+
+			"auto (when Rekor answers within "+bootstrap.DefaultTransparencyTimeout.String()+"), require, off (default $KUBEBOOT_TRANSPARENCY or auto)"),
+		rekorURL: fs.String("rekor-url", "", "the Rekor log to ask (default $KUBEBOOT_REKOR_URL or "+bootstrap.DefaultRekorURL+")"),
 	}
 	fs.Var(pathFlag(h, s.trustedRoot), "trusted-root", "a Sigstore trusted_root.json to trust instead of the embedded public-good one\n"+
 		"(default $KUBEBOOT_SIGSTORE_TRUSTED_ROOT)")
 	_ = cmd.RegisterFlagCompletionFunc("verify-signature", fixedValues(signatureModes...))
+	_ = cmd.RegisterFlagCompletionFunc("transparency", fixedValues(signatureModes...))
 	return s
 }
 
@@ -38,7 +43,7 @@ func addSignatureFlags(cmd *cobra.Command, h *host) *signatureFlags {
 // A nil s, for commands without the flags, reads the environment alone.
 func (s *signatureFlags) options(getenv func(string) string) (bootstrap.SignatureOptions, error) {
 	if s == nil {
-		s = &signatureFlags{new(string), new(string), new(string), new(string)}
+		s = &signatureFlags{new(string), new(string), new(string), new(string), new(string), new(string)}
 	}
 	var o bootstrap.SignatureOptions
 	mode := *s.mode
@@ -56,8 +61,31 @@ func (s *signatureFlags) options(getenv func(string) string) (bootstrap.Signatur
 		}
 		o.Policy = sigstore.Policy{Identity: *s.identity, Issuer: *s.issuer}
 	}
-	o.TrustedRoot, err = trustedRootFrom(*s.trustedRoot, getenv)
-	return o, err
+	tm := *s.transparency
+	if tm == "" {
+		tm = getenv("KUBEBOOT_TRANSPARENCY")
+	}
+	if o.Transparency, err = bootstrap.ParseTransparencyMode(tm); err != nil {
+		return o, usageErrorf("--transparency %q: use auto, require or off", tm)
+	}
+	if o.Transparency == bootstrap.TransparencyRequire && o.Mode == bootstrap.SignatureOff {
+		return o, usageErrorf("--transparency require needs the signature checked: drop --verify-signature off")
+	}
+	o.RekorURL = *s.rekorURL
+	if o.RekorURL == "" {
+		o.RekorURL = getenv("KUBEBOOT_REKOR_URL")
+	}
+	if o.TrustedRoot, err = trustedRootFrom(*s.trustedRoot, getenv); err != nil || o.TrustedRoot != nil {
+		return o, err
+	}
+	// No root given: it is kept current from Sigstore's TUF repository.
+	o.TUFURL = getenv("KUBEBOOT_SIGSTORE_TUF_URL")
+	if f := getenv("KUBEBOOT_SIGSTORE_TUF_ROOT"); f != "" {
+		if o.TUFRoot, err = os.ReadFile(f); err != nil {
+			return o, fmt.Errorf("read the TUF root.json to start from (KUBEBOOT_SIGSTORE_TUF_ROOT): %w", err)
+		}
+	}
+	return o, nil
 }
 
 // trustedRootFrom reads --trusted-root FILE, else
@@ -87,7 +115,11 @@ func signatureNote(r *bootstrap.SignatureResult) string {
 	case r == nil:
 		return "; signature not checked (--verify-signature off)"
 	case r.Verified:
-		return "; signed by " + r.Identity
+		note := "; signed by " + r.Identity
+		if t := r.Transparency; t != nil && t.Verified {
+			note += ", logged in Rekor at " + t.IntegratedTime.UTC().Format(time.RFC3339)
+		}
+		return note
 	}
 	return "; " + r.Reason
 }

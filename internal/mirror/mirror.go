@@ -153,6 +153,15 @@ func (m *Mirror) TrustedRootJSON() []byte {
 	return m.ca.TrustedRootJSON()
 }
 
+// RekorHandler is a loopback Rekor that logged every signature of the
+// mirror's own CA (Options.Sign), or nil without one.
+func (m *Mirror) RekorHandler(o sigtest.LogOptions) http.Handler {
+	if m.ca == nil {
+		return nil
+	}
+	return m.ca.RekorHandler(panicTB{}, o)
+}
+
 // panicTB lets the test CA run outside a test (the demo's mirror).
 type panicTB struct{}
 

@@ -36,9 +36,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"math/big"
+	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -71,6 +74,8 @@ type CA struct {
 	tsaRoot, tsaLeaf    *x509.Certificate
 	tsaKey              *ecdsa.PrivateKey
 	rootJSON            []byte
+	mu                  sync.Mutex
+	logged              []logged // what SignDigest signed, for RekorHandler
 }
 
 // Leaf describes the certificate one signature is made with.
@@ -340,6 +345,9 @@ func (ca *CA) SignDigest(t TB, sum []byte, l Leaf) (sig, cert []byte) {
 	leaf, key := ca.issue(t, l)
 	sig = []byte(base64.StdEncoding.EncodeToString(sign(t, key, sum)))
 	cert = []byte(base64.StdEncoding.EncodeToString(pemOf(leaf)))
+	ca.mu.Lock()
+	ca.logged = append(ca.logged, logged{bytes.Clone(sum), sig, cert})
+	ca.mu.Unlock()
 	return sig, cert
 }
 
@@ -549,4 +557,140 @@ func (ca *CA) makeRootJSON(t TB) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// LogOptions shape the Rekor entry the test log keeps of a signature
+// (RekorAnswer, RekorHandler).
+type LogOptions struct {
+	// IntegratedTime is when the test Rekor "logged" the signature;
+	// default a second after the leaf's NotBefore.
+	IntegratedTime time.Time
+	// NoInclusionProof leaves the inclusion proof and checkpoint out, as
+	// Rekor answers for an entry not yet in a published tree.
+	NoInclusionProof bool
+	// ForgeSET signs the signed entry timestamp with a fresh key, under
+	// the CA's log ID: a log that lies.
+	ForgeSET bool
+	// Digest, when set, is the digest the entry logs instead of the one
+	// signed: an entry for another file.
+	Digest []byte
+}
+
+// logged is one signature SignDigest made, which the test Rekor keeps.
+type logged struct{ sum, sig, cert []byte }
+
+// RekorAnswer returns what Rekor's POST /api/v1/log/entries/retrieve
+// answers for sig and cert (the bodies SignDigest returned) over sum: a
+// list holding the hashedrekord 0.0.1 entry keyed by its UUID, with a
+// signed entry timestamp the CA's Rekor key makes and an inclusion proof
+// in a three-leaf tree with a checkpoint that key signs.
+func (ca *CA) RekorAnswer(t TB, sum, sig, cert []byte, o LogOptions) []byte {
+	t.Helper()
+	der, err := base64.StdEncoding.DecodeString(string(sig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemCert, err := base64.StdEncoding.DecodeString(string(cert))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(pemCert)
+	if blk == nil {
+		t.Fatal("sigtest: the certificate is not PEM")
+	}
+	leaf, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.IntegratedTime.IsZero() {
+		o.IntegratedTime = leaf.NotBefore.Add(time.Second)
+	}
+	if o.Digest != nil {
+		sum = o.Digest
+	}
+	body, err := json.Marshal(map[string]any{
+		"apiVersion": "0.0.1", "kind": "hashedrekord",
+		"spec": map[string]any{
+			"data":      map[string]any{"hash": map[string]string{"algorithm": "sha256", "value": hex.EncodeToString(sum)}},
+			"signature": map[string]any{"content": der, "publicKey": map[string]any{"content": pemOf(leaf)}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	integrated, index := o.IntegratedTime.Unix(), int64(4242)
+	set := `{"body":"` + base64.StdEncoding.EncodeToString(body) + `","integratedTime":` + strconv.FormatInt(integrated, 10) +
+		`,"logID":"` + hex.EncodeToString(ca.rekorLogID) + `","logIndex":` + strconv.FormatInt(index, 10) + `}`
+	h := sha256.Sum256([]byte(set))
+	setKey := ca.rekorKey
+	if o.ForgeSET {
+		setKey = newKey(t, elliptic.P256())
+	}
+	verification := map[string]any{"signedEntryTimestamp": sign(t, setKey, h[:])}
+	if !o.NoInclusionProof {
+		p := ca.inclusionProof(t, body, false)
+		var hashes []string
+		for _, x := range p["hashes"].([][]byte) {
+			hashes = append(hashes, hex.EncodeToString(x))
+		}
+		verification["inclusionProof"] = map[string]any{
+			"checkpoint": p["checkpoint"].(map[string]any)["envelope"],
+			"hashes":     hashes, "logIndex": 1, "treeSize": 3,
+			"rootHash": hex.EncodeToString(p["rootHash"].([]byte)),
+		}
+	}
+	uuid := hex.EncodeToString(leafHash(body))
+	out, err := json.Marshal([]any{map[string]any{uuid: map[string]any{
+		"body": body, "integratedTime": integrated, "logID": hex.EncodeToString(ca.rekorLogID),
+		"logIndex": index, "verification": verification,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// RekorHandler is a loopback Rekor: it answers POST
+// /api/v1/log/entries/retrieve for every signature SignDigest made
+// (RekorAnswer with o), and an empty list for any other.
+func (ca *CA) RekorHandler(t TB, o LogOptions) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/v1/log/entries/retrieve" {
+			http.NotFound(w, r)
+			return
+		}
+		var q struct {
+			Entries []struct {
+				Spec struct {
+					Data struct {
+						Hash struct{ Value string } `json:"hash"`
+					} `json:"data"`
+					Signature struct {
+						Content []byte `json:"content"`
+					} `json:"signature"`
+				} `json:"spec"`
+			} `json:"entries"`
+		}
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&q); err != nil || len(q.Entries) != 1 {
+			http.Error(w, `{"code":400,"message":"bad query"}`, http.StatusBadRequest)
+			return
+		}
+		want := q.Entries[0].Spec
+		ca.mu.Lock()
+		var hit *logged
+		for i := range ca.logged {
+			l := &ca.logged[i]
+			der, _ := base64.StdEncoding.DecodeString(string(l.sig))
+			if hex.EncodeToString(l.sum) == want.Data.Hash.Value && bytes.Equal(der, want.Signature.Content) {
+				hit = l
+			}
+		}
+		ca.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if hit == nil {
+			io.WriteString(w, "[]\n")
+			return
+		}
+		w.Write(ca.RekorAnswer(t, hit.sum, hit.sig, hit.cert, o))
+	})
 }

@@ -22,6 +22,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -303,6 +304,38 @@ func (c *Client) Redirect(ctx context.Context, rawURL string) (*url.URL, error) 
 	return loc, err
 }
 
+// Post sends body (of contentType) to rawURL and returns the answer, at
+// most limit bytes, under the same URL policy, retries, stall timeout and
+// redaction as Small; only a 200 answer is a success. For queries that do
+// not change the server (a search), so a retry is harmless; bound the
+// whole exchange with ctx.
+func (c *Client) Post(ctx context.Context, rawURL, contentType string, body []byte, limit int64) ([]byte, error) {
+	if err := CheckRawURL(rawURL); err != nil {
+		return nil, err
+	}
+	var out []byte
+	err := c.retry(ctx, rawURL, func(ctx context.Context, w *watchdog) (bool, error) {
+		resp, err := c.send(ctx, http.MethodPost, rawURL, http.Header{"Content-Type": {contentType}}, body)
+		if err != nil {
+			return false, w.explain(err)
+		}
+		defer resp.Body.Close()
+		w.answeredBy(resp)
+		if resp.StatusCode != http.StatusOK {
+			return false, &HTTPError{URL: Redact(rawURL), StatusCode: resp.StatusCode}
+		}
+		out, err = io.ReadAll(io.LimitReader(w.reader(resp.Body), limit+1))
+		if err != nil {
+			return false, w.explain(err)
+		}
+		if int64(len(out)) > limit {
+			return false, &TooLargeError{URL: Redact(rawURL), Limit: limit, Prefix: out}
+		}
+		return false, nil
+	})
+	return out, err
+}
+
 // downloadState carries what survives between attempts of one download.
 type downloadState struct {
 	written   int64
@@ -409,7 +442,16 @@ func (c *Client) downloadOnce(ctx context.Context, w *watchdog, rawURL string, d
 // do sends one GET. Accept-Encoding is identity so that byte counts and
 // ranges refer to the file itself, not to a compressed form of it.
 func (c *Client) do(ctx context.Context, rawURL string, hdr http.Header) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	return c.send(ctx, http.MethodGet, rawURL, hdr, nil)
+}
+
+// send sends one request with body (nil for none).
+func (c *Client) send(ctx context.Context, method, rawURL string, hdr http.Header, body []byte) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", Redact(rawURL), err)
 	}
