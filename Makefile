@@ -8,8 +8,12 @@ GOFILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 # (net/http+TLS, sigs.k8s.io/yaml, go-version, go-homedir, x/sys) weigh
 # about 7.1 MB on linux/amd64; go-github, which weighed 0.34 MB for the
 # two release lookups self-update makes, is no longer linked (a 60-line
-# client in bootstrap/selfupdate does them).
-SIZE_BUDGET ?= 8.75e6
+# client in bootstrap/selfupdate does them). 8.75 MB until 2026-12-07;
+# raised to 8.85 MB when the tool catalogue with its PGP check (+155 KB)
+# and Rekor evidence with the TUF client (+100 KB) came after the verifier
+# to the Sigstore standard (+82 KB), beyond the 343 KB go-github freed:
+# windows/amd64, the largest target, is 8,805,888 bytes at that point.
+SIZE_BUDGET ?= 8.85e6
 # Build tags of every installer build (see .goreleaser.yml): no HTTP/2.
 BUILD_TAGS := nethttpomithttp2
 # Compiler flags of every installer build: no inlining. It makes the
