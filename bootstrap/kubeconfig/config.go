@@ -557,7 +557,7 @@ func contextRefs(body json.RawMessage) (cluster, user string) {
 		User    string `json:"user"`
 	}
 	if body != nil {
-		_ = json.Unmarshal(body, &ctx)
+		_ = DecodeBody(body, &ctx)
 	}
 	return ctx.Cluster, ctx.User
 }

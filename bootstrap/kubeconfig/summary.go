@@ -83,7 +83,7 @@ func summarize(c *Config, d string) *summary {
 			Namespace string `json:"namespace"`
 		}
 		if e.Body != nil {
-			_ = json.Unmarshal(e.Body, &body)
+			_ = DecodeBody(e.Body, &body)
 		}
 		s.Contexts = append(s.Contexts, [4]string{e.Name, body.Cluster, body.User, body.Namespace})
 	}
@@ -92,7 +92,7 @@ func summarize(c *Config, d string) *summary {
 			Server string `json:"server"`
 		}
 		if e.Body != nil {
-			_ = json.Unmarshal(e.Body, &body)
+			_ = DecodeBody(e.Body, &body)
 		}
 		s.Clusters = append(s.Clusters, [2]string{e.Name, fetch.Redact(body.Server)})
 	}

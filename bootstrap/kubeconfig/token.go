@@ -1,7 +1,6 @@
 package kubeconfig
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -109,16 +108,20 @@ func Token(cfg *Config, contextName string) (string, error) {
 		return "", &UndefinedError{Kind: KindUser, Name: userName, Known: names(cfg.Users)}
 	}
 	var u struct {
-		Token             string                    `json:"token"`
-		TokenFile         string                    `json:"tokenFile"`
-		ClientCertificate string                    `json:"client-certificate"`
-		ClientCertData    string                    `json:"client-certificate-data"`
-		Username          string                    `json:"username"`
-		Exec              *struct{ Command string } `json:"exec"`
-		AuthProvider      *struct{ Name string }    `json:"auth-provider"`
+		Token             string `json:"token"`
+		TokenFile         string `json:"tokenFile"`
+		ClientCertificate string `json:"client-certificate"`
+		ClientCertData    string `json:"client-certificate-data"`
+		Username          string `json:"username"`
+		Exec              *struct {
+			Command string `json:"command"`
+		} `json:"exec"`
+		AuthProvider *struct {
+			Name string `json:"name"`
+		} `json:"auth-provider"`
 	}
 	if user.Body != nil {
-		if err := json.Unmarshal(user.Body, &u); err != nil {
+		if err := DecodeBody(user.Body, &u); err != nil {
 			return "", &ParseError{Path: cfg.Path, Err: fmt.Errorf("user %q is malformed", userName)}
 		}
 	}

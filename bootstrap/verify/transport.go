@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -100,7 +99,7 @@ func resolve(cfg *kubeconfig.Config, contextName, namespace string) (*target, er
 		Namespace string `json:"namespace"`
 	}
 	if ctxEntry.Body != nil {
-		if err := json.Unmarshal(ctxEntry.Body, &c); err != nil {
+		if err := kubeconfig.DecodeBody(ctxEntry.Body, &c); err != nil {
 			return nil, &ConfigError{Problem: fmt.Sprintf("context %q is malformed", t.context), Err: err}
 		}
 	}
@@ -118,7 +117,7 @@ func resolve(cfg *kubeconfig.Config, contextName, namespace string) (*target, er
 		return nil, configErr("download the kubeconfig again", "context %q names cluster %q, which the kubeconfig does not define", t.context, c.Cluster)
 	}
 	if clEntry.Body != nil {
-		if err := json.Unmarshal(clEntry.Body, &t.clusterBody); err != nil {
+		if err := kubeconfig.DecodeBody(clEntry.Body, &t.clusterBody); err != nil {
 			return nil, &ConfigError{Problem: fmt.Sprintf("cluster %q is malformed", c.Cluster), Err: err}
 		}
 	}
@@ -129,7 +128,7 @@ func resolve(cfg *kubeconfig.Config, contextName, namespace string) (*target, er
 		}
 		if uEntry.Body != nil {
 			// encoding/json's messages name types and fields, never values.
-			if err := json.Unmarshal(uEntry.Body, &t.userBody); err != nil {
+			if err := kubeconfig.DecodeBody(uEntry.Body, &t.userBody); err != nil {
 				return nil, &ConfigError{Problem: fmt.Sprintf("user %q is malformed", c.User), Err: err}
 			}
 		}

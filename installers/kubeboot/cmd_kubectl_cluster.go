@@ -140,7 +140,7 @@ func resolveCluster(view *kubeconfig.Config, t clusterTarget, wd string) (*clust
 		Proxy         string `json:"proxy-url"`
 	}
 	b, _ := json.Marshal(cl)
-	if json.Unmarshal(b, &c) != nil || c.Server == "" {
+	if kubeconfig.DecodeBody(b, &c) != nil || c.Server == "" {
 		return nil, fmt.Errorf("cluster %s of context %s has no server", clusterName, contextName)
 	}
 	if err := putFields(cfg, kubeconfig.KindContext, contextName, ctxBody); err != nil {
