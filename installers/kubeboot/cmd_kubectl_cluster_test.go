@@ -132,6 +132,8 @@ func TestResolveClusterKey(t *testing.T) {
 		"cadata":   {"server": "https://api.example:6443", "certificate-authority-data": []byte("CA one")},
 		"insecure": {"server": "https://api.example:6443", "insecure-skip-tls-verify": true},
 		"proxied":  {"server": "https://api.example:6443", "proxy-url": "http://proxy:3128"},
+		// kubectl reads keys spelled exactly: this is the plain cluster.
+		"shouty": {"server": "https://api.example:6443", "Insecure-Skip-TLS-Verify": true, "Proxy-URL": "http://proxy:3128", "TLS-Server-Name": "b.example"},
 	}, nil)
 	view, err := kubeconfig.LoadView([]string{config})
 	if err != nil {
@@ -148,7 +150,7 @@ func TestResolveClusterKey(t *testing.T) {
 		return c.key
 	}
 	plain := key(clusterTarget{})
-	same := []clusterTarget{{Context: "creds"}, {Cluster: "creds"}, {Server: "https://api.example:6443/"[:len("https://api.example:6443")]}, {User: "someone"}}
+	same := []clusterTarget{{Context: "creds"}, {Cluster: "creds"}, {Server: "https://api.example:6443/"[:len("https://api.example:6443")]}, {User: "someone"}, {Context: "shouty"}}
 	for _, tg := range same {
 		if k := key(tg); k != plain {
 			t.Errorf("%+v: another key than the same cluster's", tg)
