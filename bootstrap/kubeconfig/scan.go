@@ -17,15 +17,19 @@ import (
 //	key: value      key:      - key: value      - key:      - value
 //
 // at an indentation that says where it belongs: top-level keys, the items
-// of clusters, users and contexts, and the keys of each item's body, with
-// nothing nested deeper (an exec plugin's mapping, extensions: Parse's
-// business). Every scalar is plain
-// (starting with a letter when it is a value that is read), quoted on one
-// line without escapes, or {} / []; and gives up (ok false) on anything
-// else: JSON, flow collections, anchors, tags, block scalars, tabs, CRLF,
-// comments after values, duplicate keys, entries without a name. The
-// caller then parses the file with Parse, as before; a fuzz test checks
-// that whatever the scanner accepts, Parse reads the same.
+// of clusters, users and contexts, and the keys of each item's body.
+// Blocks nested under any other key (an exec plugin, extensions,
+// preferences) are stepped over without being read: a skipper checks only
+// that they are well-formed block YAML of the same simple lines, with no
+// duplicate key, so that Parse reads the file too (and that a user's exec
+// is a mapping whose command is a string, as Parse checks). Every scalar
+// is plain (read only when YAML cannot take it for anything but a string:
+// see stringOf), quoted on one line without escapes, or {} / []; and gives
+// up (ok false) on anything else: JSON, flow collections, anchors, tags,
+// block scalars, tabs, CRLF, comments after values, duplicate keys,
+// entries without a name. The caller then parses the file with Parse, as
+// before; a fuzz test checks that whatever the scanner accepts, Parse
+// reads the same.
 func scanSummary(data []byte, digest string) (*summary, bool) {
 	sc := scanner{s: &summary{Digest: digest, Contexts: [][4]string{}, Clusters: [][2]string{}, Users: []string{}}}
 	if !sc.run(data) {
@@ -46,6 +50,7 @@ type scanner struct {
 	item    *scanItem
 	names   map[Kind]map[string]bool
 	bodyKey string // the body key at item level being read ("cluster", "user", "context"), or ""
+	skip    *skipper
 }
 
 type scanItem struct {
@@ -104,6 +109,13 @@ func (sc *scanner) line(data []byte, start, end int) bool {
 	key, value, hasKey, ok := splitLine(trimmed)
 	if !ok {
 		return false
+	}
+	if sc.skip != nil {
+		member, ok := sc.skip.line(ind, dash, key, value, hasKey)
+		if !ok || member {
+			return ok
+		}
+		sc.skip = nil // the nested block ended: this line is the scanner's
 	}
 	valueAt := end - len(value)
 	if ind == 0 && !dash {
@@ -211,7 +223,16 @@ func stringOf(v string) (string, bool) {
 		return v[1 : len(v)-1], true
 	}
 	c := v[0]
-	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '/') {
+	switch {
+	case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '/':
+	case c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.':
+		// A base64 token may start so: it is a string when it holds a
+		// character no YAML number, infinity or NaN has (not a-f, e, i,
+		// n, o, t, x, z, digits or signs).
+		if !strings.ContainsAny(v, "ghjklmpqrsuvwyGHJKLMPQRSUVWY/") {
+			return "", false
+		}
+	default:
 		return "", false
 	}
 	switch strings.ToLower(v) {
@@ -257,13 +278,16 @@ func (sc *scanner) topLine(key, value string, hasKey bool, valueAt, end int) boo
 		sc.s.Span, sc.s.Spaced, sc.s.SpanState = [2]int{valueAt, end}, true, spanValid
 		return true
 	}
-	return value != "" // a nested block of another key: Parse's
+	if value == "" {
+		sc.skip = &skipper{base: 0, pending: true}
+	}
+	return true
 }
 
 // itemKey reads a key of the current list item, at indentation ind.
 func (sc *scanner) itemKey(key, value string, ind int) bool {
 	it := sc.item
-	if it.keys[key] || caseVariant(key) {
+	if it.keys[key] {
 		return false
 	}
 	it.keys[key] = true
@@ -286,13 +310,16 @@ func (sc *scanner) itemKey(key, value string, ind int) bool {
 		}
 		return false
 	}
-	return value != ""
+	if value == "" {
+		sc.skip = &skipper{base: ind, pending: true, pendingInd: ind}
+	}
+	return true
 }
 
 // bodyLine reads a key of the current item's body mapping.
 func (sc *scanner) bodyLine(key, value string, ind int) bool {
 	it := sc.item
-	if it.bodySet[key] || caseVariant(key) {
+	if it.bodySet[key] {
 		return false
 	}
 	it.bodySet[key] = true
@@ -313,7 +340,17 @@ func (sc *scanner) bodyLine(key, value string, ind int) bool {
 			it.body[key] = s
 		}
 	}
-	return checked || value != "" // a nested block: Parse's
+	if checked {
+		return true
+	}
+	exec := sc.list == KindUser && key == "exec"
+	switch {
+	case value == "":
+		sc.skip = &skipper{base: ind, pending: true, pendingInd: ind, exec: exec}
+	case exec && value != "{}" && !nullValue(value):
+		return false // not a mapping: Parse refuses it
+	}
+	return true
 }
 
 // finishItem records the item read, if any.
@@ -338,14 +375,75 @@ func (sc *scanner) finishItem() bool {
 	return true
 }
 
-// caseVariant reports a key that differs only in case from a field read
-// or checked: encoding/json, which reads the fields, matches them without
-// regard to case, so such a key is Parse's business.
-func caseVariant(key string) bool {
-	switch l := strings.ToLower(key); l {
-	case "name", "cluster", "user", "context", "namespace", "server", "certificate-authority",
-		"token", "tokenfile", "client-certificate", "client-key", "exec":
-		return l != key && key != "tokenFile"
+// skipper steps over a block nested under a key the scanner does not
+// read, checking only that Parse reads it too: lines of the same simple
+// forms, each at the indentation of an open mapping or sequence (or
+// opening one under a "key:" line, a sequence possibly at the key's own
+// indentation, as kubectl writes args), no duplicate key in a mapping, no
+// key YAML could take for anything but a string.
+type skipper struct {
+	base       int // the indentation of the key that owns the block
+	stack      []skipFrame
+	pending    bool // the last line was "key:": a child may open under it
+	pendingInd int  // the column of that key
+	exec       bool // the block is a user's exec: a mapping whose command is a string
+}
+
+type skipFrame struct {
+	ind  int
+	seq  bool
+	keys map[string]bool
+}
+
+// line takes a line of the block (member) or says the block ended before
+// it (member false); ok false means the scanner must give up.
+func (k *skipper) line(ind int, dash bool, key, value string, hasKey bool) (member, ok bool) {
+	if k.pending && (ind > k.pendingInd || ind == k.pendingInd && dash) {
+		k.stack = append(k.stack, skipFrame{ind: ind, seq: dash})
+	} else {
+		n := len(k.stack)
+		for n > 0 && (k.stack[n-1].ind > ind || k.stack[n-1].ind == ind && k.stack[n-1].seq && !dash) {
+			n--
+		}
+		k.stack = k.stack[:n]
+		if n == 0 {
+			return false, ind <= k.base // a line between the key and its block: not YAML
+		}
+		if top := k.stack[n-1]; top.ind != ind || top.seq != dash {
+			return true, false
+		}
 	}
-	return false
+	k.pending = false
+	if k.exec && len(k.stack) == 1 && dash {
+		return true, false // exec is a sequence: Parse refuses it
+	}
+	col := ind
+	if dash {
+		if !hasKey {
+			return true, value != ""
+		}
+		col = ind + 2
+		k.stack = append(k.stack, skipFrame{ind: col})
+	}
+	if !hasKey {
+		return true, false // a bare value where a key belongs
+	}
+	if _, ok := stringOf(key); !ok {
+		return true, false
+	}
+	top := &k.stack[len(k.stack)-1]
+	if top.keys[key] {
+		return true, false
+	}
+	if top.keys == nil {
+		top.keys = map[string]bool{}
+	}
+	top.keys[key] = true
+	if k.exec && len(k.stack) == 1 && key == "command" && (value == "" || !stringValue(value)) {
+		return true, false // Parse checks exec.command is a string
+	}
+	if value == "" {
+		k.pending, k.pendingInd = true, col
+	}
+	return true, true
 }

@@ -100,6 +100,60 @@ users:
 	}
 }
 
+// TestScanStepsOver: what kubectl writes beside the fields the scanner
+// reads, users with exec plugins and auth providers, extensions, base64
+// tokens that start with a digit or +, is stepped over and read as Parse
+// reads it, not left to Parse.
+func TestScanStepsOver(t *testing.T) {
+	head := "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: 0QUJD+/=\n    extensions:\n    - extension:\n        last-update: Mon, 07 Dec 2026 10:00:00 UTC\n        provider: minikube.sigs.k8s.io\n        version: v1.34.0\n      name: cluster_info\n    server: https://c:6443\n  name: c\n"
+	ctx := "contexts:\n- context:\n    cluster: c\n    extensions:\n    - extension:\n        provider: minikube.sigs.k8s.io\n      name: context_info\n    namespace: 9ns-with-digit\n    user: u\n  name: 1-prod\n- context:\n    cluster: c\n    user: eks\n  name: eks\ncurrent-context: 1-prod\nkind: Config\npreferences: {}\n"
+	for name, users := range map[string]string{
+		"digit token": "users:\n- name: u\n  user:\n    token: 3q2+7wAAAAB/kubeboot+token/w==\n",
+		"plus token":  "users:\n- name: u\n  user:\n    token: +Zm9vYmFyYmF6cXV4/w==\n    client-key-data: 0S0tLS1CRUdJTg==\n",
+		"slash token": "users:\n- name: u\n  user:\n    token: /sw9vYmFy\n",
+		"exec": `users:
+- name: eks
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      args:
+      - --region
+      - eu-west-1
+      - eks
+      - get-token
+      - --cluster-name
+      - prod
+      command: aws
+      env:
+      - name: AWS_PROFILE
+        value: prod
+      - name: EMPTY
+        value: ""
+      interactiveMode: IfAvailable
+      provideClusterInfo: false
+- name: u
+  user:
+    token: 7Hk2+token
+`,
+		"exec indented seq": "users:\n- name: eks\n  user:\n    exec:\n      args:\n        - get-token\n      command: kubelogin\n      env: null\n- name: u\n  user: {}\n",
+		"auth provider":     "users:\n- name: eks\n  user:\n    auth-provider:\n      config:\n        access-token: 9abc\n        cmd-args: config config-helper --format=json\n        expiry-key: '{.credential.token_expiry}'\n      name: gcp\n- name: u\n  user:\n    exec: {}\n",
+	} {
+		doc := head + ctx + users
+		if !checkScan(t, []byte(doc)) {
+			t.Errorf("%s: not scanned:\n%s", name, doc)
+		}
+	}
+	// Nested blocks at the top and item levels.
+	for _, doc := range []string{
+		"apiVersion: v1\ncurrent-context: a\npreferences:\n  colors: true\nextensions:\n- name: e\n  extension:\n    a: b\ncontexts:\n- name: a\n  context: {}\n",
+		"contexts:\n- name: a\n  extensions:\n  - x\n  context:\n    cluster: c\n",
+	} {
+		if !checkScan(t, []byte(doc)) {
+			t.Errorf("not scanned:\n%s", doc)
+		}
+	}
+}
+
 // TestScanGivesUp: layouts the scanner does not understand are left to
 // Parse, which reads them right (or refuses them).
 func TestScanGivesUp(t *testing.T) {
@@ -120,8 +174,24 @@ func TestScanGivesUp(t *testing.T) {
 		strings.Replace(base, "current-context: a", "current-context: \"a\\u0041\"", 1),
 		"apiVersion: v1\ncontexts:\n- context:\n    cluster: c\n", // no name
 		base + "users:\n- name: u\n  user:\n    token: 12345\n",   // a token that is a number
-		base + "users:\n- name: u\n  user:\n    exec:\n      command: aws\n",
-		base + "extensions:\n- name: e\n  extension: {}\n",
+		base + "users:\n- name: u\n  user:\n    token: 1e5\n",     // a float
+		base + "users:\n- name: u\n  user:\n    token: +0x1F\n",   // signed hex
+		base + "users:\n- name: u\n  user:\n    token: 1_000\n",   // YAML 1.1 digits
+		base + "users:\n- name: u\n  user:\n    token: -.inf\n",   // infinity
+		base + "users:\n- name: u\n  user:\n    exec:\n      command: 123\n",
+		base + "users:\n- name: u\n  user:\n    exec:\n      command:\n        x: y\n",
+		base + "users:\n- name: u\n  user:\n    exec:\n    - aws\n",                       // a sequence
+		base + "users:\n- name: u\n  user:\n    exec:\n      - aws\n",                     // a sequence
+		base + "users:\n- name: u\n  user:\n    exec: aws\n",                              // a scalar
+		base + "users:\n- name: u\n  user:\n    exec:\n      a: b\n      a: c\n",          // duplicate nested key
+		base + "users:\n- name: u\n  user:\n    exec:\n        a: b\n      c: d\n",        // bad dedent
+		base + "users:\n- name: u\n  user:\n    exec:\n      a: b\n        more\n",        // continued scalar
+		base + "users:\n- name: u\n  user:\n    exec:\n      args:\n      - a\n      b\n", // a bare value
+		base + "users:\n- name: u\n  user:\n    exec:\n      yes: b\n",                    // a bool key
+		base + "users:\n- name: u\n  user:\n    exec:\n      a: [b\n",                     // flow
+		base + "users:\n- name: u\n  user:\n    exec:\n      - a: b\n     c: d\n",
+		base + "users:\n- name: u\n  user:\n    auth-provider:\n      config:\n        x: &a b\n",
+		base + "preferences:\n  colors: true\n   x: y\n",
 	} {
 		if _, ok := scanSummary([]byte(doc), "d"); ok {
 			t.Errorf("scanned:\n%s", doc)
@@ -149,6 +219,7 @@ func TestScanCorpus(t *testing.T) {
 func FuzzScan(f *testing.F) {
 	addCorpusSeeds(f, false)
 	f.Add([]byte("apiVersion: v1\ncurrent-context: a\ncontexts:\n- name: a\n  context:\n    cluster: c\n    user: u\nclusters:\n- name: c\n  cluster:\n    server: https://c\n"))
+	f.Add([]byte("current-context: 1a\ncontexts:\n- name: 1a\n  context:\n    user: u\nusers:\n- name: u\n  user:\n    token: +9Zm/w==\n    exec:\n      args:\n      - a\n      command: c\n      env:\n      - name: n\n        value: v\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { checkScan(t, data) })
 }
 
