@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,16 +18,31 @@ import (
 const benchContexts = 1000
 
 // writeBigKubeconfig writes a kubeconfig of n contexts, each with its own
-// cluster and token user, as a user of many clusters has.
+// cluster and user, as a user of many clusters has: random base64 tokens
+// (one in five starting with a digit, + or /) and CA certificates, and
+// every tenth user an exec credential plugin, as cloud CLIs write them.
+// The random bytes come from a fixed seed, so every run reads the same file.
 func writeBigKubeconfig(path string, n int) error {
+	rng := rand.New(rand.NewChaCha8([32]byte{'k', 'u', 'b', 'e', 'b', 'o', 'o', 't'}))
+	random := func(size int) string {
+		b := make([]byte, size)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return base64.StdEncoding.EncodeToString(b)
+	}
 	var b strings.Builder
 	b.WriteString("apiVersion: v1\nkind: Config\ncurrent-context: ctx-0\nclusters:\n")
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "- name: cluster-%d\n  cluster:\n    server: https://k8s-%d.example.com:6443\n    certificate-authority-data: %s\n", i, i, strings.Repeat("QUJD", 300))
+		fmt.Fprintf(&b, "- name: cluster-%d\n  cluster:\n    server: https://k8s-%d.example.com:6443\n    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t%s\n", i, i, random(900))
 	}
 	b.WriteString("users:\n")
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "- name: user-%d\n  user:\n    token: fake-token-%d-%s\n", i, i, strings.Repeat("x", 40))
+		if i%10 == 9 {
+			fmt.Fprintf(&b, "- name: user-%d\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      args:\n      - eks\n      - get-token\n      - --cluster-name\n      - cluster-%d\n      command: aws\n      env:\n      - name: AWS_PROFILE\n        value: prod\n      interactiveMode: IfAvailable\n      provideClusterInfo: false\n", i, i)
+			continue
+		}
+		fmt.Fprintf(&b, "- name: user-%d\n  user:\n    token: %s\n", i, random(48))
 	}
 	b.WriteString("contexts:\n")
 	for i := 0; i < n; i++ {
