@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -293,5 +294,69 @@ func TestColdListAndUseScan(t *testing.T) {
 	data, _ := os.ReadFile(path)
 	if string(data) != strings.Replace(blockDoc, "current-context: live", "current-context: lab", 1) || res.Previous != "tunnel" {
 		t.Errorf("after use:\n%s", data)
+	}
+}
+
+// TestScanNestedRandom attacks the skipper with random nested blocks under
+// an exec plugin, an item key and a top-level key: lines of every form the
+// scanner knows, at random indentations, with keys and values YAML may
+// read as numbers, bools or null. Whatever the scanner accepts, Parse must
+// read the same (checkScan); a good share must be accepted.
+func TestScanNestedRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(22, 2))
+	pick := func(s []string) string { return s[rng.IntN(len(s))] }
+	keys := []string{"command", "args", "env", "name", "value", "a", "yes", "1", "token", "exec"}
+	values := []string{"aws", "123", "-x", "--y", "+Zm9/w==", "9sky", "1e5", "{}", "[]", "null", "~", "'q'", "true"}
+	block := func(base int) string {
+		var b strings.Builder
+		ind := base + 2
+		for n := rng.IntN(5); n >= 0; n-- {
+			switch rng.IntN(5) {
+			case 0:
+				ind = base + 2 + 2*rng.IntN(3)
+			case 1:
+				ind += rng.IntN(3) - 1
+			}
+			if ind < base {
+				ind = base
+			}
+			pad := strings.Repeat(" ", ind)
+			switch rng.IntN(5) {
+			case 0:
+				fmt.Fprintf(&b, "%s%s: %s\n", pad, pick(keys), pick(values))
+			case 1:
+				fmt.Fprintf(&b, "%s%s:\n", pad, pick(keys))
+			case 2:
+				fmt.Fprintf(&b, "%s- %s\n", pad, pick(values))
+			case 3:
+				fmt.Fprintf(&b, "%s- %s: %s\n", pad, pick(keys), pick(values))
+			default:
+				fmt.Fprintf(&b, "%s- %s:\n", pad, pick(keys))
+			}
+		}
+		return b.String()
+	}
+	accepted := 0
+	const docs = 4000
+	for range docs {
+		nested := [3]string{"  extensions: []\n", "    exec: {}\n", "preferences: {}\n"}
+		switch i := rng.IntN(3); i {
+		case 0:
+			nested[i] = "  extensions:\n" + block(2)
+		case 1:
+			nested[i] = "    exec:\n" + block(4)
+		default:
+			nested[i] = "preferences:\n" + block(0)
+		}
+		doc := "current-context: c\ncontexts:\n- name: c\n  context:\n    user: u\n" + nested[0] +
+			"users:\n- name: u\n  user:\n" + nested[1] + "    token: " + pick(values) + "\n" +
+			"- name: v\n  user: {}\n" + nested[2] + "kind: Config\n"
+		if checkScan(t, []byte(doc)) {
+			accepted++
+		}
+	}
+	t.Logf("%d of %d accepted", accepted, docs)
+	if accepted < docs/10 {
+		t.Errorf("only %d of %d random documents scanned", accepted, docs)
 	}
 }
