@@ -187,3 +187,20 @@ func TestKubectlExactKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteEntriesExactKeys: the user a context refers to is the one
+// kubectl reads ("user", not a Unicode fold of it), so removing the users
+// no context uses (as prune and delete --cascade do) keeps it.
+func TestDeleteEntriesExactKeys(t *testing.T) {
+	cfg := parseT(t, `contexts:
+- name: fold
+  context: {cluster: c, user: ua, "uſer": ub, "User": ub}
+users:
+- {name: ua, user: {token: token-of-ua}}
+- {name: ub, user: {token: token-of-ub}}
+`, "x")
+	res := deleteEntries([]*File{{Path: "x", Exists: true, Config: cfg}}, nil, nil, []string{"ua", "ub"})
+	if strings.Join(res.Users, ",") != "ub" || strings.Join(entryNames(cfg, KindUser), ",") != "ua" {
+		t.Errorf("removed %v, left %v; want ub removed and ua, which the context uses, kept", res.Users, entryNames(cfg, KindUser))
+	}
+}
