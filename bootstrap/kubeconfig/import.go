@@ -356,6 +356,9 @@ func resolveLink(p string) (string, error) {
 // that stays empty is empty.
 func readSettled(file string, logf func(string, ...any)) ([]byte, error) {
 	data, err := os.ReadFile(file)
+	if err == nil && len(bytes.TrimSpace(data)) == 0 && !maybeBeingWritten(file) {
+		return data, nil // empty on purpose: nothing is writing it
+	}
 	for i := 0; err == nil && len(bytes.TrimSpace(data)) == 0 && i < 10; i++ {
 		time.Sleep(20 * time.Millisecond)
 		fi, serr := os.Stat(file)
@@ -366,6 +369,18 @@ func readSettled(file string, logf func(string, ...any)) ([]byte, error) {
 		data, err = os.ReadFile(file)
 	}
 	return data, err
+}
+
+// maybeBeingWritten reports whether an empty read of file may be a write
+// in progress: kubectl holds <file>.lock while it rewrites a file, and a
+// writer without a lock (a shell's redirect) has just changed it. An
+// empty file left alone for a second, with no lock beside it, is empty.
+func maybeBeingWritten(file string) bool {
+	if _, err := os.Lstat(file + ".lock"); err == nil {
+		return true
+	}
+	fi, err := os.Stat(file)
+	return err != nil || time.Since(fi.ModTime()) < time.Second
 }
 
 // sweepTemps removes temp files left by a killed writer. It runs under the

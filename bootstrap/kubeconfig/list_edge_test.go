@@ -57,6 +57,11 @@ func TestEmptyFileInListIsNotWaitedOn(t *testing.T) {
 	if err := os.WriteFile("empty", nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Empty on purpose, for a while: not a write in progress.
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes("empty", old, old); err != nil {
+		t.Fatal(err)
+	}
 	names := []string{"lab", "live"}
 	perWrite := func(opts EditOptions) time.Duration {
 		start := time.Now()
@@ -139,5 +144,25 @@ func TestNamelessEntry(t *testing.T) {
 	}
 	if c := mustLoad(t, path); len(c.Contexts) != 3 || c.Contexts[2].Name != "" {
 		t.Errorf("after delete: %+v", c.Contexts)
+	}
+}
+
+// An empty file is waited on (read again) only while it may be a write in
+// progress: kubectl's lock beside it, or changed within the last second.
+func TestMaybeBeingWritten(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "config")
+	os.WriteFile(f, nil, 0o600)
+	if !maybeBeingWritten(f) {
+		t.Error("a file written just now")
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(f, old, old)
+	if maybeBeingWritten(f) {
+		t.Error("an old empty file without a lock")
+	}
+	os.WriteFile(f+".lock", nil, 0o600)
+	if !maybeBeingWritten(f) {
+		t.Error("an old file with kubectl's lock beside it")
 	}
 }
