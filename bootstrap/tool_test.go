@@ -186,17 +186,17 @@ func TestInstallToolRefusals(t *testing.T) {
 	o := upstream.Start(t)
 	c := toolClient(t, o, Options{})
 	ctx := context.Background()
-	_, err := c.InstallTool(ctx, ToolRequest{Tool: "gke-gcloud-auth-plugin", Dir: t.TempDir()})
+	_, err := c.InstallTool(ctx, ToolRequest{Tool: "gke-gcloud-auth-plugin", Dir: testutil.TempDir(t)})
 	if !errors.Is(err, ErrDelegated) || !strings.Contains(err.Error(), "gcloud components install gke-gcloud-auth-plugin") {
 		t.Errorf("gke-gcloud-auth-plugin: %v", err)
 	}
 	if _, err = c.InstallTool(ctx, ToolRequest{Tool: "kubelogin"}); !errors.Is(err, ErrUnknownTool) || !strings.Contains(err.Error(), "azure-kubelogin") {
 		t.Errorf("kubelogin, which means two tools: %v", err)
 	}
-	if _, err = c.InstallTool(ctx, ToolRequest{Tool: "helm", Version: "v1.2", Dir: t.TempDir()}); !errors.Is(err, ErrInvalidVersionSpec) {
+	if _, err = c.InstallTool(ctx, ToolRequest{Tool: "helm", Version: "v1.2", Dir: testutil.TempDir(t)}); !errors.Is(err, ErrInvalidVersionSpec) {
 		t.Errorf("a bad version: %v", err)
 	}
-	if _, err = c.InstallTool(ctx, ToolRequest{Tool: "virtctl", Platform: Platform{"windows", "arm64"}, Dir: t.TempDir()}); !errors.Is(err, ErrUnsupportedPlatform) {
+	if _, err = c.InstallTool(ctx, ToolRequest{Tool: "virtctl", Platform: Platform{"windows", "arm64"}, Dir: testutil.TempDir(t)}); !errors.Is(err, ErrUnsupportedPlatform) {
 		t.Errorf("an unpublished platform: %v", err)
 	}
 	if len(o.Requests()) != 0 {
@@ -220,7 +220,7 @@ func TestHelmLines(t *testing.T) {
 		return http.DefaultTransport.RoundTrip(r)
 	})}})
 	for _, tt := range []struct{ spec, want string }{{"3", "v3.19.2"}, {"", "v4.0.1"}, {"v3", "v3.19.2"}} {
-		res, err := c.InstallTool(context.Background(), ToolRequest{Tool: "helm", Version: tt.spec, Dir: t.TempDir(), Platform: Platform{p.OS, p.Arch}})
+		res, err := c.InstallTool(context.Background(), ToolRequest{Tool: "helm", Version: tt.spec, Dir: testutil.TempDir(t), Platform: Platform{p.OS, p.Arch}})
 		if err != nil || res.Version != tt.want {
 			t.Fatalf("helm %q: %+v, %v", tt.spec, res, err)
 		}
@@ -252,7 +252,7 @@ func TestGitHubTokenOnlyToTheAPI(t *testing.T) {
 	})}})
 	var logs strings.Builder
 	c.opts.Logf = func(f string, a ...any) { logs.WriteString(f) }
-	res, err := c.InstallTool(context.Background(), ToolRequest{Tool: "virtctl", Dir: t.TempDir(), Platform: Platform{p.OS, p.Arch}})
+	res, err := c.InstallTool(context.Background(), ToolRequest{Tool: "virtctl", Dir: testutil.TempDir(t), Platform: Platform{p.OS, p.Arch}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,8 +336,8 @@ func TestInstallToolRerunDownloadsNothing(t *testing.T) {
 			p := platformsOf(tool)[0]
 			pub := o.Publish(t, tool, "v1.3.0", p, []byte("program of "+tool.Name), true, nil)
 			c := toolClient(t, o, Options{})
-			c.programs.path = filepath.Join(t.TempDir(), "tool-programs.json")
-			dir := t.TempDir()
+			c.programs.path = filepath.Join(testutil.TempDir(t), "tool-programs.json")
+			dir := testutil.TempDir(t)
 			req := ToolRequest{Tool: tool.Name, Dir: dir, Platform: Platform{p.OS, p.Arch}}
 			downloads := func() (n int) {
 				for _, r := range o.Requests() {
@@ -491,7 +491,7 @@ func TestInstallToolPGP(t *testing.T) {
 func TestInstallToolKubectl(t *testing.T) {
 	m := newMirror(t, mirror.Options{})
 	c := newClient(t, m, Options{})
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	res, err := c.InstallTool(context.Background(), ToolRequest{Tool: "kubectl", Version: "1.36", Dir: dir})
 	if err != nil {
 		t.Fatal(err)

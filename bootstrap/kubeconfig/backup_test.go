@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 // TestBackupJustMadeIsKept: more than DefaultKeepBackups writes within one
 // second share a stamp; the backup each write reports still exists after
 // it, holding the content it replaced, and the newest ones are kept.
 func TestBackupJustMadeIsKept(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "config")
 	if err := os.WriteFile(path, []byte(pruneDoc), 0o600); err != nil {
 		t.Fatal(err)

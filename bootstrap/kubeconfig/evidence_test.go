@@ -4,10 +4,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 func TestJudge(t *testing.T) {
@@ -199,7 +202,7 @@ func contextNames(t *testing.T, path string) []string {
 // evidence lives in the state folder, never in the kubeconfig; and the
 // re-check right before the deletion spares a context that answers again.
 func TestPruneNeedsLastingEvidence(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "config")
 	if err := os.WriteFile(path, []byte(pruneDoc), 0o600); err != nil {
 		t.Fatal(err)
@@ -247,7 +250,7 @@ func TestPruneNeedsLastingEvidence(t *testing.T) {
 	if len(matches) != 1 {
 		t.Fatalf("evidence files %v", matches)
 	}
-	if fi, err := os.Stat(matches[0]); err != nil || fi.Mode().Perm() != 0o600 {
+	if fi, err := os.Stat(matches[0]); err != nil || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600) {
 		t.Errorf("evidence file mode: %v %v", fi, err)
 	}
 	if ev, _ := os.ReadFile(matches[0]); strings.Contains(string(ev), "FAKE-TOKEN") {
@@ -317,7 +320,7 @@ func TestPruneNeedsLastingEvidence(t *testing.T) {
 // TestPruneRecheckNetworkDown: when nothing answers at the re-check (the
 // network went down after the plan), nothing is removed.
 func TestPruneRecheckNetworkDown(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "config")
 	if err := os.WriteFile(path, []byte(pruneDoc), 0o600); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 const extractSecret = "FAKE-EXTRACT-TOKEN-5d1c"
@@ -15,7 +17,7 @@ const extractSecret = "FAKE-EXTRACT-TOKEN-5d1c"
 // it: the first file wins for names both define.
 func extractList(t *testing.T) (files []*Config, dirA, dirB string) {
 	t.Helper()
-	root := t.TempDir()
+	root := testutil.TempDir(t)
 	dirA, dirB = filepath.Join(root, "a dir [1]"), filepath.Join(root, "b-ü")
 	first := `apiVersion: v1
 kind: Config
@@ -124,7 +126,7 @@ func TestExtract(t *testing.T) {
 			want: map[string]string{
 				"cluster/certificate-authority": filepath.Join(dirA, "certs", "ca.pem"),
 				"user/tokenFile":                filepath.Join(dirA, "tokens", "a"),
-				"user/client-certificate":       "/abs/cert.pem",
+				"user/client-certificate":       absOnThisOS(dirA, "/abs/cert.pem"),
 				"context/namespace":             "team-a",
 			},
 			cluster: "ca", user: "ua", ns: "team-a", server: "https://a.example:6443"},
@@ -133,7 +135,7 @@ func TestExtract(t *testing.T) {
 			cluster: "ca", user: "ua", ns: "other", server: "https://a.example:6443"},
 		{name: "exec plugin with a relative path, from the second file", context: "b",
 			want: map[string]string{
-				"user/exec.command":                  "" + filepath.Join(dirB, "bin", "cw-auth"),
+				"user/exec.command":                  execOnThisOS(dirB, "./bin/cw-auth"),
 				"user/client-key":                    filepath.Join(dirB, "keys", "b.key"),
 				"user/exec.apiVersion":               "client.authentication.k8s.io/v1",
 				"cluster/certificate-authority-data": "Zm9v",
@@ -146,7 +148,7 @@ func TestExtract(t *testing.T) {
 		{name: "each entry from the first file defining it", context: "s",
 			want: map[string]string{
 				"cluster/server":    "https://first.example",
-				"user/exec.command": filepath.Join(dirB, "bin", "cw-auth"),
+				"user/exec.command": execOnThisOS(dirB, "./bin/cw-auth"),
 				"context/namespace": "",
 			},
 			cluster: "shared", user: "ub", server: "https://first.example"},
@@ -253,4 +255,24 @@ func TestExtractKeepsExecSettings(t *testing.T) {
 	if len(u.Exec.Args) != 2 || u.Exec.Args[1] != extractSecret || len(u.Exec.Env) != 1 || u.Exec.Env[0].Value != extractSecret {
 		t.Errorf("exec settings changed: %+v", u.Exec)
 	}
+}
+
+// absOnThisOS is what kubectl makes of path in a file of folder dir here:
+// "/abs/cert.pem" is absolute on Unix, relative to the drive's folder on
+// Windows (client-go's filepath.IsAbs).
+func absOnThisOS(dir, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(dir, path)
+}
+
+// execOnThisOS is what kubectl makes of an exec command in a file of
+// folder dir here: resolved only when it holds this OS's path separator,
+// as client-go does ("./bin/x" stays as it is on Windows).
+func execOnThisOS(dir, cmd string) string {
+	if strings.ContainsRune(cmd, filepath.Separator) {
+		return filepath.Join(dir, cmd)
+	}
+	return cmd
 }

@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 // listEnv writes pruneDoc to dir/config and returns options whose
 // KUBECONFIG is list (joined with the OS's separator), run from dir.
 func listEnv(t *testing.T, list ...string) (EditOptions, string) {
 	t.Helper()
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "config")
 	if err := os.WriteFile(path, []byte(pruneDoc), 0o600); err != nil {
 		t.Fatal(err)
@@ -150,7 +152,7 @@ func TestNamelessEntry(t *testing.T) {
 // An empty file is waited on (read again) only while it may be a write in
 // progress: kubectl's lock beside it, or changed within the last second.
 func TestMaybeBeingWritten(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	f := filepath.Join(dir, "config")
 	os.WriteFile(f, nil, 0o600)
 	if !maybeBeingWritten(f) {

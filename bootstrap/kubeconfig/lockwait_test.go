@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 // TestLockWaitFollowsTheQueue: while kubectl's lock keeps changing hands
@@ -16,7 +18,7 @@ import (
 // its timeout and then succeeds; when one holder keeps the lock for the
 // whole timeout, it gives up, naming the lock and its holder.
 func TestLockWaitFollowsTheQueue(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "config")
 	os.WriteFile(path, []byte(pruneDoc), 0o600)
 	lock := KubectlLockName(path)

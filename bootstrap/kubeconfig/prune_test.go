@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 // TestPruneKeepsEntriesOfShadowedContexts: with a KUBECONFIG list, a
@@ -15,7 +17,7 @@ import (
 // file, read alone, needs them. Neither prune nor delete --cascade removes
 // them.
 func TestPruneKeepsEntriesOfShadowedContexts(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	first, second := filepath.Join(dir, "first"), filepath.Join(dir, "second")
 	files := map[string]string{
 		first: `apiVersion: v1

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 // checkScan compares the scanner with Parse on data: when the scanner
@@ -269,7 +271,7 @@ users:
 // parser (their summaries are the scanner's: no Shape, which only a parse
 // gives), and Use rewrites current-context in place.
 func TestColdListAndUseScan(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "config")
 	os.WriteFile(path, []byte(blockDoc), 0o600)
 	cache := summaryCache(filepath.Join(dir, "cache"))

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 // TestUseDistrustsAWrongSpan: a summary whose span is wrong (a corrupted
@@ -51,7 +53,7 @@ users:
 		{"span past the end", [2]int{len(doc) - 3, len(doc) + 20}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
+			dir := testutil.TempDir(t)
 			path := filepath.Join(dir, "config")
 			os.WriteFile(path, []byte(doc), 0o600)
 			cache := filepath.Join(dir, "cache")

@@ -403,7 +403,7 @@ func TestSameContentNewIdentityStaysStored(t *testing.T) {
 	}
 	touch := map[string]func(t *testing.T, path string){
 		"hard link elsewhere": func(t *testing.T, p string) {
-			if err := os.Link(p, filepath.Join(t.TempDir(), "backup-of-kubectl")); err != nil {
+			if err := os.Link(p, filepath.Join(testutil.TempDir(t), "backup-of-kubectl")); err != nil {
 				t.Fatal(err)
 			}
 		},

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 // fakeAPI is a TLS server answering /version to the bearer token good and
@@ -71,7 +73,7 @@ contexts:
 - {name: revoked, context: {cluster: live, user: revoked}}
 - {name: stopped, context: {cluster: gone, user: gone-user}}
 `, live.URL, ca, gone, ca)
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "config")
 	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
@@ -111,7 +113,7 @@ contexts:
 	}
 
 	// Every server refuses (the network is down): nothing is recorded.
-	dir2 := t.TempDir()
+	dir2 := testutil.TempDir(t)
 	path2 := filepath.Join(dir2, "config")
 	down := strings.ReplaceAll(doc, live.URL, closedPort(t))
 	if err := os.WriteFile(path2, []byte(down), 0o600); err != nil {
@@ -172,7 +174,7 @@ func TestNoCredentialsOverPlainHTTP(t *testing.T) {
 		fmt.Fprint(w, `{"gitVersion":"v1.37.2"}`)
 	}))
 	defer srv.Close()
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	tokenFile := filepath.Join(dir, "token")
 	os.WriteFile(tokenFile, []byte("file-token-0123456789\n"), 0o600)
 	mark := filepath.Join(dir, "plugin-ran")

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/verifyerr"
+
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 type member struct {
@@ -60,7 +62,7 @@ func write(t *testing.T, kind Kind, members []member) string {
 		}
 		zw.Close()
 	}
-	p := filepath.Join(t.TempDir(), "a."+string(kind))
+	p := filepath.Join(testutil.TempDir(t), "a."+string(kind))
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
