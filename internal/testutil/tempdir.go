@@ -17,7 +17,9 @@ import (
 // cannot be removed fails the test, except under Wine, where it is logged.
 func TempDir(t testing.TB) string {
 	t.Helper()
-	pattern := strings.NewReplacer("/", "_", `\`, "_", ":", "_").Replace(t.Name())
+	// Characters Windows does not allow in names (subtests named after
+	// version constraints hold > and <) become _.
+	pattern := strings.NewReplacer("/", "_", `\`, "_", ":", "_", "<", "_", ">", "_", `"`, "_", "|", "_", "?", "_", "*", "_").Replace(t.Name())
 	dir, err := os.MkdirTemp("", pattern+"-")
 	if err != nil {
 		t.Fatal(err)
