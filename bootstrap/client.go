@@ -178,15 +178,9 @@ func New(opts Options) (*Client, error) {
 	if opts.GitHubAPIURL == "" {
 		opts.GitHubAPIURL = DefaultGitHubAPIURL
 	}
-	api, err := fetch.ParseURL("GitHub API URL", opts.GitHubAPIURL)
+	api, err := fetch.ParseRoot("GitHub API URL", opts.GitHubAPIURL)
 	if err != nil {
 		return nil, err
-	}
-	if api.RawQuery != "" || api.Fragment != "" {
-		return nil, fmt.Errorf("GitHub API URL %q must not have a query or fragment", fetch.RedactURL(api))
-	}
-	if !strings.HasSuffix(api.Path, "/") {
-		api.Path += "/"
 	}
 	keyrings := map[string]*pgp.Keyring{}
 	for name, text := range opts.Keyrings {

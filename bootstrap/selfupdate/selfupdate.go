@@ -105,15 +105,9 @@ func New(opts Options) (*Updater, error) {
 	if opts.APIURL == "" {
 		opts.APIURL = DefaultAPIURL
 	}
-	api, err := fetch.ParseURL("GitHub API URL", opts.APIURL)
+	api, err := fetch.ParseRoot("GitHub API URL", opts.APIURL)
 	if err != nil {
 		return nil, err
-	}
-	if api.RawQuery != "" || api.Fragment != "" {
-		return nil, fmt.Errorf("GitHub API URL %q must not have a query or fragment", fetch.RedactURL(api))
-	}
-	if !strings.HasSuffix(api.Path, "/") {
-		api.Path += "/"
 	}
 	if opts.Owner == "" {
 		opts.Owner = DefaultOwner

@@ -211,12 +211,18 @@ func NewHTTPClient() *http.Client {
 // *TooLargeError holding the first bytes; no more than limit+1 bytes are
 // read, so a hostile endless body costs nothing.
 func (c *Client) Small(ctx context.Context, rawURL string, limit int64) ([]byte, error) {
+	return c.small(ctx, http.MethodGet, rawURL, nil, nil, limit)
+}
+
+// small sends one request (retried under the same rules) and returns its
+// 200 answer, at most limit bytes: Small and Post.
+func (c *Client) small(ctx context.Context, method, rawURL string, hdr http.Header, reqBody []byte, limit int64) ([]byte, error) {
 	if err := CheckRawURL(rawURL); err != nil {
 		return nil, err
 	}
 	var body []byte
 	err := c.retry(ctx, rawURL, func(ctx context.Context, w *watchdog) (bool, error) {
-		resp, err := c.do(ctx, rawURL, nil)
+		resp, err := c.send(ctx, method, rawURL, hdr, reqBody)
 		if err != nil {
 			return false, w.explain(err)
 		}
@@ -310,30 +316,7 @@ func (c *Client) Redirect(ctx context.Context, rawURL string) (*url.URL, error) 
 // not change the server (a search), so a retry is harmless; bound the
 // whole exchange with ctx.
 func (c *Client) Post(ctx context.Context, rawURL, contentType string, body []byte, limit int64) ([]byte, error) {
-	if err := CheckRawURL(rawURL); err != nil {
-		return nil, err
-	}
-	var out []byte
-	err := c.retry(ctx, rawURL, func(ctx context.Context, w *watchdog) (bool, error) {
-		resp, err := c.send(ctx, http.MethodPost, rawURL, http.Header{"Content-Type": {contentType}}, body)
-		if err != nil {
-			return false, w.explain(err)
-		}
-		defer resp.Body.Close()
-		w.answeredBy(resp)
-		if resp.StatusCode != http.StatusOK {
-			return false, &HTTPError{URL: Redact(rawURL), StatusCode: resp.StatusCode}
-		}
-		out, err = io.ReadAll(io.LimitReader(w.reader(resp.Body), limit+1))
-		if err != nil {
-			return false, w.explain(err)
-		}
-		if int64(len(out)) > limit {
-			return false, &TooLargeError{URL: Redact(rawURL), Limit: limit, Prefix: out}
-		}
-		return false, nil
-	})
-	return out, err
+	return c.small(ctx, http.MethodPost, rawURL, http.Header{"Content-Type": {contentType}}, body, limit)
 }
 
 // downloadState carries what survives between attempts of one download.

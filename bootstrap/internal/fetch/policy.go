@@ -22,6 +22,23 @@ func ParseURL(what, raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// ParseRoot parses raw as the root of an API (a GitHub API URL): ParseURL,
+// no query or fragment, and a path ending in "/" so that relative
+// references resolve under it.
+func ParseRoot(what, raw string) (*url.URL, error) {
+	u, err := ParseURL(what, raw)
+	if err != nil {
+		return nil, err
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%s %q must not have a query or fragment", what, RedactURL(u))
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	return u, nil
+}
+
 // CheckRawURL parses raw and applies CheckURL.
 func CheckRawURL(raw string) error {
 	u, err := url.Parse(raw)
