@@ -379,6 +379,12 @@ func kubeconfigPruneRun(ctx context.Context, o *KubeconfigPruneOptions) error {
 	for _, c := range res.Spared {
 		fmt.Fprintf(h.Stdout, "kept context %s (%s)\n", c.Name, c.Prune.Why)
 	}
+	for _, n := range res.SparedClusters {
+		fmt.Fprintf(h.Stdout, "kept cluster %s (it changed since the plan)\n", n)
+	}
+	for _, n := range res.SparedUsers {
+		fmt.Fprintf(h.Stdout, "kept user %s (it changed since the plan)\n", n)
+	}
 	printDeleted(h.Stdout, &res.DeleteResult)
 	return nil
 }
