@@ -269,7 +269,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	res := &EditResult{DryRun: opts.DryRun}
 	cache := summaryCache(opts.CacheDir)
 	prepare := func(locked bool) error {
-		if err := readFiles(files, locked, logf); err != nil {
+		if err := readFiles(ctx, files, locked, logf); err != nil {
 			return err
 		}
 		if hooks.quick != nil {
@@ -331,6 +331,15 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		}
 		if !changes {
 			return res, nil
+		}
+		// A file that cannot be written is refused before any folder or
+		// lock file is made for it.
+		for _, f := range files {
+			if f.changed() {
+				if err := f.checkWritable(); err != nil {
+					return nil, err
+				}
+			}
 		}
 		for _, f := range files {
 			f.next, f.nextSum, f.create = nil, nil, false
@@ -457,10 +466,17 @@ var ErrReadOnly = errors.New("kubeconfig file is read-only")
 type ReadOnlyError struct {
 	File string
 	Mode fs.FileMode
-	Err  error
+	// FileSystem: the file is on a read-only file system (EROFS: a
+	// read-only mount, such as a read-only bind mount of the file); its
+	// mode does not matter then.
+	FileSystem bool
+	Err        error
 }
 
 func (e *ReadOnlyError) Error() string {
+	if e.FileSystem {
+		return fmt.Sprintf("%s is on a read-only file system: nothing was written; kubectl would not write it either", e.File)
+	}
 	return fmt.Sprintf("%s is read-only for you (mode %04o): nothing was written; kubectl would not write it either. Make it writable for your user if the change is meant", e.File, e.Mode.Perm())
 }
 
@@ -485,7 +501,7 @@ func (f *File) checkWritable() error {
 	if fi, serr := os.Stat(f.Real); serr == nil {
 		mode = fi.Mode()
 	}
-	return &ReadOnlyError{File: f.Real, Mode: mode, Err: err}
+	return &ReadOnlyError{File: f.Real, Mode: mode, FileSystem: readOnlyFS(err), Err: err}
 }
 
 // missingDirs returns the folders MkdirAll(dir) would create, outermost
@@ -508,14 +524,17 @@ func missingDirs(dir string) []string {
 // says the caller holds kubectl's locks of every file: no kubectl can be
 // rewriting one in place, so an empty file is read once, not waited on
 // (readSettled).
-func readFiles(files []*File, locked bool, logf func(string, ...any)) error {
+func readFiles(ctx context.Context, files []*File, locked bool, logf func(string, ...any)) error {
 	for _, f := range files {
 		var data []byte
 		var err error
 		if locked {
-			data, err = os.ReadFile(f.Real)
+			data, err = readKubeconfig(ctx, f.Real)
 		} else {
-			data, err = readSettled(f.Real, logf)
+			data, err = readSettled(ctx, f.Real, logf)
+		}
+		if re := (*ReadError)(nil); errors.As(err, &re) && f.Path != f.Real {
+			re.File = f.Path + " (a link to " + f.Real + ")"
 		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):

@@ -144,7 +144,7 @@ func List(opts EditOptions) ([]ContextInfo, error) {
 			files, sums = append(files, &File{Path: p, Exists: true}), append(sums, s)
 			continue
 		}
-		data, err := readSettled(p, func(string, ...any) {})
+		data, err := readSettled(context.Background(), p, func(string, ...any) {})
 		if errors.Is(err, fs.ErrNotExist) && !locs.Explicit {
 			continue
 		}

@@ -487,7 +487,7 @@ func canonicalEntry(k Kind, e Entry) string {
 func loadFiles(locs Locations) ([]*File, error) {
 	var files []*File
 	for _, p := range locs.Files {
-		data, err := readSettled(p, func(string, ...any) {})
+		data, err := readSettled(context.Background(), p, func(string, ...any) {})
 		if errors.Is(err, fs.ErrNotExist) && !locs.Explicit {
 			continue
 		}
