@@ -693,7 +693,7 @@ func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
 			if err := os.Remove(w.Backup); err != nil {
 				return err
 			}
-			return writePrivate(w.Backup, f.orig, f.Real)
+			return copyBackup(f.Real, w.Backup, f.orig)
 		}, logf)
 		if err != nil {
 			if w.Backup != "" {
@@ -712,16 +712,24 @@ func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
 // When real is a regular file of that size with no other name, the backup
 // is a hard link to it: the rename that follows gives real a new file and
 // leaves the old one, already on disk, to the backup, so a large
-// kubeconfig is neither copied nor synced twice, and the backup has the
-// file's owner and mode. Otherwise (another name shares the file and could
-// change it later, links refused, Windows) it is a private copy.
+// kubeconfig is neither copied nor synced twice; a link shares the file's
+// mode, so it is made only for a file already private (owner-only, as
+// 0600): every backup is private. Otherwise (a file others may read,
+// another name shares the file and could change it later, links refused,
+// Windows) it is a private copy (0600, the file's owner).
 func backUp(real, backup string, orig []byte) error {
-	if fi, err := os.Lstat(real); err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(orig)) && soleLink(fi) {
+	if fi, err := os.Lstat(real); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 == 0 && fi.Size() == int64(len(orig)) && soleLink(fi) {
 		if os.Link(real, backup) == nil {
 			return nil
 		}
 	}
-	return writePrivate(backup, orig, real)
+	return copyBackup(real, backup, orig)
+}
+
+// copyBackup writes orig, the content of real, to backup: 0600 (an
+// owner-only ACL on Windows) whatever real's mode, with real's owner.
+func copyBackup(real, backup string, orig []byte) error {
+	return atomicfile.Write(backup, orig, atomicfile.Options{Private: true, KeepOwnerFrom: real, OwnerOnly: true})
 }
 
 // rollBack puts the files already written back as they were.
