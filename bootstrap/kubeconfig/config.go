@@ -2,10 +2,10 @@ package kubeconfig
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -88,7 +88,7 @@ func (e *ParseError) Is(target error) bool { return target == ErrInvalidConfig }
 // Load reads and parses the kubeconfig at path. A missing file returns an
 // error matching fs.ErrNotExist.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readKubeconfig(context.Background(), path)
 	if err != nil {
 		return nil, err
 	}

@@ -269,7 +269,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	res := &EditResult{DryRun: opts.DryRun}
 	cache := summaryCache(opts.CacheDir)
 	prepare := func(locked bool) error {
-		if err := readFiles(files, locked, logf); err != nil {
+		if err := readFiles(ctx, files, locked, logf); err != nil {
 			return err
 		}
 		if hooks.quick != nil {
@@ -331,6 +331,15 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		}
 		if !changes {
 			return res, nil
+		}
+		// A file that cannot be written is refused before any folder or
+		// lock file is made for it.
+		for _, f := range files {
+			if f.changed() {
+				if err := f.checkWritable(); err != nil {
+					return nil, err
+				}
+			}
 		}
 		for _, f := range files {
 			f.next, f.nextSum, f.create = nil, nil, false
@@ -457,10 +466,17 @@ var ErrReadOnly = errors.New("kubeconfig file is read-only")
 type ReadOnlyError struct {
 	File string
 	Mode fs.FileMode
-	Err  error
+	// FileSystem: the file is on a read-only file system (EROFS: a
+	// read-only mount, such as a read-only bind mount of the file); its
+	// mode does not matter then.
+	FileSystem bool
+	Err        error
 }
 
 func (e *ReadOnlyError) Error() string {
+	if e.FileSystem {
+		return fmt.Sprintf("%s is on a read-only file system: nothing was written; kubectl would not write it either", e.File)
+	}
 	return fmt.Sprintf("%s is read-only for you (mode %04o): nothing was written; kubectl would not write it either. Make it writable for your user if the change is meant", e.File, e.Mode.Perm())
 }
 
@@ -485,7 +501,7 @@ func (f *File) checkWritable() error {
 	if fi, serr := os.Stat(f.Real); serr == nil {
 		mode = fi.Mode()
 	}
-	return &ReadOnlyError{File: f.Real, Mode: mode, Err: err}
+	return &ReadOnlyError{File: f.Real, Mode: mode, FileSystem: readOnlyFS(err), Err: err}
 }
 
 // missingDirs returns the folders MkdirAll(dir) would create, outermost
@@ -508,14 +524,17 @@ func missingDirs(dir string) []string {
 // says the caller holds kubectl's locks of every file: no kubectl can be
 // rewriting one in place, so an empty file is read once, not waited on
 // (readSettled).
-func readFiles(files []*File, locked bool, logf func(string, ...any)) error {
+func readFiles(ctx context.Context, files []*File, locked bool, logf func(string, ...any)) error {
 	for _, f := range files {
 		var data []byte
 		var err error
 		if locked {
-			data, err = os.ReadFile(f.Real)
+			data, err = readKubeconfig(ctx, f.Real)
 		} else {
-			data, err = readSettled(f.Real, logf)
+			data, err = readSettled(ctx, f.Real, logf)
+		}
+		if re := (*ReadError)(nil); errors.As(err, &re) && f.Path != f.Real {
+			re.File = f.Path + " (a link to " + f.Real + ")"
 		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -674,7 +693,7 @@ func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
 			if err := os.Remove(w.Backup); err != nil {
 				return err
 			}
-			return writePrivate(w.Backup, f.orig, f.Real)
+			return copyBackup(f.Real, w.Backup, f.orig)
 		}, logf)
 		if err != nil {
 			if w.Backup != "" {
@@ -693,16 +712,24 @@ func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
 // When real is a regular file of that size with no other name, the backup
 // is a hard link to it: the rename that follows gives real a new file and
 // leaves the old one, already on disk, to the backup, so a large
-// kubeconfig is neither copied nor synced twice, and the backup has the
-// file's owner and mode. Otherwise (another name shares the file and could
-// change it later, links refused, Windows) it is a private copy.
+// kubeconfig is neither copied nor synced twice; a link shares the file's
+// mode, so it is made only for a file already private (owner-only, as
+// 0600): every backup is private. Otherwise (a file others may read,
+// another name shares the file and could change it later, links refused,
+// Windows) it is a private copy (0600, the file's owner).
 func backUp(real, backup string, orig []byte) error {
-	if fi, err := os.Lstat(real); err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(orig)) && soleLink(fi) {
+	if fi, err := os.Lstat(real); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 == 0 && fi.Size() == int64(len(orig)) && soleLink(fi) {
 		if os.Link(real, backup) == nil {
 			return nil
 		}
 	}
-	return writePrivate(backup, orig, real)
+	return copyBackup(real, backup, orig)
+}
+
+// copyBackup writes orig, the content of real, to backup: 0600 (an
+// owner-only ACL on Windows) whatever real's mode, with real's owner.
+func copyBackup(real, backup string, orig []byte) error {
+	return atomicfile.Write(backup, orig, atomicfile.Options{Private: true, KeepOwnerFrom: real, OwnerOnly: true})
 }
 
 // rollBack puts the files already written back as they were.

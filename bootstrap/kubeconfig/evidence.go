@@ -12,10 +12,13 @@ import (
 //   - a 401 to the context's own credentials is lasting evidence: the
 //     server answered and refused them;
 //   - "unreachable" is evidence only when every check of the context over
-//     a span (CheckOptions.Span, default DefaultPruneSpan) saw it, and at
-//     least two checks did: kubeboot records when it first and last saw
-//     the failure, in its own per-user state (EditOptions.StateDir), never
-//     in the kubeconfig;
+//     a span (CheckOptions.Span, default DefaultPruneSpan) saw it, with at
+//     least MinUnreachableChecks checks on at least MinUnreachableDays
+//     different days (UTC) and no other outcome in between: two checks a
+//     week apart say nothing of the days between. kubeboot records when it
+//     first and last saw the failure, how often and on how many days, in
+//     its own per-user state (EditOptions.StateDir), never in the
+//     kubeconfig;
 //   - a check that answers, or cannot tell (timeout, TLS, exec plugin),
 //     clears the context's record: the streak is broken;
 //   - a run in which no server answered at all (the network itself is
@@ -32,6 +35,13 @@ import (
 // every check, before prune proposes removing its context.
 const DefaultPruneSpan = 7 * 24 * time.Hour
 
+// The least evidence of an unreachable server, whatever the span: this many
+// failed checks, on this many different days (UTC).
+const (
+	MinUnreachableChecks = 3
+	MinUnreachableDays   = 2
+)
+
 // Evidence is what kubeboot remembers of the failed checks of one context.
 // It holds names, the server URL (credentials removed) and dates, never
 // secrets.
@@ -45,10 +55,11 @@ type Evidence struct {
 	User    string `json:"user,omitempty"`
 	// FirstFailed and LastFailed are the first and the latest check that
 	// saw the failure, with no other outcome in between; Failures counts
-	// those checks.
+	// those checks, Days the different days (UTC) they ran on.
 	FirstFailed time.Time `json:"firstFailed"`
 	LastFailed  time.Time `json:"lastFailed"`
 	Failures    int       `json:"failures"`
+	Days        int       `json:"days"`
 	// Reason is the latest failure's explanation.
 	Reason string `json:"reason,omitempty"`
 }
@@ -109,24 +120,37 @@ func judge(in judgeInput) judgement {
 	}
 	rec := in.newRecord(prev)
 	deadline := rec.FirstFailed.Add(in.Span)
-	if rec.Failures < 2 || in.Now.Before(deadline) {
-		return judgement{Record: rec, Decision: Decision{Why: fmt.Sprintf("unreachable on %d check(s) since %s; removable from %s if every check until then fails",
-			rec.Failures, day(rec.FirstFailed), day(deadline))}}
+	if rec.Failures < MinUnreachableChecks || rec.Days < MinUnreachableDays || in.Now.Before(deadline) {
+		return judgement{Record: rec, Decision: Decision{Why: fmt.Sprintf("unreachable on %d check(s) on %d day(s) since %s; removable from %s if every check until then fails and at least %d checks on %d different days saw it",
+			rec.Failures, rec.Days, day(rec.FirstFailed), day(deadline), MinUnreachableChecks, MinUnreachableDays)}}
 	}
-	return judgement{Record: rec, Decision: Decision{Remove: true, Why: fmt.Sprintf("unreachable on every check (%d) from %s to %s",
-		rec.Failures, day(rec.FirstFailed), day(rec.LastFailed))}}
+	return judgement{Record: rec, Decision: Decision{Remove: true, Why: fmt.Sprintf("unreachable on every check (%d, on %d days) from %s to %s",
+		rec.Failures, rec.Days, day(rec.FirstFailed), day(rec.LastFailed))}}
 }
 
 // newRecord returns prev extended by this run's failure, or a new record
 // when prev is nil or of another kind of failure.
 func (in judgeInput) newRecord(prev *Evidence) *Evidence {
 	rec := &Evidence{State: in.Verdict.State, Server: in.Info.Server, Cluster: in.Info.Cluster, User: in.Info.User,
-		FirstFailed: in.Now, LastFailed: in.Now, Failures: 1, Reason: in.Verdict.Reason}
+		FirstFailed: in.Now, LastFailed: in.Now, Failures: 1, Days: 1, Reason: in.Verdict.Reason}
 	if prev != nil && prev.State == in.Verdict.State {
 		rec.FirstFailed, rec.Failures = prev.FirstFailed, prev.Failures+1
+		rec.Days = prev.Days
+		if rec.Days == 0 { // a record of an older kubeboot: the days it shows
+			rec.Days = 1
+			if dayOf(prev.FirstFailed) != dayOf(prev.LastFailed) {
+				rec.Days = 2
+			}
+		}
+		if dayOf(in.Now) != dayOf(prev.LastFailed) {
+			rec.Days++
+		}
 	}
 	return rec
 }
+
+// dayOf is t's day (UTC).
+func dayOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 // networkDown reports a run in which no server answered: every check
 // failed or could not tell. Such a run says nothing about any one server.

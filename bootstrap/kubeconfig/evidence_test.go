@@ -19,10 +19,10 @@ func TestJudge(t *testing.T) {
 	info := ContextInfo{Name: "lab", Cluster: "lab", Server: "https://lab:6443", User: "me"}
 	unreach := Verdict{State: CheckUnreachable, Reason: "connection refused"}
 	rejected := Verdict{State: CheckRejected, Reason: "401"}
-	rec := func(state CheckState, first, last time.Time, n int) *Evidence {
-		return &Evidence{State: state, Server: info.Server, Cluster: info.Cluster, User: info.User, FirstFailed: first, LastFailed: last, Failures: n}
+	rec := func(state CheckState, first, last time.Time, n, days int) *Evidence {
+		return &Evidence{State: state, Server: info.Server, Cluster: info.Cluster, User: info.User, FirstFailed: first, LastFailed: last, Failures: n, Days: days}
 	}
-	other := rec(CheckUnreachable, t0, t0.Add(6*day), 5)
+	other := rec(CheckUnreachable, t0, t0.Add(6*day), 5, 4)
 	other.Server = "https://old-lab:6443"
 	for _, tc := range []struct {
 		name       string
@@ -33,34 +33,45 @@ func TestJudge(t *testing.T) {
 		whyContain string
 	}{
 		{"a fresh failure is recorded, not removable", judgeInput{Verdict: unreach, Now: t0},
-			false, rec(CheckUnreachable, t0, t0, 1), false, "removable from 2026-12-08"},
-		{"still within the span", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0, t0.Add(3*day), 4), Now: t0.Add(6 * day)},
-			false, rec(CheckUnreachable, t0, t0.Add(6*day), 5), false, "since 2026-12-01"},
-		{"every check failed over the span", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0, t0.Add(3*day), 4), Now: t0.Add(7 * day)},
-			true, rec(CheckUnreachable, t0, t0.Add(7*day), 5), false, "unreachable on every check (5)"},
-		{"one check long ago and one now is two checks", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0, t0, 1), Now: t0.Add(30 * day)},
-			true, rec(CheckUnreachable, t0, t0.Add(30*day), 2), false, "from 2026-12-01"},
-		{"an answer clears the record", judgeInput{Verdict: Verdict{State: CheckOK}, Prev: rec(CheckUnreachable, t0, t0.Add(6*day), 5), Now: t0.Add(8 * day)},
+			false, rec(CheckUnreachable, t0, t0, 1, 1), false, "removable from 2026-12-08"},
+		{"still within the span", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0, t0.Add(3*day), 4, 3), Now: t0.Add(6 * day)},
+			false, rec(CheckUnreachable, t0, t0.Add(6*day), 5, 4), false, "since 2026-12-01"},
+		{"every check failed over the span", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0, t0.Add(3*day), 4, 3), Now: t0.Add(7 * day)},
+			true, rec(CheckUnreachable, t0, t0.Add(7*day), 5, 4), false, "unreachable on every check (5, on 4 days)"},
+		{"one check long ago and one now prove nothing", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0, t0, 1, 1), Now: t0.Add(30 * day)},
+			false, rec(CheckUnreachable, t0, t0.Add(30*day), 2, 2), false, "at least 3 checks on 2 different days"},
+		{"three checks, the last two a span after the first", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0, t0.Add(7*day), 2, 2), Now: t0.Add(7*day + time.Hour)},
+			true, rec(CheckUnreachable, t0, t0.Add(7*day+time.Hour), 3, 2), false, "(3, on 2 days)"},
+		{"three checks over a short span on one day", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0, t0.Add(time.Hour), 2, 1), Now: t0.Add(2 * time.Hour), Span: time.Hour},
+			false, rec(CheckUnreachable, t0, t0.Add(2*time.Hour), 3, 1), false, "on 1 day(s)"},
+		{"three checks over a short span across midnight", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0.Add(14*time.Hour), t0.Add(14*time.Hour+30*time.Minute), 2, 1), Now: t0.Add(15*time.Hour + 30*time.Minute), Span: time.Hour},
+			true, rec(CheckUnreachable, t0.Add(14*time.Hour), t0.Add(15*time.Hour+30*time.Minute), 3, 2), false, "(3, on 2 days)"},
+		{"a record of an older kubeboot (no days) counts the days it shows", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0, t0.Add(6*day), 4, 0), Now: t0.Add(6*day + time.Hour)},
+			false, rec(CheckUnreachable, t0, t0.Add(6*day+time.Hour), 5, 2), false, "on 2 day(s)"},
+		{"an answer clears the record", judgeInput{Verdict: Verdict{State: CheckOK}, Prev: rec(CheckUnreachable, t0, t0.Add(6*day), 5, 4), Now: t0.Add(8 * day)},
 			false, nil, false, "answered"},
-		{"a check that cannot tell clears it", judgeInput{Verdict: Verdict{State: CheckUnknown}, Prev: rec(CheckUnreachable, t0, t0.Add(6*day), 5), Now: t0.Add(8 * day)},
+		{"a check that cannot tell clears it", judgeInput{Verdict: Verdict{State: CheckUnknown}, Prev: rec(CheckUnreachable, t0, t0.Add(6*day), 5, 4), Now: t0.Add(8 * day)},
 			false, nil, false, "could not tell"},
-		{"network down records nothing", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0, t0.Add(6*day), 5), Now: t0.Add(8 * day), NetworkDown: true},
+		{"network down records nothing", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0, t0.Add(6*day), 5, 4), Now: t0.Add(8 * day), NetworkDown: true},
 			false, nil, true, "network"},
 		{"network down with no record", judgeInput{Verdict: unreach, Now: t0, NetworkDown: true},
 			false, nil, true, "nothing recorded"},
 		{"a 401 is lasting evidence at once", judgeInput{Verdict: rejected, Now: t0},
-			true, rec(CheckRejected, t0, t0, 1), false, "401"},
+			true, rec(CheckRejected, t0, t0, 1, 1), false, "401"},
 		{"a record for another server does not count", judgeInput{Verdict: unreach, Prev: other, Now: t0.Add(8 * day)},
-			false, rec(CheckUnreachable, t0.Add(8*day), t0.Add(8*day), 1), false, "on 1 check(s)"},
-		{"a 401 after unreachable starts a new record", judgeInput{Verdict: rejected, Prev: rec(CheckUnreachable, t0, t0.Add(6*day), 5), Now: t0.Add(8 * day)},
-			true, rec(CheckRejected, t0.Add(8*day), t0.Add(8*day), 1), false, "401"},
-		{"the clock went back: start again", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0.Add(-day), t0.Add(9*day), 5), Now: t0.Add(8 * day)},
-			false, rec(CheckUnreachable, t0.Add(8*day), t0.Add(8*day), 1), false, "on 1 check(s)"},
+			false, rec(CheckUnreachable, t0.Add(8*day), t0.Add(8*day), 1, 1), false, "on 1 check(s)"},
+		{"a 401 after unreachable starts a new record", judgeInput{Verdict: rejected, Prev: rec(CheckUnreachable, t0, t0.Add(6*day), 5, 4), Now: t0.Add(8 * day)},
+			true, rec(CheckRejected, t0.Add(8*day), t0.Add(8*day), 1, 1), false, "401"},
+		{"the clock went back: start again", judgeInput{Verdict: unreach, Prev: rec(CheckUnreachable, t0.Add(-day), t0.Add(9*day), 5, 4), Now: t0.Add(8 * day)},
+			false, rec(CheckUnreachable, t0.Add(8*day), t0.Add(8*day), 1, 1), false, "on 1 check(s)"},
 		{"no state folder: unreachable alone never removes", judgeInput{Verdict: unreach, Now: t0, NoMemory: true},
 			false, nil, false, "no state folder"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.in.Info, tc.in.Span = info, 7*day
+			tc.in.Info = info
+			if tc.in.Span == 0 {
+				tc.in.Span = 7 * day
+			}
 			if tc.in.Verdict.State == CheckUnreachable || tc.in.Verdict.State == CheckRejected {
 				for _, r := range []*Evidence{tc.record} {
 					if r != nil {
@@ -305,7 +316,9 @@ func TestPruneNeedsLastingEvidence(t *testing.T) {
 	// entries; the tunnel, open again, stays.
 	s.set("lab", CheckUnreachable, "tunnel", CheckOK)
 	plan()
-	clock = clock.Add(8 * 24 * time.Hour)
+	clock = clock.Add(4 * 24 * time.Hour)
+	plan()
+	clock = clock.Add(4 * 24 * time.Hour)
 	p = plan()
 	n := s.n["lab"]
 	res, err = Prune(ctx, p, opts, co, s.check)
@@ -331,17 +344,19 @@ func TestPruneRecheckNetworkDown(t *testing.T) {
 	s := &scripted{m: map[string]CheckState{}, n: map[string]int{}}
 	s.set("live", CheckOK, "lab", CheckUnreachable, "tunnel", CheckOK)
 	ctx := context.Background()
-	if _, err := PlanPrune(ctx, opts, co, s.check); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if _, err := PlanPrune(ctx, opts, co, s.check); err != nil {
+			t.Fatal(err)
+		}
+		clock = clock.Add(4 * 24 * time.Hour)
 	}
-	clock = clock.Add(8 * 24 * time.Hour)
 	p, err := PlanPrune(ctx, opts, co, s.check)
 	if err != nil || len(p.Contexts) != 1 {
 		t.Fatalf("plan %+v %v", p, err)
 	}
 	s.set("live", CheckUnreachable, "tunnel", CheckUnreachable)
 	res, err := Prune(ctx, p, opts, co, s.check)
-	if err != nil || len(res.Contexts) != 0 || len(res.Spared) != 1 || s.n["live"] != 3 {
+	if err != nil || len(res.Contexts) != 0 || len(res.Spared) != 1 || s.n["live"] != 4 {
 		t.Fatalf("prune with the network down: %+v %v (live checked %d times)", res, err, s.n["live"])
 	}
 	if got := strings.Join(contextNames(t, path), ","); got != "live,lab,tunnel" {

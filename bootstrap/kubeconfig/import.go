@@ -137,9 +137,17 @@ func Import(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
 		return nil, err
 	}
 	src := found.Path
-	incoming, err := Load(src)
+	data, err := readKubeconfig(ctx, src)
+	var re *ReadError
+	if errors.As(err, &re) {
+		re.Source = true
+	}
 	if err != nil {
-		return nil, err // a *ParseError or *fs.PathError: both name the file
+		return nil, err // a *ReadError or *fs.PathError: both name the file
+	}
+	incoming, err := Parse(data, src)
+	if err != nil {
+		return nil, err // a *ParseError naming the file
 	}
 	if err := incoming.Validate(); err != nil {
 		return nil, err
@@ -354,8 +362,8 @@ func resolveLink(p string) (string, error) {
 // an editor) had truncated it: it is read again, so that a transient empty
 // file is never taken for an empty kubeconfig and written back. A file
 // that stays empty is empty.
-func readSettled(file string, logf func(string, ...any)) ([]byte, error) {
-	data, err := os.ReadFile(file)
+func readSettled(ctx context.Context, file string, logf func(string, ...any)) ([]byte, error) {
+	data, err := readKubeconfig(ctx, file)
 	if err == nil && len(bytes.TrimSpace(data)) == 0 && !maybeBeingWritten(file) {
 		return data, nil // empty on purpose: nothing is writing it
 	}
@@ -366,7 +374,7 @@ func readSettled(file string, logf func(string, ...any)) ([]byte, error) {
 			continue
 		}
 		logf("%s changed while it was read; reading it again", file)
-		data, err = os.ReadFile(file)
+		data, err = readKubeconfig(ctx, file)
 	}
 	return data, err
 }

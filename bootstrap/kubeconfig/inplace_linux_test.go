@@ -2,6 +2,7 @@ package kubeconfig
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,5 +133,70 @@ func lockedChild(t *testing.T, home string) {
 	}
 	if _, err := Use(context.Background(), "-", opts); err != nil {
 		t.Errorf("use - through the link: %v", err)
+	}
+}
+
+// TestReadOnlyBindMount: a kubeconfig bind-mounted read-only (docker run
+// -v ~/.kube/config:...:ro) is refused as kubectl refuses it, with the
+// kernel's reason ("read-only file system", not the file's mode, which
+// allows writing), and nothing is created beside it. Runs in a mount
+// namespace of its own (root only).
+func TestReadOnlyBindMount(t *testing.T) {
+	if dir := os.Getenv("KUBECONFIG_TEST_ROMOUNT"); dir != "" {
+		roMountChild(t, dir)
+		return
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a mount namespace")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "host-config"), []byte(pruneDoc), 0o644)
+	os.Mkdir(filepath.Join(dir, "kube"), 0o700)
+	os.WriteFile(filepath.Join(dir, "kube", "config"), nil, 0o644)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestReadOnlyBindMount$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), "KUBECONFIG_TEST_ROMOUNT="+dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
+	out, err := cmd.CombinedOutput()
+	if strings.Contains(string(out), "--- SKIP") {
+		t.Skipf("no bind mount here:\n%s", out)
+	}
+	if err != nil || !strings.Contains(string(out), "--- PASS") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "kube")); len(entries) != 1 {
+		t.Errorf("files created beside the mount: %v", entries)
+	}
+}
+
+func roMountChild(t *testing.T, dir string) {
+	if err := syscall.Mount("", "/", "", syscall.MS_PRIVATE|syscall.MS_REC, ""); err != nil {
+		t.Skipf("mount namespace: %v", err)
+	}
+	path := filepath.Join(dir, "kube", "config")
+	if err := syscall.Mount(filepath.Join(dir, "host-config"), path, "", syscall.MS_BIND, ""); err != nil {
+		t.Skipf("bind mount: %v", err)
+	}
+	if err := syscall.Mount("", path, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
+		t.Skipf("read-only remount: %v", err)
+	}
+	for _, op := range []func() error{
+		func() error {
+			_, err := Use(context.Background(), "lab", EditOptions{Kubeconfig: path, Home: dir})
+			return err
+		},
+		func() error {
+			_, err := Delete(context.Background(), []string{"lab"}, DeleteOptions{}, EditOptions{Kubeconfig: path, Home: dir})
+			return err
+		},
+	} {
+		err := op()
+		var ro *ReadOnlyError
+		if !errors.As(err, &ro) || !ro.FileSystem || !strings.Contains(err.Error(), "read-only file system") ||
+			strings.Contains(err.Error(), "mode") || !strings.Contains(err.Error(), path) {
+			t.Errorf("write to a read-only mount: %v", err)
+		}
+	}
+	if data, _ := os.ReadFile(path); string(data) != pruneDoc {
+		t.Error("the file changed")
 	}
 }

@@ -3,6 +3,7 @@
 package kubeconfig
 
 import (
+	"errors"
 	"io/fs"
 	"syscall"
 )
@@ -17,3 +18,6 @@ func soleLink(fi fs.FileInfo) bool {
 // kernel's rules (access(2) with W_OK: mode bits, ACLs, root's override, a
 // read-only mount), as kubectl's open for writing would find.
 func writable(path string) error { return syscall.Access(path, 2 /* W_OK */) }
+
+// readOnlyFS reports that err is the kernel's "read-only file system".
+func readOnlyFS(err error) bool { return errors.Is(err, syscall.EROFS) }

@@ -144,7 +144,7 @@ func List(opts EditOptions) ([]ContextInfo, error) {
 			files, sums = append(files, &File{Path: p, Exists: true}), append(sums, s)
 			continue
 		}
-		data, err := readSettled(p, func(string, ...any) {})
+		data, err := readSettled(context.Background(), p, func(string, ...any) {})
 		if errors.Is(err, fs.ErrNotExist) && !locs.Explicit {
 			continue
 		}
@@ -543,15 +543,15 @@ func Delete(ctx context.Context, names []string, do DeleteOptions, opts EditOpti
 	if len(names) == 0 {
 		return nil, errors.New("no context to delete")
 	}
-	return deleteThrough(ctx, opts, func(v *listView) ([]string, []string, error) {
+	return deleteThrough(ctx, opts, func(v *listView) ([]string, []string, []string, error) {
 		var clusters, users []string
 		for _, n := range names {
 			e, _, ok := v.entry(KindContext, n)
 			if !ok {
-				return nil, nil, v.undefined(KindContext, n)
+				return nil, nil, nil, v.undefined(KindContext, n)
 			}
 			if n == v.current && !do.Force {
-				return nil, nil, &CurrentContextError{Name: n}
+				return nil, nil, nil, &CurrentContextError{Name: n}
 			}
 			c, u := contextRefs(e.Body)
 			clusters, users = append(clusters, c), append(users, u)
@@ -559,17 +559,17 @@ func Delete(ctx context.Context, names []string, do DeleteOptions, opts EditOpti
 		if !do.Cascade {
 			clusters, users = nil, nil
 		}
-		return clusters, users, nil
-	}, names)
+		return names, clusters, users, nil
+	})
 }
 
-// deleteThrough deletes contexts, and the clusters and users choose
-// returns (when unreferenced then), through Edit; choose runs under the
-// locks and may refuse.
-func deleteThrough(ctx context.Context, opts EditOptions, choose func(v *listView) (clusters, users []string, err error), contexts []string) (*DeleteResult, error) {
+// deleteThrough deletes the contexts, and the clusters and users (when
+// unreferenced then), that choose returns, through Edit; choose runs
+// under the locks, on the files about to be changed, and may refuse.
+func deleteThrough(ctx context.Context, opts EditOptions, choose func(v *listView) (contexts, clusters, users []string, err error)) (*DeleteResult, error) {
 	res := &DeleteResult{}
 	er, err := edit(ctx, opts, func(files []*File) error {
-		clusters, users, err := choose(newView(files))
+		contexts, clusters, users, err := choose(newView(files))
 		if err != nil {
 			return err
 		}

@@ -61,8 +61,8 @@ func TestImportAsRootKeepsOwner(t *testing.T) {
 		t.Errorf("new file mode %v, want 0600", mode)
 	}
 
-	// An existing file with the user's own mode keeps owner and mode, and so
-	// does its backup.
+	// An existing file with the user's own mode keeps owner and mode; its
+	// backup is the user's too, and private (0600) whatever that mode.
 	os.Chmod(e.kubeconfig, 0o640)
 	opts := e.opts(copyInto(t, "testdata/corpus/coreweave-other-org.yaml", e.downloads, "b"))
 	opts.Policy = ConflictReplace
@@ -70,9 +70,9 @@ func TestImportAsRootKeepsOwner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{e.kubeconfig, res.Backup} {
-		if uid, gid, mode := ownerOf(t, p); uid != userUID || gid != userGID || mode != 0o640 {
-			t.Errorf("%s: %d:%d %v, want %d:%d 0640", p, uid, gid, mode, userUID, userGID)
+	for p, want := range map[string]os.FileMode{e.kubeconfig: 0o640, res.Backup: 0o600} {
+		if uid, gid, mode := ownerOf(t, p); uid != userUID || gid != userGID || mode != want {
+			t.Errorf("%s: %d:%d %v, want %d:%d %04o", p, uid, gid, mode, userUID, userGID, want)
 		}
 	}
 

@@ -2,6 +2,7 @@ package kubeconfig
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"sync"
@@ -71,6 +72,8 @@ type CheckedContext struct {
 	Evidence *Evidence `json:"evidence,omitempty"`
 	// Prune says whether the evidence allows removing the context.
 	Prune Decision `json:"prune"`
+	// print is contextPrint of what the check judged (set by recheck).
+	print string
 }
 
 // Check runs check on every context of the list (as List returns them),
@@ -229,6 +232,9 @@ type PrunePlan struct {
 	Kept     []CheckedContext `json:"kept"`
 	Clusters []string         `json:"clusters,omitempty"`
 	Users    []string         `json:"users,omitempty"`
+	// prints are the bodies of Clusters and Users as planned (entryPrint):
+	// one changed since is not removed.
+	prints map[Kind]map[string]string
 }
 
 // Empty reports that the plan removes nothing.
@@ -269,6 +275,14 @@ func PlanPrune(ctx context.Context, opts EditOptions, co CheckOptions, check Che
 	if err != nil {
 		return nil, err
 	}
+	v := newView(files)
+	p.prints = map[Kind]map[string]string{}
+	for _, k := range []Kind{KindCluster, KindUser} {
+		p.prints[k] = map[string]string{}
+		for _, n := range v.names(k) {
+			p.prints[k][n] = entryPrint(v, k, n)
+		}
+	}
 	d := deleteEntries(files, keys(remove), allNames(files, KindCluster), allNames(files, KindUser))
 	p.Clusters, p.Users = d.Clusters, d.Users
 	return p, nil
@@ -277,9 +291,14 @@ func PlanPrune(ctx context.Context, opts EditOptions, co CheckOptions, check Che
 // PruneResult describes a Prune.
 type PruneResult struct {
 	DeleteResult
-	// Spared are the planned contexts that the check right before the
-	// deletion did not confirm: they were kept.
+	// Spared are the planned contexts that were kept: the check right
+	// before the deletion did not confirm them, or they changed (another
+	// cluster, user, server or credentials) since that check.
 	Spared []CheckedContext `json:"spared,omitempty"`
+	// SparedClusters and SparedUsers are the planned clusters and users
+	// kept because they changed since the plan.
+	SparedClusters []string `json:"sparedClusters,omitempty"`
+	SparedUsers    []string `json:"sparedUsers,omitempty"`
 }
 
 // maxWitnesses bounds the contexts that answered in the plan and are
@@ -292,31 +311,61 @@ const maxWitnesses = 3
 // in the plan as witnesses; the checks are recorded as by Check): only a
 // context the evidence still condemns, with the same server, cluster and
 // user as planned, is removed; the others are Spared. A re-check in which
-// no server answers spares every context. Then the planned clusters and
-// users that no remaining context of any file refers to go. Entries gone
-// since the plan are skipped; the current context is refused with a
-// *CurrentContextError.
+// no server answers spares every context. Under the kubeconfig locks,
+// right before the removal, each context must still have exactly the
+// body its last check judged (its own, its cluster's and its user's,
+// credentials included), and each planned cluster and user the body it
+// had in the plan: whatever changed is spared (another program edited it
+// meanwhile). Then the planned clusters and users that no remaining
+// context of any file refers to go. Entries gone since the plan are
+// skipped; the current context is refused with a *CurrentContextError.
 func Prune(ctx context.Context, plan *PrunePlan, opts EditOptions, co CheckOptions, check CheckFunc) (*PruneResult, error) {
 	if check == nil {
 		return nil, errors.New("prune needs a check to confirm each context before removing it")
 	}
 	res := &PruneResult{}
-	var names []string
+	var confirmed, spared []CheckedContext
 	if len(plan.Contexts) > 0 {
-		confirmed, spared, err := recheck(ctx, plan, opts, co, check)
-		if err != nil {
+		var err error
+		if confirmed, spared, err = recheck(ctx, plan, opts, co, check); err != nil {
 			return nil, err
 		}
-		names, res.Spared = confirmed, spared
 	}
-	d, err := deleteThrough(ctx, opts, func(v *listView) ([]string, []string, error) {
-		for _, n := range names {
-			if n == v.current {
-				return nil, nil, &CurrentContextError{Name: n}
+	d, err := deleteThrough(ctx, opts, func(v *listView) ([]string, []string, []string, error) {
+		// choose may run more than once (Edit reads again under the locks).
+		res.Spared, res.SparedClusters, res.SparedUsers = spared, nil, nil
+		var names []string
+		for _, c := range confirmed {
+			p := contextPrint(v, c.Name)
+			switch {
+			case p == "":
+				// gone already: nothing to do
+			case p != c.print:
+				c.Prune = Decision{Why: "the context, its cluster or its user changed while it was checked: kept"}
+				res.Spared = append(res.Spared, c)
+			case c.Name == v.current:
+				return nil, nil, nil, &CurrentContextError{Name: c.Name}
+			default:
+				names = append(names, c.Name)
 			}
 		}
-		return plan.Clusters, plan.Users, nil
-	}, names)
+		keep := func(k Kind, list []string, spared *[]string) []string {
+			var out []string
+			for _, n := range list {
+				switch p := entryPrint(v, k, n); {
+				case p == "":
+				case plan.prints == nil || p != plan.prints[k][n]:
+					*spared = append(*spared, n)
+				default:
+					out = append(out, n)
+				}
+			}
+			return out
+		}
+		clusters := keep(KindCluster, plan.Clusters, &res.SparedClusters)
+		users := keep(KindUser, plan.Users, &res.SparedUsers)
+		return names, clusters, users, nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -325,8 +374,9 @@ func Prune(ctx context.Context, plan *PrunePlan, opts EditOptions, co CheckOptio
 }
 
 // recheck checks the planned contexts again, with witnesses, and returns
-// the names still condemned and the contexts spared.
-func recheck(ctx context.Context, plan *PrunePlan, opts EditOptions, co CheckOptions, check CheckFunc) ([]string, []CheckedContext, error) {
+// those still condemned, each with the print (contextPrint) of what its
+// check judged, and the contexts spared.
+func recheck(ctx context.Context, plan *PrunePlan, opts EditOptions, co CheckOptions, check CheckFunc) ([]CheckedContext, []CheckedContext, error) {
 	locs, err := opts.locations()
 	if err != nil {
 		return nil, nil, err
@@ -335,6 +385,13 @@ func recheck(ctx context.Context, plan *PrunePlan, opts EditOptions, co CheckOpt
 	if err != nil {
 		return nil, nil, err
 	}
+	// One reading of the files gives both what the checks see and the
+	// prints of what they judged.
+	files, err := loadFiles(locs)
+	if err != nil {
+		return nil, nil, err
+	}
+	fv := newView(files)
 	now := map[string]ContextInfo{}
 	for _, c := range infos {
 		now[c.Name] = c
@@ -346,7 +403,7 @@ func recheck(ctx context.Context, plan *PrunePlan, opts EditOptions, co CheckOpt
 		switch {
 		case !ok:
 			// gone already: nothing to do
-		case cur.Server != c.Server || cur.Cluster != c.Cluster || cur.User != c.User || cur.File != c.File:
+		case cur.Server != c.Server || cur.Cluster != c.Cluster || cur.User != c.User || cur.File != c.File || !sameRefs(fv, cur):
 			c.Prune = Decision{Why: "the context changed since the plan"}
 			spared = append(spared, c)
 		default:
@@ -362,16 +419,17 @@ func recheck(ctx context.Context, plan *PrunePlan, opts EditOptions, co CheckOpt
 			again = append(again, cur)
 		}
 	}
-	view, err := LoadView(locs.Files)
-	if err != nil {
-		return nil, nil, err
+	configs := make([]*Config, len(files))
+	for i, f := range files {
+		configs[i] = f.Config
 	}
-	checked := checkAll(ctx, view, again, co, check)
+	checked := checkAll(ctx, mergeView(configs), again, co, check)
 	judgeAll(checked, opts, co, false)
-	var confirmed []string
+	var confirmed []CheckedContext
 	for _, c := range checked[:n] {
 		if c.Prune.Remove && !c.Current {
-			confirmed = append(confirmed, c.Name)
+			c.print = contextPrint(fv, c.Name)
+			confirmed = append(confirmed, c)
 		} else {
 			c.Prune.Why = "not confirmed right before the removal: " + c.Prune.Why
 			spared = append(spared, c)
@@ -380,13 +438,56 @@ func recheck(ctx context.Context, plan *PrunePlan, opts EditOptions, co CheckOpt
 	return confirmed, spared, nil
 }
 
+// sameRefs reports that the files' view of the context c names (the file
+// holding it, its cluster and user) is what List said.
+func sameRefs(v *listView, c ContextInfo) bool {
+	e, f, ok := v.entry(KindContext, c.Name)
+	if !ok {
+		return false
+	}
+	cl, u := contextRefs(e.Body)
+	return f.Path == c.File && cl == c.Cluster && u == c.User
+}
+
+// contextPrint identifies what a check of context name judges in v: the
+// file holding it, its body, and the whole entries of the cluster and user
+// it names (server and credentials included); "" when v has no such
+// context. It is a digest: it holds no secret.
+func contextPrint(v *listView, name string) string {
+	e, f, ok := v.entry(KindContext, name)
+	if !ok {
+		return ""
+	}
+	c, u := contextRefs(e.Body)
+	return digestOf([]byte(f.Path + "\x00" + canonicalEntry(KindContext, e) + "\x00" + entryPrint(v, KindCluster, c) + "\x00" + entryPrint(v, KindUser, u)))
+}
+
+// entryPrint identifies the entry of kind k and name in v (the file that
+// holds it and its whole body); "" when v has none.
+func entryPrint(v *listView, k Kind, name string) string {
+	e, f, ok := v.entry(k, name)
+	if !ok {
+		return ""
+	}
+	return digestOf([]byte(f.Path + "\x00" + canonicalEntry(k, e)))
+}
+
+// canonicalEntry is e as canonical JSON.
+func canonicalEntry(k Kind, e Entry) string {
+	j, err := json.Marshal(e.object(k))
+	if err != nil {
+		return "unencodable entry " + e.Name
+	}
+	return canonical(j)
+}
+
 // loadFiles reads the existing files of locs, without locks (a file
 // being rewritten in place and read empty is read again, as by Edit); a
 // missing explicit file is an error.
 func loadFiles(locs Locations) ([]*File, error) {
 	var files []*File
 	for _, p := range locs.Files {
-		data, err := readSettled(p, func(string, ...any) {})
+		data, err := readSettled(context.Background(), p, func(string, ...any) {})
 		if errors.Is(err, fs.ErrNotExist) && !locs.Explicit {
 			continue
 		}

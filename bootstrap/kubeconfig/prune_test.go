@@ -3,8 +3,10 @@ package kubeconfig
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,5 +85,103 @@ contexts:
 		if len(c.Clusters) != want || len(c.Users) != want {
 			t.Errorf("%s lost entries a context uses: clusters %v users %v", p, c.Clusters, c.Users)
 		}
+	}
+}
+
+// TestPruneSparesWhatChangedDuringTheRecheck: a context condemned by the
+// plan changes (another program points it at another cluster and user)
+// while its final check runs, and an unused user planned for removal gets
+// new credentials; prune removes neither and says so.
+func TestPruneSparesWhatChangedDuringTheRecheck(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config")
+	doc := `apiVersion: v1
+kind: Config
+current-context: ok
+clusters:
+- {name: c-old, cluster: {server: "https://old:6443"}}
+- {name: c-ok, cluster: {server: "https://ok:6443"}}
+users:
+- {name: u-old, user: {token: FAKE-old}}
+- {name: u-good, user: {token: FAKE-good}}
+- {name: u-spare, user: {token: FAKE-spare}}
+contexts:
+- {name: ok, context: {cluster: c-ok, user: u-good}}
+- {name: prod, context: {cluster: c-old, user: u-old}}
+- {name: stale, context: {cluster: c-ok, user: u-good}}
+`
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts := EditOptions{Kubeconfig: path, Home: dir, StateDir: filepath.Join(dir, "state"), Now: func() time.Time { return time.Unix(1e9, 0) }}
+	s := &scripted{m: map[string]CheckState{"ok": CheckOK, "prod": CheckRejected, "stale": CheckRejected}, n: map[string]int{}}
+	ctx := context.Background()
+	plan, err := PlanPrune(ctx, opts, CheckOptions{}, s.check)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Contexts) != 2 || strings.Join(plan.Users, ",") != "u-old,u-spare" {
+		t.Fatalf("plan: %+v", plan)
+	}
+	// u-spare gets a new token between the plan and the removal.
+	rewrite := func(old, new string) {
+		t.Helper()
+		_, err := Edit(ctx, opts, func(files []*File) error {
+			c := files[0].Config
+			for _, k := range Kinds {
+				for i, e := range c.Entries(k) {
+					if b := strings.Replace(string(e.Body), old, new, 1); b != string(e.Body) {
+						c.Entries(k)[i].Body = []byte(b)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rewrite("FAKE-spare", "FAKE-spare-2")
+	// prod is pointed at c-ok/u-good while its last check runs, by kubectl
+	// config set-context prod --cluster=c-ok --user=u-good when a real
+	// kubectl is at hand, else by the same change made here.
+	var once sync.Once
+	slow := func(ctx context.Context, v *Config, c ContextInfo) Verdict {
+		if c.Name == "prod" {
+			once.Do(func() {
+				if bin := os.Getenv("KUBEBOOT_TEST_KUBECTL"); bin != "" {
+					out, err := exec.Command(bin, "config", "set-context", "prod", "--cluster=c-ok", "--user=u-good", "--kubeconfig", path).CombinedOutput()
+					if err != nil {
+						t.Errorf("kubectl: %v %s", err, out)
+					}
+					return
+				}
+				rewrite(`"cluster":"c-old","user":"u-old"`, `"cluster":"c-ok","user":"u-good"`)
+			})
+		}
+		return s.check(ctx, v, c)
+	}
+	res, err := Prune(ctx, plan, opts, CheckOptions{Parallel: 1}, slow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := mustLoad(t, path)
+	if got := strings.Join(entryNames(after, KindContext), ","); got != "ok,prod" {
+		t.Errorf("contexts after prune: %s, want ok,prod (prod changed during its check)", got)
+	}
+	if _, ok := after.Lookup(KindUser, "u-spare"); !ok {
+		t.Error("prune removed a user whose credentials changed since the plan")
+	}
+	if strings.Join(res.Contexts, ",") != "stale" {
+		t.Errorf("removed %v, want stale only", res.Contexts)
+	}
+	spared := ""
+	for _, c := range res.Spared {
+		if c.Name == "prod" && strings.Contains(c.Prune.Why, "changed") {
+			spared = c.Name
+		}
+	}
+	if spared == "" || strings.Join(res.SparedUsers, ",") != "u-spare" {
+		t.Errorf("result does not say what was spared: %+v", res)
 	}
 }

@@ -107,4 +107,8 @@ func readOnlyChild(t *testing.T, path string) {
 	if m, _ := filepath.Glob(path + ".kubeboot-backup-*"); len(m) > 0 {
 		t.Errorf("backups made: %v", m)
 	}
+	// A refused write creates nothing, not even kubeboot's lock file.
+	if _, err := os.Lstat(LockName(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused write left %s: %v", LockName(path), err)
+	}
 }

@@ -207,13 +207,13 @@ func TestReadSettledRereadsATruncatedFile(t *testing.T) {
 		time.Sleep(40 * time.Millisecond)
 		os.WriteFile(path, []byte("current-context: x\n"), 0o600)
 	}()
-	got, err := readSettled(path, func(string, ...any) {})
+	got, err := readSettled(context.Background(), path, func(string, ...any) {})
 	if err != nil || string(got) != "current-context: x\n" {
 		t.Fatalf("readSettled = %q, %v; want the rewritten content", got, err)
 	}
 	// A file that stays empty is empty.
 	os.WriteFile(path, nil, 0o600)
-	if got, err := readSettled(path, func(string, ...any) {}); err != nil || len(got) != 0 {
+	if got, err := readSettled(context.Background(), path, func(string, ...any) {}); err != nil || len(got) != 0 {
 		t.Fatalf("readSettled of an empty file = %q, %v", got, err)
 	}
 }

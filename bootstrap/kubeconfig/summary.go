@@ -443,6 +443,11 @@ func (d summaryCache) lookUp(path string) *summary {
 	if d == "" {
 		return nil
 	}
+	// Only a regular file of a kubeconfig's size is hashed: hashing a FIFO
+	// would consume what it holds, and a link to /dev/zero never ends.
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() || fi.Size() > MaxFileSize {
+		return nil
+	}
 	sum, _, unchanged, err := fileid.Hash(path)
 	if err != nil || !unchanged {
 		return nil

@@ -15,8 +15,7 @@ import (
 // for reading, never for writing back. When none of the files exists the
 // error matches fs.ErrNotExist.
 func LoadView(files []string) (*Config, error) {
-	view := NewConfig("")
-	found := 0
+	var configs []*Config
 	for _, f := range files {
 		c, err := Load(f)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -25,7 +24,18 @@ func LoadView(files []string) (*Config, error) {
 		if err != nil {
 			return nil, err
 		}
-		found++
+		configs = append(configs, c)
+	}
+	if len(configs) == 0 {
+		return nil, fmt.Errorf("no kubeconfig file found (looked for %s): %w", strings.Join(files, ", "), fs.ErrNotExist)
+	}
+	return mergeView(configs), nil
+}
+
+// mergeView merges configs (read in list order) as LoadView does.
+func mergeView(configs []*Config) *Config {
+	view := NewConfig("")
+	for _, c := range configs {
 		c = resolved(c)
 		if view.CurrentContext == "" {
 			view.CurrentContext = c.CurrentContext
@@ -39,8 +49,5 @@ func LoadView(files []string) (*Config, error) {
 			}
 		}
 	}
-	if found == 0 {
-		return nil, fmt.Errorf("no kubeconfig file found (looked for %s): %w", strings.Join(files, ", "), fs.ErrNotExist)
-	}
-	return view, nil
+	return view
 }

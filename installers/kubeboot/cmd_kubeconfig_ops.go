@@ -307,10 +307,12 @@ func NewCmdKubeconfigPrune(a *app) *cobra.Command {
 		Short: "remove contexts whose cluster is gone or whose credentials are refused, and entries nothing uses",
 		Long: "Check every context (in parallel, each bounded by --request-timeout) and propose removing those against which\n" +
 			"there is lasting evidence: the server answered 401 to the context's credentials, or it was unreachable (connection\n" +
-			"refused, no route, unknown host) on every check for --unreachable-for. One failed check never removes a context:\n" +
+			"refused, no route, unknown host) on every check for --unreachable-for, with at least 3 checks on 2 different days.\n" +
+			"One failed check never removes a context:\n" +
 			"kubeboot records when it first and last saw each one fail, in its own state folder (never in the kubeconfig; dry runs\n" +
 			"and list --check record too); a check that answers or cannot tell resets the record, and a run in which no server\n" +
-			"answers (network down) records nothing. Each context is checked again right before it is removed. The clusters and\n" +
+			"answers (network down) records nothing. Each context is checked again right before it is removed, and kept if it\n" +
+			"(its cluster, user, server or credentials) changed meanwhile. The clusters and\n" +
 			"users no context of any kubeconfig file uses go too. The current context is kept.",
 		Example: "  kubeboot kubeconfig prune --dry-run\n  kubeboot kubeconfig prune --yes",
 		Args:    noArgs(""),
@@ -378,6 +380,12 @@ func kubeconfigPruneRun(ctx context.Context, o *KubeconfigPruneOptions) error {
 	}
 	for _, c := range res.Spared {
 		fmt.Fprintf(h.Stdout, "kept context %s (%s)\n", c.Name, c.Prune.Why)
+	}
+	for _, n := range res.SparedClusters {
+		fmt.Fprintf(h.Stdout, "kept cluster %s (it changed since the plan)\n", n)
+	}
+	for _, n := range res.SparedUsers {
+		fmt.Fprintf(h.Stdout, "kept user %s (it changed since the plan)\n", n)
 	}
 	printDeleted(h.Stdout, &res.DeleteResult)
 	return nil

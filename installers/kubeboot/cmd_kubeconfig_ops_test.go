@@ -151,7 +151,7 @@ contexts:
 
 	clock = clock.Add(8 * 24 * time.Hour)
 	r = e.run("kubeconfig", "prune", "--dry-run")
-	if r.code != 0 || !strings.Contains(r.stdout, "remove context b (unreachable on every check (3) from 2026-12-01T09:00:00Z to 2026-12-09T09:00:00Z") ||
+	if r.code != 0 || !strings.Contains(r.stdout, "remove context b (unreachable on every check (3, on 2 days) from 2026-12-01T09:00:00Z to 2026-12-09T09:00:00Z") ||
 		!strings.Contains(r.stdout, "keep context a (unreachable") || !strings.Contains(r.stdout, "the current context is kept") {
 		t.Fatalf("prune --dry-run after the span: %+v", r)
 	}

@@ -131,8 +131,8 @@ func explain(err error) (msg, hint string) {
 		hint = "nothing was installed: the mirror sent more than a kubectl can be; check --mirror / KUBEBOOT_MIRROR"
 	case errors.Is(err, bootstrap.ErrStalled):
 		hint = "the server stopped sending data; check your network or proxy and run again"
-	case errors.As(err, new(*kubeconfig.WriteError)):
-		hint = "check that you may write the kubeconfig file and its folder (ls -l); kubectl needs the same to write it"
+	case kubeconfigHint(err) != "":
+		hint = kubeconfigHint(err)
 	case errors.Is(err, fs.ErrPermission):
 		hint = "choose a folder you can write to with --dir, for example --dir ~/.local/bin"
 	case errors.As(err, &unknCA):
@@ -224,4 +224,35 @@ func hostOf(raw string) string {
 		return u.Host
 	}
 	return raw
+}
+
+// kubeconfigHint says what to do about a kubeconfig file that cannot be
+// read or written: it names the file, never an installer flag. It is
+// matched before the generic permission case.
+func kubeconfigHint(err error) string {
+	const other = "or choose another kubeconfig with --kubeconfig or KUBECONFIG"
+	var (
+		ro *kubeconfig.ReadOnlyError
+		we *kubeconfig.WriteError
+		re *kubeconfig.ReadError
+	)
+	switch {
+	case errors.As(err, &ro) && ro.FileSystem:
+		return "the file system of " + ro.File + " is mounted read-only: mount it read-write if the change is meant, " + other
+	case errors.As(err, &ro):
+		return "make " + ro.File + " writable (chmod u+w " + ro.File + ") if the change is meant, " + other
+	case errors.As(err, &we):
+		return "check that you may write " + we.File + " and its folder (ls -l; kubectl needs the same), " + other
+	case errors.As(err, &re) && errors.Is(err, kubeconfig.ErrTooLarge):
+		return re.File + " is not a kubeconfig; " + strings.TrimPrefix(other, "or ")
+	case errors.As(err, &re) && re.Source && errors.Is(err, fs.ErrPermission):
+		return "make " + re.File + " readable for your user (ls -l), or name another file to import"
+	case errors.As(err, &re) && re.Source:
+		return "check " + re.File + " (ls -l), or name another file to import"
+	case errors.As(err, &re) && errors.Is(err, fs.ErrPermission):
+		return "make " + re.File + " readable for your user (ls -l), " + other
+	case errors.As(err, &re):
+		return "check " + re.File + " (ls -l), " + other
+	}
+	return ""
 }

@@ -63,6 +63,10 @@ type host struct {
 	// StopInterrupts gives the signals back to the OS's default, so a
 	// second Ctrl-C kills a kubeboot that is slow to stop; nil for none.
 	StopInterrupts func()
+	// Exit ends the process at once with a code; nil for none. It ends a
+	// run that an interrupt did not stop within interruptGrace (a read
+	// that cannot be interrupted, as of a FIFO nobody writes to).
+	Exit func(code int)
 	// Downloads is the user's Downloads folder, where setup and import
 	// look for cw-kubeconfig; "" when unknown.
 	Downloads string
@@ -127,6 +131,7 @@ func osHost() *host {
 		Argv0:          os.Args[0],
 		Interrupts:     sig,
 		StopInterrupts: func() { signal.Stop(sig) },
+		Exit:           os.Exit,
 		Getwd:          os.Getwd,
 		Exec:           execKubectl,
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -40,6 +41,10 @@ type app struct {
 // errInterrupted is the cause of the context when the user pressed
 // Ctrl-C (or the process got SIGTERM).
 var errInterrupted = errors.New("interrupted")
+
+// interruptGrace is how long a run may take to stop after Ctrl-C or
+// SIGTERM before the process ends anyway.
+const interruptGrace = 2 * time.Second
 
 // errCancelled ends a run the user declined at a prompt: exit 1, and no
 // message beyond the one the prompt printed.
@@ -200,6 +205,8 @@ func execute(h *host, args []string) int {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	a := &app{host: h}
+	finished := make(chan struct{})
+	defer close(finished)
 	if h.Interrupts != nil {
 		go func() {
 			for {
@@ -211,6 +218,18 @@ func execute(h *host, args []string) int {
 					cancel(errInterrupted)
 					if h.StopInterrupts != nil {
 						h.StopInterrupts() // a second Ctrl-C kills at once
+					}
+					if h.Exit != nil {
+						// Everything kubeboot waits on ends with the
+						// context; a read the OS does not interrupt (a
+						// FIFO nobody writes to) must not keep the
+						// process: it ends after a grace period.
+						select {
+						case <-time.After(interruptGrace):
+							fmt.Fprintln(h.Stderr, "kubeboot: interrupted")
+							h.Exit(exitInterrupted)
+						case <-finished:
+						}
 					}
 					return
 				case <-ctx.Done():

@@ -68,6 +68,10 @@ type Options struct {
 	// system refuses (EPERM: not root) is skipped: the file then belongs to
 	// the caller, as any new file would. Ignored on Windows.
 	KeepOwnerFrom string
+	// OwnerOnly takes only the owner and group from KeepOwnerFrom, never
+	// its permission bits: a private copy of a file others may read (a
+	// backup) stays private.
+	OwnerOnly bool
 	// NoSync skips the syncs of the file and its folder, for a cache whose
 	// entry lost in a crash is only a miss. The rename is still atomic.
 	NoSync bool
@@ -114,7 +118,9 @@ func WriteParts(path string, parts [][]byte, opts Options) (err error) {
 	}
 	if opts.KeepOwnerFrom != "" {
 		if fi, err := os.Stat(opts.KeepOwnerFrom); err == nil {
-			perm = keptMode(fi, perm)
+			if !opts.OwnerOnly {
+				perm = keptMode(fi, perm)
+			}
 			if err := chownLike(f, fi); err != nil {
 				return err
 			}
