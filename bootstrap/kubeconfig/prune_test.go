@@ -93,7 +93,7 @@ contexts:
 // while its final check runs, and an unused user planned for removal gets
 // new credentials; prune removes neither and says so.
 func TestPruneSparesWhatChangedDuringTheRecheck(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "config")
 	doc := `apiVersion: v1
 kind: Config
