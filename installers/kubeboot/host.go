@@ -158,8 +158,9 @@ func (h *host) kubeconfigLocations(explicit string) (kubeconfig.Locations, error
 	return kubeconfig.Locate(h.GOOS, h.Getenv, home, explicit), nil
 }
 
-// expandHome expands a leading ~ in a path flag, as kubectl does for
-// --kubeconfig: the shell expands `--dir ~/bin` but not `--dir=~/bin`.
+// expandHome expands a leading ~ in a path flag of kubeboot (kubectl
+// expands none in its own --kubeconfig: kubectlPath): the shell expands
+// `--dir ~/bin` but not `--dir=~/bin`.
 // Only "~" and "~/..." (and "~\..." on Windows) are expanded; "~user" is
 // left alone.
 func (h *host) expandHome(p string) string {
