@@ -63,6 +63,9 @@ type host struct {
 	// StopInterrupts gives the signals back to the OS's default, so a
 	// second Ctrl-C kills a kubeboot that is slow to stop; nil for none.
 	StopInterrupts func()
+	// Reraise, when not nil, makes the process die of a signal its child
+	// died of (Unix); it returns when it cannot.
+	Reraise func(sig int)
 	// Downloads is the user's Downloads folder, where setup and import
 	// look for cw-kubeconfig; "" when unknown.
 	Downloads string
@@ -127,6 +130,7 @@ func osHost() *host {
 		Argv0:          os.Args[0],
 		Interrupts:     sig,
 		StopInterrupts: func() { signal.Stop(sig) },
+		Reraise:        reraise,
 		Getwd:          os.Getwd,
 		Exec:           execKubectl,
 	}
