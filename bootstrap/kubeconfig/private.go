@@ -62,6 +62,10 @@ const (
 // link, not a folder, or another user's.
 var ErrUnsafePrivateRoot = errors.New("unsafe folder for private kubeconfigs")
 
+// ErrNoPrivateRoot is matched by errors making the folder for private
+// kubeconfigs (no permission, a file in the way).
+var ErrNoPrivateRoot = errors.New("cannot make the folder for private kubeconfigs")
+
 // PrivateRoots returns the folders private kubeconfigs may be made in, on
 // goos, from the environment and home folder, best first, without
 // touching the disk (PrivateRoot chooses among them):
@@ -151,7 +155,7 @@ func NewPrivate(root string, cfg *Config, pids ...int) (*Private, error) {
 		return nil, err
 	}
 	if _, err := atomicfile.MkdirAll(root, 0o700); err != nil {
-		return nil, fmt.Errorf("make the folder for private kubeconfigs: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrNoPrivateRoot, err)
 	}
 	if err := checkPrivateRoot(root); err != nil {
 		return nil, err

@@ -133,6 +133,9 @@ func explain(err error) (msg, hint string) {
 		hint = "the server stopped sending data; check your network or proxy and run again"
 	case errors.As(err, new(*kubeconfig.WriteError)):
 		hint = "check that you may write the kubeconfig file and its folder (ls -l); kubectl needs the same to write it"
+	case errors.Is(err, kubeconfig.ErrNoPrivateRoot) || errors.Is(err, kubeconfig.ErrUnsafePrivateRoot):
+		hint = "kubeconfig shell and env keep the private kubeconfig in $XDG_RUNTIME_DIR/kubeboot/shells, else $XDG_CACHE_HOME or ~/.cache " +
+			"(%LOCALAPPDATA% on Windows): point XDG_RUNTIME_DIR (or HOME) at a folder of your own that others may not write in"
 	case errors.Is(err, fs.ErrPermission):
 		hint = "choose a folder you can write to with --dir, for example --dir ~/.local/bin"
 	case errors.As(err, &unknCA):

@@ -6,7 +6,9 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -130,5 +132,32 @@ func TestKubeconfigShellForwardsSIGQUIT(t *testing.T) {
 	}
 	if left := leftIn(root); len(left) != 0 {
 		t.Errorf("left behind: %v", left)
+	}
+}
+
+// When the folder for private kubeconfigs cannot be made, shell says
+// where it goes and what to set, not --dir (a flag shell does not have).
+func TestKubeconfigShellNoPrivateRootHint(t *testing.T) {
+	setpriv, err := exec.LookPath("setpriv")
+	if os.Geteuid() != 0 || err != nil {
+		t.Skip("needs root and setpriv to run as another user")
+	}
+	e, config, _ := shellEnv(t)
+	home := e.home() // root's, 0755: uid 65534 may read, not write
+	for _, p := range []string{filepath.Dir(home), home, filepath.Dir(config)} {
+		os.Chmod(p, 0o755)
+	}
+	os.Chmod(config, 0o644)
+	binDir := t.TempDir()
+	os.Chmod(binDir, 0o755)
+	os.Chmod(filepath.Dir(binDir), 0o755)
+	exe := filepath.Join(binDir, "kubeboot")
+	copyExe(t, kubeboot, exe)
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", exe, "kubeconfig", "shell", "A", "--", "/bin/true")
+	cmd.Env = e.vars
+	cmd.Dir = "/"
+	out, _ := cmd.CombinedOutput()
+	if strings.Contains(string(out), "--dir") || !strings.Contains(string(out), "XDG_RUNTIME_DIR") || cmd.ProcessState.ExitCode() == 0 {
+		t.Errorf("exit %d:\n%s", cmd.ProcessState.ExitCode(), out)
 	}
 }
