@@ -161,3 +161,20 @@ func TestKubeconfigShellNoPrivateRootHint(t *testing.T) {
 		t.Errorf("exit %d:\n%s", cmd.ProcessState.ExitCode(), out)
 	}
 }
+
+// import inside a private shell refuses: its file is removed on exit;
+// with --kubeconfig it writes the file named.
+func TestKubeconfigImportInsidePrivateShell(t *testing.T) {
+	e, config, _ := shellEnv(t)
+	incoming := filepath.Join(e.home(), "new.yaml")
+	os.WriteFile(incoming, []byte("apiVersion: v1\nkind: Config\nclusters:\n- name: cn\n  cluster: {server: \"https://n.example\"}\n"+
+		"users:\n- name: un\n  user: {token: x}\ncontexts:\n- name: N\n  context: {cluster: cn, user: un}\ncurrent-context: N\n"), 0o600)
+	r := e.run("kubeconfig", "shell", "A", "--", "/bin/sh", "-c", kubeboot+` kubeconfig import "$1"; echo "code=$?"; `+
+		`grep -c "name: N" "$KUBECONFIG"; true`, "sh", incoming)
+	if !strings.Contains(r.stdout, "code=2") || !strings.Contains(r.stdout+r.stderr, "import from a terminal outside it") {
+		t.Errorf("import inside: %+v", r)
+	}
+	if b, _ := os.ReadFile(config); string(b) != sharedConfig {
+		t.Error("the shared kubeconfig changed")
+	}
+}
