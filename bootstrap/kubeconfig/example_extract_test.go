@@ -34,7 +34,7 @@ current-context: lab
 	if err != nil {
 		panic(err)
 	}
-	p, err := kubeconfig.NewPrivate(filepath.Join(dir, "shells"), x.Config, os.Getpid())
+	p, err := kubeconfig.NewPrivate(filepath.Join(dir, "kubeboot", "shells"), x.Config, os.Getpid()) // as PrivateRoot names it
 	if err != nil {
 		panic(err)
 	}

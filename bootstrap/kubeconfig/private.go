@@ -25,11 +25,17 @@ import (
 //     that what is made inside inherits); it holds the kubeconfig
 //     (PrivateFileName, written 0600 and owner-only) and an owner marker
 //     naming the processes it is kept for;
-//   - the root is a real folder, not a link, that belongs to the current
-//     user (or the current user is root), with mode 0700 (restored when
-//     found wider); NewPrivate refuses another (ErrUnsafePrivateRoot)
-//     rather than write credentials where someone else can reach or swap
-//     them;
+//   - the root is BASE/kubeboot/shells, BASE being XDG_RUNTIME_DIR or the
+//     user's cache folder (PrivateRoots); BASE, BASE/kubeboot and the root
+//     are real folders, not links, that belong to the effective user
+//     exactly (root included: a folder of another uid is refused, even to
+//     root) and that no one else may write in (BASE as found, the two
+//     others narrowed when found wider: the root to 0700); NewPrivate and
+//     SweepPrivate refuse any other (ErrUnsafePrivateRoot) rather than
+//     write credentials, or remove, where someone else can reach, rename
+//     or swap them;
+//   - a private folder is made new (Mkdir, never an existing one reused)
+//     and its kubeconfig created exclusively (O_EXCL) in it;
 //   - SweepPrivate removes a folder only when every process of its marker
 //     has exited, or when it has no readable marker and is older than
 //     privateGrace (one that a concurrent NewPrivate is still making);
@@ -56,18 +62,23 @@ const (
 // link, not a folder, or another user's.
 var ErrUnsafePrivateRoot = errors.New("unsafe folder for private kubeconfigs")
 
-// PrivateRoot returns the folder private kubeconfigs are made in, on goos,
-// from the environment and home folder, without touching the disk:
+// ErrNoPrivateRoot is matched by errors making the folder for private
+// kubeconfigs (no permission, a file in the way).
+var ErrNoPrivateRoot = errors.New("cannot make the folder for private kubeconfigs")
+
+// PrivateRoots returns the folders private kubeconfigs may be made in, on
+// goos, from the environment and home folder, best first, without
+// touching the disk (PrivateRoot chooses among them):
 //
 //   - Windows: %LOCALAPPDATA%\kubeboot\shells;
 //   - macOS: home/Library/Caches/kubeboot/shells;
 //   - other systems: $XDG_RUNTIME_DIR/kubeboot/shells when set (a per-user
-//     folder in memory, emptied at logout), else
+//     folder in memory, emptied at logout), then
 //     $XDG_CACHE_HOME/kubeboot/shells, else home/.cache/kubeboot/shells.
 //
 // Relative values of the variables are ignored, as the XDG specification
-// says.
-func PrivateRoot(goos string, getenv func(string) string, home string) (string, error) {
+// says. Each is BASE/kubeboot/shells.
+func PrivateRoots(goos string, getenv func(string) string, home string) ([]string, error) {
 	abs := func(p string) bool {
 		if goos == "windows" {
 			return len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') || strings.HasPrefix(p, `\\`)
@@ -77,26 +88,51 @@ func PrivateRoot(goos string, getenv func(string) string, home string) (string, 
 	switch goos {
 	case "windows":
 		if d := getenv("LOCALAPPDATA"); abs(d) {
-			return joinOS(goos, d, "kubeboot", "shells"), nil
+			return []string{joinOS(goos, d, "kubeboot", "shells")}, nil
 		}
-		return "", errors.New("cannot find the local application data folder: LOCALAPPDATA is not set")
+		return nil, errors.New("cannot find the local application data folder: LOCALAPPDATA is not set")
 	case "darwin", "ios":
 		if home == "" {
-			return "", errors.New("cannot find the home folder: HOME is not set")
+			return nil, errors.New("cannot find the home folder: HOME is not set")
 		}
-		return joinOS(goos, home, "Library", "Caches", "kubeboot", "shells"), nil
+		return []string{joinOS(goos, home, "Library", "Caches", "kubeboot", "shells")}, nil
 	}
+	var roots []string
 	if d := getenv("XDG_RUNTIME_DIR"); abs(d) {
-		return joinOS(goos, d, "kubeboot", "shells"), nil
+		roots = append(roots, joinOS(goos, d, "kubeboot", "shells"))
 	}
-	if d := getenv("XDG_CACHE_HOME"); abs(d) {
-		return joinOS(goos, d, "kubeboot", "shells"), nil
+	switch d := getenv("XDG_CACHE_HOME"); {
+	case abs(d):
+		roots = append(roots, joinOS(goos, d, "kubeboot", "shells"))
+	case home != "":
+		roots = append(roots, joinOS(goos, home, ".cache", "kubeboot", "shells"))
 	}
-	if home == "" {
-		return "", errors.New("cannot find the home folder: set HOME, XDG_RUNTIME_DIR or XDG_CACHE_HOME")
+	if len(roots) == 0 {
+		return nil, errors.New("cannot find the home folder: set HOME, XDG_RUNTIME_DIR or XDG_CACHE_HOME")
 	}
-	return joinOS(goos, home, ".cache", "kubeboot", "shells"), nil
+	return roots, nil
 }
+
+// PrivateRoot returns the folder private kubeconfigs are made in: the
+// first of PrivateRoots whose BASE is a safe folder (a real folder of the
+// effective user that no one else may write in), else the last, which
+// NewPrivate makes and checks. An XDG_RUNTIME_DIR of another user (as
+// after sudo -E) is thus passed over for the cache folder.
+func PrivateRoot(goos string, getenv func(string) string, home string) (string, error) {
+	roots, err := PrivateRoots(goos, getenv, home)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range roots[:len(roots)-1] {
+		if checkPrivateDir(privateBase(r), 0o022, false) == nil {
+			return r, nil
+		}
+	}
+	return roots[len(roots)-1], nil
+}
+
+// privateBase is BASE of the root BASE/kubeboot/shells.
+func privateBase(root string) string { return filepath.Dir(filepath.Dir(root)) }
 
 // Private is one private folder and the kubeconfig in it.
 type Private struct {
@@ -107,8 +143,9 @@ type Private struct {
 }
 
 // NewPrivate makes a private folder under root (created when missing) for
-// the processes pids, and writes cfg into it. On error nothing is left
-// behind but the root.
+// the processes pids, and writes cfg into it. root is BASE/kubeboot/shells
+// (PrivateRoot), and the folders from BASE down must be safe (see the
+// invariants). On error nothing is left behind but the root.
 func NewPrivate(root string, cfg *Config, pids ...int) (*Private, error) {
 	if len(pids) == 0 {
 		return nil, errors.New("a private kubeconfig needs the process it is made for")
@@ -118,14 +155,17 @@ func NewPrivate(root string, cfg *Config, pids ...int) (*Private, error) {
 		return nil, err
 	}
 	if _, err := atomicfile.MkdirAll(root, 0o700); err != nil {
-		return nil, fmt.Errorf("make the folder for private kubeconfigs: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrNoPrivateRoot, err)
 	}
 	if err := checkPrivateRoot(root); err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp(root, privatePrefix+"*")
+	dir, err := os.MkdirTemp(root, privatePrefix+"*") // a new folder (Mkdir), never one found there
 	if err != nil {
 		return nil, fmt.Errorf("make a private folder: %w", err)
+	}
+	if err := checkPrivateDir(dir, 0o077, false); err != nil {
+		return nil, err // not removed: not known to be ours
 	}
 	p := &Private{Dir: dir, File: filepath.Join(dir, PrivateFileName), pids: pids}
 	err = atomicfile.RestrictDirToOwner(dir)
@@ -133,7 +173,7 @@ func NewPrivate(root string, cfg *Config, pids ...int) (*Private, error) {
 		err = p.writeMarker()
 	}
 	if err == nil {
-		err = atomicfile.Write(p.File, data, atomicfile.Options{Private: true})
+		err = writeExclusive(p.File, data)
 	}
 	if err != nil {
 		os.RemoveAll(dir)
@@ -267,25 +307,80 @@ func OpenPrivate(root, file string) (*Private, bool) {
 	return &Private{Dir: dir, File: filepath.Join(dir, PrivateFileName)}, true
 }
 
-// checkPrivateRoot refuses a root that is a link, not a folder, or
-// another user's.
-func checkPrivateRoot(root string) error {
-	fi, err := os.Lstat(root)
+// writeExclusive creates path, which must not exist (O_EXCL), owner-only,
+// with data.
+func writeExclusive(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%w: %s is not a folder (a link or a file); remove it and run again", ErrUnsafePrivateRoot, root)
+	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Sync()
 	}
-	if !ownedByMe(fi) {
-		return fmt.Errorf("%w: %s belongs to another user; remove it, or set XDG_RUNTIME_DIR to a folder of yours", ErrUnsafePrivateRoot, root)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
 	}
-	// Others who may write in the root could swap a shell's folder for
-	// one of theirs under the same name: the root is the owner's alone.
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(root, 0o700); err != nil {
-			return fmt.Errorf("%w: %s may be written by others and cannot be restricted: %v", ErrUnsafePrivateRoot, root, err)
-		}
+	return werr
+}
+
+// checkPrivateRoot checks the folders from BASE down to the root (see
+// the invariants): BASE as it is, BASE/kubeboot narrowed to no write by
+// others, the root to 0700.
+func checkPrivateRoot(root string) error {
+	if err := checkPrivateDir(privateBase(root), 0o022, false); err != nil {
+		return err
+	}
+	if err := checkPrivateDir(filepath.Dir(root), 0o022, true); err != nil {
+		return err
+	}
+	return checkPrivateDir(root, 0o077, true)
+}
+
+// checkPrivateDir refuses dir unless it is a real folder of the effective
+// user without the permission bits of mask; with narrow, one found with
+// them loses them instead.
+func checkPrivateDir(dir string, mask fs.FileMode, narrow bool) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnsafePrivateRoot, err)
+	}
+	uid, known := fileOwner(fi)
+	switch privateDirProblem(runtime.GOOS, fi.Mode(), mask, uid, known, os.Geteuid()) {
+	case "":
+		return nil
+	case "link":
+		return fmt.Errorf("%w: %s is not a folder (a link or a file); remove it and run again", ErrUnsafePrivateRoot, dir)
+	case "owner":
+		return fmt.Errorf("%w: %s belongs to another user (uid %d); remove it, or set XDG_RUNTIME_DIR (else HOME) to a folder of yours", ErrUnsafePrivateRoot, dir, uid)
+	}
+	// Others who may write in a folder of the chain could rename or swap
+	// what is below it: narrow it when kubeboot made it, else refuse.
+	if !narrow {
+		return fmt.Errorf("%w: %s may be written by others (mode %v); run chmod go-w on it, or set XDG_RUNTIME_DIR to a folder of yours", ErrUnsafePrivateRoot, dir, fi.Mode().Perm())
+	}
+	if err := os.Chmod(dir, fi.Mode().Perm()&^mask); err != nil {
+		return fmt.Errorf("%w: %s may be written by others and cannot be restricted: %v", ErrUnsafePrivateRoot, dir, err)
 	}
 	return nil
+}
+
+// privateDirProblem judges a folder of the private chain on goos from its
+// Lstat mode and owner (known false when the system has none): "" when
+// safe, "link" when not a real folder, "owner" when another uid's (for
+// root too), "wide" when it has permission bits of mask (others may write
+// in it, or read the root). Windows relies on the owner-only ACL of the
+// user's own local application data.
+func privateDirProblem(goos string, mode fs.FileMode, mask fs.FileMode, uid int, known bool, euid int) string {
+	switch {
+	case !mode.IsDir():
+		return "link"
+	case goos == "windows":
+		return ""
+	case known && euid >= 0 && uid != euid:
+		return "owner"
+	case mode.Perm()&mask != 0:
+		return "wide"
+	}
+	return ""
 }

@@ -29,22 +29,56 @@ func TestPrivateRoot(t *testing.T) {
 		goos string
 		env  func(string) string
 		home string
-		want string // "" for an error
+		want []string // nil for an error
 	}{
-		{"linux", env("XDG_RUNTIME_DIR", "/run/user/1000", "XDG_CACHE_HOME", "/c"), "/home/u", "/run/user/1000/kubeboot/shells"},
-		{"linux", env("XDG_RUNTIME_DIR", "relative", "XDG_CACHE_HOME", "/c"), "/home/u", "/c/kubeboot/shells"},
-		{"linux", env(), "/home/u", "/home/u/.cache/kubeboot/shells"},
-		{"freebsd", env("XDG_CACHE_HOME", "rel"), "/home/u", "/home/u/.cache/kubeboot/shells"},
-		{"linux", env(), "", ""},
-		{"darwin", env("XDG_RUNTIME_DIR", "/tmp/x"), "/Users/u", "/Users/u/Library/Caches/kubeboot/shells"},
-		{"windows", env("LOCALAPPDATA", `C:\Users\u\AppData\Local`, "XDG_RUNTIME_DIR", "/x"), `C:\Users\u`, `C:\Users\u\AppData\Local\kubeboot\shells`},
-		{"windows", env("LOCALAPPDATA", `relative`), `C:\Users\u`, ""},
-		{"windows", env(), `C:\Users\u`, ""},
+		{"linux", env("XDG_RUNTIME_DIR", "/run/user/1000", "XDG_CACHE_HOME", "/c"), "/home/u", []string{"/run/user/1000/kubeboot/shells", "/c/kubeboot/shells"}},
+		{"linux", env("XDG_RUNTIME_DIR", "/run/user/1000"), "/home/u", []string{"/run/user/1000/kubeboot/shells", "/home/u/.cache/kubeboot/shells"}},
+		{"linux", env("XDG_RUNTIME_DIR", "/run/user/1000"), "", []string{"/run/user/1000/kubeboot/shells"}},
+		{"linux", env("XDG_RUNTIME_DIR", "relative", "XDG_CACHE_HOME", "/c"), "/home/u", []string{"/c/kubeboot/shells"}},
+		{"linux", env(), "/home/u", []string{"/home/u/.cache/kubeboot/shells"}},
+		{"freebsd", env("XDG_CACHE_HOME", "rel"), "/home/u", []string{"/home/u/.cache/kubeboot/shells"}},
+		{"linux", env(), "", nil},
+		{"darwin", env("XDG_RUNTIME_DIR", "/tmp/x"), "/Users/u", []string{"/Users/u/Library/Caches/kubeboot/shells"}},
+		{"windows", env("LOCALAPPDATA", `C:\Users\u\AppData\Local`, "XDG_RUNTIME_DIR", "/x"), `C:\Users\u`, []string{`C:\Users\u\AppData\Local\kubeboot\shells`}},
+		{"windows", env("LOCALAPPDATA", `relative`), `C:\Users\u`, nil},
+		{"windows", env(), `C:\Users\u`, nil},
 	}
 	for _, tt := range tests {
-		got, err := PrivateRoot(tt.goos, tt.env, tt.home)
-		if got != tt.want || (err != nil) != (tt.want == "") {
+		got, err := PrivateRoots(tt.goos, tt.env, tt.home)
+		if !slices.Equal(got, tt.want) || (err != nil) != (tt.want == nil) {
 			t.Errorf("%s %q: %q, %v; want %q", tt.goos, tt.home, got, err, tt.want)
+		}
+	}
+}
+
+func TestPrivateDirProblem(t *testing.T) {
+	const me = 1000
+	for _, tt := range []struct {
+		goos  string
+		mode  os.FileMode
+		mask  os.FileMode
+		uid   int
+		known bool
+		euid  int
+		want  string
+	}{
+		{"linux", os.ModeDir | 0o700, 0o077, me, true, me, ""},
+		{"linux", os.ModeDir | 0o755, 0o022, me, true, me, ""},
+		{"linux", os.ModeDir | 0o755, 0o077, me, true, me, "wide"},
+		{"linux", os.ModeDir | 0o775, 0o022, me, true, me, "wide"},
+		{"linux", os.ModeDir | 0o1777, 0o022, me, true, me, "wide"},
+		{"linux", os.ModeSymlink | 0o777, 0o022, me, true, me, "link"},
+		{"linux", 0o600, 0o022, me, true, me, "link"},
+		{"linux", os.ModeDir | 0o700, 0o022, 65534, true, me, "owner"},
+		// Root owns its folders like anyone else: another uid's is refused.
+		{"linux", os.ModeDir | 0o700, 0o022, 65534, true, 0, "owner"},
+		{"linux", os.ModeDir | 0o700, 0o022, 0, true, 0, ""},
+		{"darwin", os.ModeDir | 0o700, 0o022, 0, true, me, "owner"},
+		{"windows", os.ModeDir | 0o777, 0o077, -1, false, -1, ""},
+		{"windows", os.ModeSymlink, 0o077, -1, false, -1, "link"},
+	} {
+		if got := privateDirProblem(tt.goos, tt.mode, tt.mask, tt.uid, tt.known, tt.euid); got != tt.want {
+			t.Errorf("%+v: %q", tt, got)
 		}
 	}
 }

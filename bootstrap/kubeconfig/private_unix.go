@@ -5,7 +5,6 @@ package kubeconfig
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"syscall"
 )
 
@@ -16,10 +15,11 @@ func processAlive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// ownedByMe reports whether fi belongs to the effective user, or the
-// effective user is root.
-func ownedByMe(fi fs.FileInfo) bool {
+// fileOwner is the uid fi belongs to.
+func fileOwner(fi fs.FileInfo) (uid int, ok bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
-	euid := os.Geteuid()
-	return !ok || euid == 0 || int(st.Uid) == euid
+	if !ok {
+		return -1, false
+	}
+	return int(st.Uid), true
 }

@@ -25,6 +25,6 @@ func processAlive(pid int) bool {
 	return code == stillActive
 }
 
-// ownedByMe is true on Windows, where the root lives under the user's own
-// local application data folder.
-func ownedByMe(fs.FileInfo) bool { return true }
+// fileOwner is not a uid on Windows, where the root lives under the
+// user's own local application data folder (privateDirProblem).
+func fileOwner(fs.FileInfo) (int, bool) { return -1, false }

@@ -90,7 +90,7 @@ func doctorRun(ctx context.Context, o *DoctorOptions) error {
 		}
 	}
 	if bad > 0 {
-		return &exitError{exitFailure, "something needs fixing"}
+		return &exitError{code: exitFailure, msg: "something needs fixing"}
 	}
 	if !o.output.JSON() {
 		fmt.Fprintln(out.w, "all good")

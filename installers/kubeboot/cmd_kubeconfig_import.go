@@ -74,6 +74,14 @@ func kubeconfigImportRun(ctx context.Context, o *KubeconfigImportOptions) error 
 	if err != nil {
 		return usageErrorf("--on-conflict %q: use fail, rename or replace", o.OnConflict)
 	}
+	if a.kubeconfig == "" {
+		// Inside kubeconfig shell, KUBECONFIG is a private file removed
+		// when the shell exits: an import there would be lost.
+		if s, err := a.privateSession(); err == nil && s.inside != "" {
+			return usageErrorf("kubeconfig import: this shell uses the private kubeconfig of kubeboot kubeconfig shell, removed when it exits: " +
+				"import from a terminal outside it, or pass --kubeconfig with the shared file (" + envShared + " names it)")
+		}
+	}
 	opts := kubeconfig.ImportOptions{
 		Source:       o.File,
 		Kubeconfig:   a.kubeconfig,

@@ -199,7 +199,8 @@ func NewCmdKubeconfigShell(a *app) *cobra.Command {
 			"context. " + envContext + " and " + envNamespace + " are set for your prompt.\n\n" +
 			"The private file lives in a folder of its own (owner only) that is removed when the shell\n" +
 			"exits, however it exits; one left by a killed kubeboot is removed by the next run.\n" +
-			"The exit code is the shell's (128+N when it died of signal N).",
+			"The exit code is the shell's; when it died of a signal, kubeboot dies of that signal too\n" +
+			"(Unix: after removing the folder, so a calling script stops on Ctrl-C as it would without kubeboot).",
 		Example: "  kubeboot kubeconfig shell staging\n  kubeboot kubeconfig shell prod -n payments\n" +
 			"  kubeboot kubeconfig shell staging -- kubectl get pods",
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -262,7 +263,7 @@ func kubeconfigShellRun(ctx context.Context, o *KubeconfigShellOptions, name str
 		a.passInterrupts.Store(false)
 		return context.Cause(ctx) // interrupted before the child started
 	}
-	code, err := runChild(childSpec{
+	code, signaled, err := runChild(childSpec{
 		Path: program, Args: args, Env: env,
 		Stdin: h.Stdin, Stdout: h.Stdout, Stderr: h.Stderr,
 		Started: func(pid int) { _ = p.AddOwner(pid) },
@@ -275,7 +276,7 @@ func kubeconfigShellRun(ctx context.Context, o *KubeconfigShellOptions, name str
 		return err
 	}
 	if code != 0 {
-		return &exitError{code: code, msg: fmt.Sprintf("%s exited with %d", filepath.Base(program), code)}
+		return &exitError{code: code, signal: signaled, msg: fmt.Sprintf("%s exited with %d", filepath.Base(program), code)}
 	}
 	return nil
 }

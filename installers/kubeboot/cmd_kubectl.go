@@ -298,8 +298,12 @@ func (a *app) findPin(verbose bool) (*store.Pin, error) {
 // long), is remembered for clusterFailTTL.
 func (a *app) clusterChoice(ctx context.Context, args []string, storeDir string) (kubectlChoice, error) {
 	h := a.host
-	t := kubectlTarget(args)
-	locs, err := h.kubeconfigLocations(h.expandHome(t.Kubeconfig))
+	t, err := kubectlTarget(args)
+	if err != nil {
+		return kubectlChoice{}, err
+	}
+	wd, _ := h.Getwd()
+	locs, err := h.kubeconfigLocations(kubectlPath(t.Kubeconfig, wd))
 	if err != nil {
 		return kubectlChoice{}, err
 	}
@@ -307,7 +311,6 @@ func (a *app) clusterChoice(ctx context.Context, args []string, storeDir string)
 	if err != nil {
 		return kubectlChoice{}, err
 	}
-	wd, _ := h.Getwd()
 	c, err := resolveCluster(view, t, wd)
 	if err != nil {
 		return kubectlChoice{}, err
@@ -400,7 +403,9 @@ func NewCmdKubectl(a *app) *cobra.Command {
 			"for a day: a warm run makes no network request.\n\n" +
 			"kubeboot's flags come first; the first other argument, or what follows --, is kubectl's.\n" +
 			"-v/--verbose says on stderr which version was chosen and why.\n" +
-			"--expect-server URL refuses to run (exit 1) unless kubectl would talk to that API server.",
+			"--expect-server URL refuses to run (exit 1) unless kubectl would talk to that API server, and when\n" +
+			"ARGS name the server in a way kubeboot cannot read for certain (a server flag twice, after --, after\n" +
+			"a flag that may take it as its value, or inside -As...): pass --server/--context once, first.",
 		Example: "  kubeboot kubectl get pods -n kube-system\n  kubeboot kubectl --version 1.36 -- version --client\n" +
 			"  kubeboot kubectl list\n  kubeboot kubectl shim install",
 		DisableFlagParsing: true,

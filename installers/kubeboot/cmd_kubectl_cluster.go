@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,31 @@ import (
 // it talks to; "-s" is --server's shorthand.
 var kubectlTargetFlags = []string{"--kubeconfig", "--context", "--cluster", "--user", "--server", "--tls-server-name", "--certificate-authority", "--insecure-skip-tls-verify"}
 
+// kubectlServerFlags are the flags that decide which API server kubectl
+// talks to: each must be read for certain, or not at all.
+var kubectlServerFlags = []string{"--server", "--context", "--cluster", "--kubeconfig"}
+
+// kubectlBoolFlags are flags of kubectl known to take no separate value
+// wherever they appear, so that the argument after one is not its value.
+// Any other flag without "=value" may take the next argument as its value
+// (kubectl's -n, -l, -o... do, even one that starts with "-").
+var kubectlBoolFlags = []string{"--insecure-skip-tls-verify", "--match-server-version", "--warnings-as-errors", "--disable-compression", "-A", "--all-namespaces", "--client"}
+
+// errServerUnsure is matched by the error of kubectl arguments whose
+// server flags cannot be read for certain.
+var errServerUnsure = errors.New("kubectl's arguments name the server in a way the guard cannot read for certain")
+
+// serverUnsureError says which argument made the server uncertain.
+type serverUnsureError struct {
+	Arg, Why string
+}
+
+func (e *serverUnsureError) Error() string {
+	return fmt.Sprintf("%v (%q %s): pass it once as --server/--context, before kubectl's other flags", errServerUnsure, e.Arg, e.Why)
+}
+
+func (e *serverUnsureError) Is(target error) bool { return target == errServerUnsure }
+
 // clusterTarget is what kubectl's arguments say about the cluster.
 type clusterTarget struct {
 	Kubeconfig, Context, Cluster, User string
@@ -43,44 +69,96 @@ type clusterTarget struct {
 
 // kubectlTarget reads kubectlTargetFlags from kubectl's arguments as
 // kubectl's flag parser does: "--name=value" or "--name value" ("-s URL",
-// "-s=URL", "-sURL"), the last one winning, and nothing after "--" (the
-// inner command's). --insecure-skip-tls-verify takes no separate value.
-func kubectlTarget(args []string) clusterTarget {
+// "-s=URL", "-sURL"), and nothing after "--" (the inner command's).
+// --insecure-skip-tls-verify takes no separate value.
+//
+// kubeboot does not know which of kubectl's many flags take a value, so a
+// server flag (kubectlServerFlags) is read only where kubectl must read it
+// the same way; anything else is a *serverUnsureError:
+//   - one given twice (-s and --server count as one): a later one may be
+//     another flag's value ("-l --server=X" is a label selector);
+//   - one after "--", which may be a flag's value ("-n --") and then ends
+//     nothing;
+//   - one right after a flag that may take it as its value ("-l", "-n"),
+//     that is any flag without "=value" but kubectlBoolFlags;
+//   - an "s" in a group of short flags other than at its start ("-As URL"
+//     is -A then -s URL when -A takes no value).
+func kubectlTarget(args []string) (clusterTarget, error) {
 	var t clusterTarget
 	fields := map[string]*string{
 		"--kubeconfig": &t.Kubeconfig, "--context": &t.Context, "--cluster": &t.Cluster, "--user": &t.User,
 		"--server": &t.Server, "--tls-server-name": &t.TLSServerName, "--certificate-authority": &t.CA,
 		"--insecure-skip-tls-verify": &t.Insecure,
 	}
+	seen := map[string]bool{}
+	afterDash, mayBeValue := false, false
 	for i := 0; i < len(args); i++ {
 		s := args[i]
+		prevTakes := mayBeValue
+		mayBeValue = false
 		if s == "--" {
-			break
-		}
-		if s == "--insecure-skip-tls-verify" {
-			t.Insecure = "true"
+			afterDash = true
 			continue
 		}
-		if v, ok := strings.CutPrefix(s, "-s"); ok && !strings.HasPrefix(s, "--") {
+		if len(s) < 2 || s[0] != '-' {
+			continue // an argument, or another flag's value
+		}
+		name, value, inline := s, "", false
+		if strings.HasPrefix(s, "--") {
+			name, value, inline = strings.Cut(s, "=")
+		} else {
+			group := s[1:]
+			head, _, _ := strings.Cut(group, "=")
 			switch {
-			case v == "" && i+1 < len(args):
-				i++
-				t.Server = args[i]
-			case v != "":
-				t.Server = strings.TrimPrefix(v, "=")
+			case group[0] == 's':
+				name, value = "--server", strings.TrimPrefix(group[1:], "=")
+				inline = value != "" || strings.HasPrefix(group[1:], "=")
+			case strings.Contains(head, "s"):
+				return t, &serverUnsureError{Arg: s, Why: "may hold -s among other short flags"}
 			}
+		}
+		if !slices.Contains(kubectlTargetFlags, name) {
+			// Another flag: without "=value" it may take the next argument.
+			mayBeValue = !strings.Contains(s, "=") && !slices.Contains(kubectlBoolFlags, s)
 			continue
 		}
-		for _, name := range kubectlTargetFlags {
-			if v, ok := strings.CutPrefix(s, name+"="); ok {
-				*fields[name] = v
-			} else if s == name && i+1 < len(args) {
-				i++
-				*fields[name] = args[i]
+		if slices.Contains(kubectlServerFlags, name) {
+			switch {
+			case afterDash:
+				return t, &serverUnsureError{Arg: s, Why: `comes after "--"`}
+			case prevTakes:
+				return t, &serverUnsureError{Arg: s, Why: fmt.Sprintf("may be the value of %q", args[i-1])}
+			case seen[name]:
+				return t, &serverUnsureError{Arg: s, Why: "is given more than once"}
 			}
+			seen[name] = true
+		} else if afterDash {
+			continue
 		}
+		if name == "--insecure-skip-tls-verify" {
+			if !inline {
+				value = "true"
+			}
+			t.Insecure = value
+			continue
+		}
+		if !inline && i+1 < len(args) {
+			i++
+			value = args[i]
+		}
+		*fields[name] = value
 	}
-	return t
+	return t, nil
+}
+
+// kubectlPath is a path of kubectl's arguments (its --kubeconfig) as
+// kubectl opens it: relative to the working folder wd, with no ~
+// expanded ("~/cfg" is the folder "~" in wd, as for kubectl).
+func kubectlPath(p, wd string) string {
+	if p == "" || filepath.IsAbs(p) || wd == "" {
+		return p
+	}
+	return filepath.Join(wd, p)
 }
 
 // clusterAsked is the cluster of a kubectl command line: the loaded view

@@ -63,9 +63,9 @@ func TestKubectlTarget(t *testing.T) {
 		{[]string{"get", "pods"}, clusterTarget{}},
 		{[]string{"--context", "a", "get"}, clusterTarget{Context: "a"}},
 		{[]string{"get", "--context=b", "--kubeconfig", "/k b/c"}, clusterTarget{Kubeconfig: "/k b/c", Context: "b"}},
-		{[]string{"--context=a", "get", "--context", "c"}, clusterTarget{Context: "c"}}, // the last wins, as pflag
-		// After --, they are the inner command's.
-		{[]string{"exec", "pod", "--", "sh", "--context", "x", "-s", "y"}, clusterTarget{}},
+		// After --, other flags are the inner command's (server flags there
+		// are refused: TestKubectlTargetUnsure).
+		{[]string{"exec", "pod", "--", "sh", "--user", "x", "--tls-server-name", "y"}, clusterTarget{}},
 		{[]string{"--context"}, clusterTarget{}}, // no value: kubectl's own error
 		// What else picks the cluster kubectl talks to.
 		{[]string{"-s", "https://a:6443", "get"}, clusterTarget{Server: "https://a:6443"}},
@@ -77,8 +77,8 @@ func TestKubectlTarget(t *testing.T) {
 		{[]string{"--server-side", "apply"}, clusterTarget{}}, // another flag, not --server
 	}
 	for _, tt := range tests {
-		if got := kubectlTarget(tt.args); got != tt.want {
-			t.Errorf("%q: got %+v, want %+v", tt.args, got, tt.want)
+		if got, err := kubectlTarget(tt.args); got != tt.want || err != nil {
+			t.Errorf("%q: got %+v (%v), want %+v", tt.args, got, err, tt.want)
 		}
 	}
 }

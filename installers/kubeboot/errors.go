@@ -133,6 +133,9 @@ func explain(err error) (msg, hint string) {
 		hint = "the server stopped sending data; check your network or proxy and run again"
 	case kubeconfigHint(err) != "":
 		hint = kubeconfigHint(err)
+	case errors.Is(err, kubeconfig.ErrNoPrivateRoot) || errors.Is(err, kubeconfig.ErrUnsafePrivateRoot):
+		hint = "kubeconfig shell and env keep the private kubeconfig in $XDG_RUNTIME_DIR/kubeboot/shells, else $XDG_CACHE_HOME or ~/.cache " +
+			"(%LOCALAPPDATA% on Windows): point XDG_RUNTIME_DIR (or HOME) at a folder of your own that others may not write in"
 	case errors.Is(err, fs.ErrPermission):
 		hint = "choose a folder you can write to with --dir, for example --dir ~/.local/bin"
 	case errors.As(err, &unknCA):

@@ -70,7 +70,10 @@ func (a *app) checkExpectedServer(want string, t clusterTarget) error {
 	}
 	got, name := t.Server, "of --server"
 	if got == "" {
-		locs, err := a.host.kubeconfigLocations(a.host.expandHome(t.Kubeconfig))
+		// t.Kubeconfig as kubectl reads it: kubectl expands no ~ (the
+		// --kubeconfig of kubeboot verify is expanded by its flag).
+		wd, _ := a.host.Getwd()
+		locs, err := a.host.kubeconfigLocations(kubectlPath(t.Kubeconfig, wd))
 		if err != nil {
 			return err
 		}
@@ -78,7 +81,6 @@ func (a *app) checkExpectedServer(want string, t clusterTarget) error {
 		if err != nil {
 			return err
 		}
-		wd, _ := a.host.Getwd()
 		asked, err := resolveCluster(view, t, wd)
 		if err != nil {
 			return fmt.Errorf("--expect-server: %w", err)
@@ -88,8 +90,10 @@ func (a *app) checkExpectedServer(want string, t clusterTarget) error {
 			name += " (with --cluster " + t.Cluster + ")"
 		}
 	}
+	// A server without a scheme never matches: kubectl may speak http to
+	// it, while want has (or is given) one.
 	gotN, err := normalServer(got)
-	if err != nil || gotN != wantN {
+	if err != nil || gotN != wantN || !strings.Contains(got, "://") {
 		return &serverMismatchError{Context: name, Got: got, Want: want}
 	}
 	return nil
@@ -102,5 +106,9 @@ func (a *app) checkKubectlServer(k kubectlArgs) error {
 	if k.expectServer == "" {
 		return nil
 	}
-	return a.checkExpectedServer(k.expectServer, kubectlTarget(k.args))
+	t, err := kubectlTarget(k.args)
+	if err != nil {
+		return err
+	}
+	return a.checkExpectedServer(k.expectServer, t)
 }

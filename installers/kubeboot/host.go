@@ -67,6 +67,9 @@ type host struct {
 	// run that an interrupt did not stop within interruptGrace (a read
 	// that cannot be interrupted, as of a FIFO nobody writes to).
 	Exit func(code int)
+	// Reraise, when not nil, makes the process die of a signal its child
+	// died of (Unix); it returns when it cannot.
+	Reraise func(sig int)
 	// Downloads is the user's Downloads folder, where setup and import
 	// look for cw-kubeconfig; "" when unknown.
 	Downloads string
@@ -132,6 +135,7 @@ func osHost() *host {
 		Interrupts:     sig,
 		StopInterrupts: func() { signal.Stop(sig) },
 		Exit:           os.Exit,
+		Reraise:        reraise,
 		Getwd:          os.Getwd,
 		Exec:           execKubectl,
 	}
@@ -163,8 +167,9 @@ func (h *host) kubeconfigLocations(explicit string) (kubeconfig.Locations, error
 	return kubeconfig.Locate(h.GOOS, h.Getenv, home, explicit), nil
 }
 
-// expandHome expands a leading ~ in a path flag, as kubectl does for
-// --kubeconfig: the shell expands `--dir ~/bin` but not `--dir=~/bin`.
+// expandHome expands a leading ~ in a path flag of kubeboot (kubectl
+// expands none in its own --kubeconfig: kubectlPath): the shell expands
+// `--dir ~/bin` but not `--dir=~/bin`.
 // Only "~" and "~/..." (and "~\..." on Windows) are expanded; "~user" is
 // left alone.
 func (h *host) expandHome(p string) string {

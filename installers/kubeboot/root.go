@@ -55,6 +55,10 @@ var errCancelled = errors.New("cancelled at the prompt: nothing was changed")
 type exitError struct {
 	code int
 	msg  string
+	// signal is the signal a child died of (0 when none): kubeboot, its
+	// folder cleaned up, dies of it too (host.Reraise), so that a calling
+	// script stops on Ctrl-C as if the child were it.
+	signal int
 }
 
 func (e *exitError) Error() string { return e.msg }
@@ -258,6 +262,9 @@ func execute(h *host, args []string) int {
 	var ee *exitError
 	switch {
 	case errors.As(err, &ee):
+		if ee.signal != 0 && h.Reraise != nil {
+			h.Reraise(ee.signal) // returns when kubeboot cannot die of it
+		}
 		return ee.code // the command printed its own findings
 	case errors.Is(err, errCancelled) && !asJSON:
 		return code // the prompt said "Nothing was changed."

@@ -119,7 +119,7 @@ func TestShellInATerminal(t *testing.T) {
 }
 
 // Ctrl-C at the prompt and in a command is the shell's: it keeps
-// running. Ctrl-C of a COMMAND run directly ends it with 130, and the
+// running. Ctrl-C of a COMMAND run directly ends it, kubeboot dying of SIGINT too, and the
 // folder goes.
 func TestShellCtrlC(t *testing.T) {
 	e, _, root, _ := ptyShellEnv(t)
@@ -148,8 +148,8 @@ func TestShellCtrlC(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	term.Type("\x03")
 	err := waitExit(t, term, 10*time.Second)
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitInterrupted {
-		t.Errorf("Ctrl-C of the command: %v, want 130\n%s", err, term.Screen())
+	if !diedOf(err, syscall.SIGINT) {
+		t.Errorf("Ctrl-C of the command: %v, want death by SIGINT\n%s", err, term.Screen())
 	}
 	if d := privateDirs(root); len(d) != 0 {
 		t.Errorf("left behind: %v", d)
@@ -158,7 +158,7 @@ func TestShellCtrlC(t *testing.T) {
 
 // The terminal's hangup (the SIGHUP the kernel sends the session leader,
 // kubeboot here, when the terminal closes) ends the shell; kubeboot
-// removes the folder and exits 129.
+// removes the folder and dies of SIGHUP too.
 func TestShellTerminalClosed(t *testing.T) {
 	e, _, root, _ := ptyShellEnv(t)
 	term := startInTerminal(t, e.vars, "kubeconfig", "shell", "B")
@@ -168,8 +168,8 @@ func TestShellTerminalClosed(t *testing.T) {
 	}
 	term.Cmd.Process.Signal(syscall.SIGHUP)
 	err := waitExit(t, term, 10*time.Second)
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 128+int(syscall.SIGHUP) {
-		t.Errorf("after the hangup: %v, want 129", err)
+	if !diedOf(err, syscall.SIGHUP) {
+		t.Errorf("after the hangup: %v, want death by SIGHUP", err)
 	}
 	if d := privateDirs(root); len(d) != 0 {
 		t.Errorf("left behind: %v", d)
@@ -237,8 +237,8 @@ func TestShellForwardsSIGTERM(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 128+int(syscall.SIGTERM) {
-			t.Errorf("after SIGTERM: %v, want 143", err)
+		if !diedOf(err, syscall.SIGTERM) {
+			t.Errorf("after SIGTERM: %v, want death by SIGTERM", err)
 		}
 	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
@@ -247,4 +247,14 @@ func TestShellForwardsSIGTERM(t *testing.T) {
 	if d := privateDirs(root); len(d) != 0 {
 		t.Errorf("left behind: %v", d)
 	}
+}
+
+// diedOf reports whether a process's wait error is death by signal sig.
+func diedOf(err error, sig syscall.Signal) bool {
+	ee, ok := err.(*exec.ExitError)
+	if !ok {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == sig
 }

@@ -185,13 +185,12 @@ func TestKubectlServerFlags(t *testing.T) {
 		server, cluster string
 	}{
 		{[]string{"get", "pods", "-s", "https://a", "--cluster=c1"}, "https://a", "c1"},
-		{[]string{"--server=https://a", "--server", "https://b", "--cluster", "c"}, "https://b", "c"},
-		{[]string{"exec", "p", "--", "-s", "https://x"}, "", ""},
+		{[]string{"--server=https://b", "--cluster", "c"}, "https://b", "c"},
 		{[]string{"get", "-s"}, "", ""},
 	} {
-		got := kubectlTarget(tt.args)
-		if s, c := got.Server, got.Cluster; s != tt.server || c != tt.cluster {
-			t.Errorf("%q: %q %q", tt.args, s, c)
+		got, err := kubectlTarget(tt.args)
+		if s, c := got.Server, got.Cluster; s != tt.server || c != tt.cluster || err != nil {
+			t.Errorf("%q: %q %q %v", tt.args, s, c, err)
 		}
 	}
 }
