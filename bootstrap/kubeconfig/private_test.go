@@ -89,7 +89,7 @@ func TestNewPrivateModesAndContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := filepath.Join(testutil.TempDir(t), "shells")
+	root := filepath.Join(ownBase(t), "shells")
 	if err := os.Mkdir(root, 0o777); err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestPrivateDirOf(t *testing.T) {
 // one being made (no marker yet) is left alone for a minute; nothing but
 // shell-… folders is touched.
 func TestSweepPrivate(t *testing.T) {
-	root := filepath.Join(testutil.TempDir(t), "shells")
+	root := filepath.Join(ownBase(t), "shells")
 	cfg := NewConfig("")
 	mk := func(pids ...int) *Private {
 		p, err := NewPrivate(root, cfg, pids...)
@@ -222,7 +222,10 @@ func TestPrivateRootLinkRefused(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("symbolic links need privileges on Windows")
 	}
-	dir := testutil.TempDir(t)
+	// A base of one's own (the temp folder's parent, /tmp, may be written
+	// by others, which is refused before the link is seen).
+	dir := filepath.Join(testutil.TempDir(t), "base")
+	os.Mkdir(dir, 0o700)
 	target := filepath.Join(dir, "elsewhere")
 	os.Mkdir(target, 0o777)
 	root := filepath.Join(dir, "shells")
@@ -239,4 +242,16 @@ func TestPrivateRootLinkRefused(t *testing.T) {
 	if _, err := SweepPrivate(root, time.Now()); !errors.Is(err, ErrUnsafePrivateRoot) {
 		t.Errorf("sweep through a link: %v", err)
 	}
+}
+
+// ownBase is a folder of the test's own to put a private root in: the temp
+// folder's parent (/tmp) may be written by others, which the private root
+// refuses.
+func ownBase(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(testutil.TempDir(t), "base")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
