@@ -13,7 +13,9 @@ GOFILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 # and Rekor evidence with the TUF client (+100 KB) came after the verifier
 # to the Sigstore standard (+82 KB), beyond the 343 KB go-github freed:
 # windows/amd64, the largest target, is 8,805,888 bytes at that point.
-SIZE_BUDGET ?= 8.85e6
+# 8.9 MB after a context per shell (+38 KB): goreleaser's windows/amd64
+# (its version flags included) is 8,851,456 bytes.
+SIZE_BUDGET ?= 8.9e6
 # Build tags of every installer build (see .goreleaser.yml): no HTTP/2.
 BUILD_TAGS := nethttpomithttp2
 # Compiler flags of every installer build: no inlining. It makes the
