@@ -14,7 +14,7 @@ WINE_PKGS ?= ./bootstrap/winpath ./bootstrap/pkgmgr ./internal/testutil \
 	./bootstrap/internal/atomicfile ./bootstrap/internal/filelock ./bootstrap/kubeconfig \
 	./bootstrap/verify ./bootstrap/selfupdate ./bootstrap/internal/ospath \
 	./bootstrap/internal/exeinstall ./bootstrap/internal/fetch \
-	./bootstrap/internal/fileid ./bootstrap/store
+	./bootstrap/internal/fileid ./bootstrap/store ./bootstrap/internal/removeall
 # The bootstrap package's tests join once its TestMain can take prebuilt
 # kubectl stand-ins from $$KUBEBOOT_TEST_STANDINS (a test binary under Wine
 # cannot run `go build`).
@@ -32,11 +32,13 @@ wine-setup:
 ## test-windows: the Windows tests and an end-to-end install under Wine
 test-windows: wine-setup
 	mkdir -p $(WINE_STANDINS)
-	for v in v1.37.2 v1.36.4; do \
+	for v in v1.37.2 v1.36.4 v1.35.6; do \
 	  $(WINE_GO) build -trimpath -ldflags "-s -w -X main.gitVersion=$$v" \
 	    -o $(WINE_STANDINS)/kubectl-$$v.exe ./internal/cmd/kubectl-standin || exit 1; done
 	KUBEBOOT_TEST_STANDINS='Z:$(WINE_STANDINS)' \
 	  $(WINE_GO) test -p 1 -count=1 -exec $(WINE_EXEC) $(WINE_PKGS)
+	KUBEBOOT_TEST_STANDINS='Z:$(WINE_STANDINS)' \
+	  $(WINE_GO) test -count=1 -exec $(WINE_EXEC) -run 'OnWindows$$' ./installers/kubeboot
 	scripts/wine-e2e.sh
 
 ## test-windows-pending: what test-windows leaves out, for information

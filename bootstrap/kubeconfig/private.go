@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/kubeboot/kubeboot/bootstrap/internal/removeall"
 	"runtime"
 	"strconv"
 	"strings"
@@ -176,7 +178,7 @@ func NewPrivate(root string, cfg *Config, pids ...int) (*Private, error) {
 		err = writeExclusive(p.File, data)
 	}
 	if err != nil {
-		os.RemoveAll(dir)
+		removeall.Tree(dir)
 		return nil, fmt.Errorf("write the private kubeconfig: %w", err)
 	}
 	return p, nil
@@ -200,7 +202,7 @@ func (p *Private) writeMarker() error {
 
 // Remove removes the folder and everything in it (backups and state that
 // commands run inside it left there too).
-func (p *Private) Remove() error { return os.RemoveAll(p.Dir) }
+func (p *Private) Remove() error { return removeall.Tree(p.Dir) }
 
 // PrivateOwners returns the processes the private folder dir is kept
 // for; ok is false when it has no readable marker.
@@ -256,7 +258,7 @@ func sweepPrivate(root string, now time.Time, alive func(int) bool) ([]string, e
 		if !stale(dir, now, alive) {
 			continue
 		}
-		if err := os.RemoveAll(dir); err != nil {
+		if err := removeall.Tree(dir); err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kubeboot/kubeboot/bootstrap/store"
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 const shellSecret = "FAKE-SHELL-TOKEN-7f3a"
@@ -57,7 +58,7 @@ func shellEnv(t *testing.T) (e *env, config string, root string) {
 // use, and never a kubectl.
 func toolsPath(t *testing.T) string {
 	t.Helper()
-	bin := t.TempDir()
+	bin := testutil.TempDir(t)
 	if runtime.GOOS == "windows" {
 		return bin // the Windows tests run cmd by its full path
 	}

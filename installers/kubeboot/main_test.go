@@ -35,6 +35,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if pre := os.Getenv("KUBEBOOT_TEST_STANDINS"); pre != "" {
+		os.Exit(runWithPrebuilt(m, pre))
+	}
 	dir, err := os.MkdirTemp("", "kubeboot-cli-")
 	if err != nil {
 		panic(err)
@@ -62,6 +65,24 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// runWithPrebuilt runs the tests with the stand-ins mk/windows.mk built
+// beforehand in dir (kubectl-<version>.exe): a test binary under Wine
+// cannot run `go build`. There is no kubeboot binary then: make
+// test-windows runs only the tests named *OnWindows, which run kubeboot
+// in-process.
+func runWithPrebuilt(m *testing.M, dir string) int {
+	var err error
+	if standin, err = os.ReadFile(filepath.Join(dir, "kubectl-v1.37.2.exe")); err == nil {
+		standin135, err = os.ReadFile(filepath.Join(dir, "kubectl-v1.35.6.exe"))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "KUBEBOOT_TEST_STANDINS:", err)
+		return 1
+	}
+	version = "v0.0.0-test"
+	return m.Run()
 }
 
 type result struct {
@@ -108,15 +129,15 @@ func newEnv(t *testing.T) *env {
 	m.SetMarker("stable", "v1.37.2\n")
 	m.SetMarker("stable-1.37", "v1.37.2\n")
 	m.AddKubectl("v1.37.2", runtime.GOOS, runtime.GOARCH, standin)
-	cert := filepath.Join(t.TempDir(), "ca.pem")
+	cert := filepath.Join(testutil.TempDir(t), "ca.pem")
 	if err := os.WriteFile(cert, m.CertPEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	root := filepath.Join(t.TempDir(), "trusted_root.json")
+	root := filepath.Join(testutil.TempDir(t), "trusted_root.json")
 	if err := os.WriteFile(root, m.TrustedRootJSON(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	home := t.TempDir()
+	home := testutil.TempDir(t)
 	return &env{t: t, m: m, vars: []string{
 		"HOME=" + home, "PATH=/nonexistent", "SSL_CERT_FILE=" + cert, "KUBEBOOT_MIRROR=" + m.URL(),
 		"KUBEBOOT_SIGSTORE_TRUSTED_ROOT=" + root,

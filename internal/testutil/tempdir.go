@@ -36,6 +36,9 @@ func TempDir(t testing.TB) string {
 	return dir
 }
 
+// removeAll is the product's bootstrap/internal/removeall.Tree for test
+// folders, which that internal package cannot serve; it also makes
+// read-only test files removable.
 func removeAll(dir string) error {
 	if os.RemoveAll(dir) == nil {
 		return nil
