@@ -2,11 +2,14 @@ package bootstrap
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/trust"
 )
 
 // memo is one of the client's small caches: a JSON object of string keys
@@ -16,6 +19,11 @@ import (
 // entry costs a request or a rehash, never a wrong answer, since each
 // user of a memo checks what it reads against what it describes. A
 // missing or corrupt file reads as empty; a memo with no path is off.
+//
+// A memo vouches for what it describes (a verified release, an installed
+// digest), so it follows the trust rule (bootstrap/internal/trust): a file
+// or folder of another user's, or one others may write, is neither read
+// nor written, and the memo is then as good as empty.
 type memo[T comparable] struct {
 	path string // "" when off
 	mu   sync.Mutex
@@ -49,13 +57,23 @@ func (m *memo[T]) update(fn func(map[string]T) bool) {
 	if err != nil {
 		return
 	}
-	if os.MkdirAll(filepath.Dir(m.path), 0o700) == nil {
+	if os.MkdirAll(filepath.Dir(m.path), 0o700) == nil && m.trusted() {
 		_ = atomicfile.WriteFile(m.path, b, 0o600)
 	}
 }
 
+// trusted reports whether the memo's file (if any) and its folder follow
+// the trust rule.
+func (m *memo[T]) trusted() bool {
+	err := trust.Check(m.path)
+	return err == nil || errors.Is(err, fs.ErrNotExist)
+}
+
 func (m *memo[T]) load() map[string]T {
 	all := map[string]T{}
+	if !m.trusted() {
+		return all
+	}
 	if b, err := os.ReadFile(m.path); err == nil {
 		if json.Unmarshal(b, &all) != nil {
 			all = map[string]T{}

@@ -13,6 +13,7 @@ import (
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fileid"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/trust"
 )
 
 // Ensure returns a stored, intact kubectl for spec (any form
@@ -247,7 +248,7 @@ func (s *Store) installOnce(ctx context.Context, tag, chosenBy, dir string) (*En
 	// Never into a folder someone else may change: what is installed there
 	// could be swapped after it was verified.
 	for _, d := range []string{filepath.Dir(dir), dir} {
-		if err := checkOne(d, "it", currentOwners()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := trust.CheckOne(d, "it", trust.Current()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("install kubectl %s into the store %s: %w; the store neither uses nor removes another user's files: choose a store folder of your own", tag, s.dir, err)
 		}
 	}

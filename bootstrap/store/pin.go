@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/trust"
 )
 
 // PinEnv is the environment variable that overrides every project pin.
@@ -93,7 +94,7 @@ func FindPin(dir string, opts PinOptions) (*Pin, error) {
 	if err != nil {
 		return nil, err
 	}
-	owners := currentOwners()
+	owners := trust.Current()
 	for {
 		for _, name := range pinFiles {
 			path := filepath.Join(dir, name)
@@ -148,7 +149,7 @@ const maxPinLinks = 8
 // reason when the file is passed over. Whose a file is, and who may write
 // it, is decided before it is opened; what is opened must be what was
 // decided on.
-func readPinFile(path string, owners trustOwners) (data *string, skip string, err error) {
+func readPinFile(path string, owners trust.Owners) (data *string, skip string, err error) {
 	cur := path
 	for hop := 0; ; hop++ {
 		fi, err := os.Lstat(cur)
@@ -161,9 +162,9 @@ func readPinFile(path string, owners trustOwners) (data *string, skip string, er
 		if fi.IsDir() {
 			return nil, "", nil // a folder named like a pin file is not one
 		}
-		f := pinFile{Mode: fi.Mode(), Size: fi.Size(), FileOwner: ownerOf(cur, fi)}
+		f := pinFile{Mode: fi.Mode(), Size: fi.Size(), FileOwner: trust.OwnerOf(cur, fi)}
 		if dfi, err := os.Stat(filepath.Dir(cur)); err == nil {
-			f.DirOwner, f.DirMode = ownerOf(filepath.Dir(cur), dfi), dfi.Mode()
+			f.DirOwner, f.DirMode = trust.OwnerOf(filepath.Dir(cur), dfi), dfi.Mode()
 		}
 		use, tooLarge, reason := pinDecision(f, owners)
 		if hop > 0 && reason != "" {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubeboot/kubeboot/bootstrap/internal/trust"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
@@ -190,7 +191,7 @@ func TestPinPrecedence(t *testing.T) {
 }
 
 func TestPinDecision(t *testing.T) {
-	me := trustOwners{Self: "1000", Roots: []string{"0"}}
+	me := trust.Owners{Self: "1000", Roots: []string{"0"}}
 	tests := []struct {
 		name           string
 		f              pinFile
@@ -231,7 +232,7 @@ func TestPinDecision(t *testing.T) {
 		}
 	}
 	// Windows volumes without ACLs (FAT) own nothing: the user's.
-	fat := trustOwners{Self: "S-1-5-21-1", Roots: []string{"S-1-5-18"}, NoOwnerIsMine: true}
+	fat := trust.Owners{Self: "S-1-5-21-1", Roots: []string{"S-1-5-18"}, NoOwnerIsMine: true}
 	if use, _, _ := pinDecision(pinFile{0o644, 20, "", "", fs.ModeDir | 0o755}, fat); !use {
 		t.Error("a pin on a volume without owners was passed over")
 	}
@@ -239,12 +240,12 @@ func TestPinDecision(t *testing.T) {
 		t.Error("another user's pin was used")
 	}
 	// Windows makes permission bits up: the owner decides.
-	win := trustOwners{Self: "S-1-5-21-1", Roots: []string{"S-1-5-18"}, NoModes: true}
+	win := trust.Owners{Self: "S-1-5-21-1", Roots: []string{"S-1-5-18"}, NoModes: true}
 	if use, _, _ := pinDecision(pinFile{0o666, 20, "S-1-5-18", "S-1-5-21-1", fs.ModeDir | 0o777}, win); !use {
 		t.Error("on Windows, a pin was passed over for its made-up mode")
 	}
 	// Running as root, only root's files count.
-	root := trustOwners{Self: "0", Roots: []string{"0"}}
+	root := trust.Owners{Self: "0", Roots: []string{"0"}}
 	if use, _, _ := pinDecision(pinFile{0o644, 20, "1000", "0", fs.ModeDir | 0o755}, root); use {
 		t.Error("root used a user's pin file")
 	}

@@ -2,34 +2,7 @@
 
 package store
 
-import (
-	"os"
-
-	"golang.org/x/sys/windows"
-)
-
-// currentOwners is the user of this process's token, and SYSTEM and the
-// Administrators group (which own what administrators create).
-func currentOwners() trustOwners {
-	o := trustOwners{Roots: []string{"S-1-5-18", "S-1-5-32-544"}, NoOwnerIsMine: true, NoModes: true}
-	if u, err := windows.GetCurrentProcessToken().GetTokenUser(); err == nil {
-		o.Self = u.User.Sid.String()
-	}
-	return o
-}
-
-// ownerOf is the SID owning path ("" when Windows does not say).
-func ownerOf(path string, _ os.FileInfo) string {
-	sd, err := windows.GetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION)
-	if err != nil {
-		return ""
-	}
-	sid, _, err := sd.Owner()
-	if err != nil || sid == nil {
-		return ""
-	}
-	return sid.String()
-}
+import "os"
 
 // openPin opens path; Windows has no FIFOs in the file system.
 func openPin(path string) (*os.File, error) { return os.Open(path) }

@@ -12,6 +12,7 @@ import (
 	"runtime"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/trust"
 )
 
 // verifiedNote is what Options.VerifiedDir keeps of one entry the store
@@ -43,7 +44,7 @@ func (s *Store) verifiedDirUsable() bool {
 	if err != nil || !fi.IsDir() {
 		return false
 	}
-	if owners := currentOwners(); ownerOf(s.verifiedDir, fi) != owners.Self {
+	if owners := trust.Current(); trust.OwnerOf(s.verifiedDir, fi) != owners.Self {
 		return false
 	}
 	return runtime.GOOS == "windows" || fi.Mode().Perm()&0o022 == 0
