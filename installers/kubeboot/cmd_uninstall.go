@@ -84,10 +84,12 @@ func (a *app) runUninstall(cmd *cobra.Command, tools []string, all, dryRun bool,
 	}
 	if all || slices.Contains(tools, "kubectl") {
 		steps = a.shimStep(steps)
+		steps = append(steps, a.aliasSteps()...)
 	}
 	if !dryRun {
 		uninstall.Apply(cmd.Context(), steps, opts)
 		a.applyShim(steps)
+		a.applyAlias(steps)
 	}
 	failed := 0
 	for _, s := range steps {

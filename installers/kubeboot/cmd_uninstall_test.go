@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/uninstall"
@@ -66,5 +69,104 @@ func TestUninstallCommand(t *testing.T) {
 	}
 	if r := e.run("uninstall"); r.code != exitUsage {
 		t.Errorf("uninstall without tools: %+v", r)
+	}
+}
+
+// setup --alias appends one marked line to the shell's profile and
+// nothing else; without --alias it only prints the line; a profile that
+// defines k is left alone; uninstall takes the line out again, giving the
+// profile back byte for byte.
+func TestSetupAliasAndUninstall(t *testing.T) {
+	e := newEnv(t)
+	home := e.home()
+	e.vars = append(e.vars, "SHELL=/bin/bash")
+	bashrc := filepath.Join(home, ".bashrc")
+	orig := []byte("\xEF\xBB\xBF# Zoë's\r\nexport A=é")
+	os.WriteFile(bashrc, orig, 0o644)
+	bin := filepath.Join(home, "bin")
+	setup := func(extra ...string) result {
+		os.Remove(filepath.Join(home, ".kube", "config"))
+		r := e.run(append([]string{"setup", corpus + "coreweave.yaml", "--dir", bin, "--yes", "--version", "stable", "--no-verify"}, extra...)...)
+		if r.code != 0 {
+			t.Fatalf("setup %v: %+v", extra, r)
+		}
+		return r
+	}
+	r := setup()
+	if b, _ := os.ReadFile(bashrc); !bytes.Equal(b, orig) || !strings.Contains(r.stdout+r.stderr, "complete -o default -F __start_kubectl k") {
+		t.Fatalf("setup without --alias: profile %q, output %+v", b, r)
+	}
+	// On a terminal, no at the prompt changes nothing.
+	// (setup's own question takes the yes; the alias question then reads
+	// no answer, which is no.)
+	e.terminal, e.stdin = true, "y\n"
+	os.Remove(filepath.Join(home, ".kube", "config"))
+	r = e.run("setup", corpus+"coreweave.yaml", "--dir", bin, "--version", "stable", "--no-verify", "--alias")
+	e.terminal, e.stdin = false, ""
+	if b, _ := os.ReadFile(bashrc); !bytes.Equal(b, orig) || r.code != 0 || !strings.Contains(r.stderr+r.stdout, "Append this line to "+bashrc) || !strings.Contains(r.stderr+r.stdout, "no alias added") {
+		t.Fatalf("no at the prompt: profile %q (%+v)", b, r)
+	}
+	setup("--alias")
+	b, _ := os.ReadFile(bashrc)
+	if !bytes.HasPrefix(b, orig) || !bytes.HasSuffix(b, []byte("\r\nalias k=kubectl; complete -o default -F __start_kubectl k  # added by kubeboot")) {
+		t.Fatalf("after --alias: %q", b)
+	}
+	setup("--alias") // twice: one line
+	if again, _ := os.ReadFile(bashrc); !bytes.Equal(again, b) {
+		t.Errorf("a second --alias changed the profile: %q", again)
+	}
+	r = e.run("uninstall", "kubectl", "--dir", bin)
+	if r.code != 0 || !strings.Contains(r.stdout, "removed      "+bashrc) {
+		t.Fatalf("uninstall: %+v", r)
+	}
+	if b, _ := os.ReadFile(bashrc); !bytes.Equal(b, orig) {
+		t.Errorf("after uninstall: %q, want %q", b, orig)
+	}
+
+	// A k of the user's own: left alone, said under --alias.
+	own := []byte("alias k='kubectl --context prod'\n")
+	os.WriteFile(bashrc, own, 0o644)
+	r = setup("--alias")
+	if b, _ := os.ReadFile(bashrc); !bytes.Equal(b, own) || !strings.Contains(r.stdout+r.stderr, "already defines k") {
+		t.Errorf("an existing k: %q, %+v", b, r)
+	}
+	if r := e.run("uninstall", "--all", "--dir", bin); r.code != 0 {
+		t.Fatalf("uninstall --all: %+v", r)
+	}
+	if b, _ := os.ReadFile(bashrc); !bytes.Equal(b, own) {
+		t.Errorf("uninstall touched the user's own k: %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(home, ".kube", "config")); err != nil {
+		t.Errorf("uninstall --all touched the kubeconfig: %v", err)
+	}
+}
+
+// Ctrl-C at the alias question: exit 130, and the profile unchanged.
+func TestInterruptAtAliasPrompt(t *testing.T) {
+	e := newEnv(t)
+	home := e.home()
+	e.vars = append(e.vars, "SHELL=/usr/bin/zsh")
+	zshrc := filepath.Join(home, ".zshrc")
+	orig := []byte("setopt no_beep\n")
+	os.WriteFile(zshrc, orig, 0o644)
+	e.terminal, e.interrupts = true, make(chan os.Signal, 1)
+	in, w := io.Pipe()
+	defer w.Close()
+	e.stdinReader = in
+	_, stderr, code := e.start("setup", corpus+"coreweave.yaml", "--dir", filepath.Join(home, "bin"), "--version", "stable", "--no-verify", "--alias")
+	waitFor(t, "setup's question", func() bool { return strings.Contains(stderr.String(), "Continue? [y/N]") })
+	w.Write([]byte("y\n"))
+	waitFor(t, "the alias question", func() bool { return strings.Contains(stderr.String(), "Append this line to "+zshrc) })
+	e.interrupts <- os.Interrupt
+	select {
+	case got := <-code:
+		if got != exitInterrupted {
+			t.Errorf("exit %d, want 130: %s", got, stderr.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Ctrl-C at the alias question did not stop setup")
+	}
+	if b, _ := os.ReadFile(zshrc); !bytes.Equal(b, orig) {
+		t.Errorf("the profile changed: %q", b)
 	}
 }
