@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"syscall"
 
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
@@ -197,4 +198,23 @@ func RemoveFailure(goos string, err error) string {
 		return fmt.Sprintf("not allowed to delete it (%v): run uninstall as the user who installed it", err)
 	}
 	return err.Error()
+}
+
+// PlanPathEntry decides about the Windows user Path entry of an install
+// folder: it goes only when kubeboot added it (winpath's record; never
+// an entry the user or another installer made) and nothing of kubeboot's
+// that is staying needs it (needed: the programs left in the folder with a
+// record, kubeboot itself). No step when kubeboot did not add it.
+func PlanPathEntry(dir string, addedByKubeboot bool, needed []string) (Step, bool) {
+	s := Step{Kind: PathEntry, Path: dir, Action: Leave}
+	switch {
+	case !addedByKubeboot:
+		return s, false
+	case len(needed) > 0:
+		s.Reason = fmt.Sprintf("kubeboot added it to your user Path, and %s stays in it", strings.Join(needed, ", "))
+	default:
+		s.Action = Remove
+		s.Reason = "kubeboot added it to your user Path, and nothing of kubeboot's stays in it"
+	}
+	return s, true
 }

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
+	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
 func TestPlanFile(t *testing.T) {
@@ -81,5 +83,45 @@ func TestRemoveFailure(t *testing.T) {
 		if got := RemoveFailure(tt.goos, tt.err); !strings.Contains(got, tt.want) {
 			t.Errorf("RemoveFailure(%s, %v) = %q, want %q in it", tt.goos, tt.err, got, tt.want)
 		}
+	}
+}
+
+func TestPlanPathEntry(t *testing.T) {
+	dir := `C:\Users\Zoë\AppData\Local\Programs\kubeboot\bin`
+	tests := []struct {
+		name   string
+		added  bool
+		needed []string
+		action Action // "" for no step
+		reason string
+	}{
+		{"added, nothing left", true, nil, Remove, "nothing of kubeboot's stays"},
+		{"added, kubeboot itself there", true, []string{"kubeboot.exe"}, Leave, "kubeboot.exe stays"},
+		{"added, a program left", true, []string{"helm.exe", "kubectl.exe"}, Leave, "helm.exe, kubectl.exe stays"},
+		{"the user's own entry", false, nil, "", ""},
+	}
+	for _, tt := range tests {
+		s, ok := PlanPathEntry(dir, tt.added, tt.needed)
+		if ok != (tt.action != "") || (ok && (s.Action != tt.action || !strings.Contains(s.Reason, tt.reason) || s.Kind != PathEntry || s.Path != dir)) {
+			t.Errorf("%s: %+v, %v", tt.name, s, ok)
+		}
+	}
+}
+
+// What stays in a folder after a plan: recorded programs not removed, and
+// kubeboot itself; everything, when the record is not trusted.
+func TestStillNeeded(t *testing.T) {
+	dir := testutil.TempDir(t)
+	put(t, dir, "kubectl", "kubectl", "k")
+	put(t, dir, "helm", "helm", "h")
+	put(t, dir, "kubeboot", "kubeboot", "me")
+	self := filepath.Join(dir, "kubeboot")
+	steps := []Step{{Kind: Program, Path: filepath.Join(dir, "kubectl"), Action: Remove}, {Kind: Program, Path: filepath.Join(dir, "helm"), Action: Leave}}
+	if got := strings.Join(stillNeeded(dir, steps, self), ","); got != "helm,kubeboot" {
+		t.Errorf("stillNeeded = %q", got)
+	}
+	steps[1].Action = Remove
+	if got := stillNeeded(dir, steps, filepath.Join(t.TempDir(), "kubeboot")); strings.Join(got, ",") != "kubeboot" {
+		t.Errorf("with kubeboot's record but another self: %q", got)
 	}
 }

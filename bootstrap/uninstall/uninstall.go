@@ -16,6 +16,7 @@ import (
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fileid"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
 	"github.com/kubeboot/kubeboot/bootstrap/store"
+	"github.com/kubeboot/kubeboot/bootstrap/winpath"
 )
 
 // ErrNothingAsked means neither tools nor All were given.
@@ -112,6 +113,11 @@ func Gather(ctx context.Context, opts Options) ([]Step, error) {
 		}
 	}
 	steps := Plan(cands)
+	for _, dir := range opts.Dirs {
+		if s, ok := PlanPathEntry(dir, winpath.AddedByKubeboot(dir), stillNeeded(dir, steps, opts.Self)); ok {
+			steps = append(steps, s)
+		}
+	}
 	if !opts.NoStore && slices.Contains(opts.Tools, "kubectl") {
 		s, err := storeSteps(opts)
 		if err != nil {
@@ -120,6 +126,37 @@ func Gather(ctx context.Context, opts Options) ([]Step, error) {
 		steps = append(steps, s...)
 	}
 	return steps, nil
+}
+
+// stillNeeded lists what of kubeboot's stays in dir after the plan: the
+// programs its record names that the plan does not remove (every one,
+// when the record is not trusted), and kubeboot itself.
+func stillNeeded(dir string, steps []Step, self string) []string {
+	var out []string
+	if self != "" && filepath.Dir(self) == dir {
+		out = append(out, filepath.Base(self))
+	}
+	recs, distrust := readRecords(dir)
+	if distrust != "" {
+		return append(out, "a program its install record, which is not trusted, may name")
+	}
+	for name := range recs {
+		p := filepath.Join(dir, name)
+		if p == self {
+			continue
+		}
+		goes := false
+		for _, s := range steps {
+			if s.Path == p && s.Action != Leave {
+				goes = true
+			}
+		}
+		if !goes {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // readRecords reads a folder's record when its owner and folder pass the
@@ -220,6 +257,11 @@ func Apply(ctx context.Context, steps []Step, opts Options) {
 	for _, d := range dirs {
 		applyDir(ctx, d, steps, byDir[d], opts)
 	}
+	for i := range steps {
+		if s := &steps[i]; s.Kind == PathEntry && s.Action == Remove {
+			applyPathEntry(s, steps)
+		}
+	}
 	if storeRun {
 		applyStore(ctx, steps, opts)
 	}
@@ -282,6 +324,22 @@ func stillOurs(path, sha string) string {
 		return "its bytes changed since it was checked (sha256 " + short(got) + ")"
 	}
 	return ""
+}
+
+// applyPathEntry takes the folder off the user Path once every program
+// planned to go from it is gone.
+func applyPathEntry(s *Step, steps []Step) {
+	for _, o := range steps {
+		if o.Kind == Program && o.Action == Remove && filepath.Dir(o.Path) == s.Path && !o.Done {
+			s.Error = "kept on the Path: " + filepath.Base(o.Path) + " could not be removed from it"
+			return
+		}
+	}
+	if _, err := winpath.RemoveFromUserPath(s.Path); err != nil {
+		s.Error = err.Error()
+		return
+	}
+	s.Done = true
 }
 
 func applyStore(ctx context.Context, steps []Step, opts Options) {
