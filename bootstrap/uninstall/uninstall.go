@@ -267,6 +267,10 @@ func Apply(ctx context.Context, steps []Step, opts Options) {
 	}
 }
 
+// testHookRemoved, when set by a test, runs after a program's removal and
+// before its record is updated.
+var testHookRemoved func(path string)
+
 func applyDir(ctx context.Context, dir string, steps []Step, idx []int, opts Options) {
 	folder, err := exeinstall.Lock(ctx, dir, opts.Logf)
 	if err != nil {
@@ -286,6 +290,9 @@ func applyDir(ctx context.Context, dir string, steps []Step, idx []int, opts Opt
 			if err := os.Remove(s.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				s.Error = RemoveFailure(runtime.GOOS, err)
 				continue
+			}
+			if testHookRemoved != nil {
+				testHookRemoved(s.Path)
 			}
 		} else if _, err := os.Lstat(s.Path); err == nil {
 			s.Error = "it is there again; its record is kept"
