@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,17 +34,32 @@ func TestUninstallCommand(t *testing.T) {
 	os.MkdirAll(kube, 0o700)
 	os.WriteFile(filepath.Join(kube, "config"), []byte("apiVersion: v1\nkind: Config\n"), 0o600)
 
+	// The alias line, the shim and a stored kubectl: a dry run touches none.
+	os.WriteFile(filepath.Join(e.getenv("HOME"), ".bashrc"), []byte("alias k=kubectl; complete -o default -F __start_kubectl k  # added by kubeboot\n"), 0o644)
+	e.run("kubectl", "--version", "1.37.2", "version", "--client") // fills the store
+	stored := filepath.Join(e.getenv("HOME"), ".cache", "kubeboot", "kubectl", "v1.37.2")
+	if _, err := os.Stat(stored); err != nil {
+		t.Fatalf("no stored kubectl: %v", err)
+	}
+	treeBefore := dirTree(t, e.getenv("HOME"), filepath.Dir(dir))
 	r := e.run("uninstall", "kubectl", "helm", "--dir", dir, "--dry-run", "-o", "json")
+	if after := dirTree(t, e.getenv("HOME"), filepath.Dir(dir)); after != treeBefore {
+		t.Errorf("--dry-run changed the tree:\n%s\nwas\n%s", after, treeBefore)
+	}
 	var out uninstallOutput
 	if err := json.Unmarshal([]byte(r.stdout), &out); r.code != 0 || err != nil {
 		t.Fatalf("dry run: %+v (%v)", r, err)
 	}
-	actions := map[string]uninstall.Action{}
+	actions, kinds := map[string]uninstall.Action{}, map[uninstall.Kind]int{}
 	for _, s := range out.Steps {
 		actions[s.Path] = s.Action
+		kinds[s.Kind]++
 		if s.Done {
 			t.Errorf("a dry run did %+v", s)
 		}
+	}
+	if kinds[uninstall.Store] != 1 || kinds[uninstall.Alias] != 1 {
+		t.Errorf("dry run plans %v, want one store entry and one alias line", kinds)
 	}
 	if actions[kubectl] != uninstall.Remove || actions[helm] != uninstall.Leave || !out.DryRun {
 		t.Errorf("dry run plan: %+v", out)
@@ -57,6 +74,12 @@ func TestUninstallCommand(t *testing.T) {
 	}
 	if _, err := os.Lstat(kubectl); !os.IsNotExist(err) {
 		t.Errorf("kubectl is still there: %v", err)
+	}
+	if _, err := os.Lstat(stored); !os.IsNotExist(err) {
+		t.Errorf("the stored kubectl is still there: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(e.getenv("HOME"), ".bashrc")); len(b) != 0 {
+		t.Errorf("the alias line is still there: %q", b)
 	}
 	if b, _ := os.ReadFile(helm); string(b) != "somebody else's helm" {
 		t.Errorf("helm was touched: %q", b)
@@ -169,4 +192,29 @@ func TestInterruptAtAliasPrompt(t *testing.T) {
 	if b, _ := os.ReadFile(zshrc); !bytes.Equal(b, orig) {
 		t.Errorf("the profile changed: %q", b)
 	}
+}
+
+// dirTree lists every path under roots with its mode, size and content.
+func dirTree(t *testing.T, roots ...string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, root := range roots {
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			fi, err := os.Lstat(p)
+			if err != nil {
+				return nil
+			}
+			fmt.Fprintf(&b, "%s %v %d", p, fi.Mode(), fi.Size())
+			if fi.Mode().IsRegular() {
+				c, _ := os.ReadFile(p)
+				fmt.Fprintf(&b, " %s", sum(c))
+			}
+			b.WriteString("\n")
+			return nil
+		})
+	}
+	return b.String()
 }
