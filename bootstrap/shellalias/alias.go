@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf16"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
@@ -133,18 +134,21 @@ func Profile(goos string, sh Shell, getenv func(string) string, home string) str
 	return ""
 }
 
-// definesK finds a definition of k in a profile of shell.
-var definesK = map[Shell]*regexp.Regexp{
-	Bash:       regexp.MustCompile(`(?m)^[ \t]*(alias[ \t]+(-[a-z]+[ \t]+)*k=|(function[ \t]+)?k[ \t]*\(\)|function[ \t]+k[ \t]*\{)`),
-	Zsh:        regexp.MustCompile(`(?m)^[ \t]*(alias[ \t]+(-[a-zA-Z]+[ \t]+)*k=|(function[ \t]+)?k[ \t]*\(\)|function[ \t]+k[ \t]*\{)`),
-	Fish:       regexp.MustCompile(`(?m)^[ \t]*(alias[ \t]+k([ \t=]|$)|function[ \t]+k([ \t;]|$)|abbr[ \t]+(-a[ \t]+|--add[ \t]+)?k[ \t])`),
-	PowerShell: regexp.MustCompile(`(?im)^[ \t]*((new|set)-alias[ \t]+(-name[ \t]+)?['"]?k['"]?[ \t]|function[ \t]+(global:)?k([ \t{(]|$)|(sal|nal)[ \t]+k[ \t])`),
-}
+// definesK finds a definition of k in a profile of shell; compiled on
+// first use, not when kubeboot starts (the kubectl shim starts it often).
+var definesK = sync.OnceValue(func() map[Shell]*regexp.Regexp {
+	return map[Shell]*regexp.Regexp{
+		Bash:       regexp.MustCompile(`(?m)^[ \t]*(alias[ \t]+(-[a-z]+[ \t]+)*k=|(function[ \t]+)?k[ \t]*\(\)|function[ \t]+k[ \t]*\{)`),
+		Zsh:        regexp.MustCompile(`(?m)^[ \t]*(alias[ \t]+(-[a-zA-Z]+[ \t]+)*k=|(function[ \t]+)?k[ \t]*\(\)|function[ \t]+k[ \t]*\{)`),
+		Fish:       regexp.MustCompile(`(?m)^[ \t]*(alias[ \t]+k([ \t=]|$)|function[ \t]+k([ \t;]|$)|abbr[ \t]+(-a[ \t]+|--add[ \t]+)?k[ \t])`),
+		PowerShell: regexp.MustCompile(`(?im)^[ \t]*((new|set)-alias[ \t]+(-name[ \t]+)?['"]?k['"]?[ \t]|function[ \t]+(global:)?k([ \t{(]|$)|(sal|nal)[ \t]+k[ \t])`),
+	}
+})
 
 // DefinesK reports whether the profile text defines k (an alias, a
 // function, a fish abbreviation) other than by kubeboot's marked line.
 func DefinesK(sh Shell, profile string) bool {
-	re := definesK[sh]
+	re := definesK()[sh]
 	if re == nil {
 		return false
 	}

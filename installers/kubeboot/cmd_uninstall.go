@@ -160,6 +160,8 @@ func (a *app) printUninstall(steps []uninstall.Step, dryRun bool) {
 		switch {
 		case s.Error != "":
 			verb = "not removed"
+		case s.Action == uninstall.Leave && dryRun:
+			verb = "would leave"
 		case s.Action == uninstall.Leave:
 		case dryRun && s.Action == uninstall.Forget:
 			verb = "would forget"
