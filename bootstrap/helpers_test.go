@@ -1,6 +1,8 @@
 package bootstrap
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,12 +87,18 @@ func assertOnlyFile(t *testing.T, dir, name string, content []byte) {
 	}
 	var names []string
 	for _, e := range entries {
-		if e.Name() != exeinstall.LockName {
+		if e.Name() != exeinstall.LockName && e.Name() != exeinstall.RecordName {
 			names = append(names, e.Name())
 		}
 	}
 	if len(names) != 1 || names[0] != name {
 		t.Fatalf("%s holds %v, want only %s", dir, names, name)
+	}
+	// The install's record, when there is one, names the file's bytes.
+	if recs, err := exeinstall.ReadRecords(dir); err != nil {
+		t.Fatalf("%s's install record: %v", dir, err)
+	} else if r, ok := recs[name]; ok && content != nil && r.SHA256 != fmt.Sprintf("%x", sha256.Sum256(content)) {
+		t.Fatalf("%s's install record gives %s sha256 %s, not that of its bytes", dir, name, r.SHA256)
 	}
 	got, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {

@@ -20,6 +20,11 @@ import (
 // safe to delete when no install runs.
 const InstallLockName = exeinstall.LockName
 
+// InstallRecordName is the file where Install and InstallTool record, in
+// every folder they install into, the SHA-256 of each program they put
+// there: what an uninstall proves a file is kubeboot's by.
+const InstallRecordName = exeinstall.RecordName
+
 // InstallRequest says which kubectl to install where.
 type InstallRequest struct {
 	// Version is a spec for ParseSpec. Default "stable".
@@ -365,6 +370,7 @@ func (c *Client) downloadInto(ctx context.Context, folder *exeinstall.Folder, sr
 		}
 	}
 	info, _ := os.Stat(tmp.Name())
+	tmp.Describe("kubectl", res.Version)
 	if err := tmp.Commit(0o755); err != nil {
 		return n, err
 	}

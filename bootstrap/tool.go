@@ -416,6 +416,7 @@ func (in *toolInstall) run(ctx context.Context) (*ToolResult, error) {
 			return res, nil
 		}
 	}
+	program.Describe(art.Tool, art.Version)
 	if err := program.Commit(0o755); err != nil {
 		return nil, err
 	}

@@ -80,6 +80,7 @@ func (u *Updater) Apply(ctx context.Context, rel *Release, exe string) (*Result,
 	if err := archive.Extract(file.Name(), rel.Archive.Name, archiveKind(rel.Archive.Name), name, bin); err != nil {
 		return nil, err
 	}
+	bin.Describe(u.opts.Binary, rel.Tag)
 	if err := bin.Commit(fi.Mode().Perm() | 0o100); err != nil {
 		return nil, fmt.Errorf("replace %s: %w", exe, err)
 	}

@@ -111,7 +111,7 @@ func TestFindAndApplyLatest(t *testing.T) {
 		t.Fatalf("after Apply: %q, %+v", got, res)
 	}
 	checkExecutable(t, exe)
-	if entries := testutil.Names(filepath.Dir(exe), bootstrap.InstallLockName); len(entries) != 1 {
+	if entries := testutil.Names(filepath.Dir(exe), bootstrap.InstallLockName, bootstrap.InstallRecordName); len(entries) != 1 {
 		t.Errorf("folder holds %d entries, want only the executable", len(entries))
 	}
 

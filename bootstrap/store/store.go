@@ -103,6 +103,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fileid"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/ospath"
 )
@@ -551,6 +552,8 @@ func (s *Store) remove(ctx context.Context, e *Entry) error {
 		lock.Unlock()
 		return fmt.Errorf("remove kubectl %s: %w", e.Version, err)
 	}
+	// The install's own record of kubectl (exeinstall.RecordName).
+	os.Remove(filepath.Join(dir, exeinstall.RecordName))
 	lock.Sweep(e.Platform)
 	if lock.UnlockAndRemove() {
 		os.Remove(dir)               // only if empty: files the store did not make stay

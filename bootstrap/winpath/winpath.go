@@ -159,6 +159,8 @@ type Result struct {
 	Dir string `json:"dir"`
 	// Added is false when the user Path already had Dir.
 	Added bool `json:"added"`
+	// Removed is set by RemoveFromUserPath when it took Dir's entry out.
+	Removed bool `json:"removed,omitempty"`
 	// Before and After are the raw values, unexpanded.
 	Before string `json:"before"`
 	After  string `json:"after"`
@@ -167,4 +169,66 @@ type Result struct {
 	// BroadcastErr is set when telling other programs of the change
 	// failed; the change itself is saved. New terminals see it anyway.
 	BroadcastErr error `json:"-"`
+}
+
+// Remove returns list without its entries that name dir (as Contains
+// compares them), and true; or list unchanged, and false, when it has
+// none. Every other byte stays as it was: the other entries, their order,
+// quotes and spacing, and the separators between them (the separator
+// after a removed entry goes with it; a removed last entry takes the one
+// before it).
+func Remove(list, dir string, getenv func(string) string) (string, bool) {
+	want := normalize(dir, getenv)
+	if want == "" {
+		return list, false
+	}
+	// Spans of entries, with the separator that ends each (if any).
+	type span struct{ start, end, next int } // entry [start,end), next is after its ";"
+	var spans []span
+	start, quoted := 0, false
+	for i := 0; i < len(list); i++ {
+		switch list[i] {
+		case '"':
+			quoted = !quoted
+		case ';':
+			if !quoted {
+				spans = append(spans, span{start, i, i + 1})
+				start = i + 1
+			}
+		}
+	}
+	spans = append(spans, span{start, len(list), len(list)})
+	var b strings.Builder
+	removed := false
+	for i, s := range spans {
+		entry := list[s.start:s.end]
+		if strings.TrimSpace(entry) != "" && normalize(entry, getenv) == want {
+			removed = true
+			if i == len(spans)-1 {
+				// The last entry: the separator before it goes too.
+				out := b.String()
+				if k := strings.LastIndexByte(out, ';'); k >= 0 && strings.TrimSpace(out[k+1:]) == "" {
+					out = out[:k]
+				}
+				b.Reset()
+				b.WriteString(out)
+			}
+			continue
+		}
+		b.WriteString(list[s.start:s.next])
+	}
+	if !removed {
+		return list, false
+	}
+	return b.String(), true
+}
+
+// checkShrink refuses a new value that is not the old one without dir's
+// entries: Remove's result, recomputed.
+func checkShrink(old, updated, dir string, getenv func(string) string) error {
+	want, ok := Remove(old, dir, getenv)
+	if !ok || want != updated || Contains(updated, dir, getenv) {
+		return ErrRefused
+	}
+	return nil
 }

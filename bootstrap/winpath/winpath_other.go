@@ -9,3 +9,11 @@ func AddToUserPath(dir string) (*Result, error) { return nil, ErrUnsupported }
 // UserPath returns the raw user Path and whether it is REG_EXPAND_SZ; on
 // this OS it returns ErrUnsupported.
 func UserPath() (value string, expandable bool, err error) { return "", false, ErrUnsupported }
+
+// AddedByKubeboot reports whether AddToUserPath added dir to the user
+// Path; on this OS, never.
+func AddedByKubeboot(dir string) bool { return false }
+
+// RemoveFromUserPath removes dir from the user Path when AddToUserPath
+// added it; on this OS it returns ErrUnsupported.
+func RemoveFromUserPath(dir string) (*Result, error) { return nil, ErrUnsupported }

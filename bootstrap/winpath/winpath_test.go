@@ -105,3 +105,39 @@ func TestCheckGrowthNeverShortens(t *testing.T) {
 		t.Errorf("checkGrowth of an append = %v", err)
 	}
 }
+
+func TestRemove(t *testing.T) {
+	env := func(k string) string {
+		return map[string]string{"LOCALAPPDATA": `C:\Users\Zoë\AppData\Local`}[k]
+	}
+	dir := `C:\Users\Zoë\AppData\Local\Programs\kubeboot\bin`
+	tests := []struct {
+		list, want string
+		removed    bool
+	}{
+		{`C:\Tools;` + dir + `;D:\bin`, `C:\Tools;D:\bin`, true},
+		{dir + `;C:\Tools`, `C:\Tools`, true},
+		{`C:\Tools;` + dir, `C:\Tools`, true},
+		{`C:\Tools;` + dir + `;`, `C:\Tools;`, true},
+		{dir, ``, true},
+		{`C:\Tools; %LOCALAPPDATA%\Programs\kubeboot\bin\ ;D:\bin`, `C:\Tools;D:\bin`, true},
+		{`C:\Tools;"` + strings.ToUpper(dir) + `";D:\bin`, `C:\Tools;D:\bin`, true},
+		{`C:\Tools;"C:\a;b";` + dir + `;D:\[x] é`, `C:\Tools;"C:\a;b";D:\[x] é`, true},
+		{`C:\Tools;;D:\bin`, `C:\Tools;;D:\bin`, false},
+		{`C:\Tools;` + dir + `\sub`, `C:\Tools;` + dir + `\sub`, false},
+		{``, ``, false},
+	}
+	for _, tt := range tests {
+		got, removed := Remove(tt.list, dir, env)
+		if got != tt.want || removed != tt.removed {
+			t.Errorf("Remove(%q) = %q, %v; want %q, %v", tt.list, got, removed, tt.want, tt.removed)
+		}
+		if removed && checkShrink(tt.list, got, dir, env) != nil {
+			t.Errorf("checkShrink refuses Remove's own result for %q", tt.list)
+		}
+	}
+	// A value that lost anything else is refused.
+	if err := checkShrink(`C:\Tools;`+dir+`;D:\bin`, `C:\Tools`, dir, env); !errors.Is(err, ErrRefused) {
+		t.Errorf("checkShrink of a truncated value: %v", err)
+	}
+}

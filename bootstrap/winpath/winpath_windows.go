@@ -23,7 +23,117 @@ func AddToUserPath(dir string) (*Result, error) {
 	if err != nil || !res.Added {
 		return res, err
 	}
+	_ = setAdded(registry.CURRENT_USER, recordKey, dir, true) // without it, uninstall only leaves the entry
 	res.BroadcastErr = broadcastEnvironmentChange()
+	return res, nil
+}
+
+// recordKey holds, in the value recordValue (REG_MULTI_SZ), the folders
+// AddToUserPath added to the user Path: the proof RemoveFromUserPath
+// needs that kubeboot, not the user, put an entry there.
+const (
+	recordKey   = `Software\kubeboot`
+	recordValue = "UserPathAdded"
+)
+
+// AddedByKubeboot reports whether AddToUserPath added dir to the user Path
+// (and it was not removed since by RemoveFromUserPath).
+func AddedByKubeboot(dir string) bool {
+	return added(registry.CURRENT_USER, recordKey, dir)
+}
+
+// RemoveFromUserPath removes dir's entries from the user Path, only when
+// AddToUserPath added it; every other byte of the value stays, and its
+// type. It writes nothing when the value is not text (ErrRefused).
+func RemoveFromUserPath(dir string) (*Result, error) {
+	if !AddedByKubeboot(dir) {
+		return &Result{Dir: dir}, nil
+	}
+	res, err := removeFromPath(registry.CURRENT_USER, envKey, dir, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	_ = setAdded(registry.CURRENT_USER, recordKey, dir, false)
+	if res.Removed {
+		res.BroadcastErr = broadcastEnvironmentChange()
+	}
+	return res, nil
+}
+
+func added(root registry.Key, subkey, dir string) bool {
+	k, err := registry.OpenKey(root, subkey, registry.QUERY_VALUE)
+	if err != nil {
+		return false
+	}
+	defer k.Close()
+	list, _, err := k.GetStringsValue(recordValue)
+	if err != nil {
+		return false
+	}
+	for _, d := range list {
+		if normalize(d, nil) == normalize(dir, nil) {
+			return true
+		}
+	}
+	return false
+}
+
+func setAdded(root registry.Key, subkey, dir string, on bool) error {
+	k, _, err := registry.CreateKey(root, subkey, registry.QUERY_VALUE|registry.SET_VALUE)
+	if err != nil {
+		return err
+	}
+	defer k.Close()
+	list, _, _ := k.GetStringsValue(recordValue)
+	var out []string
+	for _, d := range list {
+		if normalize(d, nil) != normalize(dir, nil) {
+			out = append(out, d)
+		}
+	}
+	if on {
+		out = append(out, dir)
+	}
+	if len(out) == 0 {
+		return k.DeleteValue(recordValue)
+	}
+	return k.SetStringsValue(recordValue, out)
+}
+
+// removeFromPath does RemoveFromUserPath's edit on any key, for tests.
+func removeFromPath(root registry.Key, subkey, dir string, getenv func(string) string) (*Result, error) {
+	k, err := registry.OpenKey(root, subkey, registry.QUERY_VALUE|registry.SET_VALUE)
+	if errors.Is(err, registry.ErrNotExist) {
+		return &Result{Dir: dir}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open HKCU\\%s: %w", subkey, err)
+	}
+	defer k.Close()
+	old, typ, err := k.GetStringValue("Path")
+	if errors.Is(err, registry.ErrNotExist) {
+		return &Result{Dir: dir}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: cannot read HKCU\\%s\\Path as text (%v)", ErrRefused, subkey, err)
+	}
+	res := &Result{Dir: dir, Before: old, After: old, Expandable: typ == registry.EXPAND_SZ}
+	updated, removed := Remove(old, dir, getenv)
+	if !removed {
+		return res, nil
+	}
+	if err := checkShrink(old, updated, dir, getenv); err != nil {
+		return nil, fmt.Errorf("remove %s from HKCU\\%s\\Path: %w", dir, subkey, err)
+	}
+	if res.Expandable {
+		err = k.SetExpandStringValue("Path", updated)
+	} else {
+		err = k.SetStringValue("Path", updated)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write HKCU\\%s\\Path: %w", subkey, err)
+	}
+	res.After, res.Removed = updated, true
 	return res, nil
 }
 

@@ -145,3 +145,35 @@ func TestBroadcastReturns(t *testing.T) {
 		t.Fatal("broadcast did not return")
 	}
 }
+
+// The user Path entry goes only when AddToUserPath's record says kubeboot
+// added it; every other byte of the value, and its type, stay.
+func TestRemoveFromPathOnlyWhatWasAdded(t *testing.T) {
+	sub := scratchKey(t)
+	rec := sub + `\record`
+	dir := `C:\Users\Zoë\AppData\Local\Programs\kubeboot\bin`
+	before := `%USERPROFILE%\go\bin;` + dir + `;C:\[x] é`
+	setValue(t, sub, func(k registry.Key) error { return k.SetExpandStringValue("Path", before) })
+	if added(registry.CURRENT_USER, rec, dir) {
+		t.Fatal("recorded before anything was added")
+	}
+	if err := setAdded(registry.CURRENT_USER, rec, dir, true); err != nil {
+		t.Fatal(err)
+	}
+	if !added(registry.CURRENT_USER, rec, strings.ToUpper(dir)+`\`) {
+		t.Error("the record does not compare folders as Windows does")
+	}
+	res, err := removeFromPath(registry.CURRENT_USER, sub, dir, os.Getenv)
+	if err != nil || !res.Removed {
+		t.Fatalf("removeFromPath: %+v, %v", res, err)
+	}
+	v, typ := readPath(t, sub)
+	if v != `%USERPROFILE%\go\bin;C:\[x] é` || typ != registry.EXPAND_SZ {
+		t.Errorf("Path = %q (type %d)", v, typ)
+	}
+	setAdded(registry.CURRENT_USER, rec, dir, false)
+	if added(registry.CURRENT_USER, rec, dir) {
+		t.Error("the record outlives the removal")
+	}
+	registry.DeleteKey(registry.CURRENT_USER, rec)
+}

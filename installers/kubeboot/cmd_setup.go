@@ -28,7 +28,10 @@ type SetupOptions struct {
 	File string
 	Yes  bool
 	// Shim installs the kubectl shim after setup, unasked.
-	Shim       bool
+	Shim bool
+	// Alias appends the k alias line to the shell's profile (asking first
+	// on a terminal, unless Yes).
+	Alias      bool
 	Version    string
 	Dir        string
 	Mirror     string
@@ -86,8 +89,11 @@ type setupResult struct {
 	Access         *verify.Report           `json:"access,omitempty"`
 	// Shim is set when setup installed the kubectl shim (--shim, or yes
 	// at its question).
-	Shim  *shimOutput `json:"shim,omitempty"`
-	Steps []setupStep `json:"steps"`
+	Shim *shimOutput `json:"shim,omitempty"`
+	// Alias is the k alias line for the user's shell, and whether setup
+	// added it (--alias).
+	Alias *aliasOutput `json:"alias,omitempty"`
+	Steps []setupStep  `json:"steps"`
 }
 
 type setupStep struct {
@@ -130,6 +136,7 @@ func NewCmdSetup(a *app) *cobra.Command {
 	f.Var(enumFlag(&o.OnConflict, "fail", conflictPolicies...), "on-conflict", "when a kubeconfig name is taken by a different entry: fail, rename or replace")
 	f.BoolVar(&o.Verbose, "verbose", false, "print retries and decisions")
 	f.BoolVar(&o.Shim, "shim", false, "also install the kubectl shim, so plain kubectl follows each cluster's version; kubectl then goes into kubeboot's store (see kubeboot kubectl shim)")
+	f.BoolVar(&o.Alias, "alias", false, "append one marked line to your shell's profile that makes k run kubectl, with completion (asks first on a terminal); without it, setup prints the line")
 	f.BoolVar(&o.NoVerify, "no-verify", false, "import without checking first that the credentials work")
 	f.StringVar(&o.RequestTimeout, "request-timeout", "30s", "time allowed for the access check (0: no limit), as kubectl's flag")
 	addOutputFlags(cmd, &o.output)
@@ -288,6 +295,9 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 		fmt.Fprintf(talk.w, "%s %s\n", talk.mark(true), detail)
 	}
 	if err := a.offerShim(ctx, o, talk, res); err != nil {
+		return &partialError{err, res}
+	}
+	if err := a.offerAlias(ctx, o, talk, res); err != nil {
 		return &partialError{err, res}
 	}
 	if asJSON {

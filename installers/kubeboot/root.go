@@ -133,6 +133,7 @@ func NewCmdRoot(a *app) *cobra.Command {
 		NewCmdKubectl(a),
 		NewCmdKubeconfig(a),
 		NewCmdMirror(a),
+		NewCmdUninstall(a),
 		NewCmdSelfUpdate(a),
 		NewCmdVerify(a),
 		NewCmdVerifyBlob(a),

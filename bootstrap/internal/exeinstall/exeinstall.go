@@ -33,6 +33,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/filelock"
@@ -201,6 +202,8 @@ type File struct {
 	dst    string
 	folder *Folder
 	done   bool
+	// tool and version go into the record (Describe).
+	tool, version string
 }
 
 // Create starts a temp file for dir/base.
@@ -238,8 +241,8 @@ func (t *File) Sum() string { return hex.EncodeToString(t.h.Sum(nil)) }
 // file's path after it is synced and before it is renamed over the target.
 var TestHookBeforeReplace func(tmp string)
 
-// Commit syncs the file, gives it mode perm, renames it over the target
-// and syncs the folder. On error the target is unchanged and the temp
+// Commit syncs the file, gives it mode perm, renames it over the target,
+// syncs the folder and records the target's digest (RecordName). On error the target is unchanged and the temp
 // file removed. The caller has checked Sum.
 func (t *File) Commit(perm os.FileMode) (err error) {
 	defer func() {
@@ -266,6 +269,7 @@ func (t *File) Commit(perm os.FileMode) (err error) {
 	if err := atomicfile.SyncDir(t.folder.dir); err != nil {
 		t.folder.logf("sync folder %s: %v", t.folder.dir, err)
 	}
+	t.folder.record(filepath.Base(t.dst), Record{Tool: t.tool, Version: t.version, SHA256: t.Sum(), Installed: time.Now().UTC()})
 	return nil
 }
 

@@ -152,7 +152,7 @@ func TestCommitAndDiscard(t *testing.T) {
 	g.Write([]byte("abandoned"))
 	g.Discard()
 	names, _ := os.ReadDir(dir)
-	if len(names) != 2 { // tool and the lock
+	if len(names) != 3 { // tool, the lock and the record
 		t.Errorf("folder holds %v", names)
 	}
 }

@@ -1,0 +1,203 @@
+package uninstall
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
+	"github.com/kubeboot/kubeboot/internal/testutil"
+)
+
+// put installs body as dir/base through the one executable installer.
+func put(t *testing.T, dir, base, tool, body string) {
+	t.Helper()
+	d, err := exeinstall.Lock(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Unlock()
+	f, err := d.Create(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte(body))
+	f.Describe(tool, "v1.0.0")
+	if err := f.Commit(0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tree lists every path under root with its mode and digest.
+func tree(t *testing.T, root string) string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, _ := os.Lstat(p)
+		line := fmt.Sprintf("%s %v", p, fi.Mode())
+		if fi.Mode().IsRegular() {
+			b, _ := os.ReadFile(p)
+			line += fmt.Sprintf(" %x", sha256.Sum256(b))
+		}
+		out = append(out, line)
+		return nil
+	})
+	sort.Strings(out)
+	return strings.Join(out, "\n")
+}
+
+func exe(name string) string {
+	if runtime.GOOS == "windows" {
+		return name + ".exe"
+	}
+	return name
+}
+
+func find(steps []Step, path string) *Step {
+	for i := range steps {
+		if steps[i].Path == path {
+			return &steps[i]
+		}
+	}
+	return nil
+}
+
+func TestUninstallRemovesOnlyWhatItProves(t *testing.T) {
+	root := testutil.TempDir(t)
+	dir := filepath.Join(root, "bin [x] é")
+	elsewhere := filepath.Join(root, "other tools")
+	os.MkdirAll(dir, 0o755)
+	os.MkdirAll(elsewhere, 0o755)
+	kubectl := filepath.Join(dir, exe("kubectl"))
+	helm := filepath.Join(dir, exe("helm"))
+	virtctl := filepath.Join(dir, exe("virtctl"))
+	kubelogin := filepath.Join(dir, exe("kubelogin"))
+	aws := filepath.Join(dir, exe("aws-iam-authenticator"))
+	oidc := filepath.Join(dir, exe("kubectl-oidc_login"))
+	put(t, dir, exe("kubectl"), "kubectl", "kubectl bytes")
+	put(t, dir, exe("helm"), "helm", "helm bytes")
+	os.WriteFile(helm, []byte("the user's own helm"), 0o755) // replaced after install
+	put(t, dir, exe("virtctl"), "virtctl", "virtctl bytes")
+	target := filepath.Join(elsewhere, "virtctl")
+	os.WriteFile(target, []byte("virtctl bytes"), 0o755)
+	os.Remove(virtctl)
+	if err := os.Symlink(target, virtctl); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	os.WriteFile(kubelogin, []byte("installed by something else"), 0o755) // no record
+	put(t, dir, exe("aws-iam-authenticator"), "aws-iam-authenticator", "aws bytes")
+	put(t, dir, exe("kubectl-oidc_login"), "oidc-login", "oidc bytes")
+	os.Remove(oidc) // as a kill -9 between the removal and the record leaves it
+	self := filepath.Join(elsewhere, "kubeboot")
+	os.WriteFile(self, []byte("me"), 0o755)
+
+	opts := Options{All: true, Dirs: []string{dir}, Self: self, NoStore: true}
+	before := tree(t, root)
+	steps, err := Gather(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := tree(t, root); after != before {
+		t.Fatalf("planning (a dry run) changed the tree:\n%s\nwas\n%s", after, before)
+	}
+	want := map[string]Action{kubectl: Remove, helm: Leave, virtctl: Leave, kubelogin: Leave, aws: Remove, oidc: Forget}
+	for path, a := range want {
+		s := find(steps, path)
+		if s == nil || s.Action != a {
+			t.Errorf("%s: step %+v, want %s", path, s, a)
+		}
+	}
+	// Changed between the plan and its execution: left.
+	os.WriteFile(aws, []byte("changed meanwhile"), 0o755)
+	Apply(context.Background(), steps, opts)
+	for path, gone := range map[string]bool{kubectl: true, helm: false, virtctl: false, kubelogin: false, aws: false, target: false} {
+		_, err := os.Lstat(path)
+		if gone != errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: gone = %v, want %v", path, !gone, gone)
+		}
+	}
+	if s := find(steps, aws); s.Done || !strings.Contains(s.Error, "changed since") {
+		t.Errorf("a file changed after the plan: %+v", s)
+	}
+	if s := find(steps, kubectl); !s.Done || s.Error != "" {
+		t.Errorf("kubectl: %+v", s)
+	}
+	recs, err := exeinstall.ReadRecords(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := recs[exe("kubectl")]; ok {
+		t.Error("kubectl's record outlives it")
+	}
+	if _, ok := recs[exe("kubectl-oidc_login")]; ok {
+		t.Error("the record of a file already gone is kept")
+	}
+	if _, ok := recs[exe("helm")]; !ok {
+		t.Error("the record of a file left was dropped")
+	}
+
+	// A rerun finds nothing more to remove; once the remaining files are
+	// put back as installed, it removes them and the folder's own files.
+	os.WriteFile(aws, []byte("aws bytes"), 0o755)
+	os.WriteFile(helm, []byte("helm bytes"), 0o755)
+	os.Remove(virtctl)
+	os.Remove(kubelogin)
+	steps, _ = Gather(context.Background(), opts)
+	Apply(context.Background(), steps, opts)
+	if names := testutil.Names(dir); len(names) != 0 {
+		t.Errorf("after removing every recorded program, the folder holds %v (steps %+v)", names, steps)
+	}
+	if _, err := os.Stat(target); err != nil {
+		t.Errorf("the link's target was touched: %v", err)
+	}
+}
+
+func TestUninstallDistrustsOthersRecords(t *testing.T) {
+	if runtime.GOOS == "windows" || os.Geteuid() != 0 {
+		t.Skip("needs root to give a file to another uid")
+	}
+	for name, spoil := range map[string]func(dir string){
+		"record of another uid":   func(dir string) { os.Chown(filepath.Join(dir, exeinstall.RecordName), 65534, 65534) },
+		"world-writable folder":   func(dir string) { os.Chmod(dir, 0o777) },
+		"folder of another uid":   func(dir string) { os.Chown(dir, 65534, 65534) },
+		"record others may write": func(dir string) { os.Chmod(filepath.Join(dir, exeinstall.RecordName), 0o666) },
+	} {
+		dir := filepath.Join(testutil.TempDir(t), "bin")
+		os.MkdirAll(dir, 0o755)
+		put(t, dir, "kubectl", "kubectl", "kubectl bytes")
+		spoil(dir)
+		opts := Options{Tools: []string{"kubectl"}, Dirs: []string{dir}, NoStore: true}
+		steps, err := Gather(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		Apply(context.Background(), steps, opts)
+		s := find(steps, filepath.Join(dir, "kubectl"))
+		if s == nil || s.Action != Leave || !strings.Contains(s.Reason, "not trusted") {
+			t.Errorf("%s: %+v, want left as not trusted", name, s)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "kubectl")); err != nil {
+			t.Errorf("%s: kubectl was removed", name)
+		}
+	}
+}
+
+func TestUninstallAsksForSomething(t *testing.T) {
+	if _, err := Gather(context.Background(), Options{}); !errors.Is(err, ErrNothingAsked) {
+		t.Errorf("no tools: %v", err)
+	}
+	if _, err := Gather(context.Background(), Options{Tools: []string{"kubectx"}}); err == nil || !strings.Contains(err.Error(), "kubectx") {
+		t.Errorf("unknown tool: %v", err)
+	}
+}
