@@ -1,0 +1,181 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/kubeboot/kubeboot/bootstrap/catalog"
+	"github.com/kubeboot/kubeboot/bootstrap/execplugin"
+	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
+)
+
+// azureKubeloginScript is a stand-in for Azure's kubelogin: it names
+// Azure's module, as the real program does, and prints a credential.
+const azureKubeloginScript = "#!/bin/sh\n# github.com/Azure/kubelogin\n" +
+	`echo '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"plugin-token"}}'` + "\n"
+
+// pluginsConfig has a v1alpha1 entry with a path from another machine
+// (and a secret in its env and arguments), Azure's arguments given to
+// int128's program, a plugin name with spaces, [ and non-ASCII, and a
+// token user.
+const pluginsConfig = `apiVersion: v1
+kind: Config
+current-context: aks
+clusters:
+- name: c
+  cluster:
+    server: https://127.0.0.1:1
+contexts:
+- name: aks
+  context: {cluster: c, user: aks}
+users:
+- name: aks
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1alpha1
+      command: /Users/alice/bin/kubelogin
+      args: [get-token, --server-id, 6dae42f8-SERVERID, --client-secret=s3cr3t-arg]
+      env:
+      - name: AAD_SERVICE_PRINCIPAL_CLIENT_SECRET
+        value: s3cr3t-env
+- name: wrong
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: kubectl-oidc_login
+      args: [get-token, --server-id=x, --login, azurecli]
+- name: "odd [1] ü"
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: "/opt/my tools [1]/plügin"
+- name: tok
+  user:
+    token: s3cr3t-token
+`
+
+func pluginsEnv(t *testing.T) (*env, string, string) {
+	t.Helper()
+	tool := catalog.AzureKubelogin()
+	if runtime.GOOS == "windows" || !tool.Supports(hostPlatform) {
+		t.Skip("the stand-in plugin is a shell script")
+	}
+	e, o := toolEnv(t)
+	o.Publish(t, tool, "v0.2.10", hostPlatform, []byte(azureKubeloginScript), true, nil)
+	cfg := filepath.Join(e.getenv("HOME"), ".kube", "config")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	if err := os.WriteFile(cfg, []byte(pluginsConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return e, cfg, filepath.Join(t.TempDir(), "my bin")
+}
+
+func noSecret(t *testing.T, what string, r result) {
+	t.Helper()
+	if strings.Contains(r.stdout+r.stderr, "s3cr3t") || strings.Contains(r.stdout+r.stderr, "SERVERID") {
+		t.Errorf("%s printed an argument or env value:\n%s\n%s", what, r.stdout, r.stderr)
+	}
+}
+
+func execOf(t *testing.T, cfg, user string) execplugin.Exec {
+	t.Helper()
+	c, err := kubeconfig.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := c.Lookup(kubeconfig.KindUser, user)
+	var b struct {
+		Exec execplugin.Exec `json:"exec"`
+	}
+	if !ok || kubeconfig.DecodeBody(e.Body, &b) != nil {
+		t.Fatalf("user %s: %s", user, e.Body)
+	}
+	return b.Exec
+}
+
+// TestKubeconfigPluginsFix: the check names each problem and exits 1; the
+// dry run changes nothing; --fix installs Azure's kubelogin from the
+// (loopback) release, verified, and points both users at it, v1beta1,
+// with a backup; no output holds a secret.
+func TestKubeconfigPluginsFix(t *testing.T) {
+	e, cfg, dir := pluginsEnv(t)
+
+	r := e.run("kubeconfig", "plugins", "--dir", dir)
+	noSecret(t, "the check", r)
+	for _, want := range []string{
+		"user aks (" + cfg + "): azure-kubelogin, command /Users/alice/bin/kubelogin, not found",
+		"invalid apiVersion", "does not exist on this machine",
+		"--fix would: install azure-kubelogin",
+		"the arguments are Azure kubelogin's (--server-id, --login), given to int128's oidc-login",
+		`user "odd [1] ü"`, `command "/opt/my tools [1]/plügin", not found`,
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the check lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r.code != 1 || !strings.Contains(r.stderr, "kubeboot kubeconfig plugins --fix") {
+		t.Errorf("the check: %+v", r)
+	}
+
+	r = e.run("kubeconfig", "plugins", "--dir", dir, "--fix", "--dry-run")
+	noSecret(t, "the dry run", r)
+	if got, _ := os.ReadFile(cfg); r.code != 0 || string(got) != pluginsConfig || !strings.Contains(r.stdout, "dry run: nothing written") {
+		t.Fatalf("the dry run: %+v", r)
+	}
+	if fileExists(filepath.Join(dir, "kubelogin")) {
+		t.Fatal("the dry run installed kubelogin")
+	}
+
+	r = e.run("kubeconfig", "plugins", "--dir", dir, "--fix", "-o", "json")
+	noSecret(t, "--fix", r)
+	var out struct {
+		Installed []struct{ Tool, Path, Version string }
+		Repaired  struct {
+			Edit struct {
+				Written []struct{ File, Backup string }
+			}
+		}
+		Remaining execplugin.Plan
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("%v: %+v", err, r)
+	}
+	if len(out.Installed) != 1 || out.Installed[0].Tool != "azure-kubelogin" || out.Installed[0].Version != "v0.2.10" {
+		t.Fatalf("installed %+v", out.Installed)
+	}
+	kubelogin := out.Installed[0].Path
+	if got, _ := os.ReadFile(kubelogin); string(got) != azureKubeloginScript {
+		t.Errorf("%s holds %q", kubelogin, got)
+	}
+	if w := out.Repaired.Edit.Written; len(w) != 1 || w[0].Backup == "" {
+		t.Fatalf("written %+v", w)
+	} else if b, _ := os.ReadFile(w[0].Backup); string(b) != pluginsConfig {
+		t.Error("the backup is not the previous kubeconfig")
+	}
+	// PATH lacks kubeboot's folder: the command names the program in full.
+	if x := execOf(t, cfg, "aks"); x.APIVersion != execplugin.APIv1beta1 || x.Command != kubelogin || len(x.Args) != 4 {
+		t.Errorf("aks: %+v", x)
+	}
+	if x := execOf(t, cfg, "wrong"); x.Command != kubelogin || strings.Join(x.Args, " ") != "get-token --server-id=x --login azurecli" {
+		t.Errorf("wrong: %+v", x)
+	}
+	got, _ := os.ReadFile(cfg)
+	for _, keep := range []string{"s3cr3t-env", "s3cr3t-token", "s3cr3t-arg", "/opt/my tools [1]/plügin"} {
+		if !strings.Contains(string(got), keep) {
+			t.Errorf("the repair lost %q", keep)
+		}
+	}
+	// What is left is the unknown plugin, which nothing can install.
+	if r.code != 1 || out.Remaining.Problems() != 1 || out.Remaining.Users[2].Plugin != execplugin.Unknown {
+		t.Errorf("after --fix: exit %d, remaining %+v", r.code, out.Remaining)
+	}
+	r = e.run("kubeconfig", "plugins", "--dir", dir, "--fix")
+	noSecret(t, "the second --fix", r)
+	if strings.Contains(r.stdout, "repaired") || strings.Contains(r.stdout, "installed") {
+		t.Errorf("the second --fix did something: %s", r.stdout)
+	}
+}
