@@ -105,6 +105,13 @@ func kubeconfigPluginsRun(ctx context.Context, o *KubeconfigPluginsOptions) erro
 	}
 
 	if !o.DryRun {
+		// A kubeconfig that cannot be written is refused before anything
+		// is installed.
+		dry := opts
+		dry.DryRun = true
+		if _, err := execplugin.Repair(ctx, dry, m); err != nil {
+			return err
+		}
 		var dirs []string
 		for _, tool := range plan.Installs() {
 			res, err := a.installPlugin(ctx, tool, o.Dir, o.Verbose, o.output.JSON())

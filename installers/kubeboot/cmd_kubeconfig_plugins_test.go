@@ -1,16 +1,22 @@
 package main
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/catalog"
 	"github.com/kubeboot/kubeboot/bootstrap/execplugin"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
+	"github.com/kubeboot/kubeboot/internal/k8stest"
 )
 
 // azureKubeloginScript is a stand-in for Azure's kubelogin: it names
@@ -177,5 +183,135 @@ func TestKubeconfigPluginsFix(t *testing.T) {
 	noSecret(t, "the second --fix", r)
 	if strings.Contains(r.stdout, "repaired") || strings.Contains(r.stdout, "installed") {
 		t.Errorf("the second --fix did something: %s", r.stdout)
+	}
+}
+
+// realPluginConfig is a kubeconfig for the test API server whose user runs
+// command through exec with apiVersion v1alpha1.
+func realPluginConfig(s *k8stest.Server, command string) string {
+	return `apiVersion: v1
+kind: Config
+current-context: aks
+clusters:
+- name: c
+  cluster:
+    server: ` + s.URL + `
+    certificate-authority-data: ` + base64.StdEncoding.EncodeToString(s.CAPEM) + `
+contexts:
+- name: aks
+  context: {cluster: c, user: aks}
+users:
+- name: aks
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1alpha1
+      command: ` + command + `
+      args: [get-token, --server-id, 6dae42f8-SERVERID]
+      env:
+      - {name: AZURE_CLIENT_SECRET, value: s3cr3t-env}
+`
+}
+
+// TestKubeconfigPluginsRealKubectl: against the real kubectl and API
+// server, a v1alpha1 entry whose plugin path is from another machine fails
+// ("invalid apiVersion"); after --fix (which installs the plugin and
+// points the entry at it) kubectl authenticates through the plugin.
+func TestKubeconfigPluginsRealKubectl(t *testing.T) {
+	s := k8stest.Shared(t)
+	tool := catalog.AzureKubelogin()
+	if runtime.GOOS == "windows" || !tool.Supports(hostPlatform) {
+		t.Skip("the stand-in plugin is a shell script")
+	}
+	e, o := toolEnv(t)
+	plugin := strings.Replace(azureKubeloginScript, "plugin-token", s.Admin.Token, 1)
+	o.Publish(t, tool, "v0.2.10", hostPlatform, []byte(plugin), true, nil)
+	cfg := filepath.Join(t.TempDir(), "config")
+	os.WriteFile(cfg, []byte(realPluginConfig(s, "/Users/alice/bin/kubelogin")), 0o600)
+	e.vars = append(e.vars, "KUBECONFIG="+cfg)
+
+	out, code, err := k8stest.KubectlRun(context.Background(), cfg, "get", "namespaces")
+	if err != nil || code == 0 || !strings.Contains(out, "invalid apiVersion") {
+		t.Fatalf("before the fix kubectl says (exit %d, %v): %s", code, err, out)
+	}
+	r := e.run("kubeconfig", "plugins", "--fix", "--dir", filepath.Join(t.TempDir(), "bin"))
+	noSecret(t, "--fix", r)
+	if r.code != 0 {
+		t.Fatalf("--fix: %+v", r)
+	}
+	out, code, err = k8stest.KubectlRun(context.Background(), cfg, "get", "namespaces")
+	if err != nil || code != 0 || !strings.Contains(out, k8stest.TenantNamespace) {
+		t.Fatalf("after the fix kubectl says (exit %d, %v): %s", code, err, out)
+	}
+}
+
+// TestKubeconfigPluginsConcurrentKubectl: the real kubectl keeps writing
+// the file (adding contexts, and setting the user back to v1alpha1) while
+// --fix runs again and again: no context kubectl added is lost, the file
+// stays valid, and the last --fix leaves v1beta1.
+func TestKubeconfigPluginsConcurrentKubectl(t *testing.T) {
+	kubectl := k8stest.Kubectl()
+	if kubectl == "" {
+		t.Skip(k8stest.EnvKubectl + " is not set")
+	}
+	e, _ := toolEnv(t)
+	dir := t.TempDir()
+	prog := filepath.Join(dir, "kubelogin")
+	os.WriteFile(prog, []byte(azureKubeloginScript), 0o755)
+	cfg := filepath.Join(dir, "config")
+	os.WriteFile(cfg, []byte(strings.Replace(pluginsConfig, "/Users/alice/bin/kubelogin", prog, 1)), 0o600)
+	e.vars = append(e.vars, "KUBECONFIG="+cfg)
+
+	const n = 15
+	done := make(chan error, 1)
+	go func() {
+		for i := range n {
+			for _, args := range [][]string{
+				{"config", "set-context", fmt.Sprintf("added-%d", i), "--cluster=c", "--user=tok"},
+				{"config", "set-credentials", "aks", "--exec-api-version=" + execplugin.APIv1alpha1},
+			} {
+				// kubectl does not wait for a lock: while kubeboot holds
+				// config.lock it fails at once, and is run again.
+				for try := 0; ; try++ {
+					cmd := exec.Command(kubectl, args...)
+					cmd.Env = []string{"KUBECONFIG=" + cfg, "HOME=" + dir}
+					b, err := cmd.CombinedOutput()
+					if err == nil {
+						break
+					}
+					if !strings.Contains(string(b), "config.lock: file exists") || try > 200 {
+						done <- fmt.Errorf("kubectl %v: %v: %s", args, err, b)
+						return
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+		}
+		done <- nil
+	}()
+	for running := true; running; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			running = false
+		default:
+		}
+		if r := e.run("kubeconfig", "plugins", "--fix", "--dir", dir); r.code != 0 && r.code != 1 {
+			t.Fatalf("--fix while kubectl writes: %+v", r)
+		}
+	}
+	e.run("kubeconfig", "plugins", "--fix", "--dir", dir)
+	c, err := kubeconfig.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if _, ok := c.Lookup(kubeconfig.KindContext, fmt.Sprintf("added-%d", i)); !ok {
+			t.Errorf("context added-%d, written by kubectl, was lost", i)
+		}
+	}
+	if x := execOf(t, cfg, "aks"); x.APIVersion != execplugin.APIv1beta1 || x.Command != prog {
+		t.Errorf("aks after the last --fix: %+v", x)
 	}
 }
