@@ -6,12 +6,14 @@ import (
 	"io"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"unicode"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/execplugin"
+	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 )
 
 // KubeconfigPluginsOptions are the flags of `kubeboot kubeconfig plugins`.
@@ -265,4 +267,62 @@ func shown(s string) string {
 		}
 	}
 	return s
+}
+
+// setupPlugins is setup's look at the credential plugins of the users the
+// imported file (source) defines, in the kubeconfig it was merged into.
+// Setup reports and changes nothing here: installing programs and
+// rewriting the kubeconfig a second time are left to an explicit
+// `kubeboot kubeconfig plugins --fix`, which the report names.
+func (a *app) setupPlugins(ctx context.Context, source string, talk stream) []execplugin.UserPlan {
+	src, err := kubeconfig.Load(source)
+	if err != nil {
+		return nil
+	}
+	plan, err := execplugin.Check(ctx, a.editOptions(false, false), a.pluginMachine(""))
+	if err != nil {
+		return nil
+	}
+	var users []execplugin.UserPlan
+	bad := 0
+	for _, u := range plan.Users {
+		if _, ok := src.Lookup(kubeconfig.KindUser, u.User); !ok {
+			continue
+		}
+		users = append(users, u)
+		if !u.OK() {
+			bad++
+			fmt.Fprintf(talk.w, "%s user %s runs %s: %s\n", talk.mark(false), shown(u.User), u.Plugin, strings.Join(u.Problems, "; "))
+		}
+	}
+	if bad > 0 {
+		fmt.Fprintf(talk.w, "  fix the credential plugins with: kubeboot kubeconfig plugins --fix (--dry-run shows the changes first)\n")
+	}
+	return users
+}
+
+// doctorPlugins reports each credential plugin of the kubeconfig.
+func (a *app) doctorPlugins(ctx context.Context, add func(check)) {
+	plan, err := execplugin.Check(ctx, a.editOptions(false, false), a.pluginMachine(""))
+	if err != nil {
+		return // the kubeconfig checks say why
+	}
+	for _, u := range plan.Users {
+		c := check{Name: "plugin", OK: u.OK()}
+		if u.OK() {
+			c.Detail = fmt.Sprintf("user %s runs %s (%s)", shown(u.User), u.Plugin, shown(u.Found))
+			add(c)
+			continue
+		}
+		c.Detail = fmt.Sprintf("user %s runs %s: %s", shown(u.User), u.Plugin, strings.Join(u.Problems, "; "))
+		if len(u.Steps) > 0 {
+			c.Fix = "kubeboot kubeconfig plugins --fix (--dry-run shows the changes first)"
+		}
+		for _, s := range u.Steps {
+			if s.Do == execplugin.DoDelegate {
+				c.Fix = stepText(s)
+			}
+		}
+		add(c)
+	}
 }

@@ -315,3 +315,42 @@ func TestKubeconfigPluginsConcurrentKubectl(t *testing.T) {
 		t.Errorf("aks after the last --fix: %+v", x)
 	}
 }
+
+// TestPluginsInSetupDoctorVerify: setup reports the imported users'
+// plugins and changes nothing about them; doctor reports each one with
+// the fix; verify's hint names the fix for a v1alpha1 entry and for a
+// missing plugin.
+func TestPluginsInSetupDoctorVerify(t *testing.T) {
+	e, cfg, _ := pluginsEnv(t)
+	os.Remove(cfg)
+	src := filepath.Join(t.TempDir(), "cw-kubeconfig")
+	os.WriteFile(src, []byte(pluginsConfig), 0o600)
+	r := e.run("setup", src, "--dir", filepath.Join(t.TempDir(), "bin"), "--yes", "--no-verify")
+	noSecret(t, "setup", r)
+	if r.code != 0 || !strings.Contains(r.stderr, "user aks runs azure-kubelogin: apiVersion client.authentication.k8s.io/v1alpha1 is refused") ||
+		!strings.Contains(r.stderr, "fix the credential plugins with: kubeboot kubeconfig plugins --fix") {
+		t.Fatalf("setup: %+v", r)
+	}
+	if x := execOf(t, cfg, "aks"); x.APIVersion != execplugin.APIv1alpha1 {
+		t.Errorf("setup changed the plugin: %+v", x)
+	}
+
+	r = e.run("doctor")
+	noSecret(t, "doctor", r)
+	if r.code != 1 || !strings.Contains(r.stdout, "plugin      user aks runs azure-kubelogin: apiVersion") ||
+		!strings.Contains(r.stdout, "fix: kubeboot kubeconfig plugins --fix") {
+		t.Errorf("doctor: %+v", r)
+	}
+
+	r = e.run("verify")
+	noSecret(t, "verify", r)
+	if r.code == 0 || !strings.Contains(r.stderr, "kubeboot kubeconfig plugins --fix sets it to client.authentication.k8s.io/v1beta1") {
+		t.Errorf("verify of a v1alpha1 entry: %+v", r)
+	}
+	os.WriteFile(cfg, []byte(strings.Replace(pluginsConfig, "v1alpha1", "v1beta1", 1)), 0o600)
+	r = e.run("verify")
+	noSecret(t, "verify", r)
+	if r.code == 0 || !strings.Contains(r.stderr, "kubeboot kubeconfig plugins --fix installs kubelogin") {
+		t.Errorf("verify of a missing plugin: %+v", r)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/execplugin"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
 	"github.com/kubeboot/kubeboot/bootstrap/store"
@@ -86,8 +87,12 @@ type setupResult struct {
 	Access         *verify.Report           `json:"access,omitempty"`
 	// Shim is set when setup installed the kubectl shim (--shim, or yes
 	// at its question).
-	Shim  *shimOutput `json:"shim,omitempty"`
-	Steps []setupStep `json:"steps"`
+	Shim *shimOutput `json:"shim,omitempty"`
+	// Plugins are the credential plugins the imported users run, as
+	// `kubeboot kubeconfig plugins` reports them (setup reports, never
+	// fixes them).
+	Plugins []execplugin.UserPlan `json:"plugins,omitempty"`
+	Steps   []setupStep           `json:"steps"`
 }
 
 type setupStep struct {
@@ -227,6 +232,7 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 			if r.Context != "" {
 				detail += "; current context " + r.Context
 			}
+			res.Plugins = a.setupPlugins(ctx, r.Source, talk)
 			return detail, nil
 		}},
 		{"verify access", func() (string, error) {
