@@ -93,7 +93,8 @@ func kubeconfigPluginsRun(ctx context.Context, o *KubeconfigPluginsOptions) erro
 	}
 	out := pluginsOutput{Plan: plan, DryRun: o.DryRun}
 	if !o.output.JSON() {
-		printPluginPlan(h.Stdout, plan, fix)
+		// A dry run shows every step --fix would take, installs included.
+		printPluginPlan(h.Stdout, plan, fix && !o.DryRun)
 	}
 	if !fix || plan.Problems() == 0 {
 		if o.output.JSON() {
@@ -143,7 +144,11 @@ func kubeconfigPluginsRun(ctx context.Context, o *KubeconfigPluginsOptions) erro
 			return err
 		}
 	} else {
-		printRepair(h.Stdout, rep, o.DryRun)
+		if o.DryRun {
+			printEdit(h.Stdout, rep.Edit)
+		} else {
+			printRepair(h.Stdout, rep)
+		}
 		if out.Remaining != nil && out.Remaining.Problems() > 0 {
 			fmt.Fprintln(h.Stdout, "still wrong:")
 			printPluginPlan(h.Stdout, out.Remaining, false)
@@ -242,16 +247,12 @@ func stepText(s execplugin.Step) string {
 	return string(s.Do)
 }
 
-// printRepair says what Repair wrote (or would write).
-func printRepair(w io.Writer, r *execplugin.RepairResult, dryRun bool) {
-	verb := "repaired"
-	if dryRun {
-		verb = "would repair"
-	}
+// printRepair says what Repair wrote.
+func printRepair(w io.Writer, r *execplugin.RepairResult) {
 	for _, u := range r.Plan.Users {
 		for _, s := range u.Steps {
 			if s.Writes() && !s.AfterInstall {
-				fmt.Fprintf(w, "%s user %s: %s\n", verb, shown(u.User), stepText(s))
+				fmt.Fprintf(w, "repaired user %s: %s\n", shown(u.User), stepText(s))
 			}
 		}
 	}

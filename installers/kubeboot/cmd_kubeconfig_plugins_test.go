@@ -129,7 +129,8 @@ func TestKubeconfigPluginsFix(t *testing.T) {
 
 	r = e.run("kubeconfig", "plugins", "--dir", dir, "--fix", "--dry-run")
 	noSecret(t, "the dry run", r)
-	if got, _ := os.ReadFile(cfg); r.code != 0 || string(got) != pluginsConfig || !strings.Contains(r.stdout, "dry run: nothing written") {
+	if got, _ := os.ReadFile(cfg); r.code != 0 || string(got) != pluginsConfig || !strings.Contains(r.stdout, "dry run: nothing written") ||
+		!strings.Contains(r.stdout, "--fix would: install azure-kubelogin") || !strings.Contains(r.stdout, "would write "+cfg) {
 		t.Fatalf("the dry run: %+v", r)
 	}
 	if fileExists(filepath.Join(dir, "kubelogin")) {
