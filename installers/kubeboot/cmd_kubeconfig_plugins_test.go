@@ -17,6 +17,7 @@ import (
 	"github.com/kubeboot/kubeboot/bootstrap/execplugin"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 	"github.com/kubeboot/kubeboot/internal/k8stest"
+	"github.com/kubeboot/kubeboot/internal/upstream"
 )
 
 // azureKubeloginScript is a stand-in for Azure's kubelogin: it names
@@ -353,5 +354,43 @@ func TestPluginsInSetupDoctorVerify(t *testing.T) {
 	noSecret(t, "verify", r)
 	if r.code == 0 || !strings.Contains(r.stderr, "kubeboot kubeconfig plugins --fix installs kubelogin") {
 		t.Errorf("verify of a missing plugin: %+v", r)
+	}
+}
+
+// TestKubeconfigPluginsFixAttacked: when the plugin's release is attacked
+// (a checksum that does not match, a zip-slip archive), --fix exits 3
+// with nothing installed and the kubeconfig unchanged: no user is pointed
+// at a program that is not there.
+func TestKubeconfigPluginsFixAttacked(t *testing.T) {
+	tool := catalog.AzureKubelogin()
+	if runtime.GOOS == "windows" || !tool.Supports(hostPlatform) {
+		t.Skip("the stand-in plugin is a shell script")
+	}
+	a, _ := tool.Artifact("v0.2.10", hostPlatform)
+	for _, at := range upstream.Attacks() {
+		if (at.Name != "checksum mismatch" && at.Name != "zip-slip member") || !at.AppliesTo(tool, a) {
+			continue
+		}
+		t.Run(at.Name, func(t *testing.T) {
+			e, o := toolEnv(t)
+			o.PublishAttacked(t, tool, "v0.2.10", hostPlatform, []byte(azureKubeloginScript), at)
+			cfg := filepath.Join(e.getenv("HOME"), ".kube", "config")
+			os.MkdirAll(filepath.Dir(cfg), 0o700)
+			os.WriteFile(cfg, []byte(pluginsConfig), 0o600)
+			dir := filepath.Join(t.TempDir(), "bin")
+			for _, args := range [][]string{{"--fix"}, {"--fix", "-o", "json"}} {
+				r := e.run(append([]string{"kubeconfig", "plugins", "--dir", dir}, args...)...)
+				noSecret(t, at.Name, r)
+				if r.code != 3 || !strings.Contains(r.stderr, "the kubeconfig was not changed") {
+					t.Errorf("%v: %+v", args, r)
+				}
+				if got, _ := os.ReadFile(cfg); string(got) != pluginsConfig {
+					t.Fatalf("%v changed the kubeconfig", args)
+				}
+				if fileExists(filepath.Join(dir, "kubelogin")) {
+					t.Fatalf("%v installed kubelogin", args)
+				}
+			}
+		})
 	}
 }
