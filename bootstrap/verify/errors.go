@@ -179,6 +179,9 @@ const (
 	// ConfigNoCurrentContext: no context was asked for and the kubeconfig
 	// has no current-context.
 	ConfigNoCurrentContext ConfigReason = "no-current-context"
+	// ConfigExecAPIVersion: a user's exec plugin names an API version
+	// kubectl no longer runs (client.authentication.k8s.io/v1alpha1).
+	ConfigExecAPIVersion ConfigReason = "exec-api-version"
 )
 
 // ConfigError reports a kubeconfig that cannot be used: no file, an unknown

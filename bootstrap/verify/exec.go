@@ -55,8 +55,10 @@ func runExec(ctx context.Context, ec *execConfig, t *target, o *Options) (*execC
 	switch ec.APIVersion {
 	case ExecV1, ExecV1beta1:
 	case "client.authentication.k8s.io/v1alpha1":
-		return nil, configErr("update the plugin and download the kubeconfig again; kubectl dropped v1alpha1 in 1.24",
+		ce := configErr("set it to "+ExecV1beta1+" (current plugins answer in it), or update the plugin and download the kubeconfig again; kubectl dropped v1alpha1 in 1.24",
 			"user %q: exec plugin API version %s is no longer supported", t.user, ec.APIVersion)
+		ce.Reason = ConfigExecAPIVersion
+		return nil, ce
 	default:
 		return nil, configErr("use "+ExecV1, "user %q: unknown exec plugin API version %q", t.user, ec.APIVersion)
 	}

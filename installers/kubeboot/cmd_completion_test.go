@@ -38,7 +38,7 @@ func TestCompletion(t *testing.T) {
 		want []string
 	}{
 		{[]string{"ins"}, []string{"install"}},
-		{[]string{"kubeconfig", ""}, []string{"import", "path", "token", "list", "use", "namespace", "rename", "delete", "prune", "shell", "env"}},
+		{[]string{"kubeconfig", ""}, []string{"import", "path", "token", "list", "use", "namespace", "rename", "delete", "prune", "shell", "env", "plugins"}},
 		{[]string{"install", ""}, []string{"kubectl", "helm", "virtctl", "oidc-login", "azure-kubelogin", "aws-iam-authenticator", "gke-gcloud-auth-plugin"}},
 		{[]string{"install", "a"}, []string{"azure-kubelogin", "aws-iam-authenticator"}},
 		{[]string{"install", "kubectl", "--ver"}, []string{"--verbose", "--verify-signature", "--version"}},

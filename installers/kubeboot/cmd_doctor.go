@@ -48,7 +48,8 @@ func NewCmdDoctor(a *app) *cobra.Command {
 		Use:   "doctor",
 		Short: "check kubectl, PATH, kubeconfig files and access; change nothing",
 		Long: "Check every kubectl on PATH, kubeboot's install folder, each kubeconfig file kubectl reads,\n" +
-			"the current context (or --context), its credentials against the cluster, and kubectl's version skew.\n" +
+			"the current context (or --context), its credentials against the cluster, kubectl's version skew,\n" +
+			"and the credential plugin (exec) of every user, as kubeboot kubeconfig plugins does.\n" +
 			"It changes nothing, and exits 1 when something needs fixing.",
 		Example: "  kubeboot doctor\n  kubeboot doctor -o json",
 		Args:    noArgs(""),
@@ -69,6 +70,7 @@ func doctorRun(ctx context.Context, o *DoctorOptions) error {
 	a.doctorInstallDir(add)
 	a.doctorShim(ctx, add)
 	a.doctorKubeconfig(ctx, kubectlVersion, add)
+	a.doctorPlugins(ctx, add)
 
 	bad := 0
 	for _, c := range checks {

@@ -18,7 +18,7 @@ func NewCmdKubeconfig(a *app) *cobra.Command {
 	}
 	cmd.AddCommand(NewCmdKubeconfigImport(a), NewCmdKubeconfigPath(a), NewCmdKubeconfigToken(a),
 		NewCmdKubeconfigList(a), NewCmdKubeconfigUse(a), NewCmdKubeconfigNamespace(a), NewCmdKubeconfigRename(a),
-		NewCmdKubeconfigDelete(a), NewCmdKubeconfigPrune(a), NewCmdKubeconfigShell(a), NewCmdKubeconfigEnv(a))
+		NewCmdKubeconfigDelete(a), NewCmdKubeconfigPrune(a), NewCmdKubeconfigShell(a), NewCmdKubeconfigEnv(a), NewCmdKubeconfigPlugins(a))
 	return cmd
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/execplugin"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
 	"github.com/kubeboot/kubeboot/bootstrap/store"
@@ -93,7 +94,11 @@ type setupResult struct {
 	// Alias is the k alias line for the user's shell, and whether setup
 	// added it (--alias).
 	Alias *aliasOutput `json:"alias,omitempty"`
-	Steps []setupStep  `json:"steps"`
+	// Plugins are the credential plugins the imported users run, as
+	// `kubeboot kubeconfig plugins` reports them (setup reports, never
+	// fixes them).
+	Plugins []execplugin.UserPlan `json:"plugins,omitempty"`
+	Steps   []setupStep           `json:"steps"`
 }
 
 type setupStep struct {
@@ -234,6 +239,7 @@ func setupRun(ctx context.Context, o *SetupOptions) error {
 			if r.Context != "" {
 				detail += "; current context " + r.Context
 			}
+			res.Plugins = a.setupPlugins(ctx, r.Source, talk)
 			return detail, nil
 		}},
 		{"verify access", func() (string, error) {

@@ -189,8 +189,14 @@ func verifyHint(err error) string {
 		return "select one with --context NAME, or kubectl config use-context NAME"
 	case errors.Is(err, verify.ErrTimeout):
 		return "the server or the network is slow: retry, or allow more time with --request-timeout 2m"
-	case errors.As(err, &ee) && ee.NotFound && ee.InstallHint == "":
-		return "install " + ee.Command + " (your provider's documentation names it) and make sure it is on PATH"
+	case errors.As(err, &ce) && ce.Reason == verify.ConfigExecAPIVersion:
+		return "kubeboot kubeconfig plugins --fix sets it to " + verify.ExecV1beta1 + " (a backup is kept; --dry-run shows the change first)"
+	case errors.As(err, &ee) && ee.NotFound:
+		fix := "kubeboot kubeconfig plugins --fix installs " + ee.Command + " when it is a plugin kubeboot knows, or points the kubeconfig at the copy found here"
+		if ee.InstallHint != "" {
+			return fix + "; the kubeconfig says: " + strings.Join(strings.Fields(ee.InstallHint), " ")
+		}
+		return fix + " (else install it as your provider's documentation says and make sure it is on PATH)"
 	}
 	return ""
 }
