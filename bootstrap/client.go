@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubeboot/kubeboot/bootstrap/catalog"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/pgp"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/tuf"
@@ -97,7 +98,11 @@ type Options struct {
 
 	// GitHubAPIURL is GitHub's REST API root, read for the asset digests
 	// of tools whose only evidence they are (virtctl): DefaultGitHubAPIURL,
-	// or https://HOST/api/v3/ for GitHub Enterprise Server.
+	// or https://HOST/api/v3/ for GitHub Enterprise Server. When empty
+	// and MirrorRoot is set, it is MirrorRoot/api.github.com/ (the
+	// files_repo rule applied to https://api.github.com/PATH, which is
+	// where mirrorsync puts the release answers it verified), and
+	// GitHubToken is not sent: the mirror is not GitHub.
 	GitHubAPIURL string
 
 	// Keyrings are armored OpenPGP public keys by the name a catalogue
@@ -175,7 +180,13 @@ func New(opts Options) (*Client, error) {
 			return nil, err
 		}
 	}
-	if opts.GitHubAPIURL == "" {
+	token := opts.GitHubToken
+	switch {
+	case opts.GitHubAPIURL != "":
+	case root != "":
+		opts.GitHubAPIURL = catalog.Mirrored(root, DefaultGitHubAPIURL)
+		token = ""
+	default:
 		opts.GitHubAPIURL = DefaultGitHubAPIURL
 	}
 	api, err := fetch.ParseRoot("GitHub API URL", opts.GitHubAPIURL)
@@ -244,7 +255,7 @@ func New(opts Options) (*Client, error) {
 		keyrings:    keyrings,
 		githubAPI:   api,
 		fetch: fetch.New(fetch.Options{
-			Header:     githubToken(api.Host, opts.GitHubToken),
+			Header:     githubToken(api.Host, token),
 			HTTPClient: opts.HTTPClient,
 			Retries:    opts.Retries,
 			Backoff:    opts.RetryBackoff,
