@@ -146,6 +146,9 @@ type Client struct {
 	// digest of the program extracted from it, so that a rerun finds a
 	// tool up to date without downloading the archive again.
 	programs memo[string]
+	// installed remembers, per program digest, which tool and version
+	// InstallTool installed verified, and against what (VerifiedProgram).
+	installed memo[VerifiedProgram]
 	// mirrorRoot is Options.MirrorRoot without a trailing slash, with
 	// credentials; githubAPI the API root with a trailing slash.
 	mirrorRoot string
@@ -250,6 +253,7 @@ func New(opts Options) (*Client, error) {
 		channels:    memo[string]{path: in("channels.json")},
 		verified:    memo[verifiedRelease]{path: in("verified-releases.json")},
 		programs:    memo[string]{path: in("tool-programs.json")},
+		installed:   memo[VerifiedProgram]{path: in("tool-installs.json")},
 		installDirs: opts.Environment.installDirs,
 		mirrorRoot:  root,
 		keyrings:    keyrings,

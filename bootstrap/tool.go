@@ -206,7 +206,39 @@ func (c *Client) InstallTool(ctx context.Context, req ToolRequest) (*ToolResult,
 		return nil, err
 	}
 	in := &toolInstall{c: c, req: req, t: t, art: art, p: p}
-	return in.run(ctx)
+	res, err := in.run(ctx)
+	if err == nil && res.SHA256 != "" && len(res.Evidence) > 0 {
+		var kinds []string
+		for _, e := range res.Evidence {
+			kinds = append(kinds, string(e.Kind))
+		}
+		vp := VerifiedProgram{Tool: res.Tool, Version: res.Version, Evidence: strings.Join(kinds, ", ")}
+		c.installed.update(func(m map[string]VerifiedProgram) bool {
+			if m[res.SHA256] == vp {
+				return false
+			}
+			m[res.SHA256] = vp
+			return true
+		})
+	}
+	return res, err
+}
+
+// VerifiedProgram is what the client's cache remembers of a program
+// InstallTool installed: which tool and version it is, and the kinds of
+// evidence (catalog.EvidenceKind, comma-separated) its file was checked
+// against.
+type VerifiedProgram struct {
+	Tool     string `json:"tool"`
+	Version  string `json:"version"`
+	Evidence string `json:"evidence"`
+}
+
+// VerifiedProgram returns what InstallTool recorded of the program whose
+// SHA-256 is sum, in this client's cache folder (none without one, beyond
+// this process).
+func (c *Client) VerifiedProgram(sum string) (VerifiedProgram, bool) {
+	return c.installed.get(strings.ToLower(sum))
 }
 
 // toolArtifact finds a catalogue tool's file: the version spec resolved
