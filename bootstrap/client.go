@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubeboot/kubeboot/bootstrap/catalog"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/pgp"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/tuf"
@@ -97,7 +98,11 @@ type Options struct {
 
 	// GitHubAPIURL is GitHub's REST API root, read for the asset digests
 	// of tools whose only evidence they are (virtctl): DefaultGitHubAPIURL,
-	// or https://HOST/api/v3/ for GitHub Enterprise Server.
+	// or https://HOST/api/v3/ for GitHub Enterprise Server. When empty
+	// and MirrorRoot is set, it is MirrorRoot/api.github.com/ (the
+	// files_repo rule applied to https://api.github.com/PATH, which is
+	// where mirrorsync puts the release answers it verified), and
+	// GitHubToken is not sent: the mirror is not GitHub.
 	GitHubAPIURL string
 
 	// Keyrings are armored OpenPGP public keys by the name a catalogue
@@ -141,6 +146,9 @@ type Client struct {
 	// digest of the program extracted from it, so that a rerun finds a
 	// tool up to date without downloading the archive again.
 	programs memo[string]
+	// installed remembers, per program digest, which tool and version
+	// InstallTool installed verified, and against what (VerifiedProgram).
+	installed memo[VerifiedProgram]
 	// mirrorRoot is Options.MirrorRoot without a trailing slash, with
 	// credentials; githubAPI the API root with a trailing slash.
 	mirrorRoot string
@@ -175,7 +183,13 @@ func New(opts Options) (*Client, error) {
 			return nil, err
 		}
 	}
-	if opts.GitHubAPIURL == "" {
+	token := opts.GitHubToken
+	switch {
+	case opts.GitHubAPIURL != "":
+	case root != "":
+		opts.GitHubAPIURL = catalog.Mirrored(root, DefaultGitHubAPIURL)
+		token = ""
+	default:
 		opts.GitHubAPIURL = DefaultGitHubAPIURL
 	}
 	api, err := fetch.ParseRoot("GitHub API URL", opts.GitHubAPIURL)
@@ -239,12 +253,13 @@ func New(opts Options) (*Client, error) {
 		channels:    memo[string]{path: in("channels.json")},
 		verified:    memo[verifiedRelease]{path: in("verified-releases.json")},
 		programs:    memo[string]{path: in("tool-programs.json")},
+		installed:   memo[VerifiedProgram]{path: in("tool-installs.json")},
 		installDirs: opts.Environment.installDirs,
 		mirrorRoot:  root,
 		keyrings:    keyrings,
 		githubAPI:   api,
 		fetch: fetch.New(fetch.Options{
-			Header:     githubToken(api.Host, opts.GitHubToken),
+			Header:     githubToken(api.Host, token),
 			HTTPClient: opts.HTTPClient,
 			Retries:    opts.Retries,
 			Backoff:    opts.RetryBackoff,

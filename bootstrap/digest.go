@@ -21,16 +21,22 @@ func (c *Client) fetchDigest(ctx context.Context, u, wantName string) (string, e
 // (a release's list of every file's digest is longer than a .sha256).
 func (c *Client) fetchChecksum(ctx context.Context, u, wantName string, limit int64) (string, error) {
 	body, err := c.fetch.Small(ctx, u, limit)
+	return parseChecksum(fetch.Redact(u), wantName, body, err)
+}
+
+// parseChecksum reads the digest of wantName from a checksum file's body,
+// read from where (redacted) with err.
+func parseChecksum(where, wantName string, body []byte, err error) (string, error) {
 	var tooLarge *fetch.TooLargeError
 	if errors.As(err, &tooLarge) {
-		return "", &DigestError{URL: fetch.Redact(u), Snippet: snippet(tooLarge.Prefix)}
+		return "", &DigestError{URL: where, Snippet: snippet(tooLarge.Prefix)}
 	}
 	if err != nil {
 		return "", err
 	}
 	d, ok := exeinstall.ParseChecksum(body, wantName)
 	if !ok {
-		return "", &DigestError{URL: fetch.Redact(u), Snippet: snippet(body)}
+		return "", &DigestError{URL: where, Snippet: snippet(body)}
 	}
 	return d, nil
 }

@@ -34,7 +34,10 @@
 // against the evidence the project publishes (a checksum file, GitHub's
 // asset digest, helm's PGP signature when given its keyring), the program
 // taken out of a verified archive, one rename. Options.MirrorRoot serves
-// them from one mirror tree (ROOT/HOST/PATH).
+// them from one mirror tree (ROOT/HOST/PATH); MirrorTool fills such a
+// tree with a file and its evidence, verified the same way on the way in,
+// and CheckMirroredTool checks a tree's file offline (bootstrap/mirrorsync
+// drives both).
 //
 // Sub-packages handle the rest of the onboarding: kubeconfig imports and
 // merges kubeconfig files safely.

@@ -399,6 +399,10 @@ func LockInstallDir(ctx context.Context, dir string, logf func(string, ...any)) 
 // kubectl (temp files, and on Windows moved-aside copies no longer running).
 func (l *InstallDirLock) Sweep(p Platform) { l.f.Sweep(p.Executable()) }
 
+// SweepFile removes what killed runs left for the program name (a
+// catalogue tool's: "helm.exe").
+func (l *InstallDirLock) SweepFile(name string) { l.f.Sweep(name) }
+
 // UnlockAndRemove releases the lock and removes the lock file, for a
 // caller about to remove the folder, and reports whether the file is gone.
 // Runs waiting on the lock then start over on the folder as they find it;

@@ -171,9 +171,26 @@ outer:
 }
 
 func kubectlsOnPath(goos, pathEnv string, isFile func(string) bool) []string {
+	return programsOnPath(goos, pathEnv, executableNames(goos), isFile)
+}
+
+// ProgramsOnPath is KubectlsOnPath for another program, by its name
+// without extension ("helm", "kubectl-oidc_login"): on Windows with .exe,
+// .cmd or .bat, as a shell finds it.
+func (e Environment) ProgramsOnPath(program string) []string {
+	names := []string{program}
+	if runtime.GOOS == "windows" {
+		names = []string{program + ".exe", program + ".cmd", program + ".bat"}
+	}
+	return distinctFiles(programsOnPath(runtime.GOOS, e.getenv("PATH"), names, isRegularFile), "")
+}
+
+// programsOnPath lists, PATH folder by folder, the first of names each
+// holds.
+func programsOnPath(goos, pathEnv string, names []string, isFile func(string) bool) []string {
 	var found []string
 	for _, d := range splitPathList(goos, pathEnv) {
-		for _, name := range executableNames(goos) {
+		for _, name := range names {
 			if p := ospath.Join(goos, d, name); isFile(p) {
 				found = append(found, p)
 				break

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -197,17 +198,59 @@ const maxChecksumListBytes = 64 << 10
 // ErrVerification; a version or platform that is not
 // published matches fs.ErrNotExist.
 func (c *Client) InstallTool(ctx context.Context, req ToolRequest) (*ToolResult, error) {
-	t := catalog.Lookup(req.Tool)
-	if t == nil {
-		return nil, &UnknownToolError{Name: req.Tool}
-	}
-	if t.Delegate != "" {
-		return nil, &DelegatedError{Tool: t.Name, Instead: t.Delegate}
-	}
-	if t.Name == "kubectl" {
+	if req.Tool == "kubectl" {
 		return c.installKubectlTool(ctx, req)
 	}
-	p := req.Platform
+	t, art, p, err := c.toolArtifact(ctx, req.Tool, req.Version, req.Platform)
+	if err != nil {
+		return nil, err
+	}
+	in := &toolInstall{c: c, req: req, t: t, art: art, p: p}
+	res, err := in.run(ctx)
+	if err == nil && res.SHA256 != "" && len(res.Evidence) > 0 {
+		var kinds []string
+		for _, e := range res.Evidence {
+			kinds = append(kinds, string(e.Kind))
+		}
+		vp := VerifiedProgram{Tool: res.Tool, Version: res.Version, Evidence: strings.Join(kinds, ", ")}
+		c.installed.update(func(m map[string]VerifiedProgram) bool {
+			if m[res.SHA256] == vp {
+				return false
+			}
+			m[res.SHA256] = vp
+			return true
+		})
+	}
+	return res, err
+}
+
+// VerifiedProgram is what the client's cache remembers of a program
+// InstallTool installed: which tool and version it is, and the kinds of
+// evidence (catalog.EvidenceKind, comma-separated) its file was checked
+// against.
+type VerifiedProgram struct {
+	Tool     string `json:"tool"`
+	Version  string `json:"version"`
+	Evidence string `json:"evidence"`
+}
+
+// VerifiedProgram returns what InstallTool recorded of the program whose
+// SHA-256 is sum, in this client's cache folder (none without one, beyond
+// this process).
+func (c *Client) VerifiedProgram(sum string) (VerifiedProgram, bool) {
+	return c.installed.get(strings.ToLower(sum))
+}
+
+// toolArtifact finds a catalogue tool's file: the version spec resolved
+// (a marker, or a latest-release redirect) and the platform checked.
+func (c *Client) toolArtifact(ctx context.Context, name, spec string, p Platform) (*catalog.Tool, catalog.Artifact, Platform, error) {
+	t := catalog.Lookup(name)
+	if t == nil {
+		return nil, catalog.Artifact{}, p, &UnknownToolError{Name: name}
+	}
+	if t.Delegate != "" {
+		return nil, catalog.Artifact{}, p, &DelegatedError{Tool: t.Name, Instead: t.Delegate}
+	}
 	if p == (Platform{}) {
 		p = HostPlatform()
 	}
@@ -217,21 +260,20 @@ func (c *Client) InstallTool(ctx context.Context, req ToolRequest) (*ToolResult,
 		for i, q := range t.Platforms {
 			names[i] = q.String()
 		}
-		return nil, fmt.Errorf("%w: %s is not published for %s; it exists for %s", ErrUnsupportedPlatform, t.Name, p, strings.Join(names, ", "))
+		return nil, catalog.Artifact{}, p, fmt.Errorf("%w: %s is not published for %s; it exists for %s", ErrUnsupportedPlatform, t.Name, p, strings.Join(names, ", "))
 	}
-	choice, err := t.Choose(req.Version)
+	choice, err := t.Choose(spec)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidVersionSpec, err)
+		return nil, catalog.Artifact{}, p, fmt.Errorf("%w: %v", ErrInvalidVersionSpec, err)
 	}
 	tag := choice.Tag
 	if tag == "" {
 		if tag, err = c.toolVersion(ctx, t, choice); err != nil {
-			return nil, err
+			return nil, catalog.Artifact{}, p, err
 		}
 	}
 	art, _ := t.Artifact(tag, cp)
-	in := &toolInstall{c: c, req: req, t: t, art: art, p: p}
-	return in.run(ctx)
+	return t, art, p, nil
 }
 
 // installKubectlTool is InstallTool for kubectl: Install, reported as a
@@ -266,22 +308,17 @@ func (c *Client) toolVersion(ctx context.Context, t *catalog.Tool, ch catalog.Ch
 			ask += "?kubeboot=" + strconv.FormatInt(time.Now().UnixNano(), 36)
 		}
 		c.opts.Logf("reading %s's version from %s", t.Name, shown)
-		body, err := c.fetch.Small(ctx, ask, 128)
-		var tooLarge *fetch.TooLargeError
-		if errors.As(err, &tooLarge) {
-			return "", &MarkerError{URL: shown, Snippet: snippet(tooLarge.Prefix), Reason: "longer than a version"}
-		}
-		if err != nil {
-			return "", fmt.Errorf("read %s's version: %w", t.Name, err)
-		}
-		tag, ok := catalog.Tag(string(body))
-		if !ok {
-			return "", &MarkerError{URL: shown, Snippet: snippet(body), Reason: "not a version such as v1.2.3"}
-		}
-		return tag, nil
+		return c.toolMarker(ctx, t, ask, shown)
 	case catalog.VersionReleaseRedirect:
 		c.opts.Logf("reading %s's latest release from the redirect of %s", t.Name, shown)
 		loc, err := c.fetch.Redirect(ctx, src)
+		var nr *fetch.RedirectError
+		if c.mirrorRoot != "" && errors.As(err, &nr) && nr.StatusCode == http.StatusOK {
+			// A static mirror cannot redirect: mirrorsync writes the
+			// release page as a marker holding the tag instead.
+			c.opts.Logf("%s answers with a page, not a redirect: reading it as a version marker", shown)
+			return c.toolMarker(ctx, t, src, shown)
+		}
 		if err != nil {
 			return "", fmt.Errorf("read %s's latest release: %w", t.Name, err)
 		}
@@ -298,6 +335,23 @@ func (c *Client) toolVersion(ctx context.Context, t *catalog.Tool, ch catalog.Ch
 	return "", fmt.Errorf("%s: unknown version source %q", t.Name, ch.Kind)
 }
 
+// toolMarker reads a version marker of t at ask (shown redacted).
+func (c *Client) toolMarker(ctx context.Context, t *catalog.Tool, ask, shown string) (string, error) {
+	body, err := c.fetch.Small(ctx, ask, 128)
+	var tooLarge *fetch.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return "", &MarkerError{URL: shown, Snippet: snippet(tooLarge.Prefix), Reason: "longer than a version"}
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s's version: %w", t.Name, err)
+	}
+	tag, ok := catalog.Tag(string(body))
+	if !ok {
+		return "", &MarkerError{URL: shown, Snippet: snippet(body), Reason: "not a version such as v1.2.3"}
+	}
+	return tag, nil
+}
+
 // toolInstall is one InstallTool call.
 type toolInstall struct {
 	c   *Client
@@ -310,6 +364,28 @@ type toolInstall struct {
 	missing error
 	// signed is the PGP signature to check over the downloaded file.
 	signed *pgpCheck
+	// tree, when set, is a mirror tree (ROOT/HOST/PATH) the evidence is
+	// read from instead of the network: a check of what it holds.
+	tree string
+	// kept, when not nil, receives every piece of evidence read, by its
+	// upstream URL, for a mirror to publish once the file verified.
+	kept map[string][]byte
+}
+
+// small reads a piece of evidence: upstream's URL as src serves it, or
+// from the tree. where is what messages name, credentials redacted.
+func (in *toolInstall) small(ctx context.Context, upstream, src string, limit int64) (body []byte, where string, err error) {
+	if in.tree != "" {
+		where = catalog.MirroredPath(in.tree, upstream)
+		body, err = readBounded(where, limit)
+		return body, where, err
+	}
+	where = fetch.Redact(src)
+	body, err = in.c.fetch.Small(ctx, src, limit)
+	if err == nil && in.kept != nil {
+		in.kept[upstream] = body
+	}
+	return body, where, err
 }
 
 // pgpCheck is a PGP signature read before the download, checked after it.
@@ -381,17 +457,8 @@ func (in *toolInstall) run(ctx context.Context) (*ToolResult, error) {
 		}
 		return nil, fmt.Errorf("download %s %s: %w", art.Tool, art.Version, err)
 	}
-	if in.missing != nil {
-		return nil, in.missing
-	}
-	res.FileSHA256 = file.Sum()
-	if res.FileSHA256 != want {
-		return nil, &ChecksumError{URL: res.URL, Want: want, Got: res.FileSHA256}
-	}
-	if in.signed != nil {
-		if err := in.checkSignature(file.Name(), res); err != nil {
-			return nil, err
-		}
+	if err := in.verified(file.Name(), file.Sum(), want, res); err != nil {
+		return nil, err
 	}
 	program := file
 	if art.Archive != catalog.Raw {
@@ -504,9 +571,8 @@ func (in *toolInstall) proof(ctx context.Context, pr catalog.Proof) (digest, whe
 	c, art := in.c, in.art
 	switch pr.Kind {
 	case catalog.SHA256File, catalog.ChecksumList:
-		src := c.mirrored(pr.At)
-		where = fetch.Redact(src)
-		d, err := c.fetchChecksum(ctx, src, pr.Asset, maxChecksumListBytes)
+		body, where, err := in.small(ctx, pr.At, c.mirrored(pr.At), maxChecksumListBytes)
+		d, err := parseChecksum(where, pr.Asset, body, err)
 		if errors.Is(err, fs.ErrNotExist) {
 			in.missing = &EvidenceMissingError{Tool: art.Tool, Version: art.Version, URL: where, Reason: "its checksum file is not there"}
 			return "", where, nil
@@ -541,9 +607,7 @@ func (in *toolInstall) pgpProof(ctx context.Context, pr catalog.Proof, res *Tool
 		res.Unchecked = append(res.Unchecked, fmt.Sprintf("the PGP signature (no keyring %q was given)", pr.Keyring))
 		return nil
 	}
-	src := c.mirrored(pr.At)
-	where := fetch.Redact(src)
-	sig, err := c.fetch.Small(ctx, src, 64<<10)
+	sig, where, err := in.small(ctx, pr.At, c.mirrored(pr.At), 64<<10)
 	if errors.Is(err, fs.ErrNotExist) {
 		in.missing = &EvidenceMissingError{Tool: art.Tool, Version: art.Version, URL: where, Reason: "its PGP signature is not there, and a keyring to check it was given"}
 		return nil
@@ -577,10 +641,8 @@ func (in *toolInstall) checkSignature(path string, res *ToolResult) error {
 // assetDigest reads the digest GitHub's release API gives the asset.
 func (in *toolInstall) assetDigest(ctx context.Context, pr catalog.Proof) (string, string, error) {
 	c, art := in.c, in.art
-	src := c.githubAPI.JoinPath(pr.At).String()
-	where := fetch.Redact(src)
-	c.opts.Logf("reading the digest GitHub records for %s from %s", pr.Asset, where)
-	body, err := c.fetch.Small(ctx, src, ghrelease.MaxBytes)
+	body, where, err := in.small(ctx, DefaultGitHubAPIURL+pr.At, c.githubAPI.JoinPath(pr.At).String(), ghrelease.MaxBytes)
+	c.opts.Logf("read the digest GitHub records for %s from %s", pr.Asset, where)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", where, fmt.Errorf("%s has no release %s: %w", pr.Repo, art.Version, err)
 	}

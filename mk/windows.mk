@@ -14,8 +14,10 @@ WINE_PKGS ?= ./bootstrap/winpath ./bootstrap/pkgmgr ./internal/testutil \
 	./bootstrap/internal/atomicfile ./bootstrap/internal/filelock ./bootstrap/kubeconfig \
 	./bootstrap/verify ./bootstrap/selfupdate ./bootstrap/internal/ospath \
 	./bootstrap/internal/exeinstall ./bootstrap/internal/fetch \
-	./bootstrap/internal/fileid ./bootstrap/store ./bootstrap/internal/removeall
-# The bootstrap package's tests join once its TestMain can take prebuilt
+	./bootstrap/internal/fileid ./bootstrap/store ./bootstrap/internal/removeall \
+	./bootstrap/internal/archive
+# The bootstrap package's tests (InstallTool's windows/amd64 zips and
+# .exe: TestInstallTool*) join once its TestMain can take prebuilt
 # kubectl stand-ins from $$KUBEBOOT_TEST_STANDINS (a test binary under Wine
 # cannot run `go build`).
 ifneq ($(shell grep -l KUBEBOOT_TEST_STANDINS bootstrap/main_test.go 2>/dev/null),)

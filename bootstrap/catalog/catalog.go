@@ -22,6 +22,7 @@ import (
 	"maps"
 	"net/url"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -348,4 +349,15 @@ func Mirrored(root, upstream string) string {
 		s += "?" + u.RawQuery
 	}
 	return s
+}
+
+// MirroredPath is where a mirror tree in the folder root keeps the
+// upstream URL https://HOST/PATH: root/HOST/PATH, the query dropped (a
+// static server ignores it). The catalogue's URLs hold no "..".
+func MirroredPath(root, upstream string) string {
+	u, err := url.Parse(upstream)
+	if err != nil || u.Host == "" {
+		return filepath.Join(root, "invalid-url")
+	}
+	return filepath.Join(root, u.Host, filepath.FromSlash(u.Path))
 }

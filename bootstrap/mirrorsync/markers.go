@@ -236,12 +236,28 @@ func Verify(ctx context.Context, dir string, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(filepath.Join(root, "release")); err != nil {
-		return nil, fmt.Errorf("%s holds no release folder: %w", root, err)
-	}
 	c, err := opts.client()
 	if err != nil {
 		return nil, err
+	}
+	top, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	var toolErrs []error
+	tools := &Report{}
+	if len(heldTools(top)) > 0 {
+		toolErrs = verifyTools(ctx, c, top, opts, tools)
+	}
+	if _, err := os.Stat(filepath.Join(root, "release")); err != nil {
+		if len(tools.Tools) == 0 {
+			return nil, fmt.Errorf("%s holds no release folder and no tool's files: %w", root, err)
+		}
+		tools.Root = top
+		if len(toolErrs) > 0 {
+			return tools, &Error{Op: "verify", Errors: toolErrs}
+		}
+		return tools, nil
 	}
 	held, err := scan(root)
 	if err != nil {
@@ -331,6 +347,8 @@ func Verify(ctx context.Context, dir string, opts Options) (*Report, error) {
 			errs = append(errs, m.Err)
 		}
 	}
+	rep.Tools, rep.ToolMarkers = tools.Tools, tools.ToolMarkers
+	errs = append(errs, toolErrs...)
 	if len(errs) > 0 {
 		return rep, &Error{Op: "verify", Errors: errs}
 	}

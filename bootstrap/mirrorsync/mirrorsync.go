@@ -95,6 +95,22 @@ type Options struct {
 	// Logf receives notes on what is done, one call at a time although
 	// downloads run in parallel; default: discard.
 	Logf func(format string, args ...any)
+
+	// Tools are catalogue tools to copy as well, "NAME" (its latest
+	// release) or "NAME@SPEC" ("helm@3", "virtctl@v1.6.0"), for every
+	// platform of Platforms the tool is published for, into Dir in the
+	// files_repo layout (see tools.go). Sync needs Versions or Tools.
+	Tools []string
+	// ToolsFrom is a mirror root the tools are read from (as
+	// bootstrap.Options.MirrorRoot); default upstream's hosts.
+	ToolsFrom string
+	// GitHubAPIURL, GitHubToken and Keyrings are bootstrap.Options'.
+	GitHubAPIURL string
+	GitHubToken  string
+	Keyrings     map[string][]byte
+	// ToolSignature governs the tools' PGP signatures, as
+	// bootstrap.ToolRequest.Signature.
+	ToolSignature bootstrap.SignatureMode
 }
 
 // Status says what happened to one binary.
@@ -144,6 +160,21 @@ type Report struct {
 	Versions []string `json:"versions"`
 	Files    []File   `json:"files"`
 	Markers  []Marker `json:"markers"`
+	// Tools are the catalogue tools' files, ToolMarkers their version
+	// markers (a release page, for a tool found by its redirect).
+	Tools       []ToolFile `json:"tools,omitempty"`
+	ToolMarkers []Marker   `json:"toolMarkers,omitempty"`
+}
+
+// FailedTools lists the tool files that failed.
+func (r *Report) FailedTools() []ToolFile {
+	var out []ToolFile
+	for _, f := range r.Tools {
+		if f.Status == Failed {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Failed lists the files that failed.
@@ -264,6 +295,10 @@ func (o *Options) client() (*bootstrap.Client, error) {
 		Signature:     o.Signature,
 		Logf:          o.Logf,
 		NoDigestCache: true,
+		MirrorRoot:    o.ToolsFrom,
+		GitHubAPIURL:  o.GitHubAPIURL,
+		GitHubToken:   o.GitHubToken,
+		Keyrings:      o.Keyrings,
 	})
 }
 
@@ -284,16 +319,25 @@ func Sync(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(opts.Versions) == 0 {
-		return nil, fmt.Errorf("%w: name at least one version to mirror", bootstrap.ErrInvalidOption)
+	if len(opts.Versions) == 0 && len(opts.Tools) == 0 {
+		return nil, fmt.Errorf("%w: name at least one version or tool to mirror", bootstrap.ErrInvalidOption)
 	}
 	if len(opts.Platforms) == 0 {
 		opts.Platforms = []bootstrap.Platform{{OS: "linux", Arch: "amd64"}}
 	}
 	for _, p := range opts.Platforms {
-		if err := p.Validate(); err != nil {
+		if err := p.Validate(); err != nil && len(opts.Versions) > 0 {
 			return nil, err
 		}
+	}
+	for _, s := range opts.Tools {
+		if _, _, err := ToolSpec(s); err != nil {
+			return nil, err
+		}
+	}
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case opts.Parallel <= 0:
@@ -368,13 +412,16 @@ func Sync(ctx context.Context, opts Options) (*Report, error) {
 			}
 		}
 	}
-	if ctx.Err() == nil {
+	if ctx.Err() == nil && len(opts.Versions) > 0 {
 		// Markers last: a version counts only when all of it is here.
 		markers, err := writeMarkers(root, failed, bad, opts.Signature.Mode == bootstrap.SignatureOff)
 		rep.Markers = markers
 		if err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if len(opts.Tools) > 0 {
+		errs = append(errs, syncTools(ctx, c, dir, opts, rep)...)
 	}
 	if len(errs) > 0 {
 		return rep, &Error{Op: "sync", Errors: errs}

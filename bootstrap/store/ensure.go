@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/go-version"
 
@@ -42,6 +43,9 @@ func (s *Store) Ensure(ctx context.Context, spec string) (*Entry, error) {
 // (bootstrap.SignatureAuto); a stored kubectl without a verified
 // signature does not answer it. An empty chosenBy is Ensure.
 func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry, error) {
+	if s.tool != nil {
+		return s.ensureTool(ctx, spec)
+	}
 	sp, err := bootstrap.ParseSpec(spec)
 	if err != nil {
 		return nil, err
@@ -181,6 +185,9 @@ func (s *Store) Newest(spec string) (*Entry, error) {
 // over (with a note to Logf) where the client requires one, as Ensure
 // does. Every answer from the store without the network goes through it.
 func (s *Store) NewestChosen(spec, chosenBy string) (*Entry, error) {
+	if s.tool != nil {
+		return s.newestTool(spec)
+	}
 	sp, err := bootstrap.ParseSpec(spec)
 	if err != nil {
 		return nil, err
@@ -249,21 +256,31 @@ func (s *Store) installOnce(ctx context.Context, tag, chosenBy, dir string) (*En
 	// could be swapped after it was verified.
 	for _, d := range []string{filepath.Dir(dir), dir} {
 		if err := trust.CheckOne(d, "it", trust.Current()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("install kubectl %s into the store %s: %w; the store neither uses nor removes another user's files: choose a store folder of your own", tag, s.dir, err)
+			return nil, fmt.Errorf("install %s %s into the store %s: %w; the store neither uses nor removes another user's files: choose a store folder of your own", s.Tool(), tag, s.dir, err)
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create the store folder: %w", err)
 	}
-	res, err := s.client.Install(ctx, bootstrap.InstallRequest{
-		Version:  tag,
-		ChosenBy: chosenBy,
-		Dir:      dir,
-		Platform: s.p,
+	var res *bootstrap.InstallResult
+	var tr *bootstrap.ToolResult
+	var err error
+	if s.tool != nil {
 		// The store's folder is the store's own: no package manager's file
 		// can be there, and asking them costs time.
-		ForceOverwrite: true,
-	})
+		tr, err = s.client.InstallTool(ctx, bootstrap.ToolRequest{Tool: s.tool.Name, Version: tag, Dir: dir, Platform: s.p, ForceOverwrite: true})
+		if err == nil {
+			res = &bootstrap.InstallResult{Path: tr.Path, SHA256: tr.SHA256, URL: tr.URL, Changed: tr.Changed}
+		}
+	} else {
+		res, err = s.client.Install(ctx, bootstrap.InstallRequest{
+			Version:        tag,
+			ChosenBy:       chosenBy,
+			Dir:            dir,
+			Platform:       s.p,
+			ForceOverwrite: true,
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +296,7 @@ func (s *Store) installOnce(ctx context.Context, tag, chosenBy, dir string) (*En
 	}
 	sum, id, unchanged, err := fileid.Hash(res.Path)
 	if err != nil {
-		return nil, fmt.Errorf("read the installed kubectl: %w", err)
+		return nil, fmt.Errorf("read the installed %s: %w", s.Tool(), err)
 	}
 	if !unchanged {
 		return nil, fmt.Errorf("%s changed while it was read", res.Path)
@@ -300,11 +317,14 @@ func (s *Store) installOnce(ctx context.Context, tag, chosenBy, dir string) (*En
 		Installed: s.now().UTC(),
 		File:      toFileIdentity(id),
 	}
+	if tr != nil {
+		r.Tool, r.FileSHA256, r.Evidence = s.tool.Name, tr.FileSHA256, tr.Evidence
+	}
 	if err := writeReceipt(dir, r); err != nil {
-		return nil, fmt.Errorf("write the receipt of kubectl %s: %w", tag, err)
+		return nil, fmt.Errorf("write the receipt of %s %s: %w", s.Tool(), tag, err)
 	}
 	if res.Changed {
-		s.logf("installed kubectl %s for %s into %s (sha256 %s)", tag, s.p, dir, res.SHA256)
+		s.logf("installed %s %s for %s into %s (sha256 %s)", s.Tool(), tag, s.p, dir, res.SHA256)
 	}
 	return &Entry{Version: tag, Platform: s.p, Path: res.Path, Receipt: *r, Intact: true, Downloaded: res.Changed}, nil
 }
@@ -330,4 +350,67 @@ func offline(ctx context.Context, err error) bool {
 		return false // the local disk
 	}
 	return fetch.Retryable(err)
+}
+
+// ensureTool is EnsureChosen for a catalogue tool other than kubectl:
+// spec is the catalogue's (latest, a line, an exact version). An exact
+// version with an intact entry makes no request; otherwise the version is
+// resolved through the tool's marker or release redirect, and when the
+// network fails the newest intact entry spec allows answers, Offline set.
+func (s *Store) ensureTool(ctx context.Context, spec string) (*Entry, error) {
+	ch, err := s.tool.Choose(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", bootstrap.ErrInvalidVersionSpec, err)
+	}
+	if err := s.checkDir(); err != nil {
+		return nil, err
+	}
+	tag := ch.Tag
+	if tag == "" {
+		tag, err = s.client.ResolveTool(ctx, s.tool.Name, spec, s.p)
+	}
+	if err == nil {
+		if e := s.intact(tag); e != nil {
+			return e, nil
+		}
+		var e *Entry
+		if e, err = s.install(ctx, tag, ""); err == nil {
+			return e, nil
+		}
+	}
+	if !offline(ctx, err) {
+		return nil, err
+	}
+	if e, _ := s.newestTool(spec); e != nil && ch.Tag == "" {
+		s.logf("the network cannot be reached (%v); using %s %s from the store, the newest stored version %q allows", err, s.tool.Name, e.Version, spec)
+		e.Offline = true
+		return e, nil
+	}
+	return nil, &NotStoredError{Spec: spec, Platform: s.p, Dir: s.dir, Err: err, Tool: s.tool.Name}
+}
+
+// newestTool is NewestChosen for a catalogue tool: the newest intact entry
+// of the store's platform that spec (latest, a line, an exact version)
+// allows.
+func (s *Store) newestTool(spec string) (*Entry, error) {
+	ch, err := s.tool.Choose(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", bootstrap.ErrInvalidVersionSpec, err)
+	}
+	line := "" // "v3." for helm's line "3"
+	if name := strings.TrimPrefix(strings.TrimSpace(spec), "v"); s.tool.Versions.Lines[name] != "" {
+		line = "v" + name + "."
+	}
+	all, _ := s.List()
+	for i := range all {
+		e := &all[i]
+		switch {
+		case e.Platform != s.p || !e.Intact:
+		case ch.Tag != "" && e.Version != ch.Tag:
+		case line != "" && !strings.HasPrefix(e.Version, line):
+		default:
+			return e, nil
+		}
+	}
+	return nil, nil
 }

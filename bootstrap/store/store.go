@@ -9,6 +9,16 @@
 // Dir defaults to <user cache>/kubeboot/kubectl (os.UserCacheDir:
 // ~/.cache on Linux, ~/Library/Caches on macOS, %LocalAppData% on Windows).
 //
+// Every other catalogue tool with a download of its own (Options.Tool:
+// helm, virtctl, the credential plugins) is kept the same way, in
+// <user cache>/kubeboot/<tool>/vX.Y.Z/OS-ARCH/<program> with its receipt,
+// under the same invariants; bootstrap.Client.InstallTool installs it
+// (its checksums, GitHub's asset digest, helm's PGP signature), and the
+// receipt records the evidence it rested on instead of a Sigstore
+// signer. A tool's versions are its catalogue's specs: latest, a line
+// ("3" for helm v3), or an exact version; offline, latest answers with
+// the newest intact entry and a line with the newest of that line.
+//
 // Invariants:
 //
 //   - An entry is a version folder's platform folder holding kubectl and a
@@ -102,6 +112,7 @@ import (
 	"github.com/hashicorp/go-version"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/catalog"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/exeinstall"
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fileid"
@@ -127,11 +138,19 @@ type NotStoredError struct {
 	Platform bootstrap.Platform // the store's platform
 	Dir      string             // the store's folder
 	Err      error              // why it could not be installed; nil for Remove
+	// Tool is the catalogue tool asked for; "" for kubectl.
+	Tool string
 }
 
 // Subject names what is not stored: "kubectl v1.36.4", or "a kubectl
 // matching "1.36"" for a channel or constraint.
 func (e *NotStoredError) Subject() string {
+	if e.Tool != "" {
+		if _, ok := catalog.Tag(e.Spec); ok {
+			return e.Tool + " " + e.Spec
+		}
+		return fmt.Sprintf("a %s matching %q", e.Tool, e.Spec)
+	}
 	if s, err := bootstrap.ParseSpec(e.Spec); err == nil && s.Kind != bootstrap.SpecExact {
 		return "a kubectl matching " + fmt.Sprintf("%q", e.Spec)
 	}
@@ -182,6 +201,10 @@ type Options struct {
 	// pre-release minor) is remembered as such for ten minutes. Zero asks
 	// the mirror on every Ensure of a channel.
 	ResolveTTL time.Duration
+	// Tool is the catalogue tool the store keeps ("helm", "virtctl",
+	// catalog.Names); "" or "kubectl" is kubectl. Dir then defaults to
+	// DefaultDirFor(Tool). ResolveTTL and StaleWait are kubectl's only.
+	Tool string
 	// StaleWait, when positive (and with ResolveTTL), bounds the question
 	// to the mirror when a stored kubectl matches the spec: past it, or
 	// when the mirror cannot be asked at all (unreachable, an untrusted
@@ -202,6 +225,8 @@ type Store struct {
 
 	resolveTTL, staleWait time.Duration
 	verifiedDir           string
+	// tool is the catalogue tool kept; nil for kubectl.
+	tool *catalog.Tool
 }
 
 // New validates opts, fills in defaults and returns a Store. It creates no
@@ -210,11 +235,22 @@ func New(opts Options) (*Store, error) {
 	if opts.Platform == (bootstrap.Platform{}) {
 		opts.Platform = bootstrap.HostPlatform()
 	}
-	if err := opts.Platform.Validate(); err != nil {
+	var tool *catalog.Tool
+	if opts.Tool != "" && opts.Tool != "kubectl" {
+		if tool = catalog.Lookup(opts.Tool); tool == nil {
+			return nil, fmt.Errorf("%w: %w", bootstrap.ErrInvalidOption, &bootstrap.UnknownToolError{Name: opts.Tool})
+		}
+		if tool.Delegate != "" {
+			return nil, fmt.Errorf("%w: %w", bootstrap.ErrInvalidOption, &bootstrap.DelegatedError{Tool: tool.Name, Instead: tool.Delegate})
+		}
+		if !tool.Supports(catalog.Platform{OS: opts.Platform.OS, Arch: opts.Platform.Arch}) {
+			return nil, fmt.Errorf("%w: %s is not published for %s", bootstrap.ErrUnsupportedPlatform, tool.Name, opts.Platform)
+		}
+	} else if err := opts.Platform.Validate(); err != nil {
 		return nil, err
 	}
 	if opts.Dir == "" {
-		d, err := DefaultDir()
+		d, err := DefaultDirFor(opts.Tool)
 		if err != nil {
 			return nil, err
 		}
@@ -235,7 +271,7 @@ func New(opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	return &Store{dir: dir, client: opts.Client, p: opts.Platform, logf: opts.Logf, now: opts.Now, resolveTTL: opts.ResolveTTL, staleWait: opts.StaleWait, verifiedDir: opts.VerifiedDir}, nil
+	return &Store{dir: dir, client: opts.Client, p: opts.Platform, logf: opts.Logf, now: opts.Now, resolveTTL: opts.ResolveTTL, staleWait: opts.StaleWait, verifiedDir: opts.VerifiedDir, tool: tool}, nil
 }
 
 // Dir is the store's folder (absolute).
@@ -245,12 +281,68 @@ func (s *Store) Dir() string { return s.dir }
 func (s *Store) Platform() bootstrap.Platform { return s.p }
 
 // DefaultDir returns <user cache folder>/kubeboot/kubectl.
-func DefaultDir() (string, error) {
+func DefaultDir() (string, error) { return DefaultDirFor("kubectl") }
+
+// DefaultDirFor returns <user cache folder>/kubeboot/<tool> ("" is
+// kubectl).
+func DefaultDirFor(tool string) (string, error) {
+	if tool == "" {
+		tool = "kubectl"
+	}
 	cache, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("find the user cache folder for the kubectl store: %w", err)
+		return "", fmt.Errorf("find the user cache folder for the %s store: %w", tool, err)
 	}
-	return filepath.Join(cache, "kubeboot", "kubectl"), nil
+	return filepath.Join(cache, "kubeboot", tool), nil
+}
+
+// toolName is the tool's name for errors: "" for kubectl.
+func (s *Store) toolName() string {
+	if s.tool == nil {
+		return ""
+	}
+	return s.tool.Name
+}
+
+// Tool is the name of the tool the store keeps ("kubectl", "helm"...).
+func (s *Store) Tool() string {
+	if s.tool == nil {
+		return "kubectl"
+	}
+	return s.tool.Name
+}
+
+// program is the stored program's name for p.
+func (s *Store) program(p bootstrap.Platform) string {
+	if s.tool == nil {
+		return p.Executable()
+	}
+	return s.tool.ProgramFor(catalog.Platform{OS: p.OS, Arch: p.Arch})
+}
+
+// platformOf parses a platform folder name ("linux-amd64") of a
+// platform the store's tool is published for.
+func (s *Store) platformOf(name string) (bootstrap.Platform, bool) {
+	if s.tool == nil {
+		return platformOf(name)
+	}
+	for _, p := range s.tool.Platforms {
+		if p.OS+"-"+p.Arch == name {
+			return bootstrap.Platform{OS: p.OS, Arch: p.Arch}, true
+		}
+	}
+	return bootstrap.Platform{}, false
+}
+
+// exactTag returns the tag of an exact version of the store's tool.
+func (s *Store) exactTag(ver string) (string, error) {
+	if s.tool == nil {
+		return exactTag(ver)
+	}
+	if tag, ok := catalog.Tag(ver); ok {
+		return tag, nil
+	}
+	return "", fmt.Errorf("%w %q: name an exact version of %s such as v1.2.3", bootstrap.ErrInvalidVersionSpec, ver, s.tool.Name)
 }
 
 // defaultDir is DefaultDir for any OS, following os.UserCacheDir's rules,
@@ -285,11 +377,11 @@ func entryDir(goos, dir, tag string, p bootstrap.Platform) string {
 // Path returns where the store keeps kubectl version (exact: "v1.36.4" or
 // "1.36.4") for its platform, whether or not it is there.
 func (s *Store) Path(ver string) (string, error) {
-	tag, err := exactTag(ver)
+	tag, err := s.exactTag(ver)
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(s.entryDir(tag, s.p), s.p.Executable()), nil
+	return filepath.Join(s.entryDir(tag, s.p), s.program(s.p)), nil
 }
 
 func (s *Store) entryDir(tag string, p bootstrap.Platform) string {
@@ -340,6 +432,13 @@ type Receipt struct {
 	Installed time.Time         `json:"installed"`
 	File      FileIdentity      `json:"file"`
 	Signature *SignatureReceipt `json:"signature,omitempty"`
+	// Tool names a catalogue tool other than kubectl (absent for
+	// kubectl); FileSHA256 is then the digest of the file its evidence
+	// vouched for (an archive, or the program itself), and Evidence what
+	// that was.
+	Tool       string                   `json:"tool,omitempty"`
+	FileSHA256 string                   `json:"fileSha256,omitempty"`
+	Evidence   []bootstrap.ToolEvidence `json:"evidence,omitempty"`
 }
 
 // Entry is one stored kubectl.
@@ -371,15 +470,15 @@ func toFileIdentity(id fileid.ID) FileIdentity {
 // the file matches it.
 func (s *Store) load(tag string, p bootstrap.Platform) (*Entry, bool) {
 	dir := s.entryDir(tag, p)
-	if why := s.entryTrusted(dir, filepath.Join(dir, p.Executable())); why != "" {
-		s.logf("passed over kubectl %s for %s in the store: %s", tag, p, why)
+	if why := s.entryTrusted(dir, filepath.Join(dir, s.program(p))); why != "" {
+		s.logf("passed over %s %s for %s in the store: %s", s.Tool(), tag, p, why)
 		return nil, false
 	}
 	r, err := readReceipt(filepath.Join(dir, ReceiptName))
-	if err != nil || r.Version != tag || r.Platform != p.String() {
+	if err != nil || r.Version != tag || r.Platform != p.String() || (r.Tool != "" || s.tool != nil) && r.Tool != s.Tool() {
 		return nil, false
 	}
-	e := &Entry{Version: tag, Platform: p, Path: filepath.Join(dir, p.Executable()), Receipt: *r}
+	e := &Entry{Version: tag, Platform: p, Path: filepath.Join(dir, s.program(p)), Receipt: *r}
 	fi, err := os.Stat(e.Path)
 	if err != nil {
 		return e, true
@@ -471,7 +570,7 @@ func (s *Store) List() ([]Entry, error) {
 			continue
 		}
 		for _, pd := range plats {
-			p, ok := platformOf(pd.Name())
+			p, ok := s.platformOf(pd.Name())
 			if !ok || !pd.IsDir() {
 				continue
 			}
@@ -522,13 +621,13 @@ func sortEntries(es []Entry) {
 // platform. It waits for an install of that version to finish first.
 // Errors match ErrNotStored when it is not there.
 func (s *Store) Remove(ctx context.Context, ver string) error {
-	tag, err := exactTag(ver)
+	tag, err := s.exactTag(ver)
 	if err != nil {
 		return err
 	}
 	e, ok := s.load(tag, s.p)
 	if !ok {
-		return &NotStoredError{Spec: tag, Platform: s.p, Dir: s.dir}
+		return &NotStoredError{Spec: tag, Platform: s.p, Dir: s.dir, Tool: s.toolName()}
 	}
 	return s.remove(ctx, e)
 }
@@ -552,14 +651,14 @@ func (s *Store) remove(ctx context.Context, e *Entry) error {
 		lock.Unlock()
 		return fmt.Errorf("remove kubectl %s: %w", e.Version, err)
 	}
-	// The install's own record of kubectl (exeinstall.RecordName).
+	// The install's own record of the program (exeinstall.RecordName).
 	os.Remove(filepath.Join(dir, exeinstall.RecordName))
-	lock.Sweep(e.Platform)
+	lock.SweepFile(s.program(e.Platform))
 	if lock.UnlockAndRemove() {
 		os.Remove(dir)               // only if empty: files the store did not make stay
 		os.Remove(filepath.Dir(dir)) // the version folder, if no other platform is in it
 	}
-	s.logf("removed kubectl %s for %s from %s", e.Version, e.Platform, s.dir)
+	s.logf("removed %s %s for %s from %s", s.Tool(), e.Version, e.Platform, s.dir)
 	return nil
 }
 

@@ -16,8 +16,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/catalog"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 	"github.com/kubeboot/kubeboot/bootstrap/pkgmgr"
+	"github.com/kubeboot/kubeboot/bootstrap/store"
 	"github.com/kubeboot/kubeboot/bootstrap/verify"
 )
 
@@ -27,6 +29,25 @@ type check struct {
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail"`
 	Fix    string `json:"fix,omitempty"`
+	// Tool is set on the line of a catalogue tool other than kubectl.
+	Tool *toolFinding `json:"tool,omitempty"`
+}
+
+// toolFinding is what doctor found of one catalogue tool.
+type toolFinding struct {
+	// Path is the copy a shell runs (the first on PATH), or the one in
+	// kubeboot's install folder when none is on PATH.
+	Path    string `json:"path"`
+	SHA256  string `json:"sha256,omitempty"`
+	Version string `json:"version,omitempty"` // "" when unknown
+	// Verified says whether kubeboot installed that very file verified;
+	// How says against what, or who owns it otherwise.
+	Verified bool   `json:"verified"`
+	How      string `json:"how"`
+	OnPath   bool   `json:"onPath"`
+	// Shadowed are the other copies on PATH (and kubeboot's, when it is
+	// not the one run), which the shell does not run.
+	Shadowed []string `json:"shadowed,omitempty"`
 }
 
 // DoctorOptions are the flags of `kubeboot doctor`.
@@ -47,7 +68,8 @@ func NewCmdDoctor(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "check kubectl, PATH, kubeconfig files and access; change nothing",
-		Long: "Check every kubectl on PATH, kubeboot's install folder, each kubeconfig file kubectl reads,\n" +
+		Long: "Check every kubectl on PATH, kubeboot's install folder, helm, virtctl and the credential plugins found\n" +
+			"(one line each: the copy run, its version, verified or not and how, shadowed copies), each kubeconfig file kubectl reads,\n" +
 			"the current context (or --context), its credentials against the cluster, kubectl's version skew,\n" +
 			"and the credential plugin (exec) of every user, as kubeboot kubeconfig plugins does.\n" +
 			"It changes nothing, and exits 1 when something needs fixing.",
@@ -69,6 +91,7 @@ func doctorRun(ctx context.Context, o *DoctorOptions) error {
 	a.doctorSignature(ctx, kubectlVersion, add)
 	a.doctorInstallDir(add)
 	a.doctorShim(ctx, add)
+	a.doctorTools(ctx, add)
 	a.doctorKubeconfig(ctx, kubectlVersion, add)
 	a.doctorPlugins(ctx, add)
 
@@ -193,6 +216,119 @@ func (a *app) doctorSignature(ctx context.Context, version string, add func(chec
 	default:
 		c.Detail = fmt.Sprintf("%s is kubectl %s as published; its signature was not checked (KUBEBOOT_VERIFY_SIGNATURE=off)", path, version)
 	}
+}
+
+// doctorTools reports, one line per tool, each catalogue tool other than
+// kubectl found on PATH or in kubeboot's install folder: the copy a shell
+// runs, its version and how it was verified when kubeboot installed that
+// very file (its cache's record, or a store receipt), else who owns it,
+// and the copies it shadows. A copy kubeboot installed that a shell does
+// not run (not on PATH, or shadowed by another) needs fixing.
+func (a *app) doctorTools(ctx context.Context, add func(check)) {
+	env := a.host.env()
+	client, _ := a.newClient("", false, nil)
+	installDir, _ := env.DefaultInstallDir()
+	hp := catalog.Platform{OS: a.host.GOOS, Arch: a.host.GOARCH}
+	for _, t := range catalog.All() {
+		if t.Name == "kubectl" || t.Delegate != "" {
+			continue
+		}
+		copies := env.ProgramsOnPath(t.Program)
+		f := &toolFinding{OnPath: len(copies) > 0}
+		own := ""
+		if installDir != "" {
+			p := filepath.Join(installDir, t.ProgramFor(hp))
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+				own = p
+				if !sameFileIn(copies, p) {
+					copies = append(copies, p)
+				}
+			}
+		}
+		if len(copies) == 0 {
+			continue
+		}
+		f.Path, f.Shadowed = copies[0], copies[1:]
+		c := check{Name: t.Name, OK: true, Tool: f}
+		f.SHA256, _ = fileSHA256(f.Path)
+		a.toolProvenance(ctx, client, t, f)
+		for _, p := range f.Shadowed {
+			// A copy kubeboot installed verified, which the shell does not run.
+			if sum, err := fileSHA256(p); err == nil && client != nil && !f.Verified {
+				if vp, ok := client.VerifiedProgram(sum); ok && vp.Tool == t.Name {
+					own = p
+					break
+				}
+			}
+		}
+		version := f.Version
+		if version == "" {
+			version = "(version unknown)"
+		}
+		c.Detail = fmt.Sprintf("%s %s at %s, %s", t.Name, version, f.Path, f.How)
+		switch {
+		case !f.OnPath:
+			c.OK = false
+			c.Detail += "; not on PATH"
+			c.Fix = pathFix(a.host.GOOS, filepath.Dir(f.Path))
+		case own != "" && !f.Verified && !sameFileIn(copies[:1], own):
+			c.OK = false
+			c.Detail += "; kubeboot's " + own + " is shadowed by it"
+			c.Fix = "remove or rename " + f.Path + ", or put " + filepath.Dir(own) + " earlier on PATH"
+		case len(f.Shadowed) > 0:
+			c.Detail += "; on PATH, shadowing " + strings.Join(f.Shadowed, ", ")
+		default:
+			c.Detail += "; on PATH"
+		}
+		add(c)
+	}
+}
+
+// toolProvenance fills in how f's file came to be: installed verified by
+// kubeboot (its cache's record of InstallTool, or the tool's store
+// receipt), owned by a package manager, or unknown.
+func (a *app) toolProvenance(ctx context.Context, client *bootstrap.Client, t *catalog.Tool, f *toolFinding) {
+	if client != nil && f.SHA256 != "" {
+		if vp, ok := client.VerifiedProgram(f.SHA256); ok && vp.Tool == t.Name {
+			f.Version, f.Verified = vp.Version, true
+			f.How = "verified by kubeboot against " + vp.Evidence
+			return
+		}
+	}
+	if st, err := store.New(store.Options{Dir: filepath.Join(a.host.CacheDir, t.Name), Tool: t.Name, Client: client}); err == nil && a.host.CacheDir != "" && f.SHA256 != "" {
+		entries, _ := st.List()
+		for _, e := range entries {
+			if e.Intact && e.Receipt.SHA256 == f.SHA256 {
+				var kinds []string
+				for _, ev := range e.Receipt.Evidence {
+					kinds = append(kinds, string(ev.Kind))
+				}
+				f.Version, f.Verified = e.Version, true
+				f.How = "verified by kubeboot against " + strings.Join(kinds, ", ") + " (store receipt)"
+				return
+			}
+		}
+	}
+	if owner := pkgmgr.Owner(ctx, a.host.system(), f.Path); owner.Managed() {
+		f.How = "owned by " + owner.Manager.String() + " (its own checks)"
+		return
+	}
+	f.How = "not installed by kubeboot: not verified by it"
+}
+
+// sameFileIn reports whether path is, or reaches the same file as, one of
+// paths.
+func sameFileIn(paths []string, path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	for _, p := range paths {
+		if pi, err := os.Stat(p); err == nil && os.SameFile(pi, fi) {
+			return true
+		}
+	}
+	return false
 }
 
 // fileSHA256 is the hex SHA-256 of a file.

@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/catalog"
 	"github.com/kubeboot/kubeboot/bootstrap/mirrorsync"
 )
 
@@ -20,6 +22,7 @@ type MirrorOptions struct {
 	From      string
 	Layout    string
 	Parallel  int
+	Tools     []string
 	Verbose   bool
 	signature *signatureFlags
 }
@@ -52,20 +55,25 @@ func (o *MirrorOptions) addCommon(cmd *cobra.Command) {
 func newCmdMirrorSync(a *app) *cobra.Command {
 	o := &MirrorOptions{app: a}
 	cmd := &cobra.Command{
-		Use:   "sync --dir DIR --versions SPEC[,SPEC…] [--platforms OS/ARCH[,…]]",
+		Use:   "sync --dir DIR --versions SPEC[,SPEC…] [--tools TOOL[@SPEC][,…]] [--platforms OS/ARCH[,…]]",
 		Short: "copy kubectl releases into a mirror folder, each verified before it is published",
 		Long: "Copy kubectl for the given versions and platforms from dl.k8s.io (or --from) into DIR. Every binary is checked\n" +
 			"against its Sigstore signature and its sha256 before it appears under its final name; a file that fails is\n" +
 			"reported (exit 3) and never published, while the rest of the tree completes. A rerun fetches nothing already\n" +
-			"present and valid; an interrupted run resumes.",
+			"present and valid; an interrupted run resumes.\n\n" +
+			"--tools copies helm, virtctl and the credential plugins too, into DIR/HOST/PATH (the files_repo layout), each\n" +
+			"file with the evidence it was verified against (checksums, helm's .asc, GitHub's release answer with virtctl's\n" +
+			"asset digest under DIR/api.github.com/) and version markers; serve DIR and set KUBEBOOT_MIRROR_ROOT to its URL.\n" +
+			"Tools are read from upstream, or from KUBEBOOT_MIRROR_ROOT and KUBEBOOT_GITHUB_API_URL when set.",
 		Example: "  kubeboot mirror sync --dir /srv/k8s --versions stable,1.36,1.35 --platforms linux/amd64,linux/arm64\n" +
-			"  kubeboot mirror sync --dir /srv/files --layout kubespray --versions v1.36.4",
+			"  kubeboot mirror sync --dir /srv/files --layout kubespray --versions v1.36.4\n" +
+			"  kubeboot mirror sync --dir /srv/files --tools helm,helm@3,virtctl,oidc-login,azure-kubelogin,aws-iam-authenticator --platforms linux/amd64,windows/amd64",
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case len(args) > 0:
 				return usageErrorf("kubeboot mirror sync takes flags only, not %q", args[0])
-			case o.Dir == "" || len(o.Versions) == 0:
-				return usageErrorf("say where and what: kubeboot mirror sync --dir DIR --versions SPEC[,SPEC…]")
+			case o.Dir == "" || len(o.Versions) == 0 && len(o.Tools) == 0:
+				return usageErrorf("say where and what: kubeboot mirror sync --dir DIR --versions SPEC[,SPEC…] and/or --tools TOOL[,TOOL…]")
 			}
 			return nil
 		},
@@ -75,6 +83,7 @@ func newCmdMirrorSync(a *app) *cobra.Command {
 	f.Var(pathFlag(a.host, &o.Dir), "dir", "the mirror folder (created when missing)")
 	f.StringSliceVar(&o.Versions, "versions", nil, "kubectl version specs: stable, 1.N, vX.Y.Z, constraints (comma-separated or repeated)")
 	f.StringSliceVar(&o.Platforms, "platforms", []string{"linux/amd64"}, "OS/ARCH pairs, such as linux/amd64,darwin/arm64,windows/amd64")
+	f.StringSliceVar(&o.Tools, "tools", nil, "catalogue tools to copy as well: helm, virtctl, oidc-login, azure-kubelogin, aws-iam-authenticator; NAME@SPEC for a line or version (helm@3)")
 	f.StringVar(&o.From, "from", "", "upstream base URL (default https://dl.k8s.io, or $KUBEBOOT_MIRROR)")
 	f.IntVar(&o.Parallel, "parallel", mirrorsync.DefaultParallel, fmt.Sprintf("downloads at once (at most %d)", mirrorsync.MaxParallel))
 	o.addCommon(cmd)
@@ -120,10 +129,20 @@ func (o *MirrorOptions) run(cmd *cobra.Command, sync bool) error {
 	if opts.From == "" {
 		opts.From = h.Getenv("KUBEBOOT_MIRROR")
 	}
+	for _, s := range o.Tools {
+		if _, _, err := mirrorsync.ToolSpec(s); err != nil {
+			return usageErrorf("--tools %q: %v", s, err)
+		}
+	}
+	opts.Tools, opts.ToolSignature = o.Tools, sig.Mode
+	opts.ToolsFrom, opts.GitHubAPIURL, opts.GitHubToken = h.Getenv("KUBEBOOT_MIRROR_ROOT"), h.Getenv("KUBEBOOT_GITHUB_API_URL"), h.Getenv("GITHUB_TOKEN")
+	if opts.Keyrings, err = keyringsFromEnv(h.Getenv); err != nil {
+		return err
+	}
 	for _, p := range o.Platforms {
 		goos, goarch, ok := strings.Cut(strings.TrimSpace(p), "/")
 		plat := bootstrap.Platform{OS: goos, Arch: goarch}
-		if !ok || plat.Validate() != nil {
+		if !ok || (len(o.Versions) > 0 && plat.Validate() != nil) {
 			return usageErrorf("--platforms %q: use OS/ARCH pairs such as linux/amd64 (kubectl is published for %s)", p, platformList())
 		}
 		opts.Platforms = append(opts.Platforms, plat)
@@ -159,9 +178,53 @@ func (o *MirrorOptions) run(cmd *cobra.Command, sync bool) error {
 	if sync {
 		verb = "synced"
 	}
-	fmt.Fprintf(h.Stdout, "%s %s: %d kubectl binaries (%d downloaded, %.1f MB; %d already present; %d failed), %d markers\n",
-		verb, rep.Root, len(rep.Files), counts[mirrorsync.Fetched], float64(bytes)/1e6, counts[mirrorsync.Present], len(rep.Failed()), len(rep.Markers))
+	if len(rep.Files) > 0 || len(rep.Tools) == 0 {
+		fmt.Fprintf(h.Stdout, "%s %s: %d kubectl binaries (%d downloaded, %.1f MB; %d already present; %d failed), %d markers\n",
+			verb, rep.Root, len(rep.Files), counts[mirrorsync.Fetched], float64(bytes)/1e6, counts[mirrorsync.Present], len(rep.Failed()), len(rep.Markers))
+	}
+	if len(rep.Tools) > 0 {
+		tc := map[mirrorsync.Status]int{}
+		var tb int64
+		for _, f := range rep.Tools {
+			tc[f.Status]++
+			tb += f.Bytes
+			if f.Status == mirrorsync.Failed {
+				fmt.Fprintf(h.Stderr, "✗ %s\n", f.Error)
+			} else if o.Verbose {
+				fmt.Fprintf(h.Stdout, "  %s %s %s: %s (sha256 %s)\n", f.Tool, f.Version, f.OSArch, f.Status, f.SHA256)
+			}
+		}
+		for _, m := range rep.ToolMarkers {
+			if m.Err != nil {
+				fmt.Fprintf(h.Stderr, "✗ %s\n", m.Error)
+			}
+		}
+		fmt.Fprintf(h.Stdout, "%s %s: %d tool files (%d downloaded, %.1f MB; %d already present; %d failed), %d tool markers\n",
+			verb, o.Dir, len(rep.Tools), tc[mirrorsync.Fetched], float64(tb)/1e6, tc[mirrorsync.Present], len(rep.FailedTools()), len(rep.ToolMarkers))
+	}
 	return err
+}
+
+// keyringsFromEnv reads the keyring of every catalogue tool's PGP
+// evidence that its variable (KUBEBOOT_HELM_KEYRING) names.
+func keyringsFromEnv(getenv func(string) string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, t := range catalog.All() {
+		for _, e := range t.Evidence {
+			if e.Kind != catalog.PGP {
+				continue
+			}
+			env := "KUBEBOOT_" + strings.ToUpper(e.Keyring) + "_KEYRING"
+			if file := getenv(env); file != "" {
+				b, err := os.ReadFile(file)
+				if err != nil {
+					return nil, fmt.Errorf("read the keyring %s names: %w", env, err)
+				}
+				out[e.Keyring] = b
+			}
+		}
+	}
+	return out, nil
 }
 
 // platformList names the platforms kubectl is published for.

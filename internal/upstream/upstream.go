@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,6 +44,13 @@ type Origin struct {
 	redirects map[string]string     // "HOST/PATH" → Location as served
 	releases  map[string][]apiAsset // "owner/repo@tag" → assets
 	requests  []string
+	holds     map[string]hold // "HOST/PATH" → a download that stalls
+}
+
+// hold is a download that sends its first bytes and then stalls.
+type hold struct {
+	after   int
+	started chan struct{}
 }
 
 type apiAsset struct {
@@ -52,7 +60,7 @@ type apiAsset struct {
 
 // Start runs an Origin until the test ends.
 func Start(t testing.TB) *Origin {
-	o := &Origin{files: map[string][]byte{}, redirects: map[string]string{}, releases: map[string][]apiAsset{}}
+	o := &Origin{files: map[string][]byte{}, redirects: map[string]string{}, releases: map[string][]apiAsset{}, holds: map[string]hold{}}
 	o.Files = httptest.NewServer(http.HandlerFunc(o.serveFiles))
 	o.API = httptest.NewServer(http.HandlerFunc(o.serveAPI))
 	t.Cleanup(o.Files.Close)
@@ -124,6 +132,19 @@ func (o *Origin) SetAssetDigest(repo, tag, name, digest string) {
 	}
 }
 
+// Hold makes upstream's URL send its first after bytes and then stall
+// until the client gives up, closing started (once) when it does; a nil
+// started serves it whole again.
+func (o *Origin) Hold(upstream string, after int, started chan struct{}) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if started == nil {
+		delete(o.holds, key(upstream))
+		return
+	}
+	o.holds[key(upstream)] = hold{after, started}
+}
+
 // Requests lists the paths asked of either server, in order.
 func (o *Origin) Requests() []string {
 	o.mu.Lock()
@@ -137,8 +158,16 @@ func (o *Origin) serveFiles(w http.ResponseWriter, r *http.Request) {
 	k := strings.TrimPrefix(r.URL.Path, "/")
 	body, ok := o.files[k]
 	loc, redirect := o.redirects[k]
+	h, held := o.holds[k]
+	delete(o.holds, k) // once: closing started twice would panic
 	o.mu.Unlock()
 	switch {
+	case held && ok:
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body[:min(h.after, len(body))])
+		w.(http.Flusher).Flush()
+		close(h.started)
+		<-r.Context().Done()
 	case redirect:
 		w.Header().Set("Location", loc)
 		w.WriteHeader(http.StatusFound)
