@@ -107,66 +107,87 @@ func TestExistingKIsLeftAlone(t *testing.T) {
 }
 
 func TestAppendAndRemoveFiles(t *testing.T) {
-	dir := filepath.Join(testutil.TempDir(t), "home [x] Zoë")
-	os.MkdirAll(dir, 0o755)
 	orig := []byte("\xEF\xBB\xBF# mine\r\nexport A=é")
+	home := func(t *testing.T) string {
+		dir := filepath.Join(testutil.TempDir(t), "home [x] Zoë")
+		os.MkdirAll(dir, 0o755)
+		return dir
+	}
 
-	// A profile that is a link: the file it leads to gets the line, the
-	// link stays a link.
-	real := filepath.Join(dir, "dotfiles", "bashrc")
-	os.MkdirAll(filepath.Dir(real), 0o755)
-	os.WriteFile(real, orig, 0o640)
-	link := filepath.Join(dir, ".bashrc")
-	if err := os.Symlink(real, link); err != nil {
-		t.Skip("no symlinks:", err)
-	}
-	if res, err := Append(Bash, link); err != nil || !res.Changed {
-		t.Fatalf("Append: %+v, %v", res, err)
-	}
-	if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
-		t.Error("the link was replaced")
-	}
-	if b, _ := os.ReadFile(real); !bytes.HasPrefix(b, orig) || !bytes.Contains(b, []byte(Marker)) {
-		t.Errorf("after Append: %q", b)
-	}
-	if res, err := Remove(Bash, link); err != nil || !res.Changed {
-		t.Fatalf("Remove: %+v, %v", res, err)
-	}
-	if b, _ := os.ReadFile(real); !bytes.Equal(b, orig) {
-		t.Errorf("after Remove: %q, want %q", b, orig)
-	}
-	if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
-		t.Error("Remove replaced the link")
-	}
-	if fi, _ := os.Stat(real); runtime.GOOS != "windows" && fi.Mode().Perm() != 0o640 {
-		t.Errorf("Remove changed the mode to %v", fi.Mode())
+	// A profile that is a link (dotfiles): the file it leads to gets the
+	// line and loses it again, the link stays a link.
+	for _, rel := range []bool{false, true} {
+		name := "profile is a link"
+		if rel {
+			name += ", relative"
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := home(t)
+			real := filepath.Join(dir, "dotfiles", "bashrc")
+			os.MkdirAll(filepath.Dir(real), 0o755)
+			os.WriteFile(real, orig, 0o640)
+			link := filepath.Join(dir, ".bashrc")
+			to := real
+			if rel {
+				to = filepath.Join("dotfiles", "bashrc")
+			}
+			testutil.Symlink(t, to, link)
+			if res, err := Append(Bash, link); err != nil || !res.Changed {
+				t.Fatalf("Append: %+v, %v", res, err)
+			}
+			if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
+				t.Error("the link was replaced")
+			}
+			if b, _ := os.ReadFile(real); !bytes.HasPrefix(b, orig) || !bytes.Contains(b, []byte(Marker)) {
+				t.Errorf("after Append: %q", b)
+			}
+			if res, err := Remove(Bash, link); err != nil || !res.Changed {
+				t.Fatalf("Remove: %+v, %v", res, err)
+			}
+			if b, _ := os.ReadFile(real); !bytes.Equal(b, orig) {
+				t.Errorf("after Remove: %q, want %q", b, orig)
+			}
+			if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
+				t.Error("Remove replaced the link")
+			}
+			if fi, _ := os.Stat(real); runtime.GOOS != "windows" && fi.Mode().Perm() != 0o640 {
+				t.Errorf("Remove changed the mode to %v", fi.Mode())
+			}
+			if names := testutil.Names(filepath.Dir(real)); len(names) != 1 {
+				t.Errorf("beside the profile: %v", names)
+			}
+		})
 	}
 
 	// A read-only profile is never changed, even by root.
-	ro := filepath.Join(dir, ".zshrc")
-	os.WriteFile(ro, orig, 0o444)
-	if _, err := Append(Zsh, ro); !errors.Is(err, ErrReadOnly) {
-		t.Errorf("Append to a read-only profile: %v", err)
-	}
-	if b, _ := os.ReadFile(ro); !bytes.Equal(b, orig) {
-		t.Errorf("a read-only profile changed: %q", b)
-	}
-	os.Chmod(ro, 0o644)
-	Append(Zsh, ro)
-	os.Chmod(ro, 0o444)
-	if _, err := Remove(Zsh, ro); !errors.Is(err, ErrReadOnly) {
-		t.Errorf("Remove from a read-only profile: %v", err)
-	}
+	t.Run("read-only profile", func(t *testing.T) {
+		ro := filepath.Join(home(t), ".zshrc")
+		os.WriteFile(ro, orig, 0o444)
+		if _, err := Append(Zsh, ro); !errors.Is(err, ErrReadOnly) {
+			t.Errorf("Append to a read-only profile: %v", err)
+		}
+		if b, _ := os.ReadFile(ro); !bytes.Equal(b, orig) {
+			t.Errorf("a read-only profile changed: %q", b)
+		}
+		os.Chmod(ro, 0o644)
+		Append(Zsh, ro)
+		os.Chmod(ro, 0o444)
+		if _, err := Remove(Zsh, ro); !errors.Is(err, ErrReadOnly) {
+			t.Errorf("Remove from a read-only profile: %v", err)
+		}
+	})
 
 	// A missing profile (and folder) is created with the line alone.
-	fish := filepath.Join(dir, ".config", "fish", "config.fish")
-	if _, err := Append(Fish, fish); err != nil {
-		t.Fatal(err)
-	}
-	line, _ := Line(Fish)
-	if b, _ := os.ReadFile(fish); string(b) != line+"\n" {
-		t.Errorf("new profile: %q", b)
-	}
+	t.Run("missing profile", func(t *testing.T) {
+		fish := filepath.Join(home(t), ".config", "fish", "config.fish")
+		if _, err := Append(Fish, fish); err != nil {
+			t.Fatal(err)
+		}
+		line, _ := Line(Fish)
+		if b, _ := os.ReadFile(fish); string(b) != line+"\n" {
+			t.Errorf("new profile: %q", b)
+		}
+	})
 }
 
 func TestProfileAndShell(t *testing.T) {

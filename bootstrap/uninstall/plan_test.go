@@ -121,7 +121,7 @@ func TestStillNeeded(t *testing.T) {
 		t.Errorf("stillNeeded = %q", got)
 	}
 	steps[1].Action = Remove
-	if got := stillNeeded(dir, steps, filepath.Join(t.TempDir(), "kubeboot")); strings.Join(got, ",") != "kubeboot" {
+	if got := stillNeeded(dir, steps, filepath.Join(testutil.TempDir(t), "kubeboot")); strings.Join(got, ",") != "kubeboot" {
 		t.Errorf("with kubeboot's record but another self: %q", got)
 	}
 }

@@ -22,3 +22,19 @@ func TestTempDirIsRemoved(t *testing.T) {
 		t.Errorf("%s still exists after the test: %v", dir, err)
 	}
 }
+
+// Symlink leaves a link Lstat sees as one, or skips.
+func TestSymlink(t *testing.T) {
+	dir := TempDir(t)
+	target := filepath.Join(dir, "target")
+	os.WriteFile(target, []byte("x"), 0o644)
+	link := filepath.Join(dir, "link")
+	Symlink(t, target, link)
+	fi, err := os.Lstat(link)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("Lstat(link) = %v, %v", fi, err)
+	}
+	if b, err := os.ReadFile(link); err != nil || string(b) != "x" {
+		t.Errorf("through the link: %q, %v", b, err)
+	}
+}
