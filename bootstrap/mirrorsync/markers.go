@@ -236,24 +236,33 @@ func Verify(ctx context.Context, dir string, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(filepath.Join(root, "release")); err != nil {
+	tufDir := filepath.Join(root, bootstrap.SigstoreTUFFolder)
+	_, tufErr := os.Stat(tufDir)
+	if _, err := os.Stat(filepath.Join(root, "release")); err != nil && tufErr != nil {
 		return nil, fmt.Errorf("%s holds no release folder: %w", root, err)
 	}
 	c, err := opts.client()
 	if err != nil {
 		return nil, err
 	}
+	rep := &Report{Root: root}
+	var errs []error
+	if tufErr == nil || opts.SigstoreTUF {
+		m, err := c.VerifySigstoreTUFMirror(tufDir)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		rep.SigstoreTUF = m
+	}
 	held, err := scan(root)
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	rep := &Report{Root: root}
 	tags := make([]*version.Version, 0, len(held))
 	for _, h := range held {
 		tags = append(tags, h.v)
 	}
 	sort.Sort(version.Collection(tags))
-	var errs []error
 	bad := map[string]bool{}
 	for _, v := range tags {
 		tag := bootstrap.Tag(v)

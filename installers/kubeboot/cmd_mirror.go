@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,7 @@ type MirrorOptions struct {
 	Layout    string
 	Parallel  int
 	Verbose   bool
+	Sigstore  bool
 	signature *signatureFlags
 }
 
@@ -57,15 +59,18 @@ func newCmdMirrorSync(a *app) *cobra.Command {
 		Long: "Copy kubectl for the given versions and platforms from dl.k8s.io (or --from) into DIR. Every binary is checked\n" +
 			"against its Sigstore signature and its sha256 before it appears under its final name; a file that fails is\n" +
 			"reported (exit 3) and never published, while the rest of the tree completes. A rerun fetches nothing already\n" +
-			"present and valid; an interrupted run resumes.",
+			"present and valid; an interrupted run resumes. --sigstore also copies Sigstore's TUF repository into\n" +
+			"DIR/sigstore-tuf, verified, for machines that refresh their trust root from the mirror\n" +
+			"(KUBEBOOT_SIGSTORE_TUF_URL=MIRROR_URL/sigstore-tuf).",
 		Example: "  kubeboot mirror sync --dir /srv/k8s --versions stable,1.36,1.35 --platforms linux/amd64,linux/arm64\n" +
-			"  kubeboot mirror sync --dir /srv/files --layout kubespray --versions v1.36.4",
+			"  kubeboot mirror sync --dir /srv/files --layout kubespray --versions v1.36.4\n" +
+			"  kubeboot mirror sync --dir /srv/k8s --versions stable --sigstore",
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case len(args) > 0:
 				return usageErrorf("kubeboot mirror sync takes flags only, not %q", args[0])
-			case o.Dir == "" || len(o.Versions) == 0:
-				return usageErrorf("say where and what: kubeboot mirror sync --dir DIR --versions SPEC[,SPEC…]")
+			case o.Dir == "" || (len(o.Versions) == 0 && !o.Sigstore):
+				return usageErrorf("say where and what: kubeboot mirror sync --dir DIR --versions SPEC[,SPEC…] (or --sigstore)")
 			}
 			return nil
 		},
@@ -77,6 +82,7 @@ func newCmdMirrorSync(a *app) *cobra.Command {
 	f.StringSliceVar(&o.Platforms, "platforms", []string{"linux/amd64"}, "OS/ARCH pairs, such as linux/amd64,darwin/arm64,windows/amd64")
 	f.StringVar(&o.From, "from", "", "upstream base URL (default https://dl.k8s.io, or $KUBEBOOT_MIRROR)")
 	f.IntVar(&o.Parallel, "parallel", mirrorsync.DefaultParallel, fmt.Sprintf("downloads at once (at most %d)", mirrorsync.MaxParallel))
+	f.BoolVar(&o.Sigstore, "sigstore", false, "also copy Sigstore's TUF repository (verified) into DIR/sigstore-tuf\n(from $KUBEBOOT_SIGSTORE_TUF_URL, else https://tuf-repo-cdn.sigstore.dev)")
 	o.addCommon(cmd)
 	_ = cmd.MarkFlagDirname("dir")
 	_ = cmd.RegisterFlagCompletionFunc("versions", fixedValues(versionChannels...))
@@ -86,8 +92,11 @@ func newCmdMirrorSync(a *app) *cobra.Command {
 func newCmdMirrorVerify(a *app) *cobra.Command {
 	o := &MirrorOptions{app: a}
 	cmd := &cobra.Command{
-		Use:     "verify DIR",
-		Short:   "re-check every binary of a mirror folder against its sha256 and signature, and every marker",
+		Use:   "verify DIR",
+		Short: "re-check every binary of a mirror folder against its sha256 and signature, and every marker",
+		Long: "Re-check, offline, every binary of a mirror folder against its sha256 and signature, every marker, and\n" +
+			"the copy of Sigstore's TUF repository in DIR/sigstore-tuf when there is one: it must verify from the\n" +
+			"root kubeboot starts from and not be stale (sync it more often than its timestamp expires).",
 		Example: "  kubeboot mirror verify /srv/k8s",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -116,7 +125,7 @@ func (o *MirrorOptions) run(cmd *cobra.Command, sync bool) error {
 		return err
 	}
 	opts := mirrorsync.Options{Dir: o.Dir, Versions: o.Versions, From: o.From, Layout: layout, Parallel: o.Parallel,
-		Signature: sig, HTTPClient: h.HTTPClient}
+		Signature: sig, HTTPClient: h.HTTPClient, SigstoreTUF: o.Sigstore}
 	if opts.From == "" {
 		opts.From = h.Getenv("KUBEBOOT_MIRROR")
 	}
@@ -161,6 +170,10 @@ func (o *MirrorOptions) run(cmd *cobra.Command, sync bool) error {
 	}
 	fmt.Fprintf(h.Stdout, "%s %s: %d kubectl binaries (%d downloaded, %.1f MB; %d already present; %d failed), %d markers\n",
 		verb, rep.Root, len(rep.Files), counts[mirrorsync.Fetched], float64(bytes)/1e6, counts[mirrorsync.Present], len(rep.Failed()), len(rep.Markers))
+	if m := rep.SigstoreTUF; m != nil {
+		fmt.Fprintf(h.Stdout, "%s Sigstore's TUF repository in %s: root %d (expires %s), %d files (%d downloaded)\n",
+			verb, m.Dir, m.RootVersion, m.Expires.UTC().Format(time.DateOnly), len(m.Files), m.Fetched)
+	}
 	return err
 }
 
