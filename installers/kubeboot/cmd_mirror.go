@@ -124,6 +124,13 @@ func (o *MirrorOptions) run(cmd *cobra.Command, sync bool) error {
 	if err != nil {
 		return err
 	}
+	if (o.Sigstore || !sync) && sig.TrustedRoot != nil {
+		// The repository copied (or checked) is the one clients refresh from, whatever
+		// root this run checks kubectl with.
+		if err := tufFrom(&sig, h.Getenv); err != nil {
+			return err
+		}
+	}
 	opts := mirrorsync.Options{Dir: o.Dir, Versions: o.Versions, From: o.From, Layout: layout, Parallel: o.Parallel,
 		Signature: sig, HTTPClient: h.HTTPClient, SigstoreTUF: o.Sigstore}
 	if opts.From == "" {
@@ -168,8 +175,10 @@ func (o *MirrorOptions) run(cmd *cobra.Command, sync bool) error {
 	if sync {
 		verb = "synced"
 	}
-	fmt.Fprintf(h.Stdout, "%s %s: %d kubectl binaries (%d downloaded, %.1f MB; %d already present; %d failed), %d markers\n",
-		verb, rep.Root, len(rep.Files), counts[mirrorsync.Fetched], float64(bytes)/1e6, counts[mirrorsync.Present], len(rep.Failed()), len(rep.Markers))
+	if !sync || len(o.Versions) > 0 {
+		fmt.Fprintf(h.Stdout, "%s %s: %d kubectl binaries (%d downloaded, %.1f MB; %d already present; %d failed), %d markers\n",
+			verb, rep.Root, len(rep.Files), counts[mirrorsync.Fetched], float64(bytes)/1e6, counts[mirrorsync.Present], len(rep.Failed()), len(rep.Markers))
+	}
 	if m := rep.SigstoreTUF; m != nil {
 		fmt.Fprintf(h.Stdout, "%s Sigstore's TUF repository in %s: root %d (expires %s), %d files (%d downloaded)\n",
 			verb, m.Dir, m.RootVersion, m.Expires.UTC().Format(time.DateOnly), len(m.Files), m.Fetched)
