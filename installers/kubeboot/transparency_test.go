@@ -133,3 +133,42 @@ func TestTransparencyRequireKept(t *testing.T) {
 		t.Fatalf("require, offline, stored with its entry: %+v", r)
 	}
 }
+
+// Under --transparency require, a newer kubectl kept in the folder when the
+// marker went back (held back) is not kept silently without a verified
+// Rekor entry on record: it is looked up, or the run is exit 3.
+func TestTransparencyRequireHeldBack(t *testing.T) {
+	e := newEnv(t)
+	e.m.AddKubectl("v1.36.4", runtime.GOOS, runtime.GOARCH, standin)
+	var up atomic.Bool
+	var n atomic.Int32
+	h := e.m.RekorHandler(sigtest.LogOptions{})
+	rekor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		if !up.Load() {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer rekor.Close()
+	e.vars = append(e.vars, "KUBEBOOT_REKOR_URL="+rekor.URL)
+	dir := t.TempDir()
+	if r := e.run("install", "kubectl", "--dir", dir); r.code != 0 {
+		t.Fatal(r)
+	}
+	e.m.SetMarker("stable", "v1.36.4\n")
+	e.vars = append(e.vars, "KUBEBOOT_TRANSPARENCY=require")
+	r := e.run("install", "kubectl", "--dir", dir)
+	if r.code != 3 || !strings.Contains(r.stderr, "transparency log entry is required") {
+		t.Fatalf("held back, Rekor down: exit %d; stdout %s; stderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	up.Store(true)
+	before := n.Load()
+	if r := e.run("install", "kubectl", "--dir", dir, "-o", "json"); r.code != 0 || !strings.Contains(r.stdout, `"heldBack"`) || !strings.Contains(r.stdout, `"logIndex": 4242`) || n.Load() != before+1 {
+		t.Fatalf("held back, Rekor up: exit %d, %d lookups; stdout %s; stderr:\n%s", r.code, n.Load()-before, r.stdout, r.stderr)
+	}
+	if r := e.run("install", "kubectl", "--dir", dir); r.code != 0 || n.Load() != before+1 {
+		t.Fatalf("held back, recorded: exit %d, %d lookups; stderr:\n%s", r.code, n.Load()-before-1, r.stderr)
+	}
+}
