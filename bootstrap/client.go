@@ -299,6 +299,14 @@ func (c *Client) SignatureRequired(tag, chosenBy string) bool {
 	return SignatureRequired(c.opts.Signature.Mode, tag, chosenBy)
 }
 
+// TransparencyRequired reports whether this client requires a verified
+// transparency log entry for every kubectl (TransparencyRequire). Code
+// that reuses a kubectl verified earlier (a store) asks it before trusting
+// one recorded without such an entry.
+func (c *Client) TransparencyRequired() bool {
+	return c.opts.Signature.Transparency == TransparencyRequire
+}
+
 // ParseMirror checks a mirror URL and returns it without a trailing slash.
 // Errors match ErrInsecureURL for plain http to a non-loopback host; they
 // never repeat credentials the URL holds.

@@ -157,10 +157,14 @@ func (c *Client) Install(ctx context.Context, req InstallRequest) (*InstallResul
 		// The folder holds a newer kubectl kubeboot installed for this
 		// spec: keep it as it is, without asking the mirror for it (which
 		// may not be the mirror it came from).
+		// Under TransparencyRequire, one without a verified Rekor entry
+		// on record is checked through the mirror and the log instead.
 		sum := <-current
-		if sum != "" {
+		pub, verified := c.verifiedBefore(held.Kept, "", p)
+		verified = verified && pub.SHA256 == sum
+		if sum != "" && (verified || !c.TransparencyRequired()) {
 			res := &InstallResult{Path: target, Version: held.Kept, SHA256: sum, URL: c.KubectlURL(held.Kept, p), HeldBack: held, Platform: p}
-			if pub, ok := c.verifiedBefore(held.Kept, "", p); ok && pub.SHA256 == sum {
+			if verified {
 				res.Signature = pub.Signature
 			} else if c.opts.Signature.Mode != SignatureOff {
 				res.Signature = &SignatureResult{Reason: "kept as kubeboot installed it earlier; not checked again"}

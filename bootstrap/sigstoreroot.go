@@ -68,6 +68,17 @@ func (c *Client) tufStart() []byte {
 	return tuf.PublicGoodRoot
 }
 
+// SigstoreRoot returns the Sigstore trusted root this client verifies
+// signatures under, refreshed as Install refreshes it (see sigstoreRoot):
+// other code that verifies Sigstore signatures, such as a self-update of
+// the program, uses it to get the same fresh root. ctx bounds a refresh.
+func (c *Client) SigstoreRoot(ctx context.Context) *sigstore.TrustedRoot {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return c.sigstoreRoot(ctx)
+}
+
 // sigstoreRoot returns the trusted root signatures are verified under:
 // Options.Signature.TrustedRoot when given; else the copy last verified
 // through the TUF repository, refreshed first when older than a day (ctx

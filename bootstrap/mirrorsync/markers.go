@@ -249,27 +249,41 @@ func Verify(ctx context.Context, dir string, opts Options) (*Report, error) {
 	if len(heldTools(top)) > 0 {
 		toolErrs = verifyTools(ctx, c, top, opts, tools)
 	}
-	if _, err := os.Stat(filepath.Join(root, "release")); err != nil {
-		if len(tools.Tools) == 0 {
-			return nil, fmt.Errorf("%s holds no release folder and no tool's files: %w", root, err)
-		}
-		tools.Root = top
-		if len(toolErrs) > 0 {
-			return tools, &Error{Op: "verify", Errors: toolErrs}
-		}
-		return tools, nil
-	}
-	held, err := scan(root)
-	if err != nil {
-		return nil, err
+	tufDir := filepath.Join(root, bootstrap.SigstoreTUFFolder)
+	_, tufErr := os.Stat(tufDir)
+	_, relErr := os.Stat(filepath.Join(root, "release"))
+	if relErr != nil && len(tools.Tools) == 0 && tufErr != nil && !opts.SigstoreTUF {
+		return nil, fmt.Errorf("%s holds no release folder, no tool's files and no copy of Sigstore's TUF repository: %w", root, relErr)
 	}
 	rep := &Report{Root: root}
+	var errs []error
+	if tufErr == nil || opts.SigstoreTUF {
+		m, err := c.VerifySigstoreTUFMirror(tufDir)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		rep.SigstoreTUF = m
+	}
+	if relErr != nil {
+		if len(tools.Tools) > 0 {
+			rep.Root = top
+		}
+		rep.Tools, rep.ToolMarkers = tools.Tools, tools.ToolMarkers
+		errs = append(errs, toolErrs...)
+		if len(errs) > 0 {
+			return rep, &Error{Op: "verify", Errors: errs}
+		}
+		return rep, nil
+	}
+	held, err := scan(root)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
 	tags := make([]*version.Version, 0, len(held))
 	for _, h := range held {
 		tags = append(tags, h.v)
 	}
 	sort.Sort(version.Collection(tags))
-	var errs []error
 	bad := map[string]bool{}
 	for _, v := range tags {
 		tag := bootstrap.Tag(v)

@@ -31,6 +31,11 @@
 //     holds nothing but its install lock (a failed download) does not count
 //     as a platform of its version, and a failure never moves back or
 //     removes a marker naming a version the tree still fully holds.
+//   - With Options.SigstoreTUF, Sigstore's TUF repository is copied into
+//     sigstore-tuf/ (bootstrap.Client.MirrorSigstoreTUF): verified as a
+//     whole by kubeboot's own TUF client before any file of it lands,
+//     timestamp.json written last; Verify checks the copy verifies from
+//     the root clients start from, and is not stale.
 //   - An interrupted sync (cancelled, or killed) leaves at most temp files,
 //     which the next run sweeps under the folder's lock; a download broken
 //     off within a run resumes with a Range request.
@@ -76,8 +81,15 @@ type Options struct {
 	// Dir is the folder that holds the tree. Required.
 	Dir string
 	// Versions are kubeboot version specs ("stable", "1.36", "v1.35.4",
-	// ">=1.35, <1.37"), each resolved against From. Required for Sync.
+	// ">=1.35, <1.37"), each resolved against From. Required for Sync,
+	// unless SigstoreTUF is set.
 	Versions []string
+	// SigstoreTUF makes Sync copy Sigstore's TUF repository
+	// (Signature.TUFURL, else bootstrap.DefaultSigstoreTUFURL, verified
+	// from Signature.TUFRoot, else the built-in root) into the tree's
+	// sigstore-tuf/ folder, for clients whose SignatureOptions.TUFURL is
+	// the mirror's URL followed by /sigstore-tuf.
+	SigstoreTUF bool
 	// Platforms to copy; default linux/amd64.
 	Platforms []bootstrap.Platform
 	// From is the upstream base URL; default bootstrap.DefaultBaseURL.
@@ -164,6 +176,9 @@ type Report struct {
 	// markers (a release page, for a tool found by its redirect).
 	Tools       []ToolFile `json:"tools,omitempty"`
 	ToolMarkers []Marker   `json:"toolMarkers,omitempty"`
+	// SigstoreTUF is the copy of Sigstore's TUF repository synced or
+	// verified; nil when none was.
+	SigstoreTUF *bootstrap.SigstoreTUFMirror `json:"sigstoreTUF,omitempty"`
 }
 
 // FailedTools lists the tool files that failed.
@@ -319,8 +334,8 @@ func Sync(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(opts.Versions) == 0 && len(opts.Tools) == 0 {
-		return nil, fmt.Errorf("%w: name at least one version or tool to mirror", bootstrap.ErrInvalidOption)
+	if len(opts.Versions) == 0 && len(opts.Tools) == 0 && !opts.SigstoreTUF {
+		return nil, fmt.Errorf("%w: name at least one version or tool to mirror, or Sigstore's TUF repository", bootstrap.ErrInvalidOption)
 	}
 	if len(opts.Platforms) == 0 {
 		opts.Platforms = []bootstrap.Platform{{OS: "linux", Arch: "amd64"}}
@@ -350,6 +365,25 @@ func Sync(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Root: root}
+	var errs []error
+	if opts.SigstoreTUF {
+		// First: a kubectl below may be checked under its trusted root.
+		tufDir := filepath.Join(root, bootstrap.SigstoreTUFFolder)
+		m, err := c.MirrorSigstoreTUF(ctx, tufDir)
+		if err != nil {
+			opts.Logf("%v", err)
+			errs = append(errs, err)
+		} else {
+			rep.SigstoreTUF = m
+			opts.Logf("synced Sigstore's TUF repository into %s (root %d, %d files, %d downloaded)", tufDir, m.RootVersion, len(m.Files), m.Fetched)
+		}
+		if len(opts.Versions) == 0 {
+			if len(errs) > 0 {
+				return rep, &Error{Op: "sync", Errors: errs}
+			}
+			return rep, ctx.Err()
+		}
+	}
 	seen := map[string]*version.Version{}
 	chosenBy := map[string]string{} // "" once any spec named the version
 	for _, spec := range opts.Versions {
@@ -401,7 +435,6 @@ func Sync(ctx context.Context, opts Options) (*Report, error) {
 	close(jobs)
 	wg.Wait()
 
-	var errs []error
 	failed, bad := map[string]bool{}, map[string]bool{}
 	for _, f := range rep.Files {
 		if f.Status == Failed {

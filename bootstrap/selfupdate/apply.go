@@ -118,8 +118,14 @@ func (u *Updater) checkSignature(ctx context.Context, rel *Release, body []byte)
 	if err != nil {
 		return fmt.Errorf("download %s: %w", BundleName, err)
 	}
+	root := u.opts.TrustedRoot
+	if root == nil {
+		if root = u.opts.TrustedRootFunc(ctx); root == nil {
+			root = sigstore.PublicGood()
+		}
+	}
 	sum := sha256.Sum256(body)
-	res, err := sigstore.VerifyBundle(sum[:], bundle, signer, u.opts.TrustedRoot)
+	res, err := sigstore.VerifyBundle(sum[:], bundle, signer, root)
 	if err != nil {
 		return &SignatureError{Tag: rel.Tag, Signer: signer, Err: err}
 	}

@@ -82,8 +82,15 @@ type Options struct {
 	Logf func(format string, args ...any)
 
 	// TrustedRoot is the Sigstore trust root for the release signature.
-	// Default sigstore.PublicGood().
+	// Default: TrustedRootFunc's, else sigstore.PublicGood().
 	TrustedRoot *sigstore.TrustedRoot
+
+	// TrustedRootFunc, when TrustedRoot is nil, returns the trust root
+	// when a release signature is checked: bootstrap.Client.SigstoreRoot,
+	// so that the release is verified under the root kept current through
+	// Sigstore's TUF repository, as kubectl is, and not only the one
+	// built in. ctx is Apply's.
+	TrustedRootFunc func(ctx context.Context) *sigstore.TrustedRoot
 
 	// Signer is who must have signed a release's checksums.txt. Default
 	// sigstore.GitHubRelease(Owner/Repo, tag): the repository's
@@ -127,7 +134,7 @@ func New(opts Options) (*Updater, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	if opts.TrustedRoot == nil {
+	if opts.TrustedRoot == nil && opts.TrustedRootFunc == nil {
 		opts.TrustedRoot = sigstore.PublicGood()
 	}
 	if opts.Signer == nil {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/internal/tuf/tuftest"
 	"github.com/kubeboot/kubeboot/bootstrap/selfupdate"
 	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 	"github.com/kubeboot/kubeboot/internal/releasetest"
@@ -502,5 +503,72 @@ func TestApplyRekorV2Release(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(exe); string(got) != "v1.2.0 binary" {
 		t.Fatalf("executable holds %q", got)
+	}
+}
+
+// A release signed under a Fulcio CA that reached the trusted root through
+// Sigstore's TUF repository (a rotated root.json, new targets naming the
+// new CA's trusted_root.json) verifies under the root the client refreshes
+// (TrustedRootFunc: bootstrap.Client.SigstoreRoot, install's refresh), and
+// not under the embedded root or the one the repository held before.
+func TestApplyUnderRefreshedRoot(t *testing.T) {
+	oldRoot := releaseCA(t).TrustedRootJSON()
+	repo, keys := tuftest.New(t, oldRoot)
+	newCA := sigtest.NewCA(t, sigtest.Options{})
+	repo.Files["2.root.json"] = tuftest.Sign(t, tuftest.RootSigned(t, 2, keys, repo.Online), keys...)
+	repo.Target = newCA.TrustedRootJSON()
+	repo.Publish(t, 11, 6, 4)
+	var asked sync.Map
+	tufSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Store(r.URL.Path, true)
+		repo.Handler().ServeHTTP(w, r)
+	}))
+	defer tufSrv.Close()
+
+	g := releasetest.NewGitHub(t)
+	assets := map[string][]byte{releasetest.ArchiveName("linux", "amd64"): releasetest.Archive(t, "linux", []byte("v1.3.0 binary"))}
+	assets[selfupdate.ChecksumsName] = releasetest.Checksums(assets)
+	releasetest.Sign(t, newCA, "v1.3.0", assets)
+	g.AddRelease("v1.3.0", assets, true)
+
+	client, err := bootstrap.New(bootstrap.Options{CacheDir: testutil.TempDir(t),
+		Signature: bootstrap.SignatureOptions{TUFURL: tufSrv.URL, TUFRoot: repo.Root1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := sigstore.ParseTrustedRoot(oldRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		opts selfupdate.Options
+		ok   bool
+	}{
+		{"embedded root", selfupdate.Options{}, false},
+		{"the repository's earlier root", selfupdate.Options{TrustedRoot: old}, false},
+		{"refreshed root", selfupdate.Options{TrustedRootFunc: client.SigstoreRoot}, true},
+	} {
+		c.opts.APIURL, c.opts.Platform = g.APIURL(), linux
+		u, err := selfupdate.New(c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, err := u.Find(context.Background(), "v1.3.0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		exe, content := oldExe(t, exeName("kubeboot"))
+		_, err = u.Apply(context.Background(), rel, exe)
+		got, _ := os.ReadFile(exe)
+		switch {
+		case c.ok && (err != nil || string(got) != "v1.3.0 binary"):
+			t.Errorf("%s: %v; executable holds %q", c.name, err, got)
+		case !c.ok && (!errors.Is(err, selfupdate.ErrNotSigned) || string(got) != string(content)):
+			t.Errorf("%s: err = %v, want ErrNotSigned; executable holds %q", c.name, err, got)
+		}
+	}
+	if _, ok := asked.Load("/2.root.json"); !ok {
+		t.Error("the TUF repository was not asked for the rotated root")
 	}
 }

@@ -60,6 +60,9 @@ func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry
 		}
 		e, err := s.install(ctx, tag, chosenBy)
 		if err != nil && offline(ctx, err) {
+			if old, ok := s.load(tag, s.p); ok && old.Intact && s.unlogged(old) {
+				return nil, s.unloggedError(tag, err)
+			}
 			return nil, &NotStoredError{Spec: tag, Platform: s.p, Dir: s.dir, Err: err}
 		}
 		return e, err
@@ -100,7 +103,10 @@ func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry
 	if !offline(ctx, err) {
 		return nil, err
 	}
-	e := s.newestMatchFor(sp, chosenBy)
+	e, unlogged := s.newestMatchFor(sp, chosenBy)
+	if e == nil && unlogged != "" {
+		return nil, s.unloggedError(unlogged, err)
+	}
 	if e == nil {
 		return nil, &NotStoredError{Spec: spec, Platform: s.p, Dir: s.dir, Err: err}
 	}
@@ -153,7 +159,27 @@ func (s *Store) intactFor(tag, chosenBy string) *Entry {
 		s.logf("kubectl %s in the store has no verified signature, which a version chosen by %s needs; asking the mirror for it", tag, chosenBy)
 		return nil
 	}
+	if e != nil && s.unlogged(e) {
+		s.logf("kubectl %s in the store was kept without a verified transparency log entry, which this client requires; asking the mirror and the log for it", tag)
+		return nil
+	}
 	return e
+}
+
+// unlogged reports whether e may not answer because the client requires a
+// verified transparency log entry (bootstrap.TransparencyRequire) and e's
+// receipt records none: such an entry is checked again (the log asked, the
+// receipt rewritten) or refused, never used as it is.
+func (s *Store) unlogged(e *Entry) bool {
+	return s.client.TransparencyRequired() && !e.Receipt.logged()
+}
+
+// unloggedError is the refusal of kubectl tag, stored without the
+// transparency log entry the client requires, when the mirror or the log
+// could not be asked (why).
+func (s *Store) unloggedError(tag string, why error) error {
+	return &bootstrap.TransparencyError{Version: tag, Required: true,
+		Err: fmt.Errorf("the store holds it without a verified entry, and it could not be looked up (%w)", why)}
 }
 
 // intact returns the entry of tag for the store's platform if it matches
@@ -192,14 +218,17 @@ func (s *Store) NewestChosen(spec, chosenBy string) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.newestMatchFor(sp, chosenBy), nil
+	e, _ := s.newestMatchFor(sp, chosenBy)
+	return e, nil
 }
 
 // newestMatchFor returns the newest intact entry of the store's platform
 // that sp allows and whose versions chosenBy chooses ("" to work it out
 // from sp, as Ensure does): an entry stored without a verified signature
-// answers only where none is required, offline as online.
-func (s *Store) newestMatchFor(sp bootstrap.Spec, chosenBy string) *Entry {
+// answers only where none is required, offline as online, and one without
+// a verified transparency log entry only where none is required either
+// (unlogged then names the newest passed over for that reason).
+func (s *Store) newestMatchFor(sp bootstrap.Spec, chosenBy string) (e *Entry, unlogged string) {
 	all, _ := s.List()
 	for i := range all {
 		e := &all[i]
@@ -220,9 +249,16 @@ func (s *Store) newestMatchFor(sp bootstrap.Spec, chosenBy string) *Entry {
 			s.logf("kubectl %s in the store has no verified signature, which a version chosen by %s needs; passing over it", e.Version, by)
 			continue
 		}
-		return e
+		if s.unlogged(e) {
+			s.logf("kubectl %s in the store was kept without a verified transparency log entry, which this client requires; passing over it", e.Version)
+			if unlogged == "" {
+				unlogged = e.Version
+			}
+			continue
+		}
+		return e, unlogged
 	}
-	return nil
+	return nil, unlogged
 }
 
 // install puts kubectl tag into its folder through Client.Install and
@@ -290,8 +326,11 @@ func (s *Store) installOnce(ctx context.Context, tag, chosenBy, dir string) (*En
 	}
 	defer lock.Unlock()
 	// A run that waited for another's install finds its receipt written.
+	// A receipt without the Rekor entry this install verified is
+	// rewritten with it.
 	verified := res.Signature != nil && res.Signature.Verified
-	if e, ok := s.load(tag, s.p); ok && e.Intact && e.Receipt.SHA256 == res.SHA256 && !res.Changed && (e.Receipt.Signature != nil || !verified) {
+	logged := verified && res.Signature.Transparency != nil && res.Signature.Transparency.Verified
+	if e, ok := s.load(tag, s.p); ok && e.Intact && e.Receipt.SHA256 == res.SHA256 && !res.Changed && (e.Receipt.Signature != nil || !verified) && (e.Receipt.logged() || !logged) {
 		return e, nil
 	}
 	sum, id, unchanged, err := fileid.Hash(res.Path)

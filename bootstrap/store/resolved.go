@@ -152,7 +152,7 @@ func (s *Store) resolve(ctx context.Context, sp bootstrap.Spec, chosenBy string)
 	if a.Unpublished && within(a.Asked, now, unpublishedTTL) {
 		return nil, false, false, fmt.Errorf("%s does not publish %q (asked %s ago): %w", s.client.BaseURL(), sp.String(), now.Sub(a.Asked).Round(time.Second), fs.ErrNotExist)
 	}
-	match := s.newestMatchFor(sp, chosenBy)
+	match, _ := s.newestMatchFor(sp, chosenBy)
 	if match != nil && within(a.Tried, now, retryAfter) {
 		s.logf("using kubectl %s from the store: what %q means now is asked of %s again %s after it last failed to answer", match.Version, sp.String(), s.client.BaseURL(), retryAfter)
 		v, err := version.NewVersion(match.Version)

@@ -408,8 +408,16 @@ type SignatureReceipt struct {
 	Identity string `json:"identity"`
 	Issuer   string `json:"issuer"`
 	// Transparency is what Rekor showed of the signature at install time;
-	// nil when it was not asked. A stored kubectl is never asked again.
+	// nil when it was not asked. A stored kubectl is not asked again,
+	// except under bootstrap.TransparencyRequire when this holds no
+	// verified entry: it is then looked up (and the receipt rewritten) or
+	// refused.
 	Transparency *bootstrap.TransparencyResult `json:"transparency,omitempty"`
+}
+
+// logged reports whether r records a verified transparency log entry.
+func (r *Receipt) logged() bool {
+	return r.Signature != nil && r.Signature.Transparency != nil && r.Signature.Transparency.Verified
 }
 
 // FileIdentity describes the stored file when the receipt was written.

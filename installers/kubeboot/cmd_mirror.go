@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +25,7 @@ type MirrorOptions struct {
 	Parallel  int
 	Tools     []string
 	Verbose   bool
+	Sigstore  bool
 	signature *signatureFlags
 }
 
@@ -64,16 +66,19 @@ func newCmdMirrorSync(a *app) *cobra.Command {
 			"--tools copies helm, virtctl and the credential plugins too, into DIR/HOST/PATH (the files_repo layout), each\n" +
 			"file with the evidence it was verified against (checksums, helm's .asc, GitHub's release answer with virtctl's\n" +
 			"asset digest under DIR/api.github.com/) and version markers; serve DIR and set KUBEBOOT_MIRROR_ROOT to its URL.\n" +
-			"Tools are read from upstream, or from KUBEBOOT_MIRROR_ROOT and KUBEBOOT_GITHUB_API_URL when set.",
+			"Tools are read from upstream, or from KUBEBOOT_MIRROR_ROOT and KUBEBOOT_GITHUB_API_URL when set.\n\n" +
+			"--sigstore also copies Sigstore's TUF repository into DIR/sigstore-tuf, verified, for machines that refresh\n" +
+			"their trust root from the mirror (KUBEBOOT_SIGSTORE_TUF_URL=MIRROR_URL/sigstore-tuf).",
 		Example: "  kubeboot mirror sync --dir /srv/k8s --versions stable,1.36,1.35 --platforms linux/amd64,linux/arm64\n" +
 			"  kubeboot mirror sync --dir /srv/files --layout kubespray --versions v1.36.4\n" +
-			"  kubeboot mirror sync --dir /srv/files --tools helm,helm@3,virtctl,oidc-login,azure-kubelogin,aws-iam-authenticator --platforms linux/amd64,windows/amd64",
+			"  kubeboot mirror sync --dir /srv/files --tools helm,helm@3,virtctl,oidc-login,azure-kubelogin,aws-iam-authenticator --platforms linux/amd64,windows/amd64\n" +
+			"  kubeboot mirror sync --dir /srv/k8s --versions stable --sigstore",
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case len(args) > 0:
 				return usageErrorf("kubeboot mirror sync takes flags only, not %q", args[0])
-			case o.Dir == "" || len(o.Versions) == 0 && len(o.Tools) == 0:
-				return usageErrorf("say where and what: kubeboot mirror sync --dir DIR --versions SPEC[,SPEC…] and/or --tools TOOL[,TOOL…]")
+			case o.Dir == "" || len(o.Versions) == 0 && len(o.Tools) == 0 && !o.Sigstore:
+				return usageErrorf("say where and what: kubeboot mirror sync --dir DIR --versions SPEC[,SPEC…] and/or --tools TOOL[,TOOL…] (or --sigstore)")
 			}
 			return nil
 		},
@@ -86,6 +91,7 @@ func newCmdMirrorSync(a *app) *cobra.Command {
 	f.StringSliceVar(&o.Tools, "tools", nil, "catalogue tools to copy as well: helm, virtctl, oidc-login, azure-kubelogin, aws-iam-authenticator; NAME@SPEC for a line or version (helm@3)")
 	f.StringVar(&o.From, "from", "", "upstream base URL (default https://dl.k8s.io, or $KUBEBOOT_MIRROR)")
 	f.IntVar(&o.Parallel, "parallel", mirrorsync.DefaultParallel, fmt.Sprintf("downloads at once (at most %d)", mirrorsync.MaxParallel))
+	f.BoolVar(&o.Sigstore, "sigstore", false, "also copy Sigstore's TUF repository (verified) into DIR/sigstore-tuf\n(from $KUBEBOOT_SIGSTORE_TUF_URL, else https://tuf-repo-cdn.sigstore.dev)")
 	o.addCommon(cmd)
 	_ = cmd.MarkFlagDirname("dir")
 	_ = cmd.RegisterFlagCompletionFunc("versions", fixedValues(versionChannels...))
@@ -95,8 +101,11 @@ func newCmdMirrorSync(a *app) *cobra.Command {
 func newCmdMirrorVerify(a *app) *cobra.Command {
 	o := &MirrorOptions{app: a}
 	cmd := &cobra.Command{
-		Use:     "verify DIR",
-		Short:   "re-check every binary of a mirror folder against its sha256 and signature, and every marker",
+		Use:   "verify DIR",
+		Short: "re-check every binary of a mirror folder against its sha256 and signature, and every marker",
+		Long: "Re-check, offline, every binary of a mirror folder against its sha256 and signature, every marker, and\n" +
+			"the copy of Sigstore's TUF repository in DIR/sigstore-tuf when there is one: it must verify from the\n" +
+			"root kubeboot starts from and not be stale (sync it more often than its timestamp expires).",
 		Example: "  kubeboot mirror verify /srv/k8s",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -124,8 +133,15 @@ func (o *MirrorOptions) run(cmd *cobra.Command, sync bool) error {
 	if err != nil {
 		return err
 	}
+	if (o.Sigstore || !sync) && sig.TrustedRoot != nil {
+		// The repository copied (or checked) is the one clients refresh from, whatever
+		// root this run checks kubectl with.
+		if err := tufFrom(&sig, h.Getenv); err != nil {
+			return err
+		}
+	}
 	opts := mirrorsync.Options{Dir: o.Dir, Versions: o.Versions, From: o.From, Layout: layout, Parallel: o.Parallel,
-		Signature: sig, HTTPClient: h.HTTPClient}
+		Signature: sig, HTTPClient: h.HTTPClient, SigstoreTUF: o.Sigstore}
 	if opts.From == "" {
 		opts.From = h.Getenv("KUBEBOOT_MIRROR")
 	}
@@ -178,7 +194,7 @@ func (o *MirrorOptions) run(cmd *cobra.Command, sync bool) error {
 	if sync {
 		verb = "synced"
 	}
-	if len(rep.Files) > 0 || len(rep.Tools) == 0 {
+	if len(rep.Files) > 0 || (len(rep.Tools) == 0 && (!sync || len(o.Versions) > 0)) {
 		fmt.Fprintf(h.Stdout, "%s %s: %d kubectl binaries (%d downloaded, %.1f MB; %d already present; %d failed), %d markers\n",
 			verb, rep.Root, len(rep.Files), counts[mirrorsync.Fetched], float64(bytes)/1e6, counts[mirrorsync.Present], len(rep.Failed()), len(rep.Markers))
 	}
@@ -201,6 +217,10 @@ func (o *MirrorOptions) run(cmd *cobra.Command, sync bool) error {
 		}
 		fmt.Fprintf(h.Stdout, "%s %s: %d tool files (%d downloaded, %.1f MB; %d already present; %d failed), %d tool markers\n",
 			verb, o.Dir, len(rep.Tools), tc[mirrorsync.Fetched], float64(tb)/1e6, tc[mirrorsync.Present], len(rep.FailedTools()), len(rep.ToolMarkers))
+	}
+	if m := rep.SigstoreTUF; m != nil {
+		fmt.Fprintf(h.Stdout, "%s Sigstore's TUF repository in %s: root %d (expires %s), %d files (%d downloaded)\n",
+			verb, m.Dir, m.RootVersion, m.Expires.UTC().Format(time.DateOnly), len(m.Files), m.Fetched)
 	}
 	return err
 }

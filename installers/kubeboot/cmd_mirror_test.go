@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kubeboot/kubeboot/internal/mirror"
@@ -91,5 +95,36 @@ func TestMirrorSyncAndVerify(t *testing.T) {
 	}
 	if r = e.run("mirror", "sync"); r.code != 2 || !strings.Contains(r.stderr, "--dir DIR --versions") {
 		t.Errorf("no flags: exit %d, want 2 with the synopsis\n%s", r.code, r.stderr)
+	}
+}
+
+// mirror sync --sigstore alone copies Sigstore's TUF repository (from
+// KUBEBOOT_SIGSTORE_TUF_URL): one that does not verify from the built-in
+// root is exit 3, naming it, and lands nothing; without --versions or
+// --sigstore there is nothing to do (a usage error).
+func TestMirrorSyncSigstoreFlag(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	var asked []string
+	tuf := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.Path)
+		mu.Unlock()
+		http.NotFound(w, r)
+	}))
+	defer tuf.Close()
+	e.vars = append(e.vars, "KUBEBOOT_SIGSTORE_TUF_URL="+tuf.URL)
+	dir := filepath.Join(t.TempDir(), "mirror [corp]")
+	if r := e.run("mirror", "sync", "--dir", dir); r.code != exitUsage || !strings.Contains(r.stderr, "--sigstore") {
+		t.Fatalf("nothing to do: exit %d\n%s", r.code, r.stderr)
+	}
+	r := e.run("mirror", "sync", "--dir", dir, "--sigstore")
+	mu.Lock()
+	defer mu.Unlock()
+	if r.code != 3 || !strings.Contains(r.stderr, "Sigstore's TUF repository at "+tuf.URL) || !slices.Contains(asked, "/16.root.json") {
+		t.Fatalf("exit %d, asked %v\n%s%s", r.code, asked, r.stdout, r.stderr)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "sigstore-tuf")); len(entries) != 0 {
+		t.Fatalf("files landed: %v", entries)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	goversion "github.com/hashicorp/go-version"
 	"github.com/spf13/cobra"
 
+	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/selfupdate"
 )
 
@@ -32,7 +33,7 @@ type SelfUpdateOptions struct {
 	Verbose bool
 	// TrustedRoot is a Sigstore trusted_root.json for the release
 	// signature; "" means $KUBEBOOT_SIGSTORE_TRUSTED_ROOT, else the
-	// embedded public-good root.
+	// public-good root kept current through TUF, as install keeps it.
 	TrustedRoot string
 }
 
@@ -56,7 +57,7 @@ func NewCmdSelfUpdate(a *app) *cobra.Command {
 	f.BoolVar(&o.Check, "check", false, "only report the installed and the latest version")
 	f.StringVar(&o.Version, "version", "", "install this release (vX.Y.Z) instead of the latest, even if older")
 	f.BoolVar(&o.Verbose, "verbose", false, "print what is fetched")
-	f.Var(pathFlag(a.host, &o.TrustedRoot), "trusted-root", "a Sigstore trusted_root.json to check the release signature with\n(default $KUBEBOOT_SIGSTORE_TRUSTED_ROOT, else the embedded public-good root)")
+	f.Var(pathFlag(a.host, &o.TrustedRoot), "trusted-root", "a Sigstore trusted_root.json to check the release signature with\n(default $KUBEBOOT_SIGSTORE_TRUSTED_ROOT, else the public-good root kept current through its TUF repository)")
 	return cmd
 }
 
@@ -86,6 +87,19 @@ func selfUpdateRun(ctx context.Context, o *SelfUpdateOptions) error {
 	var err error
 	if opts.TrustedRoot, err = trustedRootFrom(o.TrustedRoot, h.Getenv); err != nil {
 		return err
+	}
+	if opts.TrustedRoot == nil {
+		// The root kept current through Sigstore's TUF repository, by the
+		// refresh install uses (and its cache).
+		roots := bootstrap.Options{UserAgent: opts.UserAgent, HTTPClient: h.HTTPClient, CacheDir: h.CacheDir, NoDigestCache: h.CacheDir == "", Logf: opts.Logf}
+		if err := tufFrom(&roots.Signature, h.Getenv); err != nil {
+			return err
+		}
+		c, err := bootstrap.New(roots)
+		if err != nil {
+			return err
+		}
+		opts.TrustedRootFunc = c.SigstoreRoot
 	}
 	u, err := selfupdate.New(opts)
 	if err != nil {

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -51,7 +54,8 @@ type selfUpdateEnv struct {
 	g    *releasetest.GitHub
 	exe  string
 	old  []byte
-	root string // trusted_root.json of the test CA that signs releases
+	root string // trusted_root.json of the test CA that signs releases; "" for none
+	env  []string
 }
 
 // releaseCA stands in for Sigstore's public-good CA in these tests.
@@ -99,8 +103,11 @@ func (e *selfUpdateEnv) run(args ...string) result {
 	cmd.Env = []string{
 		"HOME=" + e.t.TempDir(), "PATH=/nonexistent",
 		"KUBEBOOT_GITHUB_API_URL=" + e.g.APIURL(), "GITHUB_TOKEN=" + ghToken,
-		"KUBEBOOT_SIGSTORE_TRUSTED_ROOT=" + e.root,
 	}
+	if e.root != "" {
+		cmd.Env = append(cmd.Env, "KUBEBOOT_SIGSTORE_TRUSTED_ROOT="+e.root)
+	}
+	cmd.Env = append(cmd.Env, e.env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -238,5 +245,34 @@ func TestSelfUpdateVersionRefusesAnotherTag(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(e.exe); !bytes.Equal(got, e.old) {
 		t.Fatal("the executable changed")
+	}
+}
+
+// Without --trusted-root, self-update checks the release under the trust
+// root kept current through Sigstore's TUF repository, by install's
+// refresh: it asks KUBEBOOT_SIGSTORE_TUF_URL, and when that fails says so
+// and falls back to the embedded root (under which the test CA's release
+// is refused, nothing replaced).
+func TestSelfUpdateRefreshesTrustRoot(t *testing.T) {
+	e := newSelfUpdateEnv(t, releaseAssets(t, []byte("not run")))
+	var mu sync.Mutex
+	var asked []string
+	tuf := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.Path)
+		mu.Unlock()
+		http.NotFound(w, r)
+	}))
+	defer tuf.Close()
+	e.root = ""
+	e.env = []string{"KUBEBOOT_SIGSTORE_TUF_URL=" + tuf.URL}
+	r := e.run("self-update", "--verbose")
+	mu.Lock()
+	defer mu.Unlock()
+	if r.code != 3 || !slices.Contains(asked, "/16.root.json") || !strings.Contains(r.stderr, "trust root was not refreshed from "+tuf.URL) {
+		t.Fatalf("exit %d, TUF asked for %v; stderr:\n%s", r.code, asked, r.stderr)
+	}
+	if got, _ := os.ReadFile(e.exe); !bytes.Equal(got, e.old) {
+		t.Fatal("the executable was replaced")
 	}
 }

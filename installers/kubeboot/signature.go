@@ -79,13 +79,20 @@ func (s *signatureFlags) options(getenv func(string) string) (bootstrap.Signatur
 		return o, err
 	}
 	// No root given: it is kept current from Sigstore's TUF repository.
+	return o, tufFrom(&o, getenv)
+}
+
+// tufFrom reads where the trusted root is kept current from:
+// $KUBEBOOT_SIGSTORE_TUF_URL and $KUBEBOOT_SIGSTORE_TUF_ROOT.
+func tufFrom(o *bootstrap.SignatureOptions, getenv func(string) string) error {
 	o.TUFURL = getenv("KUBEBOOT_SIGSTORE_TUF_URL")
 	if f := getenv("KUBEBOOT_SIGSTORE_TUF_ROOT"); f != "" {
+		var err error
 		if o.TUFRoot, err = os.ReadFile(f); err != nil {
-			return o, fmt.Errorf("read the TUF root.json to start from (KUBEBOOT_SIGSTORE_TUF_ROOT): %w", err)
+			return fmt.Errorf("read the TUF root.json to start from (KUBEBOOT_SIGSTORE_TUF_ROOT): %w", err)
 		}
 	}
-	return o, nil
+	return nil
 }
 
 // trustedRootFrom reads --trusted-root FILE, else
@@ -107,6 +114,14 @@ func trustedRootFrom(file string, getenv func(string) string) (*sigstore.Trusted
 		return nil, fmt.Errorf("trust root %s: %w", file, err)
 	}
 	return root, nil
+}
+
+// transparencyOf is what Rekor showed of r, nil when nothing.
+func transparencyOf(r *bootstrap.SignatureResult) *bootstrap.TransparencyResult {
+	if r == nil || !r.Verified {
+		return nil
+	}
+	return r.Transparency
 }
 
 // signatureNote is the part of the result line that tells the signature.

@@ -562,7 +562,7 @@ func Update(st State, now time.Time, fetch Fetch, target string) (*Result, error
 		return nil, fail("%s lists no target %q", name, target)
 	}
 	want := tm.Hashes["sha256"]
-	if len(want) != 64 || tm.Length <= 0 || tm.Length > MaxTargetSize {
+	if _, herr := hex.DecodeString(want); herr != nil || len(want) != 64 || tm.Length <= 0 || tm.Length > MaxTargetSize {
 		return nil, fail("%s gives target %q no sha256 or a length outside 1 to %d bytes", name, target, MaxTargetSize)
 	}
 	tname := "targets/" + target
@@ -576,6 +576,26 @@ func Update(st State, now time.Time, fetch Fetch, target string) (*Result, error
 		return nil, err
 	}
 	return &Result{State: out, Target: b, Root: root}, nil
+}
+
+// Files is Update for a mirror of the repository: on success it also
+// returns every file Update read and verified, by the name it asked for
+// (the root chain after st's root, the timestamp, snapshot and targets
+// metadata, and the target), which a mirror serves as they are. On any
+// error nothing is returned.
+func Files(st State, now time.Time, fetch Fetch, target string) (*Result, map[string][]byte, error) {
+	files := map[string][]byte{}
+	res, err := Update(st, now, func(name string, max int64) ([]byte, error) {
+		b, err := fetch(name, max)
+		if err == nil {
+			files[name] = b
+		}
+		return b, err
+	}, target)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, files, nil
 }
 
 // PublicGoodRoot is root.json version 15 of Sigstore's public-good TUF
