@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubeboot/kubeboot/bootstrap/internal/filelock"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
@@ -354,22 +353,26 @@ func TestImportLockTimeout(t *testing.T) {
 	e := newImportEnv(t)
 	dir := filepath.Dir(e.kubeconfig)
 	copyInto(t, "testdata/corpus/multi.yaml", dir, "config")
-	// Another kubeboot holds the OS lock of the kubeconfig itself.
-	f, err := os.Open(e.kubeconfig)
+	// Another kubeboot is writing: it holds the OS lock of the kubeconfig
+	// itself (none on Windows) and kubectl's lock, with its pid in it.
+	locks := &osLocks{}
+	defer locks.release()
+	if err := locks.lockFile(context.Background(), e.kubeconfig, newLockWait(time.Second, nil), t.Logf); err != nil {
+		t.Fatal(err)
+	}
+	release, err := lockKubectl(context.Background(), []string{e.kubeconfig}, newLockWait(time.Second, nil), t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	if err := filelock.TryLock(f); err != nil {
-		t.Fatal(err)
-	}
+	defer release()
 	opts := e.opts(e.download(t, "coreweave.yaml"))
 	opts.LockTimeout = 150 * time.Millisecond
 	start := time.Now()
 	_, err = Import(context.Background(), opts)
 	var le *LockError
-	if !errors.Is(err, ErrLockTimeout) || !errors.As(err, &le) || le.Holder != HolderKubeboot || le.Lock != e.kubeconfig || !strings.Contains(err.Error(), "held by kubeboot") {
-		t.Fatalf("err = %v, want ErrLockTimeout naming the kubeconfig and kubeboot", err)
+	if !errors.Is(err, ErrLockTimeout) || !errors.As(err, &le) || le.Holder != HolderKubeboot || le.PID != os.Getpid() ||
+		(le.Lock != e.kubeconfig && le.Lock != KubectlLockName(e.kubeconfig)) || !strings.Contains(err.Error(), fmt.Sprintf("held by kubeboot pid %d", os.Getpid())) {
+		t.Fatalf("err = %v, want ErrLockTimeout naming the lock and the kubeboot holding it", err)
 	}
 	if d := time.Since(start); d < 150*time.Millisecond || d > 5*time.Second {
 		t.Errorf("waited %v", d)
@@ -381,7 +384,8 @@ func TestImportLockTimeout(t *testing.T) {
 	if _, err = Import(ctx, opts); !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrLockTimeout) {
 		t.Errorf("cancelled: %v", err)
 	}
-	filelock.Unlock(f)
+	release()
+	locks.release()
 	if _, err := Import(context.Background(), opts); err != nil {
 		t.Errorf("after unlock: %v", err)
 	}

@@ -116,8 +116,12 @@ const lockMarker = "kubeboot-import pid "
 //     rename (adopt), and a waiter that got the lock of a file the path no
 //     longer names lets it go and locks the one it names now.
 //   - A kubeconfig that does not exist yet is excluded through its folder's
-//     lock (Unix) until it exists; where a folder cannot be locked
-//     (Windows), through kubectl's lock alone.
+//     lock until it exists.
+//   - On Windows, which refuses to rename a file over one that is open,
+//     none is taken (filelock.OpenReplaceable): kubectl's lock alone
+//     excludes writers there, and its stale rule (lockKubectl) needs no
+//     other lock. Windows has no single-file bind mounts, and writers
+//     reaching a file through links share the lock beside the file.
 //   - A lock that cannot be taken for another reason than another holder
 //     (a file this user may not read, a file system without locks) is
 //     passed over, said through logf: kubectl's lock still excludes every
@@ -151,7 +155,10 @@ func (l *osLocks) holds(fi fs.FileInfo) bool {
 func (l *osLocks) lockFile(ctx context.Context, real string, w *lockWait, logf func(string, ...any)) error {
 	waited := false
 	for {
-		f, err := filelock.Open(real)
+		f, err := filelock.OpenReplaceable(real)
+		if errors.Is(err, filelock.ErrUnsupported) {
+			return nil // Windows: kubectl's lock alone
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			if done, err := l.lockFolder(ctx, real, w, logf, &waited); done || err != nil {
 				return err
@@ -262,7 +269,10 @@ func (l *osLocks) wait(ctx context.Context, f *os.File, real string, still func(
 // a kubeconfig path it holds locked: the new file is locked from the
 // moment it is there (see osLocks).
 func (l *osLocks) adopt(tmp string) error {
-	f, err := filelock.Open(tmp)
+	f, err := filelock.OpenReplaceable(tmp)
+	if errors.Is(err, filelock.ErrUnsupported) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -402,7 +412,7 @@ func createLock(ctx context.Context, name string, w *lockWait, logf func(string,
 				os.Remove(tmp)
 				return true, nil
 			}
-			if !errors.Is(err, fs.ErrExist) {
+			if !taken(name, err) {
 				os.Remove(tmp)
 				t.Close()
 				t = nil
@@ -420,7 +430,7 @@ func createLock(ctx context.Context, name string, w *lockWait, logf func(string,
 				got = f
 				return true, nil
 			}
-			if !errors.Is(err, fs.ErrExist) {
+			if !taken(name, err) {
 				return false, fmt.Errorf("create lock %s: %w", name, err)
 			}
 		}
@@ -446,6 +456,20 @@ func createLock(ctx context.Context, name string, w *lockWait, logf func(string,
 		return nil, err
 	}
 	return got, nil
+}
+
+// taken reports that err, from creating the lock file name, says it is
+// there: it exists, or (Windows) it is being removed and refuses access
+// until its last handle closes.
+func taken(name string, err error) bool {
+	if errors.Is(err, fs.ErrExist) {
+		return true
+	}
+	if !errors.Is(err, fs.ErrPermission) {
+		return false
+	}
+	_, lerr := os.Lstat(name)
+	return lerr == nil || errors.Is(lerr, fs.ErrPermission)
 }
 
 // tempSeq tells apart the temp files of one process's writers.
@@ -485,8 +509,8 @@ func staleLock(name string) (pid int, ours, removed bool) {
 	if err != nil {
 		return pid, ours, false
 	}
-	if cur, err := os.Stat(name); err != nil || !os.SameFile(cur, fi) {
-		return pid, ours, false // removed and made anew meanwhile
+	if cur, err := os.Stat(name); err != nil || !os.SameFile(cur, fi) || filelock.Unlinked(f) {
+		return pid, ours, false // removed (and maybe made anew) meanwhile
 	}
 	return pid, ours, os.Remove(name) == nil
 }

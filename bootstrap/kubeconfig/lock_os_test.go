@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -100,6 +101,9 @@ func TestNothingOfKubebootBesideTheKubeconfig(t *testing.T) {
 // kubeboot never gets the lock of the path while the writer still works
 // (a rollback, kubectl's lock still to be removed).
 func TestReplacedFileStaysLocked(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no OS lock on the kubeconfig on Windows (filelock.OpenReplaceable)")
+	}
 	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "config")
 	os.WriteFile(path, []byte(pruneDoc), 0o600)
@@ -140,10 +144,13 @@ func TestReplacedFileStaysLocked(t *testing.T) {
 // kubeconfig that is then replaced by a rename (its holder keeping the
 // old file's lock) locks the file the path names now and goes on.
 func TestWaiterFollowsTheReplacedFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no OS lock on the kubeconfig on Windows (filelock.OpenReplaceable)")
+	}
 	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "config")
 	os.WriteFile(path, []byte(pruneDoc), 0o600)
-	hold, err := os.Open(path)
+	hold, err := filelock.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +239,10 @@ func TestStaleLockRemovedOnce(t *testing.T) {
 		for err := range errs {
 			t.Fatal(err)
 		}
-		if removed.Load() != 1 || most.Load() != 1 {
+		// Under Wine (NT semantics) a removed file keeps its name until its
+		// last handle closes: a judge that held it open may remove it
+		// again, a no-op, while no new lock can be made there.
+		if (removed.Load() != 1 && runtime.GOOS != "windows") || removed.Load() < 1 || most.Load() != 1 {
 			t.Fatalf("round %d: the stale lock was removed %d times; %d writers held the lock at once", round, removed.Load(), most.Load())
 		}
 		if _, err := os.Lstat(lock); !errors.Is(err, os.ErrNotExist) {

@@ -49,6 +49,17 @@ func Create(name string, exclusive bool, perm os.FileMode) (*os.File, error) {
 // where a folder cannot be locked.
 func OpenFolder(dir string) (*os.File, error) { return openFolder(dir) }
 
+// OpenReplaceable is Open for a file that others replace by a rename
+// while it is held (a kubeconfig). ErrUnsupported on Windows, where a
+// rename over a file that is open is refused (the NT semantics Wine
+// follows) even with FILE_SHARE_DELETE: holding it would make every such
+// write fail.
+func OpenReplaceable(name string) (*os.File, error) { return openReplaceable(name) }
+
+// Unlinked reports that the file f is open on has no name left: removed
+// (on Windows, also about to be: delete pending).
+func Unlinked(f *os.File) bool { return unlinked(f) }
+
 // TryLock takes an exclusive lock on f without waiting. It returns
 // ErrWouldBlock when another process holds it.
 func TryLock(f *os.File) error { return tryLock(f) }

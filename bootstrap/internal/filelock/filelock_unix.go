@@ -49,3 +49,10 @@ func createShared(name string, exclusive bool, perm os.FileMode) (*os.File, erro
 func openFolder(dir string) (*os.File, error) {
 	return os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 }
+
+func openReplaceable(name string) (*os.File, error) { return openShared(name) }
+
+func unlinked(f *os.File) bool {
+	var st unix.Stat_t
+	return unix.Fstat(int(f.Fd()), &st) == nil && st.Nlink == 0
+}

@@ -5,6 +5,7 @@ package filelock
 import (
 	"errors"
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/windows"
 )
@@ -62,3 +63,20 @@ func createShared(name string, exclusive bool, _ os.FileMode) (*os.File, error) 
 }
 
 func openFolder(string) (*os.File, error) { return nil, ErrUnsupported }
+
+func openReplaceable(string) (*os.File, error) { return nil, ErrUnsupported }
+
+// fileStandardInfo is FILE_STANDARD_INFO.
+type fileStandardInfo struct {
+	AllocationSize int64
+	EndOfFile      int64
+	NumberOfLinks  uint32
+	DeletePending  byte
+	Directory      byte
+}
+
+func unlinked(f *os.File) bool {
+	var info fileStandardInfo
+	err := windows.GetFileInformationByHandleEx(windows.Handle(f.Fd()), windows.FileStandardInfo, (*byte)(unsafe.Pointer(&info)), uint32(unsafe.Sizeof(info)))
+	return err == nil && (info.DeletePending != 0 || info.NumberOfLinks == 0)
+}
