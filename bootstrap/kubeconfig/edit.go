@@ -215,8 +215,8 @@ type editHooks struct {
 //     ~/.kube/config) and resolves each one's symlinks as the kernel does;
 //   - takes, for every file that exists and for the target file (created
 //     with its folder when missing, the folder mode 0700 and owned by its
-//     parent's owner), kubeboot's OS lock of the file itself (flock,
-//     LockFileEx; of its folder while it does not exist; see osLocks),
+//     parent's owner), kubeboot's OS lock of the file itself (flock; of
+//     its folder while it does not exist; none on Windows; see osLocks),
 //     which creates nothing beside it and is released even if the process
 //     is killed, and then kubectl's own lock (<path>.lock, created
 //     exclusively, as client-go does for every file of the list, in

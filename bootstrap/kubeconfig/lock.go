@@ -102,8 +102,8 @@ func KubectlLockName(path string) string { return path + ".lock" }
 // kubectl's are empty.
 const lockMarker = "kubeboot-import pid "
 
-// osLocks are the OS locks (flock, LockFileEx) one write holds, on the
-// kubeconfig files themselves: nothing of kubeboot's is created beside a
+// osLocks are the OS locks (flock) one write holds, on the kubeconfig
+// files themselves: nothing of kubeboot's is created beside a
 // kubeconfig for them. The OS drops them when the holder dies. They are
 // the kubeboot writers' own exclusion, whatever their HOME or uid and
 // however they reach the file (a symlink, a single-file bind mount, which
