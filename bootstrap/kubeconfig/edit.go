@@ -215,11 +215,14 @@ type editHooks struct {
 //     ~/.kube/config) and resolves each one's symlinks as the kernel does;
 //   - takes, for every file that exists and for the target file (created
 //     with its folder when missing, the folder mode 0700 and owned by its
-//     parent's owner), kubeboot's sidecar OS lock (.<name>.kubeboot-lock,
-//     released even if the process is killed) and then kubectl's own lock
-//     (<path>.lock, created exclusively, as client-go does for every file
-//     of the list, in sorted order), waiting while another writer holds
-//     one, up to LockTimeout;
+//     parent's owner), kubeboot's OS lock of the file itself (flock; of
+//     its folder while it does not exist; none on Windows; see osLocks),
+//     which creates nothing beside it and is released even if the process
+//     is killed, and then kubectl's own lock (<path>.lock, created
+//     exclusively, as client-go does for every file of the list, in
+//     sorted order, and removed after the write), waiting while another
+//     writer holds one, as long as the locks keep changing hands and up
+//     to LockTimeout for one holder;
 //   - reads every file under the locks (once: holding kubectl's locks, no
 //     kubectl is rewriting one in place; a dry run, without locks, reads
 //     an empty file again in case it is), calls fn, and writes each file
@@ -231,7 +234,9 @@ type editHooks struct {
 //     for an existing one, backups included, so a run under sudo leaves
 //     the user's files theirs;
 //   - removes kubectl's locks right after the last rename, then keeps the
-//     newest KeepBackups backups of each written file.
+//     newest KeepBackups backups of each written file. Nothing of
+//     kubeboot's stays beside a kubeconfig (with a StateDir; without one,
+//     backups go beside it).
 //
 // On any error before the first rename every file is left byte-identical.
 // Several files change together only in a KUBECONFIG list (current-context
@@ -303,13 +308,14 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 			lockSet = append(lockSet, f)
 		}
 	}
-	// A write that would create a folder or a lock file first runs
-	// unlocked, as a dry run: one that fails, or changes nothing, then
-	// creates nothing at all. It runs again under the locks.
+	// A write that would create a folder, or be refused (a file this
+	// process may not write), first runs unlocked, as a dry run: one that
+	// fails, or changes nothing, then creates nothing at all, not even
+	// kubectl's lock for a moment. It runs again under the locks.
 	creates := false
 	for _, f := range lockSet {
-		if !fileExists(LockName(f.besideWritable())) {
-			creates = true
+		if fileExists(f.Real) && writable(f.Real) != nil {
+			creates = true // refused before kubectl's lock is taken, if it changes
 		}
 		if f.Target {
 			missing := missingDirs(filepath.Dir(f.Real))
@@ -362,10 +368,10 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 	if timeout <= 0 {
 		timeout = DefaultLockTimeout
 	}
-	// Locks go beside the file, or beside the path as listed when the
-	// file's folder is closed to this process (besideWritable): kubectl
-	// itself locks only the path as listed.
-	var sides, kubectlPaths []string
+	// kubectl's locks go beside the path as listed (kubectl locks only
+	// that), and beside the file it leads to when this process may create
+	// files in that folder (besideWritable).
+	var sides, kubectlPaths, reals []string
 	for _, f := range lockSet {
 		side := f.besideWritable()
 		sides = append(sides, side)
@@ -373,28 +379,28 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		if side == f.Real {
 			kubectlPaths = append(kubectlPaths, f.Real)
 		}
+		reals = append(reals, f.Real)
 	}
 	var watch []string
-	for _, f := range lockSet {
-		watch = append(watch, f.Real)
-	}
+	watch = append(watch, reals...)
 	for _, p := range kubectlPaths {
 		watch = append(watch, KubectlLockName(p))
 	}
-	for _, side := range sides {
-		watch = append(watch, LockName(side))
-	}
 	wait := newLockWait(timeout, watch)
-	sort.Strings(sides)
-	for i, side := range sides {
-		if i > 0 && side == sides[i-1] {
+	// kubeboot's own exclusion: the OS lock of each file itself (osLocks),
+	// in one order.
+	locks := &osLocks{}
+	defer locks.release()
+	sort.Strings(reals)
+	for i, real := range reals {
+		if i > 0 && real == reals[i-1] {
 			continue
 		}
-		unlock, err := lockSidecar(ctx, side, wait, logf)
-		if err != nil {
-			return nil, asWriteError(side, err)
+		if err := locks.lockFile(ctx, real, wait, logf); err != nil {
+			return nil, asWriteError(real, err)
 		}
-		defer unlock()
+	}
+	for _, side := range sides {
 		sweepTemps(side, logf)
 		sweepTemps(PreviousContextFile(side), logf)
 		sweepTemps(KubectlLockName(side), logf)
@@ -425,8 +431,8 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		if !ok {
 			continue
 		}
-		if err := f.write(&w, logf); err != nil {
-			if rerr := rollBack(done, logf); rerr != nil {
+		if err := f.write(&w, locks, logf); err != nil {
+			if rerr := rollBack(done, locks, logf); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
 			return nil, err
@@ -440,6 +446,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 		}
 	}
 	release()
+	locks.release()
 	for _, f := range done {
 		if f.nextSum != nil {
 			cache.put(f.nextSum)
@@ -618,7 +625,7 @@ func BackupPattern(stateDir, file string) string {
 }
 
 // besideWritable returns the path beside which kubeboot's own files for f
-// (its backups, its sidecar lock) go: the file itself, or, when this
+// (its backups without a StateDir, kubectl's lock) go: the file itself, or, when this
 // process may not create files in its folder (a link to a writable file
 // in a folder that is not), the path as listed, the link, in the user's
 // own folder.
@@ -657,8 +664,9 @@ func replaceContent(real string, data parts, opts atomicfile.Options, before fun
 	return true, nil
 }
 
-// write backs f up and replaces it with its new content.
-func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
+// write backs f up and replaces it with its new content, keeping the new
+// file locked with locks.
+func (f *File) write(w *FileWrite, locks *osLocks, logf func(string, ...any)) error {
 	data := f.next
 	if data == nil {
 		f.Config.Path = f.Path
@@ -680,13 +688,13 @@ func (f *File) write(w *FileWrite, logf func(string, ...any)) error {
 	owner := f.Real
 	if !f.Exists {
 		owner = filepath.Dir(f.Real) // a new file belongs to the folder's owner
-		if err := atomicfile.WriteParts(f.Real, data, privateOptions(owner)); err != nil {
+		if err := atomicfile.WriteParts(f.Real, data, lockedOptions(owner, locks)); err != nil {
 			return &WriteError{File: f.Real, Err: err}
 		}
 	} else {
 		// A backup that is a hard link would be written over with the
 		// file: written in place, it must be a copy.
-		inPlace, err := replaceContent(f.Real, data, privateOptions(owner), func() error {
+		inPlace, err := replaceContent(f.Real, data, lockedOptions(owner, locks), func() error {
 			if w.Backup == "" {
 				return nil
 			}
@@ -732,13 +740,21 @@ func copyBackup(real, backup string, orig []byte) error {
 	return atomicfile.Write(backup, orig, atomicfile.Options{Private: true, KeepOwnerFrom: real, OwnerOnly: true})
 }
 
+// lockedOptions are privateOptions for a write of a file held with locks:
+// its replacement is locked before it takes the file's place.
+func lockedOptions(ownerFrom string, locks *osLocks) atomicfile.Options {
+	o := privateOptions(ownerFrom)
+	o.Replace = locks.replace
+	return o
+}
+
 // rollBack puts the files already written back as they were.
-func rollBack(done []*File, logf func(string, ...any)) error {
+func rollBack(done []*File, locks *osLocks, logf func(string, ...any)) error {
 	var errs []error
 	for _, f := range done {
 		var err error
 		if f.Exists {
-			_, err = replaceContent(f.Real, parts{f.orig}, privateOptions(f.Real), nil, logf)
+			_, err = replaceContent(f.Real, parts{f.orig}, lockedOptions(f.Real, locks), nil, logf)
 		} else {
 			err = os.Remove(f.Real)
 		}

@@ -35,6 +35,8 @@ func TestMain(m *testing.M) {
 		helperUseLoop()
 	case "delete-limited":
 		helperDeleteLimited()
+	case "hold-edit":
+		helperHoldEdit()
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode")
 		os.Exit(3)
@@ -113,8 +115,8 @@ func helperCmd(t *testing.T, mode string, env ...string) *exec.Cmd {
 	return cmd
 }
 
-// leftovers lists the files of dir other than the config, its backups and
-// its lock: temp files of interrupted writes.
+// leftovers lists the files of dir other than the config and its backups:
+// locks and temp files of interrupted writes.
 func leftovers(t *testing.T, dir string) []string {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -123,7 +125,7 @@ func leftovers(t *testing.T, dir string) []string {
 	var out []string
 	for _, e := range entries {
 		n := e.Name()
-		if n == "config" || n == ".config.kubeboot-lock" || strings.HasPrefix(n, "config.kubeboot-backup-") {
+		if n == "config" || strings.HasPrefix(n, "config.kubeboot-backup-") {
 			continue
 		}
 		out = append(out, n)

@@ -114,8 +114,8 @@ type ImportResult struct {
 }
 
 // Import merges the Source kubeconfig into the user's kubeconfig and selects
-// a context, safely, through Edit (the one writer: kubeboot's sidecar lock
-// and kubectl's <path>.lock on every file of the list, a re-read under the
+// a context, safely, through Edit (the one writer: kubeboot's OS lock of
+// each file itself and kubectl's <path>.lock on every file of the list, a re-read under the
 // locks, a backup of the previous content, an atomic rename keeping owner,
 // group and mode, symlinks followed as the kernel does, backups pruned to
 // KeepBackups). The entries go to the target file (Locations.Target), the

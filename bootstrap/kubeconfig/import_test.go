@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubeboot/kubeboot/bootstrap/internal/filelock"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
@@ -85,10 +84,10 @@ func TestImportIntoMissingKube(t *testing.T) {
 	if tok, err := Token(got, ""); err != nil || !strings.HasPrefix(tok, "FAKE-CW-TOKEN-0000") {
 		t.Errorf("token after import: %v", err)
 	}
-	// Only the config and the lock file: no temp file left behind.
+	// Only the config: no lock or temp file left behind.
 	entries, _ := os.ReadDir(filepath.Dir(e.kubeconfig))
 	for _, ent := range entries {
-		if ent.Name() != "config" && ent.Name() != ".config.kubeboot-lock" {
+		if ent.Name() != "config" {
 			t.Errorf("unexpected file %s", ent.Name())
 		}
 	}
@@ -336,13 +335,11 @@ func TestImportReadOnlyFolder(t *testing.T) {
 	if !bytes.Equal(before, readFile(t, e.kubeconfig)) {
 		t.Error("original changed")
 	}
-	// With the lock file already there, the failure moves to the backup or
-	// the write: still nothing changes.
+	// Once more, in a fresh folder: still nothing changes.
 	os.Chmod(dir, 0o755)
 	e2 := newImportEnv(t)
 	dir2 := filepath.Dir(e2.kubeconfig)
 	copyInto(t, "testdata/corpus/multi.yaml", dir2, "config")
-	os.WriteFile(LockName(e2.kubeconfig), nil, 0o600)
 	testutil.MakeReadOnly(t, dir2)
 	if _, err := Import(context.Background(), e2.opts(e2.download(t, "coreweave.yaml"))); err == nil {
 		t.Fatal("import with a read-only folder succeeded")
@@ -356,20 +353,26 @@ func TestImportLockTimeout(t *testing.T) {
 	e := newImportEnv(t)
 	dir := filepath.Dir(e.kubeconfig)
 	copyInto(t, "testdata/corpus/multi.yaml", dir, "config")
-	f, err := os.OpenFile(LockName(e.kubeconfig), os.O_RDWR|os.O_CREATE, 0o600)
+	// Another kubeboot is writing: it holds the OS lock of the kubeconfig
+	// itself (none on Windows) and kubectl's lock, with its pid in it.
+	locks := &osLocks{}
+	defer locks.release()
+	if err := locks.lockFile(context.Background(), e.kubeconfig, newLockWait(time.Second, nil), t.Logf); err != nil {
+		t.Fatal(err)
+	}
+	release, err := lockKubectl(context.Background(), []string{e.kubeconfig}, newLockWait(time.Second, nil), t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	if err := filelock.TryLock(f); err != nil {
-		t.Fatal(err)
-	}
+	defer release()
 	opts := e.opts(e.download(t, "coreweave.yaml"))
 	opts.LockTimeout = 150 * time.Millisecond
 	start := time.Now()
 	_, err = Import(context.Background(), opts)
-	if !errors.Is(err, ErrLockTimeout) {
-		t.Fatalf("err = %v, want ErrLockTimeout", err)
+	var le *LockError
+	if !errors.Is(err, ErrLockTimeout) || !errors.As(err, &le) || le.Holder != HolderKubeboot || le.PID != os.Getpid() ||
+		(le.Lock != e.kubeconfig && le.Lock != KubectlLockName(e.kubeconfig)) || !strings.Contains(err.Error(), fmt.Sprintf("held by kubeboot pid %d", os.Getpid())) {
+		t.Fatalf("err = %v, want ErrLockTimeout naming the lock and the kubeboot holding it", err)
 	}
 	if d := time.Since(start); d < 150*time.Millisecond || d > 5*time.Second {
 		t.Errorf("waited %v", d)
@@ -381,7 +384,8 @@ func TestImportLockTimeout(t *testing.T) {
 	if _, err = Import(ctx, opts); !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrLockTimeout) {
 		t.Errorf("cancelled: %v", err)
 	}
-	filelock.Unlock(f)
+	release()
+	locks.release()
 	if _, err := Import(context.Background(), opts); err != nil {
 		t.Errorf("after unlock: %v", err)
 	}

@@ -52,7 +52,7 @@ func TestImportAsRootKeepsOwner(t *testing.T) {
 	if _, err := Import(context.Background(), e.opts(src)); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{kube, e.kubeconfig, LockName(e.kubeconfig)} {
+	for _, p := range []string{kube, e.kubeconfig} {
 		if uid, gid, _ := ownerOf(t, p); uid != userUID || gid != userGID {
 			t.Errorf("%s owned by %d:%d, want the user's %d:%d", p, uid, gid, userUID, userGID)
 		}

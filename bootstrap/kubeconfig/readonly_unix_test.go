@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestReadOnlyFileRefused: a kubeconfig its owner made read-only (0400) in
@@ -86,6 +87,16 @@ func readOnlyChild(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	opts := EditOptions{Kubeconfig: path, Home: filepath.Dir(path)}
+	// Refused before any lock is taken: kubectl holding its lock does not
+	// make the refusal wait, nor turn it into a lock timeout.
+	lock := KubectlLockName(path)
+	os.WriteFile(lock, nil, 0o600)
+	held := opts
+	held.LockTimeout = 200 * time.Millisecond
+	if _, err := Use(context.Background(), "lab", held); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("use of a read-only file while kubectl holds its lock: %v", err)
+	}
+	os.Remove(lock)
 	_, err = Use(context.Background(), "lab", opts)
 	var ro *ReadOnlyError
 	if !errors.Is(err, ErrReadOnly) || !errors.As(err, &ro) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "0400") {
@@ -107,8 +118,11 @@ func readOnlyChild(t *testing.T, path string) {
 	if m, _ := filepath.Glob(path + ".kubeboot-backup-*"); len(m) > 0 {
 		t.Errorf("backups made: %v", m)
 	}
-	// A refused write creates nothing, not even kubeboot's lock file.
-	if _, err := os.Lstat(LockName(path)); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a refused write left %s: %v", LockName(path), err)
+	// A refused write creates nothing, not even a lock file.
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	for _, en := range entries {
+		if n := en.Name(); n != filepath.Base(path) && n != "test.bin" {
+			t.Errorf("a refused write left %s beside the kubeconfig", n)
+		}
 	}
 }

@@ -187,8 +187,8 @@ func TestImportWaitsForKubectlLock(t *testing.T) {
 		t.Error("kubectl's lock was removed by the import that timed out")
 	}
 
-	// A lock with kubeboot's marker, left by a killed import, is removed
-	// under the sidecar lock.
+	// A lock with kubeboot's marker, left by a killed import (no process
+	// holds its OS lock), is removed.
 	os.WriteFile(lock, []byte(lockMarker+"99999\n"), 0o600)
 	if _, err := Import(context.Background(), opts); err != nil {
 		t.Fatalf("stale kubeboot lock: %v", err)

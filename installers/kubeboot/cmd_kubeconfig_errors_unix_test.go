@@ -73,7 +73,7 @@ contexts:
 			!strings.Contains(r.stderr, "--kubeconfig or KUBECONFIG") || strings.Contains(r.stderr, "--dir") {
 			t.Errorf("%v on a read-only kubeconfig: %+v", args, r)
 		}
-		if _, err := os.Lstat(filepath.Join(home, ".config.kubeboot-lock")); err == nil {
+		if _, err := os.Lstat(config + ".lock"); err == nil {
 			t.Fatalf("%v left a lock file beside the refused kubeconfig", args)
 		}
 	}

@@ -275,7 +275,7 @@ func TestKubeconfigProjectFolderKeepsNoCopies(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(project)
 	for _, en := range entries {
-		if n := en.Name(); n != "kubeconfig" && n != ".kubeconfig.kubeboot-lock" {
+		if n := en.Name(); n != "kubeconfig" {
 			t.Errorf("left in the project folder: %s", n)
 		}
 	}

@@ -1,6 +1,18 @@
-// Package filelock takes advisory, whole-file locks that the operating system
-// releases when the holder dies (flock on Unix, LockFileEx on Windows), so a
-// run killed with SIGKILL never leaves a stale lock behind.
+// Package filelock takes advisory, exclusive locks on files that the
+// operating system releases when the holder dies (flock on Unix, LockFileEx
+// on Windows), so a run killed with SIGKILL never leaves a stale lock
+// behind.
+//
+// Invariants:
+//   - A lock excludes only other lockers: on Windows, where LockFileEx locks
+//     are mandatory for the bytes they cover, it covers one byte far past
+//     any data a file holds (LockOffset), so locking a file others read and
+//     write (a kubeconfig) never makes their reads or writes fail. It
+//     overlaps the whole-file lock older versions took, so both exclude
+//     each other.
+//   - Files opened with Open and Create may be renamed over, renamed and
+//     removed while open, on Windows too (FILE_SHARE_DELETE): holding one
+//     never stops another program replacing or removing the file.
 package filelock
 
 import (
@@ -12,6 +24,41 @@ import (
 
 // ErrWouldBlock reports that another process holds the lock.
 var ErrWouldBlock = errors.New("file is locked by another process")
+
+// ErrUnsupported reports a lock this system cannot take (a folder on
+// Windows).
+var ErrUnsupported = errors.New("lock not supported here")
+
+// LockOffset is the one byte Windows locks cover: past any data a file
+// holds (4 EiB), so that a lock never refuses reads or writes of the data.
+const LockOffset = 1 << 62
+
+// Open opens the existing file name for reading, to lock it: on Unix
+// without blocking (a FIFO) and not inherited by children; on Windows
+// sharing reading, writing and deletion with every other handle, so that
+// the file may still be written, replaced by a rename or removed.
+func Open(name string) (*os.File, error) { return openShared(name) }
+
+// Create creates name for reading and writing with mode perm (exclusive:
+// it must not exist; else truncated), shared as Open shares it.
+func Create(name string, exclusive bool, perm os.FileMode) (*os.File, error) {
+	return createShared(name, exclusive, perm)
+}
+
+// OpenFolder opens the folder dir to lock it; ErrUnsupported on Windows,
+// where a folder cannot be locked.
+func OpenFolder(dir string) (*os.File, error) { return openFolder(dir) }
+
+// OpenReplaceable is Open for a file that others replace by a rename
+// while it is held (a kubeconfig). ErrUnsupported on Windows, where a
+// rename over a file that is open is refused (the NT semantics Wine
+// follows) even with FILE_SHARE_DELETE: holding it would make every such
+// write fail.
+func OpenReplaceable(name string) (*os.File, error) { return openReplaceable(name) }
+
+// Unlinked reports that the file f is open on has no name left: removed
+// (on Windows, also about to be: delete pending).
+func Unlinked(f *os.File) bool { return unlinked(f) }
 
 // TryLock takes an exclusive lock on f without waiting. It returns
 // ErrWouldBlock when another process holds it.

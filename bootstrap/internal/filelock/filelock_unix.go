@@ -31,3 +31,28 @@ func unlock(f *os.File) error {
 	}
 	return nil
 }
+
+func openShared(name string) (*os.File, error) {
+	return os.OpenFile(name, os.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+}
+
+func createShared(name string, exclusive bool, perm os.FileMode) (*os.File, error) {
+	flag := os.O_RDWR | os.O_CREATE | unix.O_CLOEXEC
+	if exclusive {
+		flag |= os.O_EXCL
+	} else {
+		flag |= os.O_TRUNC
+	}
+	return os.OpenFile(name, flag, perm)
+}
+
+func openFolder(dir string) (*os.File, error) {
+	return os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+}
+
+func openReplaceable(name string) (*os.File, error) { return openShared(name) }
+
+func unlinked(f *os.File) bool {
+	var st unix.Stat_t
+	return unix.Fstat(int(f.Fd()), &st) == nil && st.Nlink == 0
+}
