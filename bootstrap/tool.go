@@ -37,10 +37,12 @@ type ToolRequest struct {
 	Force bool
 	// ForceOverwrite replaces a program a package manager owns.
 	ForceOverwrite bool
-	// Signature governs PGP signatures (helm's): SignatureAuto (the
-	// default) checks one whenever the client has its keyring
-	// (Options.Keyrings) and then requires it; SignatureRequire also
-	// refuses to install without the keyring; SignatureOff skips it.
+	// Signature governs PGP signatures (helm's), checked against the
+	// keyring kubeboot carries (catalog.Keyring) or Options.Keyrings':
+	// SignatureAuto (the default) checks the signature whenever the
+	// release publishes one, and refuses a file whose signature does not
+	// verify; SignatureRequire also refuses a file published without one;
+	// SignatureOff reads none.
 	Signature SignatureMode
 	// Progress, if set, is called as the download's bytes arrive.
 	Progress func(done, total int64)
@@ -529,7 +531,12 @@ func (in *toolInstall) pgpProof(ctx context.Context, pr catalog.Proof, res *Tool
 	if err != nil {
 		return err
 	}
-	kr := c.keyrings[pr.Keyring]
+	var kr *pgp.Keyring
+	if read := c.keyrings[pr.Keyring]; read != nil && mode != SignatureOff {
+		if kr, err = read(); err != nil {
+			return fmt.Errorf("read the keyring %q that kubeboot carries: %w", pr.Keyring, err)
+		}
+	}
 	switch {
 	case mode == SignatureOff:
 		res.Unchecked = append(res.Unchecked, "the PGP signature (signature checks are off)")
@@ -544,7 +551,11 @@ func (in *toolInstall) pgpProof(ctx context.Context, pr catalog.Proof, res *Tool
 	where := fetch.Redact(src)
 	sig, err := c.fetch.Small(ctx, src, 64<<10)
 	if errors.Is(err, fs.ErrNotExist) {
-		in.missing = &EvidenceMissingError{Tool: art.Tool, Version: art.Version, URL: where, Reason: "its PGP signature is not there, and a keyring to check it was given"}
+		if mode == SignatureRequire {
+			in.missing = &EvidenceMissingError{Tool: art.Tool, Version: art.Version, URL: where, Reason: "its PGP signature is not there, and a signature check was required"}
+		} else {
+			res.Unchecked = append(res.Unchecked, "the PGP signature (none is published at "+where+")")
+		}
 		return nil
 	}
 	if err != nil {

@@ -449,33 +449,40 @@ func TestInstallToolPGP(t *testing.T) {
 	assertOnlyFile(t, dir, catalog.Helm().ProgramFor(p), program)
 
 	for _, tt := range []struct {
-		name   string
-		signer *pgptest.Key
-		forge  bool
-		want   error
+		name    string
+		signer  *pgptest.Key
+		forge   bool
+		keyring []byte
+		mode    SignatureMode
+		want    error
 	}{
-		{"signed by another key", stranger, false, ErrPGPSignature},
-		{"a forged signature", maintainer, true, ErrPGPSignature},
-		{"no signature", nil, false, ErrEvidenceMissing},
+		{"signed by another key", stranger, false, keys, "", ErrPGPSignature},
+		{"a forged signature", maintainer, true, keys, "", ErrPGPSignature},
+		{"no signature, required", nil, false, keys, SignatureRequire, ErrEvidenceMissing},
+		// Without a keyring of the caller's, helm's own keys judge: a
+		// test key is not one of them.
+		{"helm's keys, signed by a key not of them", maintainer, false, nil, "", ErrPGPSignature},
+		{"helm's keys, required, signed by a key not of them", maintainer, false, nil, SignatureRequire, ErrPGPSignature},
+		{"helm's keys, required, no signature", nil, false, nil, SignatureRequire, ErrEvidenceMissing},
 	} {
-		_, res, dir, err := install(t, tt.signer, tt.forge, keys, "")
+		_, res, dir, err := install(t, tt.signer, tt.forge, tt.keyring, tt.mode)
 		if !errors.Is(err, tt.want) || !errors.Is(err, ErrVerification) {
 			t.Errorf("%s: %+v, %v; want %v", tt.name, res, err, tt.want)
 		}
 		kept(t, dir)
 	}
 
-	o, _, dir, err := install(t, maintainer, false, nil, SignatureRequire)
-	if !errors.Is(err, ErrKeyringMissing) {
-		t.Errorf("require without a keyring: %v", err)
-	}
-	kept(t, dir)
-	for _, r := range o.Requests() {
-		if strings.HasSuffix(r, ".tar.gz") || strings.HasSuffix(r, ".zip") {
-			t.Errorf("require without a keyring downloaded %s", r)
+	// auto: a release published without a signature installs on its
+	// checksum, saying the signature was not checked.
+	for _, kr := range [][]byte{keys, nil} {
+		_, res, dir, err = install(t, nil, false, kr, "")
+		if err != nil || len(res.Unchecked) != 1 || !strings.Contains(res.Unchecked[0], "none is published") || len(res.Evidence) != 1 {
+			t.Errorf("auto, unsigned: %+v, %v", res, err)
 		}
+		assertOnlyFile(t, dir, catalog.Helm().ProgramFor(p), program)
 	}
-	o, res, _, err = install(t, stranger, false, keys, SignatureOff)
+
+	o, res, _, err := install(t, stranger, false, keys, SignatureOff)
 	if err != nil || len(res.Unchecked) != 1 || len(res.Evidence) != 1 {
 		t.Errorf("off: %+v, %v", res, err)
 	}

@@ -32,8 +32,9 @@ func toolsLong() string {
 	return strings.Join(own[:len(own)-1], ", ") + " and " + own[len(own)-1] + " come from their projects' releases,\n" +
 		"checked against the evidence each publishes (the README's tools table), and install the same way;\n" +
 		strings.Join(delegated, ", ") + " comes with another installer, which kubeboot names.\n" +
-		"helm's PGP signature is checked against KUBEBOOT_HELM_KEYRING=FILE (armored keys, such as helm's KEYS) when set,\n" +
-		"and --verify-signature applies to it (require: refuse without the keyring).\n" +
+		"helm's PGP signature (.asc) is checked against the signing keys of helm's KEYS file, which kubeboot carries,\n" +
+		"or against KUBEBOOT_HELM_KEYRING=FILE (armored or binary public keys) instead; --verify-signature applies to it\n" +
+		"(auto: a published signature must verify; require: also refuse a file published without one; off: skip it).\n" +
 		"KUBEBOOT_MIRROR_ROOT serves each such file https://HOST/PATH as ROOT/HOST/PATH;\n" +
 		"KUBEBOOT_GITHUB_API_URL and GITHUB_TOKEN reach GitHub's API."
 }
@@ -53,9 +54,9 @@ type toolOutput struct {
 var kubectlOnlyFlags = []struct{ name, why string }{
 	{"mirror", "is a dl.k8s.io mirror for kubectl; other tools' files come from KUBEBOOT_MIRROR_ROOT (ROOT/HOST/PATH)"},
 	{"method", "chooses between package managers for kubectl; other tools are installed by kubeboot's verified download"},
-	{"certificate-identity", "names kubectl's signer; %s publishes no signature that kubeboot checks"},
-	{"certificate-oidc-issuer", "names kubectl's signer; %s publishes no signature that kubeboot checks"},
-	{"trusted-root", "is the Sigstore root for kubectl; %s publishes no signature that kubeboot checks"},
+	{"certificate-identity", "names kubectl's Sigstore signer; %s publishes no Sigstore signature"},
+	{"certificate-oidc-issuer", "names kubectl's Sigstore signer; %s publishes no Sigstore signature"},
+	{"trusted-root", "is the Sigstore root for kubectl; %s publishes no Sigstore signature"},
 	{"allow-downgrade", "is about kubectl's channels; for %s, name the version you want with --version"},
 }
 
@@ -95,9 +96,6 @@ func toolInstallRun(cmd *cobra.Command, o *InstallOptions, tool string) error {
 		m, err := bootstrap.ParseSignatureMode(*o.signature.mode)
 		if err != nil {
 			return usageErrorf("--verify-signature %q: use auto, require or off", *o.signature.mode)
-		}
-		if m == bootstrap.SignatureRequire && len(keyrings) == 0 {
-			return usageErrorf("--verify-signature require needs the keys %s may be signed with: set %s=FILE (armored public keys, such as the project's KEYS file)", tool, keyringEnv)
 		}
 		mode = m
 	}
@@ -148,11 +146,7 @@ func toolInstallRun(cmd *cobra.Command, o *InstallOptions, tool string) error {
 			res.LeftAlone.Path, res.LeftAlone.Manager, tool, res.Version, filepath.Dir(res.Path))
 	}
 	for _, u := range res.Unchecked {
-		hint := ""
-		if keyringEnv != "" {
-			hint = "; set " + keyringEnv + "=FILE to check it"
-		}
-		fmt.Fprintf(h.Stderr, "note: not checked: %s%s\n", u, hint)
+		fmt.Fprintf(h.Stderr, "note: not checked: %s\n", u)
 	}
 	if res.Changed {
 		fmt.Fprintf(h.Stdout, "installed %s %s at %s (sha256 %s verified against %s)\n", tool, res.Version, res.Path, res.FileSHA256, evidenceNote(res.Evidence))
@@ -216,9 +210,10 @@ func toolHint(err error) string {
 		return "nothing was installed: without its published evidence the file cannot be told from a swapped one; " +
 			"try again later or name an earlier release with --version (and check KUBEBOOT_MIRROR_ROOT if you use a mirror)"
 	case errors.Is(err, bootstrap.ErrPGPSignature):
-		return "nothing was installed: the file is not signed by a key of your keyring; if the project has a new key, update the keyring, else your mirror, proxy or network may be tampering"
+		return "nothing was installed: the file is not signed by a key of the keyring (the project's keys kubeboot carries, or KUBEBOOT_" + strings.ToUpper(te.tool) + "_KEYRING's); " +
+			"if the project signs with a new key, give its KEYS file as KUBEBOOT_" + strings.ToUpper(te.tool) + "_KEYRING=FILE or update kubeboot, else your mirror, proxy or network may be tampering"
 	case errors.Is(err, bootstrap.ErrKeyringMissing):
-		return "give the keyring (KUBEBOOT_" + strings.ToUpper(te.tool) + "_KEYRING=FILE), or check the checksum alone with --verify-signature auto"
+		return "give the keyring (KUBEBOOT_" + strings.ToUpper(te.tool) + "_KEYRING=FILE, armored public keys), or check the checksum alone with --verify-signature off"
 	case errors.Is(err, bootstrap.ErrBadArchive):
 		return "nothing was installed: the archive matches its published checksum but is not laid out like a release of " + te.tool +
 			"; report it to the project, and check KUBEBOOT_MIRROR_ROOT if you use a mirror"

@@ -122,8 +122,7 @@ func TestInstallToolRefusals(t *testing.T) {
 		{[]string{"install", "helm", "--mirror", "https://mirror.example"}, 2, "KUBEBOOT_MIRROR_ROOT"},
 		{[]string{"install", "helm", "--method", "brew"}, 2, "--method"},
 		{[]string{"install", "virtctl", "--verify-signature", "require"}, 2, "virtctl publishes none that kubeboot checks"},
-		{[]string{"install", "helm", "--verify-signature", "require"}, 2, "set KUBEBOOT_HELM_KEYRING=FILE"},
-		{[]string{"install", "helm", "--certificate-identity", "x"}, 2, "helm publishes no signature that kubeboot checks"},
+		{[]string{"install", "helm", "--certificate-identity", "x"}, 2, "helm publishes no Sigstore signature"},
 		{[]string{"install", "virtctl", "--version", "cluster"}, 2, "--version cluster is for kubectl"},
 		{[]string{"install", "helm", "--version", "1.2"}, 2, "helm has no version"},
 	}
@@ -183,13 +182,18 @@ func TestInstallHelmPGP(t *testing.T) {
 		name    string
 		signer  *pgptest.Key
 		keyring bool
+		mode    string
 		code    int
 		out     string
 	}{
-		{"signed, with the keyring", maintainer, true, 0, "and the PGP signature of Release Signer"},
-		{"signed by another key", pgptest.NewEd25519(t, true), true, 3, "not in the keyring"},
-		{"unsigned, with the keyring", nil, true, 3, "PGP signature is not there"},
-		{"without the keyring", maintainer, false, 0, "note: not checked: the PGP signature (no keyring \"helm\" was given); set KUBEBOOT_HELM_KEYRING=FILE"},
+		{"signed, with the keyring", maintainer, true, "", 0, "and the PGP signature of Release Signer"},
+		{"signed by another key", pgptest.NewEd25519(t, true), true, "", 3, "not in the keyring"},
+		{"unsigned, with the keyring", nil, true, "", 0, "note: not checked: the PGP signature (none is published at "},
+		{"unsigned, required", nil, true, "require", 3, "PGP signature is not there"},
+		{"unsigned, off", nil, true, "off", 0, "note: not checked: the PGP signature (signature checks are off)"},
+		// Without KUBEBOOT_HELM_KEYRING, helm's own keys judge.
+		{"helm's keys, signed by a test key", maintainer, false, "", 3, "not in the keyring"},
+		{"helm's keys, required, unsigned", nil, false, "require", 3, "PGP signature is not there"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e, o := toolEnv(t)
@@ -200,7 +204,11 @@ func TestInstallHelmPGP(t *testing.T) {
 			pub := o.Publish(t, tool, "v4.0.1", hostPlatform, []byte("helm 4.0.1"), true, nil)
 			dir := t.TempDir()
 			os.WriteFile(filepath.Join(dir, pub.Artifact.Program), []byte("previous"), 0o755)
-			r := e.run("install", "helm", "--dir", dir)
+			args := []string{"install", "helm", "--dir", dir}
+			if tt.mode != "" {
+				args = append(args, "--verify-signature", tt.mode)
+			}
+			r := e.run(args...)
 			if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.out) {
 				t.Fatalf("%+v, want exit %d and %q", r, tt.code, tt.out)
 			}
