@@ -136,8 +136,12 @@ type Tool struct {
 	Member string `json:"member,omitempty"`
 	// OSNames renames Go's OS names in File ({os}) where the project
 	// spells them otherwise ("windows" is "win" for Azure's kubelogin).
-	OSNames  map[string]string `json:"osNames,omitempty"`
-	Evidence []Evidence        `json:"evidence"`
+	OSNames map[string]string `json:"osNames,omitempty"`
+	// ArchNames renames Go's architectures in File and Member ({arch})
+	// where the project spells them otherwise ("arm" is "armv7" for
+	// Azure's kubelogin).
+	ArchNames map[string]string `json:"archNames,omitempty"`
+	Evidence  []Evidence        `json:"evidence"`
 	// Delegate, when set, means there is no standalone download: it says
 	// how the tool is installed instead.
 	Delegate string `json:"delegate,omitempty"`
@@ -190,12 +194,17 @@ func exe(p Platform) string {
 
 // Expand fills a template for version tag ("v1.2.3") on p: {v} is the tag,
 // {version} the tag without "v", {os} the OS as the project spells it
-// (OSNames), {goos} Go's name, {arch} the architecture, {exe} ".exe" on
+// (OSNames), {goos} Go's name, {arch} the architecture as the project
+// spells it (ArchNames), {exe} ".exe" on
 // Windows, {ext} the archive's extension.
 func (t *Tool) Expand(tmpl, tag string, p Platform) string {
 	osName := p.OS
 	if n, ok := t.OSNames[p.OS]; ok {
 		osName = n
+	}
+	arch := p.Arch
+	if n, ok := t.ArchNames[p.Arch]; ok {
+		arch = n
 	}
 	ext := ""
 	if k := t.ArchiveFor(p); k != Raw {
@@ -206,7 +215,7 @@ func (t *Tool) Expand(tmpl, tag string, p Platform) string {
 		"{version}", strings.TrimPrefix(tag, "v"),
 		"{os}", osName,
 		"{goos}", p.OS,
-		"{arch}", p.Arch,
+		"{arch}", arch,
 		"{exe}", exe(p),
 		"{ext}", ext,
 	).Replace(tmpl)
