@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/catalog"
+	"github.com/kubeboot/kubeboot/bootstrap/verify"
 	"github.com/kubeboot/kubeboot/bootstrap/winpath"
 )
 
@@ -103,8 +104,21 @@ func toolInstallRun(cmd *cobra.Command, o *InstallOptions, tool string) error {
 	switch {
 	case !cmd.Flags().Changed("version"), version == "stable":
 		version = "" // the tool's latest release
+	case version == "cluster" && tool == "virtctl":
+		// The KubeVirt the cluster runs, asked as kubectl's --version
+		// cluster asks the API server's.
+		locs, err := h.kubeconfigLocations(a.kubeconfig)
+		if err != nil {
+			return err
+		}
+		v, err := verify.KubeVirtVersion(cmd.Context(), verify.Options{Kubeconfig: locs.Files, Context: a.context})
+		if err != nil {
+			return &toolError{tool, fmt.Errorf("ask the cluster its KubeVirt version (--version cluster): %w", err)}
+		}
+		a.logf("the cluster runs KubeVirt %s", v)
+		version = v
 	case version == "cluster":
-		return usageErrorf("--version cluster is for kubectl; for %s use latest or a version such as v1.2.3", tool)
+		return usageErrorf("--version cluster is for kubectl and virtctl; for %s use latest or a version such as v1.2.3", tool)
 	}
 	opts, err := a.clientOptions("", o.Verbose, nil)
 	if err != nil {
@@ -195,6 +209,18 @@ type toolError struct {
 
 func (e *toolError) Error() string { return e.err.Error() }
 func (e *toolError) Unwrap() error { return e.err }
+
+// kubevirtHint says what to do when --version cluster could not read the
+// cluster's KubeVirt version; "" for other errors.
+func kubevirtHint(err error) string {
+	switch {
+	case errors.Is(err, verify.ErrNoKubeVirt):
+		return "nothing was installed: check the context (--context, --kubeconfig), or name the virtctl version with --version vX.Y.Z"
+	case errors.Is(err, verify.ErrKubeVirtVersion):
+		return "nothing was installed: name the virtctl version with --version vX.Y.Z"
+	}
+	return ""
+}
 
 // toolHint says what to do after a failed tool install; "" leaves it to
 // the general hints.

@@ -1,11 +1,17 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kubeboot/kubeboot/bootstrap/catalog"
@@ -123,7 +129,7 @@ func TestInstallToolRefusals(t *testing.T) {
 		{[]string{"install", "helm", "--method", "brew"}, 2, "--method"},
 		{[]string{"install", "virtctl", "--verify-signature", "require"}, 2, "virtctl publishes none that kubeboot checks"},
 		{[]string{"install", "helm", "--certificate-identity", "x"}, 2, "helm publishes no Sigstore signature"},
-		{[]string{"install", "virtctl", "--version", "cluster"}, 2, "--version cluster is for kubectl"},
+		{[]string{"install", "helm", "--version", "cluster"}, 2, "--version cluster is for kubectl and virtctl"},
 		{[]string{"install", "helm", "--version", "1.2"}, 2, "helm has no version"},
 	}
 	for _, tt := range tests {
@@ -217,5 +223,73 @@ func TestInstallHelmPGP(t *testing.T) {
 				t.Errorf("exit %d left %q", r.code, got)
 			}
 		})
+	}
+}
+
+// TestInstallVirtctlVersionCluster: --version cluster installs the
+// virtctl of the KubeVirt the cluster runs (its KubeVirt resource's
+// status), not the latest; a cluster without KubeVirt, or one that
+// answers no version, installs nothing and says what to do.
+func TestInstallVirtctlVersionCluster(t *testing.T) {
+	tool := catalog.Virtctl()
+	if !tool.Supports(hostPlatform) {
+		t.Skip("virtctl is not published for", hostPlatform)
+	}
+	var mu sync.Mutex
+	answer, auth := "", []string{}
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		auth = append(auth, r.Header.Get("Authorization"))
+		if r.URL.Path != "/apis/kubevirt.io/v1/kubevirts" || answer == "" {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, answer)
+	}))
+	defer api.Close()
+	ca := base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: api.Certificate().Raw}))
+	config := filepath.Join(t.TempDir(), "config")
+	os.WriteFile(config, []byte(fmt.Sprintf(`apiVersion: v1
+kind: Config
+current-context: c
+clusters: [{name: c, cluster: {server: %q, certificate-authority-data: %s}}]
+users: [{name: u, user: {token: cluster-token-0123456789}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+`, api.URL, ca)), 0o600)
+
+	e, o := toolEnv(t)
+	o.Publish(t, tool, "v1.5.0", hostPlatform, []byte("virtctl 1.5.0"), true, nil) // the latest
+	o.Publish(t, tool, "v1.4.2", hostPlatform, []byte("virtctl 1.4.2"), false, nil)
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name, answer string
+		code         int
+		out          string
+	}{
+		{"no KubeVirt", "", 1, "the API server does not serve kubevirt.io/v1"},
+		{"not a version", `{"kind":"KubeVirtList","items":[{"metadata":{"name":"kubevirt","namespace":"kubevirt"},"status":{"observedKubeVirtVersion":"latest"}}]}`, 1, "name the virtctl version with --version vX.Y.Z"},
+		{"v1.4.2", `{"kind":"KubeVirtList","items":[{"metadata":{"name":"kubevirt","namespace":"kubevirt"},"status":{"observedKubeVirtVersion":"v1.4.2"}}]}`, 0, "installed virtctl v1.4.2"},
+	} {
+		mu.Lock()
+		answer = tt.answer
+		mu.Unlock()
+		r := e.run("install", "virtctl", "--version", "cluster", "--kubeconfig", config, "--dir", dir)
+		if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.out) {
+			t.Errorf("%s: %+v", tt.name, r)
+		}
+		got, _ := os.ReadFile(filepath.Join(dir, tool.ProgramFor(hostPlatform)))
+		if want := map[bool]string{true: "virtctl 1.4.2", false: ""}[tt.code == 0]; string(got) != want {
+			t.Errorf("%s: installed %q", tt.name, got)
+		}
+	}
+	for _, a := range auth {
+		if a != "Bearer cluster-token-0123456789" {
+			t.Errorf("the cluster was asked with %q", a)
+		}
+	}
+	if strings.Contains(strings.Join(o.Requests(), " "), "cluster-token") {
+		t.Error("the cluster's token reached the mirror")
 	}
 }
