@@ -13,7 +13,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/kubeboot/kubeboot/internal/k8stest"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
@@ -163,5 +165,67 @@ func TestKubeVirtVersionGivesNoCredentialsAway(t *testing.T) {
 	}
 	if len(plain.auth) != 1 || plain.auth[0] != "" {
 		t.Errorf("plain http got credentials: %q", plain.auth)
+	}
+}
+
+// TestKubeVirtVersionRealServer: against the real kube-apiserver, with
+// KubeVirt's CRD created in the test: absent before, the KubeVirt
+// resource's observed version after.
+func TestKubeVirtVersionRealServer(t *testing.T) {
+	s := server(t)
+	if k8stest.Kubectl() == "" {
+		t.Skip("no kubectl to create the CRD with:", k8stest.EnvKubectl)
+	}
+	dir := testutil.TempDir(t)
+	admin := filepath.Join(dir, "admin")
+	if err := s.WriteKubeconfig(admin, s.Admin, ""); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ask := func() (string, error) { return KubeVirtVersion(ctx, Options{Kubeconfig: []string{admin}}) }
+	kubectl := func(stdin string, args ...string) {
+		t.Helper()
+		f := filepath.Join(dir, "in.yaml")
+		os.WriteFile(f, []byte(stdin), 0o600)
+		if out, code, err := k8stest.KubectlRun(ctx, admin, append(args, "-f", f)...); code != 0 || err != nil {
+			t.Fatalf("kubectl %v: %d %v %s", args, code, err, out)
+		}
+	}
+	if v, err := ask(); !errors.Is(err, ErrNoKubeVirt) {
+		t.Fatalf("before the CRD: %q, %v", v, err)
+	}
+	crd := `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: kubevirts.kubevirt.io}
+spec:
+  group: kubevirt.io
+  names: {kind: KubeVirt, listKind: KubeVirtList, plural: kubevirts, singular: kubevirt}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+`
+	kubectl(crd, "create")
+	t.Cleanup(func() { k8stest.KubectlRun(ctx, admin, "delete", "crd", "kubevirts.kubevirt.io", "--wait=false") })
+	var v string
+	var err error
+	for range 100 { // the group is served (429, 404) a moment after the CRD is created
+		if v, err = ask(); err != nil && strings.Contains(err.Error(), "no KubeVirt resource") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !errors.Is(err, ErrNoKubeVirt) || !strings.Contains(err.Error(), "no KubeVirt resource") {
+		t.Fatalf("the CRD without a resource: %q, %v", v, err)
+	}
+	kubectl(`apiVersion: kubevirt.io/v1
+kind: KubeVirt
+metadata: {name: kubevirt, namespace: `+k8stest.TenantNamespace+`}
+status: {phase: Deployed, observedKubeVirtVersion: v1.5.2}
+`, "create")
+	if v, err := ask(); v != "v1.5.2" || err != nil {
+		t.Errorf("with a KubeVirt resource: %q, %v", v, err)
 	}
 }
