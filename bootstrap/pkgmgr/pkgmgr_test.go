@@ -250,6 +250,32 @@ func TestOwner(t *testing.T) {
 			kubectl: `C:\Program Files\Docker\Docker\resources\bin\kubectl.exe`,
 			want:    Ownership{Path: `C:\Program Files\Docker\Docker\resources\bin\kubectl.exe`},
 		},
+		// Another program in a shim folder: the manager is known, the
+		// package is not (it is not kubectl's).
+		{
+			name:    "chocolatey shim of another program",
+			sys:     fakeSystem{goos: "windows", home: `C:\Users\ann`, env: winEnv},
+			kubectl: `C:\ProgramData\chocolatey\bin\kubelogin.exe`,
+			want:    Ownership{Manager: Chocolatey, Path: `C:\ProgramData\chocolatey\bin\kubelogin.exe`, Prefix: `C:\ProgramData\chocolatey`},
+		},
+		{
+			name:    "scoop shim of another program",
+			sys:     fakeSystem{goos: "windows", home: `C:\Users\ann`, env: winEnv},
+			kubectl: `C:\Users\ann\scoop\shims\helm.exe`,
+			want:    Ownership{Manager: Scoop, Path: `C:\Users\ann\scoop\shims\helm.exe`, Prefix: `C:\Users\ann\scoop`},
+		},
+		{
+			name:    "winget link of another program",
+			sys:     fakeSystem{goos: "windows", home: `C:\Users\ann`, env: winEnv},
+			kubectl: `C:\Users\ann\AppData\Local\Microsoft\WinGet\Links\kubelogin.exe`,
+			want:    Ownership{Manager: Winget, Path: `C:\Users\ann\AppData\Local\Microsoft\WinGet\Links\kubelogin.exe`, Prefix: `C:\Users\ann\AppData\Local\Microsoft\WinGet`},
+		},
+		{
+			name:    "chocolatey shim of another program, unusual root",
+			sys:     fakeSystem{goos: "windows", home: `C:\Users\ann`, env: winEnv},
+			kubectl: `E:\Chocolatey\bin\helm.exe`,
+			want:    Ownership{Manager: Chocolatey, Path: `E:\Chocolatey\bin\helm.exe`, Prefix: `E:\Chocolatey`},
+		},
 		{name: "no kubectl", sys: fakeSystem{goos: "linux"}},
 	}
 	for _, tt := range tests {
