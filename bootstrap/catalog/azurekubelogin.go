@@ -1,9 +1,9 @@
 package catalog
 
 // AzureKubelogin is Azure/kubelogin, the credential plugin AKS kubeconfigs
-// run as `kubelogin get-token`; winget and Scoop call it kubelogin or
-// azure-kubelogin. Its Windows archives say "win" where Go says
-// "windows", but the folder inside them says "windows"; linux/arm is
+// run as `kubelogin get-token`; winget calls it Microsoft.Azure.Kubelogin,
+// Chocolatey and Scoop azure-kubelogin. Its Windows archives say "win"
+// where Go says "windows", but the folder inside them says "windows"; linux/arm is
 // built with GOARM=7 and called armv7, file and folder alike
 // (.github/workflows/release.yml and the Makefile of Azure/kubelogin
 // 6678496, 2026-08).
