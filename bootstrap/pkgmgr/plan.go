@@ -136,7 +136,7 @@ func Plan(in PlanInput) (Action, error) {
 	if tool == "" {
 		tool = "kubectl"
 	}
-	if _, known := packages[tool]; !known {
+	if !knownTool(tool) {
 		return Action{}, fmt.Errorf("%w: no package names are known for %q", ErrUnknownMethod, tool)
 	}
 	switch method {
@@ -152,7 +152,7 @@ func Plan(in PlanInput) (Action, error) {
 	if reason := foreign(mgr, in.GOOS); reason != "" {
 		return Action{}, &UnavailableError{Method: method, GOOS: in.GOOS, Reason: reason}
 	}
-	pkg, ok := packages[tool][mgr]
+	pkg, ok := packageOf(tool, mgr)
 	if !ok {
 		return Action{}, &UnavailableError{Method: method, GOOS: in.GOOS, Reason: mgr.String() + " has no package of " + tool}
 	}
@@ -187,7 +187,7 @@ func planAuto(in PlanInput, tool string) (Action, error) {
 		if methodOf(in.Owner.Manager) == "" {
 			return Action{Method: MethodDirect, Reason: fmt.Sprintf("%s belongs to %s (%s), which kubeboot does not drive", in.Kubectl, in.Owner.Manager, in.Owner.Package)}, nil
 		}
-		pkg, ok := packages[tool][in.Owner.Manager]
+		pkg, ok := packageOf(tool, in.Owner.Manager)
 		if !ok || !pkg.owns(in.Owner.Package) {
 			return Action{Method: MethodDirect, Reason: fmt.Sprintf("%s belongs to %s's package %s, which is not %s", in.Kubectl, in.Owner.Manager, ownerPackage(in.Owner), tool)}, nil
 		}
@@ -218,7 +218,7 @@ func managerAction(in PlanInput, f Found, tool string, upgrade bool, reason stri
 	return Action{
 		Method:  methodOf(f.Manager),
 		Manager: f,
-		Args:    packages[tool][f.Manager].args(f.Manager, upgrade),
+		Args:    mustPackage(tool, f.Manager).args(f.Manager, upgrade),
 		Upgrade: upgrade,
 		Reason:  reason,
 	}, nil
@@ -242,7 +242,7 @@ type Package struct {
 }
 
 // packages names each catalogue tool's package per manager, where one
-// exists; a manager missing from a tool's map has none. Sources (checked
+// exists; a manager not listed for a tool has none. Sources (checked
 // 2026-12): kubectl as before; helm: helm.sh's install docs (brew helm,
 // choco kubernetes-helm, scoop helm, winget Helm.Helm), ScoopInstaller/Main
 // bucket/helm.json; oidc-login (int128/kubelogin): its README (brew
@@ -261,37 +261,57 @@ type Package struct {
 // kubelogin. So Azure's entries are not Unique: the kubelogin on PATH is
 // Azure's only when Owner names Azure's package, and Homebrew's
 // Cellar/kubelogin (int128's formula and Azure's tap alike) never does.
-var packages = map[string]map[Manager]Package{
-	"kubectl": {
-		Homebrew:   {Name: "kubectl", Owned: []string{"kubernetes-cli", "kubectl"}, Unique: true},
-		Chocolatey: {Name: "kubernetes-cli", Owned: []string{"kubernetes-cli"}, Unique: true},
-		Scoop:      {Name: "kubectl", Owned: []string{"kubectl"}, Unique: true},
-		Winget:     {Name: "Kubernetes.kubectl", Owned: []string{"Kubernetes.kubectl"}, Unique: true},
-	},
-	"helm": {
-		Homebrew:   {Name: "helm", Owned: []string{"helm"}, Unique: true},
-		Chocolatey: {Name: "kubernetes-helm", Owned: []string{"kubernetes-helm"}, Unique: true},
-		Scoop:      {Name: "main/helm", Owned: []string{"helm"}, Unique: true},
-		Winget:     {Name: "Helm.Helm", Owned: []string{"Helm.Helm"}, Unique: true},
-	},
-	"oidc-login": {
-		// Asked about kubectl-oidc_login, which Azure's packages lack.
-		Homebrew:   {Name: "kubelogin", Owned: []string{"kubelogin"}, Unique: true},
-		Chocolatey: {Name: "kubelogin", Owned: []string{"kubelogin"}, Unique: true},
-		Scoop:      {Name: "extras/kubelogin", Owned: []string{"kubelogin"}, Unique: true},
-		Winget:     {Name: "int128.kubelogin", Owned: []string{"int128.kubelogin"}, Unique: true},
-	},
-	"azure-kubelogin": {
-		Homebrew:   {Name: "Azure/kubelogin/kubelogin"},
-		Chocolatey: {Name: "azure-kubelogin", Owned: []string{"azure-kubelogin"}},
-		Scoop:      {Name: "main/azure-kubelogin", Owned: []string{"azure-kubelogin"}},
-		Winget:     {Name: "Microsoft.Azure.Kubelogin", Owned: []string{"Microsoft.Azure.Kubelogin"}},
-	},
-	"aws-iam-authenticator": {
-		Homebrew: {Name: "aws-iam-authenticator", Owned: []string{"aws-iam-authenticator"}, Unique: true},
-		Scoop:    {Name: "main/aws-iam-authenticator", Owned: []string{"aws-iam-authenticator"}, Unique: true},
-		Winget:   {Name: "Kubernetes.aws-iam-authenticator", Owned: []string{"Kubernetes.aws-iam-authenticator"}, Unique: true},
-	},
+var packages = []toolPackage{
+	{"kubectl", Homebrew, Package{Name: "kubectl", Owned: []string{"kubernetes-cli", "kubectl"}, Unique: true}},
+	{"kubectl", Chocolatey, Package{Name: "kubernetes-cli", Owned: []string{"kubernetes-cli"}, Unique: true}},
+	{"kubectl", Scoop, Package{Name: "kubectl", Owned: []string{"kubectl"}, Unique: true}},
+	{"kubectl", Winget, Package{Name: "Kubernetes.kubectl", Owned: []string{"Kubernetes.kubectl"}, Unique: true}},
+
+	{"helm", Homebrew, Package{Name: "helm", Owned: []string{"helm"}, Unique: true}},
+	{"helm", Chocolatey, Package{Name: "kubernetes-helm", Owned: []string{"kubernetes-helm"}, Unique: true}},
+	{"helm", Scoop, Package{Name: "main/helm", Owned: []string{"helm"}, Unique: true}},
+	{"helm", Winget, Package{Name: "Helm.Helm", Owned: []string{"Helm.Helm"}, Unique: true}},
+
+	// Asked about kubectl-oidc_login, which Azure's packages lack.
+	{"oidc-login", Homebrew, Package{Name: "kubelogin", Owned: []string{"kubelogin"}, Unique: true}},
+	{"oidc-login", Chocolatey, Package{Name: "kubelogin", Owned: []string{"kubelogin"}, Unique: true}},
+	{"oidc-login", Scoop, Package{Name: "extras/kubelogin", Owned: []string{"kubelogin"}, Unique: true}},
+	{"oidc-login", Winget, Package{Name: "int128.kubelogin", Owned: []string{"int128.kubelogin"}, Unique: true}},
+
+	{"azure-kubelogin", Homebrew, Package{Name: "Azure/kubelogin/kubelogin"}},
+	{"azure-kubelogin", Chocolatey, Package{Name: "azure-kubelogin", Owned: []string{"azure-kubelogin"}}},
+	{"azure-kubelogin", Scoop, Package{Name: "main/azure-kubelogin", Owned: []string{"azure-kubelogin"}}},
+	{"azure-kubelogin", Winget, Package{Name: "Microsoft.Azure.Kubelogin", Owned: []string{"Microsoft.Azure.Kubelogin"}}},
+
+	{"aws-iam-authenticator", Homebrew, Package{Name: "aws-iam-authenticator", Owned: []string{"aws-iam-authenticator"}, Unique: true}},
+	{"aws-iam-authenticator", Scoop, Package{Name: "main/aws-iam-authenticator", Owned: []string{"aws-iam-authenticator"}, Unique: true}},
+	{"aws-iam-authenticator", Winget, Package{Name: "Kubernetes.aws-iam-authenticator", Owned: []string{"Kubernetes.aws-iam-authenticator"}, Unique: true}},
+}
+
+type toolPackage struct {
+	tool string
+	m    Manager
+	pkg  Package
+}
+
+// packageOf is tool's package in m; ok is false when m has none.
+func packageOf(tool string, m Manager) (Package, bool) {
+	for _, p := range packages {
+		if p.tool == tool && p.m == m {
+			return p.pkg, true
+		}
+	}
+	return Package{}, false
+}
+
+// knownTool reports whether packages names tool's packages.
+func knownTool(tool string) bool {
+	for _, p := range packages {
+		if p.tool == tool {
+			return true
+		}
+	}
+	return false
 }
 
 // Packages returns tool's package in m ("" tool is kubectl); ok is false
@@ -300,8 +320,7 @@ func Packages(tool string, m Manager) (Package, bool) {
 	if tool == "" {
 		tool = "kubectl"
 	}
-	p, ok := packages[tool][m]
-	return p, ok
+	return packageOf(tool, m)
 }
 
 // owns reports whether the package Owner named (name, "" when unknown)
@@ -349,7 +368,14 @@ func (p Package) args(m Manager, upgrade bool) []string {
 
 // managerArgs are the manager's arguments for kubectl.
 func managerArgs(m Manager, upgrade bool) []string {
-	return packages["kubectl"][m].args(m, upgrade)
+	return mustPackage("kubectl", m).args(m, upgrade)
+}
+
+// mustPackage is packageOf for a manager already known to have tool's
+// package; the zero Package otherwise.
+func mustPackage(tool string, m Manager) Package {
+	p, _ := packageOf(tool, m)
+	return p
 }
 
 // foreign says why m cannot exist on goos, "" when it can.

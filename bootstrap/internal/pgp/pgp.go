@@ -98,6 +98,11 @@ type Key struct {
 	bound   time.Time
 	canSign bool
 	hard    bool // revoked for every signature
+	// For a minimal copy: the key packet, the self-signature in effect,
+	// the revocations.
+	pkt    packet
+	effect selfSig
+	revs   []packet
 }
 
 // Keyring is a set of keys that may sign.
@@ -172,9 +177,6 @@ func ParseKeyring(text []byte) (*Keyring, error) {
 type cert struct {
 	primary *Key
 	subs    []*Key
-	// packets a minimal copy keeps, by key: the key packet, then the
-	// signatures that made it what it is.
-	keep map[*Key][]packet
 }
 
 // parseCerts reads a sequence of transferable public keys.
@@ -208,8 +210,8 @@ func parseCerts(data []byte) ([]*cert, error) {
 			if k == nil {
 				k = &Key{} // unusable: its subkeys cannot be bound either
 			}
-			c = &cert{primary: k, keep: map[*Key][]packet{}}
-			c.keep[k] = []packet{p}
+			k.pkt = p
+			c = &cert{primary: k}
 		case tagUserID:
 			uid, sub, other = p.body, nil, false
 		case tagUserAttribute:
@@ -221,8 +223,8 @@ func parseCerts(data []byte) ([]*cert, error) {
 			}
 			if k, _ := parseKey(p.body); k != nil {
 				k.Primary, k.primary = c.primary.Fingerprint, c.primary
+				k.pkt = p
 				c.subs = append(c.subs, k)
-				c.keep[k] = []packet{p}
 				sub, other = k, false
 			}
 		case tagSignature:
@@ -275,8 +277,6 @@ type selfSig struct {
 // the newest self-signature or binding is in effect; revocations apply
 // whatever their order.
 func (c *cert) settle(sigs []selfSig, revokedID map[string]bool) {
-	effect := map[*Key]selfSig{}
-	revs := map[*Key][]packet{}
 	for _, ss := range sigs {
 		k, s := ss.key, ss.s
 		switch s.typ {
@@ -286,7 +286,7 @@ func (c *cert) settle(sigs []selfSig, revokedID map[string]bool) {
 			} else if k.RevokedAfter.IsZero() || s.created.Before(k.RevokedAfter) {
 				k.RevokedAfter = s.created
 			}
-			revs[k] = append(revs[k], ss.p)
+			k.revs = append(k.revs, ss.p)
 		case sigCertRevocation:
 		default:
 			if ss.uid != nil && revokedID[string(ss.uid)] {
@@ -299,19 +299,11 @@ func (c *cert) settle(sigs []selfSig, revokedID map[string]bool) {
 			if s.keyExpiry > 0 {
 				k.Expires = k.Created.Add(time.Duration(s.keyExpiry) * time.Second)
 			}
-			effect[k] = ss
-		}
-	}
-	for _, k := range append([]*Key{c.primary}, c.subs...) {
-		keep := append(c.keep[k][:1:1], revs[k]...)
-		if e, ok := effect[k]; ok {
-			if e.uid != nil {
-				k.UserID = string(e.uid)
-				keep = append(keep, packet{tagUserID, e.uid})
+			k.effect = ss
+			if ss.uid != nil {
+				k.UserID = string(ss.uid)
 			}
-			keep = append(keep, e.p)
 		}
-		c.keep[k] = keep
 	}
 	for _, k := range c.subs {
 		k.UserID = c.primary.UserID
@@ -367,20 +359,28 @@ func Minimal(text []byte) ([]byte, error) {
 				continue
 			}
 			// The primary always: its subkeys are bound to it.
-			for _, p := range c.keep[c.primary] {
-				out = append(out, p.encode()...)
-			}
+			out = append(out, c.primary.minimal()...)
 			for _, k := range signers {
-				if k == c.primary {
-					continue
-				}
-				for _, p := range c.keep[k] {
-					out = append(out, p.encode()...)
+				if k != c.primary {
+					out = append(out, k.minimal()...)
 				}
 			}
 		}
 	}
 	return out, nil
+}
+
+// minimal is k's packets in a minimal copy: the key, its revocations,
+// the user ID and self-signature or binding in effect.
+func (k *Key) minimal() []byte {
+	out := k.pkt.encode()
+	for _, p := range k.revs {
+		out = append(out, p.encode()...)
+	}
+	if k.effect.uid != nil {
+		out = append(out, packet{tagUserID, k.effect.uid}.encode()...)
+	}
+	return append(out, k.effect.p.encode()...)
 }
 
 // encode writes p in the new format with a four-octet length.
@@ -458,11 +458,17 @@ type signature struct {
 
 var hashes = map[byte]crypto.Hash{8: crypto.SHA256, 9: crypto.SHA384, 10: crypto.SHA512, 11: crypto.SHA224}
 
-// understood are the hashed subpacket types whose meaning this package
-// knows, or which are preferences that do not change what a signature
-// says: a critical subpacket of any other type invalidates its signature.
-var understood = map[byte]bool{2: true, 3: true, 9: true, 11: true, 16: true, 21: true, 22: true, 23: true,
-	25: true, 27: true, 29: true, 30: true, 32: true, 33: true, 34: true, 39: true}
+// understood reports whether this package knows what a hashed subpacket
+// of type typ means, or it is a preference that does not change what a
+// signature says: a critical subpacket of any other type invalidates its
+// signature.
+func understood(typ byte) bool {
+	switch typ {
+	case 2, 3, 9, 11, 16, 21, 22, 23, 25, 27, 29, 30, 32, 33, 34, 39:
+		return true
+	}
+	return false
+}
 
 func parseSignature(body []byte) (*signature, error) {
 	if len(body) < 6 || body[0] != 4 {
@@ -535,7 +541,7 @@ func (s *signature) subpackets(area []byte, hashed bool) error {
 		case typ == 29 && len(v) >= 1:
 			s.reason = v
 		}
-		if hashed && p[0]&0x80 != 0 && !understood[typ] && s.unknownCrt == 0 {
+		if hashed && p[0]&0x80 != 0 && !understood(typ) && s.unknownCrt == 0 {
 			s.unknownCrt = typ
 		}
 	}
