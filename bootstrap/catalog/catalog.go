@@ -9,9 +9,8 @@
 //   - Every entry that kubeboot downloads names at least one piece of
 //     evidence, and only evidence kubeboot checks: a tool is never
 //     described as verified by something nobody verifies. A PGP
-//     signature is checked against its keyring (Evidence.Keyring), which
-//     the caller supplies; without it the install reports the signature
-//     as unchecked.
+//     signature is checked against its keyring (Evidence.Keyring): the
+//     keys the catalogue carries (Keyring), or the caller's instead.
 //   - Nothing here reads the network, the disk or the environment: the
 //     functions turn an entry, a version and a platform into URLs and
 //     names, so every OS/arch is table-tested on any machine.
@@ -99,7 +98,7 @@ type Evidence struct {
 	// Signer is who must have signed (Sigstore).
 	Signer *sigstore.Policy `json:"signer,omitempty"`
 	// Keyring names the keyring whose keys may sign (PGP): "helm" is the
-	// keys of helm's KEYS file.
+	// signing keys of helm's KEYS file (Keyring("helm")).
 	Keyring string `json:"keyring,omitempty"`
 	// Whose says whose word the proof is, for people.
 	Whose string `json:"whose"`
