@@ -342,9 +342,22 @@ func (in *toolInstall) run(ctx context.Context) (*ToolResult, error) {
 	if art.Archive != catalog.Raw {
 		known, _ = c.programs.get(programKey(want, art.Member))
 	}
-	if known != "" && !in.req.Force && in.signed == nil {
+	// A signed file counts as known only once its signature verified
+	// over a file of this digest, by a key the keyring still holds.
+	signedBy := ""
+	if in.signed != nil {
+		if v, ok := c.programs.get(signatureKey(want)); ok {
+			if fp, whose, _ := strings.Cut(v, "\t"); in.signed.keyring.Has(fp) {
+				signedBy = whose
+			}
+		}
+	}
+	if known != "" && !in.req.Force && (in.signed == nil || signedBy != "") {
 		if sum, _, err := hashFile(res.Path); err == nil && sum == known {
 			res.SHA256, res.FileSHA256 = known, want
+			if signedBy != "" {
+				res.Evidence = append(res.Evidence, ToolEvidence{Kind: catalog.PGP, URL: in.signed.where, Whose: signedBy})
+			}
 			c.opts.Logf("%s already holds %s %s (sha256 %s)", res.Path, art.Tool, art.Version, known)
 			return res, nil
 		}
@@ -581,8 +594,16 @@ func (in *toolInstall) checkSignature(path string, res *ToolResult) error {
 		whose = key.UserID + ", " + whose
 	}
 	res.Evidence = append(res.Evidence, ToolEvidence{Kind: catalog.PGP, URL: in.signed.where, Whose: whose})
+	in.c.programs.update(func(m map[string]string) bool {
+		m[signatureKey(res.FileSHA256)] = key.Fingerprint + "\t" + whose
+		return true
+	})
 	return nil
 }
+
+// signatureKey is where c.programs keeps the key whose PGP signature
+// verified over the file whose digest is file.
+func signatureKey(file string) string { return file + " pgp" }
 
 // assetDigest reads the digest GitHub's release API gives the asset.
 func (in *toolInstall) assetDigest(ctx context.Context, pr catalog.Proof) (string, string, error) {

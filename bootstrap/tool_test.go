@@ -509,3 +509,45 @@ func TestInstallToolKubectl(t *testing.T) {
 	}
 	assertOnlyFile(t, dir, host.Executable(), standins["v1.36.4"])
 }
+
+// TestInstallToolSignedRerun: a rerun of a signed install whose program
+// is in place downloads nothing once the signature verified over that
+// file, by a key the keyring still holds; with a keyring that lacks the
+// key, it downloads and judges the signature again (and refuses).
+func TestInstallToolSignedRerun(t *testing.T) {
+	tool := catalog.Helm()
+	p := platformsOf(tool)[0]
+	maintainer := pgptest.NewEd25519(t, true)
+	o := upstream.Start(t)
+	o.Signer = maintainer
+	pub := o.Publish(t, tool, "v4.0.1", p, []byte("helm 4.0.1"), true, nil)
+	memo := filepath.Join(testutil.TempDir(t), "tool-programs.json")
+	client := func(keys []byte) *Client {
+		c := toolClient(t, o, Options{Keyrings: map[string][]byte{"helm": keys}})
+		c.programs.path = memo
+		return c
+	}
+	downloads := func() (n int) {
+		for _, r := range o.Requests() {
+			if strings.HasSuffix(pub.Artifact.URL, r) {
+				n++
+			}
+		}
+		return n
+	}
+	dir := testutil.TempDir(t)
+	req := ToolRequest{Tool: "helm", Dir: dir, Platform: Platform{p.OS, p.Arch}}
+	keys := pgptest.KEYS(pgptest.Transferable(t, maintainer, nil, nil, false))
+	if _, err := client(keys).InstallTool(context.Background(), req); err != nil || downloads() != 1 {
+		t.Fatalf("first install: %v, %d downloads", err, downloads())
+	}
+	res, err := client(keys).InstallTool(context.Background(), req)
+	if err != nil || res.Changed || downloads() != 1 || len(res.Evidence) != 2 || !strings.Contains(res.Evidence[1].Whose, maintainer.Fingerprint()) {
+		t.Fatalf("rerun: %+v, %v, %d downloads", res, err, downloads())
+	}
+	other := pgptest.KEYS(pgptest.Transferable(t, pgptest.NewRSA(t), nil, nil, false))
+	if res, err = client(other).InstallTool(context.Background(), req); !errors.Is(err, ErrPGPSignature) || downloads() != 2 {
+		t.Fatalf("rerun with another keyring: %+v, %v, %d downloads", res, err, downloads())
+	}
+	assertOnlyFile(t, dir, pub.Artifact.Program, pub.Program)
+}

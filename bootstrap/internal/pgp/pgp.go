@@ -115,6 +115,17 @@ type Keyring struct {
 // Keys lists the keyring's signing keys.
 func (k *Keyring) Keys() []*Key { return k.keys }
 
+// Has reports whether a signing key of the keyring has the fingerprint
+// fp.
+func (k *Keyring) Has(fp string) bool {
+	for _, key := range k.keys {
+		if strings.EqualFold(key.Fingerprint, fp) {
+			return true
+		}
+	}
+	return false
+}
+
 const (
 	tagSignature = 2
 	tagPublicKey = 6
