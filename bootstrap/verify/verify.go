@@ -308,7 +308,6 @@ func KubeVirtVersion(ctx context.Context, o Options) (string, error) {
 				Namespace string `json:"namespace"`
 			} `json:"metadata"`
 			Status struct {
-				Phase                   string `json:"phase"`
 				ObservedKubeVirtVersion string `json:"observedKubeVirtVersion"`
 			} `json:"status"`
 		} `json:"items"`
@@ -333,7 +332,7 @@ func KubeVirtVersion(ctx context.Context, o Options) (string, error) {
 		name := it.Metadata.Namespace + "/" + it.Metadata.Name
 		got := it.Status.ObservedKubeVirtVersion
 		if got == "" {
-			return "", &KubeVirtError{Server: v.t.serverShown, Problem: fmt.Sprintf("KubeVirt %s reports no version yet (phase %q)", name, snippetOf(it.Status.Phase))}
+			return "", &KubeVirtError{Server: v.t.serverShown, Problem: fmt.Sprintf("KubeVirt %s reports no version yet (is it still deploying?)", name)}
 		}
 		tag, ok := catalog.Tag(got)
 		if !ok {
@@ -347,16 +346,10 @@ func KubeVirtVersion(ctx context.Context, o Options) (string, error) {
 	return version, nil
 }
 
-// snippetOf quotes at most 64 printable bytes of what a server said.
+// snippetOf is at most 64 bytes of what a server said, for %q.
 func snippetOf(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, s)
 	if len(s) > 64 {
-		s = s[:64] + "…"
+		return s[:64] + "…"
 	}
 	return s
 }

@@ -33,9 +33,8 @@ func toolsLong() string {
 	return strings.Join(own[:len(own)-1], ", ") + " and " + own[len(own)-1] + " come from their projects' releases,\n" +
 		"checked against the evidence each publishes (the README's tools table), and install the same way;\n" +
 		strings.Join(delegated, ", ") + " comes with another installer, which kubeboot names.\n" +
-		"helm's PGP signature (.asc) is checked against the signing keys of helm's KEYS file, which kubeboot carries,\n" +
-		"or against KUBEBOOT_HELM_KEYRING=FILE (armored or binary public keys) instead; --verify-signature applies to it\n" +
-		"(auto: a published signature must verify; require: also refuse a file published without one; off: skip it).\n" +
+		"helm's .asc is checked against helm's KEYS, which kubeboot carries, or KUBEBOOT_HELM_KEYRING=FILE instead;\n" +
+		"--verify-signature auto: a published signature must verify; require: one must be published; off: skip it.\n" +
 		"KUBEBOOT_MIRROR_ROOT serves each such file https://HOST/PATH as ROOT/HOST/PATH;\n" +
 		"KUBEBOOT_GITHUB_API_URL and GITHUB_TOKEN reach GitHub's API."
 }

@@ -689,8 +689,8 @@ func (kr *Keyring) Verify(data io.Reader, sig []byte) (*Key, error) {
 	if kr.Now != nil {
 		now = kr.Now()
 	}
-	if s.sigExpiry != 0 && !s.created.IsZero() && !now.Before(s.created.Add(time.Duration(s.sigExpiry)*time.Second)) {
-		return nil, bad("the signature expired on %s", s.created.Add(time.Duration(s.sigExpiry)*time.Second).Format(time.DateOnly))
+	if end := s.created.Add(time.Duration(s.sigExpiry) * time.Second); s.sigExpiry != 0 && !now.Before(end) {
+		return nil, bad("the signature expired on %s", end.Format(time.DateOnly))
 	}
 	var candidates []*Key
 	for _, k := range kr.keys {
@@ -728,8 +728,6 @@ func (k *Key) validAt(t time.Time) error {
 	for _, c := range []*Key{k, k.primary} {
 		switch {
 		case c == nil:
-		case t.IsZero():
-			return bad("it carries no creation time")
 		case t.Before(c.Created):
 			return bad("it is dated %s, before key %s was made (%s)", t.Format(time.DateOnly), c.Fingerprint, c.Created.Format(time.DateOnly))
 		case !c.Expires.IsZero() && !t.Before(c.Expires):
