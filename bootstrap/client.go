@@ -105,10 +105,11 @@ type Options struct {
 	// GitHubToken is not sent: the mirror is not GitHub.
 	GitHubAPIURL string
 
-	// Keyrings are armored OpenPGP public keys by the name a catalogue
-	// entry's PGP evidence gives its keyring ("helm": the keys of helm's
-	// KEYS file). InstallTool checks a PGP signature only against its
-	// keyring; none is embedded yet.
+	// Keyrings are OpenPGP public keys (armored, or binary) by the name a
+	// catalogue entry's PGP evidence gives its keyring ("helm": the keys
+	// of helm's KEYS file). One given here replaces the keyring kubeboot
+	// carries under that name (catalog.Keyring); InstallTool checks a PGP
+	// signature only against its keyring.
 	Keyrings map[string][]byte
 
 	// GitHubToken, when set, authenticates requests to GitHubAPIURL's host
@@ -153,7 +154,7 @@ type Client struct {
 	// credentials; githubAPI the API root with a trailing slash.
 	mirrorRoot string
 	githubAPI  *url.URL
-	keyrings   map[string]*pgp.Keyring
+	keyrings   map[string]func() (*pgp.Keyring, error)
 }
 
 // New validates opts, fills in defaults and returns a Client.
@@ -196,13 +197,23 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	keyrings := map[string]*pgp.Keyring{}
+	// The keyrings kubeboot carries are read when first used (checking
+	// their self-signatures takes milliseconds); the caller's now, so
+	// that a bad one is an invalid option.
+	keyrings := map[string]func() (*pgp.Keyring, error){}
+	for _, t := range catalog.All() {
+		for _, e := range t.Evidence {
+			if text := catalog.Keyring(e.Keyring); e.Kind == catalog.PGP && text != nil {
+				keyrings[e.Keyring] = sync.OnceValues(func() (*pgp.Keyring, error) { return pgp.ParseKeyring(text) })
+			}
+		}
+	}
 	for name, text := range opts.Keyrings {
 		kr, err := pgp.ParseKeyring(text)
 		if err != nil {
 			return nil, fmt.Errorf("%w: keyring %q: %v", ErrInvalidOption, name, err)
 		}
-		keyrings[name] = kr
+		keyrings[name] = func() (*pgp.Keyring, error) { return kr, nil }
 	}
 	if opts.Signature.Transparency, err = ParseTransparencyMode(string(opts.Signature.Transparency)); err != nil {
 		return nil, err

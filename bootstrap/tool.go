@@ -38,10 +38,12 @@ type ToolRequest struct {
 	Force bool
 	// ForceOverwrite replaces a program a package manager owns.
 	ForceOverwrite bool
-	// Signature governs PGP signatures (helm's): SignatureAuto (the
-	// default) checks one whenever the client has its keyring
-	// (Options.Keyrings) and then requires it; SignatureRequire also
-	// refuses to install without the keyring; SignatureOff skips it.
+	// Signature governs PGP signatures (helm's), checked against the
+	// keyring kubeboot carries (catalog.Keyring) or Options.Keyrings':
+	// SignatureAuto (the default) checks the signature whenever the
+	// release publishes one, and refuses a file whose signature does not
+	// verify; SignatureRequire also refuses a file published without one;
+	// SignatureOff reads none.
 	Signature SignatureMode
 	// Progress, if set, is called as the download's bytes arrive.
 	Progress func(done, total int64)
@@ -416,9 +418,22 @@ func (in *toolInstall) run(ctx context.Context) (*ToolResult, error) {
 	if art.Archive != catalog.Raw {
 		known, _ = c.programs.get(programKey(want, art.Member))
 	}
-	if known != "" && !in.req.Force && in.signed == nil {
+	// A signed file counts as known only once its signature verified
+	// over a file of this digest, by a key the keyring still holds.
+	signedBy := ""
+	if in.signed != nil {
+		if v, ok := c.programs.get(signatureKey(want)); ok {
+			if fp, whose, _ := strings.Cut(v, "\t"); in.signed.keyring.Has(fp) {
+				signedBy = whose
+			}
+		}
+	}
+	if known != "" && !in.req.Force && (in.signed == nil || signedBy != "") {
 		if sum, _, err := hashFile(res.Path); err == nil && sum == known {
 			res.SHA256, res.FileSHA256 = known, want
+			if signedBy != "" {
+				res.Evidence = append(res.Evidence, ToolEvidence{Kind: catalog.PGP, URL: in.signed.where, Whose: signedBy})
+			}
 			c.opts.Logf("%s already holds %s %s (sha256 %s)", res.Path, art.Tool, art.Version, known)
 			return res, nil
 		}
@@ -596,7 +611,12 @@ func (in *toolInstall) pgpProof(ctx context.Context, pr catalog.Proof, res *Tool
 	if err != nil {
 		return err
 	}
-	kr := c.keyrings[pr.Keyring]
+	var kr *pgp.Keyring
+	if read := c.keyrings[pr.Keyring]; read != nil && mode != SignatureOff {
+		if kr, err = read(); err != nil {
+			return fmt.Errorf("read the keyring %q that kubeboot carries: %w", pr.Keyring, err)
+		}
+	}
 	switch {
 	case mode == SignatureOff:
 		res.Unchecked = append(res.Unchecked, "the PGP signature (signature checks are off)")
@@ -609,7 +629,11 @@ func (in *toolInstall) pgpProof(ctx context.Context, pr catalog.Proof, res *Tool
 	}
 	sig, where, err := in.small(ctx, pr.At, c.mirrored(pr.At), 64<<10)
 	if errors.Is(err, fs.ErrNotExist) {
-		in.missing = &EvidenceMissingError{Tool: art.Tool, Version: art.Version, URL: where, Reason: "its PGP signature is not there, and a keyring to check it was given"}
+		if mode == SignatureRequire {
+			in.missing = &EvidenceMissingError{Tool: art.Tool, Version: art.Version, URL: where, Reason: "its PGP signature is not there, and a signature check was required"}
+		} else {
+			res.Unchecked = append(res.Unchecked, "the PGP signature (none is published at "+where+")")
+		}
 		return nil
 	}
 	if err != nil {
@@ -635,8 +659,16 @@ func (in *toolInstall) checkSignature(path string, res *ToolResult) error {
 		whose = key.UserID + ", " + whose
 	}
 	res.Evidence = append(res.Evidence, ToolEvidence{Kind: catalog.PGP, URL: in.signed.where, Whose: whose})
+	in.c.programs.update(func(m map[string]string) bool {
+		m[signatureKey(res.FileSHA256)] = key.Fingerprint + "\t" + whose
+		return true
+	})
 	return nil
 }
+
+// signatureKey is where c.programs keeps the key whose PGP signature
+// verified over the file whose digest is file.
+func signatureKey(file string) string { return file + " pgp" }
 
 // assetDigest reads the digest GitHub's release API gives the asset.
 func (in *toolInstall) assetDigest(ctx context.Context, pr catalog.Proof) (string, string, error) {

@@ -449,33 +449,40 @@ func TestInstallToolPGP(t *testing.T) {
 	assertOnlyFile(t, dir, catalog.Helm().ProgramFor(p), program)
 
 	for _, tt := range []struct {
-		name   string
-		signer *pgptest.Key
-		forge  bool
-		want   error
+		name    string
+		signer  *pgptest.Key
+		forge   bool
+		keyring []byte
+		mode    SignatureMode
+		want    error
 	}{
-		{"signed by another key", stranger, false, ErrPGPSignature},
-		{"a forged signature", maintainer, true, ErrPGPSignature},
-		{"no signature", nil, false, ErrEvidenceMissing},
+		{"signed by another key", stranger, false, keys, "", ErrPGPSignature},
+		{"a forged signature", maintainer, true, keys, "", ErrPGPSignature},
+		{"no signature, required", nil, false, keys, SignatureRequire, ErrEvidenceMissing},
+		// Without a keyring of the caller's, helm's own keys judge: a
+		// test key is not one of them.
+		{"helm's keys, signed by a key not of them", maintainer, false, nil, "", ErrPGPSignature},
+		{"helm's keys, required, signed by a key not of them", maintainer, false, nil, SignatureRequire, ErrPGPSignature},
+		{"helm's keys, required, no signature", nil, false, nil, SignatureRequire, ErrEvidenceMissing},
 	} {
-		_, res, dir, err := install(t, tt.signer, tt.forge, keys, "")
+		_, res, dir, err := install(t, tt.signer, tt.forge, tt.keyring, tt.mode)
 		if !errors.Is(err, tt.want) || !errors.Is(err, ErrVerification) {
 			t.Errorf("%s: %+v, %v; want %v", tt.name, res, err, tt.want)
 		}
 		kept(t, dir)
 	}
 
-	o, _, dir, err := install(t, maintainer, false, nil, SignatureRequire)
-	if !errors.Is(err, ErrKeyringMissing) {
-		t.Errorf("require without a keyring: %v", err)
-	}
-	kept(t, dir)
-	for _, r := range o.Requests() {
-		if strings.HasSuffix(r, ".tar.gz") || strings.HasSuffix(r, ".zip") {
-			t.Errorf("require without a keyring downloaded %s", r)
+	// auto: a release published without a signature installs on its
+	// checksum, saying the signature was not checked.
+	for _, kr := range [][]byte{keys, nil} {
+		_, res, dir, err = install(t, nil, false, kr, "")
+		if err != nil || len(res.Unchecked) != 1 || !strings.Contains(res.Unchecked[0], "none is published") || len(res.Evidence) != 1 {
+			t.Errorf("auto, unsigned: %+v, %v", res, err)
 		}
+		assertOnlyFile(t, dir, catalog.Helm().ProgramFor(p), program)
 	}
-	o, res, _, err = install(t, stranger, false, keys, SignatureOff)
+
+	o, res, _, err := install(t, stranger, false, keys, SignatureOff)
 	if err != nil || len(res.Unchecked) != 1 || len(res.Evidence) != 1 {
 		t.Errorf("off: %+v, %v", res, err)
 	}
@@ -501,4 +508,46 @@ func TestInstallToolKubectl(t *testing.T) {
 		t.Fatalf("%+v", res)
 	}
 	assertOnlyFile(t, dir, host.Executable(), standins["v1.36.4"])
+}
+
+// TestInstallToolSignedRerun: a rerun of a signed install whose program
+// is in place downloads nothing once the signature verified over that
+// file, by a key the keyring still holds; with a keyring that lacks the
+// key, it downloads and judges the signature again (and refuses).
+func TestInstallToolSignedRerun(t *testing.T) {
+	tool := catalog.Helm()
+	p := platformsOf(tool)[0]
+	maintainer := pgptest.NewEd25519(t, true)
+	o := upstream.Start(t)
+	o.Signer = maintainer
+	pub := o.Publish(t, tool, "v4.0.1", p, []byte("helm 4.0.1"), true, nil)
+	memo := filepath.Join(testutil.TempDir(t), "tool-programs.json")
+	client := func(keys []byte) *Client {
+		c := toolClient(t, o, Options{Keyrings: map[string][]byte{"helm": keys}})
+		c.programs.path = memo
+		return c
+	}
+	downloads := func() (n int) {
+		for _, r := range o.Requests() {
+			if strings.HasSuffix(pub.Artifact.URL, r) {
+				n++
+			}
+		}
+		return n
+	}
+	dir := testutil.TempDir(t)
+	req := ToolRequest{Tool: "helm", Dir: dir, Platform: Platform{p.OS, p.Arch}}
+	keys := pgptest.KEYS(pgptest.Transferable(t, maintainer, nil, nil, false))
+	if _, err := client(keys).InstallTool(context.Background(), req); err != nil || downloads() != 1 {
+		t.Fatalf("first install: %v, %d downloads", err, downloads())
+	}
+	res, err := client(keys).InstallTool(context.Background(), req)
+	if err != nil || res.Changed || downloads() != 1 || len(res.Evidence) != 2 || !strings.Contains(res.Evidence[1].Whose, maintainer.Fingerprint()) {
+		t.Fatalf("rerun: %+v, %v, %d downloads", res, err, downloads())
+	}
+	other := pgptest.KEYS(pgptest.Transferable(t, pgptest.NewRSA(t), nil, nil, false))
+	if res, err = client(other).InstallTool(context.Background(), req); !errors.Is(err, ErrPGPSignature) || downloads() != 2 {
+		t.Fatalf("rerun with another keyring: %+v, %v, %d downloads", res, err, downloads())
+	}
+	assertOnlyFile(t, dir, pub.Artifact.Program, pub.Program)
 }

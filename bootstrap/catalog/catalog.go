@@ -9,9 +9,8 @@
 //   - Every entry that kubeboot downloads names at least one piece of
 //     evidence, and only evidence kubeboot checks: a tool is never
 //     described as verified by something nobody verifies. A PGP
-//     signature is checked against its keyring (Evidence.Keyring), which
-//     the caller supplies; without it the install reports the signature
-//     as unchecked.
+//     signature is checked against its keyring (Evidence.Keyring): the
+//     keys the catalogue carries (Keyring), or the caller's instead.
 //   - Nothing here reads the network, the disk or the environment: the
 //     functions turn an entry, a version and a platform into URLs and
 //     names, so every OS/arch is table-tested on any machine.
@@ -100,7 +99,7 @@ type Evidence struct {
 	// Signer is who must have signed (Sigstore).
 	Signer *sigstore.Policy `json:"signer,omitempty"`
 	// Keyring names the keyring whose keys may sign (PGP): "helm" is the
-	// keys of helm's KEYS file.
+	// signing keys of helm's KEYS file (Keyring("helm")).
 	Keyring string `json:"keyring,omitempty"`
 	// Whose says whose word the proof is, for people.
 	Whose string `json:"whose"`
@@ -137,8 +136,12 @@ type Tool struct {
 	Member string `json:"member,omitempty"`
 	// OSNames renames Go's OS names in File ({os}) where the project
 	// spells them otherwise ("windows" is "win" for Azure's kubelogin).
-	OSNames  map[string]string `json:"osNames,omitempty"`
-	Evidence []Evidence        `json:"evidence"`
+	OSNames map[string]string `json:"osNames,omitempty"`
+	// ArchNames renames Go's architectures in File and Member ({arch})
+	// where the project spells them otherwise ("arm" is "armv7" for
+	// Azure's kubelogin).
+	ArchNames map[string]string `json:"archNames,omitempty"`
+	Evidence  []Evidence        `json:"evidence"`
 	// Delegate, when set, means there is no standalone download: it says
 	// how the tool is installed instead.
 	Delegate string `json:"delegate,omitempty"`
@@ -191,12 +194,17 @@ func exe(p Platform) string {
 
 // Expand fills a template for version tag ("v1.2.3") on p: {v} is the tag,
 // {version} the tag without "v", {os} the OS as the project spells it
-// (OSNames), {goos} Go's name, {arch} the architecture, {exe} ".exe" on
+// (OSNames), {goos} Go's name, {arch} the architecture as the project
+// spells it (ArchNames), {exe} ".exe" on
 // Windows, {ext} the archive's extension.
 func (t *Tool) Expand(tmpl, tag string, p Platform) string {
 	osName := p.OS
 	if n, ok := t.OSNames[p.OS]; ok {
 		osName = n
+	}
+	arch := p.Arch
+	if n, ok := t.ArchNames[p.Arch]; ok {
+		arch = n
 	}
 	ext := ""
 	if k := t.ArchiveFor(p); k != Raw {
@@ -207,7 +215,7 @@ func (t *Tool) Expand(tmpl, tag string, p Platform) string {
 		"{version}", strings.TrimPrefix(tag, "v"),
 		"{os}", osName,
 		"{goos}", p.OS,
-		"{arch}", p.Arch,
+		"{arch}", arch,
 		"{exe}", exe(p),
 		"{ext}", ext,
 	).Replace(tmpl)

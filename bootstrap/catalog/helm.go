@@ -1,10 +1,13 @@
 package catalog
 
-// Helm is the Kubernetes package manager, from get.helm.sh. Both lines
-// are served: "latest" is v4, "3" the newest v3. Each file is also signed
-// with PGP by a Helm maintainer (.asc on the GitHub release), checked
-// against the keyring "helm" (helm's KEYS file) when the caller supplies
-// it.
+// Helm is the Kubernetes package manager, from get.helm.sh. Its
+// platforms are helm's Makefile's TARGET_OBJS (helm/helm e9b85e4,
+// 2026-08): older releases lack some (loong64, riscv64), which then
+// install as "not published". Both lines are served: "latest" is v4, "3"
+// the newest v3. Each file is also signed with PGP by a Helm maintainer
+// (.asc on the GitHub release), checked against the keyring "helm": the
+// signing keys of helm's KEYS file, which the catalogue carries
+// (keyrings.go), or the caller's.
 func Helm() *Tool {
 	return &Tool{
 		Name:    "helm",
@@ -18,7 +21,7 @@ func Helm() *Tool {
 			CacheBust: true,
 		},
 		Platforms: []Platform{
-			{"linux", "amd64"}, {"linux", "arm64"}, {"linux", "arm"}, {"linux", "386"}, {"linux", "ppc64le"}, {"linux", "s390x"},
+			{"linux", "amd64"}, {"linux", "arm64"}, {"linux", "arm"}, {"linux", "386"}, {"linux", "ppc64le"}, {"linux", "s390x"}, {"linux", "loong64"}, {"linux", "riscv64"},
 			{"darwin", "amd64"}, {"darwin", "arm64"},
 			{"windows", "amd64"}, {"windows", "arm64"},
 		},

@@ -2,7 +2,7 @@ package catalog
 
 // OIDCLogin is int128/kubelogin, the kubectl plugin `kubectl oidc-login`
 // (installed as kubectl-oidc_login, the name kubectl looks for). It is not
-// Azure's kubelogin (AzureKubelogin), though Homebrew and Chocolatey call
+// Azure's kubelogin (AzureKubelogin), though Homebrew, Chocolatey and Scoop call
 // it "kubelogin".
 func OIDCLogin() *Tool {
 	return &Tool{

@@ -128,12 +128,16 @@ func windowsOwner(s System, p string, o *Ownership) bool {
 		if !ok || len(rel) == 0 {
 			continue
 		}
-		o.Manager, o.Prefix, o.Package = pl.m, ospath.Dir(goos, pl.dir), pl.fixedPkg
-		if o.Package == "" {
+		o.Manager, o.Prefix = pl.m, ospath.Dir(goos, pl.dir)
+		if pl.fixedPkg == "" {
 			o.Package = rel[0]
 			if pl.m == Winget { // Packages\Kubernetes.kubectl_Microsoft.Winget.Source_8wekyb3d8bbwe
 				o.Package, _, _ = strings.Cut(o.Package, "_")
 			}
+		} else if isKubectl(goos, p) {
+			// A shim folder names no package: kubectl's is known; another
+			// program's is left unknown (helm's shim is not kubernetes-cli).
+			o.Package = pl.fixedPkg
 		}
 		return true
 	}
@@ -159,13 +163,23 @@ func windowsOwner(s System, p string, o *Ownership) bool {
 		case "lib", "apps":
 			o.Package = el[i+2]
 		case "bin":
-			o.Package = "kubernetes-cli"
+			if isKubectl(goos, p) {
+				o.Package = "kubernetes-cli"
+			}
 		default:
-			o.Package = "kubectl"
+			if isKubectl(goos, p) {
+				o.Package = "kubectl"
+			}
 		}
 		return true
 	}
 	return false
+}
+
+// isKubectl reports whether the program at p is a kubectl (by its name).
+func isKubectl(goos, p string) bool {
+	el := ospath.Elems(goos, p)
+	return len(el) > 0 && strings.EqualFold(strings.TrimSuffix(strings.ToLower(el[len(el)-1]), ".exe"), "kubectl")
 }
 
 // linuxOwner recognises snaps, then asks dpkg and rpm about files in the

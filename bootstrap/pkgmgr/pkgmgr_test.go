@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -248,6 +250,32 @@ func TestOwner(t *testing.T) {
 			kubectl: `C:\Program Files\Docker\Docker\resources\bin\kubectl.exe`,
 			want:    Ownership{Path: `C:\Program Files\Docker\Docker\resources\bin\kubectl.exe`},
 		},
+		// Another program in a shim folder: the manager is known, the
+		// package is not (it is not kubectl's).
+		{
+			name:    "chocolatey shim of another program",
+			sys:     fakeSystem{goos: "windows", home: `C:\Users\ann`, env: winEnv},
+			kubectl: `C:\ProgramData\chocolatey\bin\kubelogin.exe`,
+			want:    Ownership{Manager: Chocolatey, Path: `C:\ProgramData\chocolatey\bin\kubelogin.exe`, Prefix: `C:\ProgramData\chocolatey`},
+		},
+		{
+			name:    "scoop shim of another program",
+			sys:     fakeSystem{goos: "windows", home: `C:\Users\ann`, env: winEnv},
+			kubectl: `C:\Users\ann\scoop\shims\helm.exe`,
+			want:    Ownership{Manager: Scoop, Path: `C:\Users\ann\scoop\shims\helm.exe`, Prefix: `C:\Users\ann\scoop`},
+		},
+		{
+			name:    "winget link of another program",
+			sys:     fakeSystem{goos: "windows", home: `C:\Users\ann`, env: winEnv},
+			kubectl: `C:\Users\ann\AppData\Local\Microsoft\WinGet\Links\kubelogin.exe`,
+			want:    Ownership{Manager: Winget, Path: `C:\Users\ann\AppData\Local\Microsoft\WinGet\Links\kubelogin.exe`, Prefix: `C:\Users\ann\AppData\Local\Microsoft\WinGet`},
+		},
+		{
+			name:    "chocolatey shim of another program, unusual root",
+			sys:     fakeSystem{goos: "windows", home: `C:\Users\ann`, env: winEnv},
+			kubectl: `E:\Chocolatey\bin\helm.exe`,
+			want:    Ownership{Manager: Chocolatey, Path: `E:\Chocolatey\bin\helm.exe`, Prefix: `E:\Chocolatey`},
+		},
 		{name: "no kubectl", sys: fakeSystem{goos: "linux"}},
 	}
 	for _, tt := range tests {
@@ -360,5 +388,94 @@ func TestErrorsTellTheCause(t *testing.T) {
 	_, err = Plan(PlanInput{GOOS: "windows", Method: MethodChoco, Managers: []Found{{Manager: Chocolatey, Path: "choco"}}})
 	if !errors.As(err, &ee) || ee.Manager != Chocolatey {
 		t.Fatalf("error = %#v, want *ElevationError", err)
+	}
+}
+
+// TestPlanTools pins each catalogue tool's package name in each manager.
+func TestPlanTools(t *testing.T) {
+	managers := map[Method]Found{
+		MethodBrew:   {Manager: Homebrew, Path: "/opt/homebrew/bin/brew"},
+		MethodChoco:  {Manager: Chocolatey, Path: `C:\ProgramData\chocolatey\bin\choco.exe`},
+		MethodScoop:  {Manager: Scoop, Path: `C:\Users\ann\scoop\shims\scoop.cmd`},
+		MethodWinget: {Manager: Winget, Path: `C:\Users\ann\AppData\Local\Microsoft\WindowsApps\winget.exe`},
+	}
+	want := map[string]map[Method]string{ // "" : no package
+		"helm":                  {MethodBrew: "helm", MethodChoco: "kubernetes-helm", MethodScoop: "main/helm", MethodWinget: "Helm.Helm"},
+		"oidc-login":            {MethodBrew: "kubelogin", MethodChoco: "kubelogin", MethodScoop: "extras/kubelogin", MethodWinget: "int128.kubelogin"},
+		"azure-kubelogin":       {MethodBrew: "Azure/kubelogin/kubelogin", MethodChoco: "azure-kubelogin", MethodScoop: "main/azure-kubelogin", MethodWinget: "Microsoft.Azure.Kubelogin"},
+		"aws-iam-authenticator": {MethodBrew: "aws-iam-authenticator", MethodChoco: "", MethodScoop: "main/aws-iam-authenticator", MethodWinget: "Kubernetes.aws-iam-authenticator"},
+		"":                      {MethodBrew: "kubectl", MethodChoco: "kubernetes-cli", MethodScoop: "kubectl", MethodWinget: "Kubernetes.kubectl"},
+	}
+	for tool, byMethod := range want {
+		for method, name := range byMethod {
+			f := managers[method]
+			goos := "windows"
+			if method == MethodBrew {
+				goos = "darwin"
+			}
+			a, err := Plan(PlanInput{GOOS: goos, Tool: tool, Method: method, Managers: []Found{f}, Elevated: true})
+			if name == "" {
+				if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "has no package of "+tool) {
+					t.Errorf("%s via %s: %+v, %v; want no package", tool, method, a, err)
+				}
+				continue
+			}
+			if err != nil || !slices.Contains(a.Args, name) || a.Args[0] != "install" || a.Method != method {
+				t.Errorf("%s via %s: %+v, %v; want install %s", tool, method, a, err, name)
+			}
+		}
+	}
+	if _, err := Plan(PlanInput{GOOS: "linux", Tool: "virtctl"}); err == nil {
+		t.Error("virtctl, which no manager packages, got a plan")
+	}
+}
+
+// TestKubeloginNeverConfused: "kubelogin" is int128's oidc-login to
+// Homebrew, Chocolatey and Scoop and Azure's program's name everywhere;
+// a kubelogin on PATH that one manager's other package owns is never
+// upgraded as Azure's, and each manager is asked for the right one.
+func TestKubeloginNeverConfused(t *testing.T) {
+	brew := Found{Manager: Homebrew, Path: "/opt/homebrew/bin/brew"}
+	choco := Found{Manager: Chocolatey, Path: `C:\ProgramData\chocolatey\bin\choco.exe`}
+	scoop := Found{Manager: Scoop, Path: `C:\Users\ann\scoop\shims\scoop.cmd`}
+	winget := Found{Manager: Winget, Path: `C:\Users\ann\AppData\Local\Microsoft\WindowsApps\winget.exe`}
+	tests := []struct {
+		name   string
+		in     PlanInput
+		want   []string // nil: direct
+		errIs  error
+		reason string
+	}{
+		// Homebrew: Cellar/kubelogin is int128's formula, or Azure's tap:
+		// never upgraded as Azure's.
+		{"brew, Cellar/kubelogin, azure auto", PlanInput{GOOS: "darwin", Tool: "azure-kubelogin", Kubectl: "/opt/homebrew/bin/kubelogin", Owner: Ownership{Manager: Homebrew, Package: "kubelogin"}, Managers: []Found{brew}}, nil, nil, "not azure-kubelogin"},
+		{"brew, Cellar/kubelogin, azure explicit", PlanInput{GOOS: "darwin", Tool: "azure-kubelogin", Method: MethodBrew, Kubectl: "/opt/homebrew/bin/kubelogin", Owner: Ownership{Manager: Homebrew, Package: "kubelogin"}, Managers: []Found{brew}}, nil, ErrUnavailable, "another program"},
+		{"brew, kubectl-oidc_login of Cellar/kubelogin, oidc-login auto", PlanInput{GOOS: "darwin", Tool: "oidc-login", Kubectl: "/opt/homebrew/bin/kubectl-oidc_login", Owner: Ownership{Manager: Homebrew, Package: "kubelogin"}, Managers: []Found{brew}}, []string{"upgrade", "kubelogin"}, nil, ""},
+		{"brew, azure explicit, nothing on PATH", PlanInput{GOOS: "darwin", Tool: "azure-kubelogin", Method: MethodBrew, Managers: []Found{brew}}, []string{"install", "Azure/kubelogin/kubelogin"}, nil, ""},
+		// Chocolatey: kubelogin is int128's, azure-kubelogin Azure's.
+		{"choco, kubelogin package, azure auto", PlanInput{GOOS: "windows", Tool: "azure-kubelogin", Kubectl: `C:\ProgramData\chocolatey\bin\kubelogin.exe`, Owner: Ownership{Manager: Chocolatey, Package: "kubelogin"}, Managers: []Found{choco}, Elevated: true}, nil, nil, "not azure-kubelogin"},
+		{"choco, azure-kubelogin package, azure auto", PlanInput{GOOS: "windows", Tool: "azure-kubelogin", Kubectl: `C:\ProgramData\chocolatey\bin\kubelogin.exe`, Owner: Ownership{Manager: Chocolatey, Package: "azure-kubelogin"}, Managers: []Found{choco}, Elevated: true}, []string{"upgrade", "azure-kubelogin", "-y"}, nil, ""},
+		{"choco, oidc-login explicit", PlanInput{GOOS: "windows", Tool: "oidc-login", Method: MethodChoco, Managers: []Found{choco}, Elevated: true}, []string{"install", "kubelogin", "-y"}, nil, ""},
+		// Scoop: extras/kubelogin is int128's.
+		{"scoop, kubelogin app, azure auto", PlanInput{GOOS: "windows", Tool: "azure-kubelogin", Kubectl: `C:\Users\ann\scoop\shims\kubelogin.exe`, Owner: Ownership{Manager: Scoop, Package: "kubelogin"}, Managers: []Found{scoop}}, nil, nil, "not azure-kubelogin"},
+		{"scoop, azure-kubelogin app, azure auto", PlanInput{GOOS: "windows", Tool: "azure-kubelogin", Kubectl: `C:\Users\ann\scoop\shims\kubelogin.exe`, Owner: Ownership{Manager: Scoop, Package: "azure-kubelogin"}, Managers: []Found{scoop}}, []string{"update", "azure-kubelogin"}, nil, ""},
+		{"scoop, oidc-login explicit", PlanInput{GOOS: "windows", Tool: "oidc-login", Method: MethodScoop, Managers: []Found{scoop}}, []string{"install", "extras/kubelogin"}, nil, ""},
+		// winget: kubelogin means Azure's; int128's is int128.kubelogin.
+		{"winget, int128.kubelogin, azure auto", PlanInput{GOOS: "windows", Tool: "azure-kubelogin", Kubectl: `C:\x\WinGet\Links\kubelogin.exe`, Owner: Ownership{Manager: Winget, Package: "int128.kubelogin"}, Managers: []Found{winget}}, nil, nil, "not azure-kubelogin"},
+		{"winget, unknown package, azure auto", PlanInput{GOOS: "windows", Tool: "azure-kubelogin", Kubectl: `C:\x\WinGet\Links\kubelogin.exe`, Owner: Ownership{Manager: Winget}, Managers: []Found{winget}}, nil, nil, "(unknown)"},
+		{"winget, Microsoft.Azure.Kubelogin, azure auto", PlanInput{GOOS: "windows", Tool: "azure-kubelogin", Kubectl: `C:\x\WinGet\Links\kubelogin.exe`, Owner: Ownership{Manager: Winget, Package: "Microsoft.Azure.Kubelogin"}, Managers: []Found{winget}}, Package{Name: "Microsoft.Azure.Kubelogin"}.args(Winget, true), nil, ""},
+		{"winget, oidc-login explicit", PlanInput{GOOS: "windows", Tool: "oidc-login", Method: MethodWinget, Managers: []Found{winget}}, Package{Name: "int128.kubelogin"}.args(Winget, false), nil, ""},
+	}
+	for _, tt := range tests {
+		a, err := Plan(tt.in)
+		if tt.errIs != nil {
+			if !errors.Is(err, tt.errIs) || !strings.Contains(err.Error(), tt.reason) {
+				t.Errorf("%s: %+v, %v; want %v", tt.name, a, err, tt.errIs)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(a.Args, tt.want) || (tt.want == nil) != (a.Method == MethodDirect) || !strings.Contains(a.Reason, tt.reason) {
+			t.Errorf("%s: %+v, %v; want %q", tt.name, a, err, tt.want)
+		}
 	}
 }

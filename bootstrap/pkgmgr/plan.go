@@ -74,8 +74,11 @@ func methodOf(m Manager) Method {
 type PlanInput struct {
 	GOOS   string
 	Method Method // "" means MethodAuto
-	// Kubectl is the kubectl that wins on PATH, "" for none, and Owner who
-	// owns it (Owner's result).
+	// Tool is the catalogue tool to install ("helm", "azure-kubelogin"...);
+	// "" is kubectl.
+	Tool string
+	// Kubectl is the tool's program that wins on PATH (kubectl, or the
+	// tool's), "" for none, and Owner who owns it (Owner's result).
 	Kubectl string
 	Owner   Ownership
 	// Managers are Detect's result.
@@ -117,16 +120,30 @@ func (a Action) Command() []string {
 // kubectl; otherwise direct. An explicit manager that is absent, or
 // foreign to the OS, is an *UnavailableError; Chocolatey in a shell that is
 // not elevated is an *ElevationError.
+//
+// For a tool other than kubectl the manager is asked for the tool's own
+// package (Packages): a manager without one is an *UnavailableError, and
+// the program on PATH is upgraded through its manager only when it is
+// that package, never another package's program of the same name (Azure's
+// kubelogin and int128's share it). Auto installs such a tool directly
+// unless its manager already owns it.
 func Plan(in PlanInput) (Action, error) {
 	method := in.Method
 	if method == "" {
 		method = MethodAuto
 	}
+	tool := in.Tool
+	if tool == "" {
+		tool = "kubectl"
+	}
+	if !knownTool(tool) {
+		return Action{}, fmt.Errorf("%w: no package names are known for %q", ErrUnknownMethod, tool)
+	}
 	switch method {
 	case MethodDirect:
 		return Action{Method: MethodDirect, Reason: "requested"}, nil
 	case MethodAuto:
-		return planAuto(in)
+		return planAuto(in, tool)
 	}
 	mgr := method.Manager()
 	if mgr == None {
@@ -135,19 +152,34 @@ func Plan(in PlanInput) (Action, error) {
 	if reason := foreign(mgr, in.GOOS); reason != "" {
 		return Action{}, &UnavailableError{Method: method, GOOS: in.GOOS, Reason: reason}
 	}
+	pkg, ok := packageOf(tool, mgr)
+	if !ok {
+		return Action{}, &UnavailableError{Method: method, GOOS: in.GOOS, Reason: mgr.String() + " has no package of " + tool}
+	}
 	f, ok := Lookup(in.Managers, mgr)
 	if !ok {
 		return Action{}, &UnavailableError{Method: method, GOOS: in.GOOS, Reason: mgr.String() + " is not installed (not on PATH nor in its usual folder)"}
+	}
+	if in.Kubectl != "" && in.Owner.Manager == mgr && !pkg.owns(in.Owner.Package) {
+		return Action{}, &UnavailableError{Method: method, GOOS: in.GOOS,
+			Reason: fmt.Sprintf("%s belongs to %s's package %s, another program than %s of the same name: remove it first (%s)", in.Kubectl, mgr, ownerPackage(in.Owner), tool, pkg.Name)}
 	}
 	upgrade := in.Kubectl != "" && in.Owner.Manager == mgr
 	reason := "requested"
 	if upgrade {
 		reason = "requested; it owns " + in.Kubectl
 	}
-	return managerAction(in, f, upgrade, reason)
+	return managerAction(in, f, tool, upgrade, reason)
 }
 
-func planAuto(in PlanInput) (Action, error) {
+func ownerPackage(o Ownership) string {
+	if o.Package == "" {
+		return "(unknown)"
+	}
+	return o.Package
+}
+
+func planAuto(in PlanInput, tool string) (Action, error) {
 	if in.Pinned {
 		return Action{Method: MethodDirect, Reason: "a version, folder or mirror was given, which only the direct download honours"}, nil
 	}
@@ -155,15 +187,22 @@ func planAuto(in PlanInput) (Action, error) {
 		if methodOf(in.Owner.Manager) == "" {
 			return Action{Method: MethodDirect, Reason: fmt.Sprintf("%s belongs to %s (%s), which kubeboot does not drive", in.Kubectl, in.Owner.Manager, in.Owner.Package)}, nil
 		}
+		pkg, ok := packageOf(tool, in.Owner.Manager)
+		if !ok || !pkg.owns(in.Owner.Package) {
+			return Action{Method: MethodDirect, Reason: fmt.Sprintf("%s belongs to %s's package %s, which is not %s", in.Kubectl, in.Owner.Manager, ownerPackage(in.Owner), tool)}, nil
+		}
 		f, ok := Lookup(in.Managers, in.Owner.Manager)
 		if !ok {
 			return Action{Method: MethodDirect, Reason: fmt.Sprintf("%s belongs to %s, which cannot be found to run", in.Kubectl, in.Owner.Manager)}, nil
 		}
-		return managerAction(in, f, true, fmt.Sprintf("the kubectl on PATH (%s) belongs to %s", in.Kubectl, in.Owner.Manager))
+		return managerAction(in, f, tool, true, fmt.Sprintf("the %s on PATH (%s) belongs to %s", tool, in.Kubectl, in.Owner.Manager))
+	}
+	if tool != "kubectl" {
+		return Action{Method: MethodDirect, Reason: "kubeboot's verified download installs " + tool + " unless a package manager already owns it"}, nil
 	}
 	if in.Kubectl == "" && in.GOOS == "darwin" {
 		if f, ok := Lookup(in.Managers, Homebrew); ok {
-			return managerAction(in, f, false, "Homebrew is the usual way to install kubectl on macOS")
+			return managerAction(in, f, tool, false, "Homebrew is the usual way to install kubectl on macOS")
 		}
 	}
 	if in.Kubectl != "" {
@@ -172,44 +211,171 @@ func planAuto(in PlanInput) (Action, error) {
 	return Action{Method: MethodDirect, Reason: "no kubectl on PATH"}, nil
 }
 
-func managerAction(in PlanInput, f Found, upgrade bool, reason string) (Action, error) {
+func managerAction(in PlanInput, f Found, tool string, upgrade bool, reason string) (Action, error) {
 	if f.Manager == Chocolatey && !in.Elevated {
 		return Action{}, &ElevationError{Manager: Chocolatey}
 	}
 	return Action{
 		Method:  methodOf(f.Manager),
 		Manager: f,
-		Args:    managerArgs(f.Manager, upgrade),
+		Args:    mustPackage(tool, f.Manager).args(f.Manager, upgrade),
 		Upgrade: upgrade,
 		Reason:  reason,
 	}, nil
 }
 
-func managerArgs(m Manager, upgrade bool) []string {
+// Package is a tool's package in one manager.
+type Package struct {
+	// Name is what the manager's install command takes: a Homebrew
+	// formula (tap/name for a tap), a Chocolatey package, a Scoop app
+	// (bucket/name), a winget ID.
+	Name string
+	// Owned are the names Owner reports for a program this package
+	// installed (a Homebrew Cellar folder, a Scoop app, a Chocolatey
+	// package, a winget ID); none where that name cannot tell it from
+	// another package's.
+	Owned []string
+	// Unique is true where no other package of the manager installs a
+	// program of the tool's name: whatever package of the manager owns
+	// the program (Owner may not know its name) is then this one.
+	Unique bool
+}
+
+// packages names each catalogue tool's package per manager, where one
+// exists; a manager not listed for a tool has none. Sources (checked
+// 2026-12): kubectl as before; helm: helm.sh's install docs (brew helm,
+// choco kubernetes-helm, scoop helm, winget Helm.Helm), ScoopInstaller/Main
+// bucket/helm.json; oidc-login (int128/kubelogin): its README (brew
+// kubelogin, choco kubelogin), microsoft/winget-pkgs manifests/i/int128/
+// kubelogin, ScoopInstaller/Extras bucket/kubelogin.json (which puts only
+// kubelogin.exe on PATH, not kubectl-oidc_login); azure-kubelogin:
+// Azure/kubelogin docs/book/src/install.md (brew Azure/kubelogin/kubelogin,
+// winget Microsoft.Azure.Kubelogin, scoop azure-kubelogin, choco
+// azure-kubelogin), ScoopInstaller/Main bucket/azure-kubelogin.json;
+// aws-iam-authenticator: ScoopInstaller/Main bucket/
+// aws-iam-authenticator.json, winget-pkgs manifests/k/Kubernetes/
+// aws-iam-authenticator, Homebrew's formula aws-iam-authenticator.
+//
+// "kubelogin" is int128's plugin to Homebrew, Chocolatey and Scoop, and
+// Azure's to nobody but its winget ID; Azure's program is also called
+// kubelogin. So Azure's entries are not Unique: the kubelogin on PATH is
+// Azure's only when Owner names Azure's package, and Homebrew's
+// Cellar/kubelogin (int128's formula and Azure's tap alike) never does.
+var packages = []toolPackage{
+	{"kubectl", Homebrew, Package{Name: "kubectl", Owned: []string{"kubernetes-cli", "kubectl"}, Unique: true}},
+	{"kubectl", Chocolatey, Package{Name: "kubernetes-cli", Owned: []string{"kubernetes-cli"}, Unique: true}},
+	{"kubectl", Scoop, Package{Name: "kubectl", Owned: []string{"kubectl"}, Unique: true}},
+	{"kubectl", Winget, Package{Name: "Kubernetes.kubectl", Owned: []string{"Kubernetes.kubectl"}, Unique: true}},
+
+	{"helm", Homebrew, Package{Name: "helm", Owned: []string{"helm"}, Unique: true}},
+	{"helm", Chocolatey, Package{Name: "kubernetes-helm", Owned: []string{"kubernetes-helm"}, Unique: true}},
+	{"helm", Scoop, Package{Name: "main/helm", Owned: []string{"helm"}, Unique: true}},
+	{"helm", Winget, Package{Name: "Helm.Helm", Owned: []string{"Helm.Helm"}, Unique: true}},
+
+	// Asked about kubectl-oidc_login, which Azure's packages lack.
+	{"oidc-login", Homebrew, Package{Name: "kubelogin", Owned: []string{"kubelogin"}, Unique: true}},
+	{"oidc-login", Chocolatey, Package{Name: "kubelogin", Owned: []string{"kubelogin"}, Unique: true}},
+	{"oidc-login", Scoop, Package{Name: "extras/kubelogin", Owned: []string{"kubelogin"}, Unique: true}},
+	{"oidc-login", Winget, Package{Name: "int128.kubelogin", Owned: []string{"int128.kubelogin"}, Unique: true}},
+
+	{"azure-kubelogin", Homebrew, Package{Name: "Azure/kubelogin/kubelogin"}},
+	{"azure-kubelogin", Chocolatey, Package{Name: "azure-kubelogin", Owned: []string{"azure-kubelogin"}}},
+	{"azure-kubelogin", Scoop, Package{Name: "main/azure-kubelogin", Owned: []string{"azure-kubelogin"}}},
+	{"azure-kubelogin", Winget, Package{Name: "Microsoft.Azure.Kubelogin", Owned: []string{"Microsoft.Azure.Kubelogin"}}},
+
+	{"aws-iam-authenticator", Homebrew, Package{Name: "aws-iam-authenticator", Owned: []string{"aws-iam-authenticator"}, Unique: true}},
+	{"aws-iam-authenticator", Scoop, Package{Name: "main/aws-iam-authenticator", Owned: []string{"aws-iam-authenticator"}, Unique: true}},
+	{"aws-iam-authenticator", Winget, Package{Name: "Kubernetes.aws-iam-authenticator", Owned: []string{"Kubernetes.aws-iam-authenticator"}, Unique: true}},
+}
+
+type toolPackage struct {
+	tool string
+	m    Manager
+	pkg  Package
+}
+
+// packageOf is tool's package in m; ok is false when m has none.
+func packageOf(tool string, m Manager) (Package, bool) {
+	for _, p := range packages {
+		if p.tool == tool && p.m == m {
+			return p.pkg, true
+		}
+	}
+	return Package{}, false
+}
+
+// knownTool reports whether packages names tool's packages.
+func knownTool(tool string) bool {
+	for _, p := range packages {
+		if p.tool == tool {
+			return true
+		}
+	}
+	return false
+}
+
+// Packages returns tool's package in m ("" tool is kubectl); ok is false
+// when m has none.
+func Packages(tool string, m Manager) (Package, bool) {
+	if tool == "" {
+		tool = "kubectl"
+	}
+	return packageOf(tool, m)
+}
+
+// owns reports whether the package Owner named (name, "" when unknown)
+// for the tool's program is p.
+func (p Package) owns(name string) bool {
+	if p.Unique {
+		return true
+	}
+	for _, n := range p.Owned {
+		if strings.EqualFold(name, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// args are the manager's arguments to install or upgrade p.
+func (p Package) args(m Manager, upgrade bool) []string {
 	switch m {
 	case Homebrew:
 		if upgrade {
-			return []string{"upgrade", "kubectl"}
+			return []string{"upgrade", p.Name}
 		}
-		return []string{"install", "kubectl"}
+		return []string{"install", p.Name}
 	case Chocolatey:
 		if upgrade {
-			return []string{"upgrade", "kubernetes-cli", "-y"}
+			return []string{"upgrade", p.Name, "-y"}
 		}
-		return []string{"install", "kubernetes-cli", "-y"}
+		return []string{"install", p.Name, "-y"}
 	case Scoop:
 		if upgrade {
-			return []string{"update", "kubectl"}
+			// scoop update takes the app's name, without its bucket.
+			return []string{"update", p.Name[strings.LastIndex(p.Name, "/")+1:]}
 		}
-		return []string{"install", "kubectl"}
+		return []string{"install", p.Name}
 	case Winget:
 		verb := "install"
 		if upgrade {
 			verb = "upgrade"
 		}
-		return []string{verb, "--id", "Kubernetes.kubectl", "--exact", "--accept-source-agreements", "--accept-package-agreements", "--disable-interactivity"}
+		return []string{verb, "--id", p.Name, "--exact", "--accept-source-agreements", "--accept-package-agreements", "--disable-interactivity"}
 	}
 	return nil
+}
+
+// managerArgs are the manager's arguments for kubectl.
+func managerArgs(m Manager, upgrade bool) []string {
+	return mustPackage("kubectl", m).args(m, upgrade)
+}
+
+// mustPackage is packageOf for a manager already known to have tool's
+// package; the zero Package otherwise.
+func mustPackage(tool string, m Manager) Package {
+	p, _ := packageOf(tool, m)
+	return p
 }
 
 // foreign says why m cannot exist on goos, "" when it can.

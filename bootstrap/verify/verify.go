@@ -39,6 +39,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubeboot/kubeboot/bootstrap/catalog"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 )
 
@@ -252,6 +253,105 @@ func ClusterVersionSpec(ctx context.Context, o Options) (string, error) {
 		return "", err
 	}
 	return MinorSpec(sv)
+}
+
+// ErrNoKubeVirt means the cluster runs no KubeVirt: the API server does
+// not serve kubevirt.io/v1, or holds no KubeVirt resource. Matched by
+// *KubeVirtError.
+var ErrNoKubeVirt = errors.New("KubeVirt is not installed in the cluster")
+
+// ErrKubeVirtVersion means the cluster's KubeVirt resource does not say a
+// version such as v1.5.0. Matched by *KubeVirtError.
+var ErrKubeVirtVersion = errors.New("KubeVirt's version cannot be read")
+
+// KubeVirtError says why the KubeVirt version could not be read.
+type KubeVirtError struct {
+	Server  string // redacted
+	Problem string
+	Missing bool // KubeVirt is absent
+}
+
+func (e *KubeVirtError) problem() string { return e.Problem + " (" + e.Server + ")" }
+func (e *KubeVirtError) hint() string {
+	if e.Missing {
+		return "the cluster runs no KubeVirt: check the context, or name the version"
+	}
+	return "name the version instead"
+}
+func (e *KubeVirtError) Error() string { return message(e) }
+
+// Is makes errors.Is match ErrNoKubeVirt or ErrKubeVirtVersion.
+func (e *KubeVirtError) Is(target error) bool {
+	return target == ErrNoKubeVirt && e.Missing || target == ErrKubeVirtVersion && !e.Missing
+}
+
+// KubeVirtVersion returns the version of KubeVirt the cluster of the
+// context Options select runs ("v1.5.0"): status.observedKubeVirtVersion
+// of its KubeVirt resource, listed across namespaces
+// (GET /apis/kubevirt.io/v1/kubevirts), asked as ServerVersion asks
+// /version: one bounded request with the context's credentials, sent only
+// over TLS to the cluster's own server, never after a redirect. Absent
+// KubeVirt is ErrNoKubeVirt; a resource that names no version, several
+// different ones, or something other than a version is
+// ErrKubeVirtVersion.
+func KubeVirtVersion(ctx context.Context, o Options) (string, error) {
+	v, err := newVerifier(ctx, o)
+	if err != nil {
+		return "", err
+	}
+	defer v.client.CloseIdleConnections()
+	var list struct {
+		Kind  string `json:"kind"`
+		Items []struct {
+			Metadata struct {
+				Name      string `json:"name"`
+				Namespace string `json:"namespace"`
+			} `json:"metadata"`
+			Status struct {
+				ObservedKubeVirtVersion string `json:"observedKubeVirtVersion"`
+			} `json:"status"`
+		} `json:"items"`
+	}
+	const path = "/apis/kubevirt.io/v1/kubevirts"
+	err = v.do(ctx, http.MethodGet, path, nil, &list, "")
+	var he *HTTPError
+	if errors.As(err, &he) && he.StatusCode == http.StatusNotFound {
+		return "", &KubeVirtError{Server: v.t.serverShown, Missing: true, Problem: "the API server does not serve kubevirt.io/v1 (GET " + path + ": 404)"}
+	}
+	if err != nil {
+		return "", err
+	}
+	if list.Kind != "KubeVirtList" {
+		return "", &KubeVirtError{Server: v.t.serverShown, Problem: fmt.Sprintf("GET %s answered a %q, not a KubeVirtList", path, snippetOf(list.Kind))}
+	}
+	if len(list.Items) == 0 {
+		return "", &KubeVirtError{Server: v.t.serverShown, Missing: true, Problem: "the cluster holds no KubeVirt resource"}
+	}
+	version := ""
+	for _, it := range list.Items {
+		name := it.Metadata.Namespace + "/" + it.Metadata.Name
+		got := it.Status.ObservedKubeVirtVersion
+		if got == "" {
+			return "", &KubeVirtError{Server: v.t.serverShown, Problem: fmt.Sprintf("KubeVirt %s reports no version yet (is it still deploying?)", name)}
+		}
+		tag, ok := catalog.Tag(got)
+		if !ok {
+			return "", &KubeVirtError{Server: v.t.serverShown, Problem: fmt.Sprintf("KubeVirt %s reports the version %q, which is not a release such as v1.5.0", name, snippetOf(got))}
+		}
+		if version != "" && tag != version {
+			return "", &KubeVirtError{Server: v.t.serverShown, Problem: fmt.Sprintf("the cluster runs KubeVirt %s and %s", version, tag)}
+		}
+		version = tag
+	}
+	return version, nil
+}
+
+// snippetOf is at most 64 bytes of what a server said, for %q.
+func snippetOf(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
 }
 
 func (v *verifier) version(ctx context.Context) (string, error) {

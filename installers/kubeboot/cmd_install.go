@@ -70,7 +70,7 @@ func NewCmdInstall(a *app) *cobra.Command {
 			"A kubectl that a package manager owns is upgraded through that manager instead.\n" +
 			toolsLong(),
 		Example: "  kubeboot install kubectl\n  kubeboot install kubectl --version 1.36 --dir ~/bin\n  kubeboot install kubectl --version cluster --context coreweave\n" +
-			"  kubeboot install helm\n  kubeboot install helm --version 3\n  kubeboot install oidc-login --version v1.34.0 -o json",
+			"  kubeboot install helm\n  kubeboot install helm --version 3\n  kubeboot install virtctl --version cluster\n  kubeboot install oidc-login --version v1.34.0 -o json",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 && args[0] == "kubelogin" {
 				return usageErrorf("\"kubelogin\" names two tools: azure-kubelogin (Azure's, for AKS: kubelogin get-token) or oidc-login (int128's, kubectl oidc-login); say which")

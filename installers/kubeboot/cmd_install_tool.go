@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubeboot/kubeboot/bootstrap"
 	"github.com/kubeboot/kubeboot/bootstrap/catalog"
+	"github.com/kubeboot/kubeboot/bootstrap/verify"
 	"github.com/kubeboot/kubeboot/bootstrap/winpath"
 )
 
@@ -32,8 +33,8 @@ func toolsLong() string {
 	return strings.Join(own[:len(own)-1], ", ") + " and " + own[len(own)-1] + " come from their projects' releases,\n" +
 		"checked against the evidence each publishes (the README's tools table), and install the same way;\n" +
 		strings.Join(delegated, ", ") + " comes with another installer, which kubeboot names.\n" +
-		"helm's PGP signature is checked against KUBEBOOT_HELM_KEYRING=FILE (armored keys, such as helm's KEYS) when set,\n" +
-		"and --verify-signature applies to it (require: refuse without the keyring).\n" +
+		"helm's .asc is checked against helm's KEYS, which kubeboot carries, or KUBEBOOT_HELM_KEYRING=FILE instead;\n" +
+		"--verify-signature auto: a published signature must verify; require: one must be published; off: skip it.\n" +
 		"KUBEBOOT_MIRROR_ROOT serves each such file https://HOST/PATH as ROOT/HOST/PATH;\n" +
 		"KUBEBOOT_GITHUB_API_URL and GITHUB_TOKEN reach GitHub's API."
 }
@@ -53,9 +54,9 @@ type toolOutput struct {
 var kubectlOnlyFlags = []struct{ name, why string }{
 	{"mirror", "is a dl.k8s.io mirror for kubectl; other tools' files come from KUBEBOOT_MIRROR_ROOT (ROOT/HOST/PATH)"},
 	{"method", "chooses between package managers for kubectl; other tools are installed by kubeboot's verified download"},
-	{"certificate-identity", "names kubectl's signer; %s publishes no signature that kubeboot checks"},
-	{"certificate-oidc-issuer", "names kubectl's signer; %s publishes no signature that kubeboot checks"},
-	{"trusted-root", "is the Sigstore root for kubectl; %s publishes no signature that kubeboot checks"},
+	{"certificate-identity", "names kubectl's Sigstore signer; %s publishes no Sigstore signature"},
+	{"certificate-oidc-issuer", "names kubectl's Sigstore signer; %s publishes no Sigstore signature"},
+	{"trusted-root", "is the Sigstore root for kubectl; %s publishes no Sigstore signature"},
 	{"allow-downgrade", "is about kubectl's channels; for %s, name the version you want with --version"},
 }
 
@@ -96,17 +97,27 @@ func toolInstallRun(cmd *cobra.Command, o *InstallOptions, tool string) error {
 		if err != nil {
 			return usageErrorf("--verify-signature %q: use auto, require or off", *o.signature.mode)
 		}
-		if m == bootstrap.SignatureRequire && len(keyrings) == 0 {
-			return usageErrorf("--verify-signature require needs the keys %s may be signed with: set %s=FILE (armored public keys, such as the project's KEYS file)", tool, keyringEnv)
-		}
 		mode = m
 	}
 	version := o.Version
 	switch {
 	case !cmd.Flags().Changed("version"), version == "stable":
 		version = "" // the tool's latest release
+	case version == "cluster" && tool == "virtctl":
+		// The KubeVirt the cluster runs, asked as kubectl's --version
+		// cluster asks the API server's.
+		locs, err := h.kubeconfigLocations(a.kubeconfig)
+		if err != nil {
+			return err
+		}
+		v, err := verify.KubeVirtVersion(cmd.Context(), verify.Options{Kubeconfig: locs.Files, Context: a.context})
+		if err != nil {
+			return &toolError{tool, fmt.Errorf("ask the cluster its KubeVirt version (--version cluster): %w", err)}
+		}
+		a.logf("the cluster runs KubeVirt %s", v)
+		version = v
 	case version == "cluster":
-		return usageErrorf("--version cluster is for kubectl; for %s use latest or a version such as v1.2.3", tool)
+		return usageErrorf("--version cluster is for kubectl and virtctl; for %s use latest or a version such as v1.2.3", tool)
 	}
 	opts, err := a.clientOptions("", o.Verbose, nil)
 	if err != nil {
@@ -148,11 +159,7 @@ func toolInstallRun(cmd *cobra.Command, o *InstallOptions, tool string) error {
 			res.LeftAlone.Path, res.LeftAlone.Manager, tool, res.Version, filepath.Dir(res.Path))
 	}
 	for _, u := range res.Unchecked {
-		hint := ""
-		if keyringEnv != "" {
-			hint = "; set " + keyringEnv + "=FILE to check it"
-		}
-		fmt.Fprintf(h.Stderr, "note: not checked: %s%s\n", u, hint)
+		fmt.Fprintf(h.Stderr, "note: not checked: %s\n", u)
 	}
 	if res.Changed {
 		fmt.Fprintf(h.Stdout, "installed %s %s at %s (sha256 %s verified against %s)\n", tool, res.Version, res.Path, res.FileSHA256, evidenceNote(res.Evidence))
@@ -202,6 +209,18 @@ type toolError struct {
 func (e *toolError) Error() string { return e.err.Error() }
 func (e *toolError) Unwrap() error { return e.err }
 
+// kubevirtHint says what to do when --version cluster could not read the
+// cluster's KubeVirt version; "" for other errors.
+func kubevirtHint(err error) string {
+	switch {
+	case errors.Is(err, verify.ErrNoKubeVirt):
+		return "nothing was installed: check the context (--context, --kubeconfig), or name the virtctl version with --version vX.Y.Z"
+	case errors.Is(err, verify.ErrKubeVirtVersion):
+		return "nothing was installed: name the virtctl version with --version vX.Y.Z"
+	}
+	return ""
+}
+
 // toolHint says what to do after a failed tool install; "" leaves it to
 // the general hints.
 func toolHint(err error) string {
@@ -216,9 +235,10 @@ func toolHint(err error) string {
 		return "nothing was installed: without its published evidence the file cannot be told from a swapped one; " +
 			"try again later or name an earlier release with --version (and check KUBEBOOT_MIRROR_ROOT if you use a mirror)"
 	case errors.Is(err, bootstrap.ErrPGPSignature):
-		return "nothing was installed: the file is not signed by a key of your keyring; if the project has a new key, update the keyring, else your mirror, proxy or network may be tampering"
+		return "nothing was installed: the file is not signed by a key of the keyring (the project's keys kubeboot carries, or KUBEBOOT_" + strings.ToUpper(te.tool) + "_KEYRING's); " +
+			"if the project signs with a new key, give its KEYS file as KUBEBOOT_" + strings.ToUpper(te.tool) + "_KEYRING=FILE or update kubeboot, else your mirror, proxy or network may be tampering"
 	case errors.Is(err, bootstrap.ErrKeyringMissing):
-		return "give the keyring (KUBEBOOT_" + strings.ToUpper(te.tool) + "_KEYRING=FILE), or check the checksum alone with --verify-signature auto"
+		return "give the keyring (KUBEBOOT_" + strings.ToUpper(te.tool) + "_KEYRING=FILE, armored public keys), or check the checksum alone with --verify-signature off"
 	case errors.Is(err, bootstrap.ErrBadArchive):
 		return "nothing was installed: the archive matches its published checksum but is not laid out like a release of " + te.tool +
 			"; report it to the project, and check KUBEBOOT_MIRROR_ROOT if you use a mirror"

@@ -1,11 +1,17 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kubeboot/kubeboot/bootstrap/catalog"
@@ -122,9 +128,8 @@ func TestInstallToolRefusals(t *testing.T) {
 		{[]string{"install", "helm", "--mirror", "https://mirror.example"}, 2, "KUBEBOOT_MIRROR_ROOT"},
 		{[]string{"install", "helm", "--method", "brew"}, 2, "--method"},
 		{[]string{"install", "virtctl", "--verify-signature", "require"}, 2, "virtctl publishes none that kubeboot checks"},
-		{[]string{"install", "helm", "--verify-signature", "require"}, 2, "set KUBEBOOT_HELM_KEYRING=FILE"},
-		{[]string{"install", "helm", "--certificate-identity", "x"}, 2, "helm publishes no signature that kubeboot checks"},
-		{[]string{"install", "virtctl", "--version", "cluster"}, 2, "--version cluster is for kubectl"},
+		{[]string{"install", "helm", "--certificate-identity", "x"}, 2, "helm publishes no Sigstore signature"},
+		{[]string{"install", "helm", "--version", "cluster"}, 2, "--version cluster is for kubectl and virtctl"},
 		{[]string{"install", "helm", "--version", "1.2"}, 2, "helm has no version"},
 	}
 	for _, tt := range tests {
@@ -183,13 +188,18 @@ func TestInstallHelmPGP(t *testing.T) {
 		name    string
 		signer  *pgptest.Key
 		keyring bool
+		mode    string
 		code    int
 		out     string
 	}{
-		{"signed, with the keyring", maintainer, true, 0, "and the PGP signature of Release Signer"},
-		{"signed by another key", pgptest.NewEd25519(t, true), true, 3, "not in the keyring"},
-		{"unsigned, with the keyring", nil, true, 3, "PGP signature is not there"},
-		{"without the keyring", maintainer, false, 0, "note: not checked: the PGP signature (no keyring \"helm\" was given); set KUBEBOOT_HELM_KEYRING=FILE"},
+		{"signed, with the keyring", maintainer, true, "", 0, "and the PGP signature of Release Signer"},
+		{"signed by another key", pgptest.NewEd25519(t, true), true, "", 3, "not in the keyring"},
+		{"unsigned, with the keyring", nil, true, "", 0, "note: not checked: the PGP signature (none is published at "},
+		{"unsigned, required", nil, true, "require", 3, "PGP signature is not there"},
+		{"unsigned, off", nil, true, "off", 0, "note: not checked: the PGP signature (signature checks are off)"},
+		// Without KUBEBOOT_HELM_KEYRING, helm's own keys judge.
+		{"helm's keys, signed by a test key", maintainer, false, "", 3, "not in the keyring"},
+		{"helm's keys, required, unsigned", nil, false, "require", 3, "PGP signature is not there"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e, o := toolEnv(t)
@@ -200,7 +210,11 @@ func TestInstallHelmPGP(t *testing.T) {
 			pub := o.Publish(t, tool, "v4.0.1", hostPlatform, []byte("helm 4.0.1"), true, nil)
 			dir := t.TempDir()
 			os.WriteFile(filepath.Join(dir, pub.Artifact.Program), []byte("previous"), 0o755)
-			r := e.run("install", "helm", "--dir", dir)
+			args := []string{"install", "helm", "--dir", dir}
+			if tt.mode != "" {
+				args = append(args, "--verify-signature", tt.mode)
+			}
+			r := e.run(args...)
 			if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.out) {
 				t.Fatalf("%+v, want exit %d and %q", r, tt.code, tt.out)
 			}
@@ -209,5 +223,73 @@ func TestInstallHelmPGP(t *testing.T) {
 				t.Errorf("exit %d left %q", r.code, got)
 			}
 		})
+	}
+}
+
+// TestInstallVirtctlVersionCluster: --version cluster installs the
+// virtctl of the KubeVirt the cluster runs (its KubeVirt resource's
+// status), not the latest; a cluster without KubeVirt, or one that
+// answers no version, installs nothing and says what to do.
+func TestInstallVirtctlVersionCluster(t *testing.T) {
+	tool := catalog.Virtctl()
+	if !tool.Supports(hostPlatform) {
+		t.Skip("virtctl is not published for", hostPlatform)
+	}
+	var mu sync.Mutex
+	answer, auth := "", []string{}
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		auth = append(auth, r.Header.Get("Authorization"))
+		if r.URL.Path != "/apis/kubevirt.io/v1/kubevirts" || answer == "" {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, answer)
+	}))
+	defer api.Close()
+	ca := base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: api.Certificate().Raw}))
+	config := filepath.Join(t.TempDir(), "config")
+	os.WriteFile(config, []byte(fmt.Sprintf(`apiVersion: v1
+kind: Config
+current-context: c
+clusters: [{name: c, cluster: {server: %q, certificate-authority-data: %s}}]
+users: [{name: u, user: {token: cluster-token-0123456789}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+`, api.URL, ca)), 0o600)
+
+	e, o := toolEnv(t)
+	o.Publish(t, tool, "v1.5.0", hostPlatform, []byte("virtctl 1.5.0"), true, nil) // the latest
+	o.Publish(t, tool, "v1.4.2", hostPlatform, []byte("virtctl 1.4.2"), false, nil)
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name, answer string
+		code         int
+		out          string
+	}{
+		{"no KubeVirt", "", 1, "the API server does not serve kubevirt.io/v1"},
+		{"not a version", `{"kind":"KubeVirtList","items":[{"metadata":{"name":"kubevirt","namespace":"kubevirt"},"status":{"observedKubeVirtVersion":"latest"}}]}`, 1, "name the virtctl version with --version vX.Y.Z"},
+		{"v1.4.2", `{"kind":"KubeVirtList","items":[{"metadata":{"name":"kubevirt","namespace":"kubevirt"},"status":{"observedKubeVirtVersion":"v1.4.2"}}]}`, 0, "installed virtctl v1.4.2"},
+	} {
+		mu.Lock()
+		answer = tt.answer
+		mu.Unlock()
+		r := e.run("install", "virtctl", "--version", "cluster", "--kubeconfig", config, "--dir", dir)
+		if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.out) {
+			t.Errorf("%s: %+v", tt.name, r)
+		}
+		got, _ := os.ReadFile(filepath.Join(dir, tool.ProgramFor(hostPlatform)))
+		if want := map[bool]string{true: "virtctl 1.4.2", false: ""}[tt.code == 0]; string(got) != want {
+			t.Errorf("%s: installed %q", tt.name, got)
+		}
+	}
+	for _, a := range auth {
+		if a != "Bearer cluster-token-0123456789" {
+			t.Errorf("the cluster was asked with %q", a)
+		}
+	}
+	if strings.Contains(strings.Join(o.Requests(), " "), "cluster-token") {
+		t.Error("the cluster's token reached the mirror")
 	}
 }

@@ -45,6 +45,9 @@ func explain(err error) (msg, hint string) {
 		if h := verifyHint(err); h != "" {
 			next = h
 		}
+		if h := kubevirtHint(err); h != "" {
+			next = h
+		}
 		return prefix + problem, next
 	}
 	msg = err.Error()

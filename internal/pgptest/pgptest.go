@@ -5,6 +5,7 @@
 package pgptest
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -16,6 +17,7 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -90,7 +92,7 @@ type Key struct {
 	legacy bool
 }
 
-var created = []byte{0x66, 0, 0, 0}
+var created = []byte{0x66, 0, 0, 0} // Created, as a key packet holds it
 
 // NewRSA makes a 2048-bit RSA key.
 func NewRSA(t testing.TB) *Key {
@@ -134,9 +136,50 @@ func finishKey(k *Key) *Key {
 // SignPacket makes a v4 signature packet of type typ by k over prefix, with
 // hash algorithm hashID (8 = SHA-256) computed by h.
 func (k *Key) SignPacket(t testing.TB, typ byte, prefix []byte, hashID byte, h crypto.Hash) []byte {
+	return k.SignPacketWith(t, typ, prefix, hashID, h, Sub{})
+}
+
+// Created is when every test key was made, and the default time of
+// every signature.
+var Created = time.Unix(0x66000000, 0)
+
+// Sub holds the subpackets a signature carries besides its creation
+// time and issuer.
+type Sub struct {
+	At        time.Time     // creation time; zero: Created
+	NoCreated bool          // omit the creation time
+	KeyExpiry time.Duration // key expiration time (9), after the key's creation
+	Flags     *byte         // key flags (27)
+	Reason    *byte         // reason for revocation (29)
+	Embedded  []byte        // an embedded signature (32), a packet body, unhashed
+	Critical  byte          // an unknown subpacket type, marked critical
+}
+
+// SignPacketWith is SignPacket with subpackets.
+func (k *Key) SignPacketWith(t testing.TB, typ byte, prefix []byte, hashID byte, h crypto.Hash, o Sub) []byte {
 	t.Helper()
-	sub := []byte{5, 2}
-	sub = append(sub, created...)
+	at := o.At
+	if at.IsZero() {
+		at = Created
+	}
+	var sub []byte
+	if !o.NoCreated {
+		sub = append(sub, 5, 2)
+		sub = binary.BigEndian.AppendUint32(sub, uint32(at.Unix()))
+	}
+	if o.KeyExpiry != 0 {
+		sub = append(sub, 5, 9)
+		sub = binary.BigEndian.AppendUint32(sub, uint32(o.KeyExpiry/time.Second))
+	}
+	if o.Flags != nil {
+		sub = append(sub, 2, 27, *o.Flags)
+	}
+	if o.Reason != nil {
+		sub = append(sub, 2, 29, *o.Reason)
+	}
+	if o.Critical != 0 {
+		sub = append(sub, 2, 0x80|o.Critical, 0)
+	}
 	sub = append(sub, 22, 33, 4)
 	sub = append(sub, k.fp[:]...)
 	hashed := []byte{4, typ, k.algo, hashID, byte(len(sub) >> 8), byte(len(sub))}
@@ -149,7 +192,15 @@ func (k *Key) SignPacket(t testing.TB, typ byte, prefix []byte, hashID byte, h c
 	d.Write(trailer)
 	digest := d.Sum(nil)
 	unhashed := append([]byte{9, 16}, k.fp[12:]...)
-	body := append(hashed, 0, byte(len(unhashed)))
+	if o.Embedded != nil {
+		if n := len(o.Embedded) + 1; n < 192 {
+			unhashed = append(unhashed, byte(n), 32)
+		} else {
+			unhashed = append(unhashed, byte((n-192)>>8+192), byte(n-192), 32)
+		}
+		unhashed = append(unhashed, o.Embedded...)
+	}
+	body := append(hashed, byte(len(unhashed)>>8), byte(len(unhashed)))
 	body = append(body, unhashed...)
 	body = append(body, digest[:2]...)
 	switch k.algo {
@@ -174,21 +225,106 @@ func (k *Key) Sign(t testing.TB, file []byte) []byte {
 	return Armor("PGP SIGNATURE", k.SignPacket(t, sigBinary, file, 8, crypto.SHA256))
 }
 
-// Transferable is a primary key, a user ID and each subkey with its
-// binding signature by binder (nil: none).
+// Transferable is a primary key, a user ID with its self-signature, and
+// each subkey with its binding signature by binder (nil: none), as a
+// signing subkey (with its back-signature).
 func Transferable(t testing.TB, primary *Key, subs []*Key, binder *Key, revoked bool) []byte {
-	out := Packet(tagPublicKey, primary.body)
+	c := Cert{Primary: primary}
 	if revoked {
-		out = append(out, primary.SignPacket(t, sigKeyRevocation, keyPrefix(primary.body), 8, crypto.SHA256)...)
+		c.Revoked = &Revocation{}
 	}
-	out = append(out, Packet(tagUserID, []byte("Release Signer <release@example.org>"))...)
 	for _, s := range subs {
-		out = append(out, Packet(tagSubkey, s.body)...)
-		if binder != nil {
-			out = append(out, binder.SignPacket(t, sigSubkeyBinding, append(keyPrefix(primary.body), keyPrefix(s.body)...), 8, crypto.SHA256)...)
+		c.Subkeys = append(c.Subkeys, Subkey{Key: s, Binder: binder, Unbound: binder == nil})
+	}
+	return c.Bytes(t)
+}
+
+// Cert describes a transferable public key (RFC 9580 10.1).
+type Cert struct {
+	Primary *Key
+	UserID  string // default "Release Signer <release@example.org>"
+	// NoSelfSig leaves the user ID without its self-signature.
+	NoSelfSig bool
+	// Flags are the primary's key flags in its self-signature; nil: none
+	// stated.
+	Flags   *byte
+	Expires time.Duration // the primary's expiry, after its creation
+	Revoked *Revocation
+	Subkeys []Subkey
+}
+
+// Subkey is a subkey of a Cert.
+type Subkey struct {
+	Key *Key
+	// Flags are its key flags; nil: 0x02 (signs data).
+	Flags   *byte
+	Expires time.Duration
+	// Binder makes the binding signature; nil: the primary.
+	Binder  *Key
+	Unbound bool // no binding signature at all
+	// NoBackSig omits the subkey's own signature embedded in its binding.
+	NoBackSig bool
+	Revoked   *Revocation
+}
+
+// Revocation is a revocation signature: Reason nil states none (a hard
+// revocation); 1 (superseded) and 3 (retired) are soft, from At.
+type Revocation struct {
+	Reason *byte
+	At     time.Time
+}
+
+// Flag returns a pointer to key flags b.
+func Flag(b byte) *byte { return &b }
+
+// Bytes encodes the transferable key.
+func (c Cert) Bytes(t testing.TB) []byte {
+	p := c.Primary
+	pk := keyPrefix(p.body)
+	out := Packet(tagPublicKey, p.body)
+	if r := c.Revoked; r != nil {
+		out = append(out, p.SignPacketWith(t, sigKeyRevocation, pk, 8, crypto.SHA256, Sub{At: r.At, Reason: r.Reason})...)
+	}
+	uid := c.UserID
+	if uid == "" {
+		uid = "Release Signer <release@example.org>"
+	}
+	out = append(out, Packet(tagUserID, []byte(uid))...)
+	if !c.NoSelfSig {
+		prefix := append(bytes.Clone(pk), 0xB4)
+		prefix = binary.BigEndian.AppendUint32(prefix, uint32(len(uid)))
+		prefix = append(prefix, uid...)
+		out = append(out, p.SignPacketWith(t, 0x13, prefix, 8, crypto.SHA256, Sub{Flags: c.Flags, KeyExpiry: c.Expires})...)
+	}
+	for _, s := range c.Subkeys {
+		out = append(out, Packet(tagSubkey, s.Key.body)...)
+		bind := append(bytes.Clone(pk), keyPrefix(s.Key.body)...)
+		if !s.Unbound {
+			binder := s.Binder
+			if binder == nil {
+				binder = p
+			}
+			flags := s.Flags
+			if flags == nil {
+				flags = Flag(0x02)
+			}
+			o := Sub{Flags: flags, KeyExpiry: s.Expires}
+			if !s.NoBackSig {
+				back := s.Key.SignPacketWith(t, 0x19, bind, 8, crypto.SHA256, Sub{})
+				o.Embedded = back[6:] // the body, without its packet header
+			}
+			out = append(out, binder.SignPacketWith(t, sigSubkeyBinding, bind, 8, crypto.SHA256, o)...)
+		}
+		if r := s.Revoked; r != nil {
+			out = append(out, p.SignPacketWith(t, 0x28, bind, 8, crypto.SHA256, Sub{At: r.At, Reason: r.Reason})...)
 		}
 	}
 	return out
+}
+
+// SignAt makes an armored detached signature of file dated at.
+func (k *Key) SignAt(t testing.TB, file []byte, at time.Time) []byte {
+	return Armor("PGP SIGNATURE", k.SignPacketWith(t, sigBinary, file, 8, crypto.SHA256, Sub{At: at}))
 }
 
 // KEYS is a keyring as helm's KEYS file is: armored key blocks with
