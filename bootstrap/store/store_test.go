@@ -577,6 +577,11 @@ func TestEnsureStoredExactIsFast(t *testing.T) {
 		// security descriptors) are a dozen of them.
 		limit = 15 * time.Millisecond
 	}
+	if raceDetector {
+		// make test runs everything with -race, on machines that may be
+		// busy: the figure that counts is the one make bench measures.
+		limit *= 10
+	}
 	if per > limit && !testing.Short() {
 		t.Errorf("%s per call, more than %s", per, limit)
 	}
