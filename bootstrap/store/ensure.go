@@ -223,6 +223,7 @@ func (s *Store) newestMatchFor(sp bootstrap.Spec, chosenBy string) *Entry {
 // failure leaves no empty folder behind. chosenBy is what chose tag, ""
 // when the user named it.
 func (s *Store) install(ctx context.Context, tag, chosenBy string) (*Entry, error) {
+	s.beforeWait()
 	dir := s.entryDir(tag, s.p)
 	for attempt := 0; ; attempt++ {
 		e, err := s.installOnce(ctx, tag, chosenBy, dir)

@@ -188,6 +188,12 @@ type Options struct {
 	// match answers at once, with Offline set, and the mirror is asked again
 	// ten minutes later. Zero: the client's own bounds.
 	StaleWait time.Duration
+	// BeforeWait, when set, is called before Ensure asks the mirror or
+	// installs (which may wait for another process's install of the same
+	// version), possibly more than once: a command-line tool can start
+	// handling Ctrl-C there. A warm Ensure, which only stats and reads
+	// small files, never calls it.
+	BeforeWait func()
 }
 
 // Store is a folder of verified kubectls by version. It is safe for
@@ -201,6 +207,7 @@ type Store struct {
 
 	resolveTTL, staleWait time.Duration
 	verifiedDir           string
+	beforeWait            func()
 }
 
 // New validates opts, fills in defaults and returns a Store. It creates no
@@ -229,12 +236,15 @@ func New(opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.BeforeWait == nil {
+		opts.BeforeWait = func() {}
+	}
 	if opts.Client == nil {
 		if opts.Client, err = bootstrap.New(bootstrap.Options{}); err != nil {
 			return nil, err
 		}
 	}
-	return &Store{dir: dir, client: opts.Client, p: opts.Platform, logf: opts.Logf, now: opts.Now, resolveTTL: opts.ResolveTTL, staleWait: opts.StaleWait, verifiedDir: opts.VerifiedDir}, nil
+	return &Store{dir: dir, client: opts.Client, p: opts.Platform, logf: opts.Logf, now: opts.Now, resolveTTL: opts.ResolveTTL, staleWait: opts.StaleWait, verifiedDir: opts.VerifiedDir, beforeWait: opts.BeforeWait}, nil
 }
 
 // Dir is the store's folder (absolute).
