@@ -41,23 +41,18 @@ func (s *Store) Ensure(ctx context.Context, spec string) (*Entry, error) {
 // (bootstrap.SignatureAuto); a stored kubectl without a verified
 // signature does not answer it. An empty chosenBy is Ensure.
 func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry, error) {
+	if tag, ok := bootstrap.ExactTag(spec); ok {
+		return s.ensureExact(ctx, tag, chosenBy) // a pin's warm path: no version parser
+	}
 	sp, err := bootstrap.ParseSpec(spec)
 	if err != nil {
 		return nil, err
 	}
+	if sp.Kind == bootstrap.SpecExact {
+		return s.ensureExact(ctx, bootstrap.Tag(sp.Exact), chosenBy)
+	}
 	if err := s.checkDir(); err != nil {
 		return nil, err
-	}
-	if sp.Kind == bootstrap.SpecExact {
-		tag := bootstrap.Tag(sp.Exact)
-		if e := s.intactFor(tag, chosenBy); e != nil {
-			return e, nil
-		}
-		e, err := s.install(ctx, tag, chosenBy)
-		if err != nil && offline(ctx, err) {
-			return nil, &NotStoredError{Spec: tag, Platform: s.p, Dir: s.dir, Err: err}
-		}
-		return e, err
 	}
 	v, fromStore, resolvedBefore, err := s.resolve(ctx, sp, chosenBy)
 	if err == nil {
@@ -102,6 +97,21 @@ func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry
 	s.logf("the mirror cannot be reached (%v); using kubectl %s from the store, the newest stored version %q allows", err, e.Version, spec)
 	e.Offline = true
 	return e, nil
+}
+
+// ensureExact is EnsureChosen of the exact version tag.
+func (s *Store) ensureExact(ctx context.Context, tag, chosenBy string) (*Entry, error) {
+	if err := s.checkDir(); err != nil {
+		return nil, err
+	}
+	if e := s.intactFor(tag, chosenBy); e != nil {
+		return e, nil
+	}
+	e, err := s.install(ctx, tag, chosenBy)
+	if err != nil && offline(ctx, err) {
+		return nil, &NotStoredError{Spec: tag, Platform: s.p, Dir: s.dir, Err: err}
+	}
+	return e, err
 }
 
 // ensureResolved returns the entry of v, which sp resolved to, installing

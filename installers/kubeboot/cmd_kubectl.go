@@ -247,8 +247,10 @@ func (a *app) chooseKubectl(ctx context.Context, want string, args []string, sto
 		}
 		return c, nil
 	default:
-		if _, err := bootstrap.ParseSpec(want); err != nil {
-			return kubectlChoice{}, err
+		if _, plain := bootstrap.ExactTag(want); !plain { // no version parser for a plain one
+			if _, err := bootstrap.ParseSpec(want); err != nil {
+				return kubectlChoice{}, err
+			}
 		}
 		return kubectlChoice{Spec: want, Source: "flag", Reason: "--version " + want}, nil
 	}
