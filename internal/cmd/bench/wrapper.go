@@ -132,12 +132,12 @@ func buildExecFloor(work string) (string, error) {
 		return "", err
 	}
 	floor := filepath.Join(work, "execfloor-bin")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", floor, "main.go")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", floor+".built", "main.go")
 	build.Dir, build.Env = src, append(os.Environ(), "GO111MODULE=off", "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build the exec floor: %v\n%s", err, out)
 	}
-	return floor, nil
+	return floor, installed(floor+".built", floor)
 }
 
 // withoutTrustedRoot drops the bench mirror's Sigstore trust root from
