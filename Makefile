@@ -24,7 +24,7 @@ BUILD_TAGS := nethttpomithttp2
 BUILD_GCFLAGS := all=-l
 export RELEASE_SIZE_BUDGET = $(SIZE_BUDGET)
 
-.PHONY: demo test test-short fuzz vet fmt-check tools bench build readme clean
+.PHONY: demo test test-short fuzz vet fmt-check tools bench bench-wrapper build readme clean
 
 ## demo: install kubectl end to end from a local mirror into a temp folder
 demo:
@@ -83,6 +83,11 @@ tools:
 BASELINE ?=
 bench:
 	tools=$$(scripts/k8s-tools.sh) && $(GO) run ./internal/cmd/bench -kubectl $$tools/kubectl -budget $(SIZE_BUDGET) -tags $(BUILD_TAGS) -gcflags $(BUILD_GCFLAGS) $(if $(BASELINE),-baseline $(BASELINE))
+
+## bench-wrapper: only what `kubeboot kubectl` and its shim add to a warm
+## kubectl command (target: 10 ms, paired median), BASELINE's in the same rounds
+bench-wrapper:
+	tools=$$(scripts/k8s-tools.sh) && $(GO) run ./internal/cmd/bench -kubectl $$tools/kubectl -wrapper-only -runs 40 -tags $(BUILD_TAGS) -gcflags $(BUILD_GCFLAGS) $(if $(BASELINE),-baseline $(BASELINE))
 
 ## readme: regenerate README.md's command reference from the commands
 readme:

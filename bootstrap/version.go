@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/go-version"
 
@@ -49,13 +47,134 @@ type Spec struct {
 
 func (s Spec) String() string { return s.raw }
 
-var (
-	markerSpec = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(stable|latest)(?:-(\d+)(?:\.(\d+))?)?$`) })
-	minorSpec  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^v?(\d+)\.(\d+)$`) })
-	exactSpec  = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$`)
-	})
-)
+// The shapes of specs, matched by hand rather than by regexps, whose
+// compilation would cost every `kubeboot kubectl` run a fifth of a
+// millisecond (issue 23; TestSpecShapesAsRegexps pins them to the
+// regexps they replace):
+//
+//	marker  ^(stable|latest)(?:-(\d+)(?:\.(\d+))?)?$
+//	minor   ^v?(\d+)\.(\d+)$
+//	exact   ^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$
+
+// markerParts splits a release marker's name: stable or latest, then
+// optionally -MAJOR and .MINOR ("" when absent).
+func markerParts(s string) (channel, major, minor string, ok bool) {
+	switch {
+	case strings.HasPrefix(s, "stable"):
+		channel = "stable"
+	case strings.HasPrefix(s, "latest"):
+		channel = "latest"
+	default:
+		return "", "", "", false
+	}
+	rest := s[len(channel):]
+	if rest == "" {
+		return channel, "", "", true
+	}
+	if rest[0] != '-' {
+		return "", "", "", false
+	}
+	major, rest = digits(rest[1:])
+	if major == "" {
+		return "", "", "", false
+	}
+	if rest == "" {
+		return channel, major, "", true
+	}
+	if rest[0] != '.' {
+		return "", "", "", false
+	}
+	minor, rest = digits(rest[1:])
+	if minor == "" || rest != "" {
+		return "", "", "", false
+	}
+	return channel, major, minor, true
+}
+
+// minorParts splits v?MAJOR.MINOR.
+func minorParts(s string) (major, minor string, ok bool) {
+	major, rest := digits(strings.TrimPrefix(s, "v"))
+	if major == "" || rest == "" || rest[0] != '.' {
+		return "", "", false
+	}
+	minor, rest = digits(rest[1:])
+	return major, minor, minor != "" && rest == ""
+}
+
+// exactShape reports whether s looks like an exact version:
+// v?MAJOR.MINOR.PATCH, then optionally -PRERELEASE and +METADATA of
+// ASCII letters, digits, dots and dashes.
+func exactShape(s string) bool {
+	rest := strings.TrimPrefix(s, "v")
+	for i := range 3 {
+		var n string
+		if n, rest = digits(rest); n == "" {
+			return false
+		}
+		if i < 2 {
+			if rest == "" || rest[0] != '.' {
+				return false
+			}
+			rest = rest[1:]
+		}
+	}
+	for _, sep := range []byte{'-', '+'} {
+		if rest == "" || rest[0] != sep {
+			continue
+		}
+		n := 1
+		for n < len(rest) && (isDigit(rest[n]) || 'a' <= rest[n] && rest[n] <= 'z' || 'A' <= rest[n] && rest[n] <= 'Z' || rest[n] == '.' || rest[n] == '-') {
+			n++
+		}
+		if n == 1 {
+			return false
+		}
+		rest = rest[n:]
+	}
+	return rest == ""
+}
+
+// digits splits s after its leading ASCII digits.
+func digits(s string) (number, rest string) {
+	n := 0
+	for n < len(s) && isDigit(s[n]) {
+		n++
+	}
+	return s[:n], s[n:]
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// ExactTag returns the tag ("v1.37.2") of spec when it is a plain exact
+// version, v?MAJOR.MINOR.PATCH of at most 18 digits each, without building
+// a Version (go-version compiles a regexp on its first use): a warm run
+// of a pinned kubectl parses nothing else. For such a spec, ParseSpec
+// returns SpecExact and Tag(Exact) is this tag; for any other spec
+// (pre-releases included), ok is false and ParseSpec decides.
+func ExactTag(spec string) (tag string, ok bool) {
+	rest := strings.TrimPrefix(strings.TrimSpace(spec), "v")
+	b := make([]byte, 0, len(rest)+1)
+	b = append(b, 'v')
+	for i := range 3 {
+		var n string
+		if n, rest = digits(rest); n == "" || len(n) > 18 {
+			return "", false
+		}
+		v, _ := strconv.ParseInt(n, 10, 64) // 18 digits fit
+		b = strconv.AppendInt(b, v, 10)
+		if i < 2 {
+			if rest == "" || rest[0] != '.' {
+				return "", false
+			}
+			rest = rest[1:]
+			b = append(b, '.')
+		}
+	}
+	if rest != "" {
+		return "", false
+	}
+	return string(b), true
+}
 
 // ParseSpec parses a version spec:
 //
@@ -73,13 +192,13 @@ func ParseSpec(spec string) (Spec, error) {
 	if s == "" {
 		s = "stable"
 	}
-	if m := markerSpec().FindStringSubmatch(s); m != nil {
+	if _, _, _, ok := markerParts(s); ok {
 		return Spec{Kind: SpecMarker, Marker: s, raw: s}, nil
 	}
-	if m := minorSpec().FindStringSubmatch(s); m != nil {
-		return Spec{Kind: SpecMarker, Marker: "stable-" + m[1] + "." + m[2], raw: s}, nil
+	if major, minor, ok := minorParts(s); ok {
+		return Spec{Kind: SpecMarker, Marker: "stable-" + major + "." + minor, raw: s}, nil
 	}
-	if exactSpec().MatchString(s) {
+	if exactShape(s) {
 		v, err := version.NewSemver(s)
 		if err == nil {
 			return Spec{Kind: SpecExact, Exact: v, raw: s}, nil
@@ -206,7 +325,7 @@ func parseMarker(body []byte) (*version.Version, string) {
 		return nil, "empty"
 	case len(s) > maxVersionLen:
 		return nil, "longer than " + strconv.Itoa(maxVersionLen) + " characters"
-	case !exactSpec().MatchString(s):
+	case !exactShape(s):
 		return nil, "not a single version string"
 	}
 	v, err := version.NewSemver(s)
@@ -219,12 +338,12 @@ func parseMarker(body []byte) (*version.Version, string) {
 // checkMarkerLine rejects a stable-1.N or latest-1.N marker naming a version
 // outside 1.N: a mirror serving that is broken or lying.
 func checkMarkerLine(name string, v *version.Version) string {
-	m := markerSpec().FindStringSubmatch(name)
-	if m == nil || m[2] == "" {
+	_, major, minor, ok := markerParts(name)
+	if !ok || major == "" {
 		return ""
 	}
 	seg := v.Segments()
-	if strconv.Itoa(seg[0]) != m[2] || (m[3] != "" && strconv.Itoa(seg[1]) != m[3]) {
+	if strconv.Itoa(seg[0]) != major || (minor != "" && strconv.Itoa(seg[1]) != minor) {
 		return fmt.Sprintf("names v%s, outside the %s line", v, strings.TrimPrefix(strings.TrimPrefix(name, "stable-"), "latest-"))
 	}
 	return ""
@@ -254,9 +373,9 @@ func (s Spec) ChosenBy(v *version.Version) string {
 	case SpecExact:
 		return ""
 	case SpecMarker:
-		if m := markerSpec().FindStringSubmatch(s.Marker); m != nil && m[3] != "" && v != nil {
+		if _, major, minor, ok := markerParts(s.Marker); ok && minor != "" && v != nil {
 			seg := v.Segments()
-			if strconv.Itoa(seg[0]) == m[2] && strconv.Itoa(seg[1]) == m[3] {
+			if strconv.Itoa(seg[0]) == major && strconv.Itoa(seg[1]) == minor {
 				return ""
 			}
 		}
@@ -297,18 +416,18 @@ func (s Spec) Matches(v *version.Version) bool {
 	case SpecConstraint:
 		return v.Prerelease() == "" && s.Constraint.Check(v)
 	case SpecMarker:
-		m := markerSpec().FindStringSubmatch(s.Marker)
-		if m == nil {
+		channel, major, minor, ok := markerParts(s.Marker)
+		if !ok {
 			return false
 		}
-		if m[1] == "stable" && v.Prerelease() != "" {
+		if channel == "stable" && v.Prerelease() != "" {
 			return false
 		}
 		seg := v.Segments()
-		if m[2] != "" && strconv.Itoa(seg[0]) != m[2] {
+		if major != "" && strconv.Itoa(seg[0]) != major {
 			return false
 		}
-		return m[3] == "" || strconv.Itoa(seg[1]) == m[3]
+		return minor == "" || strconv.Itoa(seg[1]) == minor
 	}
 	return false
 }

@@ -25,6 +25,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kubeboot/kubeboot/bootstrap/sigstore"
 )
@@ -276,13 +277,15 @@ func (t *Tool) Artifact(tag string, p Platform) (a Artifact, ok bool) {
 	return a, true
 }
 
-var versionRE = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
+// versionRE is compiled on first use: a package-level regexp would be
+// compiled by every kubeboot start, `kubeboot kubectl` included.
+var versionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`) })
 
 // Tag returns a version ("1.2.3", "v1.2.3", "v1.2.3-rc.1") as a tag with
 // "v"; ok is false for anything else.
 func Tag(s string) (tag string, ok bool) {
 	s = strings.TrimSpace(s)
-	if !versionRE.MatchString(s) {
+	if !versionRE().MatchString(s) {
 		return "", false
 	}
 	return "v" + strings.TrimPrefix(s, "v"), true

@@ -46,26 +46,18 @@ func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry
 	if s.tool != nil {
 		return s.ensureTool(ctx, spec)
 	}
+	if tag, ok := bootstrap.ExactTag(spec); ok {
+		return s.ensureExact(ctx, tag, chosenBy) // a pin's warm path: no version parser
+	}
 	sp, err := bootstrap.ParseSpec(spec)
 	if err != nil {
 		return nil, err
 	}
+	if sp.Kind == bootstrap.SpecExact {
+		return s.ensureExact(ctx, bootstrap.Tag(sp.Exact), chosenBy)
+	}
 	if err := s.checkDir(); err != nil {
 		return nil, err
-	}
-	if sp.Kind == bootstrap.SpecExact {
-		tag := bootstrap.Tag(sp.Exact)
-		if e := s.intactFor(tag, chosenBy); e != nil {
-			return e, nil
-		}
-		e, err := s.install(ctx, tag, chosenBy)
-		if err != nil && offline(ctx, err) {
-			if old, ok := s.load(tag, s.p); ok && old.Intact && s.unlogged(old) {
-				return nil, s.unloggedError(tag, err)
-			}
-			return nil, &NotStoredError{Spec: tag, Platform: s.p, Dir: s.dir, Err: err}
-		}
-		return e, err
 	}
 	v, fromStore, resolvedBefore, err := s.resolve(ctx, sp, chosenBy)
 	if err == nil {
@@ -113,6 +105,24 @@ func (s *Store) EnsureChosen(ctx context.Context, spec, chosenBy string) (*Entry
 	s.logf("the mirror cannot be reached (%v); using kubectl %s from the store, the newest stored version %q allows", err, e.Version, spec)
 	e.Offline = true
 	return e, nil
+}
+
+// ensureExact is EnsureChosen of the exact version tag.
+func (s *Store) ensureExact(ctx context.Context, tag, chosenBy string) (*Entry, error) {
+	if err := s.checkDir(); err != nil {
+		return nil, err
+	}
+	if e := s.intactFor(tag, chosenBy); e != nil {
+		return e, nil
+	}
+	e, err := s.install(ctx, tag, chosenBy)
+	if err != nil && offline(ctx, err) {
+		if old, ok := s.load(tag, s.p); ok && old.Intact && s.unlogged(old) {
+			return nil, s.unloggedError(tag, err)
+		}
+		return nil, &NotStoredError{Spec: tag, Platform: s.p, Dir: s.dir, Err: err}
+	}
+	return e, err
 }
 
 // ensureResolved returns the entry of v, which sp resolved to, installing
@@ -267,6 +277,7 @@ func (s *Store) newestMatchFor(sp bootstrap.Spec, chosenBy string) (e *Entry, un
 // failure leaves no empty folder behind. chosenBy is what chose tag, ""
 // when the user named it.
 func (s *Store) install(ctx context.Context, tag, chosenBy string) (*Entry, error) {
+	s.beforeWait()
 	dir := s.entryDir(tag, s.p)
 	for attempt := 0; ; attempt++ {
 		e, err := s.installOnce(ctx, tag, chosenBy, dir)

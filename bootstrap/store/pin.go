@@ -80,7 +80,7 @@ type PinOptions struct {
 func FindPin(dir string, opts PinOptions) (*Pin, error) {
 	if opts.Getenv != nil {
 		if v := strings.TrimSpace(opts.Getenv(PinEnv)); v != "" {
-			if _, err := bootstrap.ParseSpec(v); err != nil {
+			if err := checkSpec(v); err != nil {
 				return nil, &PinError{File: PinEnv, Reason: err.Error()}
 			}
 			return &Pin{Spec: v, Source: PinEnv}, nil
@@ -236,10 +236,21 @@ func pinSpec(raw string) (spec, reason string) {
 		return "", fmt.Sprintf("%q cannot be served from released kubectl binaries; pin a version such as 1.36.4", raw)
 	}
 	raw = strings.TrimPrefix(raw, "prefix:")
-	if _, err := bootstrap.ParseSpec(raw); err != nil {
+	if err := checkSpec(raw); err != nil {
 		return "", err.Error()
 	}
 	return raw, ""
+}
+
+// checkSpec is ParseSpec's error for spec, without building a version for
+// a plain exact one (bootstrap.ExactTag): most pins are, and the warm run
+// they start parses nothing else.
+func checkSpec(spec string) error {
+	if _, ok := bootstrap.ExactTag(spec); ok {
+		return nil
+	}
+	_, err := bootstrap.ParseSpec(spec)
+	return err
 }
 
 // toolVersionsPin returns the first version of the first kubectl line of

@@ -138,6 +138,7 @@ func within(t, now time.Time, ttl time.Duration) bool {
 // not answered again for a day.
 func (s *Store) resolve(ctx context.Context, sp bootstrap.Spec, chosenBy string) (v *version.Version, stored, remembered bool, err error) {
 	if s.resolveTTL <= 0 {
+		s.beforeWait()
 		v, err := s.client.Resolve(ctx, sp.String())
 		return v, false, false, err
 	}
@@ -164,6 +165,7 @@ func (s *Store) resolve(ctx context.Context, sp bootstrap.Spec, chosenBy string)
 		askCtx, cancel = context.WithTimeout(ctx, s.staleWait)
 		defer cancel()
 	}
+	s.beforeWait()
 	v, err = s.client.Resolve(askCtx, sp.String())
 	switch {
 	case err == nil:

@@ -82,3 +82,43 @@ func TestResolveTTL(t *testing.T) {
 		t.Error("no ResolveTTL, no request")
 	}
 }
+
+// BeforeWait is called before Ensure asks the mirror or installs, and
+// never by a warm Ensure (an intact exact version, a channel answered
+// within ResolveTTL): a command-line tool starts handling Ctrl-C there,
+// which costs a warm run a third of its time over a bare exec.
+func TestBeforeWait(t *testing.T) {
+	f := newFixture(t)
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	c, err := bootstrap.New(bootstrap.Options{BaseURL: f.m.URL(), HTTPClient: f.m.Client(), NoDigestCache: true,
+		Retries: 1, RetryBackoff: time.Millisecond, Signature: bootstrap.SignatureOptions{TrustedRoot: f.root}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls int
+	s, err := New(Options{Dir: f.dir, Client: c, Now: func() time.Time { return now }, ResolveTTL: 24 * time.Hour,
+		BeforeWait: func() { calls++ }, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		spec    string
+		advance time.Duration
+		wait    bool
+	}{
+		{"v1.36.4", 0, true},           // installed
+		{"v1.36.4", 0, false},          // stored
+		{"1.37", 0, true},              // asked and installed
+		{"1.37", time.Hour, false},     // remembered
+		{"1.37", 25 * time.Hour, true}, // asked again
+	} {
+		now = now.Add(step.advance)
+		calls = 0
+		if _, err := s.Ensure(context.Background(), step.spec); err != nil {
+			t.Fatalf("Ensure(%q): %v", step.spec, err)
+		}
+		if (calls > 0) != step.wait {
+			t.Errorf("Ensure(%q) after %v: BeforeWait called %d times, want called: %v", step.spec, step.advance, calls, step.wait)
+		}
+	}
+}

@@ -212,6 +212,12 @@ type Options struct {
 	// match answers at once, with Offline set, and the mirror is asked again
 	// ten minutes later. Zero: the client's own bounds.
 	StaleWait time.Duration
+	// BeforeWait, when set, is called before Ensure asks the mirror or
+	// installs (which may wait for another process's install of the same
+	// version), possibly more than once: a command-line tool can start
+	// handling Ctrl-C there. A warm Ensure, which only stats and reads
+	// small files, never calls it.
+	BeforeWait func()
 }
 
 // Store is a folder of verified kubectls by version. It is safe for
@@ -226,7 +232,8 @@ type Store struct {
 	resolveTTL, staleWait time.Duration
 	verifiedDir           string
 	// tool is the catalogue tool kept; nil for kubectl.
-	tool *catalog.Tool
+	tool       *catalog.Tool
+	beforeWait func()
 }
 
 // New validates opts, fills in defaults and returns a Store. It creates no
@@ -266,12 +273,15 @@ func New(opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.BeforeWait == nil {
+		opts.BeforeWait = func() {}
+	}
 	if opts.Client == nil {
 		if opts.Client, err = bootstrap.New(bootstrap.Options{}); err != nil {
 			return nil, err
 		}
 	}
-	return &Store{dir: dir, client: opts.Client, p: opts.Platform, logf: opts.Logf, now: opts.Now, resolveTTL: opts.ResolveTTL, staleWait: opts.StaleWait, verifiedDir: opts.VerifiedDir, tool: tool}, nil
+	return &Store{dir: dir, client: opts.Client, p: opts.Platform, logf: opts.Logf, now: opts.Now, resolveTTL: opts.ResolveTTL, staleWait: opts.StaleWait, verifiedDir: opts.VerifiedDir, tool: tool, beforeWait: opts.BeforeWait}, nil
 }
 
 // Dir is the store's folder (absolute).

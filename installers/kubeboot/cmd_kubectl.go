@@ -203,7 +203,8 @@ func (a *app) newStore(verbose bool) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	so := store.Options{Dir: dir, Client: client, Now: a.host.Now, ResolveTTL: channelTTL, StaleWait: staleWait, VerifiedDir: verifiedDir()}
+	so := store.Options{Dir: dir, Client: client, Now: a.host.Now, ResolveTTL: channelTTL, StaleWait: staleWait, VerifiedDir: verifiedDir(),
+		BeforeWait: a.watchInterrupts}
 	if verbose {
 		so.Logf = a.logf
 	}
@@ -246,8 +247,10 @@ func (a *app) chooseKubectl(ctx context.Context, want string, args []string, sto
 		}
 		return c, nil
 	default:
-		if _, err := bootstrap.ParseSpec(want); err != nil {
-			return kubectlChoice{}, err
+		if _, plain := bootstrap.ExactTag(want); !plain { // no version parser for a plain one
+			if _, err := bootstrap.ParseSpec(want); err != nil {
+				return kubectlChoice{}, err
+			}
 		}
 		return kubectlChoice{Spec: want, Source: "flag", Reason: "--version " + want}, nil
 	}
@@ -325,6 +328,7 @@ func (a *app) clusterChoice(ctx context.Context, args []string, storeDir string)
 	if age, ok := recentFailure(cache, c.key, now, clusterFailTTL); ok {
 		return kubectlChoice{}, fmt.Errorf("the API server %s of context %s is not asked again for a minute: %w %s ago", c.shown, c.context, errClusterSilent, age.Round(time.Second))
 	}
+	a.watchInterrupts() // the network, and perhaps a credential plugin
 	spec, err := askClusterVersion(ctx, c, clusterAskTimeout)
 	if err != nil {
 		if ctx.Err() == nil { // not the user's Ctrl-C
@@ -478,6 +482,11 @@ func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 	}
 	if self, err := h.Executable(); err == nil && sameFile(self, e.Path) {
 		return fmt.Errorf("%s is kubeboot itself, not a kubectl: remove it from the store (kubeboot kubectl prune --keep 0)", e.Path)
+	}
+	if h.GOOS == "windows" {
+		// kubectl runs as a child in the same console: kubeboot must
+		// outlive its Ctrl-C to pass on its exit code.
+		a.watchInterrupts()
 	}
 	a.passInterrupts.Store(true) // Ctrl-C is kubectl's now (Windows: the same console)
 	code, err := h.Exec(e.Path, k.args)

@@ -10,8 +10,10 @@ import (
 // streams, console and environment, and returns its exit code. Ctrl-C
 // reaches the child through the console they share; the parent keeps
 // receiving it too and ignores it while the child runs (app's
-// passInterrupts), so it waits for the child's own exit code.
-func execKubectl(path string, args []string) (int, error) {
+// passInterrupts), so it waits for the child's own exit code; kubectlRun
+// has kubeboot watch them (host.WatchInterrupts) before, whatever watched
+// says.
+func execKubectl(path string, args []string, _ bool) (int, error) {
 	cmd := exec.Command(path, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	err := cmd.Run()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -58,8 +59,13 @@ type host struct {
 	// unknown. The shim links to where it leads, not to the resolved
 	// executable, which a package manager's upgrade removes.
 	Argv0 string
-	// Interrupts delivers Ctrl-C (SIGINT) and SIGTERM; nil for none.
+	// Interrupts delivers Ctrl-C (SIGINT) and SIGTERM once WatchInterrupts
+	// was called; nil for none.
 	Interrupts <-chan os.Signal
+	// WatchInterrupts starts relaying the signals to Interrupts; until
+	// then they have the OS's default effect (the process ends). nil when
+	// Interrupts needs no start (tests).
+	WatchInterrupts func()
 	// StopInterrupts gives the signals back to the OS's default, so a
 	// second Ctrl-C kills a kubeboot that is slow to stop; nil for none.
 	StopInterrupts func()
@@ -92,8 +98,12 @@ type host struct {
 // osHost is the host of this process.
 func osHost() *host {
 	home, _ := homedir.Dir()
+	// Signals are relayed from the first WatchInterrupts on (execute): a
+	// warm kubectl run never asks for them, since signal.Notify starts the
+	// runtime's signal threads, which cost that run a third of its time
+	// over a bare exec.
 	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	var watching atomic.Bool
 	stderrFd := int(os.Stderr.Fd())
 	cache := ""
 	if dir, err := os.UserCacheDir(); err == nil {
@@ -131,13 +141,20 @@ func osHost() *host {
 			}
 			return filepath.EvalSymlinks(exe)
 		},
-		Argv0:          os.Args[0],
-		Interrupts:     sig,
+		Argv0:      os.Args[0],
+		Interrupts: sig,
+		WatchInterrupts: func() {
+			if watching.CompareAndSwap(false, true) {
+				signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+			}
+		},
 		StopInterrupts: func() { signal.Stop(sig) },
 		Exit:           os.Exit,
 		Reraise:        reraise,
 		Getwd:          os.Getwd,
-		Exec:           execKubectl,
+		Exec: func(path string, args []string) (int, error) {
+			return execKubectl(path, args, watching.Load())
+		},
 	}
 }
 

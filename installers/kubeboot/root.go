@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,10 +33,26 @@ type app struct {
 	// passInterrupts is set while kubectl runs as a child (Windows): its
 	// Ctrl-C is kubectl's to act on, not kubeboot's.
 	passInterrupts atomic.Bool
+	// watch starts relaying Ctrl-C and SIGTERM to the run's context
+	// (once; later calls do nothing). Every command but kubectl
+	// starts with it; `kubeboot kubectl` calls it only before it may wait
+	// on something outside the process (the network, another process's
+	// install, a credential plugin, kubectl as a child): until then the
+	// run only reads small files, so that the OS ending it at once is what
+	// Ctrl-C should do, and a warm run saves the signal threads. Nil for
+	// an app that execute did not make (nothing to watch).
+	watch func()
 	// kubeconfig and context are the persistent --kubeconfig and
 	// --context, as kubectl's.
 	kubeconfig string
 	context    string
+}
+
+// watchInterrupts starts relaying Ctrl-C and SIGTERM (app.watch).
+func (a *app) watchInterrupts() {
+	if a.watch != nil {
+		a.watch()
+	}
 }
 
 // errInterrupted is the cause of the context when the user pressed
@@ -212,7 +229,13 @@ func execute(h *host, args []string) int {
 	a := &app{host: h}
 	finished := make(chan struct{})
 	defer close(finished)
-	if h.Interrupts != nil {
+	a.watch = sync.OnceFunc(func() {
+		if h.Interrupts == nil {
+			return
+		}
+		if h.WatchInterrupts != nil {
+			h.WatchInterrupts()
+		}
 		go func() {
 			for {
 				select {
@@ -242,12 +265,15 @@ func execute(h *host, args []string) int {
 				}
 			}
 		}()
-	}
+	})
 	var cmd *cobra.Command
 	var err error
 	if k, ok := directKubectl(args); ok {
-		err = kubectlRun(ctx, a, k) // the shim's path: no command tree to build
+		// The shim's path: no command tree to build, and Ctrl-C left to
+		// the OS until the run may wait (a.watchInterrupts).
+		err = kubectlRun(ctx, a, k)
 	} else {
+		a.watchInterrupts()
 		root := NewCmdRoot(a)
 		root.SetArgs(args)
 		cmd, err = root.ExecuteContextC(ctx)
