@@ -37,7 +37,7 @@ test: fmt-check vet
 	KUBEBOOT_TEST_KUBECTL=$$tools/kubectl \
 	KUBEBOOT_TEST_APISERVER=$$tools/kube-apiserver \
 	KUBEBOOT_TEST_ETCD=$$tools/etcd \
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 25m ./...
 
 ## test-short: the tests that need no real Kubernetes binaries
 test-short: fmt-check vet
