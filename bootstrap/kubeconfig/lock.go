@@ -257,7 +257,7 @@ func (l *osLocks) wait(ctx context.Context, f *os.File, real string, still func(
 			return false, &LockError{Lock: real, Holder: HolderKubeboot, PID: pid, Timeout: w.timeout}
 		}
 		if !*waited {
-			logf("waiting for another kubeboot to finish writing %s", real)
+			logf("waiting for another writer of %s to finish (it holds the file's lock)", real)
 			*waited = true
 		}
 		return false, nil

@@ -170,7 +170,7 @@ func TestWaiterFollowsTheReplacedFile(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 	mu.Lock()
-	if !strings.Contains(strings.Join(logs, "\n"), "waiting for another kubeboot to finish writing "+path) {
+	if !strings.Contains(strings.Join(logs, "\n"), "waiting for another writer of "+path+" to finish") {
 		t.Errorf("logs %q", logs)
 	}
 	mu.Unlock()

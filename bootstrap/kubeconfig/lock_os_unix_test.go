@@ -89,7 +89,7 @@ func TestWritersExcludeEachOtherAcrossHomes(t *testing.T) {
 			case <-time.After(700 * time.Millisecond):
 			}
 			mu.Lock()
-			if !strings.Contains(strings.Join(logs, "\n"), "waiting for another kubeboot to finish writing "+path) {
+			if !strings.Contains(strings.Join(logs, "\n"), "waiting for another writer of "+path+" to finish") {
 				t.Errorf("logs %q", logs)
 			}
 			mu.Unlock()
