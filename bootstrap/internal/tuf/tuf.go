@@ -223,6 +223,20 @@ func parseKey(k keyJSON) any {
 	return nil
 }
 
+// roleKeys identifies role's keys in r by their material, and its
+// threshold: equal for two roots exactly when the role was not rotated.
+func roleKeys(r *Root, role string) string {
+	rl := r.roles[role]
+	var ks []string
+	for _, id := range rl.KeyIDs {
+		if k := r.keys[id]; k != nil {
+			ks = append(ks, keyBytes(k))
+		}
+	}
+	sort.Strings(ks)
+	return strconv.Itoa(rl.Threshold) + "\x00" + strings.Join(ks, "\x00")
+}
+
 // keyBytes identifies a key by its material, for counting distinct keys.
 func keyBytes(k any) string {
 	b, _ := x509.MarshalPKIXPublicKey(k)
@@ -427,6 +441,7 @@ func Update(st State, now time.Time, fetch Fetch, target string) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	first := root
 	for i := 0; ; i++ {
 		if i == MaxRootSteps {
 			return nil, fail("more than %d root rotations in one update", MaxRootSteps)
@@ -446,10 +461,17 @@ func Update(st State, now time.Time, fetch Fetch, target string) (*Result, error
 	if err := checkFresh(fmt.Sprintf("root %d", root.Version), root.Expires, now); err != nil {
 		return nil, err
 	}
+	// Versions trusted before stand against rollback, unless the new
+	// root rotated the timestamp or snapshot keys: then the timestamp and
+	// snapshot versions are forgotten (TUF 1.0 section 5.3.11), so that a
+	// repository recovers from a fast-forward made with a stolen online
+	// key (a version signed far ahead that no honest timestamp would ever
+	// pass). The targets version stays: only the offline-signed targets
+	// metadata sets it.
+	if roleKeys(first, "timestamp") != roleKeys(root, "timestamp") || roleKeys(first, "snapshot") != roleKeys(root, "snapshot") {
+		st.TimestampVersion, st.SnapshotVersion = 0, 0
+	}
 	out := State{Root: root.Raw}
-	// A new root may have rotated the online keys: versions trusted
-	// under the old ones are kept all the same (rollback across a
-	// rotation is still a rollback).
 	out.TimestampVersion, out.SnapshotVersion, out.Targets = st.TimestampVersion, st.SnapshotVersion, st.Targets
 
 	// Timestamp.
