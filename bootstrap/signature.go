@@ -94,6 +94,11 @@ type SignatureResult struct {
 	Issuer   string `json:"issuer,omitempty"`
 	// Reason says why it was not verified (only when not required).
 	Reason string `json:"reason,omitempty"`
+	// TrustRoot says, once, why the Sigstore trust root used was not
+	// refreshed from its TUF repository when a refresh failed in this
+	// run (the last verified copy or the built-in root was used); ""
+	// otherwise.
+	TrustRoot string `json:"trustRoot,omitempty"`
 	// Transparency is what Rekor showed of the verified signature; nil
 	// when not asked (TransparencyOff, no signature, no Rekor log for the
 	// trusted root, or a file checked offline).
@@ -193,6 +198,8 @@ type signatureFiles struct {
 	certErr   error
 	rekor     []byte // nil when the mirror holds none (or it was not asked)
 	root      *sigstore.TrustedRoot
+	rootErr   error
+	rootNote  string // SignatureResult.TrustRoot
 	// answer is Rekor's answer that verified, for the mirror's copy.
 	answer []byte
 }
@@ -211,10 +218,18 @@ func (c *Client) startSignatureFetch(ctx context.Context, src string) *signature
 	go func() {
 		defer f.wg.Done()
 		// The trust root (refreshed at most daily) while the files come.
-		f.root = c.sigstoreRoot(ctx)
+		if f.root, f.rootErr = c.sigstoreRoot(ctx); f.rootErr != nil {
+			return
+		}
+		f.rootNote = c.takeRootNote()
 		if c.opts.Signature.Transparency != TransparencyOff && c.baseURL != DefaultBaseURL && c.rekorURL(f.root) != "" {
-			// dl.k8s.io publishes no Rekor entry; a mirror may.
-			if b, err := c.fetch.Small(ctx, src+RekorEntrySuffix, sigstore.MaxRekorAnswerSize); err == nil {
+			// dl.k8s.io publishes no Rekor entry; a mirror may. It
+			// stands in for Rekor's answer, so it gets Rekor's bound: a
+			// mirror stalling on it must not hold the install longer
+			// than the log itself may.
+			rctx, cancel := context.WithTimeout(ctx, c.transparencyTimeout())
+			defer cancel()
+			if b, err := c.fetch.Small(rctx, src+RekorEntrySuffix, sigstore.MaxRekorAnswerSize); err == nil {
 				f.rekor = b
 			}
 		}
@@ -236,10 +251,14 @@ func (c *Client) verifySignature(ctx context.Context, f *signatureFiles, tag, ch
 		return nil, nil
 	}
 	f.wg.Wait()
+	if f.rootErr != nil {
+		return nil, f.rootErr
+	}
 	res, err := c.checkSignature(f.root, tag, chosenBy, KnownBadSignature(tag, p), shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
 	if err != nil {
 		return nil, err
 	}
+	res.TrustRoot = f.rootNote
 	if !res.Verified {
 		if c.opts.Signature.Transparency == TransparencyRequire {
 			return nil, &TransparencyError{Version: tag, Required: true, Err: errors.New(res.Reason)}
@@ -269,7 +288,10 @@ func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, s
 		certErr = fs.ErrNotExist
 	}
 	// Offline: the trust root as last verified, never refreshed here.
-	root := c.sigstoreRoot(nil)
+	root, err := c.sigstoreRoot(nil)
+	if err != nil {
+		return nil, err
+	}
 	res, err := c.checkSignature(root, tag, chosenBy, KnownBadSignature(tag, p), where, sha256, sig, sigErr, cert, certErr)
 	if err != nil || c.opts.Signature.Transparency == TransparencyOff {
 		return res, err
