@@ -124,21 +124,22 @@ type SignatureMissingError struct {
 	// Required is true when the signature was required by
 	// SignatureRequire rather than by the version or its chooser.
 	Required bool
+	local    bool // files at hand were checked: nothing was being installed
 }
 
 func (e *SignatureMissingError) Error() string {
 	missing := strings.Join(e.Missing, " and ")
 	switch {
 	case e.Required:
-		return fmt.Sprintf("a signature is required, but the mirror does not publish %s for kubectl %s; nothing was installed", missing, e.Version)
+		return fmt.Sprintf("a signature is required, but the mirror does not publish %s for kubectl %s%s", missing, e.Version, notInstalled(e.local))
 	case e.ChosenBy != "" && !signedRelease(e.Version):
 		return fmt.Sprintf("kubectl %s was chosen by %s, and the mirror does not publish %s for it; "+
 			"a version a server chooses must be signed, or a mirror could pick an old unsigned release to swap kubectl. "+
-			"To accept kubectl %s on its checksum alone, name that exact version, or turn signature verification off; nothing was installed",
-			e.Version, e.ChosenBy, missing, e.Version)
+			"To accept kubectl %s on its checksum alone, name that exact version, or turn signature verification off%s",
+			e.Version, e.ChosenBy, missing, e.Version, notInstalled(e.local))
 	}
-	return fmt.Sprintf("kubectl %s is signed by the Kubernetes release team since %s, but the mirror does not publish %s, so a swapped kubectl could not be told apart; nothing was installed",
-		e.Version, FirstSignedVersion, missing)
+	return fmt.Sprintf("kubectl %s is signed by the Kubernetes release team since %s, but the mirror does not publish %s, so a swapped kubectl could not be told apart%s",
+		e.Version, FirstSignedVersion, missing, notInstalled(e.local))
 }
 
 // Is makes errors.Is match ErrSignatureMissing and ErrVerification.
@@ -159,10 +160,39 @@ type SignatureError struct {
 	// signature that does not match the digest); the verdict is the same,
 	// only the message says more.
 	Known string
+	local bool // files at hand were checked: nothing was being installed
+}
+
+// notInstalled ends the message of a check that failed an install; a
+// check of files at hand (VerifyKubectlFile) installs nothing anyway.
+func notInstalled(local bool) string {
+	if local {
+		return ""
+	}
+	return "; nothing was installed"
+}
+
+// checkedAtHand marks err, of a check of files at hand, so that its
+// message does not speak of an install.
+func checkedAtHand(err error) error {
+	var (
+		se *SignatureError
+		me *SignatureMissingError
+		te *TransparencyError
+	)
+	switch {
+	case errors.As(err, &se):
+		se.local = true
+	case errors.As(err, &me):
+		me.local = true
+	case errors.As(err, &te):
+		te.local = true
+	}
+	return err
 }
 
 func (e *SignatureError) Error() string {
-	msg := fmt.Sprintf("the signature of %s does not hold: %v; nothing was installed", strings.TrimSuffix(e.URL, ".sig"), e.Err)
+	msg := fmt.Sprintf("the signature of %s does not hold: %v%s", strings.TrimSuffix(e.URL, ".sig"), e.Err, notInstalled(e.local))
 	if e.Known != "" {
 		msg += fmt.Sprintf(". This release's published signature is known not to verify (%s), the same way; "+
 			"the newest patch of its release line, or the checksum alone with signature verification off, are the ways forward if you trust this mirror", e.Known)
@@ -277,6 +307,11 @@ func (c *Client) verifySignature(ctx context.Context, f *signatureFiles, tag, ch
 // rekor is the Rekor entry file beside it (nil when absent), checked
 // offline under the transparency mode: nothing asks Rekor here.
 func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, sha256 string, sig, cert, rekor []byte) (*SignatureResult, error) {
+	res, err := c.checkLocalSignature(tag, chosenBy, p, where, sha256, sig, cert, rekor)
+	return res, checkedAtHand(err)
+}
+
+func (c *Client) checkLocalSignature(tag, chosenBy string, p Platform, where, sha256 string, sig, cert, rekor []byte) (*SignatureResult, error) {
 	if c.opts.Signature.Mode == SignatureOff {
 		return nil, nil
 	}

@@ -85,13 +85,14 @@ type TransparencyError struct {
 	// verified under TransparencyRequire.
 	Required bool
 	Err      error // the *sigstore.Error or the network error
+	local    bool  // files at hand were checked: nothing was being installed
 }
 
 func (e *TransparencyError) Error() string {
 	if e.Required {
-		return fmt.Sprintf("a verified transparency log entry is required, and kubectl %s has none: %v; nothing was installed", e.Version, e.Err)
+		return fmt.Sprintf("a verified transparency log entry is required, and kubectl %s has none: %v%s", e.Version, e.Err, notInstalled(e.local))
 	}
-	return fmt.Sprintf("the transparency log %s contradicts the signature of kubectl %s: %v; nothing was installed", e.Rekor, e.Version, e.Err)
+	return fmt.Sprintf("the transparency log %s contradicts the signature of kubectl %s: %v%s", e.Rekor, e.Version, e.Err, notInstalled(e.local))
 }
 
 func (e *TransparencyError) Unwrap() error { return e.Err }

@@ -2,10 +2,14 @@ package bootstrap
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +101,34 @@ func TestRekorURLTokenNeverShown(t *testing.T) {
 	}
 	if !strings.Contains(all, "redacted@") {
 		t.Errorf("the Rekor URL is not named at all:\n%s", all)
+	}
+}
+
+// A check of files at hand (mirror verify) that fails does not say that
+// nothing was installed: nothing was being installed.
+func TestVerifyKubectlFileErrorsSpeakOfNoInstall(t *testing.T) {
+	other := sigtest.NewCA(t, sigtest.Options{})
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kubectl")
+	bin := []byte("#!/bin/sh\necho kubectl\n")
+	s := sha256.Sum256(bin)
+	sig, cert := other.SignDigest(t, s[:], sigtest.Leaf{})
+	os.WriteFile(path, bin, 0o755)
+	os.WriteFile(path+".sha256", []byte(hex.EncodeToString(s[:])), 0o644)
+	c, err := New(Options{NoDigestCache: true, Signature: SignatureOptions{TrustedRoot: testRoot, Transparency: TransparencyRequire}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs []error
+	_, err = c.VerifyKubectlFile("v1.37.2", "", linuxAMD64, path) // no .sig, .cert
+	errs = append(errs, err)
+	os.WriteFile(path+".sig", sig, 0o644)
+	os.WriteFile(path+".cert", cert, 0o644)
+	_, err = c.VerifyKubectlFile("v1.37.2", "", linuxAMD64, path) // another CA's
+	errs = append(errs, err)
+	for i, err := range errs {
+		if !errors.Is(err, ErrVerification) || strings.Contains(err.Error(), "installed") {
+			t.Errorf("check %d: %v", i, err)
+		}
 	}
 }
