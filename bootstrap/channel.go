@@ -1,8 +1,6 @@
 package bootstrap
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -118,7 +116,7 @@ func (c *Client) rootID() string {
 	if c.opts.Signature.TUFURL == "" && c.opts.Signature.TUFRoot == nil {
 		return "public-good" // embedded, or kept current from its repository
 	}
-	return "tuf " + c.tufURL() + " " + hex.EncodeToString(sha256Sum(c.tufStart()))
+	return "tuf " + c.tufKey() // the repository and start root, without credentials
 }
 
 func (c *Client) verifiedKey(tag string, p Platform) string {
@@ -166,11 +164,11 @@ func (c *Client) verifiedBefore(tag, chosenBy string, p Platform) (*PublishedKub
 		switch {
 		case c.opts.Signature.Transparency == TransparencyOff:
 		case r.logged():
-			pub.Signature.Transparency = &TransparencyResult{Verified: true, LogID: r.LogID, LogIndex: r.LogIndex, IntegratedTime: time.Unix(r.IntegratedTime, 0).UTC()}
+			pub.Signature.Transparency = &TransparencyResult{Verified: true, LogID: r.LogID, LogIndex: r.LogIndex, IntegratedTime: time.Unix(r.IntegratedTime, 0).UTC(), Remembered: true}
 		case c.opts.Signature.Transparency == TransparencyRequire:
 			return nil, false // ask Rekor now
 		default:
-			pub.Signature.Transparency = &TransparencyResult{Reason: "no Rekor entry verified when this release was first checked; not asked again"}
+			pub.Signature.Transparency = &TransparencyResult{Reason: "no Rekor entry verified when this release was first checked; not asked again", Remembered: true}
 		}
 	case r.Identity == "" && !SignatureRequired(c.opts.Signature.Mode, tag, chosenBy) && c.opts.Signature.Transparency != TransparencyRequire:
 		pub.Signature = &SignatureResult{Reason: checksumOnly(tag)}
@@ -179,5 +177,3 @@ func (c *Client) verifiedBefore(tag, chosenBy string, p Platform) (*PublishedKub
 	}
 	return pub, true
 }
-
-func sha256Sum(b []byte) []byte { s := sha256.Sum256(b); return s[:] }

@@ -128,7 +128,9 @@ type Client struct {
 	baseURL string // with credentials, for requests
 	shown   string // redacted, for messages and results
 	fetch   *fetch.Client
-	digests *digestCache
+	// quietFetch is fetch without a line per retry.
+	quietFetch *fetch.Client
+	digests    *digestCache
 	// channels remembers, per redacted mirror URL and spec, the newest
 	// version a marker or constraint resolved to and was installed.
 	channels memo[string]
@@ -140,6 +142,9 @@ type Client struct {
 	rootMu    sync.Mutex
 	root      *sigstore.TrustedRoot
 	rootFresh bool
+	// rootNote says why root was not refreshed when a refresh failed in
+	// this run (SignatureResult.TrustRoot); "" otherwise.
+	rootNote string
 	// installDirs returns the preferred default install folder and the
 	// per-user one; tests replace it.
 	installDirs func() (preferred, user string, err error)
@@ -232,9 +237,18 @@ func New(opts Options) (*Client, error) {
 		opts.Signature.RekorURL = strings.TrimRight(u.String(), "/")
 	}
 	if u := opts.Signature.TUFURL; u != "" && u != "off" {
-		if _, err := fetch.ParseURL("Sigstore TUF repository URL", u); err != nil {
+		pu, err := fetch.ParseURL("Sigstore TUF repository URL", u)
+		if err != nil {
 			return nil, err
 		}
+		// File names are appended to it: a query would be lost or, kept
+		// in the cache's name, written down.
+		if pu.RawQuery != "" || pu.Fragment != "" {
+			return nil, fmt.Errorf("%w: Sigstore TUF repository URL %q must not have a query or fragment", ErrInvalidOption, fetch.RedactURL(pu))
+		}
+	}
+	if opts.Signature.TUFURL == "off" && opts.Signature.TUFRoot != nil {
+		return nil, fmt.Errorf("%w: a TUF root.json to start from is given, but the TUF repository is off: give its URL, or a trusted root", ErrInvalidOption)
 	}
 	if r := opts.Signature.TUFRoot; r != nil {
 		if _, err := tuf.ParseRoot(r); err != nil {
@@ -269,17 +283,22 @@ func New(opts Options) (*Client, error) {
 		mirrorRoot:  root,
 		keyrings:    keyrings,
 		githubAPI:   api,
-		fetch: fetch.New(fetch.Options{
-			Header:     githubToken(api.Host, token),
-			HTTPClient: opts.HTTPClient,
-			Retries:    opts.Retries,
-			Backoff:    opts.RetryBackoff,
-			Stall:      opts.StallTimeout,
-			MaxBytes:   opts.MaxDownloadBytes,
-			UserAgent:  opts.UserAgent,
-			Logf:       opts.Logf,
-		}),
 	}
+	fo := fetch.Options{
+		Header:     githubToken(api.Host, token),
+		HTTPClient: opts.HTTPClient,
+		Retries:    opts.Retries,
+		Backoff:    opts.RetryBackoff,
+		Stall:      opts.StallTimeout,
+		MaxBytes:   opts.MaxDownloadBytes,
+		UserAgent:  opts.UserAgent,
+		Logf:       opts.Logf,
+	}
+	c.fetch = fetch.New(fo)
+	// The trust root's refresh retries without a line per retry: its one
+	// failure is said once (sigstoreRoot).
+	fo.Logf = nil
+	c.quietFetch = fetch.New(fo)
 	return c, nil
 }
 

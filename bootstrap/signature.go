@@ -94,6 +94,11 @@ type SignatureResult struct {
 	Issuer   string `json:"issuer,omitempty"`
 	// Reason says why it was not verified (only when not required).
 	Reason string `json:"reason,omitempty"`
+	// TrustRoot says, once, why the Sigstore trust root used was not
+	// refreshed from its TUF repository when a refresh failed in this
+	// run (the last verified copy or the built-in root was used); ""
+	// otherwise.
+	TrustRoot string `json:"trustRoot,omitempty"`
 	// Transparency is what Rekor showed of the verified signature; nil
 	// when not asked (TransparencyOff, no signature, no Rekor log for the
 	// trusted root, or a file checked offline).
@@ -119,21 +124,22 @@ type SignatureMissingError struct {
 	// Required is true when the signature was required by
 	// SignatureRequire rather than by the version or its chooser.
 	Required bool
+	local    bool // files at hand were checked: nothing was being installed
 }
 
 func (e *SignatureMissingError) Error() string {
 	missing := strings.Join(e.Missing, " and ")
 	switch {
 	case e.Required:
-		return fmt.Sprintf("a signature is required, but the mirror does not publish %s for kubectl %s; nothing was installed", missing, e.Version)
+		return fmt.Sprintf("a signature is required, but the mirror does not publish %s for kubectl %s%s", missing, e.Version, notInstalled(e.local))
 	case e.ChosenBy != "" && !signedRelease(e.Version):
 		return fmt.Sprintf("kubectl %s was chosen by %s, and the mirror does not publish %s for it; "+
 			"a version a server chooses must be signed, or a mirror could pick an old unsigned release to swap kubectl. "+
-			"To accept kubectl %s on its checksum alone, name that exact version, or turn signature verification off; nothing was installed",
-			e.Version, e.ChosenBy, missing, e.Version)
+			"To accept kubectl %s on its checksum alone, name that exact version, or turn signature verification off%s",
+			e.Version, e.ChosenBy, missing, e.Version, notInstalled(e.local))
 	}
-	return fmt.Sprintf("kubectl %s is signed by the Kubernetes release team since %s, but the mirror does not publish %s, so a swapped kubectl could not be told apart; nothing was installed",
-		e.Version, FirstSignedVersion, missing)
+	return fmt.Sprintf("kubectl %s is signed by the Kubernetes release team since %s, but the mirror does not publish %s, so a swapped kubectl could not be told apart%s",
+		e.Version, FirstSignedVersion, missing, notInstalled(e.local))
 }
 
 // Is makes errors.Is match ErrSignatureMissing and ErrVerification.
@@ -154,10 +160,39 @@ type SignatureError struct {
 	// signature that does not match the digest); the verdict is the same,
 	// only the message says more.
 	Known string
+	local bool // files at hand were checked: nothing was being installed
+}
+
+// notInstalled ends the message of a check that failed an install; a
+// check of files at hand (VerifyKubectlFile) installs nothing anyway.
+func notInstalled(local bool) string {
+	if local {
+		return ""
+	}
+	return "; nothing was installed"
+}
+
+// checkedAtHand marks err, of a check of files at hand, so that its
+// message does not speak of an install.
+func checkedAtHand(err error) error {
+	var (
+		se *SignatureError
+		me *SignatureMissingError
+		te *TransparencyError
+	)
+	switch {
+	case errors.As(err, &se):
+		se.local = true
+	case errors.As(err, &me):
+		me.local = true
+	case errors.As(err, &te):
+		te.local = true
+	}
+	return err
 }
 
 func (e *SignatureError) Error() string {
-	msg := fmt.Sprintf("the signature of %s does not hold: %v; nothing was installed", strings.TrimSuffix(e.URL, ".sig"), e.Err)
+	msg := fmt.Sprintf("the signature of %s does not hold: %v%s", strings.TrimSuffix(e.URL, ".sig"), e.Err, notInstalled(e.local))
 	if e.Known != "" {
 		msg += fmt.Sprintf(". This release's published signature is known not to verify (%s), the same way; "+
 			"the newest patch of its release line, or the checksum alone with signature verification off, are the ways forward if you trust this mirror", e.Known)
@@ -193,6 +228,8 @@ type signatureFiles struct {
 	certErr   error
 	rekor     []byte // nil when the mirror holds none (or it was not asked)
 	root      *sigstore.TrustedRoot
+	rootErr   error
+	rootNote  string // SignatureResult.TrustRoot
 	// answer is Rekor's answer that verified, for the mirror's copy.
 	answer []byte
 }
@@ -211,10 +248,18 @@ func (c *Client) startSignatureFetch(ctx context.Context, src string) *signature
 	go func() {
 		defer f.wg.Done()
 		// The trust root (refreshed at most daily) while the files come.
-		f.root = c.sigstoreRoot(ctx)
+		if f.root, f.rootErr = c.sigstoreRoot(ctx); f.rootErr != nil {
+			return
+		}
+		f.rootNote = c.takeRootNote()
 		if c.opts.Signature.Transparency != TransparencyOff && c.baseURL != DefaultBaseURL && c.rekorURL(f.root) != "" {
-			// dl.k8s.io publishes no Rekor entry; a mirror may.
-			if b, err := c.fetch.Small(ctx, src+RekorEntrySuffix, sigstore.MaxRekorAnswerSize); err == nil {
+			// dl.k8s.io publishes no Rekor entry; a mirror may. It
+			// stands in for Rekor's answer, so it gets Rekor's bound: a
+			// mirror stalling on it must not hold the install longer
+			// than the log itself may.
+			rctx, cancel := context.WithTimeout(ctx, c.transparencyTimeout())
+			defer cancel()
+			if b, err := c.fetch.Small(rctx, src+RekorEntrySuffix, sigstore.MaxRekorAnswerSize); err == nil {
 				f.rekor = b
 			}
 		}
@@ -236,10 +281,14 @@ func (c *Client) verifySignature(ctx context.Context, f *signatureFiles, tag, ch
 		return nil, nil
 	}
 	f.wg.Wait()
+	if f.rootErr != nil {
+		return nil, f.rootErr
+	}
 	res, err := c.checkSignature(f.root, tag, chosenBy, KnownBadSignature(tag, p), shownSrc, want, f.sig, f.sigErr, f.cert, f.certErr)
 	if err != nil {
 		return nil, err
 	}
+	res.TrustRoot = f.rootNote
 	if !res.Verified {
 		if c.opts.Signature.Transparency == TransparencyRequire {
 			return nil, &TransparencyError{Version: tag, Required: true, Err: errors.New(res.Reason)}
@@ -258,6 +307,11 @@ func (c *Client) verifySignature(ctx context.Context, f *signatureFiles, tag, ch
 // rekor is the Rekor entry file beside it (nil when absent), checked
 // offline under the transparency mode: nothing asks Rekor here.
 func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, sha256 string, sig, cert, rekor []byte) (*SignatureResult, error) {
+	res, err := c.checkLocalSignature(tag, chosenBy, p, where, sha256, sig, cert, rekor)
+	return res, checkedAtHand(err)
+}
+
+func (c *Client) checkLocalSignature(tag, chosenBy string, p Platform, where, sha256 string, sig, cert, rekor []byte) (*SignatureResult, error) {
 	if c.opts.Signature.Mode == SignatureOff {
 		return nil, nil
 	}
@@ -269,7 +323,10 @@ func (c *Client) verifyLocalSignature(tag, chosenBy string, p Platform, where, s
 		certErr = fs.ErrNotExist
 	}
 	// Offline: the trust root as last verified, never refreshed here.
-	root := c.sigstoreRoot(nil)
+	root, err := c.sigstoreRoot(nil)
+	if err != nil {
+		return nil, err
+	}
 	res, err := c.checkSignature(root, tag, chosenBy, KnownBadSignature(tag, p), where, sha256, sig, sigErr, cert, certErr)
 	if err != nil || c.opts.Signature.Transparency == TransparencyOff {
 		return res, err

@@ -65,6 +65,9 @@ type TransparencyResult struct {
 	LogID          string    `json:"logId,omitempty"`
 	// Reason says why no entry was verified.
 	Reason string `json:"reason,omitempty"`
+	// Remembered is true when the result is what an earlier run found
+	// of this kubectl: nothing was asked now.
+	Remembered bool `json:"remembered,omitempty"`
 }
 
 // ErrTransparency means a kubectl's Rekor entry contradicts its signature
@@ -82,13 +85,14 @@ type TransparencyError struct {
 	// verified under TransparencyRequire.
 	Required bool
 	Err      error // the *sigstore.Error or the network error
+	local    bool  // files at hand were checked: nothing was being installed
 }
 
 func (e *TransparencyError) Error() string {
 	if e.Required {
-		return fmt.Sprintf("a verified transparency log entry is required, and kubectl %s has none: %v; nothing was installed", e.Version, e.Err)
+		return fmt.Sprintf("a verified transparency log entry is required, and kubectl %s has none: %v%s", e.Version, e.Err, notInstalled(e.local))
 	}
-	return fmt.Sprintf("the transparency log %s contradicts the signature of kubectl %s: %v; nothing was installed", e.Rekor, e.Version, e.Err)
+	return fmt.Sprintf("the transparency log %s contradicts the signature of kubectl %s: %v%s", e.Rekor, e.Version, e.Err, notInstalled(e.local))
 }
 
 func (e *TransparencyError) Unwrap() error { return e.Err }
@@ -154,6 +158,18 @@ func (c *Client) heldEntry(tag string, sum, sig, cert []byte, root *sigstore.Tru
 	return nil, nil, &TransparencyError{Version: tag, Rekor: name, Err: err}
 }
 
+// transparencyTimeout bounds one Rekor lookup, and the fetch of a
+// mirror's copy of the entry.
+func (c *Client) transparencyTimeout() time.Duration {
+	if t := c.opts.Signature.TransparencyTimeout; t > 0 {
+		return t
+	}
+	if c.opts.Signature.Transparency == TransparencyRequire {
+		return DefaultTransparencyRequireTimeout
+	}
+	return DefaultTransparencyTimeout
+}
+
 // askRekor is lookUpEntry's question to the log.
 func (c *Client) askRekor(ctx context.Context, tag string, sum, sig, cert []byte, root *sigstore.TrustedRoot) (*TransparencyResult, []byte, error) {
 	mode := c.opts.Signature.Transparency
@@ -177,13 +193,7 @@ func (c *Client) askRekor(ctx context.Context, tag string, sum, sig, cert []byte
 	if err != nil {
 		return nil, nil, err // VerifyDigest read the same files
 	}
-	timeout := c.opts.Signature.TransparencyTimeout
-	if timeout <= 0 {
-		timeout = DefaultTransparencyTimeout
-		if mode == TransparencyRequire {
-			timeout = DefaultTransparencyRequireTimeout
-		}
-	}
+	timeout := c.transparencyTimeout()
 	lctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	answer, err := c.fetch.Post(lctx, rekor+sigstore.RekorRetrievePath, "application/json", query, sigstore.MaxRekorAnswerSize)

@@ -120,7 +120,10 @@ func (u *Updater) checkSignature(ctx context.Context, rel *Release, body []byte)
 	}
 	root := u.opts.TrustedRoot
 	if root == nil {
-		if root = u.opts.TrustedRootFunc(ctx); root == nil {
+		if root, err = u.opts.TrustedRootFunc(ctx); err != nil {
+			return fmt.Errorf("the Sigstore trust root to check %s under: %w", BundleName, err)
+		}
+		if root == nil {
 			root = sigstore.PublicGood()
 		}
 	}

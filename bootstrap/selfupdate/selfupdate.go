@@ -89,8 +89,9 @@ type Options struct {
 	// when a release signature is checked: bootstrap.Client.SigstoreRoot,
 	// so that the release is verified under the root kept current through
 	// Sigstore's TUF repository, as kubectl is, and not only the one
-	// built in. ctx is Apply's.
-	TrustedRootFunc func(ctx context.Context) *sigstore.TrustedRoot
+	// built in. ctx is Apply's. An error (no root can be had, such as a
+	// private TUF root whose repository cannot be reached) fails Apply.
+	TrustedRootFunc func(ctx context.Context) (*sigstore.TrustedRoot, error)
 
 	// Signer is who must have signed a release's checksums.txt. Default
 	// sigstore.GitHubRelease(Owner/Repo, tag): the repository's

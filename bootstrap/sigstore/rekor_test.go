@@ -118,6 +118,9 @@ func TestVerifyRekorAnswer(t *testing.T) {
 			e, err := sigstore.VerifyRekorAnswer(sum[:], sig, cert, c.answer(t), root)
 			if c.kind != nil {
 				wantErr(t, err, c.kind, c.says)
+				if strings.Contains(err.Error(), "bundle") {
+					t.Fatalf("a Rekor answer's error speaks of a bundle: %v", err)
+				}
 				return
 			}
 			if err != nil {

@@ -227,7 +227,7 @@ func TestGeneratedAttacks(t *testing.T) {
 		{"bundle: no SET, no inclusion proof", bundle(sigtest.Leaf{}, sigtest.BundleOptions{NoSET: true, NoInclusionProof: true}, nil),
 			sigstore.ErrTransparencyLog, []string{"neither a signed entry timestamp nor an inclusion proof"}},
 		{"bundle v0.1: no SET", bundle(sigtest.Leaf{}, sigtest.BundleOptions{NoSET: true, V01: true}, nil),
-			sigstore.ErrTransparencyLog, []string{"no signed entry timestamp, which a v0.1 bundle must carry"}},
+			sigstore.ErrTransparencyLog, []string{"no signed entry timestamp, which Rekor v1 gives every entry"}},
 		{"bundle v0.3: no inclusion proof", bundle(sigtest.Leaf{}, sigtest.BundleOptions{NoInclusionProof: true}, nil),
 			sigstore.ErrTransparencyLog, []string{"no inclusion proof, which a v0.2 or later bundle must carry"}},
 		{"bundle: no Rekor entry", bundle(sigtest.Leaf{}, sigtest.BundleOptions{}, func(m map[string]any) {

@@ -81,26 +81,26 @@ func (r *TrustedRoot) verifyEntry(e *tlogEntryJSON, s *signed, version int, res 
 	switch kind {
 	case "hashedrekord 0.0.1", "dsse 0.0.1", "intoto 0.0.2", "hashedrekord 0.0.2":
 	default:
-		return time.Time{}, false, fail(ErrUnsupported, "bundle's Rekor entry is a %q %q entry; this verifier reads hashedrekord 0.0.1 and 0.0.2, dsse 0.0.1 and intoto 0.0.2", e.KindVersion.Kind, e.KindVersion.Version)
+		return time.Time{}, false, fail(ErrUnsupported, "the Rekor entry is a %q %q entry; this verifier reads hashedrekord 0.0.1 and 0.0.2, dsse 0.0.1 and intoto 0.0.2", e.KindVersion.Kind, e.KindVersion.Version)
 	}
 	if e.LogIndex < 0 || len(e.CanonicalizedBody) == 0 {
-		return time.Time{}, false, fail(ErrTransparencyLog, "bundle's Rekor entry has no body or a negative log index")
+		return time.Time{}, false, fail(ErrTransparencyLog, "the Rekor entry has no body or a negative log index")
 	}
 	hasSET := e.InclusionPromise != nil && len(e.InclusionPromise.SignedEntryTimestamp) > 0
 	proof := e.InclusionProof
 	switch {
 	case !hasSET && proof == nil:
-		return time.Time{}, false, fail(ErrTransparencyLog, "bundle's Rekor entry has neither a signed entry timestamp nor an inclusion proof")
+		return time.Time{}, false, fail(ErrTransparencyLog, "the Rekor entry has neither a signed entry timestamp nor an inclusion proof")
 	case version == 1 && !hasSET:
-		return time.Time{}, false, fail(ErrTransparencyLog, "bundle's Rekor entry has no signed entry timestamp, which a v0.1 bundle must carry")
+		return time.Time{}, false, fail(ErrTransparencyLog, "the Rekor entry has no signed entry timestamp, which Rekor v1 gives every entry")
 	case version >= 2 && proof == nil:
-		return time.Time{}, false, fail(ErrTransparencyLog, "bundle's Rekor entry has no inclusion proof, which a v0.2 or later bundle must carry")
+		return time.Time{}, false, fail(ErrTransparencyLog, "the Rekor entry has no inclusion proof, which a v0.2 or later bundle must carry")
 	case v2 && hasSET:
-		return time.Time{}, false, fail(ErrTransparencyLog, "bundle's Rekor v2 entry carries a signed entry timestamp, which Rekor v2 does not make")
+		return time.Time{}, false, fail(ErrTransparencyLog, "the Rekor v2 entry carries a signed entry timestamp, which Rekor v2 does not make")
 	}
 	if hasSET {
 		if e.IntegratedTime <= 0 {
-			return time.Time{}, false, fail(ErrTransparencyLog, "bundle's Rekor entry has no integrated time")
+			return time.Time{}, false, fail(ErrTransparencyLog, "the Rekor entry has no integrated time")
 		}
 		// The SET signs the entry's canonical JSON: sorted keys, no
 		// spaces. Base64 and hex need no JSON escaping.
@@ -109,7 +109,7 @@ func (r *TrustedRoot) verifyEntry(e *tlogEntryJSON, s *signed, version int, res 
 			`,"logID":"` + hex.EncodeToString(log.id) +
 			`","logIndex":` + strconv.FormatInt(int64(e.LogIndex), 10) + `}`
 		if !verifyWithKey(log.key, []byte(set), e.InclusionPromise.SignedEntryTimestamp) {
-			return time.Time{}, false, fail(ErrTransparencyLog, "bundle's signed entry timestamp does not verify with the key of Rekor log %s", log)
+			return time.Time{}, false, fail(ErrTransparencyLog, "the signed entry timestamp does not verify with the key of Rekor log %s", log)
 		}
 		at = time.Unix(int64(e.IntegratedTime), 0)
 		if !within(at, log.start, log.end) {
@@ -145,21 +145,21 @@ func (r *TrustedRoot) verifyEntry(e *tlogEntryJSON, s *signed, version int, res 
 // verifyProof checks the entry's inclusion proof and its checkpoint.
 func verifyProof(e *tlogEntryJSON, p *inclusionProofJSON, log logKey, s *signed, v2 bool) error {
 	if p.Checkpoint.Envelope == "" {
-		return fail(ErrTransparencyLog, "bundle's inclusion proof has no checkpoint")
+		return fail(ErrTransparencyLog, "the inclusion proof has no checkpoint")
 	}
 	if !v2 {
 		if p.LogIndex < 0 || p.TreeSize < 0 {
-			return fail(ErrTransparencyLog, "bundle's inclusion proof has a negative index or size")
+			return fail(ErrTransparencyLog, "the inclusion proof has a negative index or size")
 		}
 		if !verifyInclusion(uint64(p.LogIndex), uint64(p.TreeSize), leafHash(e.CanonicalizedBody), p.Hashes, p.RootHash) {
-			return fail(ErrTransparencyLog, "bundle's inclusion proof does not lead from the entry to root hash %x of tree size %d", p.RootHash, p.TreeSize)
+			return fail(ErrTransparencyLog, "the inclusion proof does not lead from the entry to root hash %x of tree size %d", p.RootHash, p.TreeSize)
 		}
 		cp, err := verifyCheckpointV1(p.Checkpoint.Envelope, log.key)
 		if err != nil {
 			return err
 		}
 		if !bytes.Equal(cp.root, p.RootHash) || cp.size != uint64(p.TreeSize) {
-			return fail(ErrTransparencyLog, "bundle's checkpoint is for tree size %d, root hash %x; the inclusion proof's is %d, %x", cp.size, cp.root, p.TreeSize, p.RootHash)
+			return fail(ErrTransparencyLog, "the checkpoint is for tree size %d, root hash %x; the inclusion proof's is %d, %x", cp.size, cp.root, p.TreeSize, p.RootHash)
 		}
 		return nil
 	}
@@ -176,7 +176,7 @@ func verifyProof(e *tlogEntryJSON, p *inclusionProofJSON, log logKey, s *signed,
 		return err
 	}
 	if !verifyInclusion(uint64(e.LogIndex), cp.size, leaf, p.Hashes, cp.root) {
-		return fail(ErrTransparencyLog, "bundle's inclusion proof does not lead from this signature's entry to the checkpoint's root hash (tree size %d)", cp.size)
+		return fail(ErrTransparencyLog, "the inclusion proof does not lead from this signature's entry to the checkpoint's root hash (tree size %d)", cp.size)
 	}
 	return nil
 }
@@ -230,64 +230,64 @@ func checkV1Body(e *tlogEntryJSON, s *signed) error {
 		APIVersion string `json:"apiVersion"`
 	}
 	if err := json.Unmarshal(e.CanonicalizedBody, &head); err != nil || head.Kind != e.KindVersion.Kind || head.APIVersion != e.KindVersion.Version {
-		return fail(ErrTransparencyLog, "bundle's Rekor entry body is not the %s %s entry its kind says", e.KindVersion.Kind, e.KindVersion.Version)
+		return fail(ErrTransparencyLog, "the Rekor entry body is not the %s %s entry its kind says", e.KindVersion.Kind, e.KindVersion.Version)
 	}
 	var sig, signer []byte
 	var payloadHash string
 	switch head.Kind {
 	case "hashedrekord":
 		if s.env != nil {
-			return fail(ErrTransparencyLog, "bundle's Rekor entry is a hashedrekord entry, for a message signature, not a DSSE envelope")
+			return fail(ErrTransparencyLog, "the Rekor entry is a hashedrekord entry, for a message signature, not a DSSE envelope")
 		}
 		var body hashedrekordJSON
 		if err := json.Unmarshal(e.CanonicalizedBody, &body); err != nil {
-			return fail(ErrTransparencyLog, "bundle's Rekor entry body does not parse: %v", err)
+			return fail(ErrTransparencyLog, "the Rekor entry body does not parse: %v", err)
 		}
 		h := body.Spec.Data.Hash
 		if h.Algorithm != "sha256" || h.Value != hex.EncodeToString(s.digest) {
-			return fail(ErrTransparencyLog, "bundle's Rekor entry logs %s %s, the file's sha256 is %x", h.Algorithm, h.Value, s.digest)
+			return fail(ErrTransparencyLog, "the Rekor entry logs %s %s, the file's sha256 is %x", h.Algorithm, h.Value, s.digest)
 		}
 		sig, signer = body.Spec.Signature.Content, body.Spec.Signature.PublicKey.Content
 	case "dsse":
 		var body dsseEntryJSON
 		if err := json.Unmarshal(e.CanonicalizedBody, &body); err != nil || len(body.Spec.Signatures) == 0 {
-			return fail(ErrTransparencyLog, "bundle's Rekor dsse entry body does not parse")
+			return fail(ErrTransparencyLog, "the Rekor dsse entry body does not parse")
 		}
 		sig, signer = body.Spec.Signatures[0].Signature, body.Spec.Signatures[0].Verifier
 		if body.Spec.PayloadHash.Algorithm != "sha256" {
-			return fail(ErrTransparencyLog, "bundle's Rekor dsse entry hashes the payload with %q, want sha256", body.Spec.PayloadHash.Algorithm)
+			return fail(ErrTransparencyLog, "the Rekor dsse entry hashes the payload with %q, want sha256", body.Spec.PayloadHash.Algorithm)
 		}
 		payloadHash = body.Spec.PayloadHash.Value
 	case "intoto":
 		var body intotoEntryJSON
 		if err := json.Unmarshal(e.CanonicalizedBody, &body); err != nil || len(body.Spec.Content.Envelope.Signatures) == 0 {
-			return fail(ErrTransparencyLog, "bundle's Rekor intoto entry body does not parse")
+			return fail(ErrTransparencyLog, "the Rekor intoto entry body does not parse")
 		}
 		s0 := body.Spec.Content.Envelope.Signatures[0]
 		// intoto 0.0.2 encodes the signature in base64 twice.
 		d, err := base64.StdEncoding.DecodeString(string(s0.Sig))
 		if err != nil {
-			return fail(ErrTransparencyLog, "bundle's Rekor intoto entry's signature is not base64")
+			return fail(ErrTransparencyLog, "the Rekor intoto entry's signature is not base64")
 		}
 		sig, signer = d, s0.PublicKey
 		if body.Spec.Content.PayloadHash.Algorithm != "sha256" {
-			return fail(ErrTransparencyLog, "bundle's Rekor intoto entry hashes the payload with %q, want sha256", body.Spec.Content.PayloadHash.Algorithm)
+			return fail(ErrTransparencyLog, "the Rekor intoto entry hashes the payload with %q, want sha256", body.Spec.Content.PayloadHash.Algorithm)
 		}
 		payloadHash = body.Spec.Content.PayloadHash.Value
 	}
 	if head.Kind != "hashedrekord" {
 		if s.env == nil {
-			return fail(ErrTransparencyLog, "bundle's Rekor entry is a %s entry, for a DSSE envelope, not a message signature", head.Kind)
+			return fail(ErrTransparencyLog, "the Rekor entry is a %s entry, for a DSSE envelope, not a message signature", head.Kind)
 		}
 		if sum := sha256.Sum256(s.env.payload); payloadHash != hex.EncodeToString(sum[:]) {
-			return fail(ErrTransparencyLog, "bundle's Rekor entry logs another DSSE payload (sha256 %s) than the envelope's (%x)", payloadHash, sum)
+			return fail(ErrTransparencyLog, "the Rekor entry logs another DSSE payload (sha256 %s) than the envelope's (%x)", payloadHash, sum)
 		}
 	}
 	if !bytes.Equal(sig, s.sig) {
-		return fail(ErrTransparencyLog, "bundle's Rekor entry logs another signature than the bundle's")
+		return fail(ErrTransparencyLog, "the Rekor entry logs another signature than the one verified")
 	}
 	if !sameSigner(signer, s) {
-		return fail(ErrTransparencyLog, "bundle's Rekor entry logs another certificate or key than the bundle's")
+		return fail(ErrTransparencyLog, "the Rekor entry logs another certificate or key than the one verified")
 	}
 	return nil
 }

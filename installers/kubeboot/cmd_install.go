@@ -182,6 +182,9 @@ func installRun(ctx context.Context, o *InstallOptions) error {
 	if h.GOOS == "windows" && o.Dir == "" && !report.DirOnPath && res.Platform == bootstrap.HostPlatform() {
 		userPath, userPathErr = winpath.AddToUserPath(filepath.Dir(res.Path))
 	}
+	if !o.Quiet {
+		signatureNotices(h.Stderr, res.Version, res.Signature, o.Verbose)
+	}
 	if o.output.JSON() {
 		return writeJSON(h.Stdout, installOutput{pkgmgr.MethodDirect, res, report, userPath})
 	}

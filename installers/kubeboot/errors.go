@@ -127,6 +127,9 @@ func explain(err error) (msg, hint string) {
 		if te := new(*bootstrap.TransparencyError); errors.As(err, te) && (*te).Required {
 			hint = "check that Rekor is reachable (--rekor-url / KUBEBOOT_REKOR_URL, proxy), or accept the offline check with --transparency auto"
 		}
+	case errors.Is(err, bootstrap.ErrTrustRoot):
+		hint = "KUBEBOOT_SIGSTORE_TUF_ROOT names a private Sigstore deployment: make KUBEBOOT_SIGSTORE_TUF_URL reachable once, " +
+			"or give its trusted root with --trusted-root FILE (KUBEBOOT_SIGSTORE_TRUSTED_ROOT); nothing was installed"
 	case errors.Is(err, bootstrap.ErrManagedTarget):
 		hint = "nothing was written; upgrade it with its package manager (--method auto or --method brew|choco|scoop|winget), " +
 			"choose another folder with --dir, or replace it anyway with --force-overwrite"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -137,4 +138,21 @@ func signatureNote(r *bootstrap.SignatureResult) string {
 		return note
 	}
 	return "; " + r.Reason
+}
+
+// signatureNotices says on w, in one line each, what a check left
+// standing that the user should know without --verbose (which has said
+// it already through the library's log): a Sigstore trust root that was
+// not refreshed, and a Rekor lookup that verified no entry under
+// --transparency auto. What an earlier run found is not said again.
+func signatureNotices(w io.Writer, version string, r *bootstrap.SignatureResult, verbose bool) {
+	if r == nil || verbose {
+		return
+	}
+	if r.TrustRoot != "" {
+		fmt.Fprintf(w, "note: %s\n", r.TrustRoot)
+	}
+	if t := r.Transparency; t != nil && !t.Verified && !t.Remembered && t.Reason != "" {
+		fmt.Fprintf(w, "note: kubectl %s: %s\n", version, t.Reason)
+	}
 }

@@ -282,7 +282,7 @@ func (c *Client) Redirect(ctx context.Context, rawURL string) (*url.URL, error) 
 		c.header(req)
 		resp, err := c.once.Do(req)
 		if err != nil {
-			return false, w.explain(err)
+			return false, w.explain(redactErr(err))
 		}
 		// The body of a redirect is a courtesy page: not read.
 		resp.Body.Close()
@@ -442,7 +442,19 @@ func (c *Client) send(ctx context.Context, method, rawURL string, hdr http.Heade
 		req.Header[k] = v
 	}
 	c.header(req)
-	return c.hc.Do(req)
+	resp, err := c.hc.Do(req)
+	return resp, redactErr(err)
+}
+
+// redactErr redacts the URL of the *url.Error that net/http returns: it
+// masks a password but keeps the user name, where tokens often go, and
+// the query. Every request of this package passes its error through here.
+func redactErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = Redact(ue.URL)
+	}
+	return err
 }
 
 // header adds the headers every request carries: Options.Header's for its

@@ -223,6 +223,20 @@ func parseKey(k keyJSON) any {
 	return nil
 }
 
+// roleKeys identifies role's keys in r by their material, and its
+// threshold: equal for two roots exactly when the role was not rotated.
+func roleKeys(r *Root, role string) string {
+	rl := r.roles[role]
+	var ks []string
+	for _, id := range rl.KeyIDs {
+		if k := r.keys[id]; k != nil {
+			ks = append(ks, keyBytes(k))
+		}
+	}
+	sort.Strings(ks)
+	return strconv.Itoa(rl.Threshold) + "\x00" + strings.Join(ks, "\x00")
+}
+
 // keyBytes identifies a key by its material, for counting distinct keys.
 func keyBytes(k any) string {
 	b, _ := x509.MarshalPKIXPublicKey(k)
@@ -385,6 +399,53 @@ type Result struct {
 	State  State  // to keep for the next update
 	Target []byte // the target asked for, verified
 	Root   *Root  // the newest root
+	// Roots are the roots this update stepped through, oldest first
+	// (none when the root did not change), and TargetsMeta the targets
+	// metadata that named Target: what Kept needs to check a kept copy.
+	Roots       [][]byte
+	TargetsMeta []byte
+}
+
+// Kept checks, with no network or clock, a target kept from earlier
+// updates: roots follow start one by one (each signed by a threshold of
+// the one before and of its own keys, as in Update; expiry is not
+// checked), targetsMeta is signed by a threshold of the last root's
+// targets keys, and names target by the length and SHA-256 of b. It
+// returns the last root (start when roots is empty). Whoever can change
+// what the caller keeps can thus only hand back metadata the repository
+// signed, never a root or target of their own.
+func Kept(start []byte, roots [][]byte, targetsMeta []byte, target string, b []byte) (*Root, error) {
+	root, err := ParseRoot(start)
+	if err != nil {
+		return nil, err
+	}
+	for _, next := range roots {
+		if root, err = NextRoot(root, next); err != nil {
+			return nil, err
+		}
+	}
+	env, err := parseEnvelope(targetsMeta, "the kept targets metadata")
+	if err != nil {
+		return nil, err
+	}
+	if err := verifyRole(env, "targets", root, "the kept targets metadata"); err != nil {
+		return nil, err
+	}
+	if _, _, err := parseCommon(env, "targets", "the kept targets metadata"); err != nil {
+		return nil, err
+	}
+	var tg struct {
+		Targets map[string]metaFile `json:"targets"`
+	}
+	json.Unmarshal(env.Signed, &tg)
+	tm, ok := tg.Targets[target]
+	if !ok || len(tm.Hashes["sha256"]) != 64 || tm.Length <= 0 {
+		return nil, fail("the kept targets metadata gives target %q no sha256 or length", target)
+	}
+	if err := checkMeta(b, tm, "the kept "+target); err != nil {
+		return nil, err
+	}
+	return root, nil
 }
 
 func checkFresh(what string, exp, now time.Time) error {
@@ -427,6 +488,8 @@ func Update(st State, now time.Time, fetch Fetch, target string) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	first := root
+	var roots [][]byte
 	for i := 0; ; i++ {
 		if i == MaxRootSteps {
 			return nil, fail("more than %d root rotations in one update", MaxRootSteps)
@@ -442,14 +505,22 @@ func Update(st State, now time.Time, fetch Fetch, target string) (*Result, error
 		if root, err = NextRoot(root, b); err != nil {
 			return nil, err
 		}
+		roots = append(roots, b)
 	}
 	if err := checkFresh(fmt.Sprintf("root %d", root.Version), root.Expires, now); err != nil {
 		return nil, err
 	}
+	// Versions trusted before stand against rollback, unless the new
+	// root rotated the timestamp or snapshot keys: then the timestamp and
+	// snapshot versions are forgotten (TUF 1.0 section 5.3.11), so that a
+	// repository recovers from a fast-forward made with a stolen online
+	// key (a version signed far ahead that no honest timestamp would ever
+	// pass). The targets version stays: only the offline-signed targets
+	// metadata sets it.
+	if roleKeys(first, "timestamp") != roleKeys(root, "timestamp") || roleKeys(first, "snapshot") != roleKeys(root, "snapshot") {
+		st.TimestampVersion, st.SnapshotVersion = 0, 0
+	}
 	out := State{Root: root.Raw}
-	// A new root may have rotated the online keys: versions trusted
-	// under the old ones are kept all the same (rollback across a
-	// rotation is still a rollback).
 	out.TimestampVersion, out.SnapshotVersion, out.Targets = st.TimestampVersion, st.SnapshotVersion, st.Targets
 
 	// Timestamp.
@@ -537,6 +608,7 @@ func Update(st State, now time.Time, fetch Fetch, target string) (*Result, error
 	if err := checkMeta(b, targetsMeta, name); err != nil {
 		return nil, err
 	}
+	targetsRaw := b
 	if env, err = parseEnvelope(b, name); err != nil {
 		return nil, err
 	}
@@ -575,7 +647,7 @@ func Update(st State, now time.Time, fetch Fetch, target string) (*Result, error
 	if err := checkMeta(b, tm, tname); err != nil {
 		return nil, err
 	}
-	return &Result{State: out, Target: b, Root: root}, nil
+	return &Result{State: out, Target: b, Root: root, Roots: roots, TargetsMeta: targetsRaw}, nil
 }
 
 // Files is Update for a mirror of the repository: on success it also
