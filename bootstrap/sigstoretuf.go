@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
@@ -38,10 +39,12 @@ type SigstoreTUFMirror struct {
 
 // tufName is a repository file name a client asks for: nothing else is
 // read from or written into a mirror's folder.
-var tufName = regexp.MustCompile(`^([0-9]{1,12}\.(root|snapshot|targets)\.json|timestamp\.json|targets/[0-9a-f]{64}\.[A-Za-z0-9_-][A-Za-z0-9._-]*)$`)
+var tufName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([0-9]{1,12}\.(root|snapshot|targets)\.json|timestamp\.json|targets/[0-9a-f]{64}\.[A-Za-z0-9_-][A-Za-z0-9._-]*)$`)
+})
 
 func tufPath(dir, name string) (string, error) {
-	if !tufName.MatchString(name) {
+	if !tufName().MatchString(name) {
 		return "", fmt.Errorf("%w: TUF file name %q", ErrVerification, name)
 	}
 	return filepath.Join(dir, filepath.FromSlash(name)), nil
@@ -85,7 +88,7 @@ func (c *Client) MirrorSigstoreTUF(ctx context.Context, dir string) (*SigstoreTU
 	out := &SigstoreTUFMirror{Dir: dir, Origin: fetch.Redact(c.tufURL())}
 	var fetched map[string]bool
 	remote := func(name string, max int64) ([]byte, error) {
-		if !tufName.MatchString(name) {
+		if !tufName().MatchString(name) {
 			return nil, fmt.Errorf("%w: TUF file name %q", ErrVerification, name)
 		}
 		b, err := c.fetch.Small(ctx, origin+name, max)

@@ -167,7 +167,7 @@ func TestSyncSigstoreTUF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := client.SigstoreRoot(ctx); got.ID() != wantRoot.ID() || len(notes) != 0 {
-		t.Fatalf("refresh from the mirror: root %s, want %s; notes %v", got.ID(), wantRoot.ID(), notes)
+	if got, err := client.SigstoreRoot(ctx); err != nil || got.ID() != wantRoot.ID() || len(notes) != 0 {
+		t.Fatalf("refresh from the mirror: root %v (%v), want %s; notes %v", got, err, wantRoot.ID(), notes)
 	}
 }

@@ -201,10 +201,6 @@ func installRun(ctx context.Context, o *InstallOptions) error {
 		fmt.Fprintf(h.Stderr, "note: %s belongs to %s, so it was left alone; kubectl %s goes to %s\n",
 			res.LeftAlone.Path, res.LeftAlone.Manager, res.Version, filepath.Dir(res.Path))
 	}
-	if t := transparencyOf(res.Signature); res.Changed && t != nil && !t.Verified && t.Reason != "" {
-		// auto without an answer from Rekor: the offline verdict, said.
-		fmt.Fprintf(h.Stderr, "note: kubectl %s: %s\n", res.Version, t.Reason)
-	}
 	if res.Changed {
 		fmt.Fprintf(h.Stdout, "installed kubectl %s at %s (sha256 %s verified%s)\n", res.Version, res.Path, res.SHA256, signatureNote(res.Signature))
 	} else {

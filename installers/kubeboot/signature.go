@@ -117,14 +117,6 @@ func trustedRootFrom(file string, getenv func(string) string) (*sigstore.Trusted
 	return root, nil
 }
 
-// transparencyOf is what Rekor showed of r, nil when nothing.
-func transparencyOf(r *bootstrap.SignatureResult) *bootstrap.TransparencyResult {
-	if r == nil || !r.Verified {
-		return nil
-	}
-	return r.Transparency
-}
-
 // signatureNote is the part of the result line that tells the signature.
 func signatureNote(r *bootstrap.SignatureResult) string {
 	switch {
