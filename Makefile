@@ -15,7 +15,15 @@ GOFILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 # windows/amd64, the largest target, is 8,805,888 bytes at that point.
 # 8.9 MB after a context per shell (+38 KB): goreleaser's windows/amd64
 # (its version flags included) is 8,851,456 bytes.
-SIZE_BUDGET ?= 8.9e6
+# 9.3 MB after the rest of the PowerShell script's replacement (+~330 KB
+# by hand on windows/amd64, 8,854,528 -> 9,213,952 before the review
+# fixes): helm's signing keys and PGP rules (+55 KB, 13.8 KB of it the
+# keyring), the tool store, mirror sync --tools and doctor's tool lines
+# (+82 KB), kubeconfig plugins (+71 KB), uninstall and the k alias
+# (+93 KB), the Sigstore TUF mirror and self-update under the refreshed
+# root (+22 KB), the lock on the kubeconfig itself (+12 KB), the kept
+# trust root's checks (+16 KB). Room is left for the review's fixes.
+SIZE_BUDGET ?= 9.3e6
 # Build tags of every installer build (see .goreleaser.yml): no HTTP/2.
 BUILD_TAGS := nethttpomithttp2
 # Compiler flags of every installer build: no inlining. It makes the
