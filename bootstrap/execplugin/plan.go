@@ -95,6 +95,10 @@ type Machine struct {
 	IsProgram func(path string) bool
 	// Flavor says whose kubelogin the program at path is.
 	Flavor func(path string) Flavor
+	// Untrusted says why a program found for a repair may not be named
+	// by the kubeconfig (trust's rule: another user's, or in a folder
+	// others may write); nil when it may. nil trusts every program.
+	Untrusted func(path string) error
 }
 
 // Do is one kind of step.
@@ -336,7 +340,11 @@ func planUser(u User, m Machine) UserPlan {
 	// The program the section should run, and whether it is here.
 	drop := kubectlForm
 	target := want.name
-	if here := m.find(want); here != "" {
+	here, distrust := m.find(want)
+	if distrust != "" {
+		problem(distrust)
+	}
+	if here != "" {
 		if here != e.Command || drop {
 			step(Step{Do: DoSetCommand, From: e.Command, To: here, DropFirstArg: drop, Why: setWhy(here, want, reason)})
 		}
@@ -406,18 +414,31 @@ func flagsOf(args, names []string) []string {
 
 // find returns how the exec command should name want's program here: its
 // name when kubectl finds it on PATH, its full path when it is in an Extra
-// folder only; "" when it is nowhere (or is the wrong kubelogin).
-func (m Machine) find(want program) string {
-	ok := func(p string) bool { return want.notFlav == FlavorUnknown || m.flavor(p) != want.notFlav }
+// folder only; "" when it is nowhere (or is the wrong kubelogin). A
+// program m.Untrusted refuses is never named; why says the first one.
+func (m Machine) find(want program) (name, why string) {
+	ok := func(p string) bool {
+		if want.notFlav != FlavorUnknown && m.flavor(p) == want.notFlav {
+			return false
+		}
+		if m.Untrusted == nil {
+			return true
+		}
+		err := m.Untrusted(p)
+		if err != nil && why == "" {
+			why = err.Error() + "; the command is not set to it"
+		}
+		return err == nil
+	}
 	if p := m.lookPath(want.name); p != "" && ok(p) {
-		return want.name
+		return want.name, ""
 	}
 	for _, dir := range m.Extra {
 		if p := m.program(m.join(dir, want.name)); p != "" && ok(p) {
-			return p
+			return p, ""
 		}
 	}
-	return ""
+	return "", why
 }
 
 // quote shows a value that has spaces or characters a terminal would act on.

@@ -2,6 +2,9 @@ package execplugin
 
 import (
 	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -248,6 +251,64 @@ func TestScanFlavor(t *testing.T) {
 	} {
 		if got := scanFlavor(strings.NewReader(in)); got != want {
 			t.Errorf("scanFlavor(...%q) = %q, want %q", in[max(0, len(in)-40):], got, want)
+		}
+	}
+}
+
+// TestFixNeverNamesAnUntrustedProgram: a program another user planted on
+// PATH (in a folder anyone may write) or in an install folder of another
+// user is reported, never what --fix repoints the command at; a trusted
+// one in an Extra folder is used instead.
+func TestFixNeverNamesAnUntrustedProgram(t *testing.T) {
+	planted := "/tmp/ww/aws-iam-authenticator"
+	m := fake("linux", "amd64", "/usr/bin:/tmp/ww", map[string]Flavor{planted: "", "/opt/kb/aws-iam-authenticator": ""}, "/opt/kb")
+	m.Untrusted = func(p string) error {
+		if p == planted {
+			return errors.New(p + " is not used: its folder may be changed by other users (mode -rwxrwxrwx)")
+		}
+		return nil
+	}
+	u := User{Name: "u", File: "/k/config", Exec: Exec{APIVersion: APIv1beta1, Command: "/home/alice/bin/aws-iam-authenticator", Args: []string{"token"}}}
+	up := Decide([]User{u}, m).Users[0]
+	if len(up.Steps) != 1 || up.Steps[0].Do != DoSetCommand || up.Steps[0].To != "/opt/kb/aws-iam-authenticator" {
+		t.Errorf("steps %+v, want the command set to the trusted /opt/kb/aws-iam-authenticator", up.Steps)
+	}
+	m.Extra = nil
+	up = Decide([]User{u}, m).Users[0]
+	for _, s := range up.Steps {
+		if s.Do == DoSetCommand && !s.AfterInstall {
+			t.Errorf("the command is set to a planted program: %+v", s)
+		}
+	}
+	if !strings.Contains(strings.Join(up.Problems, "; "), planted+" is not used") {
+		t.Errorf("problems %q do not name the untrusted program", up.Problems)
+	}
+	if os.Geteuid() != 0 {
+		return
+	}
+	// On the disk, with the one trust rule: folders of another uid.
+	for _, mode := range []os.FileMode{0o755, 0o777} {
+		dir := filepath.Join(t.TempDir(), "bin")
+		prog := filepath.Join(dir, "aws-iam-authenticator")
+		if err := os.Mkdir(dir, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(prog, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := errors.Join(os.Chmod(dir, mode), os.Chown(dir, 65534, 65534), os.Chown(prog, 65534, 65534)); err != nil {
+			t.Fatal(err)
+		}
+		m := Probe(func(k string) string {
+			if k == "PATH" {
+				return dir
+			}
+			return ""
+		})
+		for _, s := range Decide([]User{u}, m).Users[0].Steps {
+			if s.Do == DoSetCommand && !s.AfterInstall {
+				t.Errorf("folder mode %v of uid 65534: the command is set to %q", mode, s.To)
+			}
 		}
 	}
 }

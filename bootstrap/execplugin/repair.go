@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 
+	"github.com/kubeboot/kubeboot/bootstrap/internal/trust"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 )
 
@@ -21,7 +22,7 @@ func Probe(getenv func(string) string, extra ...string) Machine {
 	return Machine{
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
 		Path: getenv("PATH"), PathExt: getenv("PATHEXT"),
-		Extra: extra, IsProgram: isProgram, Flavor: FlavorOf,
+		Extra: extra, IsProgram: isProgram, Flavor: FlavorOf, Untrusted: trust.Check,
 	}
 }
 
