@@ -78,6 +78,9 @@ type User struct {
 	// relative command is relative to its folder, as kubectl resolves it.
 	File string
 	Exec Exec
+	// Invalid says why kubectl cannot load the exec section (a field of
+	// the wrong type); Exec is then empty.
+	Invalid string
 }
 
 // Machine is what the plan knows about this machine.
@@ -281,6 +284,11 @@ func planUser(u User, m Machine) UserPlan {
 	up := UserPlan{User: u.Name, File: u.File, Plugin: Classify(e), Command: e.Command, APIVersion: e.APIVersion}
 	problem := func(s string) { up.Problems = append(up.Problems, s) }
 	step := func(s Step) { up.Steps = append(up.Steps, s) }
+	if u.Invalid != "" {
+		problem("kubectl cannot load the exec section: " + u.Invalid)
+		return up
+	}
+	want, ok := wanted(up.Plugin)
 
 	switch e.APIVersion {
 	case APIv1beta1, APIv1:
@@ -291,8 +299,10 @@ func planUser(u User, m Machine) UserPlan {
 		} else {
 			problem("apiVersion " + APIv1alpha1 + " is refused by kubectl 1.24 and later (exec plugin: invalid apiVersion)")
 		}
-		step(Step{Do: DoSetAPIVersion, From: was, To: APIv1beta1,
-			Why: "v1beta1 is what every kubectl since 1.11 accepts, and what current plugins answer in"})
+		if ok { // an unknown plugin is reported, never rewritten
+			step(Step{Do: DoSetAPIVersion, From: was, To: APIv1beta1,
+				Why: "v1beta1 is what every kubectl since 1.11 accepts, and what current plugins answer in"})
+		}
 	default:
 		problem("apiVersion " + quote(e.APIVersion) + " is none kubectl knows (" + APIv1beta1 + " or " + APIv1 + "); kubeboot leaves it to you")
 	}
@@ -302,7 +312,6 @@ func planUser(u User, m Machine) UserPlan {
 		return up
 	}
 	kubectlForm := programName(e.Command) == "kubectl" && len(e.Args) > 0 && e.Args[0] == "oidc-login"
-	want, ok := wanted(up.Plugin)
 
 	// Where kubectl finds what the section runs.
 	found, reason := m.resolve(e.Command, u.File)
@@ -318,7 +327,7 @@ func planUser(u User, m Machine) UserPlan {
 		reason = found + " is int128's kubelogin, and the arguments are Azure kubelogin's"
 		found = ""
 	}
-	if found != "" && up.Plugin == OIDCLogin && programName(e.Command) == "kubelogin" && m.flavor(found) == FlavorAzure {
+	if found != "" && up.Plugin == OIDCLogin && m.flavor(found) == FlavorAzure {
 		reason = found + " is Azure's kubelogin, and the arguments are int128's (oidc-login)"
 		found = ""
 	}

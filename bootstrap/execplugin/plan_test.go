@@ -248,6 +248,9 @@ func TestScanFlavor(t *testing.T) {
 		pad + "github.com/Azure/kubelogin/pkg": FlavorAzure,
 		pad + "github.com/int128/kubelogin":    FlavorInt128,
 		"#!/bin/sh\necho hi\n":                 FlavorUnknown,
+		// Both module paths: nobody can tell whose it is.
+		"github.com/Azure/kubelogin" + pad + "github.com/int128/kubelogin": FlavorUnknown,
+		"github.com/int128/kubelogin" + pad + "github.com/Azure/kubelogin": FlavorUnknown,
 	} {
 		if got := scanFlavor(strings.NewReader(in)); got != want {
 			t.Errorf("scanFlavor(...%q) = %q, want %q", in[max(0, len(in)-40):], got, want)
@@ -309,6 +312,30 @@ func TestFixNeverNamesAnUntrustedProgram(t *testing.T) {
 			if s.Do == DoSetCommand && !s.AfterInstall {
 				t.Errorf("folder mode %v of uid 65534: the command is set to %q", mode, s.To)
 			}
+		}
+	}
+}
+
+// TestUnknownPluginIsNeverRewritten: the README's promise, an unknown
+// plugin is reported and never rewritten, v1alpha1 or not.
+func TestUnknownPluginIsNeverRewritten(t *testing.T) {
+	m := fake("linux", "amd64", "/bin", map[string]Flavor{"/bin/my-plugin": ""})
+	up := Decide([]User{{Name: "u", File: "/k/config", Exec: Exec{APIVersion: APIv1alpha1, Command: "my-plugin"}}}, m).Users[0]
+	if len(up.Steps) != 0 || up.OK() {
+		t.Errorf("unknown v1alpha1 plugin: steps %+v, problems %q; want problems and no step", up.Steps, up.Problems)
+	}
+}
+
+// TestAzureKubeloginAsOIDCPluginIsWrong: Azure's kubelogin renamed (or
+// linked) as kubectl-oidc_login, given int128's arguments, in both forms.
+func TestAzureKubeloginAsOIDCPluginIsWrong(t *testing.T) {
+	m := fake("linux", "amd64", "/bin", map[string]Flavor{"/bin/kubectl-oidc_login": FlavorAzure, "/bin/kubectl": ""})
+	for _, e := range []Exec{
+		{APIVersion: APIv1beta1, Command: "kubectl-oidc_login", Args: int128Args},
+		{APIVersion: APIv1beta1, Command: "kubectl", Args: append([]string{"oidc-login"}, int128Args...)},
+	} {
+		if up := Decide([]User{{Name: "u", File: "/k/config", Exec: e}}, m).Users[0]; up.OK() {
+			t.Errorf("%s %s: Azure's kubelogin as kubectl-oidc_login is ok", e.Command, e.Args[0])
 		}
 	}
 }
