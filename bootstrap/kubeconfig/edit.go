@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"syscall"
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
@@ -636,32 +635,16 @@ func (f *File) besideWritable() string {
 	return f.Real
 }
 
-// renameRefused reports a failure of the atomic replacement that writing
-// in place avoids: the folder refuses a new file or the rename
-// (permission), or the file is a mount point (busy) or on another device.
-func renameRefused(err error) bool {
-	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EXDEV)
-}
-
-// replaceContent writes data to the existing file real: atomically (a
-// temp file renamed over it), else, when the rename cannot be done, in
-// place, as kubectl writes, after before (nil for nothing) succeeds. It
-// reports whether it wrote in place.
+// replaceContent writes data to the existing file real as
+// atomicfile.ReplaceOrInPlace does, saying when it wrote in place. It
+// reports whether it did.
 func replaceContent(real string, data parts, opts atomicfile.Options, before func() error, logf func(string, ...any)) (bool, error) {
-	err := atomicfile.WriteParts(real, data, opts)
-	if err == nil || !renameRefused(err) {
-		return false, err
+	refused, err := atomicfile.ReplaceOrInPlace(real, data, opts, before)
+	if refused != nil && err == nil {
+		logf("could not replace %s (%v); wrote it in place, as kubectl does", real, refused)
+		return true, nil
 	}
-	if before != nil {
-		if berr := before(); berr != nil {
-			return false, errors.Join(err, berr)
-		}
-	}
-	if ierr := atomicfile.WriteInPlace(real, data, opts.NoSync); ierr != nil {
-		return false, errors.Join(err, ierr)
-	}
-	logf("could not replace %s (%v); wrote it in place, as kubectl does", real, err)
-	return true, nil
+	return false, err
 }
 
 // write backs f up and replaces it with its new content, keeping the new

@@ -19,7 +19,8 @@
 //   - Remove takes out exactly the lines Append writes (and the
 //     line break Append added before one, when it is the last line), so
 //     Append then Remove gives back the original bytes. It writes the
-//     file a link leads to, never replacing the link, with its mode.
+//     file a link leads to, never replacing the link, with its mode; in
+//     place when it cannot be replaced (a single-file bind mount).
 //   - A profile its owner may not write (read-only) is never changed
 //     (ErrReadOnly), whoever runs kubeboot.
 package shellalias
@@ -412,7 +413,8 @@ func Remove(sh Shell, path string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := atomicfile.Write(real, out, atomicfile.Options{Perm: fi.Mode().Perm(), KeepOwnerFrom: real}); err != nil {
+	// In place when it cannot be replaced (a single-file bind mount).
+	if _, err := atomicfile.ReplaceOrInPlace(real, [][]byte{out}, atomicfile.Options{Perm: fi.Mode().Perm(), KeepOwnerFrom: real}, nil); err != nil {
 		return nil, fmt.Errorf("write %s: %w", real, err)
 	}
 	res.Changed = true
