@@ -298,6 +298,16 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 				res.Written = append(res.Written, w)
 			}
 		}
+		if len(res.Written) > 0 {
+			// The write takes kubectl's lock beside every file it locks:
+			// one whose folder refuses it refuses the write too.
+			for _, f := range files {
+				dir := filepath.Dir(f.Path)
+				if err := writable(dir); (f.Target || fileExists(f.Real)) && err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return nil, &WriteError{File: f.Path, Err: fmt.Errorf("kubectl's lock %s cannot be created: %w", KubectlLockName(f.Path), err)}
+				}
+			}
+		}
 		return res, nil
 	}
 
