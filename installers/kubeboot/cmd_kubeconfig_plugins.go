@@ -254,6 +254,12 @@ func printRepair(w io.Writer, r *execplugin.RepairResult) {
 			if s.Writes() && !s.AfterInstall {
 				fmt.Fprintf(w, "repaired user %s: %s\n", shown(u.User), stepText(s))
 			}
+			if s.Do == execplugin.DoSetAPIVersion {
+				// Whether the plugin answers in it cannot be told without
+				// running it (and logging in).
+				fmt.Fprintf(w, "  note: %s must answer in %s now; if kubectl says `no kind \"ExecCredential\" is registered for version ...`, the plugin is too old: %s\n",
+					shown(u.Command), s.To, upgradePlugin(u.Command))
+			}
 		}
 	}
 	printEdit(w, r.Edit)
