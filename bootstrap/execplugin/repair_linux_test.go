@@ -20,7 +20,7 @@ func TestRepairDryRunRefusesWhatTheWriteRefuses(t *testing.T) {
 	if dir := os.Getenv("EXECPLUGIN_TEST_LOCKDIR"); dir != "" {
 		m := Machine{GOOS: "linux", GOARCH: "amd64", IsProgram: func(string) bool { return true }}
 		list := filepath.Join(dir, "sys", "shared.yaml") + ":" + filepath.Join(dir, "home", "config")
-		opts := kubeconfig.EditOptions{Home: filepath.Join(dir, "home"), DryRun: true, Getenv: func(k string) string {
+		opts := kubeconfig.EditOptions{Home: filepath.Join(dir, "home"), DryRun: true, CheckLocks: true, Getenv: func(k string) string {
 			if k == "KUBECONFIG" {
 				return list
 			}

@@ -25,6 +25,10 @@ type EditOptions struct {
 	// DryRun computes the result and writes nothing: no folder, lock,
 	// backup, state file or kubeconfig.
 	DryRun bool
+	// CheckLocks makes a dry run that would write also refuse, as the
+	// write will, a file beside which kubectl's lock cannot be created: a
+	// check before work that is not undone (an install).
+	CheckLocks bool
 	// LockTimeout bounds the wait for one other writer (kubeboot or
 	// kubectl) that keeps a lock: while the locks change hands (a queue
 	// of writers moving), the wait goes on; 0 means DefaultLockTimeout.
@@ -298,7 +302,7 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 				res.Written = append(res.Written, w)
 			}
 		}
-		if len(res.Written) > 0 {
+		if opts.CheckLocks && len(res.Written) > 0 {
 			// The write takes kubectl's lock beside every file it locks:
 			// one whose folder refuses it refuses the write too.
 			for _, f := range files {

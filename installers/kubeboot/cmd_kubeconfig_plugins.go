@@ -111,7 +111,7 @@ func kubeconfigPluginsRun(ctx context.Context, o *KubeconfigPluginsOptions) erro
 		// A kubeconfig that cannot be written is refused before anything
 		// is installed.
 		dry := opts
-		dry.DryRun = true
+		dry.DryRun, dry.CheckLocks = true, true
 		if _, err := execplugin.Repair(ctx, dry, m); err != nil {
 			return err
 		}
