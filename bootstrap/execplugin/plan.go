@@ -78,6 +78,9 @@ type User struct {
 	// relative command is relative to its folder, as kubectl resolves it.
 	File string
 	Exec Exec
+	// Invalid says why kubectl cannot load the exec section (a field of
+	// the wrong type); Exec is then empty.
+	Invalid string
 }
 
 // Machine is what the plan knows about this machine.
@@ -95,6 +98,10 @@ type Machine struct {
 	IsProgram func(path string) bool
 	// Flavor says whose kubelogin the program at path is.
 	Flavor func(path string) Flavor
+	// Untrusted says why a program found for a repair may not be named
+	// by the kubeconfig (trust's rule: another user's, or in a folder
+	// others may write); nil when it may. nil trusts every program.
+	Untrusted func(path string) error
 }
 
 // Do is one kind of step.
@@ -277,6 +284,11 @@ func planUser(u User, m Machine) UserPlan {
 	up := UserPlan{User: u.Name, File: u.File, Plugin: Classify(e), Command: e.Command, APIVersion: e.APIVersion}
 	problem := func(s string) { up.Problems = append(up.Problems, s) }
 	step := func(s Step) { up.Steps = append(up.Steps, s) }
+	if u.Invalid != "" {
+		problem("kubectl cannot load the exec section: " + u.Invalid)
+		return up
+	}
+	want, ok := wanted(up.Plugin)
 
 	switch e.APIVersion {
 	case APIv1beta1, APIv1:
@@ -287,8 +299,10 @@ func planUser(u User, m Machine) UserPlan {
 		} else {
 			problem("apiVersion " + APIv1alpha1 + " is refused by kubectl 1.24 and later (exec plugin: invalid apiVersion)")
 		}
-		step(Step{Do: DoSetAPIVersion, From: was, To: APIv1beta1,
-			Why: "v1beta1 is what every kubectl since 1.11 accepts, and what current plugins answer in"})
+		if ok { // an unknown plugin is reported, never rewritten
+			step(Step{Do: DoSetAPIVersion, From: was, To: APIv1beta1,
+				Why: "v1beta1 is what every kubectl since 1.11 accepts, and what current plugins answer in"})
+		}
 	default:
 		problem("apiVersion " + quote(e.APIVersion) + " is none kubectl knows (" + APIv1beta1 + " or " + APIv1 + "); kubeboot leaves it to you")
 	}
@@ -298,7 +312,6 @@ func planUser(u User, m Machine) UserPlan {
 		return up
 	}
 	kubectlForm := programName(e.Command) == "kubectl" && len(e.Args) > 0 && e.Args[0] == "oidc-login"
-	want, ok := wanted(up.Plugin)
 
 	// Where kubectl finds what the section runs.
 	found, reason := m.resolve(e.Command, u.File)
@@ -314,7 +327,7 @@ func planUser(u User, m Machine) UserPlan {
 		reason = found + " is int128's kubelogin, and the arguments are Azure kubelogin's"
 		found = ""
 	}
-	if found != "" && up.Plugin == OIDCLogin && programName(e.Command) == "kubelogin" && m.flavor(found) == FlavorAzure {
+	if found != "" && up.Plugin == OIDCLogin && m.flavor(found) == FlavorAzure {
 		reason = found + " is Azure's kubelogin, and the arguments are int128's (oidc-login)"
 		found = ""
 	}
@@ -336,7 +349,11 @@ func planUser(u User, m Machine) UserPlan {
 	// The program the section should run, and whether it is here.
 	drop := kubectlForm
 	target := want.name
-	if here := m.find(want); here != "" {
+	here, distrust := m.find(want)
+	if distrust != "" {
+		problem(distrust)
+	}
+	if here != "" {
 		if here != e.Command || drop {
 			step(Step{Do: DoSetCommand, From: e.Command, To: here, DropFirstArg: drop, Why: setWhy(here, want, reason)})
 		}
@@ -406,18 +423,31 @@ func flagsOf(args, names []string) []string {
 
 // find returns how the exec command should name want's program here: its
 // name when kubectl finds it on PATH, its full path when it is in an Extra
-// folder only; "" when it is nowhere (or is the wrong kubelogin).
-func (m Machine) find(want program) string {
-	ok := func(p string) bool { return want.notFlav == FlavorUnknown || m.flavor(p) != want.notFlav }
+// folder only; "" when it is nowhere (or is the wrong kubelogin). A
+// program m.Untrusted refuses is never named; why says the first one.
+func (m Machine) find(want program) (name, why string) {
+	ok := func(p string) bool {
+		if want.notFlav != FlavorUnknown && m.flavor(p) == want.notFlav {
+			return false
+		}
+		if m.Untrusted == nil {
+			return true
+		}
+		err := m.Untrusted(p)
+		if err != nil && why == "" {
+			why = err.Error() + "; the command is not set to it"
+		}
+		return err == nil
+	}
 	if p := m.lookPath(want.name); p != "" && ok(p) {
-		return want.name
+		return want.name, ""
 	}
 	for _, dir := range m.Extra {
 		if p := m.program(m.join(dir, want.name)); p != "" && ok(p) {
-			return p
+			return p, ""
 		}
 	}
-	return ""
+	return "", why
 }
 
 // quote shows a value that has spaces or characters a terminal would act on.

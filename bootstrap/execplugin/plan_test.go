@@ -2,6 +2,9 @@ package execplugin
 
 import (
 	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -245,9 +248,94 @@ func TestScanFlavor(t *testing.T) {
 		pad + "github.com/Azure/kubelogin/pkg": FlavorAzure,
 		pad + "github.com/int128/kubelogin":    FlavorInt128,
 		"#!/bin/sh\necho hi\n":                 FlavorUnknown,
+		// Both module paths: nobody can tell whose it is.
+		"github.com/Azure/kubelogin" + pad + "github.com/int128/kubelogin": FlavorUnknown,
+		"github.com/int128/kubelogin" + pad + "github.com/Azure/kubelogin": FlavorUnknown,
 	} {
 		if got := scanFlavor(strings.NewReader(in)); got != want {
 			t.Errorf("scanFlavor(...%q) = %q, want %q", in[max(0, len(in)-40):], got, want)
+		}
+	}
+}
+
+// TestFixNeverNamesAnUntrustedProgram: a program another user planted on
+// PATH (in a folder anyone may write) or in an install folder of another
+// user is reported, never what --fix repoints the command at; a trusted
+// one in an Extra folder is used instead.
+func TestFixNeverNamesAnUntrustedProgram(t *testing.T) {
+	planted := "/tmp/ww/aws-iam-authenticator"
+	m := fake("linux", "amd64", "/usr/bin:/tmp/ww", map[string]Flavor{planted: "", "/opt/kb/aws-iam-authenticator": ""}, "/opt/kb")
+	m.Untrusted = func(p string) error {
+		if p == planted {
+			return errors.New(p + " is not used: its folder may be changed by other users (mode -rwxrwxrwx)")
+		}
+		return nil
+	}
+	u := User{Name: "u", File: "/k/config", Exec: Exec{APIVersion: APIv1beta1, Command: "/home/alice/bin/aws-iam-authenticator", Args: []string{"token"}}}
+	up := Decide([]User{u}, m).Users[0]
+	if len(up.Steps) != 1 || up.Steps[0].Do != DoSetCommand || up.Steps[0].To != "/opt/kb/aws-iam-authenticator" {
+		t.Errorf("steps %+v, want the command set to the trusted /opt/kb/aws-iam-authenticator", up.Steps)
+	}
+	m.Extra = nil
+	up = Decide([]User{u}, m).Users[0]
+	for _, s := range up.Steps {
+		if s.Do == DoSetCommand && !s.AfterInstall {
+			t.Errorf("the command is set to a planted program: %+v", s)
+		}
+	}
+	if !strings.Contains(strings.Join(up.Problems, "; "), planted+" is not used") {
+		t.Errorf("problems %q do not name the untrusted program", up.Problems)
+	}
+	if os.Geteuid() != 0 {
+		return
+	}
+	// On the disk, with the one trust rule: folders of another uid.
+	for _, mode := range []os.FileMode{0o755, 0o777} {
+		dir := filepath.Join(t.TempDir(), "bin")
+		prog := filepath.Join(dir, "aws-iam-authenticator")
+		if err := os.Mkdir(dir, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(prog, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := errors.Join(os.Chmod(dir, mode), os.Chown(dir, 65534, 65534), os.Chown(prog, 65534, 65534)); err != nil {
+			t.Fatal(err)
+		}
+		m := Probe(func(k string) string {
+			if k == "PATH" {
+				return dir
+			}
+			return ""
+		})
+		for _, s := range Decide([]User{u}, m).Users[0].Steps {
+			if s.Do == DoSetCommand && !s.AfterInstall {
+				t.Errorf("folder mode %v of uid 65534: the command is set to %q", mode, s.To)
+			}
+		}
+	}
+}
+
+// TestUnknownPluginIsNeverRewritten: the README's promise, an unknown
+// plugin is reported and never rewritten, v1alpha1 or not.
+func TestUnknownPluginIsNeverRewritten(t *testing.T) {
+	m := fake("linux", "amd64", "/bin", map[string]Flavor{"/bin/my-plugin": ""})
+	up := Decide([]User{{Name: "u", File: "/k/config", Exec: Exec{APIVersion: APIv1alpha1, Command: "my-plugin"}}}, m).Users[0]
+	if len(up.Steps) != 0 || up.OK() {
+		t.Errorf("unknown v1alpha1 plugin: steps %+v, problems %q; want problems and no step", up.Steps, up.Problems)
+	}
+}
+
+// TestAzureKubeloginAsOIDCPluginIsWrong: Azure's kubelogin renamed (or
+// linked) as kubectl-oidc_login, given int128's arguments, in both forms.
+func TestAzureKubeloginAsOIDCPluginIsWrong(t *testing.T) {
+	m := fake("linux", "amd64", "/bin", map[string]Flavor{"/bin/kubectl-oidc_login": FlavorAzure, "/bin/kubectl": ""})
+	for _, e := range []Exec{
+		{APIVersion: APIv1beta1, Command: "kubectl-oidc_login", Args: int128Args},
+		{APIVersion: APIv1beta1, Command: "kubectl", Args: append([]string{"oidc-login"}, int128Args...)},
+	} {
+		if up := Decide([]User{{Name: "u", File: "/k/config", Exec: e}}, m).Users[0]; up.OK() {
+			t.Errorf("%s %s: Azure's kubelogin as kubectl-oidc_login is ok", e.Command, e.Args[0])
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 
+	"github.com/kubeboot/kubeboot/bootstrap/internal/trust"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 )
 
@@ -21,7 +22,7 @@ func Probe(getenv func(string) string, extra ...string) Machine {
 	return Machine{
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
 		Path: getenv("PATH"), PathExt: getenv("PATHEXT"),
-		Extra: extra, IsProgram: isProgram, Flavor: FlavorOf,
+		Extra: extra, IsProgram: isProgram, Flavor: FlavorOf, Untrusted: trust.Check,
 	}
 }
 
@@ -38,8 +39,8 @@ const maxFlavorScan = 512 << 20
 
 // FlavorOf says whose kubelogin the program at path is, by the Go module
 // path built into it ("github.com/Azure/kubelogin" or
-// "github.com/int128/kubelogin"); FlavorUnknown when it names neither, or
-// cannot be read.
+// "github.com/int128/kubelogin"); FlavorUnknown when it names neither or
+// both, or cannot be read.
 func FlavorOf(path string) Flavor {
 	f, err := os.Open(path)
 	if err != nil {
@@ -58,16 +59,22 @@ func scanFlavor(r io.Reader) Flavor {
 	buf := make([]byte, 1<<20)
 	keep := len(int128Module) - 1
 	n := 0
+	var azure, int128 bool
 	for {
 		m, err := r.Read(buf[n:])
 		n += m
-		switch {
-		case bytes.Contains(buf[:n], azureModule):
-			return FlavorAzure
-		case bytes.Contains(buf[:n], int128Module):
-			return FlavorInt128
+		azure = azure || bytes.Contains(buf[:n], azureModule)
+		int128 = int128 || bytes.Contains(buf[:n], int128Module)
+		if azure && int128 {
+			return FlavorUnknown // both: no telling whose it is
 		}
 		if err != nil {
+			switch {
+			case azure:
+				return FlavorAzure
+			case int128:
+				return FlavorInt128
+			}
 			return FlavorUnknown
 		}
 		if n > keep {
@@ -80,6 +87,26 @@ func scanFlavor(r io.Reader) Flavor {
 // execBody is the part of a user body read here (exact keys, as kubectl).
 type execBody struct {
 	Exec *Exec `json:"exec"`
+}
+
+// badField names the field of a user body's exec section that does not
+// decode: exec.apiVersion, exec.command, exec.args, else exec.
+func badField(body json.RawMessage) string {
+	var u struct {
+		Exec map[string]json.RawMessage `json:"exec"`
+	}
+	if json.Unmarshal(body, &u) == nil {
+		for _, k := range []string{"apiVersion", "command", "args"} {
+			var v any = new(string)
+			if k == "args" {
+				v = new([]string)
+			}
+			if raw, ok := u.Exec[k]; ok && json.Unmarshal(raw, v) != nil {
+				return "exec." + k
+			}
+		}
+	}
+	return "exec"
 }
 
 // usersOf lists the users with an exec section that kubectl sees in
@@ -97,7 +124,11 @@ func usersOf(files []*kubeconfig.File) []User {
 			}
 			seen[e.Name] = true
 			var b execBody
-			if kubeconfig.DecodeBody(e.Body, &b) != nil || b.Exec == nil {
+			if err := kubeconfig.DecodeBody(e.Body, &b); err != nil {
+				users = append(users, User{Name: e.Name, File: f.Path, Invalid: badField(e.Body) + " has the wrong type (" + err.Error() + ")"})
+				continue
+			}
+			if b.Exec == nil {
 				continue
 			}
 			users = append(users, User{Name: e.Name, File: f.Path, Exec: *b.Exec})

@@ -3,6 +3,7 @@ package execplugin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -115,5 +116,23 @@ func TestRepairReadOnly(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(cfg); string(got) != repairConfig {
 		t.Error("changed")
+	}
+}
+
+// TestUnloadableExecIsReported: an exec section kubectl cannot load (args
+// a string) is a problem naming the user and the field, not "no plugin".
+func TestUnloadableExecIsReported(t *testing.T) {
+	dir := t.TempDir()
+	kc := filepath.Join(dir, "config")
+	os.WriteFile(kc, []byte("apiVersion: v1\nkind: Config\nusers:\n- name: alice\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: aws-iam-authenticator\n      args: \"--token=x\"\n"), 0o600)
+	p, err := Check(context.Background(), kubeconfig.EditOptions{Kubeconfig: kc, Home: dir, Getenv: func(string) string { return "" }}, Machine{GOOS: "linux", GOARCH: "amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Users) != 1 || p.Users[0].User != "alice" || p.Problems() != 1 || !strings.Contains(p.Users[0].Problems[0], "args") {
+		t.Errorf("plan %+v", p)
+	}
+	if strings.Contains(fmt.Sprint(p), "--token=x") {
+		t.Errorf("the plan shows an argument's value: %+v", p)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"syscall"
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/atomicfile"
@@ -26,6 +25,10 @@ type EditOptions struct {
 	// DryRun computes the result and writes nothing: no folder, lock,
 	// backup, state file or kubeconfig.
 	DryRun bool
+	// CheckLocks makes a dry run that would write also refuse, as the
+	// write will, a file beside which kubectl's lock cannot be created: a
+	// check before work that is not undone (an install).
+	CheckLocks bool
 	// LockTimeout bounds the wait for one other writer (kubeboot or
 	// kubectl) that keeps a lock: while the locks change hands (a queue
 	// of writers moving), the wait goes on; 0 means DefaultLockTimeout.
@@ -297,6 +300,16 @@ func edit(ctx context.Context, opts EditOptions, fn EditFunc, hooks editHooks) (
 					return nil, err
 				}
 				res.Written = append(res.Written, w)
+			}
+		}
+		if opts.CheckLocks && len(res.Written) > 0 {
+			// The write takes kubectl's lock beside every file it locks:
+			// one whose folder refuses it refuses the write too.
+			for _, f := range files {
+				dir := filepath.Dir(f.Path)
+				if err := writable(dir); (f.Target || fileExists(f.Real)) && err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return nil, &WriteError{File: f.Path, Err: fmt.Errorf("kubectl's lock %s cannot be created: %w", KubectlLockName(f.Path), err)}
+				}
 			}
 		}
 		return res, nil
@@ -636,32 +649,16 @@ func (f *File) besideWritable() string {
 	return f.Real
 }
 
-// renameRefused reports a failure of the atomic replacement that writing
-// in place avoids: the folder refuses a new file or the rename
-// (permission), or the file is a mount point (busy) or on another device.
-func renameRefused(err error) bool {
-	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EXDEV)
-}
-
-// replaceContent writes data to the existing file real: atomically (a
-// temp file renamed over it), else, when the rename cannot be done, in
-// place, as kubectl writes, after before (nil for nothing) succeeds. It
-// reports whether it wrote in place.
+// replaceContent writes data to the existing file real as
+// atomicfile.ReplaceOrInPlace does, saying when it wrote in place. It
+// reports whether it did.
 func replaceContent(real string, data parts, opts atomicfile.Options, before func() error, logf func(string, ...any)) (bool, error) {
-	err := atomicfile.WriteParts(real, data, opts)
-	if err == nil || !renameRefused(err) {
-		return false, err
+	refused, err := atomicfile.ReplaceOrInPlace(real, data, opts, before)
+	if refused != nil && err == nil {
+		logf("could not replace %s (%v); wrote it in place, as kubectl does", real, refused)
+		return true, nil
 	}
-	if before != nil {
-		if berr := before(); berr != nil {
-			return false, errors.Join(err, berr)
-		}
-	}
-	if ierr := atomicfile.WriteInPlace(real, data, opts.NoSync); ierr != nil {
-		return false, errors.Join(err, ierr)
-	}
-	logf("could not replace %s (%v); wrote it in place, as kubectl does", real, err)
-	return true, nil
+	return false, err
 }
 
 // write backs f up and replaces it with its new content, keeping the new

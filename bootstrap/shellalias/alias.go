@@ -11,13 +11,16 @@
 //     uses CRLF) and encoding (UTF-16LE when it starts with that byte
 //     order mark, as Windows PowerShell 5.1 writes profiles). A byte order
 //     mark, non-ASCII text and everything else stays as it was.
-//   - A profile that already defines k (an alias or a function, however
-//     written) or already holds the marked line is left alone
-//     (ErrKDefined, or nothing to do).
-//   - Remove takes out exactly the lines that end with Marker (and the
+//   - A profile that might define k (an alias or a function, however
+//     written; also in ~/.bash_aliases, which ~/.bashrc reads) or already
+//     holds the marked line is left alone (ErrKDefined, or nothing to do).
+//   - A missing profile is created owned by its folder's owner; never
+//     through a link (a link to nothing is refused).
+//   - Remove takes out exactly the lines Append writes (and the
 //     line break Append added before one, when it is the last line), so
 //     Append then Remove gives back the original bytes. It writes the
-//     file a link leads to, never replacing the link, with its mode.
+//     file a link leads to, never replacing the link, with its mode; in
+//     place when it cannot be replaced (a single-file bind mount).
 //   - A profile its owner may not write (read-only) is never changed
 //     (ErrReadOnly), whoever runs kubeboot.
 package shellalias
@@ -134,18 +137,22 @@ func Profile(goos string, sh Shell, getenv func(string) string, home string) str
 	return ""
 }
 
-// definesK finds a definition of k in a profile of shell; compiled on
-// first use, not when kubeboot starts (the kubectl shim starts it often).
+// definesK finds what might define k in a profile of shell, anywhere in
+// a line (after `[ ... ] &&`, among other names of one alias command, a
+// function whose brace is on the next line): conservative, since a k
+// wrongly seen only means the line is not added. Compiled on first use,
+// not when kubeboot starts (the kubectl shim starts it often).
 var definesK = sync.OnceValue(func() map[Shell]*regexp.Regexp {
+	sh := `(^|[^\w-])(alias\b.*[ \t'"]k['"]?=|function[ \t]+k([ \t({]|$)|k[ \t]*\(\))`
 	return map[Shell]*regexp.Regexp{
-		Bash:       regexp.MustCompile(`(?m)^[ \t]*(alias[ \t]+(-[a-z]+[ \t]+)*k=|(function[ \t]+)?k[ \t]*\(\)|function[ \t]+k[ \t]*\{)`),
-		Zsh:        regexp.MustCompile(`(?m)^[ \t]*(alias[ \t]+(-[a-zA-Z]+[ \t]+)*k=|(function[ \t]+)?k[ \t]*\(\)|function[ \t]+k[ \t]*\{)`),
-		Fish:       regexp.MustCompile(`(?m)^[ \t]*(alias[ \t]+k([ \t=]|$)|function[ \t]+k([ \t;]|$)|abbr[ \t]+(-a[ \t]+|--add[ \t]+)?k[ \t])`),
-		PowerShell: regexp.MustCompile(`(?im)^[ \t]*((new|set)-alias[ \t]+(-name[ \t]+)?['"]?k['"]?[ \t]|function[ \t]+(global:)?k([ \t{(]|$)|(sal|nal)[ \t]+k[ \t])`),
+		Bash:       regexp.MustCompile(sh),
+		Zsh:        regexp.MustCompile(sh),
+		Fish:       regexp.MustCompile(`(^|[^\w-])(alias\b.*[ \t'"]k([ \t='"]|$)|function[ \t]+k([ \t;]|$)|abbr\b.*[ \t]k[ \t])`),
+		PowerShell: regexp.MustCompile(`(?i)(\b(new|set)-alias\b.*\bk\b|\b(sal|nal)[ \t].*\bk\b|alias:[\\/]?k\b|\bfunction[ \t]+([a-z]+:)?k\b)`),
 	}
 })
 
-// DefinesK reports whether the profile text defines k (an alias, a
+// DefinesK reports whether the profile text might define k (an alias, a
 // function, a fish abbreviation) other than by kubeboot's marked line.
 func DefinesK(sh Shell, profile string) bool {
 	re := definesK()[sh]
@@ -153,10 +160,38 @@ func DefinesK(sh Shell, profile string) bool {
 		return false
 	}
 	for _, line := range strings.Split(profile, "\n") {
-		if strings.HasSuffix(strings.TrimRight(line, "\r"), Marker) {
-			continue
+		if !isOurs(line) && !strings.HasPrefix(strings.TrimSpace(line), "#") && re.MatchString(line) {
+			return true
 		}
-		if re.MatchString(line) {
+	}
+	return false
+}
+
+// sourced lists the files a profile of sh at path is known to read:
+// Debian's and Ubuntu's ~/.bashrc reads ~/.bash_aliases.
+func sourced(sh Shell, path string) []string {
+	if sh == Bash {
+		return []string{filepath.Join(filepath.Dir(path), ".bash_aliases")}
+	}
+	return nil
+}
+
+// DefinedIn returns the file that might define k for shell: the profile
+// at path, or a file it is known to read; "" when none does.
+func DefinedIn(sh Shell, path string) string {
+	for _, f := range append([]string{path}, sourced(sh, path)...) {
+		if b, err := os.ReadFile(f); err == nil && DefinesK(sh, Text(b)) {
+			return f
+		}
+	}
+	return ""
+}
+
+// isOurs reports whether line is exactly a line Append writes.
+func isOurs(line string) bool {
+	line = strings.TrimPrefix(strings.TrimRight(line, "\r\n"), "\uFEFF")
+	for _, sh := range Shells() {
+		if l, _ := Line(sh); line == l {
 			return true
 		}
 	}
@@ -189,6 +224,10 @@ func decode(b []byte) text {
 	t.hasEOL = body == "" || strings.HasSuffix(body, "\n")
 	return t
 }
+
+// Text is a profile's bytes as text, decoded as Append and Remove read
+// them (UTF-16LE after its byte order mark, else UTF-8).
+func Text(b []byte) string { return decode(b).s }
 
 func (t text) encode(s string) []byte {
 	if !t.utf16 {
@@ -234,10 +273,10 @@ func AppendBytes(sh Shell, b []byte) ([]byte, error) {
 	return t.encode(add), nil
 }
 
-// HasMarked reports whether the profile text holds a marked line.
+// HasMarked reports whether the profile text holds a line Append writes.
 func HasMarked(s string) bool {
 	for _, line := range strings.Split(s, "\n") {
-		if strings.HasSuffix(strings.TrimRight(line, "\r"), Marker) {
+		if isOurs(line) {
 			return true
 		}
 	}
@@ -254,7 +293,7 @@ func RemoveBytes(b []byte) ([]byte, bool) {
 	lines := strings.SplitAfter(t.s, "\n")
 	var out strings.Builder
 	for i, l := range lines {
-		if !strings.HasSuffix(strings.TrimRight(l, "\r\n"), Marker) {
+		if !isOurs(l) {
 			out.WriteString(l)
 			continue
 		}
@@ -296,10 +335,13 @@ func Append(sh Shell, path string) (*Result, error) {
 	}
 	res := &Result{Shell: sh, Profile: path, Line: line}
 	b, err := os.ReadFile(path)
+	create := errors.Is(err, fs.ErrNotExist)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		b = nil
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	case create:
+		if _, err := os.Lstat(path); err == nil {
+			return nil, fmt.Errorf("%s is a link to a file that does not exist; nothing was created: add the line yourself", path)
+		}
+		if _, err := atomicfile.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, err
 		}
 	case err != nil:
@@ -316,9 +358,21 @@ func Append(sh Shell, path string) (*Result, error) {
 	if len(add) == 0 {
 		return res, nil
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if f := DefinedIn(sh, path); f != "" {
+		return nil, fmt.Errorf("%s: %w", f, ErrKDefined)
+	}
+	flag := os.O_WRONLY | os.O_APPEND
+	if create {
+		flag |= os.O_CREATE | os.O_EXCL // never through a link made meanwhile
+	}
+	f, err := os.OpenFile(path, flag, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if create {
+		// A new profile belongs to its folder's owner (root setting up a
+		// user's home), as a new kubeconfig does.
+		atomicfile.KeepOwner(path, filepath.Dir(path))
 	}
 	if _, err := f.Write(add); err != nil {
 		f.Close()
@@ -359,7 +413,8 @@ func Remove(sh Shell, path string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := atomicfile.Write(real, out, atomicfile.Options{Perm: fi.Mode().Perm(), KeepOwnerFrom: real}); err != nil {
+	// In place when it cannot be replaced (a single-file bind mount).
+	if _, err := atomicfile.ReplaceOrInPlace(real, [][]byte{out}, atomicfile.Options{Perm: fi.Mode().Perm(), KeepOwnerFrom: real}, nil); err != nil {
 		return nil, fmt.Errorf("write %s: %w", real, err)
 	}
 	res.Changed = true

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf16"
 
+	"github.com/kubeboot/kubeboot/bootstrap/internal/trust"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
 
@@ -94,6 +95,15 @@ func TestExistingKIsLeftAlone(t *testing.T) {
 		{PowerShell, "set-alias -Name k -Value kubectl.exe\r\n", true},
 		{PowerShell, "function k { kubectl @args }\r\n", true},
 		{PowerShell, "Set-Alias -Name kx -Value kubectx\r\n", false},
+		// Written otherwise, still a k.
+		{Bash, "alias ll='ls -l' k='kubectl --context=prod-readonly'\n", true},
+		{Bash, "function k\n{\n  kubectl \"$@\"\n}\n", true},
+		{Bash, "[ -n \"$PS1\" ] && alias k='kubectl --context=prod-readonly'\n", true},
+		{Zsh, "alias -- 'k=kubectl'\n", true},
+		{PowerShell, "Set-Alias -Value kubectl -Name k\r\n", true},
+		{PowerShell, "New-Item -Path Alias:k -Value kubectl\r\n", true},
+		{PowerShell, "function global:k { kubectl @args }\r\n", true},
+		{Bash, "alias kgp='kubectl get pods'\nexport K=1\n", false},
 	}
 	for _, tt := range tests {
 		if got := DefinesK(tt.sh, tt.profile); got != tt.defined {
@@ -218,5 +228,78 @@ func TestProfileAndShell(t *testing.T) {
 	}
 	if _, err := ParseShell("/bin/tcsh"); !errors.Is(err, ErrUnknownShell) {
 		t.Errorf("tcsh: %v", err)
+	}
+}
+
+// TestDefinitionInBashAliasesIsLeftAlone: ~/.bashrc reads ~/.bash_aliases;
+// a k defined there is the user's, and Append adds nothing.
+func TestDefinitionInBashAliasesIsLeftAlone(t *testing.T) {
+	home := testutil.TempDir(t)
+	rc := filepath.Join(home, ".bashrc")
+	os.WriteFile(rc, []byte("if [ -f ~/.bash_aliases ]; then\n    . ~/.bash_aliases\nfi\n"), 0o644)
+	os.WriteFile(filepath.Join(home, ".bash_aliases"), []byte("alias k='kubectl --context=prod-readonly'\n"), 0o644)
+	if got := DefinedIn(Bash, rc); got != filepath.Join(home, ".bash_aliases") {
+		t.Errorf("DefinedIn = %q", got)
+	}
+	if _, err := Append(Bash, rc); !errors.Is(err, ErrKDefined) {
+		t.Errorf("Append: %v, want ErrKDefined", err)
+	}
+	if b, _ := os.ReadFile(rc); strings.Contains(string(b), "kubectl") {
+		t.Errorf("the alias was added: %q", b)
+	}
+}
+
+// TestOnlyKubebootsOwnLinesAreItsOwn: a user's line ending with the
+// marker comment is neither seen as kubeboot's line nor removed.
+func TestOnlyKubebootsOwnLinesAreItsOwn(t *testing.T) {
+	in := []byte("echo hi # added by kubeboot\nexport A=1 " + Marker + "\n")
+	if out, changed := RemoveBytes(in); changed || !bytes.Equal(out, in) {
+		t.Errorf("RemoveBytes removed a user's line: %q -> %q", in, out)
+	}
+	if HasMarked(string(in)) {
+		t.Error("HasMarked is true for a profile without kubeboot's line")
+	}
+	add, err := AppendBytes(Bash, in)
+	if err != nil || len(add) == 0 {
+		t.Errorf("AppendBytes = %q, %v; want the line added", add, err)
+	}
+}
+
+// TestAppendNeverCreatesThroughALink: a profile that is a link to nothing
+// is refused, and nothing is created where it points.
+func TestAppendNeverCreatesThroughALink(t *testing.T) {
+	home := testutil.TempDir(t)
+	victim := filepath.Join(testutil.TempDir(t), "nologin")
+	if err := os.Symlink(victim, filepath.Join(home, ".bashrc")); err != nil {
+		t.Skip(err)
+	}
+	if _, err := Append(Bash, filepath.Join(home, ".bashrc")); err == nil {
+		t.Error("Append through a link to nothing succeeded")
+	}
+	if _, err := os.Lstat(victim); err == nil {
+		t.Errorf("Append created %s through a link", victim)
+	}
+}
+
+// TestNewProfileBelongsToItsFolderOwner: root setting up a user's home
+// creates the profile as the user's, as the kubeconfig writer does.
+func TestNewProfileBelongsToItsFolderOwner(t *testing.T) {
+	if runtime.GOOS == "windows" || os.Geteuid() != 0 {
+		t.Skip("needs root on Unix")
+	}
+	home := testutil.TempDir(t)
+	if err := os.Chown(home, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	rc := filepath.Join(home, ".bashrc")
+	if _, err := Append(Bash, rc); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := trust.OwnerOf(rc, fi); got != "65534" {
+		t.Errorf("the new profile belongs to %s, want the folder's owner 65534", got)
 	}
 }

@@ -282,7 +282,9 @@ func applyDir(ctx context.Context, dir string, steps []Step, idx []int, opts Opt
 	for _, i := range idx {
 		s := &steps[i]
 		base := filepath.Base(s.Path)
-		if s.Action == Remove {
+		if _, err := os.Lstat(s.Path); s.Action == Remove && errors.Is(err, fs.ErrNotExist) {
+			// Already gone (another uninstall took it): what was asked is done.
+		} else if s.Action == Remove {
 			if reason := stillOurs(s.Path, s.SHA256); reason != "" {
 				s.Error = reason
 				continue

@@ -3,6 +3,7 @@ package uninstall
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -263,5 +264,40 @@ func TestUninstallAsksForSomething(t *testing.T) {
 	}
 	if _, err := Gather(context.Background(), Options{Tools: []string{"kubectx"}}); err == nil || !strings.Contains(err.Error(), "kubectx") {
 		t.Errorf("unknown tool: %v", err)
+	}
+}
+
+// TestConcurrentUninstallsBothSucceed: two uninstalls planned at once; the
+// second finds the program already gone, which is what it was asked for.
+func TestConcurrentUninstallsBothSucceed(t *testing.T) {
+	dir := testutil.TempDir(t)
+	body := []byte("#!/bin/sh\necho helm\n")
+	if err := os.WriteFile(filepath.Join(dir, "helm"), body, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(body)
+	rec := fmt.Sprintf(`{"files":{"helm":{"sha256":%q,"installed":"2026-12-01T00:00:00Z"}}}`, hex.EncodeToString(sum[:]))
+	if err := os.WriteFile(filepath.Join(dir, ".kubeboot-installed.json"), []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Tools: []string{"helm"}, Dirs: []string{dir}, NoStore: true, Self: "-"}
+	ctx := context.Background()
+	first, err := Gather(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := Gather(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Apply(ctx, first, opts)
+	Apply(ctx, second, opts)
+	for _, s := range append(first, second...) {
+		if s.Error != "" {
+			t.Errorf("%s %s: %s", s.Action, s.Path, s.Error)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "helm")); err == nil {
+		t.Fatal("helm still there")
 	}
 }

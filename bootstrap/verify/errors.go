@@ -225,7 +225,11 @@ type ExecError struct {
 	InstallHint string
 	ExitCode    int // -1 when it did not exit by itself
 	TimedOut    bool
-	Err         error
+	// Answered is the API version the plugin answered in when it is not
+	// the kubeconfig's (kubectl: no kind "ExecCredential" is registered
+	// for version ...): a plugin too old for it.
+	Answered string
+	Err      error
 }
 
 func (e *ExecError) problem() string {
@@ -238,6 +242,8 @@ func (e *ExecError) hint() string {
 		return strings.Join(strings.Fields(e.InstallHint), " ")
 	case e.NotFound:
 		return fmt.Sprintf("the kubeconfig's user runs the credential plugin %s, which is not installed here: install it (your provider's documentation names it) and make sure it is on PATH", e.Command)
+	case e.Answered != "":
+		return "the plugin is too old for the kubeconfig's API version: upgrade it"
 	case e.TimedOut:
 		return "the plugin did not finish in time; it may be waiting for a login in a browser or a prompt: run it once yourself, then retry"
 	}

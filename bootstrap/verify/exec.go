@@ -143,7 +143,9 @@ func runExec(ctx context.Context, ec *execConfig, t *target, o *Options) (*execC
 		return nil, fail(errors.New("its output is not an ExecCredential JSON object"))
 	}
 	if out.APIVersion != ec.APIVersion {
-		return nil, fail(fmt.Errorf("it answered API version %q, but the kubeconfig asks for %q", out.APIVersion, ec.APIVersion))
+		e := fail(fmt.Errorf("it answered API version %q, but the kubeconfig asks for %q", out.APIVersion, ec.APIVersion))
+		e.Answered = out.APIVersion
+		return nil, e
 	}
 	if out.Status == nil {
 		return nil, fail(errors.New("its ExecCredential has no status"))

@@ -111,7 +111,7 @@ func kubeconfigPluginsRun(ctx context.Context, o *KubeconfigPluginsOptions) erro
 		// A kubeconfig that cannot be written is refused before anything
 		// is installed.
 		dry := opts
-		dry.DryRun = true
+		dry.DryRun, dry.CheckLocks = true, true
 		if _, err := execplugin.Repair(ctx, dry, m); err != nil {
 			return err
 		}
@@ -253,6 +253,12 @@ func printRepair(w io.Writer, r *execplugin.RepairResult) {
 		for _, s := range u.Steps {
 			if s.Writes() && !s.AfterInstall {
 				fmt.Fprintf(w, "repaired user %s: %s\n", shown(u.User), stepText(s))
+			}
+			if s.Do == execplugin.DoSetAPIVersion {
+				// Whether the plugin answers in it cannot be told without
+				// running it (and logging in).
+				fmt.Fprintf(w, "  note: %s must answer in %s now; if kubectl says `no kind \"ExecCredential\" is registered for version ...`, the plugin is too old: %s\n",
+					shown(u.Command), s.To, upgradePlugin(u.Command))
 			}
 		}
 	}

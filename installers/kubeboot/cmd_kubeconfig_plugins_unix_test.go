@@ -83,3 +83,35 @@ func TestKubeconfigPluginsReadOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestTooOldPluginIsToldToUpgrade: a plugin that only answers v1alpha1.
+// --fix sets v1beta1 and says the plugin must answer in it, and how to
+// upgrade it; doctor's access check then names the upgrade.
+func TestTooOldPluginIsToldToUpgrade(t *testing.T) {
+	e := newEnv(t)
+	home := e.home()
+	bin := filepath.Join(home, "bin")
+	os.MkdirAll(bin, 0o755)
+	os.WriteFile(filepath.Join(bin, "aws-iam-authenticator"), []byte("#!/bin/sh\necho '{\"kind\":\"ExecCredential\",\"apiVersion\":\"client.authentication.k8s.io/v1alpha1\",\"status\":{\"token\":\"t\"}}'\n"), 0o755)
+	cfg := filepath.Join(home, "kc.yaml")
+	os.WriteFile(cfg, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c1, cluster: {server: "https://127.0.0.1:1"}}]
+contexts: [{name: ctx1, context: {cluster: c1, user: u}}]
+current-context: ctx1
+users:
+- name: u
+  user: {exec: {apiVersion: client.authentication.k8s.io/v1alpha1, command: aws-iam-authenticator, args: [token, -i, x]}}
+`), 0o600)
+	e.vars = append(e.vars, "PATH="+bin, "KUBECONFIG="+cfg)
+	r := e.run("kubeconfig", "plugins", "--fix")
+	if r.code != 0 || !strings.Contains(r.stdout, "must answer in client.authentication.k8s.io/v1beta1") ||
+		!strings.Contains(r.stdout, `no kind "ExecCredential" is registered`) ||
+		!strings.Contains(r.stdout, "kubeboot install aws-iam-authenticator") {
+		t.Errorf("--fix: %+v", r)
+	}
+	r = e.exec("doctor") // the plugin runs with this PATH
+	if !strings.Contains(r.stdout, "too old") || !strings.Contains(r.stdout, "kubeboot install aws-iam-authenticator") {
+		t.Errorf("doctor does not name the upgrade: %+v", r)
+	}
+}

@@ -51,14 +51,13 @@ func (a *app) offerAlias(ctx context.Context, o *SetupOptions, talk stream, res 
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	text := string(b)
-	if shellalias.HasMarked(text) {
+	if shellalias.HasMarked(shellalias.Text(b)) {
 		return nil
 	}
-	if shellalias.DefinesK(sh, text) {
+	if f := shellalias.DefinedIn(sh, path); f != "" {
 		out.Defined = true
 		if o.Alias {
-			fmt.Fprintf(talk.w, "note: %s already defines k, so no alias was added\n", path)
+			fmt.Fprintf(talk.w, "note: %s already defines k, so no alias was added\n", f)
 		}
 		return nil
 	}
@@ -77,6 +76,10 @@ func (a *app) offerAlias(ctx context.Context, o *SetupOptions, talk stream, res 
 		}
 	}
 	r, err := shellalias.Append(sh, path)
+	if errors.Is(err, shellalias.ErrReadOnly) {
+		fmt.Fprintf(talk.w, "note: %s is read-only, so it was left alone; for k, add this line to it yourself:\n  %s\n", path, line)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("add the k alias: %w", err)
 	}
@@ -102,7 +105,7 @@ func (a *app) aliasSteps() []uninstall.Step {
 		}
 		seen[path] = true
 		b, err := os.ReadFile(path)
-		if err != nil || !shellalias.HasMarked(string(b)) {
+		if err != nil || !shellalias.HasMarked(shellalias.Text(b)) {
 			continue
 		}
 		steps = append(steps, uninstall.Step{Kind: uninstall.Alias, Tool: "kubectl", Path: path, Action: uninstall.Remove,

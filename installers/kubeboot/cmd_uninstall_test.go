@@ -11,8 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/shellalias"
 	"github.com/kubeboot/kubeboot/bootstrap/uninstall"
 	"github.com/kubeboot/kubeboot/internal/testutil"
 )
@@ -217,4 +219,47 @@ func dirTree(t *testing.T, roots ...string) string {
 		})
 	}
 	return b.String()
+}
+
+// A read-only profile is left alone: setup --alias says the line to add
+// and succeeds.
+func TestSetupAliasLeavesAReadOnlyProfile(t *testing.T) {
+	e := newEnv(t)
+	home := e.home()
+	e.vars = append(e.vars, "SHELL=/bin/bash")
+	bashrc := filepath.Join(home, ".bashrc")
+	os.WriteFile(bashrc, []byte("x\n"), 0o444)
+	r := e.run("setup", corpus+"coreweave.yaml", "--dir", filepath.Join(home, "bin"), "--yes", "--version", "stable", "--no-verify", "--alias")
+	if b, _ := os.ReadFile(bashrc); r.code != 0 || string(b) != "x\n" || !strings.Contains(r.stdout+r.stderr, "read-only") ||
+		!strings.Contains(r.stdout+r.stderr, "alias k=kubectl; complete") {
+		t.Errorf("setup --alias with a read-only profile: %q, %+v", b, r)
+	}
+}
+
+// uninstall finds the marked line in a UTF-16 profile (Windows PowerShell
+// 5.1 writes them) as setup wrote it there.
+func TestUninstallFindsTheAliasInAUTF16Profile(t *testing.T) {
+	home := testutil.TempDir(t)
+	a := &app{host: &host{GOOS: "linux", Home: home, Getenv: func(string) string { return "" }}}
+	path := a.aliasProfile(shellalias.PowerShell)
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	u := utf16.Encode([]rune("\ufeff# mine\r\n"))
+	b := make([]byte, 0, 2*len(u))
+	for _, c := range u {
+		b = append(b, byte(c), byte(c>>8))
+	}
+	os.WriteFile(path, b, 0o644)
+	if _, err := shellalias.Append(shellalias.PowerShell, path); err != nil {
+		t.Fatal(err)
+	}
+	steps := a.aliasSteps()
+	if len(steps) != 1 {
+		t.Fatalf("uninstall plans %+v for the UTF-16 profile %s", steps, path)
+	}
+	if a.applyAlias(steps); steps[0].Error != "" {
+		t.Fatal(steps[0].Error)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, b) {
+		t.Errorf("after uninstall: %q, want %q", got, b)
+	}
 }

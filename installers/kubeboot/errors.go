@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/catalog"
+	"github.com/kubeboot/kubeboot/bootstrap/execplugin"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
 	"github.com/kubeboot/kubeboot/bootstrap/store"
 	"github.com/kubeboot/kubeboot/bootstrap/verify"
@@ -197,6 +199,8 @@ func verifyHint(err error) string {
 		return "the server or the network is slow: retry, or allow more time with --request-timeout 2m"
 	case errors.As(err, &ce) && ce.Reason == verify.ConfigExecAPIVersion:
 		return "kubeboot kubeconfig plugins --fix sets it to " + verify.ExecV1beta1 + " (a backup is kept; --dry-run shows the change first)"
+	case errors.As(err, &ee) && ee.Answered != "":
+		return "the plugin is too old for the kubeconfig's API version: " + upgradePlugin(ee.Command)
 	case errors.As(err, &ee) && ee.NotFound:
 		fix := "kubeboot kubeconfig plugins --fix installs " + ee.Command + " when it is a plugin kubeboot knows, or points the kubeconfig at the copy found here"
 		if ee.InstallHint != "" {
@@ -205,6 +209,16 @@ func verifyHint(err error) string {
 		return fix + " (else install it as your provider's documentation says and make sure it is on PATH)"
 	}
 	return ""
+}
+
+// upgradePlugin says how to upgrade the plugin command: through the
+// catalogue when it is one of kubeboot's tools.
+func upgradePlugin(command string) string {
+	tool := string(execplugin.Classify(execplugin.Exec{Command: command}))
+	if t := catalog.Lookup(tool); t != nil && t.Delegate == "" {
+		return "upgrade it: kubeboot install " + tool
+	}
+	return "upgrade it with the installer it came from"
 }
 
 // parseRequestTimeout reads a duration as kubectl's --request-timeout

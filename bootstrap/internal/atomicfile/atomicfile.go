@@ -5,10 +5,13 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // TempPattern is the os.CreateTemp pattern of every temp file this package
@@ -234,4 +237,31 @@ func WriteInPlace(path string, parts [][]byte, noSync bool) error {
 		}
 	}
 	return f.Close()
+}
+
+// renameRefused reports a failure of the atomic replacement that writing
+// in place avoids: the folder refuses a new file or the rename
+// (permission), or the file is a mount point (busy) or on another device.
+func renameRefused(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EXDEV)
+}
+
+// ReplaceOrInPlace writes parts to the existing file path: atomically
+// (WriteParts), else, when the rename cannot be done, in place, as
+// kubectl writes, after before (nil for nothing) succeeds. refused is the
+// atomic write's failure when it wrote (or tried to write) in place.
+func ReplaceOrInPlace(path string, parts [][]byte, opts Options, before func() error) (refused, err error) {
+	err = WriteParts(path, parts, opts)
+	if err == nil || !renameRefused(err) {
+		return nil, err
+	}
+	if before != nil {
+		if berr := before(); berr != nil {
+			return err, errors.Join(err, berr)
+		}
+	}
+	if ierr := WriteInPlace(path, parts, opts.NoSync); ierr != nil {
+		return err, errors.Join(err, ierr)
+	}
+	return err, nil
 }
