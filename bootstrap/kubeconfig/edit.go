@@ -594,10 +594,39 @@ func (f *File) planWrite(opts EditOptions) (FileWrite, bool) {
 	}
 	w := FileWrite{Path: f.Path, File: f.Real, Created: !f.Exists}
 	if f.Exists {
-		w.backupBase = opts.backupBase(f)
+		base := opts.backupBase(f)
+		if err := folderProblem(filepath.Dir(base)); err != nil {
+			// No folder of the user's own to be had (HOME=/nonexistent, a
+			// HOME another user's): written as kubectl writes, which keeps
+			// no backups either.
+			opts.logf()("writing %s without a backup: %v", f.Real, err)
+			return w, true
+		}
+		w.backupBase = base
 		w.Backup = backupName(w.backupBase, opts.Now)
 	}
 	return w, true
+}
+
+// folderProblem reports why the folder dir cannot be made, or files
+// created in it, by this process: the nearest of its path that exists is
+// not a folder, cannot be looked at, or may not be written; nil when it
+// can.
+func folderProblem(dir string) error {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		switch {
+		case err == nil && !fi.IsDir():
+			return fmt.Errorf("the backup folder %s cannot be made: %s is not a folder", dir, d)
+		case err == nil:
+			if err := writable(d); err != nil {
+				return fmt.Errorf("the backup folder %s cannot be made: %w", dir, err)
+			}
+			return nil
+		case !errors.Is(err, fs.ErrNotExist) || filepath.Dir(d) == d:
+			return fmt.Errorf("the backup folder %s cannot be made: %w", dir, err)
+		}
+	}
 }
 
 // backupBase returns the path whose name f's backups extend: with a

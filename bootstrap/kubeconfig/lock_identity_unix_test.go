@@ -1,0 +1,126 @@
+//go:build unix
+
+package kubeconfig
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const identityConfig = `apiVersion: v1
+kind: Config
+clusters:
+- name: cl0
+  cluster:
+    server: https://127.0.0.1:20000
+- name: cl1
+  cluster:
+    server: https://127.0.0.1:20001
+users:
+- name: u0
+  user:
+    token: SECRET0
+- name: u1
+  user:
+    token: SECRET1
+contexts:
+- name: c0
+  context:
+    cluster: cl0
+    user: u0
+- name: c1
+  context:
+    cluster: cl1
+    user: u1
+current-context: c0
+`
+
+// useList runs Use with KUBECONFIG=list from dir and reports the error and
+// how long it took.
+func useList(t *testing.T, dir, list string) (time.Duration, error) {
+	t.Helper()
+	t.Chdir(dir)
+	opts := EditOptions{
+		Getenv: func(k string) string {
+			if k == "KUBECONFIG" {
+				return list
+			}
+			return ""
+		},
+		Home:        filepath.Join(dir, "home"),
+		StateDir:    filepath.Join(dir, "state"),
+		LockTimeout: 2 * time.Second,
+	}
+	start := time.Now()
+	_, err := Use(context.Background(), "c1", opts)
+	return time.Since(start), err
+}
+
+// A user whose home is not writable (nobody with HOME=/nonexistent,
+// docker run --user 1000 with HOME=/) has no state folder: kubectl still
+// writes the kubeconfig, kubeboot refuses every write ("create the backup
+// folder"), and the CLI's hint then blames the kubeconfig and its folder.
+// A state folder that cannot be made stands in (a path under a file).
+func TestWriteWithoutAStateFolderWritesWithoutBackup(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfg, []byte(identityConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	blocker := filepath.Join(dir, "home-is-a-file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// backupName loops for ever on a Lstat error other than "not exist"
+	// (ENOTDIR here; EACCES for HOME=/root run as another user), at 100%
+	// CPU, holding config.lock, which breaks every kubectl write.
+	done := make(chan error, 1)
+	var logs []string
+	go func() {
+		_, err := Use(context.Background(), "c1", EditOptions{Kubeconfig: cfg, Home: dir, StateDir: filepath.Join(blocker, ".local", "state", "kubeboot"),
+			Logf: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Use with no state folder to be had: %v (kubectl config use-context writes it)", err)
+		}
+		if data, _ := os.ReadFile(cfg); !strings.Contains(string(data), "current-context: c1") {
+			t.Errorf("current-context not written:\n%s", data)
+		}
+		if !strings.Contains(strings.Join(logs, "\n"), "without a backup") {
+			t.Errorf("the write without a backup is not said: %q", logs)
+		}
+		if _, err := os.Lstat(KubectlLockName(cfg)); err == nil {
+			t.Errorf("%s left behind", KubectlLockName(cfg))
+		}
+	case <-time.After(5 * time.Second):
+		_, lerr := os.Lstat(KubectlLockName(cfg))
+		t.Fatalf("Use has not returned after 5s with a state folder under a file (config.lock present: %v)", lerr == nil)
+	}
+}
+
+// backupName ends on any error of the names it tries, not only "not
+// exist": a folder under a file (ENOTDIR) made it loop for ever.
+func TestBackupNameEndsOnAnUnexpectedError(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string, 1)
+	go func() { done <- backupName(filepath.Join(blocker, "state", "config"), nil) }()
+	select {
+	case name := <-done:
+		if !strings.HasPrefix(name, filepath.Join(blocker, "state", "config")+".kubeboot-backup-") {
+			t.Errorf("backupName = %s", name)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("backupName has not returned after 5s for a folder under a file")
+	}
+}
