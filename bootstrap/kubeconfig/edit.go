@@ -677,6 +677,16 @@ func renameRefused(err error) bool {
 // place, as kubectl writes, after before (nil for nothing) succeeds. It
 // reports whether it wrote in place.
 func replaceContent(real string, data parts, opts atomicfile.Options, before func() error, logf func(string, ...any)) (bool, error) {
+	if fi, err := os.Stat(real); err == nil && !fi.Mode().IsRegular() {
+		// A device (KUBECONFIG=/dev/null) or a pipe is never replaced by
+		// a file, not even by root: it is written into, as kubectl
+		// writes (unsynced: a device may refuse fsync).
+		if err := atomicfile.WriteInPlace(real, data, true); err != nil {
+			return false, err
+		}
+		logf("%s is not a regular file (%v): wrote into it, as kubectl does", real, fi.Mode().Type())
+		return true, nil
+	}
 	err := atomicfile.WriteParts(real, data, opts)
 	if err == nil || !renameRefused(err) {
 		return false, err

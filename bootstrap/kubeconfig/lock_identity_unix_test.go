@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 const identityConfig = `apiVersion: v1
@@ -59,6 +61,37 @@ func useList(t *testing.T, dir, list string) (time.Duration, error) {
 	start := time.Now()
 	_, err := Use(context.Background(), "c1", opts)
 	return time.Since(start), err
+}
+
+// KUBECONFIG=/dev/null is a common way to run kubectl without any
+// kubeconfig; kubectl's write goes into the device. kubeboot, run as root,
+// renames its temp file over the path and replaces the device node with a
+// regular file holding the imported credentials: /dev/null is gone for
+// the whole system. A null device made in a temp folder stands in for it.
+func TestWriteIntoADeviceNodeKeepsIt(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to make a device node")
+	}
+	dir := t.TempDir()
+	null := filepath.Join(dir, "null")
+	if err := unix.Mknod(null, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+		t.Skipf("mknod: %v", err)
+	}
+	src := filepath.Join(dir, "src.yaml")
+	if err := os.WriteFile(src, []byte(identityConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Import(context.Background(), ImportOptions{Source: src, Kubeconfig: null, Home: filepath.Join(dir, "home"), StateDir: filepath.Join(dir, "state")})
+	fi, serr := os.Lstat(null)
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	if fi.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("Import (err %v) replaced the character device %s with a %v file", err, null, fi.Mode())
+	}
+	if err != nil {
+		t.Fatalf("Import into %s: %v (kubectl writes into the device)", null, err)
+	}
 }
 
 // A user whose home is not writable (nobody with HOME=/nonexistent,
