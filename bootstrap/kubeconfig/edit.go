@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"syscall"
 	"time"
@@ -68,19 +69,37 @@ func (o EditOptions) logf() func(string, ...any) {
 }
 
 // locations returns the files o names, as Locate computes them, one
-// name per file: a file listed twice under two spellings (config and
-// ./config) is one file, kept where it first appears.
+// name per file: a file listed twice under two names (config and
+// ./config, a relative and an absolute path, a link to it, a path through
+// a linked folder) is one file, kept where it first appears. Files that
+// exist are told apart by what they are (device and inode), missing ones
+// by their path with links resolved.
 func (o EditOptions) locations() (Locations, error) {
 	locs, err := o.locate()
 	if err != nil {
 		return locs, err
 	}
 	seen := map[string]bool{}
+	var found []os.FileInfo
 	files := locs.Files[:0:0]
 	for _, f := range locs.Files {
+		if fi, err := os.Stat(f); err == nil {
+			if slices.ContainsFunc(found, func(o os.FileInfo) bool { return os.SameFile(o, fi) }) {
+				continue
+			}
+			found = append(found, fi)
+			files = append(files, f)
+			continue
+		}
 		key := filepath.Clean(f)
-		if abs, err := filepath.Abs(f); err == nil {
+		if real, err := resolveLink(f); err == nil {
+			key = real
+		}
+		if abs, err := filepath.Abs(key); err == nil {
 			key = abs
+		}
+		if real, err := filepath.EvalSymlinks(filepath.Dir(key)); err == nil {
+			key = filepath.Join(real, filepath.Base(key))
 		}
 		if !seen[key] {
 			seen[key] = true

@@ -350,7 +350,11 @@ func lockKubectl(ctx context.Context, paths []string, w *lockWait, logf func(str
 			// Removed while its OS lock is held: one who judges it stale
 			// gets the lock only once the name is gone, and then removes
 			// nothing (staleLock checks the name).
-			os.Remove(held[i].name)
+			// Only the lock this write made: one removed by hand and made
+			// anew (by kubectl) since is not ours.
+			if f := held[i].f; f == nil || isFile(held[i].name, f) {
+				os.Remove(held[i].name)
+			}
 			if f := held[i].f; f != nil {
 				filelock.Unlock(f)
 				f.Close()
@@ -371,6 +375,13 @@ func lockKubectl(ctx context.Context, paths []string, w *lockWait, logf func(str
 		held = append(held, heldLock{name, f})
 	}
 	return release, nil
+}
+
+// isFile reports whether name still names the file f is open on.
+func isFile(name string, f *os.File) bool {
+	fi, err := f.Stat()
+	cur, cerr := os.Lstat(name)
+	return err == nil && cerr == nil && os.SameFile(fi, cur)
 }
 
 // createLock creates the lock file name, waiting while it exists, and

@@ -4,6 +4,7 @@ package kubeconfig
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,6 +62,92 @@ func useList(t *testing.T, dir, list string) (time.Duration, error) {
 	start := time.Now()
 	_, err := Use(context.Background(), "c1", opts)
 	return time.Since(start), err
+}
+
+// One file listed twice, once through a symlink and once by another
+// spelling (relative vs absolute), is one file: kubectl writes it at once
+// (it locks link.lock and config.lock, two names); kubeboot must not wait
+// on the kubectl lock it has just created itself, nor blame "another
+// kubeboot" (itself) after the timeout.
+func TestSameFileUnderTwoNamesIsLockedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		list func(dir string) string
+	}{
+		{"relative file, absolute relative-link", func(dir string) string { return "config" + string(os.PathListSeparator) + filepath.Join(dir, "link") }},
+		{"relative link, absolute file", func(dir string) string { return "link" + string(os.PathListSeparator) + filepath.Join(dir, "config") }},
+		{"relative file, absolute absolute-link", func(dir string) string {
+			return "config" + string(os.PathListSeparator) + filepath.Join(dir, "abslink")
+		}},
+		{"relative file, absolute path through a linked folder", func(dir string) string {
+			return "config" + string(os.PathListSeparator) + filepath.Join(dir, "linkdir", "config")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, err := filepath.EvalSymlinks(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "config"), []byte(identityConfig), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("config", filepath.Join(dir, "link")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(dir, "config"), filepath.Join(dir, "abslink")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(".", filepath.Join(dir, "linkdir")); err != nil {
+				t.Fatal(err)
+			}
+			took, err := useList(t, dir, tc.list(dir))
+			if err != nil {
+				t.Fatalf("Use with KUBECONFIG=%s after %v: %v (kubectl config use-context writes this list at once)", tc.list(dir), took.Round(time.Millisecond), err)
+			}
+			if took > time.Second {
+				t.Errorf("Use took %v: it waited on its own lock", took)
+			}
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if n := e.Name(); n != "config" && n != "link" && n != "abslink" && n != "linkdir" && n != "home" && n != "state" {
+					t.Errorf("left beside the kubeconfig: %s", n)
+				}
+			}
+		})
+	}
+}
+
+// The release of kubectl's locks removes <file>.lock by name: when the
+// lock it created is gone (removed by hand, as kubeboot's own hint tells a
+// user to do when it cannot judge a lock, see errors.go) and kubectl has
+// created its own since, the release removes kubectl's live lock, and the
+// next writer then writes while kubectl does.
+func TestReleaseKeepsAKubectlLockItDidNotMake(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfg, []byte(identityConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lock := KubectlLockName(cfg)
+	w := newLockWait(time.Second, []string{cfg, lock})
+	release, err := lockKubectl(context.Background(), []string{cfg}, w, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The user removes the lock; kubectl takes its own (empty, mode 0, as
+	// client-go's lockFile creates it).
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(lock, os.O_CREATE|os.O_EXCL, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	release()
+	if _, err := os.Lstat(lock); errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("release removed %s, which kubectl created and holds", lock)
+	}
 }
 
 // KUBECONFIG=/dev/null is a common way to run kubectl without any
