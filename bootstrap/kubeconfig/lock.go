@@ -317,6 +317,26 @@ func kubebootLock(name string) (int, bool) {
 	return pid, true
 }
 
+// LeftLock reports that kubectl's lock of the kubeconfig path
+// (KubectlLockName) is one a kubeboot write made and left when it was
+// killed (its OS lock free): kubectl refuses to write path while it is
+// there; the next kubeboot write removes it, as may the user. pid is the
+// process that made it. It changes nothing.
+func LeftLock(path string) (lock string, pid int, ok bool) {
+	lock = KubectlLockName(path)
+	f, err := filelock.Open(lock)
+	if err != nil {
+		return lock, 0, false
+	}
+	defer f.Close()
+	pid, ours := markerPID(f)
+	if !ours || filelock.TryLock(f) != nil {
+		return lock, pid, false
+	}
+	filelock.Unlock(f)
+	return lock, pid, true
+}
+
 func markerPID(f *os.File) (int, bool) {
 	buf := make([]byte, 64)
 	n, _ := f.ReadAt(buf, 0)
