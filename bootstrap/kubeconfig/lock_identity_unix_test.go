@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -242,5 +243,47 @@ func TestBackupNameEndsOnAnUnexpectedError(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("backupName has not returned after 5s for a folder under a file")
+	}
+}
+
+// The lock a killed sudo kubeboot left (root's, 0600) cannot be read by
+// the user's kubeboot: it is named as another user's lock, with its uid and
+// what to do, not blamed on kubectl.
+func TestLockOfAnotherUserIsNamed(t *testing.T) {
+	if dir := os.Getenv("KUBEBOOT_TEST_FOREIGN_LOCK"); dir != "" {
+		cfg := filepath.Join(dir, "config")
+		_, err := Use(context.Background(), "c1", EditOptions{Kubeconfig: cfg, StateDir: filepath.Join(dir, "state"), LockTimeout: 300 * time.Millisecond})
+		var le *LockError
+		if !errors.As(err, &le) || le.Holder != HolderOtherUser || le.UID != 0 || !strings.Contains(err.Error(), "another user (uid 0)") {
+			t.Fatalf("Use beside root's unreadable lock: %v", err)
+		}
+		return
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if os.Geteuid() != 0 || err != nil {
+		t.Skip("needs root and setpriv to run as another user")
+	}
+	dir := t.TempDir()
+	for d := dir; d != "/"; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o005 != 0o005 {
+			os.Chmod(d, fi.Mode().Perm()|0o005)
+		}
+	}
+	cfg := filepath.Join(dir, "config")
+	if err := os.WriteFile(cfg, []byte(identityConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(KubectlLockName(cfg), []byte(lockMarker+"999999\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{dir, cfg} {
+		if err := os.Chown(p, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", os.Args[0], "-test.run=^TestLockOfAnotherUserIsNamed$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "KUBEBOOT_TEST_FOREIGN_LOCK="+dir, "HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("as uid 65534: %v\n%s", err, out)
 	}
 }
