@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"time"
 
@@ -71,19 +72,37 @@ func (o EditOptions) logf() func(string, ...any) {
 }
 
 // locations returns the files o names, as Locate computes them, one
-// name per file: a file listed twice under two spellings (config and
-// ./config) is one file, kept where it first appears.
+// name per file: a file listed twice under two names (config and
+// ./config, a relative and an absolute path, a link to it, a path through
+// a linked folder) is one file, kept where it first appears. Files that
+// exist are told apart by what they are (device and inode), missing ones
+// by their path with links resolved.
 func (o EditOptions) locations() (Locations, error) {
 	locs, err := o.locate()
 	if err != nil {
 		return locs, err
 	}
 	seen := map[string]bool{}
+	var found []os.FileInfo
 	files := locs.Files[:0:0]
 	for _, f := range locs.Files {
+		if fi, err := os.Stat(f); err == nil {
+			if slices.ContainsFunc(found, func(o os.FileInfo) bool { return os.SameFile(o, fi) }) {
+				continue
+			}
+			found = append(found, fi)
+			files = append(files, f)
+			continue
+		}
 		key := filepath.Clean(f)
-		if abs, err := filepath.Abs(f); err == nil {
+		if real, err := resolveLink(f); err == nil {
+			key = real
+		}
+		if abs, err := filepath.Abs(key); err == nil {
 			key = abs
+		}
+		if real, err := filepath.EvalSymlinks(filepath.Dir(key)); err == nil {
+			key = filepath.Join(real, filepath.Base(key))
 		}
 		if !seen[key] {
 			seen[key] = true
@@ -607,10 +626,39 @@ func (f *File) planWrite(opts EditOptions) (FileWrite, bool) {
 	}
 	w := FileWrite{Path: f.Path, File: f.Real, Created: !f.Exists}
 	if f.Exists {
-		w.backupBase = opts.backupBase(f)
+		base := opts.backupBase(f)
+		if err := folderProblem(filepath.Dir(base)); err != nil {
+			// No folder of the user's own to be had (HOME=/nonexistent, a
+			// HOME another user's): written as kubectl writes, which keeps
+			// no backups either.
+			opts.logf()("writing %s without a backup: %v", f.Real, err)
+			return w, true
+		}
+		w.backupBase = base
 		w.Backup = backupName(w.backupBase, opts.Now)
 	}
 	return w, true
+}
+
+// folderProblem reports why the folder dir cannot be made, or files
+// created in it, by this process: the nearest of its path that exists is
+// not a folder, cannot be looked at, or may not be written; nil when it
+// can.
+func folderProblem(dir string) error {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		switch {
+		case err == nil && !fi.IsDir():
+			return fmt.Errorf("the backup folder %s cannot be made: %s is not a folder", dir, d)
+		case err == nil:
+			if err := writable(d); err != nil {
+				return fmt.Errorf("the backup folder %s cannot be made: %w", dir, err)
+			}
+			return nil
+		case !errors.Is(err, fs.ErrNotExist) || filepath.Dir(d) == d:
+			return fmt.Errorf("the backup folder %s cannot be made: %w", dir, err)
+		}
+	}
 }
 
 // backupBase returns the path whose name f's backups extend: with a
@@ -653,6 +701,16 @@ func (f *File) besideWritable() string {
 // atomicfile.ReplaceOrInPlace does, saying when it wrote in place. It
 // reports whether it did.
 func replaceContent(real string, data parts, opts atomicfile.Options, before func() error, logf func(string, ...any)) (bool, error) {
+	if fi, err := os.Stat(real); err == nil && !fi.Mode().IsRegular() {
+		// A device (KUBECONFIG=/dev/null) or a pipe is never replaced by
+		// a file, not even by root: it is written into, as kubectl
+		// writes (unsynced: a device may refuse fsync).
+		if err := atomicfile.WriteInPlace(real, data, true); err != nil {
+			return false, err
+		}
+		logf("%s is not a regular file (%v): wrote into it, as kubectl does", real, fi.Mode().Type())
+		return true, nil
+	}
 	refused, err := atomicfile.ReplaceOrInPlace(real, data, opts, before)
 	if refused != nil && err == nil {
 		logf("could not replace %s (%v); wrote it in place, as kubectl does", real, refused)

@@ -428,7 +428,10 @@ func backupName(file string, now func() time.Time) string {
 		if n > 0 {
 			name = base + "-" + strconv.Itoa(n+1)
 		}
-		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+		// Any error ends the search: a name that is not known to be taken
+		// is tried, and its write says what is wrong (never a loop, which
+		// would hold kubectl's lock for ever).
+		if _, err := os.Lstat(name); err != nil {
 			return name
 		}
 	}

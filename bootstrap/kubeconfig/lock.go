@@ -25,6 +25,10 @@ var ErrLockTimeout = errors.New("timed out waiting for the kubeconfig lock")
 const (
 	HolderKubeboot = "kubeboot" // another kubeboot write: the OS lock of the kubeconfig, or a <file>.lock with its pid
 	HolderKubectl  = "kubectl"  // kubectl, or anything using client-go
+	// HolderOtherUser: a <file>.lock of another user (LockError.UID) that
+	// this user cannot read, so cannot tell kubectl's from a killed
+	// kubeboot's (sudo kubeboot's, say).
+	HolderOtherUser = "another user"
 )
 
 // LockError reports a lock that one holder kept for the whole timeout:
@@ -37,10 +41,14 @@ type LockError struct {
 	Lock    string // the lock file, or the kubeconfig whose OS lock a kubeboot holds
 	Holder  string // HolderKubeboot or HolderKubectl
 	PID     int    // the holder's process, when known (a kubeboot); 0 otherwise
+	UID     int    // the lock file's owner, for HolderOtherUser
 	Timeout time.Duration
 }
 
 func (e *LockError) Error() string {
+	if e.Holder == HolderOtherUser {
+		return fmt.Sprintf("%s: %s is a lock file of another user (uid %d), unreadable to you, there for %v without changing hands; remove it if no kubeboot or kubectl runs as that user", ErrLockTimeout, e.Lock, e.UID, e.Timeout)
+	}
 	who := e.Holder
 	if e.PID > 0 {
 		who += " pid " + strconv.Itoa(e.PID)
@@ -317,6 +325,26 @@ func kubebootLock(name string) (int, bool) {
 	return pid, true
 }
 
+// LeftLock reports that kubectl's lock of the kubeconfig path
+// (KubectlLockName) is one a kubeboot write made and left when it was
+// killed (its OS lock free): kubectl refuses to write path while it is
+// there; the next kubeboot write removes it, as may the user. pid is the
+// process that made it. It changes nothing.
+func LeftLock(path string) (lock string, pid int, ok bool) {
+	lock = KubectlLockName(path)
+	f, err := filelock.Open(lock)
+	if err != nil {
+		return lock, 0, false
+	}
+	defer f.Close()
+	pid, ours := markerPID(f)
+	if !ours || filelock.TryLock(f) != nil {
+		return lock, pid, false
+	}
+	filelock.Unlock(f)
+	return lock, pid, true
+}
+
 func markerPID(f *os.File) (int, bool) {
 	buf := make([]byte, 64)
 	n, _ := f.ReadAt(buf, 0)
@@ -350,7 +378,11 @@ func lockKubectl(ctx context.Context, paths []string, w *lockWait, logf func(str
 			// Removed while its OS lock is held: one who judges it stale
 			// gets the lock only once the name is gone, and then removes
 			// nothing (staleLock checks the name).
-			os.Remove(held[i].name)
+			// Only the lock this write made: one removed by hand and made
+			// anew (by kubectl) since is not ours.
+			if f := held[i].f; f == nil || isFile(held[i].name, f) {
+				os.Remove(held[i].name)
+			}
 			if f := held[i].f; f != nil {
 				filelock.Unlock(f)
 				f.Close()
@@ -371,6 +403,13 @@ func lockKubectl(ctx context.Context, paths []string, w *lockWait, logf func(str
 		held = append(held, heldLock{name, f})
 	}
 	return release, nil
+}
+
+// isFile reports whether name still names the file f is open on.
+func isFile(name string, f *os.File) bool {
+	fi, err := f.Stat()
+	cur, cerr := os.Lstat(name)
+	return err == nil && cerr == nil && os.SameFile(fi, cur)
 }
 
 // createLock creates the lock file name, waiting while it exists, and
@@ -439,16 +478,18 @@ func createLock(ctx context.Context, name string, w *lockWait, logf func(string,
 			logf("removed %s, left by an interrupted run (pid %d)", name, pid)
 			return false, nil
 		}
-		holder := HolderKubectl
+		holder, uid := HolderKubectl, 0
 		if ours {
 			holder = HolderKubeboot
+		} else if u, ok := foreignLock(name); ok {
+			holder, uid = HolderOtherUser, u
 		}
 		if !waited {
 			logf("waiting for %s to release %s", holder, name)
 			waited = true
 		}
 		if w.expired() {
-			return false, &LockError{Lock: name, Holder: holder, PID: pid, Timeout: w.timeout}
+			return false, &LockError{Lock: name, Holder: holder, PID: pid, UID: uid, Timeout: w.timeout}
 		}
 		return false, nil
 	})
@@ -456,6 +497,25 @@ func createLock(ctx context.Context, name string, w *lockWait, logf func(string,
 		return nil, err
 	}
 	return got, nil
+}
+
+// foreignLock reports the owner of the lock file name when it is another
+// user's and this process may not read it (so cannot tell whose it is).
+func foreignLock(name string) (int, bool) {
+	fi, err := os.Lstat(name)
+	if err != nil {
+		return 0, false
+	}
+	uid, known := fileOwner(fi)
+	if !known || uid == os.Geteuid() {
+		return 0, false
+	}
+	f, err := filelock.Open(name)
+	if err == nil {
+		f.Close()
+		return 0, false
+	}
+	return uid, errors.Is(err, fs.ErrPermission)
 }
 
 // taken reports that err, from creating the lock file name, says it is

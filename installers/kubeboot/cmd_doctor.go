@@ -416,6 +416,10 @@ func (a *app) doctorKubeconfig(ctx context.Context, kubectlVersion string, add f
 		}
 		add(c)
 	}
+	locks, details := a.leftLocks()
+	for i, lock := range locks {
+		add(check{Name: "kubeconfig lock", Detail: details[i], Fix: "rm " + lock + " (no kubeboot made it that still runs), or run any kubeboot kubeconfig write, which removes it"})
+	}
 	if existing == 0 {
 		add(check{Name: "kubeconfig", Detail: "no kubeconfig (looked for " + strings.Join(locs.Files, ", ") + ")",
 			Fix: "kubeboot kubeconfig import ~/Downloads/cw-kubeconfig"})

@@ -109,6 +109,7 @@ func kubeconfigListRun(ctx context.Context, o *KubeconfigListOptions) error {
 			rows = append(rows, kubeconfig.CheckedContext{ContextInfo: c})
 		}
 	}
+	a.noteLeftLocks()
 	if o.output.JSON() {
 		if !o.Check {
 			infos := make([]kubeconfig.ContextInfo, len(rows))
@@ -141,6 +142,30 @@ func kubeconfigListRun(ctx context.Context, o *KubeconfigListOptions) error {
 		table = append(table, line)
 	}
 	return writeTable(a.host.Stdout, table)
+}
+
+// leftLocks lists kubectl's locks of the kubeconfig files that a killed
+// kubeboot left (kubeconfig.LeftLock), each with what it does.
+func (a *app) leftLocks() (locks, details []string) {
+	locs, err := a.host.kubeconfigLocations(a.kubeconfig)
+	if err != nil {
+		return nil, nil
+	}
+	for _, f := range locs.Files {
+		if lock, pid, ok := kubeconfig.LeftLock(f); ok {
+			locks = append(locks, lock)
+			details = append(details, fmt.Sprintf("%s was left by a kubeboot that was killed (pid %d): kubectl cannot write %s while it is there", lock, pid, f))
+		}
+	}
+	return locks, details
+}
+
+// noteLeftLocks says on stderr which left locks stop kubectl's writes.
+func (a *app) noteLeftLocks() {
+	_, details := a.leftLocks()
+	for _, d := range details {
+		fmt.Fprintf(a.host.Stderr, "note: %s; the next kubeboot kubeconfig write removes it\n", d)
+	}
 }
 
 // NewCmdKubeconfigUse is `kubeboot kubeconfig use NAME|-`.

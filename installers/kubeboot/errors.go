@@ -83,6 +83,9 @@ func explain(err error) (msg, hint string) {
 	case errors.Is(err, kubeconfig.ErrLockTimeout):
 		hint = "another kubeboot is writing the kubeconfig; wait for it and run again"
 		var le *kubeconfig.LockError
+		if errors.As(err, &le) && le.Holder == kubeconfig.HolderOtherUser {
+			hint = "the lock file is another user's: if no kubeboot or kubectl runs as that user, remove " + le.Lock + " (as that user or root)"
+		}
 		if errors.As(err, &le) && le.Holder == kubeconfig.HolderKubectl {
 			hint = "kubectl is writing the kubeconfig; wait for it and run again (if no kubectl is running, a killed one left " + le.Lock + " behind: remove it)"
 		}

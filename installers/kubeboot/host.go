@@ -59,7 +59,7 @@ type host struct {
 	// unknown. The shim links to where it leads, not to the resolved
 	// executable, which a package manager's upgrade removes.
 	Argv0 string
-	// Interrupts delivers Ctrl-C (SIGINT) and SIGTERM once WatchInterrupts
+	// Interrupts delivers Ctrl-C (SIGINT), SIGTERM and SIGHUP once WatchInterrupts
 	// was called; nil for none.
 	Interrupts <-chan os.Signal
 	// WatchInterrupts starts relaying the signals to Interrupts; until
@@ -94,6 +94,12 @@ type host struct {
 	// instead of the library's default client.
 	HTTPClient *http.Client
 }
+
+// interruptSignals end a run as Ctrl-C does, its locks released and temp
+// files removed: SIGINT, SIGTERM and SIGHUP (the terminal closed), which
+// would otherwise kill the process with kubectl's lock still beside a
+// kubeconfig.
+var interruptSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 
 // osHost is the host of this process.
 func osHost() *host {
@@ -145,7 +151,7 @@ func osHost() *host {
 		Interrupts: sig,
 		WatchInterrupts: func() {
 			if watching.CompareAndSwap(false, true) {
-				signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+				signal.Notify(sig, interruptSignals...)
 			}
 		},
 		StopInterrupts: func() { signal.Stop(sig) },

@@ -33,8 +33,10 @@ var ErrUnsupported = errors.New("lock not supported here")
 // holds (4 EiB), so that a lock never refuses reads or writes of the data.
 const LockOffset = 1 << 62
 
-// Open opens the existing file name for reading, to lock it: on Unix
-// without blocking (a FIFO) and not inherited by children; on Windows
+// Open opens the existing file name to lock it: on Unix for reading and
+// writing where this process may (NFS refuses an exclusive lock on a file
+// opened for reading only: EBADF), else for reading, without blocking (a
+// FIFO) and not inherited by children; on Windows for reading,
 // sharing reading, writing and deletion with every other handle, so that
 // the file may still be written, replaced by a rename or removed.
 func Open(name string) (*os.File, error) { return openShared(name) }

@@ -33,6 +33,9 @@ func unlock(f *os.File) error {
 }
 
 func openShared(name string) (*os.File, error) {
+	if f, err := os.OpenFile(name, os.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0); err == nil {
+		return f, nil
+	}
 	return os.OpenFile(name, os.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 }
 
@@ -50,7 +53,11 @@ func openFolder(dir string) (*os.File, error) {
 	return os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 }
 
-func openReplaceable(name string) (*os.File, error) { return openShared(name) }
+// openReplaceable opens for reading only: a kubeconfig may be a FIFO,
+// which a handle for writing would unblock for its reader.
+func openReplaceable(name string) (*os.File, error) {
+	return os.OpenFile(name, os.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+}
 
 func unlinked(f *os.File) bool {
 	var st unix.Stat_t
