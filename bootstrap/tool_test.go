@@ -551,3 +551,49 @@ func TestInstallToolSignedRerun(t *testing.T) {
 	}
 	assertOnlyFile(t, dir, pub.Artifact.Program, pub.Program)
 }
+
+// TestInstallToolRequireHoldsOnRerun: --verify-signature require is not
+// satisfied by a program already in place whose signature was never
+// checked: with the .asc gone the rerun is ErrEvidenceMissing. Once a
+// signature verified over that file by a key still held, a rerun without
+// the .asc stays a no-download no-op.
+func TestInstallToolRequireHoldsOnRerun(t *testing.T) {
+	tool := catalog.Helm()
+	p := platformsOf(tool)[0]
+	maintainer := pgptest.NewEd25519(t, true)
+	o := upstream.Start(t)
+	o.Signer = maintainer
+	pub := o.Publish(t, tool, "v4.0.1", p, []byte("helm 4.0.1"), true, nil)
+	memo := filepath.Join(testutil.TempDir(t), "tool-programs.json")
+	keys := pgptest.KEYS(pgptest.Transferable(t, maintainer, nil, nil, false))
+	c := toolClient(t, o, Options{Keyrings: map[string][]byte{"helm": keys}})
+	c.programs.path = memo
+	dir := testutil.TempDir(t)
+	req := func(mode SignatureMode) ToolRequest {
+		return ToolRequest{Tool: "helm", Version: "v4.0.1", Dir: dir, Platform: Platform{p.OS, p.Arch}, Signature: mode}
+	}
+	if _, err := c.InstallTool(context.Background(), req(SignatureOff)); err != nil {
+		t.Fatal(err)
+	}
+	asc := pub.Artifact.Proofs[1].At
+	o.Remove(asc)
+	if res, err := c.InstallTool(context.Background(), req(SignatureRequire)); !errors.Is(err, ErrEvidenceMissing) {
+		t.Fatalf("require, .asc missing, signature never checked: %+v, %v; want ErrEvidenceMissing", res, err)
+	}
+	o.Put(asc, maintainer.Sign(t, pub.File))
+	if _, err := c.InstallTool(context.Background(), req(SignatureRequire)); err != nil {
+		t.Fatal(err)
+	}
+	o.Remove(asc)
+	before := len(o.Requests())
+	res, err := c.InstallTool(context.Background(), req(SignatureRequire))
+	if err != nil || res.Changed || len(res.Evidence) != 2 {
+		t.Fatalf("require, .asc missing, verified before: %+v, %v", res, err)
+	}
+	for _, r := range o.Requests()[before:] {
+		if strings.HasSuffix(pub.Artifact.URL, r) {
+			t.Errorf("downloaded %s again", r)
+		}
+	}
+	assertOnlyFile(t, dir, pub.Artifact.Program, pub.Program)
+}
