@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -596,4 +597,35 @@ func TestInstallToolRequireHoldsOnRerun(t *testing.T) {
 		}
 	}
 	assertOnlyFile(t, dir, pub.Artifact.Program, pub.Program)
+}
+
+// TestGitHubTokenNotToAnotherPort: an API that redirects to its own host
+// on another port does not get the token sent there (Go's client copies
+// headers to a redirect to the same host name, whatever the port).
+func TestGitHubTokenNotToAnotherPort(t *testing.T) {
+	o := upstream.Start(t)
+	p := platformsOf(catalog.Virtctl())[0]
+	o.Publish(t, catalog.Virtctl(), "v1.6.0", p, []byte("virtctl"), true, nil)
+	var leaked []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a := r.Header.Get("Authorization"); a != "" {
+			leaked = append(leaked, r.Host+" "+a)
+		}
+		http.Redirect(w, r, o.APIURL()+strings.TrimPrefix(r.URL.Path, "/"), http.StatusFound)
+	}))
+	defer other.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer api.Close()
+	c2, err := New(Options{MirrorRoot: o.Root(), GitHubAPIURL: api.URL + "/", GitHubToken: "ghp_secret123", CacheDir: testutil.TempDir(t), Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.InstallTool(context.Background(), ToolRequest{Tool: "virtctl", Dir: testutil.TempDir(t), Platform: Platform{p.OS, p.Arch}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(leaked) > 0 {
+		t.Errorf("token sent to a port other than the API's (%s): %v", api.Listener.Addr(), leaked)
+	}
 }
