@@ -310,7 +310,11 @@ func (c *Client) toolVersion(ctx context.Context, t *catalog.Tool, ch catalog.Ch
 			ask += "?kubeboot=" + strconv.FormatInt(time.Now().UnixNano(), 36)
 		}
 		c.opts.Logf("reading %s's version from %s", t.Name, shown)
-		return c.toolMarker(ctx, t, ask, shown)
+		tag, err := c.toolMarker(ctx, t, ask, shown)
+		if err == nil && !ch.Allows(tag) {
+			return "", &MarkerError{URL: shown, Snippet: tag, Reason: "of the line " + strings.TrimSuffix(ch.Line, ".") + ", it names another"}
+		}
+		return tag, err
 	case catalog.VersionReleaseRedirect:
 		c.opts.Logf("reading %s's latest release from the redirect of %s", t.Name, shown)
 		loc, err := c.fetch.Redirect(ctx, src)

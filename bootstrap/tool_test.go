@@ -231,6 +231,23 @@ func TestHelmLines(t *testing.T) {
 	}
 }
 
+// TestHelmLineMarkerNamingAnotherLine: a v3 marker that names v4 (a stale
+// CDN rule, a mirror that copied the wrong marker) installs nothing.
+func TestHelmLineMarkerNamingAnotherLine(t *testing.T) {
+	o := upstream.Start(t)
+	p := platformsOf(catalog.Helm())[0]
+	o.Publish(t, catalog.Helm(), "v4.0.1", p, []byte("helm 4"), true, nil)
+	o.Put("https://get.helm.sh/helm3-latest-version", []byte("v4.0.1"))
+	dir := testutil.TempDir(t)
+	res, err := toolClient(t, o, Options{}).InstallTool(context.Background(), ToolRequest{Tool: "helm", Version: "3", Dir: dir, Platform: Platform{p.OS, p.Arch}})
+	if !errors.Is(err, ErrBadMarker) {
+		t.Fatalf("--version 3 with a marker naming v4.0.1: %+v, %v; want ErrBadMarker", res, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left %v", entries)
+	}
+}
+
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

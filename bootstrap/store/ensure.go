@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/hashicorp/go-version"
 
@@ -447,17 +446,13 @@ func (s *Store) newestTool(spec string) (*Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", bootstrap.ErrInvalidVersionSpec, err)
 	}
-	line := "" // "v3." for helm's line "3"
-	if name := strings.TrimPrefix(strings.TrimSpace(spec), "v"); s.tool.Versions.Lines[name] != "" {
-		line = "v" + name + "."
-	}
 	all, _ := s.List()
 	for i := range all {
 		e := &all[i]
 		switch {
 		case e.Platform != s.p || !e.Intact:
 		case ch.Tag != "" && e.Version != ch.Tag:
-		case line != "" && !strings.HasPrefix(e.Version, line):
+		case !ch.Allows(e.Version):
 		default:
 			return e, nil
 		}
