@@ -301,3 +301,48 @@ contexts: [{name: c, context: {cluster: c, user: u}}]
 		t.Error("the cluster's token reached the mirror")
 	}
 }
+
+// TestInstallToolRetriesNoSecrets: credentials in the user name of
+// KUBEBOOT_MIRROR_ROOT and KUBEBOOT_GITHUB_API_URL reach no output with
+// --verbose, retry lines included, nor JSON.
+func TestInstallToolRetriesNoSecrets(t *testing.T) {
+	tool := catalog.Virtctl()
+	if !tool.Supports(hostPlatform) {
+		t.Skip("virtctl is not published for", hostPlatform)
+	}
+	e, o := toolEnv(t)
+	o.Publish(t, tool, "v1.6.0", hostPlatform, []byte("virtctl"), true, nil)
+	var mu sync.Mutex
+	failed := map[string]bool{}
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		first := !failed[r.URL.Path]
+		failed[r.URL.Path] = true
+		mu.Unlock()
+		if first {
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		target := o.Root()
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			target = strings.TrimSuffix(o.APIURL(), "/")
+			r.URL.Path = strings.TrimPrefix(r.URL.Path, "/api")
+		}
+		http.Redirect(w, r, target+r.URL.Path, http.StatusFound)
+	}))
+	defer flaky.Close()
+	withUser := strings.Replace(flaky.URL, "://", "://ghp_usersecret@", 1)
+	e.vars = append(e.vars, "KUBEBOOT_MIRROR_ROOT="+withUser, "KUBEBOOT_GITHUB_API_URL="+withUser+"/api/")
+	for _, args := range [][]string{
+		{"install", "virtctl", "--verbose", "--version", "v1.6.0", "--dir", t.TempDir()},
+		{"install", "virtctl", "-o", "json", "--verbose", "--version", "v9.9.9", "--dir", t.TempDir()},
+	} {
+		r := e.run(args...)
+		if strings.Contains(r.stdout+r.stderr, "usersecret") {
+			t.Errorf("%v printed a secret:\n%s\n%s", args, r.stdout, r.stderr)
+		}
+		if args[1] == "virtctl" && args[4] == "v1.6.0" && (r.code != 0 || !strings.Contains(r.stderr, "503")) {
+			t.Errorf("%v: want a retried install: %+v", args, r)
+		}
+	}
+}
