@@ -88,3 +88,19 @@ func TestMirrorSyncToolsKilledThenRerun(t *testing.T) {
 		t.Errorf("verify of a changed file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestMirrorSyncToolsHint: a tool whose version cannot be read gets a
+// hint about the versions and mirrors sync reads, not kubectl's install.
+func TestMirrorSyncToolsHint(t *testing.T) {
+	e, o := toolEnv(t)
+	plat := catalog.Platform{OS: "linux", Arch: "amd64"}
+	o.Publish(t, catalog.Virtctl(), "v1.6.0", plat, []byte("virtctl 1.6.0"), true, nil)
+	dir := t.TempDir()
+	if r := e.run("mirror", "sync", "--dir", dir, "--tools", "virtctl", "--platforms", "linux/amd64"); r.code != 0 {
+		t.Fatalf("sync: %+v", r)
+	}
+	r := e.run("mirror", "sync", "--dir", dir, "--tools", "helm", "--platforms", "linux/amd64")
+	if r.code == 0 || strings.Contains(r.stderr, "install kubectl") || !strings.Contains(r.stderr, "--tools NAME@vX.Y.Z") {
+		t.Errorf("sync of a helm whose marker is missing: %+v", r)
+	}
+}
