@@ -646,3 +646,20 @@ func TestGitHubTokenNotToAnotherPort(t *testing.T) {
 		t.Errorf("token sent to a port other than the API's (%s): %v", api.Listener.Addr(), leaked)
 	}
 }
+
+// TestAzureKubeloginVersionFile: Azure kubelogin's latest version is read
+// from the kubelogin-version.txt every release publishes, not from the
+// release page's redirect.
+func TestAzureKubeloginVersionFile(t *testing.T) {
+	o := upstream.Start(t)
+	p := platformsOf(catalog.AzureKubelogin())[0]
+	o.Publish(t, catalog.AzureKubelogin(), "v0.2.19", p, []byte("kubelogin"), true, nil)
+	res, err := toolClient(t, o, Options{}).InstallTool(context.Background(), ToolRequest{Tool: "azure-kubelogin", Dir: testutil.TempDir(t), Platform: Platform{p.OS, p.Arch}})
+	if err != nil || res.Version != "v0.2.19" {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	asked := strings.Join(o.Requests(), " ")
+	if !strings.Contains(asked, "/github.com/Azure/kubelogin/releases/latest/download/kubelogin-version.txt") || strings.Contains(asked, "/releases/latest ") {
+		t.Errorf("asked %s", asked)
+	}
+}
