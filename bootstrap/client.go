@@ -285,7 +285,7 @@ func New(opts Options) (*Client, error) {
 		githubAPI:   api,
 	}
 	fo := fetch.Options{
-		Header:     githubToken(api.Host, token),
+		Header:     githubToken(api, token),
 		HTTPClient: opts.HTTPClient,
 		Retries:    opts.Retries,
 		Backoff:    opts.RetryBackoff,
@@ -304,12 +304,12 @@ func New(opts Options) (*Client, error) {
 
 // githubToken returns the fetch header hook that sends token to the API
 // host only; nil without a token.
-func githubToken(host, token string) func(*url.URL) http.Header {
+func githubToken(api *url.URL, token string) func(*url.URL) http.Header {
 	if token == "" {
 		return nil
 	}
 	return func(u *url.URL) http.Header {
-		if !strings.EqualFold(u.Host, host) {
+		if !strings.EqualFold(u.Scheme, api.Scheme) || !strings.EqualFold(u.Host, api.Host) {
 			return nil
 		}
 		return http.Header{"Authorization": {"Bearer " + token}}

@@ -310,7 +310,11 @@ func (c *Client) toolVersion(ctx context.Context, t *catalog.Tool, ch catalog.Ch
 			ask += "?kubeboot=" + strconv.FormatInt(time.Now().UnixNano(), 36)
 		}
 		c.opts.Logf("reading %s's version from %s", t.Name, shown)
-		return c.toolMarker(ctx, t, ask, shown)
+		tag, err := c.toolMarker(ctx, t, ask, shown)
+		if err == nil && !ch.Allows(tag) {
+			return "", &MarkerError{URL: shown, Snippet: tag, Reason: "of the line " + strings.TrimSuffix(ch.Line, ".") + ", it names another"}
+		}
+		return tag, err
 	case catalog.VersionReleaseRedirect:
 		c.opts.Logf("reading %s's latest release from the redirect of %s", t.Name, shown)
 		loc, err := c.fetch.Redirect(ctx, src)
@@ -366,6 +370,11 @@ type toolInstall struct {
 	missing error
 	// signed is the PGP signature to check over the downloaded file.
 	signed *pgpCheck
+	// keyring judges the PGP signature: set when one is to be checked
+	// (read, or required and missing); sigWhere is where the signature
+	// is, redacted.
+	keyring  *pgp.Keyring
+	sigWhere string
 	// tree, when set, is a mirror tree (ROOT/HOST/PATH) the evidence is
 	// read from instead of the network: a check of what it holds.
 	tree string
@@ -419,20 +428,22 @@ func (in *toolInstall) run(ctx context.Context) (*ToolResult, error) {
 		known, _ = c.programs.get(programKey(want, art.Member))
 	}
 	// A signed file counts as known only once its signature verified
-	// over a file of this digest, by a key the keyring still holds.
+	// over a file of this digest, by a key the keyring still holds: that
+	// also stands for a required signature no longer published. Other
+	// missing evidence is reported once the download shows the file is.
 	signedBy := ""
-	if in.signed != nil {
+	if in.keyring != nil {
 		if v, ok := c.programs.get(signatureKey(want)); ok {
-			if fp, whose, _ := strings.Cut(v, "\t"); in.signed.keyring.Has(fp) {
+			if fp, whose, _ := strings.Cut(v, "\t"); in.keyring.Has(fp) {
 				signedBy = whose
 			}
 		}
 	}
-	if known != "" && !in.req.Force && (in.signed == nil || signedBy != "") {
+	if known != "" && !in.req.Force && (signedBy != "" || in.keyring == nil && in.missing == nil) {
 		if sum, _, err := hashFile(res.Path); err == nil && sum == known {
 			res.SHA256, res.FileSHA256 = known, want
 			if signedBy != "" {
-				res.Evidence = append(res.Evidence, ToolEvidence{Kind: catalog.PGP, URL: in.signed.where, Whose: signedBy})
+				res.Evidence = append(res.Evidence, ToolEvidence{Kind: catalog.PGP, URL: in.sigWhere, Whose: signedBy})
 			}
 			c.opts.Logf("%s already holds %s %s (sha256 %s)", res.Path, art.Tool, art.Version, known)
 			return res, nil
@@ -628,8 +639,10 @@ func (in *toolInstall) pgpProof(ctx context.Context, pr catalog.Proof, res *Tool
 		return nil
 	}
 	sig, where, err := in.small(ctx, pr.At, c.mirrored(pr.At), 64<<10)
+	in.sigWhere = where
 	if errors.Is(err, fs.ErrNotExist) {
 		if mode == SignatureRequire {
+			in.keyring = kr
 			in.missing = &EvidenceMissingError{Tool: art.Tool, Version: art.Version, URL: where, Reason: "its PGP signature is not there, and a signature check was required"}
 		} else {
 			res.Unchecked = append(res.Unchecked, "the PGP signature (none is published at "+where+")")
@@ -640,6 +653,7 @@ func (in *toolInstall) pgpProof(ctx context.Context, pr catalog.Proof, res *Tool
 		return fmt.Errorf("read the PGP signature of %s %s: %w", art.Tool, art.Version, err)
 	}
 	in.signed = &pgpCheck{keyring: kr, sig: sig, where: where}
+	in.keyring = kr
 	return nil
 }
 

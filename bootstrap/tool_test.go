@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -227,6 +228,23 @@ func TestHelmLines(t *testing.T) {
 	}
 	if len(queries) != 3 || queries[0] == "" || queries[0] == queries[1] || queries[1] == queries[2] {
 		t.Errorf("marker queries %q, want a fresh one each time", queries)
+	}
+}
+
+// TestHelmLineMarkerNamingAnotherLine: a v3 marker that names v4 (a stale
+// CDN rule, a mirror that copied the wrong marker) installs nothing.
+func TestHelmLineMarkerNamingAnotherLine(t *testing.T) {
+	o := upstream.Start(t)
+	p := platformsOf(catalog.Helm())[0]
+	o.Publish(t, catalog.Helm(), "v4.0.1", p, []byte("helm 4"), true, nil)
+	o.Put("https://get.helm.sh/helm3-latest-version", []byte("v4.0.1"))
+	dir := testutil.TempDir(t)
+	res, err := toolClient(t, o, Options{}).InstallTool(context.Background(), ToolRequest{Tool: "helm", Version: "3", Dir: dir, Platform: Platform{p.OS, p.Arch}})
+	if !errors.Is(err, ErrBadMarker) {
+		t.Fatalf("--version 3 with a marker naming v4.0.1: %+v, %v; want ErrBadMarker", res, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left %v", entries)
 	}
 }
 
@@ -550,4 +568,98 @@ func TestInstallToolSignedRerun(t *testing.T) {
 		t.Fatalf("rerun with another keyring: %+v, %v, %d downloads", res, err, downloads())
 	}
 	assertOnlyFile(t, dir, pub.Artifact.Program, pub.Program)
+}
+
+// TestInstallToolRequireHoldsOnRerun: --verify-signature require is not
+// satisfied by a program already in place whose signature was never
+// checked: with the .asc gone the rerun is ErrEvidenceMissing. Once a
+// signature verified over that file by a key still held, a rerun without
+// the .asc stays a no-download no-op.
+func TestInstallToolRequireHoldsOnRerun(t *testing.T) {
+	tool := catalog.Helm()
+	p := platformsOf(tool)[0]
+	maintainer := pgptest.NewEd25519(t, true)
+	o := upstream.Start(t)
+	o.Signer = maintainer
+	pub := o.Publish(t, tool, "v4.0.1", p, []byte("helm 4.0.1"), true, nil)
+	memo := filepath.Join(testutil.TempDir(t), "tool-programs.json")
+	keys := pgptest.KEYS(pgptest.Transferable(t, maintainer, nil, nil, false))
+	c := toolClient(t, o, Options{Keyrings: map[string][]byte{"helm": keys}})
+	c.programs.path = memo
+	dir := testutil.TempDir(t)
+	req := func(mode SignatureMode) ToolRequest {
+		return ToolRequest{Tool: "helm", Version: "v4.0.1", Dir: dir, Platform: Platform{p.OS, p.Arch}, Signature: mode}
+	}
+	if _, err := c.InstallTool(context.Background(), req(SignatureOff)); err != nil {
+		t.Fatal(err)
+	}
+	asc := pub.Artifact.Proofs[1].At
+	o.Remove(asc)
+	if res, err := c.InstallTool(context.Background(), req(SignatureRequire)); !errors.Is(err, ErrEvidenceMissing) {
+		t.Fatalf("require, .asc missing, signature never checked: %+v, %v; want ErrEvidenceMissing", res, err)
+	}
+	o.Put(asc, maintainer.Sign(t, pub.File))
+	if _, err := c.InstallTool(context.Background(), req(SignatureRequire)); err != nil {
+		t.Fatal(err)
+	}
+	o.Remove(asc)
+	before := len(o.Requests())
+	res, err := c.InstallTool(context.Background(), req(SignatureRequire))
+	if err != nil || res.Changed || len(res.Evidence) != 2 {
+		t.Fatalf("require, .asc missing, verified before: %+v, %v", res, err)
+	}
+	for _, r := range o.Requests()[before:] {
+		if strings.HasSuffix(pub.Artifact.URL, r) {
+			t.Errorf("downloaded %s again", r)
+		}
+	}
+	assertOnlyFile(t, dir, pub.Artifact.Program, pub.Program)
+}
+
+// TestGitHubTokenNotToAnotherPort: an API that redirects to its own host
+// on another port does not get the token sent there (Go's client copies
+// headers to a redirect to the same host name, whatever the port).
+func TestGitHubTokenNotToAnotherPort(t *testing.T) {
+	o := upstream.Start(t)
+	p := platformsOf(catalog.Virtctl())[0]
+	o.Publish(t, catalog.Virtctl(), "v1.6.0", p, []byte("virtctl"), true, nil)
+	var leaked []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a := r.Header.Get("Authorization"); a != "" {
+			leaked = append(leaked, r.Host+" "+a)
+		}
+		http.Redirect(w, r, o.APIURL()+strings.TrimPrefix(r.URL.Path, "/"), http.StatusFound)
+	}))
+	defer other.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer api.Close()
+	c2, err := New(Options{MirrorRoot: o.Root(), GitHubAPIURL: api.URL + "/", GitHubToken: "ghp_secret123", CacheDir: testutil.TempDir(t), Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.InstallTool(context.Background(), ToolRequest{Tool: "virtctl", Dir: testutil.TempDir(t), Platform: Platform{p.OS, p.Arch}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(leaked) > 0 {
+		t.Errorf("token sent to a port other than the API's (%s): %v", api.Listener.Addr(), leaked)
+	}
+}
+
+// TestAzureKubeloginVersionFile: Azure kubelogin's latest version is read
+// from the kubelogin-version.txt every release publishes, not from the
+// release page's redirect.
+func TestAzureKubeloginVersionFile(t *testing.T) {
+	o := upstream.Start(t)
+	p := platformsOf(catalog.AzureKubelogin())[0]
+	o.Publish(t, catalog.AzureKubelogin(), "v0.2.19", p, []byte("kubelogin"), true, nil)
+	res, err := toolClient(t, o, Options{}).InstallTool(context.Background(), ToolRequest{Tool: "azure-kubelogin", Dir: testutil.TempDir(t), Platform: Platform{p.OS, p.Arch}})
+	if err != nil || res.Version != "v0.2.19" {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	asked := strings.Join(o.Requests(), " ")
+	if !strings.Contains(asked, "/github.com/Azure/kubelogin/releases/latest/download/kubelogin-version.txt") || strings.Contains(asked, "/releases/latest ") {
+		t.Errorf("asked %s", asked)
+	}
 }

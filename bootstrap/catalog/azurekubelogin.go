@@ -13,9 +13,11 @@ func AzureKubelogin() *Tool {
 		About:   "Azure's credential plugin for AKS (Azure/kubelogin)",
 		Source:  "https://github.com/Azure/kubelogin releases",
 		Program: "kubelogin",
+		// Every release publishes kubelogin-version.txt ("v0.2.19"): a
+		// marker a static mirror serves as it is.
 		Versions: Versions{
-			Kind: VersionReleaseRedirect,
-			URL:  "https://github.com/Azure/kubelogin/releases/latest",
+			Kind: VersionMarker,
+			URL:  "https://github.com/Azure/kubelogin/releases/latest/download/kubelogin-version.txt",
 		},
 		Platforms: []Platform{
 			{"linux", "amd64"}, {"linux", "arm64"}, {"linux", "arm"},

@@ -301,7 +301,13 @@ type Choice struct {
 	URL  string
 	// CacheBust asks for a query that changes every time.
 	CacheBust bool
+	// Line, for a line's name, is the prefix its versions have ("v3.").
+	Line string
 }
+
+// Allows reports whether tag is a version ch may choose: any, or one of
+// its line's.
+func (ch Choice) Allows(tag string) bool { return strings.HasPrefix(tag, ch.Line) }
 
 // Choose reads a version spec: "" or "latest" (the tool's default
 // source), a line's name (Versions.Lines: "3" for helm v3), or an exact
@@ -312,7 +318,8 @@ func (t *Tool) Choose(spec string) (Choice, error) {
 	case spec == "" || spec == "latest":
 		return Choice{Kind: t.Versions.Kind, URL: t.Versions.URL, CacheBust: t.Versions.CacheBust}, nil
 	case t.Versions.Lines[strings.TrimPrefix(spec, "v")] != "":
-		return Choice{Kind: VersionMarker, URL: t.Versions.Lines[strings.TrimPrefix(spec, "v")], CacheBust: t.Versions.CacheBust}, nil
+		name := strings.TrimPrefix(spec, "v")
+		return Choice{Kind: VersionMarker, URL: t.Versions.Lines[name], CacheBust: t.Versions.CacheBust, Line: "v" + name + "."}, nil
 	}
 	if tag, ok := Tag(spec); ok {
 		return Choice{Tag: tag}, nil

@@ -156,8 +156,8 @@ func TestChoose(t *testing.T) {
 	}{
 		{helm, "", Choice{Kind: VersionMarker, URL: "https://get.helm.sh/helm-latest-version", CacheBust: true}, false},
 		{helm, "latest", Choice{Kind: VersionMarker, URL: "https://get.helm.sh/helm-latest-version", CacheBust: true}, false},
-		{helm, "3", Choice{Kind: VersionMarker, URL: "https://get.helm.sh/helm3-latest-version", CacheBust: true}, false},
-		{helm, "v3", Choice{Kind: VersionMarker, URL: "https://get.helm.sh/helm3-latest-version", CacheBust: true}, false},
+		{helm, "3", Choice{Kind: VersionMarker, URL: "https://get.helm.sh/helm3-latest-version", CacheBust: true, Line: "v3."}, false},
+		{helm, "v3", Choice{Kind: VersionMarker, URL: "https://get.helm.sh/helm3-latest-version", CacheBust: true, Line: "v3."}, false},
 		{helm, "3.16.1", Choice{Tag: "v3.16.1"}, false},
 		{helm, " v4.0.0-rc.1 ", Choice{Tag: "v4.0.0-rc.1"}, false},
 		{helm, "5", Choice{}, true},

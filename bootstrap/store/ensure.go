@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/hashicorp/go-version"
 
@@ -309,13 +308,16 @@ func (s *Store) installOnce(ctx context.Context, tag, chosenBy, dir string) (*En
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create the store folder: %w", err)
 	}
+	// A program there that another user owns is replaced by a file of the
+	// store's own, never adopted because its bytes are the same.
+	err := trust.CheckOne(filepath.Join(dir, s.program(s.p)), "it", trust.Current())
+	force := err != nil && !errors.Is(err, fs.ErrNotExist)
 	var res *bootstrap.InstallResult
 	var tr *bootstrap.ToolResult
-	var err error
 	if s.tool != nil {
 		// The store's folder is the store's own: no package manager's file
 		// can be there, and asking them costs time.
-		tr, err = s.client.InstallTool(ctx, bootstrap.ToolRequest{Tool: s.tool.Name, Version: tag, Dir: dir, Platform: s.p, ForceOverwrite: true})
+		tr, err = s.client.InstallTool(ctx, bootstrap.ToolRequest{Tool: s.tool.Name, Version: tag, Dir: dir, Platform: s.p, ForceOverwrite: true, Force: force})
 		if err == nil {
 			res = &bootstrap.InstallResult{Path: tr.Path, SHA256: tr.SHA256, URL: tr.URL, Changed: tr.Changed}
 		}
@@ -326,6 +328,7 @@ func (s *Store) installOnce(ctx context.Context, tag, chosenBy, dir string) (*En
 			Dir:            dir,
 			Platform:       s.p,
 			ForceOverwrite: true,
+			Force:          force,
 		})
 	}
 	if err != nil {
@@ -447,17 +450,13 @@ func (s *Store) newestTool(spec string) (*Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", bootstrap.ErrInvalidVersionSpec, err)
 	}
-	line := "" // "v3." for helm's line "3"
-	if name := strings.TrimPrefix(strings.TrimSpace(spec), "v"); s.tool.Versions.Lines[name] != "" {
-		line = "v" + name + "."
-	}
 	all, _ := s.List()
 	for i := range all {
 		e := &all[i]
 		switch {
 		case e.Platform != s.p || !e.Intact:
 		case ch.Tag != "" && e.Version != ch.Tag:
-		case line != "" && !strings.HasPrefix(e.Version, line):
+		case !ch.Allows(e.Version):
 		default:
 			return e, nil
 		}

@@ -8,10 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap"
+	"github.com/kubeboot/kubeboot/bootstrap/catalog"
+	"github.com/kubeboot/kubeboot/internal/testutil"
+	"github.com/kubeboot/kubeboot/internal/upstream"
 )
 
 // chownAll gives path and everything under it to uid 65534.
@@ -106,4 +110,45 @@ func TestStoreIgnoresOtherUsersFiles(t *testing.T) {
 	if _, err := s.List(); !errors.Is(err, ErrUntrusted) {
 		t.Errorf("List of another user's store: %v", err)
 	}
+}
+
+// TestStoreReplacesOthersProgram: online, a stored program that belongs
+// to another user (same bytes) is not adopted under a new receipt: the
+// store writes a file of its own in its place, for kubectl and for a
+// catalogue tool alike.
+func TestStoreReplacesOthersProgram(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chown files to another user")
+	}
+	check := func(t *testing.T, ensure func() (*Entry, error)) {
+		e, err := ensure()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(e.Path, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		e2, err := ensure()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(e2.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uid := fi.Sys().(*syscall.Stat_t).Uid; uid != uint32(os.Geteuid()) {
+			t.Errorf("%s is still another user's (uid %d) and was adopted: %+v", e2.Path, uid, e2.Receipt)
+		}
+	}
+	t.Run("kubectl", func(t *testing.T) {
+		f := newFixture(t)
+		check(t, func() (*Entry, error) { return f.s.Ensure(context.Background(), "v1.37.2") })
+	})
+	t.Run("helm", func(t *testing.T) {
+		o := upstream.Start(t)
+		p := bootstrap.HostPlatform()
+		o.Publish(t, catalog.Helm(), "v4.0.1", catalog.Platform{OS: p.OS, Arch: p.Arch}, []byte("helm 4.0.1"), true, nil)
+		s := toolStore(t, o, "helm", testutil.TempDir(t))
+		check(t, func() (*Entry, error) { return s.Ensure(context.Background(), "v4.0.1") })
+	})
 }

@@ -371,7 +371,13 @@ func pathFix(goos, dir string) string {
 	if goos == "windows" {
 		return "add " + dir + " to your user Path, then open a new terminal"
 	}
-	return `add to your shell profile: export PATH="` + dir + `:$PATH"`
+	return "add to your shell profile: " + exportPath(dir)
+}
+
+// exportPath is the shell line that puts dir first on PATH, dir quoted so
+// that no character of it ($, `, ", \, ') means anything to the shell.
+func exportPath(dir string) string {
+	return `export PATH='` + strings.ReplaceAll(dir, `'`, `'\''`) + `':"$PATH"`
 }
 
 // doctorKubeconfig checks each kubeconfig file kubectl reads, the current

@@ -338,7 +338,7 @@ func (a *app) printPathAdvice(target string, r bootstrap.PathReport) {
 		fmt.Fprintf(w, "note: %s is not on your PATH%s;\n  add it to your user Path (Settings > Environment Variables), then open a new terminal\n", dir, instead)
 		return
 	}
-	fmt.Fprintf(w, "note: %s is not on your PATH%s;\n  add this line to your shell profile (~/.bashrc, ~/.zshrc), then open a new terminal:\n  export PATH=\"%s:$PATH\"\n", dir, instead, dir)
+	fmt.Fprintf(w, "note: %s is not on your PATH%s;\n  add this line to your shell profile (~/.bashrc, ~/.zshrc), then open a new terminal:\n  %s\n", dir, instead, exportPath(dir))
 }
 
 // packageManagerHint says what to do after an error of a package manager

@@ -57,6 +57,8 @@ var kubectlOnlyFlags = []struct{ name, why string }{
 	{"certificate-identity", "names kubectl's Sigstore signer; %s publishes no Sigstore signature"},
 	{"certificate-oidc-issuer", "names kubectl's Sigstore signer; %s publishes no Sigstore signature"},
 	{"trusted-root", "is the Sigstore root for kubectl; %s publishes no Sigstore signature"},
+	{"transparency", "looks kubectl's Sigstore signature up in Rekor; %s publishes no Sigstore signature"},
+	{"rekor-url", "is the Rekor log for kubectl's Sigstore signature; %s publishes no Sigstore signature"},
 	{"allow-downgrade", "is about kubectl's channels; for %s, name the version you want with --version"},
 }
 
@@ -88,14 +90,14 @@ func toolInstallRun(cmd *cobra.Command, o *InstallOptions, tool string) error {
 			keyrings[e.Keyring] = b
 		}
 	}
+	if cmd.Flags().Changed("verify-signature") && keyringEnv == "" {
+		return usageErrorf("--verify-signature governs signatures; %s publishes none that kubeboot checks", tool)
+	}
 	mode := bootstrap.SignatureAuto
-	if cmd.Flags().Changed("verify-signature") {
-		if keyringEnv == "" {
-			return usageErrorf("--verify-signature governs signatures; %s publishes none that kubeboot checks", tool)
-		}
-		m, err := bootstrap.ParseSignatureMode(*o.signature.mode)
+	if keyringEnv != "" {
+		m, err := o.signature.signatureMode(h.Getenv)
 		if err != nil {
-			return usageErrorf("--verify-signature %q: use auto, require or off", *o.signature.mode)
+			return err
 		}
 		mode = m
 	}

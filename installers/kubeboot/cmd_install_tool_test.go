@@ -129,6 +129,8 @@ func TestInstallToolRefusals(t *testing.T) {
 		{[]string{"install", "helm", "--method", "brew"}, 2, "--method"},
 		{[]string{"install", "virtctl", "--verify-signature", "require"}, 2, "virtctl publishes none that kubeboot checks"},
 		{[]string{"install", "helm", "--certificate-identity", "x"}, 2, "helm publishes no Sigstore signature"},
+		{[]string{"install", "helm", "--transparency", "require"}, 2, "--transparency"},
+		{[]string{"install", "virtctl", "--rekor-url", "https://rekor.example"}, 2, "--rekor-url"},
 		{[]string{"install", "helm", "--version", "cluster"}, 2, "--version cluster is for kubectl and virtctl"},
 		{[]string{"install", "helm", "--version", "1.2"}, 2, "helm has no version"},
 	}
@@ -191,21 +193,27 @@ func TestInstallHelmPGP(t *testing.T) {
 		mode    string
 		code    int
 		out     string
+		env     string
 	}{
-		{"signed, with the keyring", maintainer, true, "", 0, "and the PGP signature of Release Signer"},
-		{"signed by another key", pgptest.NewEd25519(t, true), true, "", 3, "not in the keyring"},
-		{"unsigned, with the keyring", nil, true, "", 0, "note: not checked: the PGP signature (none is published at "},
-		{"unsigned, required", nil, true, "require", 3, "PGP signature is not there"},
-		{"unsigned, off", nil, true, "off", 0, "note: not checked: the PGP signature (signature checks are off)"},
+		{"signed, with the keyring", maintainer, true, "", 0, "and the PGP signature of Release Signer", ""},
+		{"signed by another key", pgptest.NewEd25519(t, true), true, "", 3, "not in the keyring", ""},
+		{"unsigned, with the keyring", nil, true, "", 0, "note: not checked: the PGP signature (none is published at ", ""},
+		{"unsigned, required", nil, true, "require", 3, "PGP signature is not there", ""},
+		{"unsigned, off", nil, true, "off", 0, "note: not checked: the PGP signature (signature checks are off)", ""},
 		// Without KUBEBOOT_HELM_KEYRING, helm's own keys judge.
-		{"helm's keys, signed by a test key", maintainer, false, "", 3, "not in the keyring"},
-		{"helm's keys, required, unsigned", nil, false, "require", 3, "PGP signature is not there"},
+		{"helm's keys, signed by a test key", maintainer, false, "", 3, "not in the keyring", ""},
+		{"helm's keys, required, unsigned", nil, false, "require", 3, "PGP signature is not there", ""},
+		{"unsigned, required by KUBEBOOT_VERIFY_SIGNATURE", nil, true, "", 3, "PGP signature is not there", "KUBEBOOT_VERIFY_SIGNATURE=require"},
+		{"unsigned, the flag over KUBEBOOT_VERIFY_SIGNATURE", nil, true, "auto", 0, "none is published at", "KUBEBOOT_VERIFY_SIGNATURE=require"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e, o := toolEnv(t)
 			o.Signer = tt.signer
 			if tt.keyring {
 				e.vars = append(e.vars, "KUBEBOOT_HELM_KEYRING="+keys)
+			}
+			if tt.env != "" {
+				e.vars = append(e.vars, tt.env)
 			}
 			pub := o.Publish(t, tool, "v4.0.1", hostPlatform, []byte("helm 4.0.1"), true, nil)
 			dir := t.TempDir()
@@ -291,5 +299,50 @@ contexts: [{name: c, context: {cluster: c, user: u}}]
 	}
 	if strings.Contains(strings.Join(o.Requests(), " "), "cluster-token") {
 		t.Error("the cluster's token reached the mirror")
+	}
+}
+
+// TestInstallToolRetriesNoSecrets: credentials in the user name of
+// KUBEBOOT_MIRROR_ROOT and KUBEBOOT_GITHUB_API_URL reach no output with
+// --verbose, retry lines included, nor JSON.
+func TestInstallToolRetriesNoSecrets(t *testing.T) {
+	tool := catalog.Virtctl()
+	if !tool.Supports(hostPlatform) {
+		t.Skip("virtctl is not published for", hostPlatform)
+	}
+	e, o := toolEnv(t)
+	o.Publish(t, tool, "v1.6.0", hostPlatform, []byte("virtctl"), true, nil)
+	var mu sync.Mutex
+	failed := map[string]bool{}
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		first := !failed[r.URL.Path]
+		failed[r.URL.Path] = true
+		mu.Unlock()
+		if first {
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		target := o.Root()
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			target = strings.TrimSuffix(o.APIURL(), "/")
+			r.URL.Path = strings.TrimPrefix(r.URL.Path, "/api")
+		}
+		http.Redirect(w, r, target+r.URL.Path, http.StatusFound)
+	}))
+	defer flaky.Close()
+	withUser := strings.Replace(flaky.URL, "://", "://ghp_usersecret@", 1)
+	e.vars = append(e.vars, "KUBEBOOT_MIRROR_ROOT="+withUser, "KUBEBOOT_GITHUB_API_URL="+withUser+"/api/")
+	for _, args := range [][]string{
+		{"install", "virtctl", "--verbose", "--version", "v1.6.0", "--dir", t.TempDir()},
+		{"install", "virtctl", "-o", "json", "--verbose", "--version", "v9.9.9", "--dir", t.TempDir()},
+	} {
+		r := e.run(args...)
+		if strings.Contains(r.stdout+r.stderr, "usersecret") {
+			t.Errorf("%v printed a secret:\n%s\n%s", args, r.stdout, r.stderr)
+		}
+		if args[1] == "virtctl" && args[4] == "v1.6.0" && (r.code != 0 || !strings.Contains(r.stderr, "503")) {
+			t.Errorf("%v: want a retried install: %+v", args, r)
+		}
 	}
 }

@@ -209,6 +209,9 @@ func (o *MirrorOptions) run(cmd *cobra.Command, sync bool) error {
 			} else if o.Verbose {
 				fmt.Fprintf(h.Stdout, "  %s %s %s: %s (sha256 %s)\n", f.Tool, f.Version, f.OSArch, f.Status, f.SHA256)
 			}
+			for _, u := range f.Unchecked {
+				fmt.Fprintf(h.Stderr, "note: %s %s %s: not checked: %s\n", f.Tool, f.Version, f.OSArch, u)
+			}
 		}
 		for _, m := range rep.ToolMarkers {
 			if m.Err != nil {

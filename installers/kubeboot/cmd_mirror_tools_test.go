@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/catalog"
+	"github.com/kubeboot/kubeboot/internal/pgptest"
 )
 
 // mirror sync --tools killed with SIGKILL in the middle of helm's
@@ -86,5 +87,44 @@ func TestMirrorSyncToolsKilledThenRerun(t *testing.T) {
 	os.WriteFile(vpath, []byte("virtctl 1.6.0 but not"), 0o644)
 	if r := e.run("mirror", "verify", dir); r.code != 3 || !strings.Contains(r.stderr, "virtctl v1.6.0 for linux/amd64") {
 		t.Errorf("verify of a changed file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestMirrorSyncToolsHint: a tool whose version cannot be read gets a
+// hint about the versions and mirrors sync reads, not kubectl's install.
+func TestMirrorSyncToolsHint(t *testing.T) {
+	e, o := toolEnv(t)
+	plat := catalog.Platform{OS: "linux", Arch: "amd64"}
+	o.Publish(t, catalog.Virtctl(), "v1.6.0", plat, []byte("virtctl 1.6.0"), true, nil)
+	dir := t.TempDir()
+	if r := e.run("mirror", "sync", "--dir", dir, "--tools", "virtctl", "--platforms", "linux/amd64"); r.code != 0 {
+		t.Fatalf("sync: %+v", r)
+	}
+	r := e.run("mirror", "sync", "--dir", dir, "--tools", "helm", "--platforms", "linux/amd64")
+	if r.code == 0 || strings.Contains(r.stderr, "install kubectl") || !strings.Contains(r.stderr, "--tools NAME@vX.Y.Z") {
+		t.Errorf("sync of a helm whose marker is missing: %+v", r)
+	}
+}
+
+// TestMirrorVerifySaysUncheckedSignature: sync checks helm's .asc with
+// the keys kubeboot carries; a tree synced without it (--verify-signature
+// off) passes verify, which says in its text
+// output that the signature could not be checked.
+func TestMirrorVerifySaysUncheckedSignature(t *testing.T) {
+	e, o := toolEnv(t)
+	o.Signer = pgptest.NewRSA(t)
+	o.Publish(t, catalog.Helm(), "v4.0.1", catalog.Platform{OS: "linux", Arch: "amd64"}, []byte("helm 4.0.1"), true, nil)
+	dir := t.TempDir()
+	// Without KUBEBOOT_HELM_KEYRING, helm's keys kubeboot carries judge
+	// the .asc: a test key is not one of them.
+	if r := e.run("mirror", "sync", "--dir", dir, "--tools", "helm", "--platforms", "linux/amd64"); r.code != 3 || !strings.Contains(r.stderr, "not in the keyring") {
+		t.Errorf("sync of a helm signed by a key not helm's: %+v", r)
+	}
+	if r := e.run("mirror", "sync", "--dir", dir, "--tools", "helm", "--platforms", "linux/amd64", "--verify-signature", "off"); r.code != 0 {
+		t.Fatalf("sync: %+v", r)
+	}
+	r := e.run("mirror", "verify", dir)
+	if r.code != 0 || !strings.Contains(r.stderr, "not checked: the PGP signature") {
+		t.Errorf("verify of a tree without helm's .asc: %+v", r)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kubeboot/kubeboot/bootstrap/catalog"
 	"github.com/kubeboot/kubeboot/bootstrap/execplugin"
 	"github.com/kubeboot/kubeboot/bootstrap/kubeconfig"
+	"github.com/kubeboot/kubeboot/bootstrap/mirrorsync"
 	"github.com/kubeboot/kubeboot/bootstrap/store"
 	"github.com/kubeboot/kubeboot/bootstrap/verify"
 )
@@ -158,6 +159,8 @@ func explain(err error) (msg, hint string) {
 	case errors.As(err, &badCert) && badCert.Reason == x509.Expired:
 		msg = "the certificate of " + host + " is expired or not yet valid"
 		hint = "check this computer's clock and time zone"
+	case errors.As(err, &httpErr) && errors.Is(err, fs.ErrNotExist) && errors.As(err, new(*mirrorsync.Error)):
+		hint = "check the versions (--versions; --tools NAME@vX.Y.Z) and where the files come from (--mirror or KUBEBOOT_MIRROR; KUBEBOOT_MIRROR_ROOT for tools)"
 	case errors.As(err, &httpErr) && errors.Is(err, fs.ErrNotExist):
 		hint = "check the version: kubeboot install kubectl --version stable"
 	case errors.As(err, &dns):

@@ -248,7 +248,7 @@ func TestInstallPrintsPathAndVersion(t *testing.T) {
 	if !strings.Contains(r.stdout, path) || !strings.Contains(r.stdout, "v1.37.2") {
 		t.Errorf("stdout %q lacks the path or version", r.stdout)
 	}
-	if !strings.Contains(r.stderr, "not on your PATH") || !strings.Contains(r.stderr, "export PATH=\""+dir) {
+	if !strings.Contains(r.stderr, "not on your PATH") || !strings.Contains(r.stderr, exportPath(dir)) {
 		t.Errorf("stderr %q does not explain how to add the folder to PATH", r.stderr)
 	}
 	out, err := exec.Command(path, "version", "--client").Output()

@@ -40,6 +40,20 @@ func addSignatureFlags(cmd *cobra.Command, h *host) *signatureFlags {
 	return s
 }
 
+// signatureMode is --verify-signature, else $KUBEBOOT_VERIFY_SIGNATURE,
+// else auto: for kubectl's signature and every tool's.
+func (s *signatureFlags) signatureMode(getenv func(string) string) (bootstrap.SignatureMode, error) {
+	mode := *s.mode
+	if mode == "" {
+		mode = getenv("KUBEBOOT_VERIFY_SIGNATURE")
+	}
+	m, err := bootstrap.ParseSignatureMode(mode)
+	if err != nil {
+		return m, usageErrorf("--verify-signature %q: use auto, require or off", mode)
+	}
+	return m, nil
+}
+
 // options turns the flags, then the environment, into the library's.
 // A nil s, for commands without the flags, reads the environment alone.
 func (s *signatureFlags) options(getenv func(string) string) (bootstrap.SignatureOptions, error) {
@@ -47,13 +61,9 @@ func (s *signatureFlags) options(getenv func(string) string) (bootstrap.Signatur
 		s = &signatureFlags{new(string), new(string), new(string), new(string), new(string), new(string)}
 	}
 	var o bootstrap.SignatureOptions
-	mode := *s.mode
-	if mode == "" {
-		mode = getenv("KUBEBOOT_VERIFY_SIGNATURE")
-	}
-	m, err := bootstrap.ParseSignatureMode(mode)
+	m, err := s.signatureMode(getenv)
 	if err != nil {
-		return o, usageErrorf("--verify-signature %q: use auto, require or off", mode)
+		return o, err
 	}
 	o.Mode = m
 	if *s.identity != "" || *s.issuer != "" {

@@ -180,6 +180,19 @@ func New(opts Options) *Client {
 	}
 	hc := *opts.HTTPClient // a copy: never change the caller's client
 	hc.CheckRedirect = secureRedirects(opts.HTTPClient.CheckRedirect)
+	if h, check := opts.Header, hc.CheckRedirect; h != nil {
+		// Go copies headers to a redirect to the same host name on any
+		// port: what Header gave goes only where Header gives it again.
+		hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+			for k := range h(via[0].URL) {
+				req.Header.Del(k)
+			}
+			for k, v := range h(req.URL) {
+				req.Header[k] = v
+			}
+			return check(req, via)
+		}
+	}
 	once := hc
 	once.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Client{opts: opts, hc: &hc, once: &once}
