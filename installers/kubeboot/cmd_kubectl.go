@@ -265,6 +265,9 @@ func (a *app) chooseKubectl(ctx context.Context, want string, args []string, sto
 		return kubectlChoice{Spec: pin.Spec, Source: "pin", Reason: fmt.Sprintf("pinned by %s:%d", pin.Source, pin.Line)}, nil
 	}
 	c, err := a.clusterChoice(ctx, args, storeDir)
+	if cause := context.Cause(ctx); err != nil && cause != nil {
+		return kubectlChoice{}, cause // Ctrl-C or SIGTERM: not a reason to run stable
+	}
 	if err != nil {
 		msg, _ := explain(err)
 		return kubectlChoice{Spec: "stable", Source: "stable", Reason: "no project pin, and the cluster's version is unknown: " + msg}, nil
@@ -454,6 +457,7 @@ func directKubectl(args []string) (kubectlArgs, bool) {
 // kubectlRun chooses, ensures and runs kubectl.
 func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 	h := a.host
+	a.dieOfInterrupt = true
 	if err := a.checkKubectlServer(k); err != nil {
 		return err
 	}
@@ -487,6 +491,9 @@ func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 		// kubectl runs as a child in the same console: kubeboot must
 		// outlive its Ctrl-C to pass on its exit code.
 		a.watchInterrupts()
+	}
+	if cause := context.Cause(ctx); cause != nil {
+		return cause // Ctrl-C or SIGTERM while kubeboot chose or stored kubectl: it does not run
 	}
 	a.passInterrupts.Store(true) // Ctrl-C is kubectl's now (Windows: the same console)
 	code, err := h.Exec(e.Path, k.args)
