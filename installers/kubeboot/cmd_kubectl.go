@@ -110,8 +110,14 @@ func parseKubectlArgs(in []string) (kubectlArgs, error) {
 			}
 			i++
 			k.version = in[i]
+			if strings.TrimSpace(k.version) == "" {
+				return k, usageErrorf("kubectl: --version needs a value: a version spec, cluster or auto")
+			}
 		case strings.HasPrefix(s, "--version="):
 			k.version = strings.TrimPrefix(s, "--version=")
+			if strings.TrimSpace(k.version) == "" {
+				return k, usageErrorf("kubectl: --version= needs a value: a version spec, cluster or auto")
+			}
 		case s == "--expect-server":
 			if i+1 == len(in) {
 				return k, usageErrorf("kubectl: --expect-server needs the API server's URL")
@@ -255,6 +261,9 @@ func (a *app) chooseKubectl(ctx context.Context, want string, args []string, sto
 		return kubectlChoice{Spec: want, Source: "flag", Reason: "--version " + want}, nil
 	}
 	pin, err := a.findPin(verbose)
+	if pe := (*store.PinError)(nil); errors.As(err, &pe) && pe.File == store.PinEnv {
+		return kubectlChoice{}, fmt.Errorf("%w; fix or unset %s (auto: choose as if it were unset)", err, store.PinEnv)
+	}
 	if err != nil {
 		return kubectlChoice{}, fmt.Errorf("%w; fix the pin, or override it with %s", err, store.PinEnv)
 	}
@@ -282,12 +291,21 @@ func (a *app) chooseKubectl(ctx context.Context, want string, args []string, sto
 func (a *app) findPin(verbose bool) (*store.Pin, error) {
 	h := a.host
 	opts := store.PinOptions{Getenv: h.Getenv}
+	if strings.TrimSpace(h.Getenv(store.PinEnv)) == "auto" {
+		// As --version auto: no pin from the environment.
+		opts.Getenv = func(k string) string {
+			if k == store.PinEnv {
+				return ""
+			}
+			return h.Getenv(k)
+		}
+	}
 	if verbose {
 		opts.Logf = a.logf
 	}
 	wd, err := h.Getwd()
 	if err != nil {
-		if strings.TrimSpace(h.Getenv(store.PinEnv)) != "" {
+		if strings.TrimSpace(opts.Getenv(store.PinEnv)) != "" {
 			return store.FindPin("", opts) // the environment is read first: no folder needed
 		}
 		if verbose {
