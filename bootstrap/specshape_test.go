@@ -1,8 +1,11 @@
 package bootstrap
 
 import (
+	"errors"
 	"regexp"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // The regexps the hand-written spec matchers replace (version.go).
@@ -73,6 +76,53 @@ func TestExactTag(t *testing.T) {
 	for _, in := range []string{"", "stable", "1.37", "v1.38.0-rc.1", "1.37.2+meta", "1.37.2.1", "1234567890123456789.0.0", ">=1.37.2", "vv1.37.2"} {
 		if got, ok := ExactTag(in); ok {
 			t.Errorf("ExactTag(%q) = %q, want not ok", in, got)
+		}
+	}
+}
+
+// Leading zeros are read as numbers in every form of spec: 01.36 asks for
+// release/stable-1.36.txt, as 01.37.2 is v1.37.2 (issue 23: it asked for
+// stable-01.36.txt and remembered the failure).
+func TestParseSpecReadsLeadingZerosAsNumbers(t *testing.T) {
+	for in, marker := range map[string]string{
+		"01.36": "stable-1.36", "v1.036": "stable-1.36", "stable-01.036": "stable-1.36",
+		"latest-001": "latest-1", "1.00": "stable-1.0", "stable-0.0": "stable-0.0",
+	} {
+		sp, err := ParseSpec(in)
+		if err != nil || sp.Kind != SpecMarker || sp.Marker != marker {
+			t.Errorf("ParseSpec(%q) = %+v, %v; want marker %s", in, sp, err, marker)
+		}
+	}
+	if sp, err := ParseSpec("01.37.02"); err != nil || sp.Kind != SpecExact || Tag(sp.Exact) != "v1.37.2" {
+		t.Errorf("ParseSpec(01.37.02) = %+v, %v; want v1.37.2", sp, err)
+	}
+}
+
+// A spec longer than MaxSpecLen is refused before it reaches a URL or a
+// folder name, and the error quotes only its start.
+func TestParseSpecRefusesOverlongSpecs(t *testing.T) {
+	long := "1.37.2-" + strings.Repeat("a", 300)
+	_, err := ParseSpec(long)
+	if !errors.Is(err, ErrInvalidVersionSpec) {
+		t.Fatalf("ParseSpec of %d bytes: %v, want ErrInvalidVersionSpec", len(long), err)
+	}
+	if len(err.Error()) > 200 {
+		t.Errorf("the error quotes the whole spec: %d bytes", len(err.Error()))
+	}
+	if sp, err := ParseSpec("1.37.2-" + strings.Repeat("a", MaxSpecLen-7)); err != nil || sp.Kind != SpecExact {
+		t.Errorf("a spec of MaxSpecLen bytes: %+v, %v", sp, err)
+	}
+	if got := ShortSpec(strings.Repeat("é", 100)); len(got) > specShown || !utf8.ValidString(got) {
+		t.Errorf("ShortSpec cuts inside a character or too late: %q", got)
+	}
+}
+
+// No kubectl release has build metadata: 1.37.2+meta would reach the
+// download URL and the store's folder name.
+func TestParseSpecRefusesBuildMetadata(t *testing.T) {
+	for _, in := range []string{"1.37.2+meta", "v1.38.0-rc.1+build.5"} {
+		if sp, err := ParseSpec(in); !errors.Is(err, ErrInvalidVersionSpec) {
+			t.Errorf("ParseSpec(%q) = %+v, %v; want ErrInvalidVersionSpec", in, sp, err)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-version"
 
@@ -18,6 +19,14 @@ import (
 const (
 	maxMarkerBytes = 1 << 10
 	maxVersionLen  = 64
+)
+
+// MaxSpecLen bounds a version spec: longer ones are refused by ParseSpec
+// before they reach a URL or a folder name (a file name has at most 255
+// bytes), and errors quote at most specShown bytes of them.
+const (
+	MaxSpecLen = 128
+	specShown  = 40
 )
 
 // DefaultConstraintMinors is how many minor versions, counting down from the
@@ -134,6 +143,27 @@ func exactShape(s string) bool {
 	return rest == ""
 }
 
+// number is the ASCII digits n without leading zeros ("0" for zeros).
+func number(n string) string {
+	if t := strings.TrimLeft(n, "0"); t != "" || n == "" {
+		return t
+	}
+	return "0"
+}
+
+// ShortSpec is spec as errors quote it: at most its first 40 bytes, cut
+// at a character boundary.
+func ShortSpec(spec string) string {
+	if len(spec) <= specShown {
+		return spec
+	}
+	n := specShown
+	for n > 0 && !utf8.RuneStart(spec[n]) {
+		n--
+	}
+	return spec[:n]
+}
+
 // digits splits s after its leading ASCII digits.
 func digits(s string) (number, rest string) {
 	n := 0
@@ -186,20 +216,39 @@ func ExactTag(spec string) (tag string, ok bool) {
 //	">=1.35, <1.37", "~> 1.36"
 //	                        the newest stable version satisfying the constraint
 //
+// Numbers with leading zeros are read as numbers, in every form: 01.36
+// is 1.36 (release/stable-1.36.txt), as 01.37.2 is v1.37.2. A spec longer
+// than MaxSpecLen, and an exact version with build metadata (+meta, which
+// no kubectl release has), are refused.
+//
 // Errors match ErrInvalidVersionSpec.
 func ParseSpec(spec string) (Spec, error) {
+	if len(spec) > MaxSpecLen {
+		return Spec{}, fmt.Errorf("%w %q... (%d bytes): a kubectl version spec has at most %d", ErrInvalidVersionSpec, ShortSpec(spec), len(spec), MaxSpecLen)
+	}
 	s := strings.TrimSpace(spec)
 	if s == "" {
 		s = "stable"
 	}
-	if _, _, _, ok := markerParts(s); ok {
-		return Spec{Kind: SpecMarker, Marker: s, raw: s}, nil
+	if channel, major, minor, ok := markerParts(s); ok {
+		marker := channel
+		if major != "" {
+			marker += "-" + number(major)
+		}
+		if minor != "" {
+			marker += "." + number(minor)
+		}
+		return Spec{Kind: SpecMarker, Marker: marker, raw: s}, nil
 	}
 	if major, minor, ok := minorParts(s); ok {
-		return Spec{Kind: SpecMarker, Marker: "stable-" + major + "." + minor, raw: s}, nil
+		return Spec{Kind: SpecMarker, Marker: "stable-" + number(major) + "." + number(minor), raw: s}, nil
 	}
 	if exactShape(s) {
 		v, err := version.NewSemver(s)
+		if err == nil && v.Metadata() != "" {
+			core, _, _ := strings.Cut(s, "+")
+			return Spec{}, fmt.Errorf("%w %q: kubectl releases have no build metadata (+%s): use %s", ErrInvalidVersionSpec, spec, v.Metadata(), core)
+		}
 		if err == nil {
 			return Spec{Kind: SpecExact, Exact: v, raw: s}, nil
 		}

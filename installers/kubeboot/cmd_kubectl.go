@@ -110,8 +110,14 @@ func parseKubectlArgs(in []string) (kubectlArgs, error) {
 			}
 			i++
 			k.version = in[i]
+			if strings.TrimSpace(k.version) == "" {
+				return k, usageErrorf("kubectl: --version needs a value: a version spec, cluster or auto")
+			}
 		case strings.HasPrefix(s, "--version="):
 			k.version = strings.TrimPrefix(s, "--version=")
+			if strings.TrimSpace(k.version) == "" {
+				return k, usageErrorf("kubectl: --version= needs a value: a version spec, cluster or auto")
+			}
 		case s == "--expect-server":
 			if i+1 == len(in) {
 				return k, usageErrorf("kubectl: --expect-server needs the API server's URL")
@@ -255,6 +261,9 @@ func (a *app) chooseKubectl(ctx context.Context, want string, args []string, sto
 		return kubectlChoice{Spec: want, Source: "flag", Reason: "--version " + want}, nil
 	}
 	pin, err := a.findPin(verbose)
+	if pe := (*store.PinError)(nil); errors.As(err, &pe) && pe.File == store.PinEnv {
+		return kubectlChoice{}, fmt.Errorf("%w; fix or unset %s (auto: choose as if it were unset)", err, store.PinEnv)
+	}
 	if err != nil {
 		return kubectlChoice{}, fmt.Errorf("%w; fix the pin, or override it with %s", err, store.PinEnv)
 	}
@@ -265,6 +274,9 @@ func (a *app) chooseKubectl(ctx context.Context, want string, args []string, sto
 		return kubectlChoice{Spec: pin.Spec, Source: "pin", Reason: fmt.Sprintf("pinned by %s:%d", pin.Source, pin.Line)}, nil
 	}
 	c, err := a.clusterChoice(ctx, args, storeDir)
+	if cause := context.Cause(ctx); err != nil && cause != nil {
+		return kubectlChoice{}, cause // Ctrl-C or SIGTERM: not a reason to run stable
+	}
 	if err != nil {
 		msg, _ := explain(err)
 		return kubectlChoice{Spec: "stable", Source: "stable", Reason: "no project pin, and the cluster's version is unknown: " + msg}, nil
@@ -279,12 +291,21 @@ func (a *app) chooseKubectl(ctx context.Context, want string, args []string, sto
 func (a *app) findPin(verbose bool) (*store.Pin, error) {
 	h := a.host
 	opts := store.PinOptions{Getenv: h.Getenv}
+	if strings.TrimSpace(h.Getenv(store.PinEnv)) == "auto" {
+		// As --version auto: no pin from the environment.
+		opts.Getenv = func(k string) string {
+			if k == store.PinEnv {
+				return ""
+			}
+			return h.Getenv(k)
+		}
+	}
 	if verbose {
 		opts.Logf = a.logf
 	}
 	wd, err := h.Getwd()
 	if err != nil {
-		if strings.TrimSpace(h.Getenv(store.PinEnv)) != "" {
+		if strings.TrimSpace(opts.Getenv(store.PinEnv)) != "" {
 			return store.FindPin("", opts) // the environment is read first: no folder needed
 		}
 		if verbose {
@@ -454,6 +475,7 @@ func directKubectl(args []string) (kubectlArgs, bool) {
 // kubectlRun chooses, ensures and runs kubectl.
 func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 	h := a.host
+	a.dieOfInterrupt = true
 	if err := a.checkKubectlServer(k); err != nil {
 		return err
 	}
@@ -487,6 +509,9 @@ func kubectlRun(ctx context.Context, a *app, k kubectlArgs) error {
 		// kubectl runs as a child in the same console: kubeboot must
 		// outlive its Ctrl-C to pass on its exit code.
 		a.watchInterrupts()
+	}
+	if cause := context.Cause(ctx); cause != nil {
+		return cause // Ctrl-C or SIGTERM while kubeboot chose or stored kubectl: it does not run
 	}
 	a.passInterrupts.Store(true) // Ctrl-C is kubectl's now (Windows: the same console)
 	code, err := h.Exec(e.Path, k.args)

@@ -309,9 +309,11 @@ func setString(m map[string]json.RawMessage, key, v string) {
 
 // askClusterVersion asks the API server of c its minor version, the whole
 // question (an exec credential plugin included) bounded by limit: past it,
-// the answer is a timeout, whatever is still running.
-func askClusterVersion(ctx context.Context, c *clusterAsked, limit time.Duration) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, limit)
+// the answer is a timeout, whatever is still running. When ctx ends first
+// (Ctrl-C, SIGTERM), the error is its cause, never a timeout: the caller
+// must not take the user's interrupt for the cluster's silence.
+func askClusterVersion(parent context.Context, c *clusterAsked, limit time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(parent, limit)
 	defer cancel() // stops the plugin or the request still running
 	type answer struct {
 		spec string
@@ -322,10 +324,14 @@ func askClusterVersion(ctx context.Context, c *clusterAsked, limit time.Duration
 		spec, err := verify.ClusterVersionSpec(ctx, verify.Options{Config: c.config, Context: c.context, Timeout: limit, ExecTimeout: limit, TotalTimeout: limit})
 		done <- answer{spec, err}
 	}()
+	var a answer
 	select {
-	case a := <-done:
-		return a.spec, a.err
+	case a = <-done:
 	case <-ctx.Done():
-		return "", fmt.Errorf("no answer within %v: %w", limit, context.DeadlineExceeded)
+		a.err = fmt.Errorf("no answer within %v: %w", limit, context.DeadlineExceeded)
 	}
+	if parent.Err() != nil {
+		return "", context.Cause(parent)
+	}
+	return a.spec, a.err
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -83,5 +85,23 @@ func TestKubectlInterruptMidDownload(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "kubectl")); !os.IsNotExist(err) {
 		t.Errorf("a kubectl was stored after Ctrl-C: %v", err)
+	}
+}
+
+// An interrupt that arrives once kubectl is chosen and stored (the last
+// moment of a download, after the cluster answered) still keeps kubectl
+// from running: the run checks it right before the exec.
+func TestKubectlInterruptedRunDoesNotExec(t *testing.T) {
+	e := newEnv(t)
+	if r := e.run("kubectl", "--version", "v1.37.2", "--", "version", "--client"); r.code != 0 {
+		t.Fatalf("storing v1.37.2: %+v", r)
+	}
+	var stdout, stderr bytes.Buffer
+	a := &app{host: e.host(&stdout, &stderr)}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errInterrupted)
+	err := kubectlRun(ctx, a, kubectlArgs{version: "v1.37.2", args: []string{"version", "--client"}})
+	if !errors.Is(err, errInterrupted) || stdout.Len() != 0 {
+		t.Errorf("interrupted before the exec: %v, stdout %q; want errInterrupted and no kubectl", err, stdout.String())
 	}
 }

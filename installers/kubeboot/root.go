@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,6 +43,12 @@ type app struct {
 	// Ctrl-C should do, and a warm run saves the signal threads. Nil for
 	// an app that execute did not make (nothing to watch).
 	watch func()
+	// interruptedBy is the signal that interrupted the run (0: none), and
+	// dieOfInterrupt says that the run is kubectl's, which then dies of
+	// it (host.Reraise), as kubectl would: a shell loop or script around
+	// `kubectl ...` stops on Ctrl-C, and SIGTERM reads as SIGTERM.
+	interruptedBy  atomic.Int32
+	dieOfInterrupt bool
 	// kubeconfig and context are the persistent --kubeconfig and
 	// --context, as kubectl's.
 	kubeconfig string
@@ -239,9 +246,12 @@ func execute(h *host, args []string) int {
 		go func() {
 			for {
 				select {
-				case <-h.Interrupts:
+				case s := <-h.Interrupts:
 					if a.passInterrupts.Load() {
 						continue // kubectl's, in the same console
+					}
+					if n, ok := s.(syscall.Signal); ok {
+						a.interruptedBy.Store(int32(n))
 					}
 					cancel(errInterrupted)
 					if h.StopInterrupts != nil {
@@ -284,6 +294,11 @@ func execute(h *host, args []string) int {
 	asJSON := cmd != nil && wantsJSON(cmd)
 	if errors.Is(context.Cause(ctx), errInterrupted) {
 		err = errInterrupted
+		if sig := a.interruptedBy.Load(); a.dieOfInterrupt && sig != 0 && h.Reraise != nil {
+			fmt.Fprintln(h.Stderr, "kubeboot: interrupted")
+			h.Reraise(int(sig))             // returns when kubeboot cannot die of it
+			return exitCode(errInterrupted) // said once above
+		}
 	}
 	code := exitCode(err)
 	var ee *exitError
