@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kubeboot/kubeboot/internal/testutil"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -92,7 +93,7 @@ func TestKeptTrustRootMustVerifyFromStartRoot(t *testing.T) {
 	var asked atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { asked.Add(1); repo.Handler().ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	opts := Options{CacheDir: t.TempDir(), Signature: SignatureOptions{TUFURL: srv.URL, TUFRoot: repo.Root1}}
+	opts := Options{CacheDir: testutil.TempDir(t), Signature: SignatureOptions{TUFURL: srv.URL, TUFRoot: repo.Root1}}
 	if pub, err := publishedBy(t, opts, good); err != nil || !pub.Signature.Verified {
 		t.Fatalf("the repository's own CA: %v", err)
 	}
@@ -136,7 +137,7 @@ func TestTUFCacheKeepsNoSecretsAndIsPrivate(t *testing.T) {
 	t.Cleanup(srv.Close)
 	untrusted := httptest.NewTLSServer(http.NotFoundHandler()) // a certificate nobody trusts
 	t.Cleanup(untrusted.Close)
-	cache := filepath.Join(t.TempDir(), "cache", "kubeboot")
+	cache := filepath.Join(testutil.TempDir(t), "cache", "kubeboot")
 	var log logLines
 	for _, u := range []string{untrusted.URL, srv.URL} {
 		opts := Options{CacheDir: cache, Logf: log.logf, Signature: SignatureOptions{
@@ -185,7 +186,7 @@ func TestTUFRefreshDueWhenKeptTimesAreInTheFuture(t *testing.T) {
 	var asked atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { asked.Add(1); repo.Handler().ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	opts := Options{CacheDir: t.TempDir(), Signature: SignatureOptions{TUFURL: srv.URL, TUFRoot: repo.Root1}}
+	opts := Options{CacheDir: testutil.TempDir(t), Signature: SignatureOptions{TUFURL: srv.URL, TUFRoot: repo.Root1}}
 	if _, err := publishedBy(t, opts, ca); err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +226,7 @@ func TestPrivateTUFRootNeverFallsBackToPublicGood(t *testing.T) {
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }))
 	t.Cleanup(down.Close)
 	var log logLines
-	opts := Options{CacheDir: t.TempDir(), Logf: log.logf, RetryBackoff: time.Millisecond,
+	opts := Options{CacheDir: testutil.TempDir(t), Logf: log.logf, RetryBackoff: time.Millisecond,
 		Signature: SignatureOptions{TUFURL: down.URL, TUFRoot: repo.Root1}}
 	_, err := publishedBy(t, opts, ca)
 	if !errors.Is(err, ErrTrustRoot) || !strings.Contains(err.Error(), "public-good root is not used") {
@@ -258,7 +259,7 @@ func TestTUF403ForAbsentNextRootMeansNone(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	var log logLines
-	opts := Options{CacheDir: t.TempDir(), Logf: log.logf, Signature: SignatureOptions{TUFURL: srv.URL, TUFRoot: repo.Root1}}
+	opts := Options{CacheDir: testutil.TempDir(t), Logf: log.logf, Signature: SignatureOptions{TUFURL: srv.URL, TUFRoot: repo.Root1}}
 	if pub, err := publishedBy(t, opts, ca); err != nil || !pub.Signature.Verified || strings.Contains(log.String(), "not refreshed") {
 		t.Fatalf("a 403 for the next root: %v; %s", err, log.String())
 	}

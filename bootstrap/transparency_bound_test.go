@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/kubeboot/kubeboot/internal/testutil"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -108,7 +109,7 @@ func TestRekorURLTokenNeverShown(t *testing.T) {
 // nothing was installed: nothing was being installed.
 func TestVerifyKubectlFileErrorsSpeakOfNoInstall(t *testing.T) {
 	other := sigtest.NewCA(t, sigtest.Options{})
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "kubectl")
 	bin := []byte("#!/bin/sh\necho kubectl\n")
 	s := sha256.Sum256(bin)

@@ -47,7 +47,7 @@ type LockError struct {
 
 func (e *LockError) Error() string {
 	if e.Holder == HolderOtherUser {
-		return fmt.Sprintf("%s: %s is a lock file of another user (uid %d), unreadable to you, there for %v without changing hands; remove it if no kubeboot or kubectl runs as that user", ErrLockTimeout, e.Lock, e.UID, e.Timeout)
+		return fmt.Sprintf("%s: %s is a lock file of another user (uid %d), unreadable to you, there for %v without changing hands; remove it if nothing of that user's is writing kubeconfigs", ErrLockTimeout, e.Lock, e.UID, e.Timeout)
 	}
 	who := e.Holder
 	if e.PID > 0 {

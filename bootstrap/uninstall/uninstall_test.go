@@ -271,12 +271,16 @@ func TestUninstallAsksForSomething(t *testing.T) {
 // second finds the program already gone, which is what it was asked for.
 func TestConcurrentUninstallsBothSucceed(t *testing.T) {
 	dir := testutil.TempDir(t)
+	name := "helm"
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
 	body := []byte("#!/bin/sh\necho helm\n")
-	if err := os.WriteFile(filepath.Join(dir, "helm"), body, 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name), body, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(body)
-	rec := fmt.Sprintf(`{"files":{"helm":{"sha256":%q,"installed":"2026-12-01T00:00:00Z"}}}`, hex.EncodeToString(sum[:]))
+	rec := fmt.Sprintf(`{"files":{%q:{"sha256":%q,"installed":"2026-12-01T00:00:00Z"}}}`, name, hex.EncodeToString(sum[:]))
 	if err := os.WriteFile(filepath.Join(dir, ".kubeboot-installed.json"), []byte(rec), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +301,7 @@ func TestConcurrentUninstallsBothSucceed(t *testing.T) {
 			t.Errorf("%s %s: %s", s.Action, s.Path, s.Error)
 		}
 	}
-	if _, err := os.Lstat(filepath.Join(dir, "helm")); err == nil {
+	if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
 		t.Fatal("helm still there")
 	}
 }
