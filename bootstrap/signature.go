@@ -36,13 +36,19 @@ const (
 
 // ParseSignatureMode parses auto, require or off ("" is auto).
 func ParseSignatureMode(s string) (SignatureMode, error) {
-	switch m := SignatureMode(strings.ToLower(strings.TrimSpace(s))); m {
+	return parseMode[SignatureMode]("signature", s)
+}
+
+// parseMode parses the three words every check mode takes: auto, require
+// or off ("" is auto), in any case; what names the mode in the error.
+func parseMode[M ~string](what, s string) (M, error) {
+	switch m := strings.ToLower(strings.TrimSpace(s)); m {
 	case "":
-		return SignatureAuto, nil
-	case SignatureAuto, SignatureRequire, SignatureOff:
-		return m, nil
+		return "auto", nil
+	case "auto", "require", "off":
+		return M(m), nil
 	}
-	return "", fmt.Errorf("%w: signature mode %q: use auto, require or off", ErrInvalidOption, s)
+	return "", fmt.Errorf("%w: %s mode %q: use auto, require or off", ErrInvalidOption, what, s)
 }
 
 // FirstSignedVersion is the first Kubernetes release whose binaries

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/kubeboot/kubeboot/bootstrap/internal/fetch"
@@ -31,13 +30,7 @@ const (
 
 // ParseTransparencyMode parses auto, require or off ("" is auto).
 func ParseTransparencyMode(s string) (TransparencyMode, error) {
-	switch m := TransparencyMode(strings.ToLower(strings.TrimSpace(s))); m {
-	case "":
-		return TransparencyAuto, nil
-	case TransparencyAuto, TransparencyRequire, TransparencyOff:
-		return m, nil
-	}
-	return "", fmt.Errorf("%w: transparency mode %q: use auto, require or off", ErrInvalidOption, s)
+	return parseMode[TransparencyMode]("transparency", s)
 }
 
 // DefaultRekorURL is the public-good Rekor log, asked when the trusted
